@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: MIT
+# vmm: build, test, demo, benchmarks. `make help` lists the targets.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+VERSION := 0.1.0
+
+# Every library through pkg-config.
+PKGS := libconfig libnl-3.0 libnl-route-3.0 libip4tc libvncclient libvirt json-c libisofs-1 libpng
+TEST_PKGS := cmocka
+
+# On a brand-new machine, install what is missing first (contrib/deps.sh is idempotent and quick
+# when everything is there). VMM_NO_DEPS=1 skips it.
+NODEPS_GOALS := clean distclean help deps
+ifeq ($(VMM_NO_DEPS),)
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+DEPS_STATUS := $(shell contrib/deps.sh --if-missing >&2; echo $$?)
+ifneq ($(DEPS_STATUS),0)
+$(error contrib/deps.sh failed; run it by hand to see why)
+endif
+endif
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) \
+              -DVMM_VERSION='"$(VERSION)"' -MMD -MP
+LDLIBS  := $(PKG_LIBS) -lpthread
+
+LIB_SRC  := $(sort $(wildcard src/*.c) $(filter-out src/main.c,$(wildcard src/cmd/*.c)))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all clean help check unit asan fuzz install deps demo bench guest man test-cmd test-net test-e2e
+all: $(BUILD)/vmm
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libvmm.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/vmm: $(BUILD)/src/main.o $(BUILD)/libvmm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libvmm.a $(LDLIBS) $(TEST_LIBS)
+
+unit: $(UNIT_BIN)
+
+# The test guest (kernel + busybox + modules initramfs, and a bootable ISO of it) in images/.
+guest:
+	contrib/build-guest.sh images
+
+# Everything that exists: unit, command-level, namespace and end-to-end tests.
+# The last line is the summary "N passed, N failed".
+check: $(BUILD)/vmm unit
+	tests/run.sh $(BUILD)
+
+# Unit tests under ASan+UBSan, in their own build folder.
+asan:
+	$(MAKE) BUILD=build-asan CC=clang VMM_NO_DEPS=1 \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/vmm unit
+	tests/run.sh build-asan unit
+
+# libFuzzer targets for the profile parser and validators; FUZZ_SECS each (default 20).
+FUZZ_SECS ?= 20
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang VMM_NO_DEPS=1 \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libvmm.a
+	@mkdir -p build-fuzz/fuzz
+	for f in tests/fuzz/fuzz_*.c; do \
+		b=build-fuzz/fuzz/$$(basename $$f .c); \
+		clang -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+			-o $$b $$f build-fuzz/libvmm.a $(LDLIBS) || exit 1; \
+		mkdir -p build-fuzz/corpus/$$(basename $$f .c); \
+		$$b -max_total_time=$(FUZZ_SECS) -timeout=5 build-fuzz/corpus/$$(basename $$f .c) tests/fuzz/corpus 2>build-fuzz/$$(basename $$f .c).log \
+			|| { tail -40 build-fuzz/$$(basename $$f .c).log; exit 1; }; \
+		tail -1 build-fuzz/$$(basename $$f .c).log; \
+	done
+
+# The man page is generated from the command table so it cannot drift.
+man: $(BUILD)/vmm
+	$(BUILD)/vmm help --man > contrib/vmm.1
+
+install: $(BUILD)/vmm
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
+	install -m 0644 contrib/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
+
+deps:
+	contrib/deps.sh
+
+# The tutorial, narrated, inside namespaces it creates and removes.
+demo: $(BUILD)/vmm guest
+	contrib/demo.sh $(BUILD)/vmm
+
+bench: $(BUILD)/vmm guest
+	bench/run.sh $(BUILD)/vmm
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+help:
+	@echo "targets: all (default) check asan fuzz demo bench guest man install deps clean"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

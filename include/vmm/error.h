@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* error.h: the one error slot modules fill and commands print */
+#ifndef VMM_ERROR_H
+#define VMM_ERROR_H
+
+/* Exit codes, also used as error kinds. */
+enum {
+	VMM_OK = 0,
+	VMM_EFAIL = 1,  /* something failed while acting */
+	VMM_EINVAL = 2, /* bad usage or invalid input */
+};
+
+/*
+ * Set the error slot: "OBJECT: REASON" (no "vmm: " prefix, lowercase, no full stop).
+ * Returns -1 so that modules can write `return vmm_fail("disk %s: %s", p, strerror(errno));`.
+ */
+int vmm_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same, but marks the error as invalid input (exit code 2). */
+int vmm_invalid(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The message last set ("" when none). */
+const char *vmm_errmsg(void);
+/* The kind of the last error: VMM_EFAIL or VMM_EINVAL (VMM_OK when none). */
+int vmm_errcode(void);
+/* Forget the last error. */
+void vmm_error_clear(void);
+
+#endif

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* profile.h: guest profiles and net.cfg as libconfig files: parse, validate, write */
+#ifndef VMM_PROFILE_H
+#define VMM_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMM_NAME_MAX 32
+#define VMM_IFNAME_MAX 15
+
+struct vmm_profile {
+	char name[VMM_NAME_MAX + 1];
+	unsigned memory;      /* MiB */
+	unsigned cpus;
+	char *disk_path;      /* as written in the profile; relative = under images/ */
+	char *disk_size;      /* "40G" as given (may be NULL with backing) */
+	char *backing;        /* backing image for an overlay disk, or NULL */
+	char *iso;            /* install ISO, or NULL */
+	char mac[18];         /* "52:54:00:xx:xx:xx" */
+	char *address;        /* "192.168.166.100/24" */
+	int vnc_display;      /* 0..99 */
+	char *vnc_listen;     /* "127.0.0.1" */
+	char *vnc_password_file; /* or NULL */
+	char tap[VMM_IFNAME_MAX + 1];
+	char *kernel, *initrd, *append; /* direct kernel boot, or NULL */
+	char **ssh_keys;      /* public key lines */
+	size_t n_ssh_keys;
+	char *hostname;       /* or NULL: the name */
+	char **dns;           /* per-guest override of net.cfg dns, or NULL */
+	size_t n_dns;
+	char **runcmd;        /* commands for cloud-init's runcmd (user-data), or NULL */
+	size_t n_runcmd;
+	char *backend;        /* "qemu" (default) or "libvirt" */
+	char *uri;            /* libvirt URI, or NULL (qemu:///system) */
+};
+
+struct vmm_netcfg {
+	char bridge[VMM_IFNAME_MAX + 1]; /* "br0" */
+	char *address;        /* "192.168.166.1/24" */
+	uint32_t addr;        /* host order, the bridge address */
+	unsigned prefix;
+	char *uplink;         /* "auto" or an interface name */
+	bool nat;
+	char **dns;           /* "auto" or addresses */
+	size_t n_dns;
+};
+
+/* Defaults: the tutorial's values. */
+void netcfg_defaults(struct vmm_netcfg *n);
+/* Parse net.cfg text / file (file name used in messages); unknown keys are refused. */
+int netcfg_parse(const char *text, const char *filename, struct vmm_netcfg *n);
+int netcfg_load(const char *path, struct vmm_netcfg *n); /* missing file = defaults */
+char *netcfg_format(const struct vmm_netcfg *n);
+void netcfg_free(struct vmm_netcfg *n);
+/* Network address, broadcast (host order). */
+uint32_t netcfg_network(const struct vmm_netcfg *n);
+uint32_t netcfg_broadcast(const struct vmm_netcfg *n);
+
+void profile_init(struct vmm_profile *p);
+void profile_free(struct vmm_profile *p);
+/* Parse profile text. name: the profile's name (from its file name). Unknown keys are refused,
+ * syntax errors reported as FILE:LINE: MESSAGE. */
+int profile_parse(const char *text, const char *filename, const char *name, struct vmm_profile *p);
+int profile_load(const char *path, const char *name, struct vmm_profile *p);
+/* libconfig text for the profile (malloc'd). */
+char *profile_format(const struct vmm_profile *p);
+
+/* Validators (vmm_invalid on failure). */
+int profile_check_name(const char *name);
+/* Check one profile on its own and against net.cfg (address inside the subnet, not network,
+ * broadcast or bridge). */
+int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n);
+/* Check that p does not collide with the others (MAC, address, VNC display, tap). Profiles
+ * with the same name as p are skipped. */
+int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profile *others,
+			    size_t n_others);
+
+/* Allocation helpers for unset values (used under the home lock). */
+void profile_default_mac(const char *name, char mac[18]);
+int profile_pick_address(const struct vmm_netcfg *n, const struct vmm_profile *others,
+			 size_t n_others, char **address);
+int profile_pick_vnc(const struct vmm_profile *others, size_t n_others, int *display);
+void profile_pick_tap(const char *name, const struct vmm_profile *others, size_t n_others,
+		      char tap[VMM_IFNAME_MAX + 1]);
+/* Set one KEY=VALUE (keys as in `vmm set`: memory, cpus, iso, mac, address/ip, vnc, ...). */
+int profile_set_key(struct vmm_profile *p, const char *key, const char *value);
+
+/* The guest's address without prefix ("192.168.166.100") into buf. */
+int profile_ip(const struct vmm_profile *p, char buf[16]);
+
+#endif

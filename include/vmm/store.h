@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* store.h: the vmm home (profiles/, images/, run/), its lock and per-guest run state */
+#ifndef VMM_STORE_H
+#define VMM_STORE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "vmm/profile.h"
+
+struct vmm_home {
+	char *profiles; /* holds NAME.cfg and net.cfg */
+	char *images;   /* disks, seeds */
+	char *run;      /* run/NAME/ */
+};
+
+/* Resolve the home: dir (from --home) > $VMM_HOME > root: /etc/vmm, /var/lib/vmm/images,
+ * /run/vmm; user: XDG config/data/runtime dirs. Creates the folders. */
+int store_open(struct vmm_home *h, const char *dir);
+void store_close(struct vmm_home *h);
+
+/* Paths (malloc'd). */
+char *store_profile_path(const struct vmm_home *h, const char *name);
+char *store_net_path(const struct vmm_home *h);
+/* A disk/ISO path from a profile: absolute stays, relative is under images/. */
+char *store_image_path(const struct vmm_home *h, const char *rel);
+char *store_disk_path(const struct vmm_home *h, const struct vmm_profile *p);
+char *store_seed_path(const struct vmm_home *h, const char *name);
+char *store_run_dir(const struct vmm_home *h, const char *name);
+
+/* Exclusive lock on the home (allocation, start). Returns fd; close() releases. */
+int store_lock(const struct vmm_home *h);
+
+/* Load every profile (sorted by name). Caller frees with store_free_all. */
+int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n);
+void store_free_all(struct vmm_profile *ps, size_t n);
+int store_load(const struct vmm_home *h, const char *name, struct vmm_profile *p);
+int store_load_net(const struct vmm_home *h, struct vmm_netcfg *n);
+bool store_exists(const struct vmm_home *h, const char *name);
+int store_save(const struct vmm_home *h, const struct vmm_profile *p);
+
+/* Run state of a guest. */
+enum vmm_state { VMM_STOPPED, VMM_RUNNING, VMM_CRASHED };
+const char *store_state_name(enum vmm_state s);
+/* Reads run/NAME/pid; running when the pid is alive and is a QEMU (or the backend says so);
+ * crashed when the pid file is there but the process is gone. pid may be NULL. */
+enum vmm_state store_state(const struct vmm_home *h, const char *name, pid_t *pid);
+
+#endif

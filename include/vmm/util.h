@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* util.h: process spawning (argv only, never a shell), files, locks, small parsers */
+#ifndef VMM_UTIL_H
+#define VMM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- processes ---- */
+
+/*
+ * Run argv[0] (searched in PATH) with posix_spawnp and wait for it.
+ * out: if non-NULL, receives a malloc'd NUL-terminated copy of its stdout (caller frees).
+ * err: if non-NULL, receives a malloc'd copy of its stderr; otherwise stderr is discarded.
+ * Returns the exit status (0..255), 128+signal when killed, or -1 with the error slot set
+ * when it could not be started at all (e.g. "qemu-img: not found (install the qemu-utils package)"
+ * when a package hint is known for argv[0]).
+ */
+int util_run(char *const argv[], char **out, char **err);
+/* Like util_run, but stdin/stdout/stderr inherited (for interactive tools). */
+int util_run_inherit(char *const argv[]);
+/* Spawn without waiting; stdin /dev/null, stdout/stderr to the given fds (-1: /dev/null). */
+pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd);
+/* Full path of PROG found in PATH (malloc'd) or NULL. */
+char *util_which(const char *prog);
+/* The Debian package that provides PROG, or NULL when unknown. */
+const char *util_package_for(const char *prog);
+/* Is PID alive (kill(pid, 0) succeeds or EPERM)? */
+bool util_pid_alive(pid_t pid);
+
+/* ---- files ---- */
+
+/* asprintf that aborts on OOM. */
+char *util_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* strdup that aborts on OOM; NULL stays NULL. */
+char *util_strdup(const char *s);
+/* Read a whole file (malloc'd, NUL-terminated); len may be NULL. NULL + error slot on failure. */
+char *util_read_file(const char *path, size_t *len);
+/* Write data to path atomically (temp file in the same dir + fsync + rename). */
+int util_write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* mkdir -p */
+int util_mkdir_p(const char *path, mode_t mode);
+/* Remove a directory tree (no symlink following). ENOENT is success. */
+int util_rm_rf(const char *path);
+bool util_exists(const char *path);
+/* Can the file be opened for reading (a regular file or block device)? Sets the error slot. */
+int util_check_readable(const char *what, const char *path);
+/* Take an exclusive flock on path (created if needed). Returns the fd, or -1. Close to release. */
+int util_lock(const char *path);
+/* Is stdout (or fd) a terminal? */
+bool util_isatty(int fd);
+/* Monotonic milliseconds. */
+uint64_t util_now_ms(void);
+
+/* ---- parsers (return 0 or -1 with vmm_invalid set; `what` names the object in the message) ---- */
+
+/* "40G", "512M", "1T", "1024" (bytes), K/M/G/T binary suffixes, optional trailing "iB"/"B". */
+int util_parse_size(const char *what, const char *s, uint64_t *bytes);
+/* Unsigned decimal in [min, max]. */
+int util_parse_uint(const char *what, const char *s, unsigned long min, unsigned long max,
+		    unsigned long *v);
+/* "aa:bb:cc:dd:ee:ff" -> 6 bytes; refuses multicast and all-zero. */
+int util_parse_mac(const char *what, const char *s, uint8_t mac[6]);
+void util_format_mac(const uint8_t mac[6], char buf[18]);
+/* "a.b.c.d" -> host-order u32. */
+int util_parse_ipv4(const char *what, const char *s, uint32_t *addr);
+/* "a.b.c.d/N" -> host-order address and prefix 0..32. */
+int util_parse_cidr(const char *what, const char *s, uint32_t *addr, unsigned *prefix);
+void util_format_ipv4(uint32_t addr, char buf[16]);
+static inline uint32_t util_prefix_mask(unsigned prefix)
+{
+	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+#endif

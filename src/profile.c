@@ -1,0 +1,958 @@
+// SPDX-License-Identifier: MIT
+/* profile.c: guest profiles and net.cfg as libconfig text: parse, validate, allocate, format */
+#include <ctype.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/error.h"
+#include "vmm/profile.h"
+#include "vmm/util.h"
+
+#define MEMORY_MIN 16u
+#define MEMORY_MAX (1024u * 1024u) /* 1 TiB in MiB */
+#define CPUS_MAX 255u
+#define VNC_MAX 99
+
+/* ---- small helpers ---- */
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char **strv_dup(char *const *v, size_t n)
+{
+	if (!v)
+		return NULL;
+	char **d = calloc(n + 1, sizeof(*d));
+	if (!d)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		d[i] = util_strdup(v[i]);
+	return d;
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = util_strdup(v);
+}
+
+/* Append a libconfig string literal (with escapes) to a growing buffer. */
+struct buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void buf_add(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *piece = NULL;
+	if (vasprintf(&piece, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	size_t n = strlen(piece);
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+		if (!b->s)
+			abort();
+	}
+	memcpy(b->s + b->len, piece, n + 1);
+	b->len += n;
+	free(piece);
+}
+
+static void buf_quoted(struct buf *b, const char *s)
+{
+	buf_add(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			buf_add(b, "\\%c", c);
+		else if (c == '\n')
+			buf_add(b, "\\n");
+		else if (c == '\t')
+			buf_add(b, "\\t");
+		else if (c < 0x20)
+			buf_add(b, "\\x%02x", c);
+		else
+			buf_add(b, "%c", c);
+	}
+	buf_add(b, "\"");
+}
+
+/* ---- reading libconfig ---- */
+
+struct reader {
+	const char *file;
+	config_t cfg;
+};
+
+/* "FILE:LINE: KEY: REASON" */
+static int where_invalid(const struct reader *r, const config_setting_t *s, const char *reason)
+{
+	return vmm_invalid("%s:%u: %s: %s", r->file, config_setting_source_line(s),
+			   config_setting_name(s), reason);
+}
+
+static int get_string(const struct reader *r, const config_setting_t *s, char **out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return where_invalid(r, s, "expected a string");
+	set_str(out, config_setting_get_string(s));
+	return 0;
+}
+
+static int get_int(const struct reader *r, const config_setting_t *s, long long *out)
+{
+	int t = config_setting_type(s);
+	if (t == CONFIG_TYPE_INT)
+		*out = config_setting_get_int(s);
+	else if (t == CONFIG_TYPE_INT64)
+		*out = config_setting_get_int64(s);
+	else
+		return where_invalid(r, s, "expected an integer");
+	return 0;
+}
+
+static int get_strv(const struct reader *r, const config_setting_t *s, char ***out, size_t *n)
+{
+	int t = config_setting_type(s);
+	if (t == CONFIG_TYPE_STRING) {
+		strv_free(*out, *n);
+		*out = calloc(2, sizeof(char *));
+		if (!*out)
+			abort();
+		(*out)[0] = util_strdup(config_setting_get_string(s));
+		*n = 1;
+		return 0;
+	}
+	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+		return where_invalid(r, s, "expected a list of strings");
+	int len = config_setting_length(s);
+	char **v = calloc((size_t)len + 1, sizeof(char *));
+	if (!v)
+		abort();
+	for (int i = 0; i < len; i++) {
+		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			strv_free(v, (size_t)i);
+			return where_invalid(r, s, "expected a list of strings");
+		}
+		v[i] = util_strdup(config_setting_get_string(e));
+	}
+	strv_free(*out, *n);
+	*out = v;
+	*n = (size_t)len;
+	return 0;
+}
+
+static int get_bool(const struct reader *r, const config_setting_t *s, bool *out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return where_invalid(r, s, "expected true or false");
+	*out = config_setting_get_bool(s);
+	return 0;
+}
+
+static int reader_open(struct reader *r, const char *text, const char *file)
+{
+	r->file = file;
+	config_init(&r->cfg);
+	if (config_read_string(&r->cfg, text) != CONFIG_TRUE) {
+		int rc = vmm_invalid("%s:%d: %s", file, config_error_line(&r->cfg),
+				     config_error_text(&r->cfg));
+		config_destroy(&r->cfg);
+		return rc;
+	}
+	return 0;
+}
+
+static int unknown_key(const struct reader *r, const config_setting_t *s, const char *parent)
+{
+	if (parent)
+		return vmm_invalid("%s:%u: unknown key \"%s.%s\"", r->file,
+				   config_setting_source_line(s), parent, config_setting_name(s));
+	return vmm_invalid("%s:%u: unknown key \"%s\"", r->file, config_setting_source_line(s),
+			   config_setting_name(s));
+}
+
+static int want_group(const struct reader *r, const config_setting_t *s)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+		return where_invalid(r, s, "expected a group { ... }");
+	return 0;
+}
+
+/* ---- net.cfg ---- */
+
+void netcfg_defaults(struct vmm_netcfg *n)
+{
+	memset(n, 0, sizeof(*n));
+	snprintf(n->bridge, sizeof(n->bridge), "br0");
+	n->address = util_strdup("192.168.166.1/24");
+	n->addr = (192u << 24) | (168u << 16) | (166u << 8) | 1u;
+	n->prefix = 24;
+	n->uplink = util_strdup("auto");
+	n->nat = true;
+	n->dns = calloc(2, sizeof(char *));
+	if (!n->dns)
+		abort();
+	n->dns[0] = util_strdup("auto");
+	n->n_dns = 1;
+}
+
+void netcfg_free(struct vmm_netcfg *n)
+{
+	free(n->address);
+	free(n->uplink);
+	strv_free(n->dns, n->n_dns);
+	memset(n, 0, sizeof(*n));
+}
+
+uint32_t netcfg_network(const struct vmm_netcfg *n)
+{
+	return n->addr & util_prefix_mask(n->prefix);
+}
+
+uint32_t netcfg_broadcast(const struct vmm_netcfg *n)
+{
+	return netcfg_network(n) | ~util_prefix_mask(n->prefix);
+}
+
+static int check_ifname(const char *what, const char *name)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > VMM_IFNAME_MAX)
+		return vmm_invalid("%s \"%s\": interface names are 1 to %d characters", what, name,
+				   VMM_IFNAME_MAX);
+	for (const char *c = name; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
+			return vmm_invalid("%s \"%s\": use letters, digits, '-', '_' or '.'", what,
+					   name);
+	return 0;
+}
+
+static int netcfg_check(struct vmm_netcfg *n, const char *file)
+{
+	if (check_ifname("bridge", n->bridge) < 0)
+		return -1;
+	if (util_parse_cidr("address", n->address, &n->addr, &n->prefix) < 0)
+		return -1;
+	if (n->prefix < 8 || n->prefix > 30)
+		return vmm_invalid("%s: address %s: prefix must be 8 to 30", file, n->address);
+	if (n->addr == netcfg_network(n) || n->addr == netcfg_broadcast(n))
+		return vmm_invalid("%s: address %s: is the network or broadcast address", file,
+				   n->address);
+	for (size_t i = 0; i < n->n_dns; i++) {
+		uint32_t a;
+		if (strcmp(n->dns[i], "auto") && util_parse_ipv4("dns", n->dns[i], &a) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int netcfg_parse(const char *text, const char *filename, struct vmm_netcfg *n)
+{
+	struct reader r;
+	netcfg_defaults(n);
+	if (reader_open(&r, text, filename) < 0)
+		return -1;
+	int rc = -1;
+	config_setting_t *root = config_root_setting(&r.cfg);
+	for (int i = 0; i < config_setting_length(root); i++) {
+		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *k = config_setting_name(s);
+		char *tmp = NULL;
+		if (!strcmp(k, "bridge")) {
+			if (get_string(&r, s, &tmp) < 0)
+				goto out;
+			if (strlen(tmp) > VMM_IFNAME_MAX) {
+				free(tmp);
+				where_invalid(&r, s, "at most 15 characters");
+				goto out;
+			}
+			snprintf(n->bridge, sizeof(n->bridge), "%s", tmp);
+			free(tmp);
+		} else if (!strcmp(k, "address")) {
+			if (get_string(&r, s, &n->address) < 0)
+				goto out;
+		} else if (!strcmp(k, "uplink")) {
+			if (get_string(&r, s, &n->uplink) < 0)
+				goto out;
+		} else if (!strcmp(k, "nat")) {
+			if (get_bool(&r, s, &n->nat) < 0)
+				goto out;
+		} else if (!strcmp(k, "dns")) {
+			if (get_strv(&r, s, &n->dns, &n->n_dns) < 0)
+				goto out;
+		} else {
+			unknown_key(&r, s, NULL);
+			goto out;
+		}
+	}
+	rc = netcfg_check(n, filename);
+out:
+	config_destroy(&r.cfg);
+	if (rc < 0) {
+		netcfg_free(n);
+		netcfg_defaults(n);
+	}
+	return rc;
+}
+
+int netcfg_load(const char *path, struct vmm_netcfg *n)
+{
+	if (!util_exists(path)) {
+		netcfg_defaults(n);
+		return 0;
+	}
+	char *text = util_read_file(path, NULL);
+	if (!text) {
+		netcfg_defaults(n);
+		return -1;
+	}
+	int rc = netcfg_parse(text, path, n);
+	free(text);
+	return rc;
+}
+
+static void fmt_strv(struct buf *b, const char *key, char *const *v, size_t n)
+{
+	buf_add(b, "%s = [", key);
+	for (size_t i = 0; i < n; i++) {
+		buf_add(b, i ? ", " : " ");
+		buf_quoted(b, v[i]);
+	}
+	buf_add(b, n ? " ];\n" : "];\n");
+}
+
+char *netcfg_format(const struct vmm_netcfg *n)
+{
+	struct buf b = { 0 };
+	buf_add(&b, "# vmm network: the bridge guests share, its address, NAT and DNS\n");
+	buf_add(&b, "bridge = ");
+	buf_quoted(&b, n->bridge);
+	buf_add(&b, ";\naddress = ");
+	buf_quoted(&b, n->address);
+	buf_add(&b, ";\nuplink = ");
+	buf_quoted(&b, n->uplink ? n->uplink : "auto");
+	buf_add(&b, ";\nnat = %s;\n", n->nat ? "true" : "false");
+	fmt_strv(&b, "dns", n->dns, n->n_dns);
+	return b.s;
+}
+
+/* ---- profiles ---- */
+
+void profile_init(struct vmm_profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->memory = 1024;
+	p->cpus = 1;
+	p->vnc_display = -1;
+}
+
+void profile_free(struct vmm_profile *p)
+{
+	free(p->disk_path);
+	free(p->disk_size);
+	free(p->backing);
+	free(p->iso);
+	free(p->address);
+	free(p->vnc_listen);
+	free(p->vnc_password_file);
+	free(p->kernel);
+	free(p->initrd);
+	free(p->append);
+	strv_free(p->ssh_keys, p->n_ssh_keys);
+	free(p->hostname);
+	strv_free(p->dns, p->n_dns);
+	strv_free(p->runcmd, p->n_runcmd);
+	free(p->backend);
+	free(p->uri);
+	profile_init(p);
+}
+
+int profile_check_name(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+	bool ok = len >= 1 && len <= VMM_NAME_MAX &&
+		  (islower((unsigned char)name[0]) || isdigit((unsigned char)name[0]));
+	for (size_t i = 0; ok && i < len; i++)
+		ok = islower((unsigned char)name[i]) || isdigit((unsigned char)name[i]) ||
+		     name[i] == '-';
+	if (!ok)
+		return vmm_invalid("name \"%s\": use 1 to %d characters a-z, 0-9 and '-', "
+				   "starting with a letter or digit",
+				   name ? name : "", VMM_NAME_MAX);
+	return 0;
+}
+
+static int read_group(struct reader *r, config_setting_t *g, struct vmm_profile *p)
+{
+	const char *gname = config_setting_name(g);
+	if (want_group(r, g) < 0)
+		return -1;
+	for (int i = 0; i < config_setting_length(g); i++) {
+		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *k = config_setting_name(s);
+		char *tmp = NULL;
+		long long v;
+		int rc = 0;
+		if (!strcmp(gname, "disk") && !strcmp(k, "path"))
+			rc = get_string(r, s, &p->disk_path);
+		else if (!strcmp(gname, "disk") && !strcmp(k, "size"))
+			rc = get_string(r, s, &p->disk_size);
+		else if (!strcmp(gname, "disk") && !strcmp(k, "backing"))
+			rc = get_string(r, s, &p->backing);
+		else if (!strcmp(gname, "net") && !strcmp(k, "mac")) {
+			uint8_t m[6];
+			rc = get_string(r, s, &tmp);
+			if (!rc && util_parse_mac("mac", tmp, m) < 0)
+				rc = vmm_invalid("%s:%u: %s", r->file, config_setting_source_line(s),
+						 vmm_errmsg());
+			if (!rc)
+				util_format_mac(m, p->mac);
+			free(tmp);
+		} else if (!strcmp(gname, "net") && !strcmp(k, "address"))
+			rc = get_string(r, s, &p->address);
+		else if (!strcmp(gname, "net") && !strcmp(k, "tap")) {
+			rc = get_string(r, s, &tmp);
+			if (!rc && strlen(tmp) > VMM_IFNAME_MAX)
+				rc = where_invalid(r, s, "at most 15 characters");
+			if (!rc)
+				snprintf(p->tap, sizeof(p->tap), "%s", tmp);
+			free(tmp);
+		} else if (!strcmp(gname, "vnc") && !strcmp(k, "display")) {
+			rc = get_int(r, s, &v);
+			if (!rc && (v < 0 || v > VNC_MAX))
+				rc = where_invalid(r, s, "out of range (0 to 99)");
+			if (!rc)
+				p->vnc_display = (int)v;
+		} else if (!strcmp(gname, "vnc") && !strcmp(k, "listen"))
+			rc = get_string(r, s, &p->vnc_listen);
+		else if (!strcmp(gname, "vnc") && !strcmp(k, "password_file"))
+			rc = get_string(r, s, &p->vnc_password_file);
+		else
+			rc = unknown_key(r, s, gname);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int profile_parse(const char *text, const char *filename, const char *name, struct vmm_profile *p)
+{
+	struct reader r;
+	profile_init(p);
+	if (profile_check_name(name) < 0)
+		return -1;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (reader_open(&r, text, filename) < 0)
+		return -1;
+	int rc = -1;
+	config_setting_t *root = config_root_setting(&r.cfg);
+	for (int i = 0; i < config_setting_length(root); i++) {
+		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *k = config_setting_name(s);
+		long long v;
+		int e = 0;
+		if (!strcmp(k, "memory")) {
+			e = get_int(&r, s, &v);
+			if (!e && (v < MEMORY_MIN || v > MEMORY_MAX))
+				e = where_invalid(&r, s, "out of range (16 to 1048576 MiB)");
+			if (!e)
+				p->memory = (unsigned)v;
+		} else if (!strcmp(k, "cpus")) {
+			e = get_int(&r, s, &v);
+			if (!e && (v < 1 || v > CPUS_MAX))
+				e = where_invalid(&r, s, "out of range (1 to 255)");
+			if (!e)
+				p->cpus = (unsigned)v;
+		} else if (!strcmp(k, "disk") || !strcmp(k, "net") || !strcmp(k, "vnc"))
+			e = read_group(&r, s, p);
+		else if (!strcmp(k, "iso"))
+			e = get_string(&r, s, &p->iso);
+		else if (!strcmp(k, "kernel"))
+			e = get_string(&r, s, &p->kernel);
+		else if (!strcmp(k, "initrd"))
+			e = get_string(&r, s, &p->initrd);
+		else if (!strcmp(k, "append"))
+			e = get_string(&r, s, &p->append);
+		else if (!strcmp(k, "hostname"))
+			e = get_string(&r, s, &p->hostname);
+		else if (!strcmp(k, "backend"))
+			e = get_string(&r, s, &p->backend);
+		else if (!strcmp(k, "uri"))
+			e = get_string(&r, s, &p->uri);
+		else if (!strcmp(k, "ssh_keys"))
+			e = get_strv(&r, s, &p->ssh_keys, &p->n_ssh_keys);
+		else if (!strcmp(k, "dns"))
+			e = get_strv(&r, s, &p->dns, &p->n_dns);
+		else if (!strcmp(k, "runcmd"))
+			e = get_strv(&r, s, &p->runcmd, &p->n_runcmd);
+		else
+			e = unknown_key(&r, s, NULL);
+		if (e < 0)
+			goto out;
+	}
+	if (!p->disk_path)
+		p->disk_path = util_fmt("%s.qcow2", p->name);
+	if (!p->vnc_listen)
+		p->vnc_listen = util_strdup("127.0.0.1");
+	rc = 0;
+out:
+	config_destroy(&r.cfg);
+	if (rc < 0) {
+		char keep[1024];
+		snprintf(keep, sizeof(keep), "%s", vmm_errmsg());
+		profile_free(p);
+		vmm_invalid("%s", keep);
+	}
+	return rc;
+}
+
+int profile_load(const char *path, const char *name, struct vmm_profile *p)
+{
+	char *text = util_read_file(path, NULL);
+	if (!text) {
+		profile_init(p);
+		return -1;
+	}
+	int rc = profile_parse(text, path, name, p);
+	free(text);
+	return rc;
+}
+
+char *profile_format(const struct vmm_profile *p)
+{
+	struct buf b = { 0 };
+	buf_add(&b, "# vmm profile for guest \"%s\"\n", p->name);
+	buf_add(&b, "memory = %u;  # MiB\ncpus = %u;\n", p->memory, p->cpus);
+	buf_add(&b, "disk = { path = ");
+	buf_quoted(&b, p->disk_path ? p->disk_path : "");
+	if (p->disk_size) {
+		buf_add(&b, "; size = ");
+		buf_quoted(&b, p->disk_size);
+	}
+	if (p->backing) {
+		buf_add(&b, "; backing = ");
+		buf_quoted(&b, p->backing);
+	}
+	buf_add(&b, "; };\n");
+	if (p->iso) {
+		buf_add(&b, "iso = ");
+		buf_quoted(&b, p->iso);
+		buf_add(&b, ";\n");
+	}
+	buf_add(&b, "net = { mac = ");
+	buf_quoted(&b, p->mac);
+	if (p->address) {
+		buf_add(&b, "; address = ");
+		buf_quoted(&b, p->address);
+	}
+	if (p->tap[0]) {
+		buf_add(&b, "; tap = ");
+		buf_quoted(&b, p->tap);
+	}
+	buf_add(&b, "; };\n");
+	buf_add(&b, "vnc = { display = %d; listen = ", p->vnc_display);
+	buf_quoted(&b, p->vnc_listen ? p->vnc_listen : "127.0.0.1");
+	if (p->vnc_password_file) {
+		buf_add(&b, "; password_file = ");
+		buf_quoted(&b, p->vnc_password_file);
+	}
+	buf_add(&b, "; };\n");
+	const struct {
+		const char *key, *val;
+	} opt[] = {
+		{ "kernel", p->kernel },   { "initrd", p->initrd },     { "append", p->append },
+		{ "hostname", p->hostname }, { "backend", p->backend }, { "uri", p->uri },
+	};
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+		if (opt[i].val) {
+			buf_add(&b, "%s = ", opt[i].key);
+			buf_quoted(&b, opt[i].val);
+			buf_add(&b, ";\n");
+		}
+	if (p->n_ssh_keys)
+		fmt_strv(&b, "ssh_keys", p->ssh_keys, p->n_ssh_keys);
+	if (p->dns)
+		fmt_strv(&b, "dns", p->dns, p->n_dns);
+	if (p->n_runcmd)
+		fmt_strv(&b, "runcmd", p->runcmd, p->n_runcmd);
+	return b.s;
+}
+
+/* ---- validation ---- */
+
+int profile_ip(const struct vmm_profile *p, char buf[16])
+{
+	uint32_t a;
+	unsigned pre;
+	if (!p->address || util_parse_cidr("address", p->address, &a, &pre) < 0)
+		return -1;
+	util_format_ipv4(a, buf);
+	return 0;
+}
+
+static int check_address(const char *address, const struct vmm_netcfg *n)
+{
+	uint32_t a;
+	unsigned pre;
+	char net[16];
+	if (util_parse_cidr("address", address, &a, &pre) < 0)
+		return -1;
+	util_format_ipv4(netcfg_network(n), net);
+	if ((a & util_prefix_mask(n->prefix)) != netcfg_network(n))
+		return vmm_invalid("address %s: outside the bridge subnet %s/%u", address, net,
+				   n->prefix);
+	if (pre != n->prefix)
+		return vmm_invalid("address %s: prefix /%u differs from the bridge subnet %s/%u",
+				   address, pre, net, n->prefix);
+	if (a == netcfg_network(n))
+		return vmm_invalid("address %s: is the network address of %s/%u", address, net,
+				   n->prefix);
+	if (a == netcfg_broadcast(n))
+		return vmm_invalid("address %s: is the broadcast address of %s/%u", address, net,
+				   n->prefix);
+	if (a == n->addr)
+		return vmm_invalid("address %s: is the bridge address", address);
+	return 0;
+}
+
+int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
+{
+	uint8_t mac[6];
+	if (profile_check_name(p->name) < 0)
+		return -1;
+	if (p->memory < MEMORY_MIN || p->memory > MEMORY_MAX)
+		return vmm_invalid("memory %u: out of range (16 to 1048576 MiB)", p->memory);
+	if (p->cpus < 1 || p->cpus > CPUS_MAX)
+		return vmm_invalid("cpus %u: out of range (1 to 255)", p->cpus);
+	if (util_parse_mac("mac", p->mac, mac) < 0)
+		return -1;
+	if (p->address && check_address(p->address, n) < 0)
+		return -1;
+	if (p->vnc_display < 0 || p->vnc_display > VNC_MAX)
+		return vmm_invalid("vnc :%d: out of range (0 to 99)", p->vnc_display);
+	if (p->vnc_listen) {
+		uint32_t a;
+		if (util_parse_ipv4("vnc listen", p->vnc_listen, &a) < 0)
+			return -1;
+	}
+	if (p->tap[0] && check_ifname("tap", p->tap) < 0)
+		return -1;
+	if (p->disk_size) {
+		uint64_t bytes;
+		if (util_parse_size("size", p->disk_size, &bytes) < 0)
+			return -1;
+	}
+	if (!p->disk_path || !*p->disk_path)
+		return vmm_invalid("disk: no path");
+	if ((p->initrd || p->append) && !p->kernel)
+		return vmm_invalid("%s: initrd and append need a kernel", p->name);
+	for (size_t i = 0; i < p->n_dns; i++) {
+		uint32_t a;
+		if (util_parse_ipv4("dns", p->dns[i], &a) < 0)
+			return -1;
+	}
+	if (p->backend && strcmp(p->backend, "qemu") && strcmp(p->backend, "libvirt"))
+		return vmm_invalid("backend \"%s\": use qemu or libvirt", p->backend);
+	if (p->uri && (!p->backend || strcmp(p->backend, "libvirt")))
+		return vmm_invalid("uri %s: only with backend libvirt", p->uri);
+	if (p->hostname) {
+		size_t len = strlen(p->hostname);
+		bool ok = len > 0 && len <= 63;
+		for (size_t i = 0; ok && i < len; i++)
+			ok = isalnum((unsigned char)p->hostname[i]) || p->hostname[i] == '-';
+		if (!ok)
+			return vmm_invalid("hostname \"%s\": use 1 to 63 letters, digits and '-'",
+					   p->hostname);
+	}
+	return 0;
+}
+
+int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profile *others,
+			    size_t n_others)
+{
+	uint32_t mine = 0, theirs;
+	unsigned pre;
+	bool have = p->address && util_parse_cidr("address", p->address, &mine, &pre) == 0;
+	for (size_t i = 0; i < n_others; i++) {
+		const struct vmm_profile *o = &others[i];
+		if (!strcmp(o->name, p->name))
+			continue;
+		if (!strcasecmp(o->mac, p->mac))
+			return vmm_invalid("mac %s: already used by %s", p->mac, o->name);
+		if (have && o->address && util_parse_cidr("address", o->address, &theirs, &pre) == 0 &&
+		    theirs == mine)
+			return vmm_invalid("address %s: already used by %s", p->address, o->name);
+		if (o->vnc_display == p->vnc_display)
+			return vmm_invalid("vnc :%d: already used by %s", p->vnc_display, o->name);
+		if (p->tap[0] && !strcmp(o->tap, p->tap))
+			return vmm_invalid("tap %s: already used by %s", p->tap, o->name);
+	}
+	vmm_error_clear();
+	return 0;
+}
+
+/* FNV-1a: stable across runs and hosts, so a name always gets the same MAC. */
+static uint32_t fnv1a(const char *s, uint32_t h)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void profile_default_mac(const char *name, char mac[18])
+{
+	uint32_t h = fnv1a(name, 2166136261u);
+	uint8_t m[6] = { 0x52, 0x54, 0x00, (uint8_t)(h >> 16), (uint8_t)(h >> 8), (uint8_t)h };
+	util_format_mac(m, mac);
+}
+
+int profile_pick_address(const struct vmm_netcfg *n, const struct vmm_profile *others,
+			 size_t n_others, char **address)
+{
+	uint32_t net = netcfg_network(n), bcast = netcfg_broadcast(n);
+	/* Like the tutorial: guests from .100 up when the subnet is large enough, else from .2 */
+	uint32_t first = (bcast - net > 200) ? net + 100 : net + 1;
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t lo = pass == 0 ? first : net + 1, hi = pass == 0 ? bcast : first;
+		for (uint32_t a = lo; a < hi; a++) {
+			if (a == n->addr)
+				continue;
+			bool used = false;
+			for (size_t i = 0; i < n_others && !used; i++) {
+				uint32_t o;
+				unsigned pre;
+				used = others[i].address &&
+				       util_parse_cidr("address", others[i].address, &o, &pre) == 0 &&
+				       o == a;
+			}
+			if (!used) {
+				char ip[16];
+				util_format_ipv4(a, ip);
+				*address = util_fmt("%s/%u", ip, n->prefix);
+				return 0;
+			}
+		}
+	}
+	return vmm_fail("address: no free address left in %s", n->address);
+}
+
+int profile_pick_vnc(const struct vmm_profile *others, size_t n_others, int *display)
+{
+	for (int d = 0; d <= VNC_MAX; d++) {
+		bool used = false;
+		for (size_t i = 0; i < n_others && !used; i++)
+			used = others[i].vnc_display == d;
+		if (!used) {
+			*display = d;
+			return 0;
+		}
+	}
+	return vmm_fail("vnc: no free display left (0 to 99)");
+}
+
+static bool tap_used(const char *tap, const struct vmm_profile *others, size_t n_others)
+{
+	for (size_t i = 0; i < n_others; i++)
+		if (!strcmp(others[i].tap, tap))
+			return true;
+	return false;
+}
+
+void profile_pick_tap(const char *name, const struct vmm_profile *others, size_t n_others,
+		      char tap[VMM_IFNAME_MAX + 1])
+{
+	snprintf(tap, VMM_IFNAME_MAX + 1, "vmm-%s", name);
+	for (unsigned k = 1; tap_used(tap, others, n_others) && k < 100000; k++) {
+		char suffix[8];
+		int sl = snprintf(suffix, sizeof(suffix), "-%u", k);
+		snprintf(tap, VMM_IFNAME_MAX + 1, "vmm-%.*s%s", VMM_IFNAME_MAX - 4 - sl, name,
+			 suffix);
+	}
+}
+
+static int read_key_file(const char *path, char **line)
+{
+	if (util_check_readable("ssh key", path) < 0)
+		return -1;
+	char *text = util_read_file(path, NULL);
+	if (!text)
+		return vmm_invalid("%s", vmm_errmsg());
+	size_t len = strlen(text);
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	if (strncmp(text, "ssh-", 4) && strncmp(text, "ecdsa-", 6) && strncmp(text, "sk-", 3)) {
+		free(text);
+		return vmm_invalid("ssh key %s: not an OpenSSH public key", path);
+	}
+	if (strchr(text, '\n')) {
+		free(text);
+		return vmm_invalid("ssh key %s: want one key per file", path);
+	}
+	*line = text;
+	return 0;
+}
+
+static int split_list(const char *value, char ***out, size_t *n)
+{
+	char *copy = util_strdup(value), *save = NULL;
+	size_t cap = 4, cnt = 0;
+	char **v = calloc(cap, sizeof(char *));
+	if (!v)
+		abort();
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		if (!*t)
+			continue;
+		if (cnt + 2 > cap) {
+			cap *= 2;
+			v = realloc(v, cap * sizeof(char *));
+			if (!v)
+				abort();
+		}
+		v[cnt++] = util_strdup(t);
+		v[cnt] = NULL;
+	}
+	free(copy);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
+{
+	unsigned long v;
+	if (!strcmp(key, "memory") || !strcmp(key, "ram")) {
+		uint64_t bytes;
+		const char *last = value + strlen(value);
+		bool suffix = last > value && isalpha((unsigned char)last[-1]);
+		if (suffix) {
+			if (util_parse_size("memory", value, &bytes) < 0)
+				return -1;
+			if (bytes % (1024 * 1024))
+				return vmm_invalid("memory %s: not a whole number of MiB", value);
+			if (bytes / (1024 * 1024) > MEMORY_MAX || bytes / (1024 * 1024) < MEMORY_MIN)
+				return vmm_invalid("memory %s: out of range (16 to 1048576 MiB)",
+						   value);
+			p->memory = (unsigned)(bytes / (1024 * 1024));
+		} else {
+			if (util_parse_uint("memory", value, MEMORY_MIN, MEMORY_MAX, &v) < 0)
+				return -1;
+			p->memory = (unsigned)v;
+		}
+	} else if (!strcmp(key, "cpus")) {
+		if (util_parse_uint("cpus", value, 1, CPUS_MAX, &v) < 0)
+			return -1;
+		p->cpus = (unsigned)v;
+	} else if (!strcmp(key, "mac")) {
+		uint8_t m[6];
+		if (util_parse_mac("mac", value, m) < 0)
+			return -1;
+		util_format_mac(m, p->mac);
+	} else if (!strcmp(key, "address") || !strcmp(key, "ip")) {
+		uint32_t a;
+		unsigned pre;
+		if (util_parse_cidr("address", value, &a, &pre) < 0)
+			return -1;
+		set_str(&p->address, value);
+	} else if (!strcmp(key, "vnc")) {
+		const char *d = value[0] == ':' ? value + 1 : value;
+		if (util_parse_uint("vnc", d, 0, VNC_MAX, &v) < 0)
+			return vmm_invalid("vnc %s: want a display :N with N from 0 to 99", value);
+		p->vnc_display = (int)v;
+	} else if (!strcmp(key, "vnc_listen") || !strcmp(key, "vnc.listen")) {
+		uint32_t a;
+		if (util_parse_ipv4("vnc listen", value, &a) < 0)
+			return -1;
+		set_str(&p->vnc_listen, value);
+	} else if (!strcmp(key, "vnc_password_file") || !strcmp(key, "vnc.password_file")) {
+		if (*value && util_check_readable("vnc password file", value) < 0)
+			return -1;
+		set_str(&p->vnc_password_file, *value ? value : NULL);
+	} else if (!strcmp(key, "iso") || !strcmp(key, "kernel") || !strcmp(key, "initrd")) {
+		if (*value && util_check_readable(key, value) < 0)
+			return -1;
+		char **dst = !strcmp(key, "iso") ? &p->iso : !strcmp(key, "kernel") ? &p->kernel
+										: &p->initrd;
+		set_str(dst, *value ? value : NULL);
+	} else if (!strcmp(key, "append")) {
+		set_str(&p->append, *value ? value : NULL);
+	} else if (!strcmp(key, "hostname")) {
+		set_str(&p->hostname, *value ? value : NULL);
+	} else if (!strcmp(key, "backend")) {
+		if (strcmp(value, "qemu") && strcmp(value, "libvirt"))
+			return vmm_invalid("backend \"%s\": use qemu or libvirt", value);
+		set_str(&p->backend, value);
+	} else if (!strcmp(key, "uri")) {
+		set_str(&p->uri, *value ? value : NULL);
+	} else if (!strcmp(key, "dns")) {
+		char **list;
+		size_t n;
+		split_list(value, &list, &n);
+		for (size_t i = 0; i < n; i++) {
+			uint32_t a;
+			if (util_parse_ipv4("dns", list[i], &a) < 0) {
+				strv_free(list, n);
+				return -1;
+			}
+		}
+		strv_free(p->dns, p->n_dns);
+		p->dns = n ? list : NULL;
+		p->n_dns = n;
+		if (!n)
+			strv_free(list, 0);
+	} else if (!strcmp(key, "ssh_key") || !strcmp(key, "ssh-key")) {
+		char *line = NULL;
+		if (read_key_file(value, &line) < 0)
+			return -1;
+		char **nv = realloc(p->ssh_keys, (p->n_ssh_keys + 2) * sizeof(char *));
+		if (!nv)
+			abort();
+		p->ssh_keys = nv;
+		p->ssh_keys[p->n_ssh_keys++] = line;
+		p->ssh_keys[p->n_ssh_keys] = NULL;
+	} else if (!strcmp(key, "runcmd")) {
+		char **nv = realloc(p->runcmd, (p->n_runcmd + 2) * sizeof(char *));
+		if (!nv)
+			abort();
+		p->runcmd = nv;
+		p->runcmd[p->n_runcmd++] = util_strdup(value);
+		p->runcmd[p->n_runcmd] = NULL;
+	} else if (!strcmp(key, "tap")) {
+		if (check_ifname("tap", value) < 0)
+			return -1;
+		snprintf(p->tap, sizeof(p->tap), "%s", value);
+	} else if (!strcmp(key, "size") || !strcmp(key, "disk") || !strcmp(key, "image") ||
+		   !strcmp(key, "backing")) {
+		return vmm_invalid("%s: cannot be changed after create (use qemu-img resize or a new "
+				   "guest)",
+				   key);
+	} else {
+		return vmm_invalid("key \"%s\": unknown (see vmm help set)", key);
+	}
+	return 0;
+}
+
+/* strv_dup is kept for callers that copy profiles (e.g. store). */
+char **profile_strv_dup(char *const *v, size_t n);
+char **profile_strv_dup(char *const *v, size_t n)
+{
+	return strv_dup(v, n);
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/* store.c: where a home's profiles, images and run state live, its lock, and guest state */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/error.h"
+#include "vmm/store.h"
+#include "vmm/util.h"
+
+static char *xdg(const char *var, const char *fallback_rel)
+{
+	const char *v = getenv(var);
+	if (v && *v == '/')
+		return util_fmt("%s/vmm", v);
+	const char *home = getenv("HOME");
+	if (!home || !*home)
+		home = "/tmp";
+	return util_fmt("%s/%s/vmm", home, fallback_rel);
+}
+
+int store_open(struct vmm_home *h, const char *dir)
+{
+	memset(h, 0, sizeof(*h));
+	if (!dir || !*dir)
+		dir = getenv("VMM_HOME");
+	if (dir && *dir) {
+		h->profiles = util_fmt("%s/profiles", dir);
+		h->images = util_fmt("%s/images", dir);
+		h->run = util_fmt("%s/run", dir);
+	} else if (geteuid() == 0) {
+		h->profiles = util_strdup("/etc/vmm");
+		h->images = util_strdup("/var/lib/vmm/images");
+		h->run = util_strdup("/run/vmm");
+	} else {
+		h->profiles = xdg("XDG_CONFIG_HOME", ".config");
+		char *data = xdg("XDG_DATA_HOME", ".local/share");
+		h->images = util_fmt("%s/images", data);
+		free(data);
+		const char *rt = getenv("XDG_RUNTIME_DIR");
+		h->run = rt && *rt == '/' ? util_fmt("%s/vmm", rt) : util_fmt("/tmp/vmm-%d", getuid());
+	}
+	if (util_mkdir_p(h->profiles, 0755) < 0 || util_mkdir_p(h->images, 0755) < 0 ||
+	    util_mkdir_p(h->run, 0755) < 0) {
+		store_close(h);
+		return -1;
+	}
+	return 0;
+}
+
+void store_close(struct vmm_home *h)
+{
+	free(h->profiles);
+	free(h->images);
+	free(h->run);
+	memset(h, 0, sizeof(*h));
+}
+
+char *store_profile_path(const struct vmm_home *h, const char *name)
+{
+	return util_fmt("%s/%s.cfg", h->profiles, name);
+}
+
+char *store_net_path(const struct vmm_home *h)
+{
+	return util_fmt("%s/net.cfg", h->profiles);
+}
+
+char *store_image_path(const struct vmm_home *h, const char *rel)
+{
+	if (rel[0] == '/')
+		return util_strdup(rel);
+	return util_fmt("%s/%s", h->images, rel);
+}
+
+char *store_disk_path(const struct vmm_home *h, const struct vmm_profile *p)
+{
+	return store_image_path(h, p->disk_path);
+}
+
+char *store_seed_path(const struct vmm_home *h, const char *name)
+{
+	return util_fmt("%s/%s-seed.iso", h->images, name);
+}
+
+char *store_run_dir(const struct vmm_home *h, const char *name)
+{
+	return util_fmt("%s/%s", h->run, name);
+}
+
+int store_lock(const struct vmm_home *h)
+{
+	char *path = util_fmt("%s/.lock", h->profiles);
+	int fd = util_lock(path);
+	free(path);
+	return fd;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct vmm_profile *)a)->name, ((const struct vmm_profile *)b)->name);
+}
+
+int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	DIR *d = opendir(h->profiles);
+	if (!d)
+		return vmm_fail("%s: %s", h->profiles, strerror(errno));
+	struct vmm_profile *v = NULL;
+	size_t cnt = 0, cap = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 5 || strcmp(e->d_name + len - 4, ".cfg") || !strcmp(e->d_name, "net.cfg"))
+			continue;
+		char name[VMM_NAME_MAX + 2];
+		if (len - 4 > VMM_NAME_MAX)
+			continue; /* not a name vmm would write */
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 4), e->d_name);
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = realloc(v, cap * sizeof(*v));
+			if (!v)
+				abort();
+		}
+		if (store_load(h, name, &v[cnt]) < 0) {
+			rc = -1;
+			break;
+		}
+		cnt++;
+	}
+	closedir(d);
+	if (rc < 0) {
+		store_free_all(v, cnt);
+		return -1;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), by_name);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+void store_free_all(struct vmm_profile *ps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		profile_free(&ps[i]);
+	free(ps);
+}
+
+int store_load(const struct vmm_home *h, const char *name, struct vmm_profile *p)
+{
+	profile_init(p);
+	if (profile_check_name(name) < 0)
+		return -1;
+	char *path = store_profile_path(h, name);
+	int rc;
+	if (!util_exists(path))
+		rc = vmm_invalid("%s: no such guest (see vmm list)", name);
+	else
+		rc = profile_load(path, name, p);
+	free(path);
+	return rc;
+}
+
+int store_load_net(const struct vmm_home *h, struct vmm_netcfg *n)
+{
+	char *path = store_net_path(h);
+	int rc = netcfg_load(path, n);
+	free(path);
+	return rc;
+}
+
+bool store_exists(const struct vmm_home *h, const char *name)
+{
+	char *path = store_profile_path(h, name);
+	bool r = util_exists(path);
+	free(path);
+	return r;
+}
+
+int store_save(const struct vmm_home *h, const struct vmm_profile *p)
+{
+	char *path = store_profile_path(h, p->name);
+	char *text = profile_format(p);
+	int rc = util_write_file(path, text, strlen(text), 0644);
+	free(text);
+	free(path);
+	return rc;
+}
+
+const char *store_state_name(enum vmm_state s)
+{
+	switch (s) {
+	case VMM_RUNNING: return "running";
+	case VMM_CRASHED: return "crashed";
+	case VMM_STOPPED: break;
+	}
+	return "stopped";
+}
+
+/* Is pid a QEMU process (not a recycled pid of something else)? */
+static bool is_qemu(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+	char target[512];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return errno == EACCES; /* not ours to inspect: trust the pid file */
+	target[n] = '\0';
+	return strstr(target, "qemu") != NULL;
+}
+
+enum vmm_state store_state(const struct vmm_home *h, const char *name, pid_t *pid)
+{
+	char *dir = store_run_dir(h, name);
+	char *pidfile = util_fmt("%s/pid", dir);
+	enum vmm_state st = VMM_STOPPED;
+	pid_t p = 0;
+	char *text = util_exists(pidfile) ? util_read_file(pidfile, NULL) : NULL;
+	if (text) {
+		p = (pid_t)strtol(text, NULL, 10);
+		st = (p > 0 && util_pid_alive(p) && is_qemu(p)) ? VMM_RUNNING : VMM_CRASHED;
+		free(text);
+	}
+	vmm_error_clear();
+	if (pid)
+		*pid = st == VMM_RUNNING ? p : 0;
+	free(pidfile);
+	free(dir);
+	return st;
+}

@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: MIT
+/* util.c: spawning without a shell, file helpers, locks and the small parsers every module uses */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/error.h"
+#include "vmm/util.h"
+
+extern char **environ;
+
+static const struct {
+	const char *prog, *pkg;
+} packages[] = {
+	{ "qemu-img", "qemu-utils" },
+	{ "qemu-system-x86_64", "qemu-system-x86" },
+	{ "iptables-legacy-save", "iptables" },
+	{ "nft", "nftables" },
+	{ "ping", "iputils-ping" },
+	{ "virsh", "libvirt-clients" },
+	{ "grub-mkrescue", "grub-common" },
+	{ "xorriso", "xorriso" },
+	{ "cloud-init", "cloud-init" },
+	{ "dnsmasq", "dnsmasq-base" },
+};
+
+const char *util_package_for(const char *prog)
+{
+	const char *base = strrchr(prog, '/');
+	base = base ? base + 1 : prog;
+	for (size_t i = 0; i < sizeof(packages) / sizeof(packages[0]); i++)
+		if (strcmp(packages[i].prog, base) == 0)
+			return packages[i].pkg;
+	return NULL;
+}
+
+char *util_which(const char *prog)
+{
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0 ? util_strdup(prog) : NULL;
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	char *copy = util_strdup(path), *save = NULL, *found = NULL;
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *cand = util_fmt("%s/%s", *dir ? dir : ".", prog);
+		struct stat st;
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
+			found = cand;
+			break;
+		}
+		free(cand);
+	}
+	free(copy);
+	return found;
+}
+
+static int not_found(const char *prog)
+{
+	const char *pkg = util_package_for(prog);
+	if (pkg)
+		return vmm_fail("%s: not found (install the %s package)", prog, pkg);
+	return vmm_fail("%s: not found", prog);
+}
+
+/* Drain two pipes into malloc'd buffers until both reach EOF. */
+static int drain(int fds[2], char *bufs[2])
+{
+	size_t lens[2] = { 0, 0 }, caps[2] = { 0, 0 };
+	int open_fds = 0;
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			open_fds++;
+	while (open_fds > 0) {
+		struct pollfd pfd[2];
+		int n = 0, map[2];
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0) {
+				pfd[n].fd = fds[i];
+				pfd[n].events = POLLIN;
+				map[n++] = i;
+			}
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (int k = 0; k < n; k++) {
+			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			int i = map[k];
+			if (caps[i] - lens[i] < 4097) {
+				caps[i] = caps[i] ? caps[i] * 2 : 8192;
+				char *nb = realloc(bufs[i], caps[i]);
+				if (!nb)
+					abort();
+				bufs[i] = nb;
+			}
+			ssize_t r = read(fds[i], bufs[i] + lens[i], caps[i] - lens[i] - 1);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				close(fds[i]);
+				fds[i] = -1;
+				open_fds--;
+				continue;
+			}
+			lens[i] += (size_t)r;
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (bufs[i])
+			bufs[i][lens[i]] = '\0';
+	return 0;
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return vmm_fail("waitpid: %s", strerror(errno));
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 255;
+}
+
+int util_run(char *const argv[], char **out, char **err)
+{
+	posix_spawn_file_actions_t fa;
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
+	int rc = -1;
+	char *path = util_which(argv[0]);
+	if (out)
+		*out = NULL;
+	if (err)
+		*err = NULL;
+	if (!path)
+		return not_found(argv[0]);
+	if ((out && pipe2(po, O_CLOEXEC) < 0) || (err && pipe2(pe, O_CLOEXEC) < 0)) {
+		vmm_fail("pipe: %s", strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (out)
+		posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+	else
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (err)
+		posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+	else
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (po[1] >= 0)
+		close(po[1]);
+	if (pe[1] >= 0)
+		close(pe[1]);
+	po[1] = pe[1] = -1;
+	if (e != 0) {
+		vmm_fail("%s: %s", argv[0], strerror(e));
+		goto out;
+	}
+	int fds[2] = { po[0], pe[0] };
+	char *bufs[2] = { NULL, NULL };
+	po[0] = pe[0] = -1; /* drain closes them */
+	drain(fds, bufs);
+	if (out)
+		*out = bufs[0] ? bufs[0] : util_strdup("");
+	if (err)
+		*err = bufs[1] ? bufs[1] : util_strdup("");
+	rc = wait_status(pid);
+out:
+	for (int i = 0; i < 2; i++) {
+		if (po[i] >= 0)
+			close(po[i]);
+		if (pe[i] >= 0)
+			close(pe[i]);
+	}
+	free(path);
+	return rc;
+}
+
+int util_run_inherit(char *const argv[])
+{
+	char *path = util_which(argv[0]);
+	if (!path)
+		return not_found(argv[0]);
+	pid_t pid;
+	int e = posix_spawn(&pid, path, NULL, NULL, argv, environ);
+	free(path);
+	if (e != 0)
+		return vmm_fail("%s: %s", argv[0], strerror(e));
+	return wait_status(pid);
+}
+
+pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd)
+{
+	char *path = util_which(argv[0]);
+	if (!path)
+		return not_found(argv[0]);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (out_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	else
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (err_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	else
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	free(path);
+	if (e != 0)
+		return vmm_fail("%s: %s", argv[0], strerror(e));
+	return pid;
+}
+
+bool util_pid_alive(pid_t pid)
+{
+	if (pid <= 0)
+		return false;
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+char *util_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		abort();
+	return s;
+}
+
+char *util_strdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+char *util_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		vmm_fail("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		abort();
+	for (;;) {
+		if (cap - n < 2) {
+			cap *= 2;
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				abort();
+			buf = nb;
+		}
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			vmm_fail("%s: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = util_fmt("%s.tmp.%ld", path, (long)getpid());
+	int rc = -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		vmm_fail("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			vmm_fail("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		vmm_fail("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		vmm_fail("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int util_mkdir_p(const char *path, mode_t mode)
+{
+	char *p = util_strdup(path);
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, mode) < 0 && errno != EEXIST) {
+				rc = vmm_fail("%s: %s", p, strerror(errno));
+				break;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+int util_rm_rf(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : vmm_fail("%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		if (!d)
+			return vmm_fail("%s: %s", path, strerror(errno));
+		struct dirent *e;
+		int rc = 0;
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char *sub = util_fmt("%s/%s", path, e->d_name);
+			if (util_rm_rf(sub) < 0)
+				rc = -1;
+			free(sub);
+		}
+		closedir(d);
+		if (rc < 0)
+			return -1;
+		if (rmdir(path) < 0 && errno != ENOENT)
+			return vmm_fail("%s: %s", path, strerror(errno));
+		return 0;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return vmm_fail("%s: %s", path, strerror(errno));
+	return 0;
+}
+
+bool util_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+int util_check_readable(const char *what, const char *path)
+{
+	struct stat st;
+	if (!path || !*path)
+		return vmm_invalid("%s: empty file name", what);
+	if (stat(path, &st) < 0)
+		return vmm_invalid("%s %s: %s", what, path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return vmm_invalid("%s %s: is a directory", what, path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vmm_invalid("%s %s: %s", what, path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+int util_lock(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return vmm_fail("lock %s: %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		int e = errno;
+		close(fd);
+		return vmm_fail("lock %s: %s", path, strerror(e));
+	}
+	return fd;
+}
+
+bool util_isatty(int fd)
+{
+	return isatty(fd) == 1;
+}
+
+uint64_t util_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int util_parse_size(const char *what, const char *s, uint64_t *bytes)
+{
+	if (!s || !*s)
+		return vmm_invalid("%s: empty size", what);
+	if (!isdigit((unsigned char)s[0]))
+		return vmm_invalid("%s %s: not a size (use a number with K, M, G or T)", what, s);
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return vmm_invalid("%s %s: too large", what, s);
+	unsigned shift = 0;
+	switch (toupper((unsigned char)*end)) {
+	case '\0': break;
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	default:
+		return vmm_invalid("%s %s: unknown unit (use K, M, G or T)", what, s);
+	}
+	if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
+		end += strlen(end);
+	if (*end)
+		return vmm_invalid("%s %s: unknown unit (use K, M, G or T)", what, s);
+	if (v == 0)
+		return vmm_invalid("%s %s: must be greater than zero", what, s);
+	/* qemu-img and QEMU cap images at 2^63; vmm refuses beyond 1 PiB as absurd */
+	if (v > (1ULL << 50) >> shift)
+		return vmm_invalid("%s %s: too large (at most 1P)", what, s);
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+int util_parse_uint(const char *what, const char *s, unsigned long min, unsigned long max,
+		    unsigned long *v)
+{
+	if (!s || !*s || !isdigit((unsigned char)s[0]))
+		return vmm_invalid("%s %s: not a number", what, s ? s : "");
+	errno = 0;
+	char *end;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (*end)
+		return vmm_invalid("%s %s: not a number", what, s);
+	if (errno == ERANGE || x < min || x > max)
+		return vmm_invalid("%s %s: out of range (%lu to %lu)", what, s, min, max);
+	*v = (unsigned long)x;
+	return 0;
+}
+
+int util_parse_mac(const char *what, const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	if (!s || strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+		return vmm_invalid("%s %s: not a MAC address (want xx:xx:xx:xx:xx:xx)", what, s ? s : "");
+	for (int i = 0; i < 17; i++)
+		if ((i % 3 == 2) ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return vmm_invalid("%s %s: not a MAC address (want xx:xx:xx:xx:xx:xx)", what, s);
+	bool zero = true;
+	for (int i = 0; i < 6; i++) {
+		mac[i] = (uint8_t)v[i];
+		if (v[i])
+			zero = false;
+	}
+	if (zero)
+		return vmm_invalid("%s %s: all-zero MAC address", what, s);
+	if (mac[0] & 1)
+		return vmm_invalid("%s %s: multicast MAC address (first octet must be even)", what, s);
+	return 0;
+}
+
+void util_format_mac(const uint8_t mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
+static int parse_quad(const char *s, size_t len, uint32_t *addr)
+{
+	uint32_t a = 0;
+	int parts = 0;
+	size_t i = 0;
+	while (i < len) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		unsigned v = 0;
+		size_t start = i;
+		while (i < len && isdigit((unsigned char)s[i])) {
+			v = v * 10 + (unsigned)(s[i] - '0');
+			if (v > 255 || i - start > 2)
+				return -1;
+			i++;
+		}
+		if (i - start > 1 && s[start] == '0')
+			return -1; /* no octal-looking octets */
+		a = (a << 8) | v;
+		parts++;
+		if (i < len) {
+			if (s[i] != '.' || parts == 4)
+				return -1;
+			i++;
+			if (i == len)
+				return -1;
+		}
+	}
+	if (parts != 4)
+		return -1;
+	*addr = a;
+	return 0;
+}
+
+int util_parse_ipv4(const char *what, const char *s, uint32_t *addr)
+{
+	if (!s || parse_quad(s, strlen(s), addr) < 0)
+		return vmm_invalid("%s %s: not an IPv4 address", what, s ? s : "");
+	return 0;
+}
+
+int util_parse_cidr(const char *what, const char *s, uint32_t *addr, unsigned *prefix)
+{
+	const char *slash = s ? strchr(s, '/') : NULL;
+	if (!slash)
+		return vmm_invalid("%s %s: want ADDRESS/PREFIX (e.g. 192.168.166.100/24)", what,
+				   s ? s : "");
+	if (parse_quad(s, (size_t)(slash - s), addr) < 0)
+		return vmm_invalid("%s %s: not an IPv4 address", what, s);
+	const char *p = slash + 1;
+	if (!*p || strlen(p) > 2 || !isdigit((unsigned char)p[0]) ||
+	    (p[1] && !isdigit((unsigned char)p[1])) || atoi(p) > 32)
+		return vmm_invalid("%s %s: prefix must be 0 to 32", what, s);
+	*prefix = (unsigned)atoi(p);
+	return 0;
+}
+
+void util_format_ipv4(uint32_t a, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
