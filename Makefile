@@ -73,7 +73,7 @@ asan:
 	$(MAKE) BUILD=build-asan CC=clang VMM_NO_DEPS=1 \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/vmm unit
-	tests/run.sh build-asan unit
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp tests/run.sh build-asan unit
 
 # libFuzzer targets for the profile parser and validators; FUZZ_SECS each (default 20).
 FUZZ_SECS ?= 20
@@ -86,7 +86,7 @@ fuzz:
 		clang -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 			-o $$b $$f build-fuzz/libvmm.a $(LDLIBS) || exit 1; \
 		mkdir -p build-fuzz/corpus/$$(basename $$f .c); \
-		$$b -max_total_time=$(FUZZ_SECS) -timeout=5 build-fuzz/corpus/$$(basename $$f .c) tests/fuzz/corpus 2>build-fuzz/$$(basename $$f .c).log \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $$b -max_total_time=$(FUZZ_SECS) -timeout=5 build-fuzz/corpus/$$(basename $$f .c) tests/fuzz/corpus 2>build-fuzz/$$(basename $$f .c).log \
 			|| { tail -40 build-fuzz/$$(basename $$f .c).log; exit 1; }; \
 		tail -1 build-fuzz/$$(basename $$f .c).log; \
 	done

@@ -111,7 +111,7 @@ void cmd_note(const struct vmm_ctx *ctx, const char *fmt, ...)
 int cmd_flush(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "vmm: stdout: %s\n", strerror(errno ? errno : EIO));
+		fprintf(stderr, "vmm: stdout: %s\n", util_strerror(errno ? errno : EIO));
 		return VMM_EFAIL;
 	}
 	return 0;

@@ -505,10 +505,19 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 		if (e < 0)
 			goto out;
 	}
+	/* what create would have chosen for values a hand-written profile leaves out */
 	if (!p->disk_path)
 		p->disk_path = util_fmt("%s.qcow2", p->name);
 	if (!p->vnc_listen)
 		p->vnc_listen = util_strdup("127.0.0.1");
+	if (!p->mac[0])
+		profile_default_mac(p->name, p->mac);
+	if (!p->tap[0])
+		snprintf(p->tap, sizeof(p->tap), "vmm-%.*s", VMM_IFNAME_MAX - 4, p->name);
+	if (p->vnc_display < 0) {
+		vmm_invalid("%s: vnc.display: missing", filename);
+		goto out;
+	}
 	rc = 0;
 out:
 	config_destroy(&r.cfg);

@@ -110,7 +110,7 @@ int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n
 	*n = 0;
 	DIR *d = opendir(h->profiles);
 	if (!d)
-		return vmm_fail("%s: %s", h->profiles, strerror(errno));
+		return vmm_fail("%s: %s", h->profiles, util_strerror(errno));
 	struct vmm_profile *v = NULL;
 	size_t cnt = 0, cap = 0;
 	struct dirent *e;
@@ -165,6 +165,19 @@ int store_load(const struct vmm_home *h, const char *name, struct vmm_profile *p
 		rc = vmm_invalid("%s: no such guest (see vmm list)", name);
 	else
 		rc = profile_load(path, name, p);
+	if (rc == 0) {
+		/* a hand-edited profile is checked like one vmm wrote */
+		struct vmm_netcfg n;
+		rc = store_load_net(h, &n);
+		if (rc == 0 && profile_validate(p, &n) < 0) {
+			char msg[1024];
+			snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
+			rc = vmm_invalid("%s: %s", path, msg);
+		}
+		netcfg_free(&n);
+		if (rc < 0)
+			profile_free(p);
+	}
 	free(path);
 	return rc;
 }

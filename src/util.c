@@ -133,7 +133,7 @@ static int wait_status(pid_t pid)
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
-			return vmm_fail("waitpid: %s", strerror(errno));
+			return vmm_fail("waitpid: %s", util_strerror(errno));
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	if (WIFSIGNALED(st))
@@ -154,7 +154,7 @@ int util_run(char *const argv[], char **out, char **err)
 	if (!path)
 		return not_found(argv[0]);
 	if ((out && pipe2(po, O_CLOEXEC) < 0) || (err && pipe2(pe, O_CLOEXEC) < 0)) {
-		vmm_fail("pipe: %s", strerror(errno));
+		vmm_fail("pipe: %s", util_strerror(errno));
 		goto out;
 	}
 	posix_spawn_file_actions_init(&fa);
@@ -176,7 +176,7 @@ int util_run(char *const argv[], char **out, char **err)
 		close(pe[1]);
 	po[1] = pe[1] = -1;
 	if (e != 0) {
-		vmm_fail("%s: %s", argv[0], strerror(e));
+		vmm_fail("%s: %s", argv[0], util_strerror(e));
 		goto out;
 	}
 	int fds[2] = { po[0], pe[0] };
@@ -208,7 +208,7 @@ int util_run_inherit(char *const argv[])
 	int e = posix_spawn(&pid, path, NULL, NULL, argv, environ);
 	free(path);
 	if (e != 0)
-		return vmm_fail("%s: %s", argv[0], strerror(e));
+		return vmm_fail("%s: %s", argv[0], util_strerror(e));
 	return wait_status(pid);
 }
 
@@ -233,8 +233,18 @@ pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd)
 	posix_spawn_file_actions_destroy(&fa);
 	free(path);
 	if (e != 0)
-		return vmm_fail("%s: %s", argv[0], strerror(e));
+		return vmm_fail("%s: %s", argv[0], util_strerror(e));
 	return pid;
+}
+
+const char *util_strerror(int err)
+{
+	static __thread char buf[128];
+	snprintf(buf, sizeof(buf), "%s", strerror(err));
+	/* keep acronyms such as "I/O" as they are */
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z') && buf[1] != '/')
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
 }
 
 bool util_pid_alive(pid_t pid)
@@ -270,7 +280,7 @@ char *util_read_file(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		vmm_fail("%s: %s", path, strerror(errno));
+		vmm_fail("%s: %s", path, util_strerror(errno));
 		return NULL;
 	}
 	size_t cap = 4096, n = 0;
@@ -289,7 +299,7 @@ char *util_read_file(const char *path, size_t *len)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			vmm_fail("%s: %s", path, strerror(errno));
+			vmm_fail("%s: %s", path, util_strerror(errno));
 			free(buf);
 			close(fd);
 			return NULL;
@@ -311,7 +321,7 @@ int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
 	int rc = -1;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
-		vmm_fail("%s: %s", path, strerror(errno));
+		vmm_fail("%s: %s", path, util_strerror(errno));
 		goto out;
 	}
 	const char *p = data;
@@ -321,7 +331,7 @@ int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			vmm_fail("%s: %s", path, strerror(errno));
+			vmm_fail("%s: %s", path, util_strerror(errno));
 			goto out;
 		}
 		p += w;
@@ -329,12 +339,12 @@ int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		fd = -1;
-		vmm_fail("%s: %s", path, strerror(errno));
+		vmm_fail("%s: %s", path, util_strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) < 0) {
-		vmm_fail("%s: %s", path, strerror(errno));
+		vmm_fail("%s: %s", path, util_strerror(errno));
 		goto out;
 	}
 	rc = 0;
@@ -356,7 +366,7 @@ int util_mkdir_p(const char *path, mode_t mode)
 			char c = *s;
 			*s = '\0';
 			if (mkdir(p, mode) < 0 && errno != EEXIST) {
-				rc = vmm_fail("%s: %s", p, strerror(errno));
+				rc = vmm_fail("%s: %s", p, util_strerror(errno));
 				break;
 			}
 			*s = c;
@@ -372,11 +382,11 @@ int util_rm_rf(const char *path)
 {
 	struct stat st;
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : vmm_fail("%s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : vmm_fail("%s: %s", path, util_strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
 		DIR *d = opendir(path);
 		if (!d)
-			return vmm_fail("%s: %s", path, strerror(errno));
+			return vmm_fail("%s: %s", path, util_strerror(errno));
 		struct dirent *e;
 		int rc = 0;
 		while ((e = readdir(d))) {
@@ -391,11 +401,11 @@ int util_rm_rf(const char *path)
 		if (rc < 0)
 			return -1;
 		if (rmdir(path) < 0 && errno != ENOENT)
-			return vmm_fail("%s: %s", path, strerror(errno));
+			return vmm_fail("%s: %s", path, util_strerror(errno));
 		return 0;
 	}
 	if (unlink(path) < 0 && errno != ENOENT)
-		return vmm_fail("%s: %s", path, strerror(errno));
+		return vmm_fail("%s: %s", path, util_strerror(errno));
 	return 0;
 }
 
@@ -411,12 +421,12 @@ int util_check_readable(const char *what, const char *path)
 	if (!path || !*path)
 		return vmm_invalid("%s: empty file name", what);
 	if (stat(path, &st) < 0)
-		return vmm_invalid("%s %s: %s", what, path, strerror(errno));
+		return vmm_invalid("%s %s: %s", what, path, util_strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return vmm_invalid("%s %s: is a directory", what, path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return vmm_invalid("%s %s: %s", what, path, strerror(errno));
+		return vmm_invalid("%s %s: %s", what, path, util_strerror(errno));
 	close(fd);
 	return 0;
 }
@@ -425,13 +435,13 @@ int util_lock(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return vmm_fail("lock %s: %s", path, strerror(errno));
+		return vmm_fail("lock %s: %s", path, util_strerror(errno));
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno == EINTR)
 			continue;
 		int e = errno;
 		close(fd);
-		return vmm_fail("lock %s: %s", path, strerror(e));
+		return vmm_fail("lock %s: %s", path, util_strerror(e));
 	}
 	return fd;
 }

@@ -51,8 +51,8 @@ assert_contains() { case "$1" in *"$2"*) ;; *) fail "${3:-missing text}: [$2] no
 assert_not_contains() { case "$1" in *"$2"*) fail "${3:-unexpected text}: [$2] in [$1]";; esac; }
 assert_file() { [ -e "$1" ] || fail "missing file $1"; }
 assert_no_file() { [ ! -e "$1" ] || fail "file should not exist: $1"; }
-# Snapshot of a folder (names, sizes, checksums) to prove nothing changed.
-tree_sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0r sha256sum) ; }
+# Snapshot of a folder (names and checksums; lock files excluded) to prove nothing changed.
+tree_sum() { (cd "$1" && find . -type f ! -name .lock -print0 | sort -z | xargs -0r sha256sum) ; }
 
 # new_ns BASE: create a namespace with a random suffix, lo up; prints its name.
 new_ns() {

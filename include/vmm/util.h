@@ -27,6 +27,8 @@ pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd);
 char *util_which(const char *prog);
 /* The Debian package that provides PROG, or NULL when unknown. */
 const char *util_package_for(const char *prog);
+/* strerror with a lowercase first letter, for "vmm: object: reason" messages. */
+const char *util_strerror(int err);
 /* Is PID alive (kill(pid, 0) succeeds or EPERM)? */
 bool util_pid_alive(pid_t pid);
 

@@ -30,7 +30,7 @@ const char cmd_create_help[] =
 	"  --ram MIB        memory in MiB, or with a unit: 2G (default 1024)\n"
 	"  --cpus N         virtual CPUs (default 1)\n"
 	"  --mac MAC        MAC address (default: derived from the name, 52:54:00 prefix)\n"
-	"  --ip ADDR/PREFIX address on the bridge (default: the next free one in net.cfg's subnet)\n"
+	"  --ip ADDR/PREFIX  address on the bridge (default: the next free one in net.cfg's subnet)\n"
 	"  --vnc :N         VNC display, port 5900+N on 127.0.0.1 (default: the lowest free one)\n"
 	"  --vnc-listen ADDR  address VNC listens on (default 127.0.0.1)\n"
 	"  --vnc-password-file FILE  require this VNC password (the file's first line)\n"
@@ -196,7 +196,7 @@ static int absolute(const char *what, const char *path, char **out)
 {
 	char *abs = realpath(path, NULL);
 	if (!abs)
-		return vmm_invalid("%s %s: %s", what, path, strerror(errno));
+		return vmm_invalid("%s %s: %s", what, path, util_strerror(errno));
 	*out = abs;
 	return 0;
 }
@@ -651,15 +651,15 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (unlink(cfg) < 0) {
-		rc = cmd_error(VMM_EFAIL, "%s: %s", cfg, strerror(errno));
+		rc = cmd_error(VMM_EFAIL, "%s: %s", cfg, util_strerror(errno));
 		goto out;
 	}
 	util_rm_rf(run);
 	if (purge) {
 		if (unlink(seed) < 0 && errno != ENOENT)
-			rc = cmd_error(VMM_EFAIL, "%s: %s", seed, strerror(errno));
+			rc = cmd_error(VMM_EFAIL, "%s: %s", seed, util_strerror(errno));
 		if (unlink(disk) < 0 && errno != ENOENT)
-			rc = cmd_error(VMM_EFAIL, "%s: %s", disk, strerror(errno));
+			rc = cmd_error(VMM_EFAIL, "%s: %s", disk, util_strerror(errno));
 	} else if (util_exists(disk)) {
 		cmd_note(ctx, "deleted %s; its disk %s is kept (--purge removes it)", name, disk);
 	}

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: MIT
+/* test_profile.c: the profile and net.cfg parsers, validators and allocators on byte buffers */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vmm/error.h"
+#include "vmm/profile.h"
+#include "vmm/util.h"
+
+static const char tutorial[] =
+	"memory = 2048;\ncpus = 1;\n"
+	"disk = { path = \"ubuntu.qcow2\"; size = \"40G\"; };\n"
+	"iso = \"/srv/iso/ubuntu.iso\";\n"
+	"net = { mac = \"52:54:00:12:34:10\"; address = \"192.168.166.100/24\"; };\n"
+	"vnc = { display = 19; listen = \"127.0.0.1\"; };\n";
+
+static void parse_ok(const char *text, struct vmm_profile *p)
+{
+	int rc = profile_parse(text, "t.cfg", "ubuntu", p);
+	if (rc != 0)
+		fail_msg("parse failed: %s", vmm_errmsg());
+}
+
+static void expect_invalid(int rc, const char *msg)
+{
+	assert_int_equal(rc, -1);
+	assert_int_equal(vmm_errcode(), VMM_EINVAL);
+	assert_string_equal(vmm_errmsg(), msg);
+}
+
+static void test_parse_tutorial(void **state)
+{
+	struct vmm_profile p;
+	parse_ok(tutorial, &p);
+	assert_int_equal(p.memory, 2048);
+	assert_int_equal(p.cpus, 1);
+	assert_string_equal(p.disk_path, "ubuntu.qcow2");
+	assert_string_equal(p.disk_size, "40G");
+	assert_string_equal(p.iso, "/srv/iso/ubuntu.iso");
+	assert_string_equal(p.mac, "52:54:00:12:34:10");
+	assert_string_equal(p.address, "192.168.166.100/24");
+	assert_int_equal(p.vnc_display, 19);
+	assert_string_equal(p.vnc_listen, "127.0.0.1");
+	assert_string_equal(p.tap, "vmm-ubuntu"); /* filled in like create would */
+	profile_free(&p);
+}
+
+static void test_roundtrip(void **state)
+{
+	struct vmm_profile p, q;
+	parse_ok(tutorial, &p);
+	profile_set_key(&p, "append", "console=ttyS0 \"quoted\" back\\slash");
+	profile_set_key(&p, "runcmd", "ping -c1 192.168.166.101");
+	profile_set_key(&p, "dns", "192.168.1.191, 9.9.9.9");
+	char *text = profile_format(&p);
+	parse_ok(text, &q);
+	char *again = profile_format(&q);
+	assert_string_equal(text, again);
+	assert_string_equal(q.append, "console=ttyS0 \"quoted\" back\\slash");
+	assert_int_equal(q.n_dns, 2);
+	assert_string_equal(q.dns[1], "9.9.9.9");
+	assert_int_equal(q.n_runcmd, 1);
+	free(text);
+	free(again);
+	profile_free(&p);
+	profile_free(&q);
+}
+
+static void test_parse_errors(void **state)
+{
+	struct vmm_profile p;
+	expect_invalid(profile_parse("memory = ;\n", "t.cfg", "g", &p), "t.cfg:1: syntax error");
+	expect_invalid(profile_parse("memory = 1;\n\ncolour = 2;\n", "t.cfg", "g", &p),
+		       "t.cfg:1: memory: out of range (16 to 1048576 MiB)");
+	expect_invalid(profile_parse("\n\ncolour = 2;\nvnc = { display = 1; };\n", "t.cfg", "g", &p),
+		       "t.cfg:3: unknown key \"colour\"");
+	expect_invalid(profile_parse("vnc = { display = 1; x = 1; };\n", "t.cfg", "g", &p),
+		       "t.cfg:1: unknown key \"vnc.x\"");
+	expect_invalid(profile_parse("vnc = { display = 100; };\n", "t.cfg", "g", &p),
+		       "t.cfg:1: display: out of range (0 to 99)");
+	expect_invalid(profile_parse("vnc = 5;\n", "t.cfg", "g", &p),
+		       "t.cfg:1: vnc: expected a group { ... }");
+	expect_invalid(profile_parse("net = { mac = \"01:02:03:04:05:06\"; };\n", "t.cfg", "g", &p),
+		       "t.cfg:1: mac 01:02:03:04:05:06: multicast MAC address (first octet must be even)");
+	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p), "t.cfg: vnc.display: missing");
+	expect_invalid(profile_parse("", "t.cfg", "Bad", &p),
+		       "name \"Bad\": use 1 to 32 characters a-z, 0-9 and '-', starting with a letter or digit");
+}
+
+static void test_names(void **state)
+{
+	assert_int_equal(profile_check_name("ubuntu2"), 0);
+	assert_int_equal(profile_check_name("0-a"), 0);
+	assert_int_equal(profile_check_name("abcdefghijabcdefghijabcdefghijab"), 0); /* 32 */
+	assert_int_equal(profile_check_name("abcdefghijabcdefghijabcdefghijabc"), -1);
+	assert_int_equal(profile_check_name("-a"), -1);
+	assert_int_equal(profile_check_name("a_b"), -1);
+	assert_int_equal(profile_check_name("a.b"), -1);
+	assert_int_equal(profile_check_name("../x"), -1);
+	assert_int_equal(profile_check_name(""), -1);
+	assert_int_equal(profile_check_name(NULL), -1);
+}
+
+static void test_sizes(void **state)
+{
+	uint64_t b;
+	assert_int_equal(util_parse_size("size", "40G", &b), 0);
+	assert_true(b == 40ULL << 30);
+	assert_int_equal(util_parse_size("size", "512M", &b), 0);
+	assert_true(b == 512ULL << 20);
+	assert_int_equal(util_parse_size("size", "1TiB", &b), 0);
+	assert_true(b == 1ULL << 40);
+	assert_int_equal(util_parse_size("size", "4096", &b), 0);
+	assert_true(b == 4096);
+	expect_invalid(util_parse_size("size", "0", &b), "size 0: must be greater than zero");
+	expect_invalid(util_parse_size("size", "-1", &b),
+		       "size -1: not a size (use a number with K, M, G or T)");
+	expect_invalid(util_parse_size("size", "40Q", &b), "size 40Q: unknown unit (use K, M, G or T)");
+	expect_invalid(util_parse_size("size", "99999999999T", &b), "size 99999999999T: too large (at most 1P)");
+	expect_invalid(util_parse_size("size", "99999999999999999999999", &b),
+		       "size 99999999999999999999999: too large");
+	expect_invalid(util_parse_size("size", "", &b), "size: empty size");
+	expect_invalid(util_parse_size("size", "4 G", &b), "size 4 G: unknown unit (use K, M, G or T)");
+}
+
+static void test_mac(void **state)
+{
+	uint8_t m[6];
+	char buf[18];
+	assert_int_equal(util_parse_mac("mac", "52:54:00:AB:cd:ef", m), 0);
+	util_format_mac(m, buf);
+	assert_string_equal(buf, "52:54:00:ab:cd:ef");
+	expect_invalid(util_parse_mac("mac", "52:54:00:ab:cd", m),
+		       "mac 52:54:00:ab:cd: not a MAC address (want xx:xx:xx:xx:xx:xx)");
+	expect_invalid(util_parse_mac("mac", "52-54-00-ab-cd-ef", m),
+		       "mac 52-54-00-ab-cd-ef: not a MAC address (want xx:xx:xx:xx:xx:xx)");
+	expect_invalid(util_parse_mac("mac", "52:54:00:ab:cd:+f", m),
+		       "mac 52:54:00:ab:cd:+f: not a MAC address (want xx:xx:xx:xx:xx:xx)");
+	expect_invalid(util_parse_mac("mac", "ff:ff:ff:ff:ff:ff", m),
+		       "mac ff:ff:ff:ff:ff:ff: multicast MAC address (first octet must be even)");
+	expect_invalid(util_parse_mac("mac", "00:00:00:00:00:00", m), "mac 00:00:00:00:00:00: all-zero MAC address");
+	char a[18], b[18];
+	profile_default_mac("ubuntu", a);
+	profile_default_mac("ubuntu", b);
+	assert_string_equal(a, b);
+	assert_memory_equal(a, "52:54:00:", 9);
+	profile_default_mac("ubuntu2", b);
+	assert_string_not_equal(a, b);
+}
+
+static void test_cidr(void **state)
+{
+	uint32_t a;
+	unsigned pre;
+	char buf[16];
+	assert_int_equal(util_parse_cidr("address", "192.168.166.100/24", &a, &pre), 0);
+	util_format_ipv4(a, buf);
+	assert_string_equal(buf, "192.168.166.100");
+	assert_int_equal(pre, 24);
+	expect_invalid(util_parse_cidr("address", "192.168.166.100", &a, &pre),
+		       "address 192.168.166.100: want ADDRESS/PREFIX (e.g. 192.168.166.100/24)");
+	expect_invalid(util_parse_cidr("address", "192.168.166.100/33", &a, &pre),
+		       "address 192.168.166.100/33: prefix must be 0 to 32");
+	expect_invalid(util_parse_cidr("address", "192.168.0166.1/24", &a, &pre),
+		       "address 192.168.0166.1/24: not an IPv4 address");
+	expect_invalid(util_parse_cidr("address", "1.2.3/24", &a, &pre), "address 1.2.3/24: not an IPv4 address");
+	expect_invalid(util_parse_cidr("address", "1.2.3.4./24", &a, &pre), "address 1.2.3.4./24: not an IPv4 address");
+	expect_invalid(util_parse_ipv4("dns", "1.2.3.256", &a), "dns 1.2.3.256: not an IPv4 address");
+}
+
+static void make(struct vmm_profile *p, const char *name, const char *mac, const char *addr, int vnc,
+		 const char *tap)
+{
+	profile_init(p);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->mac, sizeof(p->mac), "%s", mac);
+	p->address = addr ? strdup(addr) : NULL;
+	p->vnc_display = vnc;
+	snprintf(p->tap, sizeof(p->tap), "%s", tap);
+	p->disk_path = strdup("x.qcow2");
+	p->vnc_listen = strdup("127.0.0.1");
+}
+
+static void test_validate(void **state)
+{
+	struct vmm_netcfg n;
+	struct vmm_profile p, others[2];
+	netcfg_defaults(&n);
+	make(&others[0], "ubuntu", "52:54:00:00:00:01", "192.168.166.100/24", 19, "vmm-ubuntu");
+	make(&others[1], "ubuntu2", "52:54:00:00:00:02", "192.168.166.101/24", 29, "vmm-ubuntu2");
+	make(&p, "g", "52:54:00:00:00:03", "192.169.166.100/24", 3, "vmm-g");
+	expect_invalid(profile_validate(&p, &n),
+		       "address 192.169.166.100/24: outside the bridge subnet 192.168.166.0/24");
+	free(p.address);
+	p.address = strdup("192.168.166.101/24");
+	assert_int_equal(profile_validate(&p, &n), 0);
+	expect_invalid(profile_check_conflicts(&p, others, 2), "address 192.168.166.101/24: already used by ubuntu2");
+	free(p.address);
+	p.address = strdup("192.168.166.102/24");
+	p.vnc_display = 19;
+	expect_invalid(profile_check_conflicts(&p, others, 2), "vnc :19: already used by ubuntu");
+	p.vnc_display = 3;
+	snprintf(p.mac, sizeof(p.mac), "52:54:00:00:00:02");
+	expect_invalid(profile_check_conflicts(&p, others, 2), "mac 52:54:00:00:00:02: already used by ubuntu2");
+	snprintf(p.mac, sizeof(p.mac), "52:54:00:00:00:03");
+	snprintf(p.tap, sizeof(p.tap), "vmm-ubuntu");
+	expect_invalid(profile_check_conflicts(&p, others, 2), "tap vmm-ubuntu: already used by ubuntu");
+	snprintf(p.tap, sizeof(p.tap), "vmm-g");
+	assert_int_equal(profile_check_conflicts(&p, others, 2), 0);
+	/* the profile itself (same name) does not conflict with its stored copy */
+	assert_int_equal(profile_check_conflicts(&others[0], others, 2), 0);
+
+	char *addr = NULL;
+	assert_int_equal(profile_pick_address(&n, others, 2, &addr), 0);
+	assert_string_equal(addr, "192.168.166.102/24");
+	free(addr);
+	int d;
+	assert_int_equal(profile_pick_vnc(others, 2, &d), 0);
+	assert_int_equal(d, 0);
+	profile_free(&p);
+	profile_free(&others[0]);
+	profile_free(&others[1]);
+	netcfg_free(&n);
+}
+
+static void test_pick_tap(void **state)
+{
+	struct vmm_profile others[2];
+	char tap[16];
+	make(&others[0], "averyveryverylongname", "52:54:00:00:00:01", NULL, 1, "vmm-averyveryve");
+	make(&others[1], "averyveryverylongname2", "52:54:00:00:00:02", NULL, 2, "vmm-averyvery-1");
+	profile_pick_tap("short", others, 2, tap);
+	assert_string_equal(tap, "vmm-short");
+	profile_pick_tap("averyveryverylongname3", others, 2, tap);
+	assert_string_equal(tap, "vmm-averyvery-2");
+	assert_true(strlen(tap) <= 15);
+	profile_free(&others[0]);
+	profile_free(&others[1]);
+}
+
+static void test_pick_address_small_subnet(void **state)
+{
+	struct vmm_netcfg n;
+	struct vmm_profile o[2];
+	assert_int_equal(netcfg_parse("address = \"10.0.0.1/30\";", "net.cfg", &n), 0);
+	make(&o[0], "a", "52:54:00:00:00:01", "10.0.0.2/30", 1, "vmm-a");
+	char *addr = NULL;
+	vmm_error_clear();
+	assert_int_equal(profile_pick_address(&n, o, 1, &addr), -1);
+	assert_string_equal(vmm_errmsg(), "address: no free address left in 10.0.0.1/30");
+	profile_free(&o[0]);
+	netcfg_free(&n);
+}
+
+static void test_netcfg(void **state)
+{
+	struct vmm_netcfg n;
+	assert_int_equal(netcfg_parse("bridge = \"vmbr1\";\naddress = \"10.10.0.1/16\";\nnat = false;\n"
+				      "dns = [\"1.1.1.1\", \"auto\"];\n",
+				      "net.cfg", &n),
+			 0);
+	assert_string_equal(n.bridge, "vmbr1");
+	assert_int_equal(n.prefix, 16);
+	assert_false(n.nat);
+	assert_int_equal(n.n_dns, 2);
+	char buf[16];
+	util_format_ipv4(netcfg_network(&n), buf);
+	assert_string_equal(buf, "10.10.0.0");
+	util_format_ipv4(netcfg_broadcast(&n), buf);
+	assert_string_equal(buf, "10.10.255.255");
+	char *text = netcfg_format(&n);
+	struct vmm_netcfg m;
+	assert_int_equal(netcfg_parse(text, "again", &m), 0);
+	assert_string_equal(m.address, "10.10.0.1/16");
+	free(text);
+	netcfg_free(&n);
+	netcfg_free(&m);
+	expect_invalid(netcfg_parse("bridge = \"br0\";\nmtu = 1500;\n", "net.cfg", &n),
+		       "net.cfg:2: unknown key \"mtu\"");
+	netcfg_free(&n);
+	expect_invalid(netcfg_parse("address = \"192.168.166.0/24\";\n", "net.cfg", &n),
+		       "net.cfg: address 192.168.166.0/24: is the network or broadcast address");
+	netcfg_free(&n);
+	expect_invalid(netcfg_parse("bridge = \"this-is-far-too-long\";\n", "net.cfg", &n),
+		       "net.cfg:1: bridge: at most 15 characters");
+	netcfg_free(&n);
+	expect_invalid(netcfg_parse("dns = [\"8.8.8\"];\n", "net.cfg", &n), "dns 8.8.8: not an IPv4 address");
+	netcfg_free(&n);
+}
+
+static void test_set_key(void **state)
+{
+	struct vmm_profile p;
+	parse_ok(tutorial, &p);
+	assert_int_equal(profile_set_key(&p, "ram", "4G"), 0);
+	assert_int_equal(p.memory, 4096);
+	assert_int_equal(profile_set_key(&p, "memory", "512"), 0);
+	assert_int_equal(p.memory, 512);
+	expect_invalid(profile_set_key(&p, "memory", "1500K"), "memory 1500K: not a whole number of MiB");
+	expect_invalid(profile_set_key(&p, "cpus", "0"), "cpus 0: out of range (1 to 255)");
+	assert_int_equal(profile_set_key(&p, "vnc", ":5"), 0);
+	assert_int_equal(p.vnc_display, 5);
+	expect_invalid(profile_set_key(&p, "vnc", ":-1"), "vnc :-1: want a display :N with N from 0 to 99");
+	expect_invalid(profile_set_key(&p, "iso", "/nonexistent.iso"),
+		       "iso /nonexistent.iso: no such file or directory");
+	expect_invalid(profile_set_key(&p, "tap", "a/b"), "tap \"a/b\": use letters, digits, '-', '_' or '.'");
+	assert_int_equal(profile_set_key(&p, "iso", ""), 0);
+	assert_null(p.iso);
+	profile_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_tutorial), cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_parse_errors),   cmocka_unit_test(test_names),
+		cmocka_unit_test(test_sizes),          cmocka_unit_test(test_mac),
+		cmocka_unit_test(test_cidr),           cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_pick_tap),       cmocka_unit_test(test_pick_address_small_subnet),
+		cmocka_unit_test(test_netcfg),         cmocka_unit_test(test_set_key),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
