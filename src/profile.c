@@ -406,7 +406,7 @@ static int read_group(struct reader *r, config_setting_t *g, struct vmm_profile 
 		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *k = config_setting_name(s);
 		char *tmp = NULL;
-		long long v;
+		long long v = 0;
 		int rc = 0;
 		if (!strcmp(gname, "disk") && !strcmp(k, "path"))
 			rc = get_string(r, s, &p->disk_path);
@@ -464,7 +464,7 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 	for (int i = 0; i < config_setting_length(root); i++) {
 		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const char *k = config_setting_name(s);
-		long long v;
+		long long v = 0;
 		int e = 0;
 		if (!strcmp(k, "memory")) {
 			e = get_int(&r, s, &v);
