@@ -9,7 +9,7 @@
 static char errbuf[1024];
 static int errcode;
 
-static int set(int code, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int set(int code, const char *fmt, va_list ap)
 {
 	char tmp[sizeof(errbuf)]; /* the arguments may point into errbuf itself */
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
