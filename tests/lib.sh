@@ -78,3 +78,92 @@ tutorial_topology() {
 	ip -n "$LAN" addr add 192.168.1.191/24 dev lan0
 	ip -n "$LAN" link set lan0 up
 }
+
+# ---- host networking helpers (tests/net) ----
+# ipt_save NS: iptables-legacy-save of NS without the date comments and packet counters.
+# Reading a table instantiates it in the namespace (empty, policy ACCEPT): both are read first,
+# so that merely looking (vmm net status, --dry-run) does not count as a change.
+ipt_save() {
+	nsx "$1" iptables-legacy -t filter -S >/dev/null 2>&1
+	nsx "$1" iptables-legacy -t nat -S >/dev/null 2>&1
+	nsx "$1" iptables-legacy-save | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]/[c]/'
+}
+# net_snapshot NS: links (minus timers and statistics), addresses, routes, forwarding, rules.
+net_snapshot() {
+	# Carrier, port states and a bridge's TSO limit follow its ports coming and going: left out.
+	nsx "$1" ip -d -o link show |
+		sed -E 's/ [a-z_]*_timer +[0-9.]+//g; s/NO-CARRIER,//; s/,LOWER_UP//; s/ state [A-Za-z]+//g; s/ tso_max_size [0-9]+//'
+	nsx "$1" ip -o -4 addr show
+	nsx "$1" ip -o route show | sed 's/ linkdown//'
+	echo "ip_forward=$(nsx "$1" cat /proc/sys/net/ipv4/ip_forward)"
+	ipt_save "$1"
+}
+# guest_standin: a namespace GUEST (192.168.166.100/24, default via 192.168.166.1) whose veth
+# peer "vg0" sits in $HOST, not yet enslaved (call `nsx "$HOST" ip link set vg0 master br0 up`).
+guest_standin() {
+	GUEST=$(new_ns vmmguest); ns_track "$GUEST"
+	ip link add vg0 netns "$HOST" type veth peer name eth0 netns "$GUEST" || fail "veth vg0"
+	ip -n "$GUEST" addr add 192.168.166.100/24 dev eth0
+	ip -n "$GUEST" link set eth0 up
+	ip -n "$GUEST" route add default via 192.168.166.1
+}
+
+# ---- guests (tests/e2e): the tiny test guest booted by vmm inside $HOST ----
+GUEST_KERNEL=$SRCDIR/images/vmm-guest.kernel
+GUEST_INITRD=$SRCDIR/images/vmm-guest.initrd
+GUEST_ISO=$SRCDIR/images/vmm-guest.iso
+# need_guest: the test guest's images, built once (make guest) when missing.
+need_guest() {
+	need_cmd qemu-system-x86_64
+	need_cmd qemu-img
+	if [ ! -s "$GUEST_KERNEL" ] || [ ! -s "$GUEST_INITRD" ] || [ ! -s "$GUEST_ISO" ]; then
+		make -C "$SRCDIR" guest >"$T/guest-build.log" 2>&1 ||
+			fail "make guest failed: $(tail -5 "$T/guest-build.log")"
+	fi
+}
+# lan_dns: dnsmasq in $LAN answering test.lan = 192.168.1.191 (tracked by PID).
+lan_dns() {
+	nsx "$LAN" dnsmasq --no-daemon --no-resolv --no-hosts --conf-file=/dev/null --pid-file= \
+		--address=/test.lan/192.168.1.191 --listen-address=192.168.1.191 --bind-interfaces \
+		>"$T/dnsmasq.log" 2>&1 &
+	track_pid $!
+	for _ in $(seq 50); do
+		nsx "$LAN" ss -lun 2>/dev/null | grep -q '192.168.1.191:53 ' && return 0
+		sleep 0.1
+	done
+	fail "dnsmasq did not start: $(cat "$T/dnsmasq.log")"
+}
+# e2e_net_cfg: the tutorial's net.cfg with the LAN's dnsmasq as the guests' DNS.
+e2e_net_cfg() {
+	mkdir -p "$VMM_HOME/profiles"
+	cat >"$VMM_HOME/profiles/net.cfg" <<'CFG'
+bridge = "br0";
+address = "192.168.166.1/24";
+uplink = "auto";
+nat = true;
+dns = [ "192.168.1.191" ];
+CFG
+}
+# guest_create NAME IP [vmm create options...]: a test guest booted straight from its kernel.
+guest_create() {
+	local name=$1 ip=$2; shift 2
+	"$VMM" create "$name" --size 1G --ram 256 --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
+		--append 'console=ttyS0' --ip "$ip/24" "$@" >"$T/create.log" 2>&1 ||
+		fail "vmm create $name: $(cat "$T/create.log")"
+}
+# guest_sh NAME CMD...: run shell lines on the guest's serial console (inside $HOST); prints
+# what the console showed. Lines should print a result the typed text does not contain
+# (e.g. `ping ...; echo "rc=$?"`), since the console echoes what is typed.
+guest_sh() {
+	local name=$1; shift
+	printf '%s\n' "$@" | nsx "$HOST" "$VMM" console "$name" --timeout "${GUEST_SH_IDLE:-4}"
+}
+# serial_wait NAME TEXT [SECS]: wait until the guest's serial log holds TEXT.
+serial_wait() {
+	local log=$VMM_HOME/run/$1/serial.log i
+	for ((i = 0; i < ${3:-60} * 5; i++)); do
+		grep -qF -- "$2" "$log" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	fail "$1: no \"$2\" on the serial console after ${3:-60} s; log tail: $(tail -5 "$log" 2>/dev/null)"
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench/run.sh VMM: every benchmark, one after the other (`make bench`). Each prints its own
+# medians and ratios against the manual procedure and libvirt. Not a test: nothing here fails CI.
+set -u
+VMM=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+cd "$(dirname "$0")"
+rc=0
+for b in net.sh start.sh vnc.sh libvirt.sh; do
+	[ -f "$b" ] || continue
+	echo "==== bench/$b"
+	bash "$b" "$VMM" || { echo "bench/$b: failed (exit $?)"; rc=1; }
+	echo
+done
+exit $rc

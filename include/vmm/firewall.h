@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* firewall.h: vmm's iptables rules (legacy x_tables through libiptc): apply, remove, status, plan */
+#ifndef VMM_FIREWALL_H
+#define VMM_FIREWALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * What vmm puts in the legacy iptables tables (and nothing else):
+ *   filter: chain VMM-FORWARD, reached by one jump placed first in FORWARD;
+ *           -A VMM-FORWARD -i BR -m comment --comment "vmm BR" -j ACCEPT
+ *           -A VMM-FORWARD -o BR -m conntrack --ctstate RELATED,ESTABLISHED
+ *              -m comment --comment "vmm BR" -j ACCEPT
+ *   nat:    chain VMM-POSTROUTING, reached by one jump placed first in POSTROUTING (only when nat);
+ *           -A VMM-POSTROUTING -s NET/PREFIX ! -o BR -m comment --comment "vmm BR" -j MASQUERADE
+ * Jumps carry the comment "vmm". Rules inside vmm's chains belong to the bridge they name
+ * (-i/-o BR), so two bridges can share the chains; a chain (and its jump) goes away when its last
+ * rule does. Chain policies are never changed. Each table changes in one iptc_commit, under the
+ * xtables lock (/run/xtables.lock), retried when another writer raced us (EAGAIN).
+ */
+#define FW_CHAIN_FILTER "VMM-FORWARD"
+#define FW_CHAIN_NAT "VMM-POSTROUTING"
+#define FW_COMMENT "vmm"
+
+struct fw_config {
+	const char *bridge; /* "br0" */
+	uint32_t network;   /* host order, e.g. 192.168.166.0 */
+	unsigned prefix;    /* 24 */
+	bool nat;           /* masquerade rule wanted */
+};
+
+enum fw_rule_id { FW_JUMP_FORWARD, FW_JUMP_POSTROUTING, FW_ACCEPT_OUT, FW_ACCEPT_BACK, FW_MASQ, FW_NRULES };
+
+struct fw_status {
+	bool present[FW_NRULES]; /* each vmm rule/jump present (for this config's bridge/subnet) */
+	bool chains_present;     /* vmm's chains exist: VMM-FORWARD, and VMM-POSTROUTING when nat */
+	char forward_policy[16]; /* legacy filter FORWARD policy ("ACCEPT"/"DROP"); "ACCEPT" when
+				    the legacy filter table is not in use at all */
+	bool iptables_is_nft;    /* /usr/sbin/iptables is the nf_tables variant */
+	bool nft_forward_drop;   /* an nf_tables ip/inet forward hook chain has policy drop */
+};
+
+/* Short human text, e.g. "nat: masquerade 192.168.166.0/24 not leaving br0" (static, generic:
+ * without the config's values); NULL for an id out of range. */
+const char *fw_rule_name(enum fw_rule_id id);
+
+/* Check a config without touching anything: bridge name valid, prefix 0..32, no host bits in
+ * network. 0, or -1 with vmm_invalid set. */
+int fw_config_check(const struct fw_config *c);
+
+/* Make the rules of c present (jumps first). Idempotent: when everything is already in place,
+ * nothing is committed. Rules of this bridge in vmm's chains that c does not want (another
+ * subnet, nat turned off) are removed. 0 or -1 with the error slot set. */
+int fw_apply(const struct fw_config *c);
+
+/* Remove this bridge's rules from vmm's chains, then the chains and their jumps once empty.
+ * Nothing there (or the tables not even in use) is success. Foreign rules stay as they are. */
+int fw_remove(const struct fw_config *c);
+
+/* Read the state (never changes anything, not even instantiating an unused table). Spawns
+ * `nft -j list ruleset` (when nft exists) and maybe `iptables -V` for the two host probes. */
+int fw_status(const struct fw_config *c, struct fw_status *st);
+/* The same without the host probes (iptables_is_nft and nft_forward_drop stay false): no process
+ * spawned, ~1 ms; for `net up`'s "anything to do?" check. */
+int fw_status_rules(const struct fw_config *c, struct fw_status *st);
+
+/* The complete rule set apply ensures, in iptables-save syntax (usable with
+ * `iptables-legacy-restore --noflush`): "*filter", chain declarations, "-I FORWARD ..." for the
+ * jumps, "-A VMM-FORWARD ..." for the rules (byte-identical to iptables-legacy-save's lines),
+ * "COMMIT", then the same for "*nat" when c->nat. *text is malloc'd (caller frees). Pure. */
+int fw_plan(const struct fw_config *c, char **text);
+
+/* The iptables-save line ("-A CHAIN ...", no newline) of one rule or jump; pure; buf >= 512. */
+int fw_rule_line(const struct fw_config *c, enum fw_rule_id id, char *buf, size_t len);
+
+/* Number of iptc_commit calls this process made so far (tests prove idempotence with it). */
+unsigned fw_commit_count(void);
+
+#endif

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+/* cmd/net.c: vmm net up|down|status: the host network from the command line */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/cmd.h"
+#include "vmm/error.h"
+#include "vmm/firewall.h"
+#include "vmm/hostnet.h"
+#include "vmm/profile.h"
+#include "vmm/store.h"
+#include "vmm/util.h"
+
+const char cmd_net_usage[] = "net up|down|status [--force]";
+const char cmd_net_summary[] =
+	"set up, take down or inspect the host network: bridge, taps, forwarding, NAT rules";
+const char cmd_net_help[] =
+	"  up               bridge with its address, a tap per guest, forwarding, firewall rules\n"
+	"  down             remove exactly what net up added (refused while guests run)\n"
+	"  status           what exists, what is missing, and host problems (--json too)\n"
+	"  --force          down: remove the bridge even while guests run\n"
+	"  --json           status: print one JSON object\n"
+	"  --dry-run        up, down: print the planned changes and change nothing\n";
+
+struct net_opts {
+	bool force, json, dry_run;
+};
+
+typedef int (*net_fn)(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
+		      const struct vmm_profile *g, size_t ng);
+
+static int net_up(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
+		  const struct vmm_profile *g, size_t ng)
+{
+	if (o->dry_run) {
+		char *plan = NULL;
+		if (hostnet_plan(&ctx->home, n, g, ng, false, &plan) < 0)
+			return cmd_report();
+		fputs(plan, stdout);
+		free(plan);
+		return cmd_flush();
+	}
+	if (hostnet_up(&ctx->home, n, g, ng) < 0)
+		return cmd_report();
+	size_t taps = 0;
+	for (size_t i = 0; i < ng; i++)
+		taps += g[i].tap[0] != '\0';
+	cmd_note(ctx, "net up: bridge %s with %s, %zu tap%s, forwarding on, firewall rules in place",
+		 n->bridge, n->address, taps, taps == 1 ? "" : "s");
+	return 0;
+}
+
+static int net_down(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
+		    const struct vmm_profile *g, size_t ng)
+{
+	bool nothing = false;
+	if (o->dry_run) {
+		char *plan = NULL;
+		if (hostnet_plan(&ctx->home, n, g, ng, true, &plan) < 0)
+			return cmd_report();
+		fputs(plan, stdout);
+		free(plan);
+		return cmd_flush();
+	}
+	if (hostnet_down_ex(&ctx->home, n, g, ng, o->force, &nothing) < 0)
+		return cmd_report();
+	if (nothing)
+		cmd_note(ctx, "net down: nothing is up");
+	else
+		cmd_note(ctx, "net down: removed what vmm had set up for %s", n->bridge);
+	return 0;
+}
+
+static const char *rule_state(const struct hostnet_status *st, int i)
+{
+	if (!st->fw_relevant[i])
+		return st->fw.present[i] ? "present (not needed: nat = false)" : "not used";
+	return st->fw.present[i] ? "present" : "missing";
+}
+
+static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
+{
+	json_object *o = json_object_new_object(), *b = json_object_new_object();
+	json_object_object_add(b, "name", json_object_new_string(n->bridge));
+	json_object_object_add(b, "exists", json_object_new_boolean(st->bridge_exists));
+	json_object_object_add(b, "is_bridge", json_object_new_boolean(st->bridge_is_bridge));
+	if (st->bridge_exists)
+		json_object_object_add(b, "kind", json_object_new_string(st->bridge_kind));
+	json_object_object_add(b, "up", json_object_new_boolean(st->bridge_up));
+	json_object_object_add(b, "address", json_object_new_string(n->address));
+	json_object_object_add(b, "address_present", json_object_new_boolean(st->address_present));
+	json_object_object_add(o, "bridge", b);
+
+	json_object *taps = json_object_new_array();
+	for (size_t i = 0; i < st->n_taps; i++) {
+		const struct hostnet_tap *t = &st->taps[i];
+		json_object *x = json_object_new_object();
+		json_object_object_add(x, "name", json_object_new_string(t->name));
+		json_object_object_add(x, "guest", t->guest[0] ? json_object_new_string(t->guest) : NULL);
+		json_object_object_add(x, "exists", json_object_new_boolean(t->exists));
+		json_object_object_add(x, "enslaved", json_object_new_boolean(t->enslaved));
+		json_object_object_add(x, "up", json_object_new_boolean(t->up));
+		json_object_object_add(x, "in_use", t->in_use < 0 ? NULL
+						 : json_object_new_boolean(t->in_use == 1));
+		json_object_array_add(taps, x);
+	}
+	json_object_object_add(o, "taps", taps);
+	json_object_object_add(o, "forwarding", st->forwarding < 0 ? NULL
+					 : json_object_new_boolean(st->forwarding == 1));
+	json_object_object_add(o, "forwarding_by_vmm", json_object_new_boolean(st->forwarding_by_vmm));
+	json_object_object_add(o, "uplink", st->uplink[0] ? json_object_new_string(st->uplink) : NULL);
+
+	json_object *fw = json_object_new_object();
+	json_object_object_add(fw, "known", json_object_new_boolean(st->fw_known));
+	if (st->fw_known) {
+		json_object *rules = json_object_new_array();
+		for (int i = 0; i < FW_NRULES; i++) {
+			json_object *r = json_object_new_object();
+			json_object_object_add(r, "rule",
+					       json_object_new_string(fw_rule_name((enum fw_rule_id)i)));
+			json_object_object_add(r, "state", json_object_new_string(rule_state(st, i)));
+			json_object_array_add(rules, r);
+		}
+		json_object_object_add(fw, "rules", rules);
+		json_object_object_add(fw, "chains_present",
+				       json_object_new_boolean(st->fw.chains_present));
+		json_object_object_add(fw, "forward_policy",
+				       json_object_new_string(st->fw.forward_policy));
+		json_object_object_add(fw, "iptables_is_nft",
+				       json_object_new_boolean(st->fw.iptables_is_nft));
+		json_object_object_add(fw, "nft_forward_drop",
+				       json_object_new_boolean(st->fw.nft_forward_drop));
+	} else {
+		json_object_object_add(fw, "error", json_object_new_string(st->fw_error));
+	}
+	json_object_object_add(o, "firewall", fw);
+
+	json_object *dns = json_object_new_array();
+	for (size_t i = 0; i < st->n_dns; i++)
+		json_object_array_add(dns, json_object_new_string(st->dns[i]));
+	json_object_object_add(o, "dns", dns);
+	if (st->dns_error[0])
+		json_object_object_add(o, "dns_error", json_object_new_string(st->dns_error));
+	json_object *pr = json_object_new_array(), *no = json_object_new_array();
+	for (size_t i = 0; i < st->n_problems; i++)
+		json_object_array_add(pr, json_object_new_string(st->problems[i]));
+	for (size_t i = 0; i < st->n_notes; i++)
+		json_object_array_add(no, json_object_new_string(st->notes[i]));
+	json_object_object_add(o, "problems", pr);
+	json_object_object_add(o, "notes", no);
+	return o;
+}
+
+static void status_text(const struct vmm_netcfg *n, const struct hostnet_status *st)
+{
+	if (!st->bridge_exists)
+		printf("bridge %s: missing\n", n->bridge);
+	else if (!st->bridge_is_bridge)
+		printf("bridge %s: not a bridge (%s)\n", n->bridge, st->bridge_kind);
+	else
+		printf("bridge %s: present, %s\n", n->bridge, st->bridge_up ? "up" : "down");
+	printf("address %s: %s\n", n->address, st->address_present ? "present" : "missing");
+	for (size_t i = 0; i < st->n_taps; i++) {
+		const struct hostnet_tap *t = &st->taps[i];
+		printf("tap %s", t->name);
+		if (t->guest[0])
+			printf(" (guest %s)", t->guest);
+		if (!t->exists)
+			printf(": missing\n");
+		else
+			printf(": present, %s, %s, %s\n", t->enslaved ? "enslaved" : "not enslaved",
+			       t->up ? "up" : "down",
+			       t->in_use == 1 ? "in use" : t->in_use == 0 ? "not in use" : "use unknown");
+	}
+	if (st->forwarding < 0)
+		printf("forwarding: unknown\n");
+	else
+		printf("forwarding: %s%s\n", st->forwarding == 1 ? "on" : "off",
+		       st->forwarding_by_vmm ? " (turned on by vmm)" : "");
+	printf("uplink: %s\n", st->uplink[0] ? st->uplink : "none");
+	if (st->fw_known) {
+		for (int i = 0; i < FW_NRULES; i++)
+			printf("firewall %s: %s\n", fw_rule_name((enum fw_rule_id)i), rule_state(st, i));
+		printf("firewall FORWARD policy: %s\n", st->fw.forward_policy);
+	} else {
+		printf("firewall: unknown (%s)\n", st->fw_error);
+	}
+	if (st->n_dns) {
+		printf("dns:");
+		for (size_t i = 0; i < st->n_dns; i++)
+			printf(" %s", st->dns[i]);
+		printf("\n");
+	} else {
+		printf("dns: none\n");
+	}
+	for (size_t i = 0; i < st->n_problems; i++)
+		printf("problem: %s\n", st->problems[i]);
+	for (size_t i = 0; i < st->n_notes; i++)
+		printf("note: %s\n", st->notes[i]);
+}
+
+static int net_status(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
+		      const struct vmm_profile *g, size_t ng)
+{
+	struct hostnet_status st;
+	if (hostnet_status(&ctx->home, n, g, ng, &st) < 0)
+		return cmd_report();
+	if (o->json) {
+		json_object *j = status_json(n, &st);
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else {
+		status_text(n, &st);
+	}
+	hostnet_status_free(&st);
+	return cmd_flush();
+}
+
+static const struct {
+	const char *name;
+	net_fn fn;
+	bool needs_admin;
+} net_cmds[] = {
+	{ "up", net_up, true },
+	{ "down", net_down, true },
+	{ "status", net_status, false },
+};
+
+int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct net_opts o = { .json = ctx->json, .dry_run = ctx->dry_run };
+	struct vmm_netcfg n;
+	struct vmm_profile *guests = NULL;
+	size_t ng = 0;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o.force = true; break;
+		case 'j': o.json = true; break;
+		case 'n': o.dry_run = true; break;
+		case 'h': cmd_print_help(stdout, "net"); return cmd_flush();
+		default: return cmd_usage_error("net", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return cmd_usage_error("net", "missing subcommand: up, down or status");
+	const char *sub = argv[optind++];
+	/* Options may also follow the subcommand: "net down --force". */
+	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o.force = true; break;
+		case 'j': o.json = true; break;
+		case 'n': o.dry_run = true; break;
+		case 'h': cmd_print_help(stdout, "net"); return cmd_flush();
+		default: return cmd_usage_error("net", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("net", "unexpected argument \"%s\"", argv[optind]);
+	size_t k;
+	for (k = 0; k < sizeof(net_cmds) / sizeof(net_cmds[0]); k++)
+		if (!strcmp(net_cmds[k].name, sub))
+			break;
+	if (k == sizeof(net_cmds) / sizeof(net_cmds[0]))
+		return cmd_usage_error("net", "unknown subcommand \"%s\" (up, down or status)", sub);
+	if (o.force && strcmp(sub, "down") != 0)
+		return cmd_usage_error("net", "--force is for \"net down\"");
+	if (net_cmds[k].needs_admin && !o.dry_run && !hostnet_can_admin())
+		return cmd_error(VMM_EFAIL, "net %s: needs root (CAP_NET_ADMIN)", sub);
+
+	if (store_load_net(&ctx->home, &n) < 0)
+		return cmd_report();
+	if (store_load_all(&ctx->home, &guests, &ng) < 0) {
+		netcfg_free(&n);
+		return cmd_report();
+	}
+	rc = net_cmds[k].fn(ctx, &o, &n, guests, ng);
+	store_free_all(guests, ng);
+	netcfg_free(&n);
+	return rc;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/* tap.c: persistent tap devices through /dev/net/tun ioctls, enslaved and set up with libnl */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
+#include <net/if_arp.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+
+#include "vmm/error.h"
+#include "vmm/tap.h"
+
+static int check_name(const char *tap)
+{
+	if (!tap || !*tap || strlen(tap) >= IFNAMSIZ || strchr(tap, '/') || strchr(tap, ' '))
+		return vmm_invalid("tap \"%s\": not a valid interface name", tap ? tap : "");
+	return 0;
+}
+
+static struct nl_sock *rt_open(const char *what)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int err;
+	if (!sk) {
+		vmm_fail("%s: out of memory", what);
+		return NULL;
+	}
+	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0) {
+		vmm_fail("%s: netlink: %s", what, nl_geterror(err));
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+/* The link called name (a reference the caller puts), NULL when missing; -1 on error. */
+static int get_link(struct nl_sock *sk, const char *name, struct rtnl_link **link)
+{
+	int err = rtnl_link_get_kernel(sk, 0, name, link);
+	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) {
+		*link = NULL;
+		return 0;
+	}
+	if (err < 0) {
+		*link = NULL;
+		return vmm_fail("interface %s: %s", name, nl_geterror(err));
+	}
+	return 0;
+}
+
+static bool is_tun(struct rtnl_link *link)
+{
+	const char *kind = rtnl_link_get_type(link);
+	return kind && !strcmp(kind, "tun");
+}
+
+/* Attach to the tap: returns the fd, -2 when a process holds it (EBUSY), -1 on error. */
+static int tun_attach(const char *tap)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return vmm_fail("tap %s: /dev/net/tun: %s", tap, strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int e = errno;
+		close(fd);
+		if (e == EBUSY)
+			return -2;
+		if (e == EINVAL)
+			return vmm_fail("tap %s: exists and is not a tap device", tap);
+		return vmm_fail("tap %s: TUNSETIFF: %s", tap, strerror(e));
+	}
+	return fd;
+}
+
+static void kind_of(struct rtnl_link *link, char *buf, size_t len)
+{
+	const char *kind = rtnl_link_get_type(link);
+	snprintf(buf, len, "%s", kind ? kind : "device");
+}
+
+int tap_ensure_sk(struct nl_sock *sk, const char *tap, const char *bridge, uid_t owner,
+		  uint32_t group, bool *created)
+{
+	struct rtnl_link *link = NULL, *chg = NULL;
+	bool made = false;
+	int fd = -1, rc = -1, err;
+
+	if (created)
+		*created = false;
+	if (check_name(tap) < 0)
+		return -1;
+	if (get_link(sk, tap, &link) < 0)
+		return -1;
+	if (link && !is_tun(link)) {
+		char kind[32];
+		kind_of(link, kind, sizeof(kind));
+		vmm_fail("tap %s: an interface of that name exists and is not a tap (it is a %s)",
+			 tap, kind);
+		goto out;
+	}
+	if (link && rtnl_link_get_arptype(link) != ARPHRD_ETHER) {
+		vmm_fail("tap %s: exists and is a tun (layer 3) device, not a tap", tap);
+		goto out;
+	}
+	/* An existing tap is persistent or held by its guest: leave it as it is (attaching
+	 * would only flap its carrier). A new one is made persistent and given its owner. */
+	fd = link ? -2 : tun_attach(tap);
+	if (fd == -1)
+		goto out;
+	if (fd >= 0) {
+		made = !link;
+		if (owner != (uid_t)-1 && ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0) {
+			vmm_fail("tap %s: TUNSETOWNER: %s", tap, strerror(errno));
+			goto out;
+		}
+		if (ioctl(fd, TUNSETPERSIST, 1UL) < 0) {
+			vmm_fail("tap %s: TUNSETPERSIST: %s", tap, strerror(errno));
+			goto out;
+		}
+		close(fd); /* persistent now: the device stays */
+		fd = -1;
+	}
+	if (!link) {
+		if (get_link(sk, tap, &link) < 0)
+			goto out;
+		if (!link) {
+			vmm_fail("tap %s: vanished after creation", tap);
+			goto out;
+		}
+	}
+
+	int master = 0;
+	if (bridge) {
+		master = (int)if_nametoindex(bridge);
+		if (master == 0) {
+			vmm_fail("tap %s: bridge %s: %s", tap, bridge, strerror(errno));
+			goto out;
+		}
+	}
+	bool up = rtnl_link_get_flags(link) & IFF_UP;
+	if (up && (!bridge || rtnl_link_get_master(link) == master) && !(made && group)) {
+		rc = 0;
+		goto out;
+	}
+	chg = rtnl_link_alloc();
+	if (!chg) {
+		vmm_fail("tap %s: out of memory", tap);
+		goto out;
+	}
+	if (bridge)
+		rtnl_link_set_master(chg, master);
+	if (made && group)
+		rtnl_link_set_group(chg, group);
+	rtnl_link_set_flags(chg, IFF_UP);
+	if ((err = rtnl_link_change(sk, link, chg, 0)) < 0) {
+		vmm_fail("tap %s: enslave to %s and set up: %s", tap, bridge ? bridge : "-",
+			 nl_geterror(err));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && made) { /* leave nothing behind: the tap was ours */
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
+		tap_remove(tap);
+		vmm_fail("%s", msg);
+	}
+	if (rc == 0 && created)
+		*created = made;
+	if (chg)
+		rtnl_link_put(chg);
+	if (link)
+		rtnl_link_put(link);
+	return rc;
+}
+
+int tap_ensure(const char *tap, const char *bridge, uid_t owner)
+{
+	struct nl_sock *sk = rt_open(tap ? tap : "tap");
+	if (!sk)
+		return -1;
+	int rc = tap_ensure_sk(sk, tap, bridge, owner, 0, NULL);
+	nl_socket_free(sk);
+	return rc;
+}
+
+/* 1 tun device, 0 missing, -1 error (incl. "exists and is not a tap"). carrier (may be NULL):
+ * a tap has carrier exactly while a process has it open (tun turns it on at attach and off
+ * when the last queue detaches), which tells "in use" without attaching (attaching and closing
+ * would cost an RCU synchronisation and flap the carrier). */
+static int lookup_ex(const char *tap, int *master, bool *carrier)
+{
+	struct rtnl_link *link = NULL;
+	struct nl_sock *sk = NULL;
+	int rc = -1;
+
+	if (check_name(tap) < 0)
+		return -1;
+	if (!(sk = rt_open(tap)))
+		return -1;
+	if (get_link(sk, tap, &link) < 0)
+		goto out;
+	if (!link) {
+		rc = 0;
+		goto out;
+	}
+	if (!is_tun(link)) {
+		char kind[32];
+		kind_of(link, kind, sizeof(kind));
+		vmm_fail("tap %s: an interface of that name exists and is not a tap (it is a %s)",
+			 tap, kind);
+		goto out;
+	}
+	if (master)
+		*master = rtnl_link_get_master(link);
+	if (carrier)
+		*carrier = rtnl_link_get_carrier(link) != 0;
+	rc = 1;
+out:
+	if (link)
+		rtnl_link_put(link);
+	nl_socket_free(sk);
+	return rc;
+}
+
+static int lookup(const char *tap, int *master)
+{
+	return lookup_ex(tap, master, NULL);
+}
+
+int tap_remove(const char *tap)
+{
+	int r = lookup(tap, NULL);
+	if (r <= 0)
+		return r;
+	int fd = tun_attach(tap);
+	if (fd == -2)
+		return vmm_fail("tap %s: in use by a running process", tap);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, TUNSETPERSIST, 0UL) < 0) {
+		int e = errno;
+		close(fd);
+		return vmm_fail("tap %s: TUNSETPERSIST: %s", tap, strerror(e));
+	}
+	close(fd); /* the last reference to a non-persistent tap: the kernel deletes it */
+	return 0;
+}
+
+bool tap_exists(const char *tap)
+{
+	int r = lookup(tap, NULL);
+	vmm_error_clear();
+	return r == 1;
+}
+
+int tap_in_use(const char *tap)
+{
+	bool carrier = false;
+	int r = lookup_ex(tap, NULL, &carrier);
+	if (r <= 0)
+		return r;
+	return carrier ? 1 : 0;
+}
+
+int tap_master(const char *tap, char *master)
+{
+	int idx = 0;
+	int r = lookup(tap, &idx);
+	master[0] = '\0';
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return vmm_fail("tap %s: does not exist", tap);
+	if (idx > 0 && !if_indextoname((unsigned)idx, master))
+		master[0] = '\0';
+	return 0;
+}

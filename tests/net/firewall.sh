@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# firewall.sh: the firewall module (libiptc) against the real kernel, inside namespaces this test
+# makes: rules exactly once and first, idempotence, Docker's rules byte-identical through
+# apply+remove, entries iptables itself understands (-S, -C, save/restore round trip), the lock.
+. "$SRCDIR/tests/lib.sh"
+need_root
+need_cmd iptables-legacy
+need_cmd iptables-legacy-save
+need_cmd iptables-legacy-restore
+BIN="$BUILD/tests/test_firewall"
+[ -x "$BIN" ] || fail "$BIN not built (make $BUILD/tests/test_firewall)"
+NET=192.168.166.0/24
+
+# fw NS OP [BRIDGE [NET [nat|nonat]]]: the driver; stdout in $OUT, last line "commits N" -> $COMMITS
+fw() {
+	local ns=$1 op=$2
+	OUT=$(nsx "$ns" "$BIN" --do "$op" "${3:-br0}" "${4:-$NET}" "${5:-nat}" 2>"$T/fw.err") ||
+		fail "fw $op in $ns: $(cat "$T/fw.err")"
+	COMMITS=$(printf '%s\n' "$OUT" | sed -n 's/^commits //p')
+}
+save() { nsx "$1" iptables-legacy-save | sed -e '/^#/d'; }
+# the rule lines apply must produce, as iptables-legacy-save prints them
+plan_lines() { "$BIN" --do plan br0 "$NET" nat 2>/dev/null | sed -n -e 's/^-I /-A /' -e '/^-A /p'; }
+
+# 1. the cmocka cases that need root (apply/status/remove, convergence, two bridges, policies,
+#    nft forward drop detection, a chain referenced by someone else)
+NS=$(new_ns fw); ns_track "$NS"
+nsx "$NS" "$BIN" --ns || fail "namespace cases of test_firewall"
+
+# 2. Docker's rules first
+D=$(new_ns fwdocker); ns_track "$D"
+nsx "$D" iptables-legacy-restore <<'RULES' || fail "loading docker-like rules"
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:DOCKER - [0:0]
+-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
+-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+-A DOCKER -i docker0 -j RETURN
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+:DOCKER-ISOLATION-STAGE-1 - [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -j DOCKER-ISOLATION-STAGE-1
+-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -o docker0 -j DOCKER
+-A FORWARD -i docker0 ! -o docker0 -j ACCEPT
+-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
+-A DOCKER-ISOLATION-STAGE-1 -j RETURN
+-A DOCKER-USER -j RETURN
+COMMIT
+RULES
+before=$(save "$D")
+[ -n "$before" ] || fail "empty save output"
+
+fw "$D" status
+assert_contains "$OUT" "forward_policy DROP"
+assert_contains "$OUT" "chains missing"
+assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 0 "nothing of vmm's before apply"
+
+fw "$D" apply
+assert_eq "$COMMITS" 2 "first apply: one commit per table"
+once=$(save "$D")
+n=0
+while IFS= read -r line; do
+	assert_eq "$(printf '%s\n' "$once" | grep -cxF -- "$line")" 1 "exactly once: $line"
+	n=$((n + 1))
+done < <(plan_lines)
+assert_eq "$n" 5 "plan has 5 rules"
+assert_eq "$(printf '%s\n' "$once" | grep -m1 '^-A FORWARD ')" \
+	"-A FORWARD -m comment --comment vmm -j VMM-FORWARD" "jump first in FORWARD"
+assert_eq "$(printf '%s\n' "$once" | grep -m1 '^-A POSTROUTING ')" \
+	"-A POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING" "jump first in POSTROUTING"
+assert_contains "$once" ":FORWARD DROP" "policy untouched"
+# every foreign line still there, once, in the same order
+assert_eq "$(printf '%s\n' "$once" | grep -v -e VMM- -e 'comment vmm')" "$before" "foreign rules unchanged"
+
+# iptables parses our hand-built entries: -S shows them, -C finds them
+S=$(nsx "$D" iptables-legacy -S VMM-FORWARD)
+assert_contains "$S" '-A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "vmm br0" -j ACCEPT'
+nsx "$D" iptables-legacy -C FORWARD -m comment --comment vmm -j VMM-FORWARD || fail "-C jump FORWARD"
+nsx "$D" iptables-legacy -C VMM-FORWARD -i br0 -m comment --comment "vmm br0" -j ACCEPT || fail "-C accept out"
+nsx "$D" iptables-legacy -C VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED \
+	-m comment --comment "vmm br0" -j ACCEPT || fail "-C accept back"
+nsx "$D" iptables-legacy -t nat -C POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING || fail "-C jump nat"
+nsx "$D" iptables-legacy -t nat -C VMM-POSTROUTING -s "$NET" ! -o br0 -m comment --comment "vmm br0" \
+	-j MASQUERADE || fail "-C masquerade"
+
+fw "$D" status
+assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 5 "status: all 5 present"
+assert_contains "$OUT" "chains present"
+assert_contains "$OUT" "forward_policy DROP"
+
+# twice and ten times: nothing committed, identical tables
+fw "$D" apply
+assert_eq "$COMMITS" 0 "second apply commits nothing"
+assert_eq "$(save "$D")" "$once" "after apply x2"
+for _ in 1 2 3 4 5 6 7 8; do fw "$D" apply; assert_eq "$COMMITS" 0 "apply x10"; done
+assert_eq "$(save "$D")" "$once" "after apply x10"
+
+# round trip: the tables saved and restored by iptables itself hold entries identical to ours
+nsx "$D" iptables-legacy-save | nsx "$D" iptables-legacy-restore || fail "restore of the saved tables"
+fw "$D" apply
+assert_eq "$COMMITS" 0 "entries rebuilt by iptables-restore are what apply wants"
+
+fw "$D" remove
+assert_eq "$COMMITS" 2 "remove: one commit per table"
+assert_eq "$(save "$D")" "$before" "docker rules byte-identical after apply+remove"
+fw "$D" remove
+assert_eq "$COMMITS" 0 "second remove commits nothing"
+
+# 3. the plan is valid iptables-restore input, equal to what apply builds
+P=$(new_ns fwplan); ns_track "$P"
+"$BIN" --do plan br0 "$NET" nat >"$T/plan" 2>"$T/fw.err" || fail "plan: $(cat "$T/fw.err")"
+nsx "$P" iptables-legacy-restore --noflush <"$T/plan" || fail "plan not accepted by iptables-legacy-restore"
+fw "$P" apply
+assert_eq "$COMMITS" 0 "apply after restoring the plan"
+fw "$P" remove
+assert_not_contains "$(save "$P")" "VMM-" "remove after plan"
+# nat = false: no nat table instantiated for nothing
+fw "$P" apply br0 "$NET" nonat
+assert_not_contains "$(save "$P")" "VMM-POSTROUTING"
+fw "$P" remove br0 "$NET" nonat
+
+# 4. concurrent writers (the xtables lock): eight bridges at once, each rule exactly once
+C=$(new_ns fwlock); ns_track "$C"
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	nsx "$C" "$BIN" --do apply "br$i" "10.$i.0.0/16" nat >"$T/c$i.out" 2>&1 &
+	pids+=($!)
+done
+for i in 1 2 3 4 5 6 7 8; do wait "${pids[$((i - 1))]}" || fail "concurrent apply br$i: $(cat "$T/c$i.out")"; done
+all=$(save "$C")
+for i in 1 2 3 4 5 6 7 8; do
+	assert_eq "$(printf '%s\n' "$all" | grep -c -- "-i br$i -m comment")" 1 "br$i accept once"
+	assert_eq "$(printf '%s\n' "$all" | grep -c -- "-s 10.$i.0.0/16 ! -o br$i ")" 1 "br$i masquerade once"
+done
+assert_eq "$(printf '%s\n' "$all" | grep -c -- '-j VMM-FORWARD$')" 1 "one jump for all bridges"
+for i in 1 2 3 4 5 6 7 8; do fw "$C" remove "br$i" "10.$i.0.0/16" nat; done
+assert_not_contains "$(save "$C")" "VMM-" "all removed"
+
+# 5. not root: a clear message, nothing changed
+if command -v setpriv >/dev/null 2>&1; then
+	b=$(save "$C")
+	OUT=$(nsx "$C" setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" --do apply br0 "$NET" nat 2>&1)
+	RC=$?
+	assert_eq "$RC" 1 "apply as nobody: exit code"
+	assert_contains "$OUT" "vmm: firewall: " "apply as nobody"
+	assert_contains "$OUT" "needs root or CAP_NET_ADMIN" "apply as nobody"
+	assert_eq "$(save "$C")" "$b" "nothing changed by the refused apply"
+fi
+echo "firewall: ok"

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: MIT
+/* test_firewall.c: firewall rule text and validation (no root); with --ns, the real libiptc cases
+ * inside a network namespace (tests/net/firewall.sh); with --do, a tiny driver for that script */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "vmm/error.h"
+#include "vmm/firewall.h"
+#include "vmm/util.h"
+
+#define NET166 ((192u << 24) | (168u << 16) | (166u << 8))
+#define NET167 ((192u << 24) | (168u << 16) | (167u << 8))
+
+static const struct fw_config tut = { "br0", NET166, 24, true };
+
+/* ---- pure cases ---- */
+
+static void test_rule_names(void **state)
+{
+	for (int i = 0; i < FW_NRULES; i++) {
+		assert_non_null(fw_rule_name((enum fw_rule_id)i));
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(fw_rule_name((enum fw_rule_id)i),
+						fw_rule_name((enum fw_rule_id)j));
+	}
+	assert_null(fw_rule_name(FW_NRULES));
+	assert_null(fw_rule_name((enum fw_rule_id)-1));
+}
+
+static const char plan_tut[] =
+	"*filter\n"
+	":VMM-FORWARD - [0:0]\n"
+	"-I FORWARD -m comment --comment vmm -j VMM-FORWARD\n"
+	"-A VMM-FORWARD -i br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
+	"-A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"vmm br0\" -j ACCEPT\n"
+	"COMMIT\n"
+	"*nat\n"
+	":VMM-POSTROUTING - [0:0]\n"
+	"-I POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING\n"
+	"-A VMM-POSTROUTING -s 192.168.166.0/24 ! -o br0 -m comment --comment \"vmm br0\" -j MASQUERADE\n"
+	"COMMIT\n";
+
+static void test_plan(void **state)
+{
+	char *text = NULL;
+	assert_int_equal(fw_plan(&tut, &text), 0);
+	assert_non_null(text);
+	assert_string_equal(text, plan_tut);
+	free(text);
+
+	struct fw_config c = { "vmbr-1", NET167, 25, false };
+	c.network = NET167 | 128;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	assert_string_equal(text,
+			    "*filter\n"
+			    ":VMM-FORWARD - [0:0]\n"
+			    "-I FORWARD -m comment --comment vmm -j VMM-FORWARD\n"
+			    "-A VMM-FORWARD -i vmbr-1 -m comment --comment \"vmm vmbr-1\" -j ACCEPT\n"
+			    "-A VMM-FORWARD -o vmbr-1 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"vmm vmbr-1\" -j ACCEPT\n"
+			    "COMMIT\n");
+	free(text);
+}
+
+static void test_rule_line(void **state)
+{
+	char buf[512];
+	struct fw_config c = { "br.0", NET166 | 7, 32, true };
+	assert_int_equal(fw_rule_line(&c, FW_MASQ, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "-A VMM-POSTROUTING -s 192.168.166.7/32 ! -o br.0 -m comment --comment \"vmm br.0\" -j MASQUERADE");
+	assert_int_equal(fw_rule_line(&c, FW_JUMP_POSTROUTING, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "-A POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING");
+	assert_int_equal(fw_rule_line(&c, FW_NRULES, buf, sizeof(buf)), -1);
+	assert_int_equal(fw_rule_line(&c, FW_MASQ, buf, 20), -1); /* too small: refused, not cut */
+}
+
+static void expect_invalid(const struct fw_config *c, const char *msg)
+{
+	char *text = NULL;
+	struct fw_status st;
+	unsigned commits = fw_commit_count();
+	vmm_error_clear();
+	assert_int_equal(fw_plan(c, &text), -1);
+	assert_null(text);
+	assert_int_equal(vmm_errcode(), VMM_EINVAL);
+	assert_string_equal(vmm_errmsg(), msg);
+	/* refused before touching anything, root or not */
+	assert_int_equal(fw_apply(c), -1);
+	assert_string_equal(vmm_errmsg(), msg);
+	assert_int_equal(fw_remove(c), -1);
+	assert_int_equal(fw_status(c, &st), -1);
+	assert_int_equal(fw_commit_count(), commits);
+}
+
+static void test_invalid(void **state)
+{
+	struct fw_config c = tut;
+	c.prefix = 0;
+	expect_invalid(&c, "firewall: prefix /0: must be 1 to 32");
+	c.prefix = 33;
+	expect_invalid(&c, "firewall: prefix /33: must be 1 to 32");
+	c.prefix = 16;
+	expect_invalid(&c, "firewall: network 192.168.166.0/16: host bits set");
+	c = tut;
+	c.bridge = NULL;
+	expect_invalid(&c, "firewall: no bridge name");
+	c.bridge = "";
+	expect_invalid(&c, "firewall: no bridge name");
+	c.bridge = "abcdefghijklmnop";
+	expect_invalid(&c, "firewall: bridge abcdefghijklmnop: name longer than 15 characters");
+	c.bridge = "br+";
+	expect_invalid(&c, "firewall: bridge br+: only letters, digits, '-', '_' and '.' are allowed in its name");
+	c.bridge = "br 0";
+	expect_invalid(&c, "firewall: bridge br 0: only letters, digits, '-', '_' and '.' are allowed in its name");
+}
+
+static void test_not_root(void **state)
+{
+	if (geteuid() == 0) {
+		skip();
+		return;
+	}
+	assert_int_equal(fw_apply(&tut), -1);
+	assert_non_null(strstr(vmm_errmsg(), "needs root or CAP_NET_ADMIN"));
+	assert_int_equal(vmm_errcode(), VMM_EFAIL);
+}
+
+/* ---- root cases, in a namespace made by tests/net/firewall.sh ---- */
+
+static char *run_out(const char *a0, const char *a1, const char *a2, const char *a3)
+{
+	char *argv[] = { (char *)a0, (char *)a1, (char *)a2, (char *)a3, NULL };
+	char *out = NULL, *err = NULL;
+	int rc = util_run(argv, &out, &err);
+	if (rc != 0)
+		fail_msg("%s %s: exit %d: %s", a0, a1 ? a1 : "", rc, err ? err : vmm_errmsg());
+	free(err);
+	return out;
+}
+
+/* iptables-legacy-save without the date comments and counters */
+static char *save(void)
+{
+	char *s = run_out("iptables-legacy-save", NULL, NULL, NULL);
+	char *o = malloc(strlen(s) + 1), *w = o;
+	for (char *l = s; *l;) {
+		char *e = strchrnul(l, '\n');
+		if (*l != '#') {
+			memcpy(w, l, (size_t)(e - l));
+			w += e - l;
+			*w++ = '\n';
+		}
+		l = *e ? e + 1 : e;
+	}
+	*w = 0;
+	free(s);
+	return o;
+}
+
+static int count_lines(const char *text, const char *line)
+{
+	int n = 0;
+	size_t l = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)); p += l)
+		if ((p == text || p[-1] == '\n') && (p[l] == '\n' || !p[l]))
+			n++;
+	return n;
+}
+
+/* the first "-A CHAIN " line of a save output, or "" */
+static void first_rule(const char *text, const char *chain, char *buf, size_t len)
+{
+	char pfx[64];
+	snprintf(pfx, sizeof(pfx), "-A %s ", chain);
+	*buf = 0;
+	for (const char *p = text; *p;) {
+		const char *e = strchrnul(p, '\n');
+		if (!strncmp(p, pfx, strlen(pfx))) {
+			snprintf(buf, len, "%.*s", (int)(e - p), p);
+			return;
+		}
+		p = *e ? e + 1 : e;
+	}
+}
+
+static void expect_rules(const char *text, const struct fw_config *c, int times)
+{
+	char line[512];
+	for (int i = 0; i < FW_NRULES; i++) {
+		int want = times;
+		if (!c->nat && (i == FW_JUMP_POSTROUTING || i == FW_MASQ))
+			want = 0;
+		assert_int_equal(fw_rule_line(c, (enum fw_rule_id)i, line, sizeof(line)), 0);
+		if (count_lines(text, line) != want)
+			fail_msg("%d times, wanted %d: %s\nin:\n%s", count_lines(text, line), want, line, text);
+	}
+}
+
+static void reset_tables(void)
+{
+	free(run_out("iptables-legacy", "-F", NULL, NULL));
+	free(run_out("iptables-legacy", "-X", NULL, NULL));
+	free(run_out("iptables-legacy", "-P", "FORWARD", "ACCEPT"));
+	free(run_out("iptables-legacy", "-t", "nat", "-F"));
+	free(run_out("iptables-legacy", "-t", "nat", "-X"));
+}
+
+static int ns_setup(void **state)
+{
+	reset_tables();
+	return 0;
+}
+
+static void test_ns_apply(void **state)
+{
+	struct fw_status st;
+	char first[512], line[512];
+	unsigned c0 = fw_commit_count();
+
+	assert_int_equal(fw_status(&tut, &st), 0);
+	for (int i = 0; i < FW_NRULES; i++)
+		assert_false(st.present[i]);
+	assert_false(st.chains_present);
+
+	assert_int_equal(fw_apply(&tut), 0);
+	assert_int_equal(fw_commit_count(), c0 + 2); /* one per table */
+	char *once = save();
+	expect_rules(once, &tut, 1);
+	first_rule(once, "FORWARD", first, sizeof(first));
+	fw_rule_line(&tut, FW_JUMP_FORWARD, line, sizeof(line));
+	assert_string_equal(first, line);
+	first_rule(once, "POSTROUTING", first, sizeof(first));
+	fw_rule_line(&tut, FW_JUMP_POSTROUTING, line, sizeof(line));
+	assert_string_equal(first, line);
+
+	assert_int_equal(fw_status(&tut, &st), 0);
+	for (int i = 0; i < FW_NRULES; i++)
+		if (!st.present[i])
+			fail_msg("missing after apply: %s", fw_rule_name((enum fw_rule_id)i));
+	assert_true(st.chains_present);
+	assert_string_equal(st.forward_policy, "ACCEPT");
+	struct fw_status q;
+	memset(&q, 0x55, sizeof(q));
+	assert_int_equal(fw_status_rules(&tut, &q), 0); /* same answer, no host probes */
+	assert_memory_equal(q.present, st.present, sizeof(q.present));
+	assert_true(q.chains_present);
+	assert_string_equal(q.forward_policy, "ACCEPT");
+	assert_false(q.iptables_is_nft);
+	assert_false(q.nft_forward_drop);
+
+	/* twice, ten times: no commit at all, identical tables */
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(fw_apply(&tut), 0);
+		assert_int_equal(fw_commit_count(), c0 + 2);
+	}
+	char *again = save();
+	assert_string_equal(again, once);
+	free(again);
+
+	/* iptables itself parses our hand-built entries into the same text */
+	char *s = run_out("iptables-legacy", "-S", "VMM-FORWARD", NULL);
+	fw_rule_line(&tut, FW_ACCEPT_BACK, line, sizeof(line));
+	assert_int_equal(count_lines(s, line), 1);
+	free(s);
+
+	assert_int_equal(fw_remove(&tut), 0);
+	char *after = save();
+	assert_null(strstr(after, "vmm"));
+	assert_null(strstr(after, "VMM-"));
+	free(after);
+	assert_int_equal(fw_status(&tut, &st), 0);
+	for (int i = 0; i < FW_NRULES; i++)
+		assert_false(st.present[i]);
+	assert_false(st.chains_present);
+	unsigned c1 = fw_commit_count();
+	assert_int_equal(fw_remove(&tut), 0); /* nothing there: success, no commit */
+	assert_int_equal(fw_commit_count(), c1);
+	free(once);
+}
+
+static void test_ns_converge(void **state)
+{
+	struct fw_config c = tut;
+	struct fw_status st;
+	assert_int_equal(fw_apply(&tut), 0);
+	/* another subnet on the same bridge: the old masquerade goes, the new one comes */
+	c.network = NET167;
+	assert_int_equal(fw_status(&c, &st), 0);
+	assert_false(st.present[FW_MASQ]);
+	assert_true(st.present[FW_ACCEPT_OUT]);
+	assert_int_equal(fw_apply(&c), 0);
+	char *s = save();
+	expect_rules(s, &c, 1);
+	assert_null(strstr(s, "192.168.166.0/24"));
+	free(s);
+	/* nat turned off: the nat chain and its jump go */
+	c.nat = false;
+	assert_int_equal(fw_apply(&c), 0);
+	s = save();
+	expect_rules(s, &c, 1);
+	assert_null(strstr(s, "VMM-POSTROUTING"));
+	free(s);
+	assert_int_equal(fw_status(&c, &st), 0);
+	assert_true(st.chains_present); /* nat chain not needed */
+	assert_false(st.present[FW_MASQ]);
+	/* a duplicate added by hand and a foreign rule pushed above the jump */
+	char line[512];
+	fw_rule_line(&c, FW_ACCEPT_OUT, line, sizeof(line));
+	char *argv[] = { "iptables-legacy", "-A", "VMM-FORWARD", "-i", "br0", "-m", "comment",
+			 "--comment", "vmm br0", "-j", "ACCEPT", NULL };
+	assert_int_equal(util_run(argv, NULL, NULL), 0);
+	char *argv2[] = { "iptables-legacy", "-I", "FORWARD", "-s", "10.9.9.9", "-j", "DROP", NULL };
+	assert_int_equal(util_run(argv2, NULL, NULL), 0);
+	s = save();
+	assert_int_equal(count_lines(s, line), 2);
+	free(s);
+	assert_int_equal(fw_apply(&c), 0);
+	s = save();
+	expect_rules(s, &c, 1);
+	char first[512];
+	first_rule(s, "FORWARD", first, sizeof(first));
+	fw_rule_line(&c, FW_JUMP_FORWARD, line, sizeof(line));
+	assert_string_equal(first, line);
+	assert_int_equal(count_lines(s, "-A FORWARD -s 10.9.9.9/32 -j DROP"), 1);
+	free(s);
+	assert_int_equal(fw_remove(&c), 0);
+	s = save();
+	assert_null(strstr(s, "VMM-"));
+	assert_int_equal(count_lines(s, "-A FORWARD -s 10.9.9.9/32 -j DROP"), 1);
+	free(s);
+}
+
+static void test_ns_two_bridges(void **state)
+{
+	struct fw_config b1 = { "br1", NET167, 24, true };
+	struct fw_status st;
+	assert_int_equal(fw_apply(&tut), 0);
+	assert_int_equal(fw_apply(&b1), 0);
+	char *s = save();
+	expect_rules(s, &tut, 1);
+	assert_int_equal(count_lines(s, "-A FORWARD -m comment --comment vmm -j VMM-FORWARD"), 1);
+	char line[512];
+	fw_rule_line(&b1, FW_MASQ, line, sizeof(line));
+	assert_int_equal(count_lines(s, line), 1);
+	free(s);
+	/* removing br0's leaves br1's (and the jumps) */
+	assert_int_equal(fw_remove(&tut), 0);
+	assert_int_equal(fw_status(&b1, &st), 0);
+	for (int i = 0; i < FW_NRULES; i++)
+		assert_true(st.present[i]);
+	assert_int_equal(fw_status(&tut, &st), 0);
+	assert_false(st.present[FW_ACCEPT_OUT]);
+	assert_false(st.present[FW_MASQ]);
+	assert_int_equal(fw_remove(&b1), 0);
+	s = save();
+	assert_null(strstr(s, "VMM-"));
+	free(s);
+}
+
+static void test_ns_policy_and_nft(void **state)
+{
+	struct fw_status st;
+	free(run_out("iptables-legacy", "-P", "FORWARD", "DROP"));
+	assert_int_equal(fw_status(&tut, &st), 0);
+	assert_string_equal(st.forward_policy, "DROP");
+	assert_int_equal(fw_apply(&tut), 0);
+	assert_int_equal(fw_remove(&tut), 0);
+	assert_int_equal(fw_status(&tut, &st), 0);
+	assert_string_equal(st.forward_policy, "DROP"); /* never changed */
+	assert_false(st.nft_forward_drop);
+	char *nft = util_which("nft");
+	if (nft) {
+		char *a1[] = { nft, "add", "table", "ip", "vmmtest", NULL };
+		char *a2[] = { nft, "add", "chain", "ip", "vmmtest", "vmmfwd",
+			       "{ type filter hook forward priority 0; policy drop; }", NULL };
+		char *a3[] = { nft, "delete", "table", "ip", "vmmtest", NULL };
+		assert_int_equal(util_run(a1, NULL, NULL), 0);
+		assert_int_equal(util_run(a2, NULL, NULL), 0);
+		assert_int_equal(fw_status(&tut, &st), 0);
+		assert_true(st.nft_forward_drop);
+		assert_int_equal(util_run(a3, NULL, NULL), 0);
+		assert_int_equal(fw_status(&tut, &st), 0);
+		assert_false(st.nft_forward_drop);
+		free(nft);
+	}
+}
+
+static void test_ns_referenced_chain(void **state)
+{
+	/* someone else's rule jumps to vmm's chain: remove takes vmm's rules and jump, keeps the
+	 * (empty) chain and the foreign rule, and succeeds */
+	assert_int_equal(fw_apply(&tut), 0);
+	char *argv[] = { "iptables-legacy", "-A", "INPUT", "-j", "VMM-FORWARD", NULL };
+	assert_int_equal(util_run(argv, NULL, NULL), 0);
+	assert_int_equal(fw_remove(&tut), 0);
+	char *s = save();
+	assert_int_equal(count_lines(s, "-A INPUT -j VMM-FORWARD"), 1);
+	assert_int_equal(count_lines(s, ":VMM-FORWARD - [0:0]"), 1);
+	assert_null(strstr(s, "vmm"));
+	free(s);
+}
+
+/* ---- the driver for tests/net/firewall.sh ---- */
+
+static int driver(int argc, char **argv)
+{
+	struct fw_config c = { 0 };
+	uint32_t a;
+	unsigned p;
+	if (argc != 6) {
+		fprintf(stderr, "usage: test_firewall --do apply|remove|status|plan BRIDGE NET/PREFIX nat|nonat\n");
+		return 2;
+	}
+	c.bridge = argv[3];
+	if (util_parse_cidr("network", argv[4], &a, &p) < 0) {
+		fprintf(stderr, "%s\n", vmm_errmsg());
+		return 2;
+	}
+	c.network = a;
+	c.prefix = p;
+	c.nat = !strcmp(argv[5], "nat");
+	int rc = -1;
+	const char *op = argv[2];
+	if (!strcmp(op, "apply")) {
+		rc = fw_apply(&c);
+	} else if (!strcmp(op, "remove")) {
+		rc = fw_remove(&c);
+	} else if (!strcmp(op, "plan")) {
+		char *t = NULL;
+		if ((rc = fw_plan(&c, &t)) == 0)
+			fputs(t, stdout);
+		free(t);
+	} else if (!strcmp(op, "status")) {
+		struct fw_status st;
+		if ((rc = fw_status(&c, &st)) == 0) {
+			for (int i = 0; i < FW_NRULES; i++)
+				printf("rule %d %s: %s\n", i, st.present[i] ? "present" : "missing",
+				       fw_rule_name((enum fw_rule_id)i));
+			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n",
+			       st.chains_present ? "present" : "missing", st.forward_policy,
+			       st.iptables_is_nft, st.nft_forward_drop);
+		}
+	} else {
+		fprintf(stderr, "unknown operation %s\n", op);
+		return 2;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "vmm: %s\n", vmm_errmsg());
+		return 1;
+	}
+	if (strcmp(op, "plan"))
+		printf("commits %u\n", fw_commit_count());
+	return 0;
+}
+
+/* Refuse to touch the firewall of the caller's network namespace: the parent (the test script,
+ * or a shell running `unshare -n` / `ip netns exec`, which exec us) must be in another one. */
+static bool in_own_netns(void)
+{
+	struct stat self, parent;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)getppid());
+	if (stat("/proc/self/ns/net", &self) < 0 || stat(path, &parent) < 0)
+		return false;
+	return self.st_ino != parent.st_ino || self.st_dev != parent.st_dev;
+}
+
+int main(int argc, char **argv)
+{
+	bool ns = argc > 1 && !strcmp(argv[1], "--ns");
+	bool drv = argc > 1 && !strcmp(argv[1], "--do");
+	if (ns || drv) {
+		/* (as non-root, --do only proves the refusal: nothing can change) */
+		bool pure = drv && argc > 2 && !strcmp(argv[2], "plan");
+		if (!pure && ((ns && geteuid() != 0) || (geteuid() == 0 && !in_own_netns()))) {
+			fprintf(stderr, "test_firewall %s: needs root inside a network namespace that is "
+					"not the default one (use tests/net/firewall.sh)\n", argv[1]);
+			return 77;
+		}
+		if (drv)
+			return driver(argc, argv);
+		const struct CMUnitTest ns_tests[] = {
+			cmocka_unit_test_setup(test_ns_apply, ns_setup),
+			cmocka_unit_test_setup(test_ns_converge, ns_setup),
+			cmocka_unit_test_setup(test_ns_two_bridges, ns_setup),
+			cmocka_unit_test_setup(test_ns_policy_and_nft, ns_setup),
+			cmocka_unit_test_setup(test_ns_referenced_chain, ns_setup),
+		};
+		return cmocka_run_group_tests_name("firewall (namespace)", ns_tests, NULL, NULL);
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_names),
+		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_rule_line),
+		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_not_root),
+	};
+	return cmocka_run_group_tests_name("firewall", tests, NULL, NULL);
+}
