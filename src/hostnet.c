@@ -719,7 +719,7 @@ static int do_up(struct nl_sock *sk, const struct vmm_netcfg *n, const struct vm
 		return -1;
 	hostnet_fw_config(n, &fc);
 	memset(&fs, 0, sizeof(fs));
-	if (fw_status(&fc, &fs) < 0 || !fw_all_present(&fc, &fs)) {
+	if (fw_status_rules(&fc, &fs) < 0 || !fw_all_present(&fc, &fs)) {
 		char arg[40];
 		bool none = !fs.chains_present;
 		for (int i = 0; i < FW_NRULES; i++)
@@ -821,7 +821,7 @@ int hostnet_down_ex(const struct vmm_home *h, const struct vmm_netcfg *n,
 		struct fw_status fs;
 		memset(&fs, 0, sizeof(fs));
 		hostnet_fw_config(n, &fc);
-		if (fw_status(&fc, &fs) == 0) {
+		if (fw_status_rules(&fc, &fs) == 0) {
 			bool any = fs.chains_present;
 			for (int i = 0; i < FW_NRULES; i++)
 				any |= fs.present[i];
@@ -909,7 +909,7 @@ int hostnet_is_up(const struct vmm_netcfg *n)
 		goto out;
 	hostnet_fw_config(n, &fc);
 	memset(&fs, 0, sizeof(fs));
-	if (fw_status(&fc, &fs) < 0) {
+	if (fw_status_rules(&fc, &fs) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -962,7 +962,7 @@ int hostnet_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		goto out;
 	hostnet_fw_config(n, &fc);
 	memset(&fs, 0, sizeof(fs));
-	bool fw_ok = fw_status(&fc, &fs) == 0;
+	bool fw_ok = fw_status_rules(&fc, &fs) == 0;
 	vmm_error_clear();
 	util_format_ipv4(n->addr, a);
 	if (down) {
