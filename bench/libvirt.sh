@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench/libvirt.sh [VMM] [RUNS]: `vmm start` of a libvirt guest vs `virsh create` of the same
+# domain XML, against a private libvirtd in a throwaway network namespace. Prints the medians
+# and their ratio (target: vmm within 1.1x of virsh). Each run is followed by an untimed destroy.
+set -u
+VMM=$(realpath "${1:-${VMM:-build/vmm}}")
+RUNS=${2:-9}
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+IMG="$SRCDIR/images"
+[ "$(id -u)" = 0 ] || { echo "bench/libvirt.sh: needs root (namespaces, libvirtd)" >&2; exit 77; }
+for c in libvirtd virsh qemu-system-x86_64; do
+	command -v $c >/dev/null || { echo "bench/libvirt.sh: needs $c" >&2; exit 77; }
+done
+[ -f "$IMG/vmm-guest.kernel" ] || "$SRCDIR/contrib/build-guest.sh" "$IMG" >&2 || exit 1
+
+T=$(mktemp -d /tmp/vmm-bench-libvirt.XXXXXX)
+NS=vmmbench-$$-$RANDOM
+cleanup() {
+	ip netns exec "$NS" "$SRCDIR/contrib/libvirtd-ns.sh" stop "$T/lvd" 2>/dev/null
+	for p in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ip netns add "$NS" || exit 1
+ip -n "$NS" link set lo up
+URI=$(ip netns exec "$NS" "$SRCDIR/contrib/libvirtd-ns.sh" start "$T/lvd") || exit 1
+export VMM_HOME="$T/home"
+v() { ip netns exec "$NS" "$VMM" "$@"; }
+vs() { ip netns exec "$NS" virsh -q -c "$URI" "$@" >/dev/null; }
+v create b1 --backend libvirt --uri "$URI" --ram 256 --size 64M \
+	--kernel "$IMG/vmm-guest.kernel" --initrd "$IMG/vmm-guest.initrd" --append console=ttyS0 >/dev/null 2>&1 || exit 1
+# warm up: network, seed, page cache
+v start b1 >/dev/null 2>&1 || exit 1
+v stop b1 --force >/dev/null 2>&1 || exit 1
+v --dry-run start b1 >"$T/b1.xml" || exit 1
+TAP=$(sed -n "s/.*<target dev='\([^']*\)' managed='no'.*/\1/p" "$T/b1.xml")
+
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# interleaved, so that load from elsewhere hits both sides alike; virsh gets the tap vmm would
+# have made (untimed), vmm makes and removes its own
+for i in $(seq 1 "$RUNS"); do
+	t0=$(ms); v start b1 >/dev/null 2>&1 || exit 1; t1=$(ms)
+	echo $((t1 - t0)) >>"$T/vmm.ms"
+	v stop b1 --force >/dev/null 2>&1 || exit 1
+	ip -n "$NS" tuntap add dev "$TAP" mode tap && ip -n "$NS" link set "$TAP" up || exit 1
+	t0=$(ms); vs create "$T/b1.xml" || exit 1; t1=$(ms)
+	echo $((t1 - t0)) >>"$T/virsh.ms"
+	vs destroy b1 || exit 1
+	ip -n "$NS" link del "$TAP" || exit 1
+done
+a=$(median <"$T/vmm.ms") b=$(median <"$T/virsh.ms")
+am=$(sort -n "$T/vmm.ms" | head -1) bm=$(sort -n "$T/virsh.ms" | head -1)
+awk -v a="$a" -v b="$b" -v am="$am" -v bm="$bm" -v n="$RUNS" 'BEGIN {
+	r = a / b
+	printf "libvirt start (median of %d): vmm %.0f ms, virsh create %.0f ms, ratio %.2f (target <= 1.10)%s; fastest: %d vs %d ms\n",
+		n, a, b, r, r <= 1.10 ? "" : "  ABOVE TARGET", am, bm
+}'

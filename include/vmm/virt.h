@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* virt.h: the libvirt backend (virt_backend in backend.h): domain/network XML, local and remote URIs */
+#ifndef VMM_VIRT_H
+#define VMM_VIRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmm/profile.h"
+
+/* The URI used when a libvirt profile has none. */
+#define VIRT_DEFAULT_URI "qemu:///system"
+
+/* The profile's URI, or VIRT_DEFAULT_URI. */
+const char *virt_uri(const struct vmm_profile *p);
+/* Does the URI name another host (a host part after "//", e.g. qemu+tcp://10.0.0.2/system)? */
+bool virt_uri_is_remote(const char *uri);
+/* The URI's host ("10.0.0.2", without user and port) or "local" into buf. -1 when it does not fit
+ * or the URI is malformed (error slot set). */
+int virt_host_of(const char *uri, char *buf, size_t len);
+
+/*
+ * Everything the domain XML needs beyond the profile. Local guests name files by path and use
+ * vmm's own tap; remote guests name volumes of one storage pool and a libvirt network.
+ */
+struct virt_domain_spec {
+	const struct vmm_profile *p;
+	const char *type;         /* "kvm" or "qemu" */
+	const char *pool;         /* NULL: local files; else the pool holding disk/seed/iso volumes */
+	const char *disk;         /* path, or volume name in pool */
+	const char *seed;         /* path or volume; NULL: no seed CD-ROM */
+	const char *iso;          /* install ISO path or volume (boots from it once); NULL: none */
+	const char *kernel;       /* direct kernel boot: paths on the libvirt host, or NULL */
+	const char *initrd;
+	const char *append;
+	const char *network;      /* NULL: <interface type='ethernet'> on p->tap; else this network */
+	const char *vnc_password; /* NULL: none */
+};
+
+/* The domain XML (malloc'd, caller frees). Pure: no I/O, so tests compare it byte for byte. */
+char *virt_domain_xml(const struct virt_domain_spec *s);
+/* The NAT network XML for a remote host: named after the bridge, net.cfg's address. */
+char *virt_network_xml(const struct vmm_netcfg *n);
+
+#endif

@@ -1,0 +1,1039 @@
+// SPDX-License-Identifier: MIT
+// virt.c: the libvirt backend: domain XML from a profile, start/stop/status/console over a URI.
+//
+// Guests are transient domains (virDomainCreateXML), like `virsh create`: the profile stays the
+// one source of truth, each start builds the XML afresh, and nothing is left defined in libvirt
+// after a stop that could drift from the profile. On a local URI the guest uses vmm's own tap
+// (type='ethernet', managed='no') so vmm's bridge and firewall stay in charge. On a remote URI
+// vmm cannot reach netlink or libiptc, so it asks libvirt: a NAT network named after the bridge,
+// and the disk, seed (and kernel, initrd, install ISO) uploaded into a storage pool.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "vmm/backend.h"
+#include "vmm/error.h"
+#include "vmm/hostnet.h"
+#include "vmm/qemu.h"
+#include "vmm/seed.h"
+#include "vmm/store.h"
+#include "vmm/tap.h"
+#include "vmm/util.h"
+#include "vmm/virt.h"
+
+#define VIRT_VMM_POOL "vmm"
+#define VIRT_VMM_POOL_DIR "/var/lib/libvirt/images/vmm"
+
+/* ---- URIs ---- */
+
+const char *virt_uri(const struct vmm_profile *p)
+{
+	return p->uri && *p->uri ? p->uri : VIRT_DEFAULT_URI;
+}
+
+/* The authority of a URI ("user@host:port") as [*start, *end); -1 when there is no "://". */
+static int uri_authority(const char *uri, const char **start, const char **end)
+{
+	const char *s = strstr(uri, "://");
+
+	if (!s)
+		return -1;
+	s += 3;
+	*start = s;
+	*end = s + strcspn(s, "/?#");
+	return 0;
+}
+
+bool virt_uri_is_remote(const char *uri)
+{
+	char host[256];
+
+	return virt_host_of(uri, host, sizeof host) == 0 && strcmp(host, "local") != 0;
+}
+
+int virt_host_of(const char *uri, char *buf, size_t len)
+{
+	const char *a, *e, *at, *h, *he;
+	size_t n;
+
+	if (!uri || uri_authority(uri, &a, &e) < 0)
+		return vmm_invalid("uri %s: not a libvirt URI (like qemu:///system)", uri ? uri : "");
+	at = memchr(a, '@', (size_t)(e - a));
+	h = at ? at + 1 : a;
+	if (*h == '[') { /* [v6]:port */
+		he = memchr(h, ']', (size_t)(e - h));
+		if (!he)
+			return vmm_invalid("uri %s: unterminated [address]", uri);
+		h++;
+	} else {
+		he = memchr(h, ':', (size_t)(e - h));
+		if (!he)
+			he = e;
+	}
+	n = (size_t)(he - h);
+	if (n == 0) {
+		if (len < sizeof "local")
+			return vmm_fail("uri %s: host name buffer too small", uri);
+		strcpy(buf, "local");
+		return 0;
+	}
+	if (n >= len)
+		return vmm_invalid("uri %s: host name too long", uri);
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+/* ---- XML ---- */
+
+static void xml_esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* One CD-ROM or disk: a file on the libvirt host or a volume of pool. */
+static void xml_disk(FILE *f, const char *pool, const char *src, bool cdrom, const char *dev,
+		     int boot)
+{
+	fprintf(f, "    <disk type='%s' device='%s'>\n", pool ? "volume" : "file",
+		cdrom ? "cdrom" : "disk");
+	fprintf(f, "      <driver name='qemu' type='%s'/>\n", cdrom ? "raw" : "qcow2");
+	if (pool) {
+		fputs("      <source pool='", f);
+		xml_esc(f, pool);
+		fputs("' volume='", f);
+	} else {
+		fputs("      <source file='", f);
+	}
+	xml_esc(f, src);
+	fputs("'/>\n", f);
+	/* IDE on the default "pc" machine: the CD-ROM is seen by the same ata_piix driver as with
+	 * the qemu backend's -cdrom */
+	fprintf(f, "      <target dev='%s' bus='%s'/>\n", dev, cdrom ? "ide" : "virtio");
+	if (cdrom)
+		fputs("      <readonly/>\n", f);
+	if (boot)
+		fprintf(f, "      <boot order='%d'/>\n", boot);
+	fputs("    </disk>\n", f);
+}
+
+static void xml_elem(FILE *f, const char *indent, const char *tag, const char *text)
+{
+	fprintf(f, "%s<%s>", indent, tag);
+	xml_esc(f, text);
+	fprintf(f, "</%s>\n", tag);
+}
+
+char *virt_domain_xml(const struct virt_domain_spec *s)
+{
+	const struct vmm_profile *p = s->p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	fprintf(f, "<domain type='%s'>\n", s->type);
+	xml_elem(f, "  ", "name", p->name);
+	fprintf(f, "  <memory unit='MiB'>%u</memory>\n", p->memory);
+	fprintf(f, "  <vcpu>%u</vcpu>\n", p->cpus);
+	fputs("  <os>\n", f);
+	fputs("    <type arch='x86_64'>hvm</type>\n", f);
+	if (s->iso) {
+		/* per-device boot order below: the install ISO, then the disk. Each start builds a
+		 * fresh transient domain, so the ISO comes first only for this --install start */
+	} else if (s->kernel) {
+		xml_elem(f, "    ", "kernel", s->kernel);
+		if (s->initrd)
+			xml_elem(f, "    ", "initrd", s->initrd);
+		if (s->append)
+			xml_elem(f, "    ", "cmdline", s->append);
+	} else {
+		fputs("    <boot dev='hd'/>\n", f);
+	}
+	fputs("  </os>\n", f);
+	if (!strcmp(s->type, "kvm")) /* like the qemu backend's -cpu host */
+		fputs("  <cpu mode='host-passthrough'/>\n", f);
+	/* ACPI: virDomainShutdown is an ACPI power button press */
+	fputs("  <features>\n    <acpi/>\n    <apic/>\n  </features>\n", f);
+	fputs("  <on_poweroff>destroy</on_poweroff>\n", f);
+	fputs("  <on_reboot>restart</on_reboot>\n", f);
+	fputs("  <on_crash>destroy</on_crash>\n", f);
+	fputs("  <devices>\n", f);
+	xml_disk(f, s->pool, s->disk, false, "vda", s->iso ? 2 : 0);
+	if (s->seed)
+		xml_disk(f, s->pool, s->seed, true, "hdc", 0);
+	if (s->iso)
+		xml_disk(f, s->pool, s->iso, true, "hdd", 1);
+	if (s->network) {
+		fputs("    <interface type='network'>\n      <source network='", f);
+		xml_esc(f, s->network);
+		fputs("'/>\n", f);
+	} else {
+		fputs("    <interface type='ethernet'>\n      <target dev='", f);
+		xml_esc(f, p->tap);
+		fputs("' managed='no'/>\n", f);
+	}
+	fputs("      <mac address='", f);
+	xml_esc(f, p->mac);
+	fputs("'/>\n      <model type='virtio'/>\n    </interface>\n", f);
+	fputs("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n", f);
+	fputs("    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n", f);
+	fprintf(f, "    <graphics type='vnc' port='%d' autoport='no' listen='", 5900 + p->vnc_display);
+	xml_esc(f, p->vnc_listen && *p->vnc_listen ? p->vnc_listen : "127.0.0.1");
+	fputc('\'', f);
+	if (s->vnc_password) {
+		fputs(" passwd='", f);
+		xml_esc(f, s->vnc_password);
+		fputc('\'', f);
+	}
+	fputs("/>\n", f);
+	fputs("  </devices>\n", f);
+	fputs("</domain>\n", f);
+	if (fclose(f) != 0)
+		abort();
+	return buf;
+}
+
+char *virt_network_xml(const struct vmm_netcfg *n)
+{
+	char addr[16], mask[16];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	util_format_ipv4(n->addr, addr);
+	util_format_ipv4(util_prefix_mask(n->prefix), mask);
+	fputs("<network>\n", f);
+	xml_elem(f, "  ", "name", n->bridge);
+	fputs("  <forward mode='nat'/>\n  <bridge name='", f);
+	xml_esc(f, n->bridge);
+	fputs("' stp='off'/>\n", f);
+	fprintf(f, "  <ip address='%s' netmask='%s'/>\n", addr, mask);
+	fputs("</network>\n", f);
+	if (fclose(f) != 0)
+		abort();
+	return buf;
+}
+
+/* ---- libvirt plumbing ---- */
+
+static void virt_silent(void *opaque, virErrorPtr err)
+{
+	(void)opaque;
+	(void)err;
+}
+
+/* libvirt's own message for the last failure, as "NAME: MESSAGE". */
+static int virt_err(const char *name)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return vmm_fail("%s: %s", name, m && *m ? m : "libvirt call failed");
+}
+
+static int virt_err_code(void)
+{
+	virErrorPtr e = virGetLastError();
+
+	return e ? e->code : VIR_ERR_OK;
+}
+
+static virConnectPtr virt_open(const struct vmm_profile *p)
+{
+	virConnectPtr c;
+
+	virSetErrorFunc(NULL, virt_silent);
+	c = virConnectOpenAuth(virt_uri(p), virConnectAuthPtrDefault, 0);
+	if (!c) {
+		virt_err(p->name);
+		return NULL;
+	}
+	virConnSetErrorFunc(c, NULL, virt_silent);
+	return c;
+}
+
+/*
+ * The domain type. On the local host the qemu backend's probe decides (KVM only when /dev/kvm
+ * works and the CPU has vmx/svm: under some hypervisors /dev/kvm opens, libvirt offers kvm, and
+ * a Linux guest hangs silently), so VMM_ACCEL=kvm|tcg overrides it the same way. On a remote
+ * host libvirt's capabilities must offer kvm and list vmx or svm among the host CPU's features;
+ * without a connection (dry run) a remote host is assumed to have KVM.
+ */
+static const char *domain_type(virConnectPtr c, bool remote)
+{
+	const char *a = getenv("VMM_ACCEL");
+	struct qemu_host hc;
+	char *caps;
+	bool kvm;
+
+	if (!remote || (a && (!strcmp(a, "kvm") || !strcmp(a, "tcg")))) {
+		qemu_probe(&hc);
+		return hc.kvm ? "kvm" : "qemu";
+	}
+	if (!c)
+		return "kvm";
+	caps = virConnectGetCapabilities(c);
+	kvm = caps && strstr(caps, "<domain type='kvm'") &&
+	      (strstr(caps, "<feature name='vmx'/>") || strstr(caps, "<feature name='svm'/>"));
+	free(caps);
+	return kvm ? "kvm" : "qemu";
+}
+
+/* First line of the VNC password file (malloc'd) into *pw; NULL when the profile has none. */
+static int read_vnc_password(const struct vmm_profile *p, char **pw)
+{
+	char *t;
+
+	*pw = NULL;
+	if (!p->vnc_password_file || !*p->vnc_password_file)
+		return 0;
+	t = util_read_file(p->vnc_password_file, NULL);
+	if (!t)
+		return -1;
+	t[strcspn(t, "\r\n")] = '\0';
+	if (!*t) {
+		free(t);
+		return vmm_invalid("vnc password file %s: empty", p->vnc_password_file);
+	}
+	*pw = t;
+	return 0;
+}
+
+/* Everything that must exist locally before anything happens. */
+static int check_files(const struct vmm_home *h, const struct vmm_profile *p, bool install)
+{
+	char *disk = store_disk_path(h, p);
+	int rc = util_check_readable("disk", disk);
+
+	free(disk);
+	if (rc < 0)
+		return -1;
+	if (install) {
+		if (!p->iso)
+			return vmm_invalid("%s: --install needs an iso in the profile", p->name);
+		if (util_check_readable("iso", p->iso) < 0)
+			return -1;
+	}
+	if (p->kernel && util_check_readable("kernel", p->kernel) < 0)
+		return -1;
+	if (p->initrd && util_check_readable("initrd", p->initrd) < 0)
+		return -1;
+	return 0;
+}
+
+/* Wait until the guest answers ping (local guests: the bridge is here). */
+static int wait_ping(const struct vmm_profile *p, int secs)
+{
+	char ip[16];
+	uint64_t end = util_now_ms() + (uint64_t)secs * 1000;
+
+	if (profile_ip(p, ip) < 0)
+		return -1;
+	for (;;) {
+		char *argv[] = { "ping", "-c", "1", "-W", "1", "-n", "-q", ip, NULL };
+		int rc = util_run(argv, NULL, NULL);
+
+		if (rc == 0)
+			return 0;
+		if (rc < 0)
+			return -1;
+		if (util_now_ms() >= end)
+			return vmm_fail("%s: no answer to ping from %s after %d s", p->name, ip, secs);
+		usleep(200 * 1000);
+	}
+}
+
+/* ---- remote: network, pool, uploads ---- */
+
+static int remote_network(virConnectPtr c, const struct vmm_profile *p, const struct vmm_netcfg *n)
+{
+	virNetworkPtr net = virNetworkLookupByName(c, n->bridge);
+	char *xml = NULL;
+	int rc = -1;
+
+	if (!net) {
+		if (virt_err_code() != VIR_ERR_NO_NETWORK) {
+			virt_err(p->name);
+			goto out;
+		}
+		xml = virt_network_xml(n);
+		net = virNetworkDefineXML(c, xml);
+		if (!net) {
+			virt_err(p->name);
+			goto out;
+		}
+	}
+	/* an existing network is left as it is, only started when it is down */
+	if (virNetworkIsActive(net) == 0 && virNetworkCreate(net) < 0) {
+		virt_err(p->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (net)
+		virNetworkFree(net);
+	free(xml);
+	return rc;
+}
+
+/* The pool "default", else vmm's own dir pool (defined, built and started when missing). */
+static virStoragePoolPtr remote_pool(virConnectPtr c, const struct vmm_profile *p)
+{
+	virStoragePoolPtr pool = virStoragePoolLookupByName(c, "default");
+	static const char xml[] = "<pool type='dir'>\n  <name>" VIRT_VMM_POOL "</name>\n"
+				  "  <target>\n    <path>" VIRT_VMM_POOL_DIR "</path>\n"
+				  "  </target>\n</pool>\n";
+
+	if (!pool)
+		pool = virStoragePoolLookupByName(c, VIRT_VMM_POOL);
+	if (!pool) {
+		pool = virStoragePoolDefineXML(c, xml, 0);
+		if (!pool || virStoragePoolBuild(pool, 0) < 0)
+			goto fail;
+	}
+	if (virStoragePoolIsActive(pool) == 0 && virStoragePoolCreate(pool, 0) < 0)
+		goto fail;
+	return pool;
+fail:
+	virt_err(p->name);
+	if (pool)
+		virStoragePoolFree(pool);
+	return NULL;
+}
+
+static int send_fd(virStreamPtr st, char *data, size_t nbytes, void *opaque)
+{
+	int fd = *(int *)opaque;
+	ssize_t r;
+
+	(void)st;
+	do
+		r = read(fd, data, nbytes);
+	while (r < 0 && errno == EINTR);
+	return (int)r;
+}
+
+/*
+ * Volume name in pool holding a copy of the local file path. An existing volume is kept when
+ * replace is false (a guest's disk is its state: never clobbered), re-uploaded when true (seed,
+ * kernel). Its path on the remote host goes to *rpath when rpath is not NULL.
+ */
+static int upload(virConnectPtr c, virStoragePoolPtr pool, const struct vmm_profile *p,
+		  const char *name, const char *path, bool replace, char **rpath)
+{
+	virStorageVolPtr vol = NULL;
+	virStreamPtr st = NULL;
+	char *xml = NULL;
+	int fd = -1, rc = -1;
+	struct stat sb;
+
+	vol = virStorageVolLookupByName(pool, name);
+	if (vol && replace) {
+		if (virStorageVolDelete(vol, 0) < 0) {
+			virt_err(p->name);
+			goto out;
+		}
+		virStorageVolFree(vol);
+		vol = NULL;
+	}
+	if (!vol) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &sb) < 0) {
+			vmm_fail("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		xml = util_fmt("<volume>\n  <name>%s</name>\n"
+			       "  <capacity unit='bytes'>%lld</capacity>\n"
+			       "  <target>\n    <format type='raw'/>\n  </target>\n</volume>\n",
+			       name, (long long)sb.st_size);
+		vol = virStorageVolCreateXML(pool, xml, 0);
+		if (!vol) {
+			virt_err(p->name);
+			goto out;
+		}
+		st = virStreamNew(c, 0);
+		if (!st || virStorageVolUpload(vol, st, 0, (unsigned long long)sb.st_size, 0) < 0 ||
+		    virStreamSendAll(st, send_fd, &fd) < 0 || virStreamFinish(st) < 0) {
+			virt_err(p->name);
+			if (st)
+				virStreamAbort(st);
+			virStorageVolDelete(vol, 0); /* no half-uploaded volume stays behind */
+			goto out;
+		}
+	}
+	if (rpath) {
+		*rpath = virStorageVolGetPath(vol);
+		if (!*rpath) {
+			virt_err(p->name);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (st)
+		virStreamFree(st);
+	if (vol)
+		virStorageVolFree(vol);
+	if (fd >= 0)
+		close(fd);
+	free(xml);
+	return rc;
+}
+
+/*
+ * The guest's disk as volume name, uploaded once: later starts use the remote copy, which is the
+ * guest's state from then on. An overlay cannot work without its backing file on the other side,
+ * so it is first flattened (qemu-img convert) into a temporary file next to it.
+ */
+static int upload_disk(virConnectPtr c, virStoragePoolPtr pool, const struct vmm_home *h,
+		       const struct vmm_profile *p, const char *name, const char *disk)
+{
+	virStorageVolPtr vol = virStorageVolLookupByName(pool, name);
+	char *tmp = NULL;
+	int rc;
+
+	if (vol) {
+		virStorageVolFree(vol);
+		return 0;
+	}
+	if (!p->backing)
+		return upload(c, pool, p, name, disk, false, NULL);
+	tmp = util_fmt("%s/.%s-upload.qcow2", h->images, p->name);
+	{
+		char *argv[] = { "qemu-img", "convert", "-O", "qcow2", (char *)disk, tmp, NULL };
+		char *err = NULL;
+
+		rc = util_run(argv, NULL, &err);
+		if (rc > 0) {
+			if (err)
+				err[strcspn(err, "\n")] = '\0';
+			vmm_fail("%s: flattening the disk for upload: %s", p->name,
+				 err && *err ? err : "qemu-img convert failed");
+		}
+		free(err);
+	}
+	if (rc == 0)
+		rc = upload(c, pool, p, name, tmp, false, NULL);
+	else
+		rc = -1;
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return util_strdup(s ? s + 1 : path);
+}
+
+/* ---- start ---- */
+
+static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
+		      const struct vmm_profile *p, const struct vmm_start_opts *o)
+{
+	const char *uri = virt_uri(p);
+	bool remote = virt_uri_is_remote(uri);
+	struct virt_domain_spec s = { .p = p };
+	virConnectPtr c = NULL;
+	virDomainPtr dom = NULL;
+	virStoragePoolPtr pool = NULL;
+	char *disk = NULL, *seed = NULL, *pw = NULL, *xml = NULL, *kpath = NULL, *ipath = NULL;
+	char *isovol = NULL, *diskvol = NULL, *seedvol = NULL, *kvol = NULL, *ivol = NULL;
+	char host[64];
+	struct vmm_profile *all = NULL;
+	size_t n_all = 0;
+	bool tap_made = false;
+	int rc = -1, up;
+
+	if (virt_host_of(uri, host, sizeof host) < 0)
+		return -1;
+	if (remote && o->wait_secs > 0)
+		return vmm_invalid("%s: --wait needs a local guest (the network of a guest on %s is "
+				   "there)", p->name, host);
+	if (check_files(h, p, o->install) < 0 || read_vnc_password(p, &pw) < 0)
+		goto out;
+	disk = store_disk_path(h, p);
+	s.iso = o->install ? p->iso : NULL;
+	s.kernel = p->kernel;
+	s.initrd = p->initrd;
+	s.append = p->append;
+	s.vnc_password = pw;
+
+	if (o->dry_run) {
+		/* nothing changes; libvirt is only asked (when reachable) for its domain type and
+		 * pool, else KVM is judged here (a remote host is assumed to have it) */
+		c = virt_open(p);
+		vmm_error_clear();
+		s.type = domain_type(c, remote);
+		seed = store_seed_path(h, p->name);
+		if (remote) {
+			s.pool = "default";
+			if (c && !(pool = virStoragePoolLookupByName(c, "default")))
+				s.pool = VIRT_VMM_POOL;
+			s.network = n->bridge;
+			diskvol = util_fmt("%s.qcow2", p->name);
+			seedvol = util_fmt("%s-seed.iso", p->name);
+			s.disk = diskvol;
+			s.seed = seedvol;
+			if (s.iso)
+				s.iso = isovol = base_name(p->iso);
+		} else {
+			s.disk = disk;
+			s.seed = seed;
+		}
+		if (pw)
+			s.vnc_password = "********"; /* never print the secret */
+		xml = virt_domain_xml(&s);
+		fputs(xml, stdout);
+		rc = 0;
+		goto out;
+	}
+
+	c = virt_open(p);
+	if (!c)
+		goto out;
+	dom = virDomainLookupByName(c, p->name);
+	if (dom) {
+		if (virDomainIsActive(dom) == 1) {
+			if (remote)
+				vmm_fail("%s: already running on %s", p->name, host);
+			else
+				vmm_fail("%s: already running", p->name);
+			goto out;
+		}
+		virDomainFree(dom);
+		dom = NULL;
+	}
+	s.type = domain_type(c, remote);
+	if (seed_ensure(h, p, n, &seed) < 0)
+		goto out;
+
+	if (remote) {
+		if (remote_network(c, p, n) < 0)
+			goto out;
+		pool = remote_pool(c, p);
+		if (!pool)
+			goto out;
+		s.pool = virStoragePoolGetName(pool);
+		s.network = n->bridge;
+		diskvol = util_fmt("%s.qcow2", p->name);
+		seedvol = util_fmt("%s-seed.iso", p->name);
+		if (upload_disk(c, pool, h, p, diskvol, disk) < 0 ||
+		    upload(c, pool, p, seedvol, seed, true, NULL) < 0)
+			goto out;
+		s.disk = diskvol;
+		s.seed = seedvol;
+		if (s.iso) {
+			isovol = base_name(p->iso);
+			if (upload(c, pool, p, isovol, p->iso, false, NULL) < 0)
+				goto out;
+			s.iso = isovol;
+		}
+		if (p->kernel && !s.iso) {
+			kvol = util_fmt("%s-kernel", p->name);
+			if (upload(c, pool, p, kvol, p->kernel, true, &kpath) < 0)
+				goto out;
+			s.kernel = kpath;
+			if (p->initrd) {
+				ivol = util_fmt("%s-initrd", p->name);
+				if (upload(c, pool, p, ivol, p->initrd, true, &ipath) < 0)
+					goto out;
+				s.initrd = ipath;
+			}
+		}
+	} else {
+		s.disk = disk;
+		s.seed = seed;
+		tap_made = !tap_exists(p->tap);
+		/* the bridge and firewall as `vmm net up` makes them, when not there yet */
+		up = hostnet_is_up(n);
+		if (up < 0)
+			goto out;
+		if (up == 0 && (store_load_all(h, &all, &n_all) < 0 ||
+				hostnet_up(h, n, all, n_all) < 0))
+			goto out;
+		/* libvirtd opens the tap itself and hands QEMU the fd: no owner needed */
+		if (tap_ensure(p->tap, n->bridge, (uid_t)-1) < 0)
+			goto out;
+	}
+
+	xml = virt_domain_xml(&s);
+	dom = virDomainCreateXML(c, xml, 0);
+	if (!dom) {
+		virt_err(p->name);
+		goto out;
+	}
+	/* on failure the guest keeps running: it started, it is just not answering */
+	if (o->wait_secs > 0 && wait_ping(p, o->wait_secs) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0 && tap_made && !dom)
+		tap_remove(p->tap); /* undo: the tap was ours and no guest uses it */
+	if (dom)
+		virDomainFree(dom);
+	if (pool)
+		virStoragePoolFree(pool);
+	if (c)
+		virConnectClose(c);
+	store_free_all(all, n_all);
+	free(disk);
+	free(seed);
+	free(pw);
+	free(xml);
+	free(kpath);
+	free(ipath);
+	free(isovol);
+	free(diskvol);
+	free(seedvol);
+	free(kvol);
+	free(ivol);
+	return rc;
+}
+
+/* ---- stop / status ---- */
+
+/* 1 running, 0 gone or shut off, -1 error. */
+static int dom_active(virDomainPtr d)
+{
+	int a = virDomainIsActive(d);
+
+	if (a < 0 && virt_err_code() == VIR_ERR_NO_DOMAIN)
+		return 0; /* a transient domain vanishes when it stops */
+	return a;
+}
+
+static int virt_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
+		     int timeout_secs)
+{
+	virConnectPtr c = NULL;
+	virDomainPtr d = NULL;
+	int rc = -1, a;
+	uint64_t end;
+
+	(void)h;
+	c = virt_open(p);
+	if (!c)
+		return -1;
+	d = virDomainLookupByName(c, p->name);
+	if (!d || (a = dom_active(d)) == 0) {
+		if (!d && virt_err_code() != VIR_ERR_NO_DOMAIN) {
+			virt_err(p->name);
+			goto out;
+		}
+		goto gone; /* not running: only a leftover tap to clean up, like the qemu backend */
+	}
+	if (a < 0) {
+		virt_err(p->name);
+		goto out;
+	}
+	if (!force) {
+		if (virDomainShutdown(d) < 0) {
+			if (dom_active(d) == 0)
+				goto gone;
+			virt_err(p->name);
+			goto out;
+		}
+		end = util_now_ms() + (uint64_t)(timeout_secs > 0 ? timeout_secs : 0) * 1000;
+		while ((a = dom_active(d)) == 1 && util_now_ms() < end)
+			usleep(200 * 1000);
+		if (a == 0)
+			goto gone;
+	}
+	if (virDomainDestroy(d) < 0 && dom_active(d) != 0) {
+		virt_err(p->name);
+		goto out;
+	}
+gone:
+	if (!virt_uri_is_remote(virt_uri(p)) && tap_remove(p->tap) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (d)
+		virDomainFree(d);
+	virConnectClose(c);
+	return rc;
+}
+
+static int virt_status(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st)
+{
+	virConnectPtr c = NULL;
+	virDomainPtr d = NULL;
+	int state = 0, reason = 0, rc = -1;
+
+	(void)h;
+	memset(st, 0, sizeof *st);
+	st->state = VMM_STOPPED;
+	if (virt_host_of(virt_uri(p), st->host, sizeof st->host) < 0)
+		return -1;
+	snprintf(st->vnc_host, sizeof st->vnc_host, "%s",
+		 p->vnc_listen && *p->vnc_listen ? p->vnc_listen : "127.0.0.1");
+	st->vnc_port = 5900 + p->vnc_display;
+	c = virt_open(p);
+	if (!c)
+		return -1;
+	d = virDomainLookupByName(c, p->name);
+	if (!d) {
+		if (virt_err_code() != VIR_ERR_NO_DOMAIN) {
+			virt_err(p->name);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	if (virDomainGetState(d, &state, &reason, 0) < 0) {
+		if (virt_err_code() == VIR_ERR_NO_DOMAIN)
+			rc = 0;
+		else
+			virt_err(p->name);
+		goto out;
+	}
+	switch (state) {
+	case VIR_DOMAIN_RUNNING:
+	case VIR_DOMAIN_BLOCKED:
+	case VIR_DOMAIN_PAUSED:
+	case VIR_DOMAIN_SHUTDOWN:
+	case VIR_DOMAIN_PMSUSPENDED:
+		st->state = VMM_RUNNING;
+		break;
+	case VIR_DOMAIN_CRASHED:
+		st->state = VMM_CRASHED;
+		break;
+	case VIR_DOMAIN_SHUTOFF:
+		st->state = reason == VIR_DOMAIN_SHUTOFF_CRASHED ? VMM_CRASHED : VMM_STOPPED;
+		break;
+	default:
+		st->state = VMM_STOPPED;
+	}
+	rc = 0;
+out:
+	if (d)
+		virDomainFree(d);
+	virConnectClose(c);
+	return rc;
+}
+
+/* ---- console ---- */
+
+/* Like the qemu backend's console: raw on a terminal where Ctrl-] detaches; on a pipe, stdin goes
+ * to the guest and, once it ends, vmm leaves after the guest was silent for CON_IDLE_MS. */
+#define CON_IDLE_MS 3000
+
+struct console {
+	virStreamPtr st;
+	int stdin_watch;
+	bool raw;
+	bool stdin_eof;
+	bool quit;
+	int rc;
+	uint64_t last_out;  /* when the guest last wrote (ms) */
+	char in[1024];      /* terminal → guest, not yet sent */
+	size_t in_len;
+};
+
+static void con_update(struct console *cn)
+{
+	int ev = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
+
+	if (cn->in_len)
+		ev |= VIR_STREAM_EVENT_WRITABLE;
+	virStreamEventUpdateCallback(cn->st, ev);
+	if (cn->stdin_watch >= 0) /* no more input until the buffer drains */
+		virEventUpdateHandle(cn->stdin_watch,
+				     cn->in_len < sizeof cn->in ? VIR_EVENT_HANDLE_READABLE : 0);
+}
+
+static void con_stream(virStreamPtr st, int events, void *opaque)
+{
+	struct console *cn = opaque;
+
+	if (events & VIR_STREAM_EVENT_READABLE) {
+		char buf[4096];
+		int r = virStreamRecv(st, buf, sizeof buf);
+
+		if (r == 0) {
+			cn->quit = true;
+		} else if (r > 0) {
+			ssize_t off = 0;
+
+			cn->last_out = util_now_ms();
+			while (off < r) {
+				ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(r - off));
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0) {
+					cn->quit = true;
+					break;
+				}
+				off += w;
+			}
+		} else if (r != -2) {
+			cn->rc = -1;
+			cn->quit = true;
+		}
+	}
+	if ((events & VIR_STREAM_EVENT_WRITABLE) && cn->in_len) {
+		int w = virStreamSend(st, cn->in, cn->in_len);
+
+		if (w > 0) {
+			memmove(cn->in, cn->in + w, cn->in_len - (size_t)w);
+			cn->in_len -= (size_t)w;
+		} else if (w != -2) {
+			cn->rc = -1;
+			cn->quit = true;
+		}
+	}
+	if (events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP))
+		cn->quit = true;
+	if (!cn->quit)
+		con_update(cn);
+}
+
+static void con_stdin(int watch, int fd, int events, void *opaque)
+{
+	struct console *cn = opaque;
+	ssize_t r, i;
+
+	(void)events;
+	if (cn->in_len >= sizeof cn->in)
+		return;
+	r = read(fd, cn->in + cn->in_len, sizeof cn->in - cn->in_len);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r <= 0) {
+		if (cn->raw) {
+			cn->quit = true;
+			return;
+		}
+		/* a pipe ended: stop reading, leave once the guest is quiet */
+		cn->stdin_eof = true;
+		cn->last_out = util_now_ms();
+		virEventRemoveHandle(watch);
+		cn->stdin_watch = -1;
+		return;
+	}
+	for (i = 0; cn->raw && i < r; i++) {
+		if (cn->in[cn->in_len + (size_t)i] == 0x1d) { /* Ctrl-] */
+			cn->quit = true;
+			r = i;
+			break;
+		}
+	}
+	cn->in_len += (size_t)r;
+	if (!cn->quit)
+		con_update(cn);
+}
+
+static void con_tick(int timer, void *opaque)
+{
+	struct console *cn = opaque;
+
+	(void)timer;
+	if (cn->stdin_eof && !cn->in_len && util_now_ms() - cn->last_out >= CON_IDLE_MS)
+		cn->quit = true;
+}
+
+static int virt_console(const struct vmm_home *h, const struct vmm_profile *p)
+{
+	static bool event_impl;
+	struct console cn = { .stdin_watch = -1 };
+	virConnectPtr c = NULL;
+	virDomainPtr d = NULL;
+	struct termios saved, raw;
+	int rc = -1, timer = -1;
+
+	(void)h;
+	if (!event_impl) { /* before the connection opens, so that it uses the loop */
+		if (virEventRegisterDefaultImpl() < 0)
+			return virt_err(p->name);
+		event_impl = true;
+	}
+	c = virt_open(p);
+	if (!c)
+		return -1;
+	d = virDomainLookupByName(c, p->name);
+	if (!d || dom_active(d) != 1) {
+		if (d || virt_err_code() == VIR_ERR_NO_DOMAIN)
+			vmm_fail("%s: not running", p->name);
+		else
+			virt_err(p->name);
+		goto out;
+	}
+	cn.st = virStreamNew(c, VIR_STREAM_NONBLOCK);
+	if (!cn.st || virDomainOpenConsole(d, NULL, cn.st, VIR_DOMAIN_CONSOLE_FORCE) < 0 ||
+	    virStreamEventAddCallback(cn.st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
+				      VIR_STREAM_EVENT_HANGUP, con_stream, &cn, NULL) < 0) {
+		virt_err(p->name);
+		goto out;
+	}
+	cn.stdin_watch = virEventAddHandle(STDIN_FILENO, VIR_EVENT_HANDLE_READABLE, con_stdin, &cn,
+					   NULL);
+	timer = virEventAddTimeout(200, con_tick, &cn, NULL);
+	if (cn.stdin_watch < 0 || timer < 0) {
+		virt_err(p->name);
+		goto out;
+	}
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		raw = saved;
+		cfmakeraw(&raw);
+		cn.raw = tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0;
+	}
+	while (!cn.quit) {
+		if (virEventRunDefaultImpl() < 0) {
+			cn.rc = -1;
+			break;
+		}
+	}
+	if (cn.raw)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+	if (cn.rc < 0) {
+		virt_err(p->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (timer >= 0)
+		virEventRemoveTimeout(timer);
+	if (cn.stdin_watch >= 0)
+		virEventRemoveHandle(cn.stdin_watch);
+	if (cn.st) {
+		virStreamEventRemoveCallback(cn.st);
+		virStreamAbort(cn.st);
+		virStreamFree(cn.st);
+	}
+	if (d)
+		virDomainFree(d);
+	virConnectClose(c);
+	return rc;
+}
+
+const struct vmm_backend virt_backend = {
+	.name = "libvirt",
+	.start = virt_start,
+	.stop = virt_stop,
+	.status = virt_status,
+	.console = virt_console,
+};

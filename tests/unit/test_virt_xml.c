@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+/* test_virt_xml.c: libvirt domain/network XML for fixed profiles against golden files, URI hosts */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vmm/error.h"
+#include "vmm/profile.h"
+#include "vmm/util.h"
+#include "vmm/virt.h"
+
+/* Golden files live in tests/unit/golden/ ($SRCDIR, else relative to this file's path at build
+ * time). VMM_UPDATE_GOLDEN=1 rewrites them from the generated XML (then review with git diff). */
+static char *golden_path(const char *name)
+{
+	const char *src = getenv("SRCDIR");
+	const char *self = __FILE__;
+	const char *slash = strrchr(self, '/');
+
+	if (src && *src)
+		return util_fmt("%s/tests/unit/golden/%s", src, name);
+	if (slash)
+		return util_fmt("%.*s/golden/%s", (int)(slash - self), self, name);
+	return util_fmt("golden/%s", name);
+}
+
+static void check_golden(const char *name, const char *got)
+{
+	char *path = golden_path(name);
+	char *want;
+
+	if (getenv("VMM_UPDATE_GOLDEN")) {
+		assert_int_equal(util_write_file(path, got, strlen(got), 0644), 0);
+		free(path);
+		return;
+	}
+	want = util_read_file(path, NULL);
+	if (!want)
+		fail_msg("%s: %s", path, vmm_errmsg());
+	if (strcmp(want, got) != 0)
+		fail_msg("%s differs from the generated XML:\n%s", path, got);
+	free(want);
+	free(path);
+}
+
+/* The tutorial's first guest, as create would fill it. */
+static void tutorial(struct vmm_profile *p)
+{
+	profile_init(p);
+	strcpy(p->name, "ubuntu");
+	p->memory = 2048;
+	p->cpus = 1;
+	p->disk_path = "ubuntu.qcow2";
+	strcpy(p->mac, "52:54:00:12:34:10");
+	p->address = "192.168.166.100/24";
+	p->vnc_display = 19;
+	p->vnc_listen = "127.0.0.1";
+	strcpy(p->tap, "vmm-ubuntu");
+	p->backend = "libvirt";
+}
+
+static void test_local_tcg(void **state)
+{
+	struct vmm_profile p;
+	struct virt_domain_spec s = { 0 };
+	char *xml;
+
+	(void)state;
+	tutorial(&p);
+	s.p = &p;
+	s.type = "qemu";
+	s.disk = "/var/lib/vmm/images/ubuntu.qcow2";
+	s.seed = "/var/lib/vmm/images/ubuntu-seed.iso";
+	xml = virt_domain_xml(&s);
+	check_golden("virt_local_tcg.xml", xml);
+	free(xml);
+}
+
+static void test_install(void **state)
+{
+	struct vmm_profile p;
+	struct virt_domain_spec s = { 0 };
+	char *xml;
+
+	(void)state;
+	tutorial(&p);
+	p.iso = "/srv/iso/ubuntu-18.04.6-live-server-amd64.iso";
+	p.cpus = 2;
+	s.p = &p;
+	s.type = "kvm";
+	s.disk = "/var/lib/vmm/images/ubuntu.qcow2";
+	s.seed = "/var/lib/vmm/images/ubuntu-seed.iso";
+	s.iso = p.iso;
+	s.vnc_password = "s3cr<t&";
+	xml = virt_domain_xml(&s);
+	check_golden("virt_install.xml", xml);
+	free(xml);
+}
+
+static void test_kernel(void **state)
+{
+	struct vmm_profile p;
+	struct virt_domain_spec s = { 0 };
+	char *xml;
+
+	(void)state;
+	tutorial(&p);
+	strcpy(p.name, "tiny");
+	p.memory = 256;
+	p.vnc_display = 3;
+	strcpy(p.tap, "vmm-tiny");
+	strcpy(p.mac, "52:54:00:ab:cd:ef");
+	s.p = &p;
+	s.type = "qemu";
+	s.disk = "/home/me/vm/tiny.qcow2";
+	s.seed = "/home/me/vm/tiny-seed.iso";
+	s.kernel = "/srv/guest/vmm-guest.kernel";
+	s.initrd = "/srv/guest/vmm-guest.initrd";
+	s.append = "console=ttyS0 quiet vmm.note=\"a&b\"";
+	xml = virt_domain_xml(&s);
+	check_golden("virt_kernel.xml", xml);
+	free(xml);
+}
+
+static void test_remote(void **state)
+{
+	struct vmm_profile p;
+	struct virt_domain_spec s = { 0 };
+	char *xml;
+
+	(void)state;
+	tutorial(&p);
+	p.uri = "qemu+tcp://10.0.0.2/system";
+	s.p = &p;
+	s.type = "kvm";
+	s.pool = "default";
+	s.disk = "ubuntu.qcow2";
+	s.seed = "ubuntu-seed.iso";
+	s.network = "br0";
+	xml = virt_domain_xml(&s);
+	check_golden("virt_remote.xml", xml);
+	free(xml);
+}
+
+static void test_network(void **state)
+{
+	struct vmm_netcfg n;
+	char *xml;
+
+	(void)state;
+	netcfg_defaults(&n);
+	xml = virt_network_xml(&n);
+	check_golden("virt_network.xml", xml);
+	free(xml);
+	netcfg_free(&n);
+}
+
+static void host_is(const char *uri, const char *want)
+{
+	char buf[64];
+
+	if (virt_host_of(uri, buf, sizeof buf) != 0)
+		fail_msg("%s: %s", uri, vmm_errmsg());
+	assert_string_equal(buf, want);
+	assert_int_equal(virt_uri_is_remote(uri), strcmp(want, "local") != 0);
+}
+
+static void test_hosts(void **state)
+{
+	char small[4];
+
+	(void)state;
+	host_is("qemu:///system", "local");
+	host_is("qemu:///session", "local");
+	host_is("qemu+unix:///system?socket=/tmp/x/libvirt-sock", "local");
+	host_is("qemu:///embed?root=/tmp/x", "local");
+	host_is("qemu+tcp://10.0.0.2/system", "10.0.0.2");
+	host_is("qemu+ssh://root@kvm1.example.org:2222/system", "kvm1.example.org");
+	host_is("qemu+tls://[fd00::2]:16514/system", "fd00::2");
+	host_is("qemu+tcp://10.77.0.2", "10.77.0.2");
+	assert_int_equal(virt_host_of("/system", small, sizeof small), -1);
+	assert_int_equal(vmm_errcode(), VMM_EINVAL);
+	assert_string_equal(vmm_errmsg(), "uri /system: not a libvirt URI (like qemu:///system)");
+	assert_int_equal(virt_host_of("qemu+tcp://longhost/system", small, sizeof small), -1);
+	assert_int_equal(virt_host_of(NULL, small, sizeof small), -1);
+}
+
+static void test_default_uri(void **state)
+{
+	struct vmm_profile p;
+
+	(void)state;
+	tutorial(&p);
+	assert_string_equal(virt_uri(&p), "qemu:///system");
+	p.uri = "qemu+tcp://10.0.0.2/system";
+	assert_string_equal(virt_uri(&p), "qemu+tcp://10.0.0.2/system");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_local_tcg),
+		cmocka_unit_test(test_install),
+		cmocka_unit_test(test_kernel),
+		cmocka_unit_test(test_remote),
+		cmocka_unit_test(test_network),
+		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_default_uri),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
