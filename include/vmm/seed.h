@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* seed.h: cloud-init NoCloud seed ISOs (volume "cidata": meta-data, user-data, network-config) */
+#ifndef VMM_SEED_H
+#define VMM_SEED_H
+
+#include <stddef.h>
+
+#include "vmm/profile.h"
+#include "vmm/store.h"
+
+/* The three files of a NoCloud seed (malloc'd, NUL-terminated). */
+struct seed_files {
+	char *meta_data;      /* instance-id (changes with the network settings), local-hostname */
+	char *user_data;      /* #cloud-config: hostname, ssh_authorized_keys, runcmd */
+	char *network_config; /* version 2: match by MAC, address, default route, nameservers */
+};
+
+/*
+ * Render the seed files for profile p on network n (pure: no files, no DNS lookups).
+ * dns: the nameservers the guest gets; runcmd: commands for cloud-config's runcmd (may be 0).
+ * Returns 0, or -1 with the error slot set (invalid address in p or n).
+ */
+int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *const *dns,
+		size_t n_dns, char *const *runcmd, size_t n_runcmd, struct seed_files *out);
+void seed_files_free(struct seed_files *f);
+
+/*
+ * Write the files as an ISO 9660 image with Rock Ridge and Joliet, volume id "cidata", to path
+ * (through a temporary file in the same folder and a rename). Returns 0 or -1.
+ */
+int seed_iso_write(const char *path, const struct seed_files *f);
+
+/*
+ * The guest's seed in images/NAME-seed.iso: DNS from the profile's own list or else net.cfg's
+ * (dns_servers), runcmd from the profile; the ISO is rewritten only when its content changed.
+ * *path_out (malloc'd) receives its path. Returns 0 or -1.
+ */
+int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const struct vmm_netcfg *n,
+		char **path_out);
+
+#endif

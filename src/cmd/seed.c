@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/* seed.c: `vmm seed NAME`: write the guest's cloud-init seed ISO (images/NAME-seed.iso) */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vmm/cmd.h"
+#include "vmm/dns.h"
+#include "vmm/error.h"
+#include "vmm/seed.h"
+#include "vmm/util.h"
+
+const char cmd_seed_usage[] = "seed NAME [--print]";
+const char cmd_seed_summary[] =
+	"write the guest's cloud-init NoCloud seed ISO (HOME/images/NAME-seed.iso) and print its path";
+const char cmd_seed_help[] =
+	"  --print          print meta-data, user-data and network-config instead of writing the ISO\n"
+	"                   (also what --dry-run does)\n";
+
+/* The three files, each under a "==> NAME <==" header (like `head` of several files). */
+static int print_files(const struct vmm_profile *p, const struct vmm_netcfg *n)
+{
+	struct vmm_netcfg nc = *n;
+	char **dns = NULL;
+	size_t n_dns = 0;
+	struct seed_files f = { 0 };
+	int rc = 0;
+
+	if (p->n_dns) {
+		nc.dns = p->dns;
+		nc.n_dns = p->n_dns;
+	}
+	if (dns_servers(&nc, &dns, &n_dns) < 0 ||
+	    seed_render(p, n, dns, n_dns, p->runcmd, p->n_runcmd, &f) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
+	printf("==> meta-data <==\n%s\n==> user-data <==\n%s\n==> network-config <==\n%s",
+	       f.meta_data, f.user_data, f.network_config);
+	rc = cmd_flush();
+out:
+	seed_files_free(&f);
+	dns_free(dns, n_dns);
+	return rc;
+}
+
+int cmd_seed(struct vmm_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "print", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool print = ctx->dry_run;
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			print = true;
+			break;
+		case 'h':
+			cmd_print_help(stdout, "seed");
+			return cmd_flush();
+		case ':':
+			return cmd_usage_error("seed", "option \"%s\" needs a value", argv[optind - 1]);
+		default:
+			return cmd_usage_error("seed", "unknown option \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error("seed", "needs exactly one NAME");
+	const char *name = argv[optind];
+
+	struct vmm_profile p;
+	struct vmm_netcfg n;
+	char *path = NULL;
+	int rc;
+	if (store_load(&ctx->home, name, &p) < 0)
+		return cmd_report();
+	if (store_load_net(&ctx->home, &n) < 0) {
+		rc = cmd_report();
+		profile_free(&p);
+		return rc;
+	}
+	if (print) {
+		rc = print_files(&p, &n);
+		goto out;
+	}
+	if (seed_ensure(&ctx->home, &p, &n, &path) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
+	printf("%s\n", path);
+	rc = cmd_flush();
+out:
+	free(path);
+	netcfg_free(&n);
+	profile_free(&p);
+	return rc;
+}

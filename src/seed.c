@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: MIT
+/* seed.c: cloud-init NoCloud seed ISOs: the three YAML files, and the ISO written with libisofs */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+/* the struct burn_source copy in libisofs.h (no libburn here) */
+#define LIBISOFS_WITHOUT_LIBBURN 1
+#include <libisofs/libisofs.h>
+
+#include "vmm/dns.h"
+#include "vmm/error.h"
+#include "vmm/seed.h"
+#include "vmm/util.h"
+
+/* Every timestamp in the image: fixed, so that the same files give the same bytes. */
+#define SEED_TIME 1577836800 /* 2020-01-01 00:00:00 UTC */
+#define SEED_UUID "2020010100000000"
+#define SEED_VOLID "cidata"
+
+/* ---- a growing string ---- */
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *ns = realloc(b->s, cap);
+		if (!ns)
+			abort(); /* like util_fmt: out of memory is not recoverable here */
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	sb_add(b, s, (size_t)n);
+	free(s);
+}
+
+/* A YAML double-quoted scalar: any text (commands, keys) stays one string whatever it holds. */
+static void sb_yaml_str(struct sbuf *b, const char *s)
+{
+	sb_puts(b, "\"");
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			sb_printf(b, "\\%c", *c);
+		else if (*c == '\t')
+			sb_puts(b, "\\t");
+		else if (*c == '\n')
+			sb_puts(b, "\\n");
+		else if (*c < 0x20 || *c == 0x7f)
+			sb_printf(b, "\\x%02x", *c);
+		else
+			sb_add(b, (const char *)c, 1);
+	}
+	sb_puts(b, "\"");
+}
+
+/* FNV-1a over the settings that make up the guest's network identity. */
+static uint32_t fnv1a(uint32_t h, const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		h ^= *c;
+		h *= 16777619u;
+	}
+	h ^= 0xff; /* field separator */
+	h *= 16777619u;
+	return h;
+}
+
+int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *const *dns,
+		size_t n_dns, char *const *runcmd, size_t n_runcmd, struct seed_files *out)
+{
+	struct sbuf meta = { 0 }, user = { 0 }, net = { 0 };
+	uint32_t addr, gw;
+	unsigned prefix, gw_prefix;
+	char ip[16], gwbuf[16];
+
+	memset(out, 0, sizeof(*out));
+	if (!p->address)
+		return vmm_invalid("%s: no address in the profile", p->name);
+	if (util_parse_cidr(p->name, p->address, &addr, &prefix) < 0)
+		return -1;
+	if (n->address) {
+		if (util_parse_cidr("net.cfg address", n->address, &gw, &gw_prefix) < 0)
+			return -1;
+	} else {
+		gw = n->addr;
+	}
+	util_format_ipv4(addr, ip);
+	util_format_ipv4(gw, gwbuf);
+	const char *host = p->hostname && *p->hostname ? p->hostname : p->name;
+
+	uint32_t h = 2166136261u;
+	h = fnv1a(h, p->mac);
+	h = fnv1a(h, p->address);
+	h = fnv1a(h, gwbuf);
+	for (size_t i = 0; i < n_dns; i++)
+		h = fnv1a(h, dns[i]);
+
+	sb_printf(&meta, "instance-id: vmm-%s-%08x\nlocal-hostname: %s\n", p->name, h, host);
+
+	sb_printf(&user, "#cloud-config\nhostname: %s\n", host);
+	if (p->n_ssh_keys) {
+		sb_puts(&user, "ssh_authorized_keys:\n");
+		for (size_t i = 0; i < p->n_ssh_keys; i++) {
+			sb_puts(&user, "  - ");
+			sb_yaml_str(&user, p->ssh_keys[i]);
+			sb_puts(&user, "\n");
+		}
+	}
+	if (n_runcmd) {
+		sb_puts(&user, "runcmd:\n");
+		for (size_t i = 0; i < n_runcmd; i++) {
+			sb_puts(&user, "  - ");
+			sb_yaml_str(&user, runcmd[i]);
+			sb_puts(&user, "\n");
+		}
+	}
+
+	/* Matched by MAC only (no set-name); the default route as 0.0.0.0/0, since Debian 12's
+	 * cloud-init 22.4 crashes on "to: default"; no router advertisements are expected on
+	 * the bridge, so networkd should not wait for them. */
+	sb_printf(&net,
+		  "version: 2\n"
+		  "ethernets:\n"
+		  "  eth0:\n"
+		  "    match:\n"
+		  "      macaddress: \"%s\"\n"
+		  "    addresses:\n"
+		  "      - %s/%u\n"
+		  "    routes:\n"
+		  "      - to: 0.0.0.0/0\n"
+		  "        via: %s\n",
+		  p->mac, ip, prefix, gwbuf);
+	if (n_dns) {
+		sb_puts(&net, "    nameservers:\n      addresses:\n");
+		for (size_t i = 0; i < n_dns; i++)
+			sb_printf(&net, "        - %s\n", dns[i]);
+	}
+	sb_puts(&net, "    accept-ra: false\n");
+
+	/* out now owns the three buffers */
+	out->meta_data = meta.s;
+	out->user_data = user.s;
+	out->network_config = net.s;
+	return 0;
+}
+
+void seed_files_free(struct seed_files *f)
+{
+	if (!f)
+		return;
+	free(f->meta_data);
+	free(f->user_data);
+	free(f->network_config);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---- the ISO ---- */
+
+static int iso_err(const char *what, int ret)
+{
+	return vmm_fail("seed iso: %s: %s", what, iso_error_to_msg(ret));
+}
+
+static int add_file(IsoDir *root, const char *name, const char *text)
+{
+	size_t len = strlen(text);
+	unsigned char *buf = malloc(len ? len : 1);
+	IsoStream *stream = NULL;
+	IsoFile *file = NULL;
+	int ret;
+
+	if (!buf)
+		return vmm_fail("seed iso: out of memory");
+	memcpy(buf, text, len);
+	ret = iso_memory_stream_new(buf, len, &stream);
+	if (ret < 0) {
+		free(buf);
+		return iso_err(name, ret);
+	}
+	/* stream now owns buf */
+	ret = iso_tree_add_new_file(root, name, stream, &file);
+	if (ret < 0) {
+		iso_stream_unref(stream);
+		return iso_err(name, ret);
+	}
+	/* the tree holds the file (and the stream) now */
+	iso_node_set_permissions((IsoNode *)file, 0444);
+	iso_node_set_uid((IsoNode *)file, 0);
+	iso_node_set_gid((IsoNode *)file, 0);
+	iso_node_set_mtime((IsoNode *)file, SEED_TIME);
+	iso_node_set_atime((IsoNode *)file, SEED_TIME);
+	iso_node_set_ctime((IsoNode *)file, SEED_TIME);
+	return 0;
+}
+
+/* The ISO image of f in memory (*data malloc'd). */
+static int seed_iso_build(const struct seed_files *f, unsigned char **data, size_t *size)
+{
+	IsoImage *image = NULL;
+	IsoWriteOpts *opts = NULL;
+	struct burn_source *src = NULL;
+	struct sbuf out = { 0 };
+	int ret, rc = -1;
+	bool inited = false;
+
+	*data = NULL;
+	*size = 0;
+	if (!f->meta_data || !f->user_data || !f->network_config)
+		return vmm_fail("seed iso: missing file content");
+	ret = iso_init();
+	if (ret < 0)
+		return iso_err("init", ret);
+	inited = true;
+	/* libisofs prints its messages on stderr by default: keep them all to ourselves */
+	iso_set_msgs_severities("NEVER", "NEVER", "vmm");
+
+	ret = iso_image_new(SEED_VOLID, &image);
+	if (ret < 0) {
+		iso_err("image", ret);
+		goto out;
+	}
+	IsoDir *root = iso_image_get_root(image);
+	iso_node_set_permissions((IsoNode *)root, 0555);
+	iso_node_set_mtime((IsoNode *)root, SEED_TIME);
+	iso_node_set_atime((IsoNode *)root, SEED_TIME);
+	iso_node_set_ctime((IsoNode *)root, SEED_TIME);
+	if (add_file(root, "meta-data", f->meta_data) < 0 ||
+	    add_file(root, "user-data", f->user_data) < 0 ||
+	    add_file(root, "network-config", f->network_config) < 0)
+		goto out;
+
+	ret = iso_write_opts_new(&opts, 0);
+	if (ret < 0) {
+		iso_err("options", ret);
+		goto out;
+	}
+	/* Rock Ridge and Joliet: without them "user-data" becomes a mangled 8.3 name */
+	iso_write_opts_set_rockridge(opts, 1);
+	iso_write_opts_set_joliet(opts, 1);
+	/* the label stays "cidata" (lowercase) in the primary volume descriptor too */
+	iso_write_opts_set_relaxed_vol_atts(opts, 1);
+	/* Joliet names exactly as given (no ";1", no forced "."), as genisoimage writes them */
+	iso_write_opts_set_omit_version_numbers(opts, 2);
+	iso_write_opts_set_no_force_dots(opts, 2);
+	iso_write_opts_set_always_gmt(opts, 1);
+	iso_write_opts_set_replace_mode(opts, 2, 2, 2, 2);
+	iso_write_opts_set_default_dir_mode(opts, 0555);
+	iso_write_opts_set_default_file_mode(opts, 0444);
+	iso_write_opts_set_default_uid(opts, 0);
+	iso_write_opts_set_default_gid(opts, 0);
+	iso_write_opts_set_replace_timestamps(opts, 2);
+	iso_write_opts_set_default_timestamp(opts, SEED_TIME);
+	iso_write_opts_set_dir_rec_mtime(opts, 7);
+	iso_write_opts_set_pvd_times(opts, SEED_TIME, SEED_TIME, 0, 0, (char *)SEED_UUID);
+
+	ret = iso_image_create_burn_source(image, opts, &src);
+	if (ret < 0) {
+		iso_err("write", ret);
+		goto out;
+	}
+	unsigned char block[2048];
+	for (;;) {
+		int r = src->read_xt(src, block, sizeof(block));
+		if (r < 0) {
+			vmm_fail("seed iso: writing the image failed");
+			goto out;
+		}
+		if (r == 0)
+			break;
+		sb_add(&out, (const char *)block, (size_t)r);
+	}
+	*data = (unsigned char *)out.s; /* caller owns it now */
+	*size = out.len;
+	out.s = NULL;
+	rc = 0;
+out:
+	if (src) {
+		src->free_data(src);
+		free(src);
+	}
+	if (opts)
+		iso_write_opts_free(opts);
+	if (image)
+		iso_image_unref(image);
+	free(out.s);
+	if (inited)
+		iso_finish();
+	return rc;
+}
+
+int seed_iso_write(const char *path, const struct seed_files *f)
+{
+	unsigned char *data = NULL;
+	size_t size = 0;
+	if (seed_iso_build(f, &data, &size) < 0)
+		return -1;
+	int rc = util_write_file(path, data, size, 0644);
+	free(data);
+	return rc;
+}
+
+int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const struct vmm_netcfg *n,
+		char **path_out)
+{
+	char **dns = NULL;
+	size_t n_dns = 0;
+	struct seed_files f = { 0 };
+	unsigned char *data = NULL;
+	size_t size = 0;
+	char *old = NULL;
+	size_t old_len = 0;
+	char *path = NULL;
+	int rc = -1;
+
+	*path_out = NULL;
+	/* the profile's own dns list replaces net.cfg's */
+	struct vmm_netcfg nc = *n;
+	if (p->n_dns) {
+		nc.dns = p->dns;
+		nc.n_dns = p->n_dns;
+	}
+	if (dns_servers(&nc, &dns, &n_dns) < 0)
+		goto out;
+	if (seed_render(p, n, dns, n_dns, p->runcmd, p->n_runcmd, &f) < 0)
+		goto out;
+	if (seed_iso_build(&f, &data, &size) < 0)
+		goto out;
+	path = store_seed_path(h, p->name);
+	if (!path) {
+		vmm_fail("%s: no seed path", p->name);
+		goto out;
+	}
+	if (util_exists(path)) {
+		old = util_read_file(path, &old_len);
+		vmm_error_clear(); /* unreadable: simply rewritten */
+	}
+	if (!old || old_len != size || memcmp(old, data, size) != 0) {
+		if (util_write_file(path, data, size, 0644) < 0)
+			goto out;
+	}
+	*path_out = path; /* caller owns path */
+	path = NULL;
+	rc = 0;
+out:
+	free(path);
+	free(old);
+	free(data);
+	seed_files_free(&f);
+	dns_free(dns, n_dns);
+	return rc;
+}
