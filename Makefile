@@ -50,21 +50,8 @@ $(BUILD)/libvmm.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# DEVELOPMENT ONLY (removed before release): commands whose handler is not written yet fail cleanly.
-$(BUILD)/pending.c: $(LIB_SRC)
-	@mkdir -p $(dir $@)
-	@{ echo '#include "vmm/cmd.h"'; echo '#include "vmm/backend.h"'; \
-	  for c in net seed start stop status console vnc; do \
-	    grep -qs "^int cmd_$$c(" src/cmd/*.c || echo "int cmd_$$c(struct vmm_ctx *c, int a, char **v) { (void)c; (void)a; (void)v; return cmd_error(1, \"$$c: not written yet\"); } const char cmd_$$c""_usage[] = \"$$c\"; const char cmd_$$c""_summary[] = \"(pending)\"; const char cmd_$$c""_help[] = \"\";"; \
-	  done; \
-	  grep -qs "^const struct vmm_backend \*backend_for(" src/*.c || echo "const struct vmm_backend *backend_for(const struct vmm_profile *p) { (void)p; return 0; }"; \
-	} > $@
-
-$(BUILD)/vmm: $(BUILD)/src/main.o $(BUILD)/libvmm.a $(BUILD)/pending.o
+$(BUILD)/vmm: $(BUILD)/src/main.o $(BUILD)/libvmm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/pending.o: $(BUILD)/pending.c
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmm.a
 	@mkdir -p $(dir $@)
