@@ -65,7 +65,7 @@ guest:
 
 # Everything that exists: unit, command-level, namespace and end-to-end tests.
 # The last line is the summary "N passed, N failed".
-check: $(BUILD)/vmm unit
+check: $(BUILD)/vmm unit guest
 	tests/run.sh $(BUILD)
 
 # Unit tests under ASan+UBSan, in their own build folder.

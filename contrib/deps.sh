@@ -13,6 +13,7 @@ PKGS=(
 	# test guest, seed validation, tests and demo
 	linux-image-amd64 busybox-static cpio kmod grub-pc-bin grub-common xorriso mtools
 	cloud-init dnsmasq-base nftables iputils-ping procps psmisc tmux libxml2-utils
+	file binutils xz-utils jq openssh-client python3 util-linux
 	# benchmarks and the libvirt backend
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
 	bridge-utils uml-utilities genisoimage cloud-image-utils hyperfine gvncviewer
