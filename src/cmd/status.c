@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/* status.c: `vmm status NAME`: running, stopped or crashed, with pid, address, tap and VNC */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "vmm/backend.h"
+#include "vmm/cmd.h"
+#include "vmm/error.h"
+#include "vmm/util.h"
+
+const char cmd_status_usage[] = "status NAME";
+const char cmd_status_summary[] =
+	"show whether a guest is running, stopped or crashed, with pid, address, tap and VNC";
+const char cmd_status_help[] =
+	"With --json, one object: name, state, pid, address, mac, tap, vnc, backend, host.\n"
+	"crashed: the pid file is there but its QEMU is gone (vmm start cleans it up).\n";
+
+int cmd_status(struct vmm_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			cmd_print_help(stdout, "status");
+			return cmd_flush();
+		}
+		return cmd_usage_error("status", "unknown option \"%s\"", argv[optind - 1]);
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error("status", "needs exactly one NAME");
+	const char *name = argv[optind];
+	struct vmm_profile p;
+	if (store_load(&ctx->home, name, &p) < 0)
+		return cmd_report();
+	int rc = 0;
+	struct vmm_status st;
+	memset(&st, 0, sizeof(st));
+	const struct vmm_backend *b = backend_for(&p);
+	if (!b || !b->status || b->status(&ctx->home, &p, &st) < 0) {
+		/* a backend that cannot tell: the pid file decides */
+		st.state = store_state(&ctx->home, name, &st.pid);
+		snprintf(st.host, sizeof(st.host), "local");
+		snprintf(st.vnc_host, sizeof(st.vnc_host), "%s", p.vnc_listen);
+		st.vnc_port = 5900 + p.vnc_display;
+		vmm_error_clear();
+	}
+	const char *backend = p.backend ? p.backend : "qemu";
+	char vnc[96];
+	snprintf(vnc, sizeof(vnc), "%s:%d", st.vnc_host, st.vnc_port);
+	if (ctx->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "state",
+				       json_object_new_string(store_state_name(st.state)));
+		json_object_object_add(o, "pid", st.pid > 0 ? json_object_new_int(st.pid) : NULL);
+		json_object_object_add(o, "address",
+				       p.address ? json_object_new_string(p.address) : NULL);
+		json_object_object_add(o, "mac", json_object_new_string(p.mac));
+		json_object_object_add(o, "tap", json_object_new_string(p.tap));
+		json_object_object_add(o, "vnc", json_object_new_string(vnc));
+		json_object_object_add(o, "backend", json_object_new_string(backend));
+		json_object_object_add(o, "host",
+				       json_object_new_string(st.host[0] ? st.host : "local"));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		printf("%s: %s\n", name, store_state_name(st.state));
+		if (st.pid > 0)
+			printf("pid:      %ld\n", (long)st.pid);
+		printf("address:  %s\nmac:      %s\ntap:      %s\nvnc:      %s\nbackend:  %s%s%s\n",
+		       p.address ? p.address : "-", p.mac, p.tap, vnc, backend,
+		       st.host[0] && strcmp(st.host, "local") ? "@" : "",
+		       st.host[0] && strcmp(st.host, "local") ? st.host : "");
+		if (st.state == VMM_CRASHED)
+			printf("note:     its QEMU is gone; vmm start %s cleans up and starts it again\n",
+			       name);
+	}
+	rc = cmd_flush();
+	profile_free(&p);
+	return rc;
+}

@@ -1,0 +1,796 @@
+// SPDX-License-Identifier: MIT
+/* qemu.c: the QEMU backend: argv builder, spawning (no shell), QMP readiness, stop, status, console */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/error.h"
+#include "vmm/qemu.h"
+#include "vmm/qmp.h"
+#include "vmm/seed.h"
+#include "vmm/tap.h"
+#include "vmm/util.h"
+
+/* ---- probing ---- */
+
+static bool cpu_has_virt(void)
+{
+	char *info = util_read_file("/proc/cpuinfo", NULL);
+	vmm_error_clear();
+	if (!info)
+		return false;
+	bool yes = false;
+	for (char *l = strstr(info, "\nflags"); l && !yes; l = strstr(l + 1, "\nflags")) {
+		char *end = strchr(l + 1, '\n');
+		if (end)
+			*end = '\0';
+		yes = strstr(l, " vmx") || strstr(l, " svm");
+		if (end)
+			*end = '\n';
+		break; /* the first CPU tells */
+	}
+	free(info);
+	return yes;
+}
+
+static bool kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool ok = ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
+	close(fd);
+	/* /dev/kvm without hardware virtualisation (e.g. kvm_pvm) is not something QEMU can run */
+	return ok && cpu_has_virt();
+}
+
+void qemu_probe(struct qemu_host *hc)
+{
+	const char *a = getenv("VMM_ACCEL"), *v = getenv("VMM_VHOST");
+	if (a && !strcmp(a, "kvm"))
+		hc->kvm = true;
+	else if (a && !strcmp(a, "tcg"))
+		hc->kvm = false;
+	else
+		hc->kvm = kvm_usable();
+	if (v && !strcmp(v, "on"))
+		hc->vhost = true;
+	else if (v && !strcmp(v, "off"))
+		hc->vhost = false;
+	else {
+		int fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
+		hc->vhost = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* ---- argv ---- */
+
+struct args {
+	char **v;
+	size_t n, cap;
+};
+
+static void add(struct args *a, char *s) /* a now owns s */
+{
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 64;
+		a->v = realloc(a->v, a->cap * sizeof(*a->v));
+		if (!a->v)
+			abort();
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+static void add2(struct args *a, const char *opt, char *val)
+{
+	add(a, util_strdup(opt));
+	add(a, val);
+}
+
+/* QEMU option values separate keys with ',': a literal comma is written twice. */
+static char *qesc(const char *s)
+{
+	size_t n = 0;
+	for (const char *c = s; *c; c++)
+		n += *c == ',' ? 2 : 1;
+	char *r = malloc(n + 1), *o = r;
+	if (!r)
+		abort();
+	for (const char *c = s; *c; c++) {
+		*o++ = *c;
+		if (*c == ',')
+			*o++ = ',';
+	}
+	*o = '\0';
+	return r;
+}
+
+char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
+		 const struct qemu_files *f)
+{
+	struct args a = { 0 };
+	char *e1 = NULL;
+	add(&a, util_strdup(QEMU_BINARY));
+	add2(&a, "-name", util_fmt("%s,process=vmm-%s", p->name, p->name));
+	add2(&a, "-m", util_fmt("%u", p->memory));
+	add2(&a, "-smp", util_fmt("%u", p->cpus));
+	add2(&a, "-accel", util_strdup(hc->kvm ? "kvm" : "tcg"));
+	if (hc->kvm)
+		add2(&a, "-cpu", util_strdup("host"));
+	e1 = qesc(f->disk);
+	add2(&a, "-drive", util_fmt("file=%s,if=virtio,format=qcow2", e1));
+	free(e1);
+	if (f->iso) {
+		/* first CD-ROM: the one "-boot once=d" starts from */
+		e1 = qesc(f->iso);
+		add2(&a, "-drive", util_fmt("file=%s,media=cdrom,readonly=on", e1));
+		free(e1);
+	}
+	if (f->seed) {
+		e1 = qesc(f->seed);
+		add2(&a, "-drive", util_fmt("file=%s,media=cdrom,readonly=on", e1));
+		free(e1);
+	}
+	if (f->iso)
+		add2(&a, "-boot", util_strdup("once=d"));
+	add2(&a, "-netdev", util_fmt("tap,id=n0,ifname=%s,script=no,downscript=no%s", p->tap,
+				     hc->vhost ? ",vhost=on" : ""));
+	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
+	add2(&a, "-vnc", util_fmt("%s:%d%s", p->vnc_listen ? p->vnc_listen : "127.0.0.1",
+				  p->vnc_display, p->vnc_password_file ? ",password=on" : ""));
+	e1 = qesc(f->run_dir);
+	add2(&a, "-qmp", util_fmt("unix:%s/" QEMU_QMP_SOCK ",server=on,wait=off", e1));
+	/* the serial port on a socket for `vmm console`, and everything it says in a log */
+	add2(&a, "-chardev",
+	     util_fmt("socket,id=serial0,path=%s/" QEMU_SERIAL_SOCK
+		      ",server=on,wait=off,logfile=%s/" QEMU_SERIAL_LOG,
+		      e1, e1));
+	add2(&a, "-serial", util_strdup("chardev:serial0"));
+	free(e1);
+	add2(&a, "-pidfile", util_fmt("%s/" QEMU_PIDFILE, f->run_dir));
+	add(&a, util_strdup("-daemonize"));
+	if (f->kernel) {
+		add2(&a, "-kernel", util_strdup(f->kernel));
+		if (f->initrd)
+			add2(&a, "-initrd", util_strdup(f->initrd));
+		if (p->append)
+			add2(&a, "-append", util_strdup(p->append));
+	}
+	return a.v;
+}
+
+void qemu_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **s = argv; *s; s++)
+		free(*s);
+	free(argv);
+}
+
+static bool shell_safe(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			    "@%_+=:,./-",
+			    *s))
+			return false;
+	return true;
+}
+
+char *qemu_argv_line(char *const argv[])
+{
+	size_t cap = 256, len = 0;
+	char *out = malloc(cap);
+	if (!out)
+		abort();
+	out[0] = '\0';
+	for (size_t i = 0; argv[i]; i++) {
+		const char *s = argv[i];
+		size_t need = strlen(s) * 4 + 4;
+		while (cap - len < need) {
+			cap *= 2;
+			out = realloc(out, cap);
+			if (!out)
+				abort();
+		}
+		if (i)
+			out[len++] = ' ';
+		if (shell_safe(s)) {
+			memcpy(out + len, s, strlen(s));
+			len += strlen(s);
+		} else {
+			out[len++] = '\'';
+			for (; *s; s++) {
+				if (*s == '\'') {
+					memcpy(out + len, "'\\''", 4);
+					len += 4;
+				} else
+					out[len++] = *s;
+			}
+			out[len++] = '\'';
+		}
+		out[len] = '\0';
+	}
+	return out;
+}
+
+int qemu_port_free(const char *addr, int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	if (!addr || inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return 1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vmm_fail("socket: %s", util_strerror(errno));
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	int e = errno;
+	close(fd);
+	if (r == 0)
+		return 1;
+	if (e == EADDRINUSE)
+		return 0;
+	if (e == EADDRNOTAVAIL)
+		return 1; /* not an address of this host: QEMU will say so */
+	return vmm_fail("vnc %s:%d: %s", addr, port, util_strerror(e));
+}
+
+/* ---- run state ---- */
+
+static char *run_file(const struct vmm_home *h, const char *name, const char *file)
+{
+	return util_fmt("%s/%s/%s", h->run, name, file);
+}
+
+static pid_t read_pid(const struct vmm_home *h, const char *name)
+{
+	char *path = run_file(h, name, QEMU_PIDFILE);
+	char *text = util_exists(path) ? util_read_file(path, NULL) : NULL;
+	pid_t pid = text ? (pid_t)strtol(text, NULL, 10) : 0;
+	free(text);
+	free(path);
+	vmm_error_clear();
+	return pid;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Wait up to ms for pid to go away. true when it did. */
+static bool wait_gone(pid_t pid, int ms)
+{
+	uint64_t end = util_now_ms() + (uint64_t)ms;
+	while (util_pid_alive(pid)) {
+		if (util_now_ms() >= end)
+			return false;
+		sleep_ms(25);
+	}
+	return true;
+}
+
+/* Forget a guest's run state: its tap (the name recorded at start) and run/NAME. */
+static int cleanup_run(const struct vmm_home *h, const struct vmm_profile *p)
+{
+	int rc = 0;
+	char *tapf = run_file(h, p->name, QEMU_TAP_FILE);
+	char *tap = util_exists(tapf) ? util_read_file(tapf, NULL) : NULL;
+	vmm_error_clear();
+	if (tap) {
+		tap[strcspn(tap, "\n")] = '\0';
+		if (*tap && tap_exists(tap) && tap_remove(tap) < 0)
+			rc = -1;
+	}
+	char *dir = store_run_dir(h, p->name);
+	if (rc == 0 && util_rm_rf(dir) < 0)
+		rc = -1;
+	free(dir);
+	free(tap);
+	free(tapf);
+	return rc;
+}
+
+static int write_run(const struct vmm_home *h, const char *name, const char *file, const char *s)
+{
+	char *path = run_file(h, name, file);
+	int rc = util_write_file(path, s, strlen(s), 0644);
+	free(path);
+	return rc;
+}
+
+/* ---- start ---- */
+
+/* Checks that need no change on the host: files and programs. */
+static int check_files(const struct vmm_home *h, const struct vmm_profile *p,
+		       const struct vmm_start_opts *o, char **disk, char **iso, char **kernel,
+		       char **initrd)
+{
+	*disk = store_disk_path(h, p);
+	*iso = *kernel = *initrd = NULL;
+	if (!util_exists(*disk))
+		return vmm_fail("%s: disk %s: no such file (create it with vmm create)", p->name,
+				*disk);
+	if (util_check_readable("disk", *disk) < 0)
+		return -1;
+	if (o->install) {
+		if (!p->iso)
+			return vmm_invalid("%s: --install needs an ISO in the profile "
+					   "(vmm set %s iso=FILE)",
+					   p->name, p->name);
+		*iso = store_image_path(h, p->iso);
+		if (!util_exists(*iso))
+			return vmm_fail("%s: iso %s: no such file", p->name, *iso);
+		if (util_check_readable("iso", *iso) < 0)
+			return -1;
+	}
+	if (p->kernel) {
+		*kernel = store_image_path(h, p->kernel);
+		if (!util_exists(*kernel))
+			return vmm_fail("%s: kernel %s: no such file", p->name, *kernel);
+		if (p->initrd) {
+			*initrd = store_image_path(h, p->initrd);
+			if (!util_exists(*initrd))
+				return vmm_fail("%s: initrd %s: no such file", p->name, *initrd);
+		}
+	}
+	char *q = util_which(QEMU_BINARY);
+	if (!q)
+		return vmm_fail(QEMU_BINARY ": not found (install the %s package)",
+				util_package_for(QEMU_BINARY));
+	free(q);
+	return 0;
+}
+
+/* The last non-empty line of QEMU's stderr, for the message. */
+static void last_line(char *text, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!text)
+		return;
+	size_t n = strlen(text);
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	char *l = strrchr(text, '\n');
+	l = l ? l + 1 : text;
+	const char *pfx = QEMU_BINARY ": ";
+	if (!strncmp(l, pfx, strlen(pfx)))
+		l += strlen(pfx);
+	snprintf(buf, len, "%s", l);
+}
+
+static int set_vnc_password(struct qmp *q, const struct vmm_profile *p)
+{
+	char *pw = util_read_file(p->vnc_password_file, NULL);
+	if (!pw)
+		return vmm_fail("%s: vnc password file: %s", p->name, vmm_errmsg());
+	pw[strcspn(pw, "\r\n")] = '\0';
+	json_object *args = json_object_new_object();
+	json_object_object_add(args, "password", json_object_new_string(pw));
+	int rc = qmp_execute(q, "change-vnc-password", args, NULL, 5000);
+	json_object_put(args);
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+	return rc;
+}
+
+/*
+ * Run QEMU (which daemonizes) and wait for the foreground process: stdin and stdout /dev/null,
+ * stderr into *err. Unlike util_run, every other descriptor is closed in the child, so the
+ * daemon never holds a pipe or lock of vmm's caller (a `$(vmm start x)` would hang on it).
+ */
+static int run_qemu(char *const argv[], char **err)
+{
+	extern char **environ;
+	int pe[2] = { -1, -1 }, rc = -1;
+	char *path = util_which(argv[0]);
+	*err = NULL;
+	if (!path)
+		return vmm_fail("%s: not found (install the %s package)", argv[0],
+				util_package_for(argv[0]));
+	if (pipe2(pe, O_CLOEXEC) < 0) {
+		vmm_fail("pipe: %s", util_strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	pid_t pid;
+	int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pe[1]);
+	pe[1] = -1;
+	if (e != 0) {
+		vmm_fail("%s: %s", argv[0], util_strerror(e));
+		goto out;
+	}
+	/* stderr reaches EOF once the daemon has set itself up (or QEMU died) */
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	if (!buf)
+		abort();
+	for (;;) {
+		if (cap - len < 1024) {
+			cap *= 2;
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				abort();
+			buf = nb;
+		}
+		ssize_t r = read(pe[0], buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*err = buf; /* the caller owns the text now */
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			vmm_fail("waitpid: %s", util_strerror(errno));
+			goto out;
+		}
+	rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+out:
+	if (pe[0] >= 0)
+		close(pe[0]);
+	if (pe[1] >= 0)
+		close(pe[1]);
+	free(path);
+	return rc;
+}
+
+int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
+		   const struct vmm_start_opts *o)
+{
+	char *disk = NULL, *iso = NULL, *kernel = NULL, *initrd = NULL;
+	int rc = check_files(h, p, o, &disk, &iso, &kernel, &initrd);
+	free(disk);
+	free(iso);
+	free(kernel);
+	free(initrd);
+	if (rc < 0)
+		return -1;
+	pid_t pid = 0;
+	if (store_state(h, p->name, &pid) == VMM_RUNNING)
+		return vmm_fail("%s: already running (pid %ld)", p->name, (long)pid);
+	int port = 5900 + p->vnc_display;
+	const char *listen = p->vnc_listen ? p->vnc_listen : "127.0.0.1";
+	int pf = qemu_port_free(listen, port);
+	if (pf < 0)
+		return -1;
+	if (pf == 0)
+		return vmm_fail("%s: vnc %s:%d: port in use by another process (vmm set %s vnc=:N)",
+				p->name, listen, port, p->name);
+	if (tap_in_use(p->tap) == 1)
+		return vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
+	vmm_error_clear();
+	return 0;
+}
+
+static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
+		      const struct vmm_profile *p, const struct vmm_start_opts *o)
+{
+	char *disk = NULL, *iso = NULL, *kernel = NULL, *initrd = NULL, *seed = NULL;
+	char *dir = store_run_dir(h, p->name);
+	char **argv = NULL;
+	char *err = NULL;
+	struct qmp *q = NULL;
+	bool made_tap = false, made_dir = false;
+	int rc = -1;
+	pid_t pid = 0;
+	struct qemu_host hc;
+	qemu_probe(&hc);
+
+	if (check_files(h, p, o, &disk, &iso, &kernel, &initrd) < 0)
+		goto out;
+	if (o->dry_run) {
+		char *sp = store_seed_path(h, p->name);
+		struct qemu_files f = { disk, sp, iso, kernel, initrd, dir };
+		argv = qemu_argv(p, &hc, &f);
+		char *line = qemu_argv_line(argv);
+		/* the dry-run output is the command's own product */
+		printf("%s\n", line);
+		free(line);
+		free(sp);
+		rc = 0;
+		goto out;
+	}
+
+	if (qemu_preflight(h, p, o) < 0)
+		goto out;
+	vmm_error_clear();
+	/* stale state of a crashed QEMU (or a reboot) goes first */
+	if (util_rm_rf(dir) < 0)
+		goto out;
+
+	made_tap = !tap_exists(p->tap);
+	if (tap_ensure(p->tap, n->bridge, (uid_t)-1) < 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
+		vmm_fail("%s: %s", p->name, msg);
+		goto out;
+	}
+	if (seed_ensure(h, p, n, &seed) < 0)
+		goto out;
+	if (util_mkdir_p(dir, 0755) < 0)
+		goto out;
+	made_dir = true;
+	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
+	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0 ||
+	    (made_tap && write_run(h, p->name, QEMU_TAP_CREATED_FILE, "") < 0))
+		goto out;
+
+	struct qemu_files f = { disk, seed, iso, kernel, initrd, dir };
+	argv = qemu_argv(p, &hc, &f);
+	int status = run_qemu(argv, &err);
+	if (status < 0)
+		goto out;
+	if (status != 0) {
+		char line[512];
+		last_line(err, line, sizeof(line));
+		vmm_fail("%s: " QEMU_BINARY " failed: %s", p->name,
+			 *line ? line : "exit status not 0");
+		goto out;
+	}
+	pid = read_pid(h, p->name);
+	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
+	int qr = qmp_connect(sock, 10000, &q);
+	free(sock);
+	if (qr < 0)
+		goto out;
+	bool running = false;
+	char status_s[64] = "";
+	for (int i = 0; i < 100 && !running; i++) {
+		if (qmp_query_status(q, &running, status_s, sizeof(status_s), 5000) < 0)
+			goto out;
+		if (!running)
+			sleep_ms(20);
+	}
+	if (!running) {
+		vmm_fail("%s: QEMU started but the guest is %s", p->name, status_s);
+		goto out;
+	}
+	if (p->vnc_password_file && set_vnc_password(q, p) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		/* roll back: no QEMU, no tap this start made, no run state */
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
+		int code = vmm_errcode();
+		if (q)
+			qmp_execute(q, "quit", NULL, NULL, 2000);
+		if (pid > 0 && util_pid_alive(pid) && !wait_gone(pid, 2000)) {
+			kill(pid, SIGKILL);
+			wait_gone(pid, 2000);
+		}
+		if (made_dir)
+			util_rm_rf(dir);
+		if (made_tap)
+			tap_remove(p->tap);
+		if (code == VMM_EINVAL)
+			vmm_invalid("%s", msg);
+		else
+			vmm_fail("%s", msg);
+	}
+	qmp_close(q);
+	free(err);
+	qemu_argv_free(argv);
+	free(seed);
+	free(disk);
+	free(iso);
+	free(kernel);
+	free(initrd);
+	free(dir);
+	return rc;
+}
+
+/* ---- stop ---- */
+
+static int qemu_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
+		     int timeout_secs)
+{
+	pid_t pid = 0;
+	enum vmm_state st = store_state(h, p->name, &pid);
+	if (st != VMM_RUNNING)
+		return cleanup_run(h, p); /* crashed or stale: just forget it */
+
+	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
+	struct qmp *q = NULL;
+	if (qmp_connect(sock, 3000, &q) < 0)
+		q = NULL; /* fall back to signals */
+	free(sock);
+	vmm_error_clear();
+	bool gone = false;
+	if (q && !force && qmp_execute(q, "system_powerdown", NULL, NULL, 3000) == 0)
+		gone = wait_gone(pid, timeout_secs * 1000);
+	if (!gone && q) {
+		qmp_execute(q, "quit", NULL, NULL, 3000);
+		gone = wait_gone(pid, 5000);
+	}
+	qmp_close(q);
+	if (!gone) {
+		kill(pid, SIGTERM);
+		gone = wait_gone(pid, 5000);
+	}
+	if (!gone) {
+		kill(pid, SIGKILL);
+		gone = wait_gone(pid, 5000);
+	}
+	vmm_error_clear();
+	if (!gone)
+		return vmm_fail("%s: QEMU (pid %ld) does not go away", p->name, (long)pid);
+	return cleanup_run(h, p);
+}
+
+/* ---- status ---- */
+
+static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
+		       struct vmm_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->state = store_state(h, p->name, &st->pid);
+	snprintf(st->host, sizeof(st->host), "local");
+	snprintf(st->vnc_host, sizeof(st->vnc_host), "%s",
+		 p->vnc_listen ? p->vnc_listen : "127.0.0.1");
+	st->vnc_port = 5900 + p->vnc_display;
+	return 0;
+}
+
+/* ---- console ---- */
+
+static int write_full(int fd, const char *b, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int qemu_console(const struct vmm_home *h, const struct vmm_profile *p, int in_fd, int out_fd,
+		 int idle_ms)
+{
+	if (store_state(h, p->name, NULL) != VMM_RUNNING)
+		return vmm_fail("%s: not running", p->name);
+	char *path = run_file(h, p->name, QEMU_SERIAL_SOCK);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		vmm_fail("%s: socket path too long", path);
+		free(path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		vmm_fail("%s: serial console %s: %s", p->name, path, util_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+
+	bool raw = util_isatty(in_fd);
+	struct termios saved;
+	if (raw) {
+		struct termios t;
+		if (tcgetattr(in_fd, &saved) < 0) {
+			raw = false;
+		} else {
+			t = saved;
+			cfmakeraw(&t);
+			tcsetattr(in_fd, TCSAFLUSH, &t);
+		}
+	}
+	bool in_open = true;
+	int rc = 0;
+	uint64_t last = util_now_ms();
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+					 { .fd = in_fd, .events = POLLIN } };
+		int limit = idle_ms > 0 ? idle_ms : (!in_open && !raw ? 3000 : -1);
+		int wait = -1;
+		if (limit > 0) {
+			uint64_t now = util_now_ms(), end = last + (uint64_t)limit;
+			if (now >= end)
+				break;
+			wait = (int)(end - now);
+		}
+		int pr = poll(pfd, in_open ? 2 : 1, wait);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0) {
+			rc = vmm_fail("console: poll: %s", util_strerror(errno));
+			break;
+		}
+		if (pr == 0)
+			continue; /* the deadline check above ends the loop */
+		char buf[4096];
+		if (pfd[0].revents) {
+			ssize_t r = read(fd, buf, sizeof(buf));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break; /* QEMU closed the console (the guest stopped) */
+			if (write_full(out_fd, buf, (size_t)r) < 0) {
+				rc = vmm_fail("console: write: %s", util_strerror(errno));
+				break;
+			}
+			last = util_now_ms();
+		}
+		if (in_open && pfd[1].revents) {
+			ssize_t r = read(in_fd, buf, sizeof(buf));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				in_open = false;
+				last = util_now_ms();
+				continue;
+			}
+			if (raw) {
+				char *esc = memchr(buf, 0x1d, (size_t)r); /* Ctrl-] */
+				if (esc) {
+					write_full(fd, buf, (size_t)(esc - buf));
+					break;
+				}
+			}
+			if (write_full(fd, buf, (size_t)r) < 0) {
+				rc = vmm_fail("console: write: %s", util_strerror(errno));
+				break;
+			}
+		}
+	}
+	if (raw)
+		tcsetattr(in_fd, TCSAFLUSH, &saved);
+	close(fd);
+	return rc;
+}
+
+static int qemu_console_op(const struct vmm_home *h, const struct vmm_profile *p)
+{
+	return qemu_console(h, p, 0, 1, 0);
+}
+
+const struct vmm_backend qemu_backend = {
+	.name = "qemu",
+	.start = qemu_start,
+	.stop = qemu_stop,
+	.status = qemu_status,
+	.console = qemu_console_op,
+};

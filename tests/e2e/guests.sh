@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The tutorial end to end with the real test guest under QEMU: two guests started at once (one
+# lock, distinct taps, the network brought up once), they reach each other, the bridge, the LAN
+# through NAT (seen as 192.168.1.184) and resolve a LAN name through the DNS from their seed;
+# status/list/console; refusals; stop/start cycle; kill -9 shows crashed and starts cleanly.
+. "$SRCDIR/tests/lib.sh"
+need_root
+need_cmd dnsmasq
+need_cmd iptables-legacy
+need_guest
+tutorial_topology
+lan_dns
+e2e_net_cfg
+# The LAN counts echo requests by source address.
+nsx "$LAN" iptables-legacy -A INPUT -p icmp --icmp-type echo-request -s 192.168.1.184
+nsx "$LAN" iptables-legacy -A INPUT -p icmp --icmp-type echo-request -s 192.168.166.0/24
+lan_count() { nsx "$LAN" iptables-legacy -L INPUT -n -v -x | awk -v s="$1" '{ for (i = 2; i <= NF; i++) if ($i == s) { print $1; exit } }'; }
+
+guest_create ubuntu 192.168.166.100 --runcmd 'nslookup test.lan'
+guest_create ubuntu2 192.168.166.101
+
+# Both at once, the network down: one of them brings it up (and says so), both run.
+nsx "$HOST" "$VMM" start ubuntu --wait=120 >"$T/s1.out" 2>"$T/s1.err" & p1=$!
+nsx "$HOST" "$VMM" start ubuntu2 --wait=120 >"$T/s2.out" 2>"$T/s2.err" & p2=$!
+wait $p1 || fail "start ubuntu: $(cat "$T/s1.err")"
+wait $p2 || fail "start ubuntu2: $(cat "$T/s2.err")"
+notes=$(cat "$T/s1.err" "$T/s2.err")
+assert_eq "$(grep -c 'vmm: network br0 was down, bringing it up' <<<"$notes")" 1 "net brought up once"
+assert_contains "$notes" "vmm: ubuntu: no KVM, using TCG (slow)"
+assert_contains "$notes" "vmm: ubuntu: answers ping at 192.168.166.100"
+assert_contains "$notes" "vmm: ubuntu2: answers ping at 192.168.166.101"
+
+# Distinct taps, each held by its own QEMU and enslaved to br0.
+for g in ubuntu ubuntu2; do
+	pid=$(cat "$VMM_HOME/run/$g/pid") || fail "no pid file for $g"
+	assert_eq "$(cat "/proc/$pid/comm")" "vmm-$g" "QEMU process name"
+	assert_eq "$(cat "$VMM_HOME/run/$g/tap")" "vmm-$g" "run/$g/tap"
+	assert_contains "$(nsx "$HOST" ip -d link show "vmm-$g")" "master br0"
+	cmdline=$(tr '\0' '\n' <"/proc/$pid/cmdline")
+	assert_eq "$(head -1 <<<"$cmdline")" "qemu-system-x86_64" "QEMU argv[0]"
+	assert_contains "$cmdline" "tap,id=n0,ifname=vmm-$g,script=no,downscript=no"
+done
+nsx "$HOST" ip -o link show master br0 >"$T/ports"
+assert_eq "$(grep -c 'vmm-ubuntu[2]*:' "$T/ports")" 2 "two taps on br0"
+
+# status / list
+run_vmm 0 status ubuntu
+assert_contains "$OUT" "ubuntu: running"
+assert_contains "$OUT" "pid:      $(cat "$VMM_HOME/run/ubuntu/pid")"
+assert_contains "$OUT" "address:  192.168.166.100/24"
+assert_contains "$OUT" "tap:      vmm-ubuntu"
+assert_contains "$OUT" "vnc:      127.0.0.1:59"
+run_vmm 0 --json status ubuntu2
+assert_eq "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["state"], d["tap"], d["address"], d["pid"] > 0)' <<<"$OUT")" \
+	"running vmm-ubuntu2 192.168.166.101/24 True" "status --json"
+run_vmm 0 list
+assert_contains "$OUT" "ubuntu           running"
+assert_contains "$OUT" "ubuntu2          running"
+
+# The guests' own view, through their serial consoles.
+out=$(guest_sh ubuntu 'ping -c1 -W3 192.168.166.101 >/dev/null; echo "peer=$?"' \
+	'ping -c1 -W3 192.168.166.1 >/dev/null; echo "bridge=$?"' \
+	'ping -c3 -W3 192.168.1.191 >/dev/null; echo "lan=$?"' \
+	'nslookup -type=a test.lan' 'cat /etc/resolv.conf')
+echo "$out" >"$T/console-ubuntu.log"
+assert_contains "$out" "peer=0" "ubuntu pings ubuntu2"
+assert_contains "$out" "bridge=0" "ubuntu pings the bridge"
+assert_contains "$out" "lan=0" "ubuntu pings 192.168.1.191 through NAT"
+assert_contains "$out" "nameserver 192.168.1.191" "resolv.conf from the seed"
+# busybox nslookup: "Name: test.lan" then "Address: 192.168.1.191" (not the "Server:" lines)
+tr -d '\r' <<<"$out" | awk '/^Name:[ \t]*test\.lan$/ { n = NR } n && NR == n + 1 && /^Address:?[ \t]*192\.168\.1\.191$/ { ok = 1 } END { exit !ok }' ||
+	fail "ubuntu did not resolve test.lan to 192.168.1.191: $out"
+out=$(guest_sh ubuntu2 'ping -c1 -W3 192.168.166.100 >/dev/null; echo "peer=$?"')
+assert_contains "$out" "peer=0" "ubuntu2 pings ubuntu"
+n=$(lan_count 192.168.1.184)
+[ "${n:-0}" -ge 3 ] || fail "lan saw ${n:-0} echo requests from 192.168.1.184, wanted >= 3"
+assert_eq "$(lan_count 192.168.166.0/24)" 0 "lan saw unmasqueraded guest packets"
+# user-data runcmd ran at boot (its output is on the serial log)
+serial_wait ubuntu "VMM-RUNCMD:" 30
+grep 'VMM-RUNCMD' "$VMM_HOME/run/ubuntu/serial.log" | grep -q '192.168.1.191' ||
+	fail "runcmd nslookup output missing: $(grep VMM-RUNCMD "$VMM_HOME/run/ubuntu/serial.log")"
+
+# Refusals while running: exact message, nothing started or changed.
+pid1=$(cat "$VMM_HOME/run/ubuntu/pid")
+OUT=$(nsx "$HOST" "$VMM" start ubuntu 2>&1); RC=$?
+assert_eq "$RC" 1 "start while running"
+assert_eq "$OUT" "vmm: ubuntu: already running (pid $pid1)"
+assert_eq "$(cat "$VMM_HOME/run/ubuntu/pid")" "$pid1" "pid after refused start"
+guest_create g3 192.168.166.102 --vnc :42
+# the VNC port taken by another process
+ip netns exec "$HOST" python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",5942)); s.listen(); time.sleep(600)' &
+lp=$!; track_pid $lp
+for _ in $(seq 50); do nsx "$HOST" ss -ltn | grep -q '127.0.0.1:5942 ' && break; sleep 0.1; done
+OUT=$(nsx "$HOST" "$VMM" start g3 2>&1); RC=$?
+assert_eq "$RC" 1 "start with the VNC port taken"
+assert_eq "$OUT" "vmm: g3: vnc 127.0.0.1:5942: port in use by another process (vmm set g3 vnc=:N)"
+assert_no_file "$VMM_HOME/run/g3"
+kill $lp; wait $lp 2>/dev/null
+# the tap held open by another process
+ip netns exec "$HOST" python3 -c '
+import fcntl, struct, time, os
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"vmm-g3", 0x0002 | 0x1000))
+print("held", flush=True); time.sleep(600)' >"$T/hold.out" &
+hp=$!; track_pid $hp
+for _ in $(seq 50); do grep -qs held "$T/hold.out" && break; sleep 0.1; done
+OUT=$(nsx "$HOST" "$VMM" start g3 2>&1); RC=$?
+assert_eq "$RC" 1 "start with the tap held"
+assert_eq "$OUT" "vmm: g3: tap vmm-g3: held open by another process"
+assert_no_file "$VMM_HOME/run/g3"
+kill $hp; wait $hp 2>/dev/null
+# QEMU itself fails (a disk that is not qcow2): its message, and everything rolled back
+guest_create g4 192.168.166.104 --vnc :44
+truncate -s 1M "$T/raw.img"; cp "$T/raw.img" "$VMM_HOME/images/g4.qcow2"
+OUT=$(nsx "$HOST" "$VMM" start g4 2>&1); RC=$?
+assert_eq "$RC" 1 "start with a broken disk"
+assert_contains "$OUT" "vmm: g4: qemu-system-x86_64 failed: "
+assert_contains "$OUT" "Image is not in qcow2 format"
+assert_no_file "$VMM_HOME/run/g4"
+nsx "$HOST" ip link show vmm-g4 >/dev/null 2>&1 && fail "tap vmm-g4 left after a failed start"
+
+# stop / start cycle: the tap and run state go away and come back.
+nsx "$HOST" "$VMM" stop ubuntu2 --timeout 5 2>"$T/err" || fail "stop ubuntu2: $(cat "$T/err")"
+assert_contains "$(cat "$T/err")" "vmm: ubuntu2: stopped"
+assert_no_file "$VMM_HOME/run/ubuntu2"
+nsx "$HOST" ip link show vmm-ubuntu2 >/dev/null 2>&1 && fail "tap vmm-ubuntu2 left after stop"
+run_vmm 0 status ubuntu2
+assert_contains "$OUT" "ubuntu2: stopped"
+ERR=$(nsx "$HOST" "$VMM" stop ubuntu2 2>&1) || fail "stop of a stopped guest: $ERR"
+assert_contains "$ERR" "vmm: ubuntu2: not running"
+nsx "$HOST" "$VMM" start ubuntu2 --wait=120 2>"$T/err" || fail "restart ubuntu2: $(cat "$T/err")"
+assert_not_contains "$(cat "$T/err")" "was down"
+out=$(guest_sh ubuntu2 'ping -c1 -W3 192.168.166.100 >/dev/null; echo "peer=$?"')
+assert_contains "$out" "peer=0" "ubuntu2 pings ubuntu after a restart"
+
+# kill -9: crashed, then a clean start.
+pid2=$(cat "$VMM_HOME/run/ubuntu2/pid")
+kill -9 "$pid2"
+for _ in $(seq 50); do kill -0 "$pid2" 2>/dev/null || break; sleep 0.1; done
+run_vmm 0 status ubuntu2
+assert_contains "$OUT" "ubuntu2: crashed"
+run_vmm 0 list
+assert_contains "$OUT" "ubuntu2          crashed"
+nsx "$HOST" "$VMM" start ubuntu2 --wait=120 2>"$T/err" || fail "start after crash: $(cat "$T/err")"
+run_vmm 0 status ubuntu2
+assert_contains "$OUT" "ubuntu2: running"
+[ "$(cat "$VMM_HOME/run/ubuntu2/pid")" != "$pid2" ] || fail "same pid after restart"
+
+# Stop both (forced and not), then the network goes down cleanly.
+nsx "$HOST" "$VMM" stop ubuntu2 --force 2>"$T/err" || fail "stop --force: $(cat "$T/err")"
+nsx "$HOST" "$VMM" stop ubuntu --timeout 5 2>"$T/err" || fail "stop ubuntu: $(cat "$T/err")"
+kill -0 "$pid1" 2>/dev/null && fail "QEMU of ubuntu still runs"
+for g in ubuntu ubuntu2; do assert_no_file "$VMM_HOME/run/$g"; done
+nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "net down: $(cat "$T/err")"
+nsx "$HOST" ip link show br0 >/dev/null 2>&1 && fail "br0 left"
+echo ok
