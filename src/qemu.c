@@ -397,77 +397,6 @@ static int set_vnc_password(struct qmp *q, const struct vmm_profile *p)
 	return rc;
 }
 
-/*
- * Run QEMU (which daemonizes) and wait for the foreground process: stdin and stdout /dev/null,
- * stderr into *err. Unlike util_run, every other descriptor is closed in the child, so the
- * daemon never holds a pipe or lock of vmm's caller (a `$(vmm start x)` would hang on it).
- */
-static int run_qemu(char *const argv[], char **err)
-{
-	extern char **environ;
-	int pe[2] = { -1, -1 }, rc = -1;
-	char *path = util_which(argv[0]);
-	*err = NULL;
-	if (!path)
-		return vmm_fail("%s: not found (install the %s package)", argv[0],
-				util_package_for(argv[0]));
-	if (pipe2(pe, O_CLOEXEC) < 0) {
-		vmm_fail("pipe: %s", util_strerror(errno));
-		goto out;
-	}
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	pid_t pid;
-	int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pe[1]);
-	pe[1] = -1;
-	if (e != 0) {
-		vmm_fail("%s: %s", argv[0], util_strerror(e));
-		goto out;
-	}
-	/* stderr reaches EOF once the daemon has set itself up (or QEMU died) */
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	if (!buf)
-		abort();
-	for (;;) {
-		if (cap - len < 1024) {
-			cap *= 2;
-			char *nb = realloc(buf, cap);
-			if (!nb)
-				abort();
-			buf = nb;
-		}
-		ssize_t r = read(pe[0], buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*err = buf; /* the caller owns the text now */
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR) {
-			vmm_fail("waitpid: %s", util_strerror(errno));
-			goto out;
-		}
-	rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-out:
-	if (pe[0] >= 0)
-		close(pe[0]);
-	if (pe[1] >= 0)
-		close(pe[1]);
-	free(path);
-	return rc;
-}
-
 int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct vmm_start_opts *o)
 {
@@ -551,7 +480,10 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 
 	struct qemu_files f = { disk, seed, iso, kernel, initrd, dir };
 	argv = qemu_argv(p, &hc, &f);
-	int status = run_qemu(argv, &err);
+	/* QEMU daemonizes: its stderr reaches EOF once the daemon is set up (or QEMU died);
+	 * util_run closes every other descriptor in the child, so the daemon holds no pipe of
+	 * vmm's caller (a `$(vmm start x)` would hang on it) */
+	int status = util_run(argv, NULL, &err);
 	if (status < 0)
 		goto out;
 	if (status != 0) {

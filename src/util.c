@@ -167,6 +167,8 @@ int util_run(char *const argv[], char **out, char **err)
 		posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
 	else
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* the child gets 0-2 only: no caller's pipe or lock leaks into long-lived children */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	pid_t pid;
 	int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -228,6 +230,7 @@ pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd)
 		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
 	else
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	pid_t pid;
 	int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);

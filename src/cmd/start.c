@@ -13,6 +13,7 @@
 #include "vmm/hostnet.h"
 #include "vmm/qemu.h"
 #include "vmm/util.h"
+#include "vmm/virt.h"
 
 const char cmd_start_usage[] = "start NAME [--install] [--wait[=SECS]]";
 const char cmd_start_summary[] =
@@ -119,6 +120,12 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 	if (!b || !b->start) {
 		rc = cmd_error(1, "%s: backend %s is not available in this build", name,
 			       p.backend ? p.backend : "qemu");
+		goto out;
+	}
+	if (wait_secs > 0 && b == &virt_backend && virt_uri_is_remote(virt_uri(&p))) {
+		/* the guest's bridge is on the remote host: this host cannot ping it */
+		rc = cmd_error(VMM_EINVAL, "%s: --wait needs a guest on this host (its network is on %s)",
+			       name, virt_uri(&p));
 		goto out;
 	}
 	if (so.dry_run) {
