@@ -90,8 +90,9 @@ host ip -br addr show br0
 host iptables-legacy -t nat -S POSTROUTING
 
 say "3. Two guests: ubuntu (192.168.166.100) and ubuntu2 (192.168.166.101)"
-for g in ubuntu:100 ubuntu2:101; do
-	host "$VMM" create "${g%%:*}" --size 1G --ram 256 --ip "192.168.166.${g##*:}/24" \
+for g in ubuntu:100:19 ubuntu2:101:29; do
+	IFS=: read -r name octet display <<<"$g"
+	host "$VMM" create "$name" --size 1G --ram 256 --ip "192.168.166.$octet/24" --vnc ":$display" \
 		--kernel "$IMG/vmm-guest.kernel" --initrd "$IMG/vmm-guest.initrd" \
 		--append console=ttyS0 || die "vmm create failed"
 done
@@ -121,12 +122,8 @@ grep -m2 'test.lan' "$T/dnsmasq.log" | sed 's/^/    /'
 say "7. vmm list"
 host "$VMM" list
 
-# ---- VNC preview: the VNC helper adds a `vmm vnc ubuntu` step here ----
-if ! "$VMM" help 2>/dev/null | grep -qE '^  vnc +\(pending\)'; then
-	say "7b. The guest's screen, over VNC, in this terminal"
-	host "$VMM" vnc ubuntu || tell "(vmm vnc failed)"
-fi
-# ---- end of the VNC step ----
+say "7b. The guest's screen, over VNC (display :19, like the tutorial's), in this terminal"
+host "$VMM" vnc ubuntu --width 100 || tell "(vmm vnc failed)"
 
 say "8. Stop everything and clean up"
 host "$VMM" stop ubuntu --timeout 5

@@ -223,16 +223,25 @@ static void draw_colour(struct buf *b, const uint8_t *g, int gw, int gh, enum re
 	}
 }
 
+/*
+ * ASCII shades by luminance, stretched so that the brightest cell of the frame gets the densest
+ * shade: a text console (light glyphs on black) averages to dim cells that would otherwise all
+ * come out blank.
+ */
 static void draw_ascii(struct buf *b, const uint8_t *g, int gw, int gh)
 {
+	int rows = (gh + 1) / 2;
 	char *line = malloc((size_t)gw + 1);
-	if (!line) {
+	unsigned *lums = malloc(sizeof(unsigned) * (size_t)gw * (size_t)(rows ? rows : 1));
+	if (!line || !lums) {
+		free(line);
+		free(lums);
 		b->oom = true;
 		return;
 	}
+	unsigned max = 0;
 	for (int y = 0; y < gh; y += 2) {
 		int n = y + 1 < gh ? 2 : 1;
-		int end = 0;
 		for (int x = 0; x < gw; x++) {
 			unsigned lum = 0;
 			for (int k = 0; k < n; k++) {
@@ -240,6 +249,17 @@ static void draw_ascii(struct buf *b, const uint8_t *g, int gw, int gh)
 				lum += 2126u * px[0] + 7152u * px[1] + 722u * px[2];
 			}
 			lum = (lum + 5000u * n) / (10000u * n); /* 0..255 */
+			lums[(size_t)(y / 2) * gw + x] = lum;
+			if (lum > max)
+				max = lum;
+		}
+	}
+	for (int r = 0; r < rows; r++) {
+		int end = 0;
+		for (int x = 0; x < gw; x++) {
+			unsigned lum = lums[(size_t)r * gw + x];
+			if (max > 0)
+				lum = lum * 255u / max;
 			line[x] = shades[lum * (sizeof(shades) - 1) / 256];
 			if (line[x] != ' ')
 				end = x + 1;
@@ -247,6 +267,7 @@ static void draw_ascii(struct buf *b, const uint8_t *g, int gw, int gh)
 		buf_add(b, line, (size_t)end);
 		buf_str(b, "\n");
 	}
+	free(lums);
 	free(line);
 }
 

@@ -200,8 +200,8 @@ static void test_one_pixel(void **state)
 	assert_string_equal(out, want);
 	free(out);
 	out = draw(&fb, 1, RENDER_ASCII, NULL);
-	/* luminance of (10,200,30) = 147 -> shade 5 of 10 */
-	assert_string_equal(out, "+\n");
+	/* the only cell is the brightest one: stretched to the densest shade */
+	assert_string_equal(out, "@\n");
 	free(out);
 }
 
@@ -222,9 +222,10 @@ static void test_odd_height(void **state)
 	assert_string_equal(out, "\033[38;2;0;0;0;48;2;100;100;100m\xe2\x96\x80\xe2\x96\x80\033[0m\n"
 				 "\033[38;2;200;200;200;49m\xe2\x96\x80\xe2\x96\x80\033[0m\n");
 	free(out);
-	/* ASCII: the pair (0, 100) averages to 50 -> '.', the lone row 200 -> '#' */
+	/* ASCII: the pair (0, 100) averages to 50 and the lone row is 200, the brightest; stretched
+	 * to 0..255 they become 63 -> ':' and 255 -> '@' */
 	out = draw(&fb, 2, RENDER_ASCII, NULL);
-	assert_string_equal(out, "..\n##\n");
+	assert_string_equal(out, "::\n@@\n");
 	free(out);
 }
 
