@@ -8,6 +8,7 @@ VMM=$(realpath "${1:-${VMM:-build/vmm}}")
 RUNS=${2:-9}
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 IMG="$SRCDIR/images"
+. "$SRCDIR/bench/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "bench/libvirt.sh: needs root (namespaces, libvirtd)" >&2; exit 77; }
 for c in libvirtd virsh qemu-system-x86_64; do
 	command -v $c >/dev/null || { echo "bench/libvirt.sh: needs $c" >&2; exit 77; }
@@ -18,17 +19,11 @@ T=$(mktemp -d /tmp/vmm-bench-libvirt.XXXXXX)
 NS=vmmbench-$$-$RANDOM
 cleanup() {
 	ip netns exec "$NS" "$SRCDIR/contrib/libvirtd-ns.sh" stop "$T/lvd" 2>/dev/null
-	for p in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$T"
+	bench_ns_gone
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ip netns add "$NS" || exit 1
-ip -n "$NS" link set lo up
+bench_ns_up
 URI=$(ip netns exec "$NS" "$SRCDIR/contrib/libvirtd-ns.sh" start "$T/lvd") || exit 1
 export VMM_HOME="$T/home"
-v() { ip netns exec "$NS" "$VMM" "$@"; }
 vs() { ip netns exec "$NS" virsh -q -c "$URI" "$@" >/dev/null; }
 v create b1 --backend libvirt --uri "$URI" --ram 256 --size 64M \
 	--kernel "$IMG/vmm-guest.kernel" --initrd "$IMG/vmm-guest.initrd" --append console=ttyS0 >/dev/null 2>&1 || exit 1
@@ -38,8 +33,6 @@ v stop b1 --force >/dev/null 2>&1 || exit 1
 v --dry-run start b1 >"$T/b1.xml" || exit 1
 TAP=$(sed -n "s/.*<target dev='\([^']*\)' managed='no'.*/\1/p" "$T/b1.xml")
 
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # interleaved, so that load from elsewhere hits both sides alike; virsh gets the tap vmm would
 # have made (untimed), vmm makes and removes its own
 for i in $(seq 1 "$RUNS"); do

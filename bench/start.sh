@@ -10,6 +10,7 @@ RUNS=${2:-7}
 BOOT_RUNS=${BOOT_RUNS:-3}
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 IMG="$SRCDIR/images"
+. "$SRCDIR/bench/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "bench/start.sh: needs root (namespaces, taps)" >&2; exit 77; }
 command -v qemu-system-x86_64 >/dev/null || { echo "bench/start.sh: needs qemu-system-x86_64" >&2; exit 77; }
 [ -f "$IMG/vmm-guest.kernel" ] || "$SRCDIR/contrib/build-guest.sh" "$IMG" >&2 || exit 1
@@ -20,18 +21,10 @@ LVD=
 cleanup() {
 	[ -n "$LVD" ] && ip netns exec "$NS" "$SRCDIR/contrib/libvirtd-ns.sh" stop "$T/lvd" >/dev/null 2>&1
 	for p in $(cat "$T"/home/run/*/pid "$T"/hand/pid 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	for p in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$T"
+	bench_ns_gone
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ip netns add "$NS" || exit 1
-ip -n "$NS" link set lo up
+bench_ns_up
 export VMM_HOME="$T/home"
-v() { ip netns exec "$NS" "$VMM" "$@"; }
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
 # wait_pid_gone PID
 wait_gone() { for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.02; done; kill -9 "$1"; }

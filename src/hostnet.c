@@ -225,36 +225,6 @@ static int write_sysctl(const char *path, const char *val)
 	return 0;
 }
 
-static struct nl_sock *rt_open(void)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	int err;
-	if (!sk) {
-		vmm_fail("netlink: out of memory");
-		return NULL;
-	}
-	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0) {
-		vmm_fail("netlink: %s", nl_geterror(err));
-		nl_socket_free(sk);
-		return NULL;
-	}
-	return sk;
-}
-
-static int get_link(struct nl_sock *sk, const char *name, struct rtnl_link **link)
-{
-	int err = rtnl_link_get_kernel(sk, 0, name, link);
-	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) {
-		*link = NULL;
-		return 0;
-	}
-	if (err < 0) {
-		*link = NULL;
-		return vmm_fail("interface %s: %s", name, nl_geterror(err));
-	}
-	return 0;
-}
-
 static uint32_t nl_ipv4(struct nl_addr *a)
 {
 	uint32_t be = 0;
@@ -295,7 +265,7 @@ static int probe(struct nl_sock *sk, const struct vmm_netcfg *n, struct probe *p
 	int err, rc = -1;
 
 	memset(pb, 0, sizeof(*pb));
-	if (get_link(sk, n->bridge, &link) < 0)
+	if (tap_get_link(sk, n->bridge, &link) < 0)
 		return -1;
 	if (link) {
 		const char *kind = rtnl_link_get_type(link);
@@ -390,7 +360,7 @@ static int link_set_up(struct nl_sock *sk, const char *name, bool up)
 {
 	struct rtnl_link *link = NULL, *chg = NULL;
 	int err, rc = -1;
-	if (get_link(sk, name, &link) < 0)
+	if (tap_get_link(sk, name, &link) < 0)
 		return -1;
 	if (!link)
 		return 0;
@@ -463,7 +433,7 @@ static int bridge_delete(struct nl_sock *sk, const char *name)
 {
 	struct rtnl_link *link = NULL;
 	int err;
-	if (get_link(sk, name, &link) < 0)
+	if (tap_get_link(sk, name, &link) < 0)
 		return -1;
 	if (!link)
 		return 0;
@@ -626,6 +596,30 @@ static int home_lock(const struct vmm_home *h)
 	return fd;
 }
 
+/* What net up and down start with: root, the lock, the state records and a netlink socket.
+ * On -1, what was got is in *lock, *st and *sk for admin_end (and recs_free) to release. */
+static int admin_begin(const struct vmm_home *h, const char *what, int *lock, struct recs *st,
+		       struct nl_sock **sk)
+{
+	if (!hostnet_can_admin())
+		return vmm_fail("%s: needs root (CAP_NET_ADMIN)", what);
+	if ((*lock = home_lock(h)) < 0)
+		return -1;
+	if (state_load(h, st) < 0)
+		return -1;
+	if (!(*sk = tap_nl_open(NULL)))
+		return -1;
+	return 0;
+}
+
+static void admin_end(struct nl_sock *sk, int lock)
+{
+	if (sk)
+		nl_socket_free(sk);
+	if (lock >= 0)
+		close(lock);
+}
+
 static int bridge_create(struct nl_sock *sk, const char *name)
 {
 	struct rtnl_link *l = rtnl_link_bridge_alloc();
@@ -748,13 +742,7 @@ int hostnet_up(const struct vmm_home *h, const struct vmm_netcfg *n,
 	struct recs old = { 0 }, done = { 0 };
 	int lock = -1, rc = -1;
 
-	if (!hostnet_can_admin())
-		return vmm_fail("net up: needs root (CAP_NET_ADMIN)");
-	if ((lock = home_lock(h)) < 0)
-		return -1;
-	if (state_load(h, &old) < 0)
-		goto out;
-	if (!(sk = rt_open()))
+	if (admin_begin(h, "net up", &lock, &old, &sk) < 0)
 		goto out;
 	if (do_up(sk, n, guests, n_guests, &done) < 0)
 		goto undo;
@@ -779,12 +767,9 @@ undo: {
 		}
 	}
 out:
-	if (sk)
-		nl_socket_free(sk);
+	admin_end(sk, lock);
 	recs_free(&old);
 	recs_free(&done);
-	if (lock >= 0)
-		close(lock);
 	return rc;
 }
 
@@ -800,13 +785,7 @@ int hostnet_down_ex(const struct vmm_home *h, const struct vmm_netcfg *n,
 
 	if (nothing)
 		*nothing = false;
-	if (!hostnet_can_admin())
-		return vmm_fail("net down: needs root (CAP_NET_ADMIN)");
-	if ((lock = home_lock(h)) < 0)
-		return -1;
-	if (state_load(h, &st) < 0)
-		goto out;
-	if (!(sk = rt_open()))
+	if (admin_begin(h, "net down", &lock, &st, &sk) < 0)
 		goto out;
 
 	/* Records of net up, then what else is vmm's: its firewall rules when no record says
@@ -875,13 +854,10 @@ int hostnet_down_ex(const struct vmm_home *h, const struct vmm_netcfg *n,
 	if (state_save(h, &left) < 0)
 		rc = -1;
 out:
-	if (sk)
-		nl_socket_free(sk);
+	admin_end(sk, lock);
 	recs_free(&st);
 	recs_free(&todo);
 	recs_free(&left);
-	if (lock >= 0)
-		close(lock);
 	return rc;
 }
 
@@ -895,7 +871,7 @@ int hostnet_down(const struct vmm_home *h, const struct vmm_netcfg *n,
 
 int hostnet_is_up(const struct vmm_netcfg *n)
 {
-	struct nl_sock *sk = rt_open();
+	struct nl_sock *sk = tap_nl_open(NULL);
 	struct probe pb;
 	struct fw_config fc;
 	struct fw_status fs;
@@ -958,7 +934,7 @@ int hostnet_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 
 	*text = NULL;
 	tput(&t, "%s", "");
-	if (!(sk = rt_open()) || probe(sk, n, &pb) < 0)
+	if (!(sk = tap_nl_open(NULL)) || probe(sk, n, &pb) < 0)
 		goto out;
 	hostnet_fw_config(n, &fc);
 	memset(&fs, 0, sizeof(fs));
@@ -1085,7 +1061,7 @@ int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
 	int rc = -1;
 
 	memset(st, 0, sizeof(*st));
-	if (!(sk = rt_open()) || probe(sk, n, &pb) < 0)
+	if (!(sk = tap_nl_open(NULL)) || probe(sk, n, &pb) < 0)
 		goto out;
 	util_format_ipv4(n->addr, a);
 	st->bridge_exists = pb.bridge_exists;
@@ -1124,7 +1100,7 @@ int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
 			snprintf(t->guest, sizeof(t->guest), "%s", guests[i].name);
 		struct rtnl_link *l = NULL;
 		t->in_use = -1;
-		if (get_link(sk, tap, &l) == 0 && l) {
+		if (tap_get_link(sk, tap, &l) == 0 && l) {
 			const char *kind = rtnl_link_get_type(l);
 			t->exists = kind && !strcmp(kind, "tun");
 			t->up = rtnl_link_get_flags(l) & IFF_UP;

@@ -56,13 +56,10 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((forma
 static void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
+	char *s = util_vfmt(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		abort();
-	sb_add(b, s, (size_t)n);
+	sb_puts(b, s);
 	free(s);
 }
 

@@ -141,9 +141,30 @@ static int wait_status(pid_t pid)
 	return 255;
 }
 
-int util_run(char *const argv[], char **out, char **err)
+/* Spawn path with stdin from /dev/null, stdout to out_fd and stderr to err_fd (-1: /dev/null);
+ * returns posix_spawn's error number (0: *pid is the child). */
+static int spawn_std(pid_t *pid, const char *path, char *const argv[], int out_fd, int err_fd)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (out_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	else
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (err_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	else
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* the child gets 0-2 only: no caller's pipe or lock leaks into long-lived children */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	int e = posix_spawn(pid, path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return e;
+}
+
+int util_run(char *const argv[], char **out, char **err)
+{
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
 	int rc = -1;
 	char *path = util_which(argv[0]);
@@ -157,21 +178,8 @@ int util_run(char *const argv[], char **out, char **err)
 		vmm_fail("pipe: %s", util_strerror(errno));
 		goto out;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (out)
-		posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-	else
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (err)
-		posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-	else
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	/* the child gets 0-2 only: no caller's pipe or lock leaks into long-lived children */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	pid_t pid;
-	int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	int e = spawn_std(&pid, path, argv, out ? po[1] : -1, err ? pe[1] : -1);
 	if (po[1] >= 0)
 		close(po[1]);
 	if (pe[1] >= 0)
@@ -219,21 +227,8 @@ pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd)
 	char *path = util_which(argv[0]);
 	if (!path)
 		return not_found(argv[0]);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (out_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	else
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (err_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-	else
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	pid_t pid;
-	int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	int e = spawn_std(&pid, path, argv, out_fd, err_fd);
 	free(path);
 	if (e != 0)
 		return vmm_fail("%s: %s", argv[0], util_strerror(e));
@@ -257,15 +252,20 @@ bool util_pid_alive(pid_t pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
+char *util_vfmt(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	return s;
+}
+
 char *util_fmt(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	char *s = util_vfmt(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		abort();
 	return s;
 }
 

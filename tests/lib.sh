@@ -134,16 +134,7 @@ lan_dns() {
 	fail "dnsmasq did not start: $(cat "$T/dnsmasq.log")"
 }
 # e2e_net_cfg: the tutorial's net.cfg with the LAN's dnsmasq as the guests' DNS.
-e2e_net_cfg() {
-	mkdir -p "$VMM_HOME/profiles"
-	cat >"$VMM_HOME/profiles/net.cfg" <<'CFG'
-bridge = "br0";
-address = "192.168.166.1/24";
-uplink = "auto";
-nat = true;
-dns = [ "192.168.1.191" ];
-CFG
-}
+e2e_net_cfg() { net_cfg br0 192.168.166.1/24 auto true '"192.168.1.191"'; }
 # guest_create NAME IP [vmm create options...]: a test guest booted straight from its kernel.
 guest_create() {
 	local name=$1 ip=$2; shift 2
@@ -166,4 +157,65 @@ serial_wait() {
 		sleep 0.2
 	done
 	fail "$1: no \"$2\" on the serial console after ${3:-60} s; log tail: $(tail -5 "$log" 2>/dev/null)"
+}
+# load_docker_rules NS: Docker's iptables-legacy rules in NS (FORWARD policy DROP, the DOCKER and
+# DOCKER-ISOLATION chains, a published port, a MASQUERADE for 172.17.0.0/16), as foreign rules
+# vmm must work with and leave byte-identical.
+load_docker_rules() {
+	nsx "$1" iptables-legacy-restore <<'RULES' || fail "loading docker-like rules"
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:DOCKER - [0:0]
+-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
+-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+-A DOCKER -i docker0 -j RETURN
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+:DOCKER-ISOLATION-STAGE-1 - [0:0]
+:DOCKER-ISOLATION-STAGE-2 - [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -j DOCKER-ISOLATION-STAGE-1
+-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -o docker0 -j DOCKER
+-A FORWARD -i docker0 ! -o docker0 -j ACCEPT
+-A FORWARD -i docker0 -o docker0 -j ACCEPT
+-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
+-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
+-A DOCKER-ISOLATION-STAGE-1 -j RETURN
+-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
+-A DOCKER-ISOLATION-STAGE-2 -j RETURN
+-A DOCKER-USER -j RETURN
+COMMIT
+RULES
+}
+# net_cfg BRIDGE ADDRESS UPLINK NAT DNS: write $VMM_HOME/profiles/net.cfg; DNS is the inside of
+# the list, quoted as libconfig wants it ('"192.168.1.191", "auto"').
+net_cfg() {
+	mkdir -p "$VMM_HOME/profiles"
+	printf 'bridge = "%s";\naddress = "%s";\nuplink = "%s";\nnat = %s;\ndns = [ %s ];\n' "$@" \
+		>"$VMM_HOME/profiles/net.cfg"
+}
+# create_guests NAME...: `vmm create NAME --size 1G` for each (quietly; fails the test on error).
+create_guests() {
+	local g
+	for g in "$@"; do
+		"$VMM" create "$g" --size 1G >/dev/null 2>&1 || fail "vmm create $g"
+	done
+}
+# vmm_in_ns NS: from here on $VMM runs vmm inside NS (a wrapper script; the binary stays in
+# $VMM_REAL), so run_vmm and "$VMM" calls act there.
+vmm_in_ns() {
+	VMM_REAL=$VMM
+	VMM="$T/vmm-in-$1"
+	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$1" "$VMM_REAL" >"$VMM"
+	chmod +x "$VMM"
 }

@@ -36,6 +36,16 @@ int cmd_flush(void);
 /* Print the full help of one command (same text as `vmm help CMD`). */
 void cmd_print_help(FILE *f, const char *cmd);
 
+/* Shared by handlers (src/cmd/common.c). The getopt_long cases every command has: 'h' prints
+ * the help of CMD, ':' is a missing value, anything else an unknown option; returns the exit code. */
+int cmd_opt_common(const char *cmd, int c, char **argv);
+/* After the options: exactly one NAME must be left (argv[optind]); load its profile into *p.
+ * Returns 0, or the exit code after printing why (then there is nothing to free). */
+int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
+		 struct vmm_profile *p);
+/* "vmm: NAME: backend B is not available in this build"; returns 1. */
+int cmd_no_backend(const char *name, const struct vmm_profile *p);
+
 /* Each handler and its help text (options, one per line, "  --opt ARG   what") live in its file. */
 #define VMM_CMD(n)                                                                   \
 	int cmd_##n(struct vmm_ctx *ctx, int argc, char **argv);                     \

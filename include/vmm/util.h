@@ -3,6 +3,7 @@
 #ifndef VMM_UTIL_H
 #define VMM_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,8 @@ bool util_pid_alive(pid_t pid);
 
 /* asprintf that aborts on OOM. */
 char *util_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with a va_list. */
+char *util_vfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* strdup that aborts on OOM; NULL stays NULL. */
 char *util_strdup(const char *s);
 /* Read a whole file (malloc'd, NUL-terminated); len may be NULL. NULL + error slot on failure. */

@@ -35,26 +35,18 @@ int cmd_console(struct vmm_ctx *ctx, int argc, char **argv)
 			if (util_parse_uint("--timeout", optarg, 1, 86400, &timeout) < 0)
 				return cmd_report();
 			break;
-		case 'h':
-			cmd_print_help(stdout, "console");
-			return cmd_flush();
-		case ':':
-			return cmd_usage_error("console", "option \"%s\" needs a value", argv[optind - 1]);
 		default:
-			return cmd_usage_error("console", "unknown option \"%s\"", argv[optind - 1]);
+			return cmd_opt_common("console", c, argv);
 		}
 	}
-	if (argc - optind != 1)
-		return cmd_usage_error("console", "needs exactly one NAME");
-	const char *name = argv[optind];
 	struct vmm_profile p;
-	if (store_load(&ctx->home, name, &p) < 0)
-		return cmd_report();
-	int rc = 0;
+	int rc = cmd_load_one(ctx, "console", argc, argv, &p);
+	if (rc)
+		return rc;
+	const char *name = argv[optind];
 	const struct vmm_backend *b = backend_for(&p);
 	if (!b || !b->console) {
-		rc = cmd_error(1, "%s: backend %s is not available in this build", name,
-			       p.backend ? p.backend : "qemu");
+		rc = cmd_no_backend(name, &p);
 		goto out;
 	}
 	bool tty = util_isatty(0);

@@ -32,17 +32,23 @@ struct net_opts {
 typedef int (*net_fn)(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
 		      const struct vmm_profile *g, size_t ng);
 
+/* --dry-run of up (down false) and down: the planned changes on stdout */
+static int print_plan(struct vmm_ctx *ctx, const struct vmm_netcfg *n, const struct vmm_profile *g,
+		      size_t ng, bool down)
+{
+	char *plan = NULL;
+	if (hostnet_plan(&ctx->home, n, g, ng, down, &plan) < 0)
+		return cmd_report();
+	fputs(plan, stdout);
+	free(plan);
+	return cmd_flush();
+}
+
 static int net_up(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
 		  const struct vmm_profile *g, size_t ng)
 {
-	if (o->dry_run) {
-		char *plan = NULL;
-		if (hostnet_plan(&ctx->home, n, g, ng, false, &plan) < 0)
-			return cmd_report();
-		fputs(plan, stdout);
-		free(plan);
-		return cmd_flush();
-	}
+	if (o->dry_run)
+		return print_plan(ctx, n, g, ng, false);
 	if (hostnet_up(&ctx->home, n, g, ng) < 0)
 		return cmd_report();
 	size_t taps = 0;
@@ -57,14 +63,8 @@ static int net_down(struct vmm_ctx *ctx, const struct net_opts *o, const struct 
 		    const struct vmm_profile *g, size_t ng)
 {
 	bool nothing = false;
-	if (o->dry_run) {
-		char *plan = NULL;
-		if (hostnet_plan(&ctx->home, n, g, ng, true, &plan) < 0)
-			return cmd_report();
-		fputs(plan, stdout);
-		free(plan);
-		return cmd_flush();
-	}
+	if (o->dry_run)
+		return print_plan(ctx, n, g, ng, true);
 	if (hostnet_down_ex(&ctx->home, n, g, ng, o->force, &nothing) < 0)
 		return cmd_report();
 	if (nothing)
@@ -245,27 +245,23 @@ int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)
 	size_t ng = 0;
 	int c, rc;
 
+	const char *sub = NULL;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f': o.force = true; break;
-		case 'j': o.json = true; break;
-		case 'n': o.dry_run = true; break;
-		case 'h': cmd_print_help(stdout, "net"); return cmd_flush();
-		default: return cmd_usage_error("net", "unknown option");
+	/* Options before the subcommand (getopt stops at it), then after it: "net down --force". */
+	for (int after = 0; after < 2; after++) {
+		while ((c = getopt_long(argc, argv, after ? "fh" : "+fh", longopts, NULL)) != -1) {
+			switch (c) {
+			case 'f': o.force = true; break;
+			case 'j': o.json = true; break;
+			case 'n': o.dry_run = true; break;
+			case 'h': cmd_print_help(stdout, "net"); return cmd_flush();
+			default: return cmd_usage_error("net", "unknown option");
+			}
 		}
-	}
-	if (optind >= argc)
-		return cmd_usage_error("net", "missing subcommand: up, down or status");
-	const char *sub = argv[optind++];
-	/* Options may also follow the subcommand: "net down --force". */
-	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f': o.force = true; break;
-		case 'j': o.json = true; break;
-		case 'n': o.dry_run = true; break;
-		case 'h': cmd_print_help(stdout, "net"); return cmd_flush();
-		default: return cmd_usage_error("net", "unknown option");
+		if (!after) {
+			if (optind >= argc)
+				return cmd_usage_error("net", "missing subcommand: up, down or status");
+			sub = argv[optind++];
 		}
 	}
 	if (optind < argc)

@@ -61,25 +61,16 @@ int cmd_seed(struct vmm_ctx *ctx, int argc, char **argv)
 		case 'p':
 			print = true;
 			break;
-		case 'h':
-			cmd_print_help(stdout, "seed");
-			return cmd_flush();
-		case ':':
-			return cmd_usage_error("seed", "option \"%s\" needs a value", argv[optind - 1]);
 		default:
-			return cmd_usage_error("seed", "unknown option \"%s\"", argv[optind - 1]);
+			return cmd_opt_common("seed", c, argv);
 		}
 	}
-	if (argc - optind != 1)
-		return cmd_usage_error("seed", "needs exactly one NAME");
-	const char *name = argv[optind];
-
 	struct vmm_profile p;
 	struct vmm_netcfg n;
 	char *path = NULL;
-	int rc;
-	if (store_load(&ctx->home, name, &p) < 0)
-		return cmd_report();
+	int rc = cmd_load_one(ctx, "seed", argc, argv, &p);
+	if (rc)
+		return rc;
 	if (store_load_net(&ctx->home, &n) < 0) {
 		rc = cmd_report();
 		profile_free(&p);

@@ -90,27 +90,21 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 			wait_secs = (int)v;
 			break;
 		}
-		case 'h':
-			cmd_print_help(stdout, "start");
-			return cmd_flush();
-		case ':':
-			return cmd_usage_error("start", "option \"%s\" needs a value", argv[optind - 1]);
 		default:
-			return cmd_usage_error("start", "unknown option \"%s\"", argv[optind - 1]);
+			return cmd_opt_common("start", c, argv);
 		}
 	}
-	if (argc - optind != 1)
-		return cmd_usage_error("start", "needs exactly one NAME");
-	const char *name = argv[optind];
-
 	struct vmm_profile p;
+	int rc = cmd_load_one(ctx, "start", argc, argv, &p);
+	if (rc)
+		return rc;
+	const char *name = argv[optind];
 	struct vmm_netcfg n;
 	struct vmm_profile *all = NULL;
 	size_t n_all = 0;
-	int rc = 1, lock = -1;
+	int lock = -1;
 	bool have_net = false;
-	if (store_load(&ctx->home, name, &p) < 0)
-		return cmd_report();
+	rc = 1;
 	if (store_load_net(&ctx->home, &n) < 0) {
 		rc = cmd_report();
 		goto out_p;
@@ -118,8 +112,7 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 	have_net = true;
 	const struct vmm_backend *b = backend_for(&p);
 	if (!b || !b->start) {
-		rc = cmd_error(1, "%s: backend %s is not available in this build", name,
-			       p.backend ? p.backend : "qemu");
+		rc = cmd_no_backend(name, &p);
 		goto out;
 	}
 	if (wait_secs > 0 && b == &virt_backend && virt_uri_is_remote(virt_uri(&p))) {

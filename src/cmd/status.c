@@ -28,20 +28,13 @@ int cmd_status(struct vmm_ctx *ctx, int argc, char **argv)
 	int c;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			cmd_print_help(stdout, "status");
-			return cmd_flush();
-		}
-		return cmd_usage_error("status", "unknown option \"%s\"", argv[optind - 1]);
-	}
-	if (argc - optind != 1)
-		return cmd_usage_error("status", "needs exactly one NAME");
-	const char *name = argv[optind];
+	if ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1)
+		return cmd_opt_common("status", c, argv);
 	struct vmm_profile p;
-	if (store_load(&ctx->home, name, &p) < 0)
-		return cmd_report();
-	int rc = 0;
+	int rc = cmd_load_one(ctx, "status", argc, argv, &p);
+	if (rc)
+		return rc;
+	const char *name = argv[optind];
 	struct vmm_status st;
 	memset(&st, 0, sizeof(st));
 	const struct vmm_backend *b = backend_for(&p);

@@ -8,14 +8,7 @@ need_cmd isoinfo
 need_cmd xorriso
 need_cmd cloud-init
 
-mkdir -p "$VMM_HOME/profiles"
-cat >"$VMM_HOME/profiles/net.cfg" <<'CFG'
-bridge = "br0";
-address = "192.168.166.1/24";
-uplink = "auto";
-nat = true;
-dns = [ "192.168.1.191" ];
-CFG
+e2e_net_cfg
 ssh-keygen -q -t ed25519 -N '' -C 'tester@vmm' -f "$T/key" >/dev/null 2>&1 ||
 	printf 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNlZWQtdGVzdC1rZXktbm90LXJlYWwtMDAwMDAw tester@vmm\n' >"$T/key.pub"
 KEY=$(cat "$T/key.pub")

@@ -21,11 +21,7 @@ stop_libvirtd() { ip netns exec "$HOST" "$SRCDIR/contrib/libvirtd-ns.sh" stop "$
 at_exit stop_libvirtd
 URI=$(ip netns exec "$HOST" "$SRCDIR/contrib/libvirtd-ns.sh" start "$LVD") || fail "private libvirtd did not start"
 assert_eq "$URI" "qemu+unix:///system?socket=$LVD/sock/libvirt-sock"
-# vmm runs in $HOST (run_vmm calls $VMM)
-VMM_REAL=$VMM
-VMM="$T/vmm-in-host"
-printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$HOST" "$VMM_REAL" >"$VMM"
-chmod +x "$VMM"
+vmm_in_ns "$HOST" # run_vmm and "$VMM" act in $HOST
 
 run_vmm 0 create g1 --backend libvirt --uri "$URI" --ram 512 --size 64M \
 	--kernel "$IMG/vmm-guest.kernel" --initrd "$IMG/vmm-guest.initrd" --append "console=ttyS0"

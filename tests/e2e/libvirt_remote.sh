@@ -31,10 +31,7 @@ URI=$(ip netns exec "$REMOTE" "$SRCDIR/contrib/libvirtd-ns.sh" start "$LVD" 10.7
 assert_eq "$URI" "qemu+tcp://10.77.0.2/system"
 RV() { ip netns exec "$HOST" virsh -c "$URI" "$@"; } # virsh from the vmm side, over TCP
 
-VMM_REAL=$VMM
-VMM="$T/vmm-in-host"
-printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$HOST" "$VMM_REAL" >"$VMM"
-chmod +x "$VMM"
+vmm_in_ns "$HOST" # run_vmm and "$VMM" act in $HOST
 
 run_vmm 0 create r1 --backend libvirt --uri "$URI" --ram 512 --size 64M \
 	--kernel "$IMG/vmm-guest.kernel" --initrd "$IMG/vmm-guest.initrd" --append "console=ttyS0"

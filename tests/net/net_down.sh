@@ -6,8 +6,7 @@
 need_root
 need_cmd python3
 tutorial_topology
-"$VMM" create ubuntu --size 1G >/dev/null 2>&1 || fail "vmm create ubuntu"
-"$VMM" create ubuntu2 --size 1G >/dev/null 2>&1 || fail "vmm create ubuntu2"
+create_guests ubuntu ubuntu2
 
 # --dry-run prints the plan and changes nothing.
 before=$(net_snapshot "$HOST")

@@ -5,8 +5,7 @@
 need_root
 need_cmd iptables-legacy-save
 tutorial_topology
-"$VMM" create ubuntu --size 1G >/dev/null 2>&1 || fail "vmm create ubuntu"
-"$VMM" create ubuntu2 --size 1G >/dev/null 2>&1 || fail "vmm create ubuntu2"
+create_guests ubuntu ubuntu2
 
 nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up: $(cat "$T/err")"
 once=$(net_snapshot "$HOST")

@@ -6,8 +6,7 @@
 need_root
 need_cmd iptables-legacy-save
 tutorial_topology
-"$VMM" create ubuntu --size 1G >/dev/null 2>&1 || fail "vmm create ubuntu"
-"$VMM" create ubuntu2 --size 1G >/dev/null 2>&1 || fail "vmm create ubuntu2"
+create_guests ubuntu ubuntu2
 
 # 1. The bridge address is already on another interface (a veth; this kernel has no dummy): refused before any change.
 nsx "$HOST" ip link add dummy0 type veth peer name dummy0p

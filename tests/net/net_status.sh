@@ -7,8 +7,7 @@
 need_root
 need_cmd jq
 tutorial_topology
-"$VMM" create ubuntu --size 1G >/dev/null 2>&1 || fail "vmm create ubuntu"
-"$VMM" create ubuntu2 --size 1G >/dev/null 2>&1 || fail "vmm create ubuntu2"
+create_guests ubuntu ubuntu2
 printf 'nameserver 192.168.1.191\n' >"$T/resolv.conf"
 export VMM_RESOLV_CONF="$T/resolv.conf" VMM_RESOLVED_CONF="$T/missing"
 brnf=/proc/sys/net/bridge/bridge-nf-call-iptables

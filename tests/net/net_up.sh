@@ -9,8 +9,7 @@ need_cmd setpriv
 tutorial_topology
 guest_standin
 
-"$VMM" create ubuntu --size 1G >/dev/null 2>&1 || fail "vmm create ubuntu"
-"$VMM" create ubuntu2 --size 1G >/dev/null 2>&1 || fail "vmm create ubuntu2"
+create_guests ubuntu ubuntu2
 assert_contains "$(cat "$VMM_HOME/profiles/ubuntu.cfg")" 'tap = "vmm-ubuntu"'
 
 # Without CAP_NET_ADMIN: refused, exit 1, nothing changed.

@@ -33,8 +33,8 @@ static const struct qemu_files files = {
 	.run_dir = "/h/run/ubuntu",
 };
 
-/* argv must be exactly want (NULL-terminated). */
-static void check(char **argv, const char *const *want)
+/* argv must be exactly want (NULL-terminated); then argv and the profile are freed. */
+static void check_free(char **argv, const char *const *want, struct vmm_profile *p)
 {
 	size_t i = 0;
 	for (; want[i]; i++) {
@@ -45,8 +45,15 @@ static void check(char **argv, const char *const *want)
 	}
 	if (argv[i])
 		fail_msg("argv[%zu] = \"%s\" is extra", i, argv[i]);
+	qemu_argv_free(argv);
+	profile_free(p);
 }
 
+/* The fixed profile's disk, seed, tap (EXTRA: options appended) and NIC. */
+#define DISK "-drive", "file=/h/images/ubuntu.qcow2,if=virtio,format=qcow2"
+#define SEED "-drive", "file=/h/images/ubuntu-seed.iso,media=cdrom,readonly=on"
+#define NETDEV(extra) "-netdev", "tap,id=n0,ifname=vmm-ubuntu,script=no,downscript=no" extra
+#define NIC "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10"
 #define HEAD(name) "qemu-system-x86_64", "-name", name ",process=vmm-" name, "-m", "2048", \
 		   "-smp", "2"
 #define TAIL                                                                              \
@@ -63,15 +70,13 @@ static void test_tcg(void **state)
 	char **argv = qemu_argv(&p, &hc, &files);
 	static const char *const want[] = {
 		HEAD("ubuntu"), "-accel", "tcg",
-		"-drive", "file=/h/images/ubuntu.qcow2,if=virtio,format=qcow2",
-		"-drive", "file=/h/images/ubuntu-seed.iso,media=cdrom,readonly=on",
-		"-netdev", "tap,id=n0,ifname=vmm-ubuntu,script=no,downscript=no",
-		"-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10",
+		DISK,
+		SEED,
+		NETDEV(""),
+		NIC,
 		"-vnc", "127.0.0.1:19", TAIL, NULL,
 	};
-	check(argv, want);
-	qemu_argv_free(argv);
-	profile_free(&p);
+	check_free(argv, want, &p);
 }
 
 static void test_kvm_vhost_password(void **state)
@@ -83,15 +88,13 @@ static void test_kvm_vhost_password(void **state)
 	char **argv = qemu_argv(&p, &hc, &files);
 	static const char *const want[] = {
 		HEAD("ubuntu"), "-accel", "kvm", "-cpu", "host",
-		"-drive", "file=/h/images/ubuntu.qcow2,if=virtio,format=qcow2",
-		"-drive", "file=/h/images/ubuntu-seed.iso,media=cdrom,readonly=on",
-		"-netdev", "tap,id=n0,ifname=vmm-ubuntu,script=no,downscript=no,vhost=on",
-		"-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10",
+		DISK,
+		SEED,
+		NETDEV(",vhost=on"),
+		NIC,
 		"-vnc", "127.0.0.1:19,password=on", TAIL, NULL,
 	};
-	check(argv, want);
-	qemu_argv_free(argv);
-	profile_free(&p);
+	check_free(argv, want, &p);
 }
 
 static void test_install(void **state)
@@ -104,17 +107,15 @@ static void test_install(void **state)
 	char **argv = qemu_argv(&p, &hc, &f);
 	static const char *const want[] = {
 		HEAD("ubuntu"), "-accel", "tcg",
-		"-drive", "file=/h/images/ubuntu.qcow2,if=virtio,format=qcow2",
+		DISK,
 		"-drive", "file=/srv/iso/a,,b.iso,media=cdrom,readonly=on",
-		"-drive", "file=/h/images/ubuntu-seed.iso,media=cdrom,readonly=on",
+		SEED,
 		"-boot", "once=d",
-		"-netdev", "tap,id=n0,ifname=vmm-ubuntu,script=no,downscript=no",
-		"-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10",
+		NETDEV(""),
+		NIC,
 		"-vnc", "127.0.0.1:19", TAIL, NULL,
 	};
-	check(argv, want);
-	qemu_argv_free(argv);
-	profile_free(&p);
+	check_free(argv, want, &p);
 }
 
 static void test_kernel_boot(void **state)
@@ -129,17 +130,15 @@ static void test_kernel_boot(void **state)
 	char **argv = qemu_argv(&p, &hc, &f);
 	static const char *const want[] = {
 		HEAD("ubuntu"), "-accel", "tcg",
-		"-drive", "file=/h/images/ubuntu.qcow2,if=virtio,format=qcow2",
-		"-drive", "file=/h/images/ubuntu-seed.iso,media=cdrom,readonly=on",
-		"-netdev", "tap,id=n0,ifname=vmm-ubuntu,script=no,downscript=no",
-		"-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10",
+		DISK,
+		SEED,
+		NETDEV(""),
+		NIC,
 		"-vnc", "127.0.0.1:19", TAIL,
 		"-kernel", "/img/vmm-guest.kernel", "-initrd", "/img/vmm-guest.initrd",
 		"-append", "console=ttyS0 quiet", NULL,
 	};
-	check(argv, want);
-	qemu_argv_free(argv);
-	profile_free(&p);
+	check_free(argv, want, &p);
 }
 
 static void test_quote(void **state)

@@ -18,41 +18,11 @@
 #include "vmm/util.h"
 #include "vmm/vnc.h"
 
-/* Golden files live in tests/unit/golden/ ($SRCDIR, else relative to this file's path at build
- * time). VMM_UPDATE_GOLDEN=1 rewrites them from the output (then look at them: `cat FILE` in a
- * truecolor terminal shows the picture). */
-static char *golden_path(const char *name)
-{
-	const char *src = getenv("SRCDIR");
-	const char *self = __FILE__;
-	const char *slash = strrchr(self, '/');
-
-	if (src && *src)
-		return util_fmt("%s/tests/unit/golden/%s", src, name);
-	if (slash)
-		return util_fmt("%.*s/golden/%s", (int)(slash - self), self, name);
-	return util_fmt("golden/%s", name);
-}
+#include "golden.h"
 
 static void check_golden(const char *name, const char *got, size_t len)
 {
-	char *path = golden_path(name);
-	size_t wlen = 0;
-	char *want;
-
-	if (getenv("VMM_UPDATE_GOLDEN")) {
-		assert_int_equal(util_write_file(path, got, len, 0644), 0);
-		free(path);
-		return;
-	}
-	want = util_read_file(path, &wlen);
-	if (!want)
-		fail_msg("%s: %s", path, vmm_errmsg());
-	if (wlen != len || memcmp(want, got, len) != 0)
-		fail_msg("%s differs from the output (%zu bytes, golden %zu):\n%s", path, len, wlen,
-			 got);
-	free(want);
-	free(path);
+	golden_check(name, got, len, "the output");
 }
 
 /*

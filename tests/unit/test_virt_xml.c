@@ -14,38 +14,11 @@
 #include "vmm/util.h"
 #include "vmm/virt.h"
 
-/* Golden files live in tests/unit/golden/ ($SRCDIR, else relative to this file's path at build
- * time). VMM_UPDATE_GOLDEN=1 rewrites them from the generated XML (then review with git diff). */
-static char *golden_path(const char *name)
-{
-	const char *src = getenv("SRCDIR");
-	const char *self = __FILE__;
-	const char *slash = strrchr(self, '/');
-
-	if (src && *src)
-		return util_fmt("%s/tests/unit/golden/%s", src, name);
-	if (slash)
-		return util_fmt("%.*s/golden/%s", (int)(slash - self), self, name);
-	return util_fmt("golden/%s", name);
-}
+#include "golden.h"
 
 static void check_golden(const char *name, const char *got)
 {
-	char *path = golden_path(name);
-	char *want;
-
-	if (getenv("VMM_UPDATE_GOLDEN")) {
-		assert_int_equal(util_write_file(path, got, strlen(got), 0644), 0);
-		free(path);
-		return;
-	}
-	want = util_read_file(path, NULL);
-	if (!want)
-		fail_msg("%s: %s", path, vmm_errmsg());
-	if (strcmp(want, got) != 0)
-		fail_msg("%s differs from the generated XML:\n%s", path, got);
-	free(want);
-	free(path);
+	golden_check(name, got, strlen(got), "the generated XML");
 }
 
 /* The tutorial's first guest, as create would fill it. */
