@@ -36,6 +36,8 @@ void qmp_framer_free(struct qmp_framer *f)
 
 void qmp_framer_feed(struct qmp_framer *f, const char *data, size_t len)
 {
+	if (len == 0)
+		return; /* nothing to add (and no buffer yet to add it to) */
 	if (f->pos > 0 && f->pos == f->len)
 		f->pos = f->len = 0;
 	if (f->cap - f->len < len) {

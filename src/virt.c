@@ -28,6 +28,7 @@
 #include "vmm/tap.h"
 #include "vmm/util.h"
 #include "vmm/virt.h"
+#include "vmm/virtlib.h" /* after <libvirt/libvirt.h>: libvirt is loaded on first use */
 
 #define VIRT_VMM_POOL "vmm"
 #define VIRT_VMM_POOL_DIR "/var/lib/libvirt/images/vmm"
@@ -258,10 +259,14 @@ static int virt_err_code(void)
 	return e ? e->code : VIR_ERR_OK;
 }
 
+/* Loads libvirt first (virtlib_load): every path that talks to libvirt starts here or with an
+ * explicit virtlib_load(). */
 static virConnectPtr virt_open(const struct vmm_profile *p)
 {
 	virConnectPtr c;
 
+	if (virtlib_load() < 0)
+		return NULL;
 	virSetErrorFunc(NULL, virt_silent);
 	c = virConnectOpenAuth(virt_uri(p), virConnectAuthPtrDefault, 0);
 	if (!c) {
@@ -966,6 +971,8 @@ static int virt_console(const struct vmm_home *h, const struct vmm_profile *p)
 	int rc = -1, timer = -1;
 
 	(void)h;
+	if (virtlib_load() < 0)
+		return -1;
 	if (!event_impl) { /* before the connection opens, so that it uses the loop */
 		if (virEventRegisterDefaultImpl() < 0)
 			return virt_err(p->name);
