@@ -45,6 +45,8 @@ for i in $(seq 1 "$RUNS"); do
 	vs destroy b1 || exit 1
 	ip -n "$NS" link del "$TAP" || exit 1
 done
+echo "  vmm runs (ms):   $(tr '\n' ' ' <"$T/vmm.ms")"
+echo "  virsh runs (ms): $(tr '\n' ' ' <"$T/virsh.ms")"
 a=$(median <"$T/vmm.ms") b=$(median <"$T/virsh.ms")
 am=$(sort -n "$T/vmm.ms" | head -1) bm=$(sort -n "$T/virsh.ms" | head -1)
 awk -v a="$a" -v b="$b" -v am="$am" -v bm="$bm" -v n="$RUNS" 'BEGIN {
