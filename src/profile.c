@@ -397,6 +397,32 @@ int profile_check_name(const char *name)
 	return 0;
 }
 
+/* Top-level keys holding one string, in the order profile_format writes them after "iso". */
+static const char *const string_keys[] = { "iso", "kernel", "initrd", "append", "hostname",
+					   "backend", "uri" };
+
+static char **string_key(struct vmm_profile *p, const char *k)
+{
+	char **fields[] = { &p->iso, &p->kernel, &p->initrd, &p->append,
+			    &p->hostname, &p->backend, &p->uri };
+	for (size_t i = 0; i < sizeof(string_keys) / sizeof(string_keys[0]); i++)
+		if (!strcmp(k, string_keys[i]))
+			return fields[i];
+	return NULL;
+}
+
+/* Top-level keys holding a list of strings. */
+static char ***strv_key(struct vmm_profile *p, const char *k, size_t **count)
+{
+	if (!strcmp(k, "ssh_keys"))
+		return *count = &p->n_ssh_keys, &p->ssh_keys;
+	if (!strcmp(k, "dns"))
+		return *count = &p->n_dns, &p->dns;
+	if (!strcmp(k, "runcmd"))
+		return *count = &p->n_runcmd, &p->runcmd;
+	return NULL;
+}
+
 static int read_group(struct reader *r, config_setting_t *g, struct vmm_profile *p)
 {
 	const char *gname = config_setting_name(g);
@@ -465,6 +491,8 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const char *k = config_setting_name(s);
 		long long v = 0;
+		char **str, ***strv;
+		size_t *count;
 		int e = 0;
 		if (!strcmp(k, "memory")) {
 			e = get_int(&r, s, &v);
@@ -480,26 +508,10 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 				p->cpus = (unsigned)v;
 		} else if (!strcmp(k, "disk") || !strcmp(k, "net") || !strcmp(k, "vnc"))
 			e = read_group(&r, s, p);
-		else if (!strcmp(k, "iso"))
-			e = get_string(&r, s, &p->iso);
-		else if (!strcmp(k, "kernel"))
-			e = get_string(&r, s, &p->kernel);
-		else if (!strcmp(k, "initrd"))
-			e = get_string(&r, s, &p->initrd);
-		else if (!strcmp(k, "append"))
-			e = get_string(&r, s, &p->append);
-		else if (!strcmp(k, "hostname"))
-			e = get_string(&r, s, &p->hostname);
-		else if (!strcmp(k, "backend"))
-			e = get_string(&r, s, &p->backend);
-		else if (!strcmp(k, "uri"))
-			e = get_string(&r, s, &p->uri);
-		else if (!strcmp(k, "ssh_keys"))
-			e = get_strv(&r, s, &p->ssh_keys, &p->n_ssh_keys);
-		else if (!strcmp(k, "dns"))
-			e = get_strv(&r, s, &p->dns, &p->n_dns);
-		else if (!strcmp(k, "runcmd"))
-			e = get_strv(&r, s, &p->runcmd, &p->n_runcmd);
+		else if ((str = string_key(p, k)))
+			e = get_string(&r, s, str);
+		else if ((strv = strv_key(p, k, &count)))
+			e = get_strv(&r, s, strv, count);
 		else
 			e = unknown_key(&r, s, NULL);
 		if (e < 0)
@@ -581,18 +593,15 @@ char *profile_format(const struct vmm_profile *p)
 		buf_quoted(&b, p->vnc_password_file);
 	}
 	buf_add(&b, "; };\n");
-	const struct {
-		const char *key, *val;
-	} opt[] = {
-		{ "kernel", p->kernel },   { "initrd", p->initrd },     { "append", p->append },
-		{ "hostname", p->hostname }, { "backend", p->backend }, { "uri", p->uri },
-	};
-	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
-		if (opt[i].val) {
-			buf_add(&b, "%s = ", opt[i].key);
-			buf_quoted(&b, opt[i].val);
+	/* "iso" is written above, before the network */
+	for (size_t i = 1; i < sizeof(string_keys) / sizeof(string_keys[0]); i++) {
+		const char *val = *string_key((struct vmm_profile *)p, string_keys[i]);
+		if (val) {
+			buf_add(&b, "%s = ", string_keys[i]);
+			buf_quoted(&b, val);
 			buf_add(&b, ";\n");
 		}
+	}
 	if (p->n_ssh_keys)
 		fmt_strv(&b, "ssh_keys", p->ssh_keys, p->n_ssh_keys);
 	if (p->dns)
