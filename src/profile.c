@@ -26,18 +26,6 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
-static char **strv_dup(char *const *v, size_t n)
-{
-	if (!v)
-		return NULL;
-	char **d = calloc(n + 1, sizeof(*d));
-	if (!d)
-		abort();
-	for (size_t i = 0; i < n; i++)
-		d[i] = util_strdup(v[i]);
-	return d;
-}
-
 static void set_str(char **dst, const char *v)
 {
 	free(*dst);
@@ -966,11 +954,4 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
 		return vmm_invalid("key \"%s\": unknown (see vmm help set)", key);
 	}
 	return 0;
-}
-
-/* strv_dup is kept for callers that copy profiles (e.g. store). */
-char **profile_strv_dup(char *const *v, size_t n);
-char **profile_strv_dup(char *const *v, size_t n)
-{
-	return strv_dup(v, n);
 }

@@ -99,6 +99,41 @@ int store_lock(const struct vmm_home *h)
 	return fd;
 }
 
+/* Load one profile and check it against net (a hand-edited profile is checked like one vmm
+ * wrote). */
+static int load_checked(const struct vmm_home *h, const char *name, const struct vmm_netcfg *n,
+			struct vmm_profile *p)
+{
+	profile_init(p);
+	if (profile_check_name(name) < 0)
+		return -1;
+	char *path = store_profile_path(h, name);
+	int rc;
+	if (!util_exists(path))
+		rc = vmm_invalid("%s: no such guest (see vmm list)", name);
+	else
+		rc = profile_load(path, name, p);
+	if (rc == 0 && profile_validate(p, n) < 0) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
+		rc = vmm_invalid("%s: %s", path, msg);
+		profile_free(p);
+	}
+	free(path);
+	return rc;
+}
+
+int store_load(const struct vmm_home *h, const char *name, struct vmm_profile *p)
+{
+	struct vmm_netcfg n;
+	profile_init(p);
+	int rc = store_load_net(h, &n);
+	if (rc == 0)
+		rc = load_checked(h, name, &n, p);
+	netcfg_free(&n);
+	return rc;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct vmm_profile *)a)->name, ((const struct vmm_profile *)b)->name);
@@ -108,9 +143,16 @@ int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n
 {
 	*out = NULL;
 	*n = 0;
+	struct vmm_netcfg net;
+	if (store_load_net(h, &net) < 0) {
+		netcfg_free(&net);
+		return -1;
+	}
 	DIR *d = opendir(h->profiles);
-	if (!d)
+	if (!d) {
+		netcfg_free(&net);
 		return vmm_fail("%s: %s", h->profiles, util_strerror(errno));
+	}
 	struct vmm_profile *v = NULL;
 	size_t cnt = 0, cap = 0;
 	struct dirent *e;
@@ -129,13 +171,14 @@ int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n
 			if (!v)
 				abort();
 		}
-		if (store_load(h, name, &v[cnt]) < 0) {
+		if (load_checked(h, name, &net, &v[cnt]) < 0) {
 			rc = -1;
 			break;
 		}
 		cnt++;
 	}
 	closedir(d);
+	netcfg_free(&net);
 	if (rc < 0) {
 		store_free_all(v, cnt);
 		return -1;
@@ -152,34 +195,6 @@ void store_free_all(struct vmm_profile *ps, size_t n)
 	for (size_t i = 0; i < n; i++)
 		profile_free(&ps[i]);
 	free(ps);
-}
-
-int store_load(const struct vmm_home *h, const char *name, struct vmm_profile *p)
-{
-	profile_init(p);
-	if (profile_check_name(name) < 0)
-		return -1;
-	char *path = store_profile_path(h, name);
-	int rc;
-	if (!util_exists(path))
-		rc = vmm_invalid("%s: no such guest (see vmm list)", name);
-	else
-		rc = profile_load(path, name, p);
-	if (rc == 0) {
-		/* a hand-edited profile is checked like one vmm wrote */
-		struct vmm_netcfg n;
-		rc = store_load_net(h, &n);
-		if (rc == 0 && profile_validate(p, &n) < 0) {
-			char msg[1024];
-			snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
-			rc = vmm_invalid("%s: %s", path, msg);
-		}
-		netcfg_free(&n);
-		if (rc < 0)
-			profile_free(p);
-	}
-	free(path);
-	return rc;
 }
 
 int store_load_net(const struct vmm_home *h, struct vmm_netcfg *n)

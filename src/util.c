@@ -209,19 +209,6 @@ out:
 	return rc;
 }
 
-int util_run_inherit(char *const argv[])
-{
-	char *path = util_which(argv[0]);
-	if (!path)
-		return not_found(argv[0]);
-	pid_t pid;
-	int e = posix_spawn(&pid, path, NULL, NULL, argv, environ);
-	free(path);
-	if (e != 0)
-		return vmm_fail("%s: %s", argv[0], util_strerror(e));
-	return wait_status(pid);
-}
-
 pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd)
 {
 	char *path = util_which(argv[0]);

@@ -20,8 +20,6 @@
  * when a package hint is known for argv[0]).
  */
 int util_run(char *const argv[], char **out, char **err);
-/* Like util_run, but stdin/stdout/stderr inherited (for interactive tools). */
-int util_run_inherit(char *const argv[]);
 /* Spawn without waiting; stdin /dev/null, stdout/stderr to the given fds (-1: /dev/null). */
 pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd);
 /* Full path of PROG found in PATH (malloc'd) or NULL. */

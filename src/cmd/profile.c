@@ -205,7 +205,7 @@ static int absolute(const char *what, const char *path, char **out)
 	return 0;
 }
 
-static int create_resolve(struct vmm_ctx *ctx, const char *name, struct kv *kvs, size_t nkv,
+static int create_resolve(const char *name, struct kv *kvs, size_t nkv,
 			  const struct create_opts *o, const struct vmm_netcfg *net,
 			  const struct vmm_profile *others, size_t n_others, struct vmm_profile *p)
 {
@@ -270,7 +270,6 @@ static int create_resolve(struct vmm_ctx *ctx, const char *name, struct kv *kvs,
 		profile_pick_tap(name, others, n_others, p->tap);
 	if (profile_validate(p, net) < 0 || profile_check_conflicts(p, others, n_others) < 0)
 		return -1;
-	(void)ctx;
 	return 0;
 }
 
@@ -344,7 +343,7 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_error(VMM_EINVAL, "%s: already exists (see vmm show %s)", name, name);
 		goto out;
 	}
-	if (create_resolve(ctx, name, kvs, nkv, &o, &net, others, n_others, &p) < 0) {
+	if (create_resolve(name, kvs, nkv, &o, &net, others, n_others, &p) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
