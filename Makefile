@@ -7,7 +7,7 @@ BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
 
-# Every library through pkg-config. libvirt is used too, but not linked: src/virtlib.c loads
+# Every library through pkg-config. libvirt is used too, but not linked: src/backend/libvirt_load.c loads
 # libvirt.so.0 with dlopen the first time a libvirt profile needs it (linking it costs every
 # command ~10 ms of loading). Its headers still come through pkg-config, and its version is
 # checked here.
@@ -45,7 +45,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) \
               -DVMM_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS  := $(PKG_LIBS) -ldl -lpthread
 
-LIB_SRC  := $(sort $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/cmd/*.c))
+LIB_SRC  := $(sort $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/cmd/*.c src/net/*.c src/backend/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -13,7 +13,7 @@
 #define LIBISOFS_WITHOUT_LIBBURN 1
 #include <libisofs/libisofs.h>
 
-#include "vmm/dns.h"
+#include "vmm/net/dns.h"
 #include "vmm/error.h"
 #include "vmm/seed.h"
 #include "vmm/util.h"

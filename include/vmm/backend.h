@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* backend.h: how a guest is run: QEMU directly (qemu_backend) or through libvirt (virt_backend) */
+/* backend.h: how a guest is run: QEMU directly (qemu_backend) or through libvirt (libvirt_backend) */
 #ifndef VMM_BACKEND_H
 #define VMM_BACKEND_H
 
@@ -35,7 +35,7 @@ struct vmm_backend {
 };
 
 extern const struct vmm_backend qemu_backend;
-extern const struct vmm_backend virt_backend;
+extern const struct vmm_backend libvirt_backend;
 
 /* The backend a profile names (NULL backend key = qemu). */
 const struct vmm_backend *backend_for(const struct vmm_profile *p);

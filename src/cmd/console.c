@@ -7,7 +7,7 @@
 #include "vmm/backend.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
-#include "vmm/qemu.h"
+#include "vmm/backend/qemu.h"
 #include "vmm/util.h"
 
 const char cmd_console_usage[] = "console NAME [--timeout S]";

@@ -8,8 +8,8 @@
 
 #include "vmm/cmd.h"
 #include "vmm/error.h"
-#include "vmm/firewall.h"
-#include "vmm/hostnet.h"
+#include "vmm/net/firewall.h"
+#include "vmm/net/hostnet.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 #include "vmm/util.h"

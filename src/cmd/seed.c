@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "vmm/cmd.h"
-#include "vmm/dns.h"
+#include "vmm/net/dns.h"
 #include "vmm/error.h"
 #include "vmm/seed.h"
 #include "vmm/util.h"

@@ -10,8 +10,8 @@
 #include "vmm/backend.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
-#include "vmm/hostnet.h"
-#include "vmm/qemu.h"
+#include "vmm/net/hostnet.h"
+#include "vmm/backend/qemu.h"
 #include "vmm/util.h"
 
 const char cmd_start_usage[] = "start NAME [--install] [--wait[=SECS]]";

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/dns.h"
+#include "vmm/net/dns.h"
 #include "vmm/error.h"
 
 static char dir[] = "/tmp/vmm-test-dns.XXXXXX";

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "vmm/error.h"
-#include "vmm/firewall.h"
+#include "vmm/net/firewall.h"
 #include "vmm/util.h"
 
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vmm/qemu.h"
+#include "vmm/backend/qemu.h"
 
 static void fixed_profile(struct vmm_profile *p)
 {

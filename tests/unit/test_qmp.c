@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "vmm/error.h"
-#include "vmm/qmp.h"
+#include "vmm/backend/qmp.h"
 
 #define GREETING                                                                          \
 	"{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, " \

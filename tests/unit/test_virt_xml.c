@@ -12,7 +12,7 @@
 #include "vmm/error.h"
 #include "vmm/profile.h"
 #include "vmm/util.h"
-#include "vmm/virt.h"
+#include "vmm/backend/libvirt.h"
 
 #include "golden.h"
 

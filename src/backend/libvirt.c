@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// virt.c: the libvirt backend: domain XML from a profile, start/stop/status/console over a URI.
+// libvirt.c: the libvirt backend: domain XML from a profile, start/stop/status/console over a URI.
 //
 // Guests are transient domains (virDomainCreateXML), like `virsh create`: the profile stays the
 // one source of truth, each start builds the XML afresh, and nothing is left defined in libvirt
@@ -21,14 +21,14 @@
 
 #include "vmm/backend.h"
 #include "vmm/error.h"
-#include "vmm/hostnet.h"
-#include "vmm/qemu.h"
+#include "vmm/net/hostnet.h"
+#include "vmm/backend/qemu.h"
 #include "vmm/seed.h"
 #include "vmm/store.h"
-#include "vmm/tap.h"
+#include "vmm/net/tap.h"
 #include "vmm/util.h"
-#include "vmm/virt.h"
-#include "vmm/virtlib.h" /* after <libvirt/libvirt.h>: libvirt is loaded on first use */
+#include "vmm/backend/libvirt.h"
+#include "vmm/backend/libvirt_load.h" /* after <libvirt/libvirt.h>: libvirt is loaded on first use */
 
 #define VIRT_VMM_POOL "vmm"
 #define VIRT_VMM_POOL_DIR "/var/lib/libvirt/images/vmm"
@@ -1037,7 +1037,7 @@ out:
 	return rc;
 }
 
-const struct vmm_backend virt_backend = {
+const struct vmm_backend libvirt_backend = {
 	.name = "libvirt",
 	.start = virt_start,
 	.stop = virt_stop,

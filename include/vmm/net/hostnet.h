@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vmm/firewall.h"
+#include "vmm/net/firewall.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-// virtlib.c: opens libvirt.so.0 on first use and resolves the libvirt symbols vmm calls.
+// libvirt_load.c: opens libvirt.so.0 on first use and resolves the libvirt symbols vmm calls.
 #include <dlfcn.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #define VIRTLIB_IMPL
 #include "vmm/error.h"
-#include "vmm/virtlib.h"
+#include "vmm/backend/libvirt_load.h"
 
 #define VIRTLIB_DEFINE(name) __typeof__(&name) virtlib_##name;
 VIRTLIB_SYMBOLS(VIRTLIB_DEFINE)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/dns.h"
+#include "vmm/net/dns.h"
 #include "vmm/error.h"
 #include "vmm/util.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// firewall.c: vmm's chains, jumps and rules in the legacy iptables tables, built by hand for libiptc
+// iptables.c: vmm's chains, jumps and rules in the legacy iptables tables, built by hand for libiptc
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,7 +21,7 @@
 #include <json-c/json.h>
 
 #include "vmm/error.h"
-#include "vmm/firewall.h"
+#include "vmm/net/firewall.h"
 #include "vmm/util.h"
 
 #define XTABLES_LOCK "/run/xtables.lock"

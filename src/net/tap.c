@@ -14,7 +14,7 @@
 #include <netlink/route/link.h>
 
 #include "vmm/error.h"
-#include "vmm/tap.h"
+#include "vmm/net/tap.h"
 
 static int check_name(const char *tap)
 {

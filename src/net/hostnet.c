@@ -16,10 +16,10 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/route.h>
 
-#include "vmm/dns.h"
+#include "vmm/net/dns.h"
 #include "vmm/error.h"
-#include "vmm/hostnet.h"
-#include "vmm/tap.h"
+#include "vmm/net/hostnet.h"
+#include "vmm/net/tap.h"
 #include "vmm/util.h"
 
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"

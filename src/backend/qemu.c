@@ -20,10 +20,10 @@
 #include <unistd.h>
 
 #include "vmm/error.h"
-#include "vmm/qemu.h"
-#include "vmm/qmp.h"
+#include "vmm/backend/qemu.h"
+#include "vmm/backend/qmp.h"
 #include "vmm/seed.h"
-#include "vmm/tap.h"
+#include "vmm/net/tap.h"
 #include "vmm/util.h"
 
 /* ---- probing ---- */

@@ -7,6 +7,6 @@
 const struct vmm_backend *backend_for(const struct vmm_profile *p)
 {
 	if (p && p->backend && !strcmp(p->backend, "libvirt"))
-		return &virt_backend;
+		return &libvirt_backend;
 	return &qemu_backend;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* virtlib.h: libvirt loaded on first use (dlopen), so commands that never use it do not pay for it */
+/* libvirt_load.h: libvirt loaded on first use (dlopen), so commands that never use it do not pay for it */
 #ifndef VMM_VIRTLIB_H
 #define VMM_VIRTLIB_H
 
@@ -79,7 +79,7 @@ VIRTLIB_SYMBOLS(VIRTLIB_DECLARE)
  * error slot set when the library or a symbol is missing (nothing is resolved then). */
 int virtlib_load(void);
 
-/* The redirects (virtlib.c itself needs the real names). */
+/* The redirects (libvirt_load.c itself needs the real names). */
 #ifndef VIRTLIB_IMPL
 #define virConnSetErrorFunc (*virtlib_virConnSetErrorFunc)
 #define virConnectAuthPtrDefault (*virtlib_virConnectAuthPtrDefault)

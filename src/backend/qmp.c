@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "vmm/error.h"
-#include "vmm/qmp.h"
+#include "vmm/backend/qmp.h"
 #include "vmm/util.h"
 
 /* ---- framing ---- */

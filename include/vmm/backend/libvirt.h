@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* virt.h: the libvirt backend (virt_backend in backend.h): domain/network XML, local and remote URIs */
+/* libvirt.h: the libvirt backend (virt_backend in backend.h): domain/network XML, local and remote URIs */
 #ifndef VMM_VIRT_H
 #define VMM_VIRT_H
 
