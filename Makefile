@@ -86,20 +86,22 @@ asan:
 		LDFLAGS="-fsanitize=address,undefined" build-asan/vmm unit
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp tests/run.sh build-asan unit
 
-# libFuzzer targets for the profile parser and validators; FUZZ_SECS each (default 20).
+# libFuzzer targets: every tests/fuzz/fuzz_NAME.c (profile parser and validators, net.cfg parser,
+# profile_set_key), seeded from tests/fuzz/corpus/fuzz_NAME/; FUZZ_SECS each (default 20).
 FUZZ_SECS ?= 20
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang VMM_NO_DEPS=1 \
 		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libvmm.a
 	@mkdir -p build-fuzz/fuzz
 	for f in tests/fuzz/fuzz_*.c; do \
-		b=build-fuzz/fuzz/$$(basename $$f .c); \
+		t=$$(basename $$f .c); b=build-fuzz/fuzz/$$t; \
 		clang -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 			-o $$b $$f build-fuzz/libvmm.a $(LDLIBS) || exit 1; \
-		mkdir -p build-fuzz/corpus/$$(basename $$f .c); \
-		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $$b -max_total_time=$(FUZZ_SECS) -timeout=5 build-fuzz/corpus/$$(basename $$f .c) tests/fuzz/corpus 2>build-fuzz/$$(basename $$f .c).log \
-			|| { tail -40 build-fuzz/$$(basename $$f .c).log; exit 1; }; \
-		tail -1 build-fuzz/$$(basename $$f .c).log; \
+		mkdir -p build-fuzz/corpus/$$t tests/fuzz/corpus/$$t; \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $$b -max_total_time=$(FUZZ_SECS) -timeout=5 \
+			-artifact_prefix=build-fuzz/$$t- build-fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>build-fuzz/$$t.log \
+			|| { tail -40 build-fuzz/$$t.log; exit 1; }; \
+		echo "$$t: $$(grep -m1 "^Done" build-fuzz/$$t.log)"; \
 	done
 
 # The man page is generated from the command table so it cannot drift.

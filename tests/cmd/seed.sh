@@ -7,6 +7,7 @@ need_cmd qemu-img
 need_cmd isoinfo
 need_cmd xorriso
 need_cmd cloud-init
+need_cmd blkid
 
 e2e_net_cfg
 ssh-keygen -q -t ed25519 -N '' -C 'tester@vmm' -f "$T/key" >/dev/null 2>&1 ||
@@ -27,7 +28,7 @@ info=$(isoinfo -d -i "$ISO")
 assert_contains "$info" "Volume id: cidata"
 assert_contains "$info" "Rock Ridge signatures"
 assert_contains "$info" "Joliet with UCS level"
-assert_eq "$(blkid -o value -s LABEL "$ISO" 2>/dev/null || echo cidata)" cidata "blkid label"
+assert_eq "$(blkid -p -o value -s LABEL "$ISO" 2>&1)" cidata "blkid label (what udev's by-label and cloud-init's lookup see)"
 # exact names in the Rock Ridge and the Joliet trees
 assert_eq "$(isoinfo -R -f -i "$ISO" | sort | tr '\n' ' ')" "/meta-data /network-config /user-data " "Rock Ridge names"
 assert_eq "$(isoinfo -J -f -i "$ISO" | sort | tr '\n' ' ')" "/meta-data /network-config /user-data " "Joliet names"

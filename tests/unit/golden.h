@@ -10,7 +10,9 @@
 #include "vmm/util.h"
 
 /* Golden files live in tests/unit/golden/ ($SRCDIR, else relative to this file's path at build
- * time). VMM_UPDATE_GOLDEN=1 rewrites them from the output (then review them with git diff). */
+ * time). VMM_UPDATE_GOLDEN=1 (that value only) rewrites them from the output, and the test then
+ * fails on purpose: a run that wrote its own expectation proved nothing. Review the new files
+ * with git diff and run again without the variable. */
 static inline char *golden_path(const char *name)
 {
 	const char *src = getenv("SRCDIR");
@@ -30,12 +32,14 @@ static inline void golden_check(const char *name, const char *got, size_t len, c
 {
 	char *path = golden_path(name);
 	size_t wlen = 0;
+	const char *update = getenv("VMM_UPDATE_GOLDEN");
 	char *want;
 
-	if (getenv("VMM_UPDATE_GOLDEN")) {
-		assert_int_equal(util_write_file(path, got, len, 0644), 0);
-		free(path);
-		return;
+	if (update && strcmp(update, "1") == 0) {
+		if (util_write_file(path, got, len, 0644) < 0)
+			fail_msg("%s: %s", path, vmm_errmsg());
+		fail_msg("%s rewritten from %s (VMM_UPDATE_GOLDEN=1): not a pass; review it with "
+			 "git diff, then run again without VMM_UPDATE_GOLDEN", path, what);
 	}
 	want = util_read_file(path, &wlen);
 	if (!want)
