@@ -74,17 +74,18 @@ unit: $(UNIT_BIN)
 guest:
 	contrib/build-guest.sh images
 
-# Everything that exists: unit, command-level, namespace and end-to-end tests.
-# The last line is the summary "N passed, N failed".
+# Everything that exists: unit, command-level, namespace and end-to-end tests. Golden files are
+# never rewritten here (VMM_UPDATE_GOLDEN is dropped), and a skipped test fails the run (unless
+# VMM_ALLOW_SKIP=1). The last line is the summary "N passed, N failed, N skipped".
 check: $(BUILD)/vmm unit guest
-	tests/run.sh $(BUILD)
+	env -u VMM_UPDATE_GOLDEN tests/run.sh $(BUILD)
 
 # Unit tests under ASan+UBSan, in their own build folder.
 asan:
 	$(MAKE) BUILD=build-asan CC=clang VMM_NO_DEPS=1 \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/vmm unit
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp tests/run.sh build-asan unit
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp env -u VMM_UPDATE_GOLDEN tests/run.sh build-asan unit
 
 # libFuzzer targets: every tests/fuzz/fuzz_NAME.c (profile parser and validators, net.cfg parser,
 # profile_set_key), seeded from tests/fuzz/corpus/fuzz_NAME/; FUZZ_SECS each (default 20).

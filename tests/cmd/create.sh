@@ -73,9 +73,19 @@ expect_bad "vmm: iso $T/nope.iso: no such file or directory" create g --iso "$T/
 expect_bad "vmm: image $T/nope.img: no such file or directory" create g --image "$T/nope.img"
 expect_bad "vmm: kernel $T/nope: no such file or directory" create g --kernel "$T/nope"
 expect_bad "vmm: iso $T: is a directory" create g --iso "$T"
+# An unreadable ISO: root reads everything, so as root the check runs as the unprivileged user
+# nobody (setpriv), with a home and a copy of the binary that user can reach.
 if [ "$(id -u)" = 0 ]; then
-	# root reads everything: check unreadable files as another user only when we are not root
-	:
+	need_cmd setpriv
+	id nobody >/dev/null 2>&1 || fail "no user nobody to run the permission check as"
+	U=$T/nobody; mkdir -p "$U/home"; chmod 755 "$T" "$U"; chown nobody "$U/home"
+	cp "$VMM" "$U/vmm"; chmod 755 "$U/vmm"
+	touch "$U/locked.iso"; chmod 000 "$U/locked.iso"
+	OUT=$(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+		env VMM_HOME="$U/home" "$U/vmm" create g --iso "$U/locked.iso" 2>&1); RC=$?
+	assert_eq "$RC" 2 "create with an unreadable ISO (as nobody)"
+	assert_eq "$OUT" "vmm: iso $U/locked.iso: permission denied"
+	assert_eq "$(find "$U/home" -type f ! -name .lock | wc -l)" 0 "no file written by the refused create"
 else
 	touch "$T/locked.iso"; chmod 000 "$T/locked.iso"
 	expect_bad "vmm: iso $T/locked.iso: permission denied" create g --iso "$T/locked.iso"

@@ -10,10 +10,20 @@ tutorial_topology
 create_guests ubuntu ubuntu2
 printf 'nameserver 192.168.1.191\n' >"$T/resolv.conf"
 export VMM_RESOLV_CONF="$T/resolv.conf" VMM_RESOLVED_CONF="$T/missing"
+# br_netfilter: its bridge-nf-call-* sysctls are per namespace (set here in $HOST only); when the
+# kernel has it as a module that is not loaded, it is loaded (a global act, the only one) and
+# unloaded again at the end if nothing else took it up meanwhile.
 brnf=/proc/sys/net/bridge/bridge-nf-call-iptables
-have_brnf=false
-nsx "$HOST" test -e $brnf && have_brnf=true
-$have_brnf && { echo 0 | nsx "$HOST" tee $brnf >/dev/null; }
+brnf_why=
+if ! nsx "$HOST" test -e $brnf; then
+	if modprobe br_netfilter 2>"$T/modprobe.err"; then
+		unload_brnf() { modprobe -r br_netfilter 2>/dev/null; }
+		at_exit unload_brnf
+	fi
+	nsx "$HOST" test -e $brnf ||
+		brnf_why="br_netfilter cannot be loaded ($(head -1 "$T/modprobe.err"))"
+fi
+[ -z "$brnf_why" ] && { echo 0 | nsx "$HOST" tee $brnf >/dev/null; }
 status() { OUT=$(nsx "$HOST" "$VMM" net status 2>"$T/err") || fail "net status: $(cat "$T/err")"; }
 
 # Nothing up yet, a healthy host: everything missing, no problem.
@@ -83,13 +93,13 @@ if command -v nft >/dev/null; then
 fi
 
 # 3. br_netfilter with bridge-nf-call-iptables = 1 (per namespace on this kernel).
-if $have_brnf; then
+if [ -z "$brnf_why" ]; then
 	echo 1 | nsx "$HOST" tee $brnf >/dev/null
 	status
 	assert_contains "$OUT" "problem: br_netfilter is loaded with bridge-nf-call-iptables = 1"
 	echo 0 | nsx "$HOST" tee $brnf >/dev/null
-else
-	echo "note: no br_netfilter on this kernel, that case not exercised" >&2
+	status
+	assert_not_contains "$OUT" "br_netfilter"
 fi
 
 # 4. Another interface's subnet overlaps the bridge's.
@@ -121,4 +131,6 @@ nsx "$HOST" ip link add ov0 type veth peer name ov0p
 nsx "$HOST" ip addr add 192.168.166.200/25 dev ov0
 J=$(nsx "$HOST" "$VMM" net status --json) || fail "net status --json"
 assert_eq "$(jq -r '.problems | length' <<<"$J")" 4
+# every case ran but the br_netfilter one: a visible skip, with the reason
+[ -z "$brnf_why" ] || skip "the br_netfilter case: $brnf_why"
 echo ok
