@@ -46,7 +46,15 @@ run_vmm() {
 	ERR=$(cat "$T/stderr")
 	[ "$RC" = "$want" ] || fail "vmm $*: exit $RC, wanted $want; stderr: $ERR; stdout: $OUT"
 }
-assert_eq() { [ "$1" = "$2" ] || fail "${3:-values differ}: got [$1], wanted [$2]"; }
+# assert_eq GOT WANTED [WHAT]: several lines are shown as a diff (wanted -> got).
+assert_eq() {
+	[ "$1" = "$2" ] && return 0
+	case "$1$2" in
+	*$'\n'*) fail "${3:-values differ}: got (+) against wanted (-):
+$(diff -u <(printf '%s\n' "$2") <(printf '%s\n' "$1") | tail -n +3)" ;;
+	esac
+	fail "${3:-values differ}: got [$1], wanted [$2]"
+}
 assert_contains() { case "$1" in *"$2"*) ;; *) fail "${3:-missing text}: [$2] not in [$1]";; esac; }
 assert_not_contains() { case "$1" in *"$2"*) fail "${3:-unexpected text}: [$2] in [$1]";; esac; }
 assert_file() { [ -e "$1" ] || fail "missing file $1"; }
@@ -54,11 +62,16 @@ assert_no_file() { [ ! -e "$1" ] || fail "file should not exist: $1"; }
 # Snapshot of a folder (names and checksums; lock files excluded) to prove nothing changed.
 tree_sum() { (cd "$1" && find . -type f ! -name .lock -print0 | sort -z | xargs -0r sha256sum) ; }
 
-# new_ns BASE: create a namespace with a random suffix, lo up; prints its name.
+# new_ns BASE: create a namespace with a random suffix, lo up; prints its name. Its interfaces
+# get no automatic IPv6 link-local address (addr_gen_mode 1): the kernel adds those, with their
+# routes, some time after a link comes up, which would make snapshots (net_snapshot) race; an
+# IPv6 address or route in a snapshot is then one that someone added.
 new_ns() {
 	local n="$1-$$-$RANDOM"
 	ip netns add "$n" || fail "ip netns add $n"
 	_ns_list+=("$n")
+	ip netns exec "$n" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/addr_gen_mode' ||
+		fail "addr_gen_mode in $n"
 	ip -n "$n" link set lo up
 	echo "$n"
 }
@@ -88,15 +101,46 @@ ipt_save() {
 	nsx "$1" iptables-legacy -t nat -S >/dev/null 2>&1
 	nsx "$1" iptables-legacy-save | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]/[c]/'
 }
-# net_snapshot NS: links (minus timers and statistics), addresses, routes, forwarding, rules.
+# net_sysctls: (run inside a namespace) the sysctls vmm may touch or that decide what the guests'
+# traffic goes through: forwarding (global and per interface, IPv4 and IPv6), rp_filter,
+# proxy_arp, IPv6 on/off, and br_netfilter's per-namespace switches; one line per interface,
+# "sysctl IFACE: key=value ...", so that `grep -v IFACE:` drops an interface's line with its link.
+net_sysctls() {
+	local d i k v line
+	echo "sysctl net.ipv4.ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)"
+	line="sysctl bridge-nf:"
+	for k in /proc/sys/net/bridge/bridge-nf-call-*; do
+		[ -e "$k" ] && line="$line ${k##*/}=$(cat "$k")"
+	done
+	echo "$line"
+	for d in /proc/sys/net/ipv4/conf/*; do
+		i=${d##*/}
+		line="sysctl $i:"
+		for k in ipv4/conf/$i/forwarding ipv4/conf/$i/rp_filter ipv4/conf/$i/proxy_arp \
+			ipv6/conf/$i/forwarding ipv6/conf/$i/disable_ipv6; do
+			v=$(cat "/proc/sys/net/$k" 2>/dev/null) || v=-
+			line="$line ${k%%/*}.${k##*/}=$v"
+		done
+		echo "$line"
+	done
+}
+# net_snapshot NS: links (minus timers and statistics), IPv4 and IPv6 addresses and routes, the
+# sysctls above, the iptables-legacy rules and the nf_tables ruleset (counters left out).
 net_snapshot() {
 	# Carrier, port states and a bridge's TSO limit follow its ports coming and going: left out.
 	nsx "$1" ip -d -o link show |
 		sed -E 's/ [a-z_]*_timer +[0-9.]+//g; s/NO-CARRIER,//; s/,LOWER_UP//; s/ state [A-Za-z]+//g; s/ tso_max_size [0-9]+//'
 	nsx "$1" ip -o -4 addr show
+	# IPv6: a link-local address is "tentative" while duplicate address detection runs
+	nsx "$1" ip -o -6 addr show | sed 's/ tentative//'
 	nsx "$1" ip -o route show | sed 's/ linkdown//'
-	echo "ip_forward=$(nsx "$1" cat /proc/sys/net/ipv4/ip_forward)"
+	# (ff00::/8 on a link is the kernel's, added the first time the link has carrier: a bridge
+	# gets it when a port comes up, e.g. while vmm opens a tap; left out)
+	nsx "$1" ip -o -6 route show table all | sed 's/ linkdown//' | grep -v '^multicast ff00::/8 dev '
+	nsx "$1" bash -c "$(declare -f net_sysctls); net_sysctls"
 	ipt_save "$1"
+	command -v nft >/dev/null || fail "net_snapshot: nft not found (nftables)"
+	nsx "$1" nft list ruleset | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
 }
 # guest_standin: a namespace GUEST (192.168.166.100/24, default via 192.168.166.1) whose veth
 # peer "vg0" sits in $HOST, not yet enslaved (call `nsx "$HOST" ip link set vg0 master br0 up`).
