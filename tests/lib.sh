@@ -263,3 +263,52 @@ vmm_in_ns() {
 	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$1" "$VMM_REAL" >"$VMM"
 	chmod +x "$VMM"
 }
+# png_vs_ppm PNG PPM: decodes the PNG (8-bit RGB, as vmm vnc writes it) and prints "W H DIFFERING
+# NONBLACK" against the PPM (QEMU's screendump, virsh screenshot); "W H size W2 H2" when the
+# sizes differ.
+png_vs_ppm() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys, zlib
+def png(path):
+    d = open(path, 'rb').read()
+    assert d[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
+    i, idat, w = 8, b'', None
+    while i < len(d):
+        n, t = struct.unpack('>I4s', d[i:i + 8])
+        body = d[i + 8:i + 8 + n]
+        if t == b'IHDR':
+            w, h, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', body)
+            assert (depth, ctype, interlace) == (8, 2, 0), 'not 8-bit RGB'
+        elif t == b'IDAT':
+            idat += body
+        i += 12 + n
+    raw, bpp, stride = zlib.decompress(idat), 3, w * 3
+    out, prev, p = bytearray(), bytearray(stride), 0
+    for _ in range(h):
+        ft, line = raw[p], bytearray(raw[p + 1:p + 1 + stride]); p += 1 + stride
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]; c = prev[x - bpp] if x >= bpp else 0
+            if ft == 1: line[x] = (line[x] + a) & 255
+            elif ft == 2: line[x] = (line[x] + b) & 255
+            elif ft == 3: line[x] = (line[x] + (a + b) // 2) & 255
+            elif ft == 4:
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                pr = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[x] = (line[x] + pr) & 255
+        out += line; prev = line
+    return w, h, bytes(out)
+def ppm(path):
+    d = open(path, 'rb').read()
+    parts = d.split(maxsplit=4)
+    assert parts[0] == b'P6' and parts[3] == b'255'
+    return int(parts[1]), int(parts[2]), parts[4][:int(parts[1]) * int(parts[2]) * 3]
+w, h, a = png(sys.argv[1])
+w2, h2, b = ppm(sys.argv[2])
+if (w, h) != (w2, h2):
+    print(w, h, 'size', w2, h2); sys.exit(0)
+diff = sum(1 for i in range(0, len(a), 3) if a[i:i + 3] != b[i:i + 3])
+lit = sum(1 for i in range(0, len(a), 3) if a[i:i + 3] != b'\0\0\0')
+print(w, h, diff, lit)
+PY
+}

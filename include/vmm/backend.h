@@ -23,12 +23,21 @@ struct vmm_status {
 	int vnc_port;         /* 5900 + display */
 };
 
+/* How a stop ended; `vmm stop` says which. */
+enum vmm_stop_end {
+	VMM_STOP_NOT_RUNNING, /* it was not running: only its leftovers were cleaned up */
+	VMM_STOP_POWEROFF,    /* the guest powered itself off after the ACPI power button */
+	VMM_STOP_QUIT,        /* QEMU quit (QMP quit; libvirt: the domain destroyed) */
+	VMM_STOP_TERM,        /* QEMU ended on SIGTERM */
+	VMM_STOP_KILL,        /* QEMU killed with SIGKILL */
+};
+
 struct vmm_backend {
 	const char *name;
 	int (*start)(const struct vmm_home *h, const struct vmm_netcfg *n,
 		     const struct vmm_profile *p, const struct vmm_start_opts *o);
 	int (*stop)(const struct vmm_home *h, const struct vmm_profile *p, bool force,
-		    int timeout_secs);
+		    int timeout_secs, enum vmm_stop_end *end);
 	int (*status)(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st);
 	/* Attach stdin/stdout to the serial console until Ctrl-] or EOF. */
 	int (*console)(const struct vmm_home *h, const struct vmm_profile *p);

@@ -731,14 +731,15 @@ static int dom_active(virDomainPtr d)
 }
 
 static int virt_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
-		     int timeout_secs)
+		     int timeout_secs, enum vmm_stop_end *end)
 {
 	virConnectPtr c = NULL;
 	virDomainPtr d = NULL;
 	int rc = -1, a;
-	uint64_t end;
+	uint64_t deadline;
 
 	(void)h;
+	*end = VMM_STOP_NOT_RUNNING;
 	c = virt_open(p);
 	if (!c)
 		return -1;
@@ -761,12 +762,14 @@ static int virt_stop(const struct vmm_home *h, const struct vmm_profile *p, bool
 			virt_err(p->name);
 			goto out;
 		}
-		end = util_now_ms() + (uint64_t)(timeout_secs > 0 ? timeout_secs : 0) * 1000;
-		while ((a = dom_active(d)) == 1 && util_now_ms() < end)
+		deadline = util_now_ms() + (uint64_t)(timeout_secs > 0 ? timeout_secs : 0) * 1000;
+		while ((a = dom_active(d)) == 1 && util_now_ms() < deadline)
 			usleep(200 * 1000);
+		*end = VMM_STOP_POWEROFF;
 		if (a == 0)
 			goto gone;
 	}
+	*end = VMM_STOP_QUIT;
 	if (virDomainDestroy(d) < 0 && dom_active(d) != 0) {
 		virt_err(p->name);
 		goto out;

@@ -550,10 +550,11 @@ out:
 /* ---- stop ---- */
 
 static int qemu_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
-		     int timeout_secs)
+		     int timeout_secs, enum vmm_stop_end *end)
 {
 	pid_t pid = 0;
 	enum vmm_state st = store_state(h, p->name, &pid);
+	*end = VMM_STOP_NOT_RUNNING;
 	if (st != VMM_RUNNING)
 		return cleanup_run(h, p); /* crashed or stale: just forget it */
 
@@ -564,18 +565,23 @@ static int qemu_stop(const struct vmm_home *h, const struct vmm_profile *p, bool
 	free(sock);
 	vmm_error_clear();
 	bool gone = false;
+	/* QEMU exits after system_powerdown only when the guest powers itself off */
+	*end = VMM_STOP_POWEROFF;
 	if (q && !force && qmp_execute(q, "system_powerdown", NULL, NULL, 3000) == 0)
 		gone = wait_gone(pid, timeout_secs * 1000);
 	if (!gone && q) {
+		*end = VMM_STOP_QUIT;
 		qmp_execute(q, "quit", NULL, NULL, 3000);
 		gone = wait_gone(pid, 5000);
 	}
 	qmp_close(q);
 	if (!gone) {
+		*end = VMM_STOP_TERM;
 		kill(pid, SIGTERM);
 		gone = wait_gone(pid, 5000);
 	}
 	if (!gone) {
+		*end = VMM_STOP_KILL;
 		kill(pid, SIGKILL);
 		gone = wait_gone(pid, 5000);
 	}

@@ -60,16 +60,26 @@ int cmd_stop(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_report();
 		goto out;
 	}
-	if (b->stop(&ctx->home, &p, force, (int)timeout) < 0) {
+	enum vmm_stop_end end = VMM_STOP_NOT_RUNNING;
+	if (b->stop(&ctx->home, &p, force, (int)timeout, &end) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
-	if (st.state == VMM_STOPPED)
-		cmd_note(ctx, "vmm: %s: not running", name);
-	else if (st.state == VMM_CRASHED)
+	/* say which way it ended: only "powered off" means the guest shut itself down */
+	if (st.state == VMM_CRASHED)
 		cmd_note(ctx, "vmm: %s: had crashed; its run state is cleaned up", name);
+	else if (st.state == VMM_STOPPED || end == VMM_STOP_NOT_RUNNING)
+		cmd_note(ctx, "vmm: %s: not running", name);
+	else if (end == VMM_STOP_POWEROFF)
+		cmd_note(ctx, "vmm: %s: powered off (ACPI)", name);
+	else if (end == VMM_STOP_QUIT && force)
+		cmd_note(ctx, "vmm: %s: quit (--force)", name);
+	else if (end == VMM_STOP_QUIT)
+		cmd_note(ctx, "vmm: %s: did not power off in %lu s, quit", name, timeout);
+	else if (end == VMM_STOP_TERM)
+		cmd_note(ctx, "vmm: %s: did not quit, terminated (SIGTERM)", name);
 	else
-		cmd_note(ctx, "vmm: %s: stopped", name);
+		cmd_note(ctx, "vmm: %s: killed (SIGKILL)", name);
 out:
 	profile_free(&p);
 	return rc;

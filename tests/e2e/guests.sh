@@ -76,10 +76,12 @@ assert_contains "$out" "peer=0" "ubuntu2 pings ubuntu"
 n=$(lan_count 192.168.1.184)
 [ "${n:-0}" -ge 3 ] || fail "lan saw ${n:-0} echo requests from 192.168.1.184, wanted >= 3"
 assert_eq "$(lan_count 192.168.166.0/24)" 0 "lan saw unmasqueraded guest packets"
-# user-data runcmd ran at boot (its output is on the serial log)
-serial_wait ubuntu "VMM-RUNCMD:" 30
-grep 'VMM-RUNCMD' "$VMM_HOME/run/ubuntu/serial.log" | grep -q '192.168.1.191' ||
-	fail "runcmd nslookup output missing: $(grep VMM-RUNCMD "$VMM_HOME/run/ubuntu/serial.log")"
+# user-data runcmd ran at boot (its output is on the serial log): the lookup's answer, i.e. the
+# "Address:" line right after "Name: test.lan" (the "Server:" lines come even when it fails)
+serial_wait ubuntu "VMM-RUNCMD: done" 30
+sed -n 's/^VMM-RUNCMD: //p' "$VMM_HOME/run/ubuntu/serial.log" | tr -d '\r' >"$T/runcmd.log"
+awk '/^Name:[ \t]*test\.lan$/ { n = NR } n && NR == n + 1 && /^Address:?[ \t]*192\.168\.1\.191$/ { ok = 1 } END { exit !ok }' \
+	"$T/runcmd.log" || fail "runcmd's nslookup did not resolve test.lan to 192.168.1.191: $(cat "$T/runcmd.log")"
 
 # Refusals while running: exact message, nothing started or changed.
 pid1=$(cat "$VMM_HOME/run/ubuntu/pid")
@@ -120,9 +122,23 @@ assert_contains "$OUT" "Image is not in qcow2 format"
 assert_no_file "$VMM_HOME/run/g4"
 nsx "$HOST" ip link show vmm-g4 >/dev/null 2>&1 && fail "tap vmm-g4 left after a failed start"
 
-# stop / start cycle: the tap and run state go away and come back.
-nsx "$HOST" "$VMM" stop ubuntu2 --timeout 5 2>"$T/err" || fail "stop ubuntu2: $(cat "$T/err")"
-assert_contains "$(cat "$T/err")" "vmm: ubuntu2: stopped"
+# stop / start cycle: the tap and run state go away and come back. The stop is graceful: the
+# guest itself powers off on the ACPI button (its console says so; `stop` says which way it
+# ended). The serial log goes away with the run state: a copy is followed while stop runs.
+# watch_console NAME: copy the guest's serial output from now on into $T/NAME.stop.log.
+watch_console() {
+	tail -n 0 -f "$VMM_HOME/run/$1/serial.log" >"$T/$1.stop.log" 2>/dev/null &
+	WATCH=$!; track_pid $WATCH
+}
+end_watch() { sleep 0.5; kill $WATCH; wait $WATCH 2>/dev/null; }
+watch_console ubuntu2
+nsx "$HOST" "$VMM" stop ubuntu2 --timeout 60 2>"$T/err" || fail "stop ubuntu2: $(cat "$T/err")"
+end_watch
+assert_eq "$(cat "$T/err")" "vmm: ubuntu2: powered off (ACPI)" "stop says the guest powered off"
+grep -q "VMM-GUEST: power button, powering off" "$T/ubuntu2.stop.log" ||
+	fail "the guest did not see the power button: $(tail -5 "$T/ubuntu2.stop.log")"
+grep -q "reboot: Power down" "$T/ubuntu2.stop.log" ||
+	fail "the guest's kernel did not power down: $(tail -5 "$T/ubuntu2.stop.log")"
 assert_no_file "$VMM_HOME/run/ubuntu2"
 nsx "$HOST" ip link show vmm-ubuntu2 >/dev/null 2>&1 && fail "tap vmm-ubuntu2 left after stop"
 run_vmm 0 status ubuntu2
@@ -147,9 +163,20 @@ run_vmm 0 status ubuntu2
 assert_contains "$OUT" "ubuntu2: running"
 [ "$(cat "$VMM_HOME/run/ubuntu2/pid")" != "$pid2" ] || fail "same pid after restart"
 
-# Stop both (forced and not), then the network goes down cleanly.
+# Stop both: forced, and a guest that ignores the power button (its acpid killed): each way is
+# named, and neither guest powered itself off. Then the network goes down cleanly.
+watch_console ubuntu2
 nsx "$HOST" "$VMM" stop ubuntu2 --force 2>"$T/err" || fail "stop --force: $(cat "$T/err")"
-nsx "$HOST" "$VMM" stop ubuntu --timeout 5 2>"$T/err" || fail "stop ubuntu: $(cat "$T/err")"
+end_watch
+assert_eq "$(cat "$T/err")" "vmm: ubuntu2: quit (--force)"
+assert_not_contains "$(cat "$T/ubuntu2.stop.log")" "powering off" "--force pressed the power button"
+out=$(guest_sh ubuntu 'killall acpid; echo "acpid=$?"')
+assert_contains "$out" "acpid=0" "acpid stopped in ubuntu"
+watch_console ubuntu
+nsx "$HOST" "$VMM" stop ubuntu --timeout 3 2>"$T/err" || fail "stop ubuntu: $(cat "$T/err")"
+end_watch
+assert_eq "$(cat "$T/err")" "vmm: ubuntu: did not power off in 3 s, quit"
+assert_not_contains "$(cat "$T/ubuntu.stop.log")" "Power down" "ubuntu powered off without acpid"
 kill -0 "$pid1" 2>/dev/null && fail "QEMU of ubuntu still runs"
 for g in ubuntu ubuntu2; do assert_no_file "$VMM_HOME/run/$g"; done
 nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "net down: $(cat "$T/err")"

@@ -9,11 +9,8 @@ need_cmd libvirtd
 need_cmd virsh
 need_cmd qemu-system-x86_64
 need_cmd dnsmasq
+need_guest # builds images/ when missing
 IMG="$SRCDIR/images"
-if [ ! -f "$IMG/vmm-guest.kernel" ] || [ ! -f "$IMG/vmm-guest.initrd" ]; then
-	[ -x "$SRCDIR/contrib/build-guest.sh" ] || skip "no test guest and no contrib/build-guest.sh"
-	"$SRCDIR/contrib/build-guest.sh" "$IMG" >&2 || fail "contrib/build-guest.sh $IMG"
-fi
 
 tutorial_topology
 REMOTE=$(new_ns vmmremote); ns_track "$REMOTE"
@@ -80,6 +77,7 @@ out=$(printf 'echo VMM-CON-$((6*7))\r' | "$VMM" console --timeout 3 r1 2>"$T/con
 assert_contains "$out" "VMM-CON-42" "guest shell output through vmm console over TCP"
 
 run_vmm 0 stop r1
+assert_eq "$ERR" "vmm: r1: powered off (ACPI)"
 run_vmm 0 status r1
 assert_contains "$OUT" "stopped"
 # the network stays (it is left alone once it exists); a second start reuses the remote disk,

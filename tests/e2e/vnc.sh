@@ -50,54 +50,6 @@ for cmd in ['{"execute":"qmp_capabilities"}'] + sys.argv[2:]:
 PY
 }
 
-# compare PNG PPM: prints "W H DIFFERING NONBLACK" for the PNG (8-bit RGB) against the PPM.
-compare() {
-	python3 - "$1" "$2" <<'PY'
-import struct, sys, zlib
-def png(path):
-    d = open(path, 'rb').read()
-    assert d[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
-    i, idat, w = 8, b'', None
-    while i < len(d):
-        n, t = struct.unpack('>I4s', d[i:i + 8])
-        body = d[i + 8:i + 8 + n]
-        if t == b'IHDR':
-            w, h, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', body)
-            assert (depth, ctype, interlace) == (8, 2, 0), 'not 8-bit RGB'
-        elif t == b'IDAT':
-            idat += body
-        i += 12 + n
-    raw, bpp, stride = zlib.decompress(idat), 3, w * 3
-    out, prev, p = bytearray(), bytearray(stride), 0
-    for _ in range(h):
-        ft, line = raw[p], bytearray(raw[p + 1:p + 1 + stride]); p += 1 + stride
-        for x in range(stride):
-            a = line[x - bpp] if x >= bpp else 0
-            b = prev[x]; c = prev[x - bpp] if x >= bpp else 0
-            if ft == 1: line[x] = (line[x] + a) & 255
-            elif ft == 2: line[x] = (line[x] + b) & 255
-            elif ft == 3: line[x] = (line[x] + (a + b) // 2) & 255
-            elif ft == 4:
-                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
-                pr = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-                line[x] = (line[x] + pr) & 255
-        out += line; prev = line
-    return w, h, bytes(out)
-def ppm(path):
-    d = open(path, 'rb').read()
-    parts = d.split(maxsplit=4)
-    assert parts[0] == b'P6' and parts[3] == b'255'
-    return int(parts[1]), int(parts[2]), parts[4][:int(parts[1]) * int(parts[2]) * 3]
-w, h, a = png(sys.argv[1])
-w2, h2, b = ppm(sys.argv[2])
-if (w, h) != (w2, h2):
-    print(w, h, 'size', w2, h2); sys.exit(0)
-diff = sum(1 for i in range(0, len(a), 3) if a[i:i + 3] != b[i:i + 3])
-lit = sum(1 for i in range(0, len(a), 3) if a[i:i + 3] != b'\0\0\0')
-print(w, h, diff, lit)
-PY
-}
-
 # start_qemu NAME DISPLAY [VNC-OPTIONS]: the guest as the QEMU backend would leave it
 # (run/NAME/pid), with a QMP socket at $T/NAME.qmp.
 start_qemu() {
@@ -166,7 +118,7 @@ settle g1
 vnc 0 g1 --png "$T/shot.png"
 assert_eq "$OUT" "" "--png prints nothing"
 qmp "$T/g1.qmp" "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/dump.ppm\"}}" || fail screendump
-read -r W H DIFF LIT < <(compare "$T/shot.png" "$T/dump.ppm")
+read -r W H DIFF LIT < <(png_vs_ppm "$T/shot.png" "$T/dump.ppm")
 echo "png ${W}x$H, $DIFF pixels differ from the screendump, $LIT lit"
 [ "$DIFF" != size ] || fail "PNG is ${W}x$H, screendump $LIT"
 [ "$LIT" -gt "$MIN_LIT" ] || fail "the PNG is (nearly) black: $LIT lit pixels"
@@ -195,8 +147,12 @@ if command -v script >/dev/null 2>&1; then
 		fail "vmm vnc on a 256-colour terminal"
 	grep -q $'\e\[38;5;' "$T/tty256.out" || fail "no 256-colour escapes without COLORTERM"
 	grep -q $'\e\[38;2;' "$T/tty256.out" && fail "24-bit escapes without COLORTERM"
-	nsx "$NS" script -qec "$VMM vnc g1 --width 60 --ascii" /dev/null >"$T/ttyascii.out" 2>&1
+	nsx "$NS" script -qec "$VMM vnc g1 --width 60 --ascii" /dev/null >"$T/ttyascii.out" 2>&1 ||
+		fail "vmm vnc --ascii on a terminal: exit $?: $(tail -2 "$T/ttyascii.out")"
 	grep -q $'\e\[' "$T/ttyascii.out" && fail "--ascii printed escape sequences"
+	gh=$(( (H * 60 + W / 2) / W ))
+	assert_eq "$(tr -d '\r' <"$T/ttyascii.out" | wc -l)" "$(( (gh + 1) / 2 ))" "--ascii line count at 60 columns"
+	[ "$(tr -d ' \r\n' <"$T/ttyascii.out" | wc -c)" -gt 5 ] || fail "--ascii picture is blank"
 fi
 
 # ---- port closed: a running guest whose profile names a display nobody listens on ----
@@ -225,7 +181,7 @@ assert_no_file "$T/p.png"
 settle g2
 vnc 0 g2 --png "$T/p.png" </dev/null
 qmp "$T/g2.qmp" "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/dump2.ppm\"}}" || fail screendump
-read -r W H DIFF LIT < <(compare "$T/p.png" "$T/dump2.ppm")
+read -r W H DIFF LIT < <(png_vs_ppm "$T/p.png" "$T/dump2.ppm")
 [ "$DIFF" != size ] && [ "$DIFF" -le 64 ] && [ "$LIT" -gt "$MIN_LIT" ] ||
 	fail "with the password: ${W}x$H, $DIFF differing, $LIT lit"
 
@@ -254,31 +210,28 @@ assert_no_file "$T/t.png"
 rm -f "$VMM_HOME/run/g3/pid"
 
 # ---- a guest started by vmm itself (qemu backend), its VNC password set from the profile ----
-if [ -s "$GUEST_KERNEL" ] && [ -s "$GUEST_INITRD" ] && "$VMM" start --help >/dev/null 2>&1; then
-	tutorial_topology
-	e2e_net_cfg
-	RUNNS=$HOST
-	printf 'vmmVnc1\n' >"$T/gpw"
-	guest_create vg 192.168.166.150 --vnc :7 --vnc-password-file "$T/gpw"
-	nsx "$HOST" "$VMM" start vg >"$T/start.out" 2>"$T/start.err" ||
-		fail "vmm start vg: $(cat "$T/start.err")"
-	assert_contains "$(tr '\0' ' ' <"/proc/$(cat "$VMM_HOME/run/vg/pid")/cmdline")" \
-		"-vnc 127.0.0.1:7,password=on" "QEMU started with a VNC password"
-	settle vg "$VMM_HOME/run/vg/qmp.sock" 1
-	vnc 1 vg --png "$T/v.png" --password-file "$T/badpw" </dev/null
-	assert_eq "$ERR" "vmm: vg: vnc authentication failed"
-	vnc 0 vg --png "$T/v.png" </dev/null
-	qmp "$VMM_HOME/run/vg/qmp.sock" \
-		"{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/dump3.ppm\"}}" || fail screendump
-	read -r W H DIFF LIT < <(compare "$T/v.png" "$T/dump3.ppm")
-	echo "vmm start guest: png ${W}x$H, $DIFF pixels differ from the screendump, $LIT lit"
-	[ "$DIFF" != size ] && [ "$DIFF" -le 64 ] && [ "$LIT" -gt "$MIN_LIT" ] ||
-		fail "guest started by vmm: ${W}x$H, $DIFF differing, $LIT lit"
-	nsx "$HOST" "$VMM" stop vg --force >/dev/null 2>&1 || fail "vmm stop vg"
-	vnc 1 vg --png "$T/v2.png"
-	assert_eq "$ERR" "vmm: vg: not running"
-else
-	echo "note: vmm start or the test guest is not there; skipped the vmm-started guest" >&2
-fi
+need_guest # builds images/ when missing
+tutorial_topology
+e2e_net_cfg
+RUNNS=$HOST
+printf 'vmmVnc1\n' >"$T/gpw"
+guest_create vg 192.168.166.150 --vnc :7 --vnc-password-file "$T/gpw"
+nsx "$HOST" "$VMM" start vg >"$T/start.out" 2>"$T/start.err" ||
+	fail "vmm start vg: $(cat "$T/start.err")"
+assert_contains "$(tr '\0' ' ' <"/proc/$(cat "$VMM_HOME/run/vg/pid")/cmdline")" \
+	"-vnc 127.0.0.1:7,password=on" "QEMU started with a VNC password"
+settle vg "$VMM_HOME/run/vg/qmp.sock" 1
+vnc 1 vg --png "$T/v.png" --password-file "$T/badpw" </dev/null
+assert_eq "$ERR" "vmm: vg: vnc authentication failed"
+vnc 0 vg --png "$T/v.png" </dev/null
+qmp "$VMM_HOME/run/vg/qmp.sock" \
+	"{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/dump3.ppm\"}}" || fail screendump
+read -r W H DIFF LIT < <(png_vs_ppm "$T/v.png" "$T/dump3.ppm")
+echo "vmm start guest: png ${W}x$H, $DIFF pixels differ from the screendump, $LIT lit"
+[ "$DIFF" != size ] && [ "$DIFF" -le 64 ] && [ "$LIT" -gt "$MIN_LIT" ] ||
+	fail "guest started by vmm: ${W}x$H, $DIFF differing, $LIT lit"
+nsx "$HOST" "$VMM" stop vg --force >/dev/null 2>&1 || fail "vmm stop vg"
+vnc 1 vg --png "$T/v2.png"
+assert_eq "$ERR" "vmm: vg: not running"
 
 echo "ok"
