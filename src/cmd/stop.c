@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vmm/backend.h"
+#include "vmm/lifecycle.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
 #include "vmm/util.h"
@@ -46,29 +46,20 @@ int cmd_stop(struct vmm_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	const char *name = argv[optind];
-	const struct vmm_backend *b = backend_for(&p);
-	struct vmm_status st;
-	if (!b || !b->stop || !b->status) {
-		rc = cmd_no_backend(name, &p);
-		goto out;
-	}
+	enum vmm_state was;
+	enum vmm_stop_end end = VMM_STOP_NOT_RUNNING;
 	if (ctx->dry_run) {
 		cmd_note(ctx, "would stop %s%s", name, force ? " (forced)" : "");
 		goto out;
 	}
-	if (b->status(&ctx->home, &p, &st) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	enum vmm_stop_end end = VMM_STOP_NOT_RUNNING;
-	if (b->stop(&ctx->home, &p, force, (int)timeout, &end) < 0) {
+	if (lifecycle_stop(&ctx->home, &p, force, (int)timeout, &was, &end) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
 	/* say which way it ended: only "powered off" means the guest shut itself down */
-	if (st.state == VMM_CRASHED)
+	if (was == VMM_CRASHED)
 		cmd_note(ctx, "vmm: %s: had crashed; its run state is cleaned up", name);
-	else if (st.state == VMM_STOPPED || end == VMM_STOP_NOT_RUNNING)
+	else if (was == VMM_STOPPED || end == VMM_STOP_NOT_RUNNING)
 		cmd_note(ctx, "vmm: %s: not running", name);
 	else if (end == VMM_STOP_POWEROFF)
 		cmd_note(ctx, "vmm: %s: powered off (ACPI)", name);
