@@ -1,6 +1,53 @@
 # SPDX-License-Identifier: MIT
-# bench/lib.sh: sourced by the benchmarks that run in one throwaway namespace $NS with scratch dir $T
-# (start.sh, libvirt.sh): namespace set-up and removal, vmm inside it, timing in ms and medians.
+# bench/lib.sh: sourced by every benchmark: the machine line, statistics (min/median/max, with a
+# flag when the runs fall into two groups), timing in microseconds, and for the scripts that run
+# in one throwaway namespace $NS with scratch dir $T (start.sh, libvirt.sh): its set-up and removal.
+
+# bench_machine: one line: CPU model, cores, kernel, and whether QEMU gets KVM or runs TCG.
+bench_machine() {
+	local cpu cores accel
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	cores=$(nproc)
+	# as vmm decides (src/backend/qemu.c): VMM_ACCEL, else /dev/kvm usable and vmx/svm in the CPU
+	case "${VMM_ACCEL:-}" in
+	kvm) accel="KVM (VMM_ACCEL=kvm)" ;;
+	tcg) accel="TCG (VMM_ACCEL=tcg)" ;;
+	*)
+		if [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
+			accel=KVM
+		else
+			accel="TCG (no usable KVM)"
+		fi ;;
+	esac
+	echo "machine: ${cpu:-unknown CPU}, $cores cores available, Linux $(uname -r), QEMU accel: $accel"
+}
+# now_us: the time in microseconds.
+now_us() { echo "${EPOCHREALTIME/./}"; }
+# ms: the time in milliseconds (whole).
+ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
+# median: of the numbers on stdin, one a line.
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# stats UNIT [DIV]: for the numbers on stdin (one a line, divided by DIV, default 1), prints
+# "min A / median B / max C UNIT (n=N)", and ", BIMODAL: n1 runs near X, n2 near Y" when the
+# sorted runs split at one gap wider than the spread of both sides together, with at least
+# two runs (and a fifth of them) on each side.
+stats() {
+	sort -n | awk -v u="$1" -v d="${2:-1}" '
+	{ v[NR] = $1 / d }
+	END {
+		n = NR
+		if (n == 0) { print "no runs"; exit }
+		med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		printf "min %.1f / median %.1f / max %.1f %s (n=%d)", v[1], med, v[n], u, n
+		best = 0; k = 0
+		for (i = 2; i <= n; i++) if (v[i] - v[i - 1] > best) { best = v[i] - v[i - 1]; k = i }
+		side = (n / 5 > 2) ? n / 5 : 2
+		if (k && k - 1 >= side && n - k + 1 >= side && best > (v[k - 1] - v[1]) + (v[n] - v[k])) {
+			printf ", BIMODAL: %d runs near %.1f, %d near %.1f %s", k - 1, v[int(k / 2)], n - k + 1, v[int((k + n) / 2)], u
+		}
+		printf "\n"
+	}'
+}
 
 # bench_ns_gone: kill what runs in $NS, delete it and $T (the end of each script's cleanup).
 bench_ns_gone() {
@@ -18,7 +65,3 @@ bench_ns_up() {
 }
 # v ARGS...: vmm inside $NS.
 v() { ip netns exec "$NS" "$VMM" "$@"; }
-# ms: the time in milliseconds.
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# median: of the numbers on stdin, one a line.
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }

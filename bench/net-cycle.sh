@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # bench/net-cycle.sh KIND: run inside a fresh namespace by bench/net.sh; does one timed up+down
-# (KIND vmm or tutorial) and prints "TOTAL UP DOWN" in microseconds.
+# and prints "TOTAL UP DOWN" in microseconds. KIND vmm: `vmm net up` / `vmm net down`; any other
+# KIND: bench/net-KIND.sh up / down (tutorial, floor, ...).
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 now() { local t=${EPOCHREALTIME/./}; echo "$t"; }
@@ -13,14 +14,14 @@ vmm)
 	"$VMM" net down 2>/dev/null
 	t2=$(now)
 	;;
-tutorial)
+*)
+	[ -f "$here/net-$1.sh" ] || { echo "usage: $0 vmm|KIND (bench/net-KIND.sh)" >&2; exit 2; }
 	t0=$(now)
-	bash "$here/net-tutorial.sh" up
+	bash "$here/net-$1.sh" up
 	t1=$(now)
-	bash "$here/net-tutorial.sh" down
+	bash "$here/net-$1.sh" down
 	t2=$(now)
 	;;
-*) echo "usage: $0 vmm|tutorial" >&2; exit 2 ;;
 esac
 # The cycle must have cleaned up after itself, or the figure means nothing.
 if ip link show br0 >/dev/null 2>&1; then echo "br0 left behind" >&2; exit 1; fi

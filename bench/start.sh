@@ -3,14 +3,17 @@
 # bench/start.sh [VMM] [RUNS]: `vmm start` to QMP-ready vs the same QEMU argv typed by hand (from
 # --dry-run) vs `virsh create` of the equivalent domain (private libvirtd); `vmm seed` vs
 # cloud-localds and genisoimage; boot to first ping, vmm start --wait vs hand-typed QEMU + ping.
-# All inside a throwaway network namespace. Prints medians (ms) and ratios.
+# All inside a throwaway network namespace. The sides run interleaved (one run of each in turn,
+# so that load from elsewhere hits them alike), each from the same state and with the same
+# teardown; every figure is min / median / max of RUNS (at least 15) runs.
 set -u
 VMM=$(realpath "${1:-${VMM:-build/vmm}}")
-RUNS=${2:-7}
-BOOT_RUNS=${BOOT_RUNS:-3}
+RUNS=${2:-15}
+BOOT_RUNS=${BOOT_RUNS:-5}
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 IMG="$SRCDIR/images"
 . "$SRCDIR/bench/lib.sh"
+[ "$RUNS" -ge 15 ] || { echo "bench/start.sh: at least 15 runs" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "bench/start.sh: needs root (namespaces, taps)" >&2; exit 77; }
 command -v qemu-system-x86_64 >/dev/null || { echo "bench/start.sh: needs qemu-system-x86_64" >&2; exit 77; }
 [ -f "$IMG/vmm-guest.kernel" ] || "$SRCDIR/contrib/build-guest.sh" "$IMG" >&2 || exit 1
@@ -25,9 +28,22 @@ cleanup() {
 }
 bench_ns_up
 export VMM_HOME="$T/home"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
-# wait_pid_gone PID
-wait_gone() { for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.02; done; kill -9 "$1"; }
+bench_machine
+# row LABEL FILE [NOTE]: one figure (µs in FILE) as min/median/max ms.
+row() { printf '  %-20s %s%s\n' "$1" "$(stats ms 1000 <"$2")" "${3:+   $3}"; }
+# ratio of two medians (µs files)
+ratio() { awk -v a="$(median <"$1")" -v b="$(median <"$2")" 'BEGIN { printf "%.2fx", a / b }'; }
+# qmp_quit SOCKET: what `vmm stop --force` does to QEMU: QMP quit.
+qmp_quit() {
+	python3 - "$1" <<'PY' 2>/dev/null
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile('rw')
+f.readline()
+for c in ('qmp_capabilities', 'quit'):
+    f.write(json.dumps({'execute': c}) + '\n'); f.flush(); f.readline()
+PY
+}
+wait_gone() { for _ in $(seq 500); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.01; done; kill -9 "$1"; }
 
 v create b1 --ram 256 --size 64M --ip 192.168.166.100/24 --kernel "$IMG/vmm-guest.kernel" \
 	--initrd "$IMG/vmm-guest.initrd" --append console=ttyS0 >/dev/null 2>&1 || { echo "create failed" >&2; exit 1; }
@@ -35,33 +51,28 @@ v create b1 --ram 256 --size 64M --ip 192.168.166.100/24 --kernel "$IMG/vmm-gues
 v start b1 >/dev/null 2>&1 || { echo "warm-up start failed" >&2; v start b1; exit 1; }
 v stop b1 --force >/dev/null 2>&1
 
-echo "== start to QMP-ready ($RUNS runs each, TCG: $( [ "${VMM_ACCEL:-}" = kvm ] && echo no || echo yes))"
-for i in $(seq "$RUNS"); do
-	t0=$(ms); v start b1 >/dev/null 2>&1 || exit 1; t1=$(ms)
-	echo $((t1 - t0)) >>"$T/vmm.ms"
-	v stop b1 --force >/dev/null 2>&1
-done
-
 # The same argv by hand: the line --dry-run prints, with its run dir moved to $T/hand.
-mkdir -p "$T/hand"
 line=$(v --dry-run start b1) || exit 1
 line=${line//$VMM_HOME\/run\/b1/$T/hand}
 eval "argv=($line)"
-hand_prep() { # untimed: what vmm start would have made (tap on the bridge, empty run dir)
-	rm -rf "$T/hand"; mkdir -p "$T/hand"
-	ip -n "$NS" tuntap add dev vmm-b1 mode tap 2>/dev/null
-	ip -n "$NS" link set vmm-b1 master br0 up
+TAP=vmm-b1
+# Before each timed run of either side: no QEMU, no tap, no run dir. vmm makes its tap and run
+# dir inside the timed run; the hand-typed QEMU needs them made first (untimed): it does less.
+hand_prep() {
+	mkdir -p "$T/hand"
+	ip -n "$NS" tuntap add dev "$TAP" mode tap && ip -n "$NS" link set "$TAP" master br0 up
 }
-hand_kill() { local p; p=$(cat "$T/hand/pid" 2>/dev/null) && kill "$p" 2>/dev/null && wait_gone "$p"; }
-for i in $(seq "$RUNS"); do
-	hand_prep
-	# QEMU -daemonize returns once it is initialised: its QMP socket then answers
-	t0=$(ms); ip netns exec "$NS" "${argv[@]}" || exit 1; t1=$(ms)
-	echo $((t1 - t0)) >>"$T/hand.ms"
-	hand_kill
-done
-ip -n "$NS" link del vmm-b1 2>/dev/null
-
+# The same teardown for both (untimed): QMP quit, wait for QEMU to go, tap and run dir removed
+# (for vmm by `vmm stop --force`, which does exactly that).
+vmm_down() { v stop b1 --force >/dev/null 2>&1; }
+hand_down() {
+	local p
+	p=$(cat "$T/hand/pid" 2>/dev/null)
+	qmp_quit "$T/hand/qmp.sock"
+	[ -n "$p" ] && wait_gone "$p"
+	ip -n "$NS" link del "$TAP" 2>/dev/null
+	rm -rf "$T/hand"
+}
 # virsh create of the equivalent domain, when a private libvirtd can run here
 virsh_note=
 if command -v libvirtd >/dev/null && command -v virsh >/dev/null &&
@@ -72,77 +83,101 @@ if command -v libvirtd >/dev/null && command -v virsh >/dev/null &&
 		--append console=ttyS0 >/dev/null 2>&1
 	v start b2 >/dev/null 2>&1 && v stop b2 --force >/dev/null 2>&1 # warm-up
 	if v --dry-run start b2 >"$T/b2.xml" 2>"$T/b2.err"; then
-		tap=$(sed -n "s/.*<target dev='\([^']*\)' managed='no'.*/\1/p" "$T/b2.xml")
-		for i in $(seq "$RUNS"); do
-			[ -n "$tap" ] && { ip -n "$NS" tuntap add dev "$tap" mode tap 2>/dev/null
-				ip -n "$NS" link set "$tap" master br0 up; }
-			t0=$(ms)
-			ip netns exec "$NS" virsh -q -c "$URI" create "$T/b2.xml" >/dev/null 2>"$T/virsh.err" ||
-				{ virsh_note="virsh create failed: $(tr "\n" " " <"$T/virsh.err")"; break; }
-			t1=$(ms)
-			echo $((t1 - t0)) >>"$T/virsh.ms"
-			ip netns exec "$NS" virsh -q -c "$URI" destroy b2 >/dev/null 2>&1
-		done
+		VTAP=$(sed -n "s/.*<target dev='\([^']*\)' managed='no'.*/\1/p" "$T/b2.xml")
 	else
 		virsh_note="vmm --dry-run start of a libvirt guest failed: $(head -1 "$T/b2.err")"
+		LVD=
 	fi
 else
 	virsh_note="no private libvirtd here: $(head -1 "$T/lvd.err" 2>/dev/null)"
 fi
-vm=$(median <"$T/vmm.ms"); hm=$(median <"$T/hand.ms")
-printf '  vmm start          %6s ms\n' "$vm"
-printf '  QEMU argv by hand  %6s ms   vmm/hand %s (target <= 1.15x)\n' "$hm" "$(ratio "$vm" "$hm")"
-if [ -s "$T/virsh.ms" ]; then
-	xm=$(median <"$T/virsh.ms")
-	printf '  virsh create       %6s ms   virsh/vmm %s (target >= 10x)\n' "$xm" "$(ratio "$xm" "$vm")"
+virsh_run() { # one timed virsh create (tap made first, untimed), then destroy + tap removal
+	ip -n "$NS" tuntap add dev "$VTAP" mode tap && ip -n "$NS" link set "$VTAP" master br0 up
+	local t0 t1
+	t0=$(now_us)
+	ip netns exec "$NS" virsh -q -c "$URI" create "$T/b2.xml" >/dev/null 2>"$T/virsh.err" ||
+		{ virsh_note="virsh create failed: $(tr "\n" " " <"$T/virsh.err")"; return 1; }
+	t1=$(now_us)
+	echo $((t1 - t0)) >>"$T/virsh.us"
+	ip netns exec "$NS" virsh -q -c "$URI" destroy b2 >/dev/null 2>&1
+	ip -n "$NS" link del "$VTAP" 2>/dev/null
+}
+
+echo "== start to QMP-ready: $RUNS runs of each, interleaved (vmm, hand, virsh, vmm, ...)"
+for i in $(seq "$RUNS"); do
+	t0=$(now_us); v start b1 >/dev/null 2>&1 || exit 1; t1=$(now_us)
+	echo $((t1 - t0)) >>"$T/vmm.us"
+	vmm_down
+	hand_prep || exit 1
+	# QEMU -daemonize returns once it is initialised: its QMP socket then answers
+	t0=$(now_us); ip netns exec "$NS" "${argv[@]}" || exit 1; t1=$(now_us)
+	echo $((t1 - t0)) >>"$T/hand.us"
+	hand_down
+	[ -n "$LVD" ] && { virsh_run || LVD=; }
+done
+row "vmm start" "$T/vmm.us" "lock, tap, seed (rewritten only if changed), run files, QEMU, QMP handshake"
+row "QEMU argv by hand" "$T/hand.us" "QEMU only (tap made beforehand); vmm/hand $(ratio "$T/vmm.us" "$T/hand.us") (medians)"
+if [ -s "$T/virsh.us" ]; then
+	row "virsh create" "$T/virsh.us" "libvirtd running; virsh/vmm $(ratio "$T/virsh.us" "$T/vmm.us") (medians)"
 else
-	printf '  virsh create       skipped: %s\n' "$virsh_note"
+	printf '  %-20s skipped: %s\n' "virsh create" "$virsh_note"
 fi
 
-echo "== seed ISO ($RUNS runs each)"
+# Seed: the same three files, each tool run the same way (outside the namespace: none of them
+# needs it), writing into the same folder (vmm's images/), its output removed before each run.
+echo "== seed ISO: $RUNS runs of each, interleaved"
 seed=$VMM_HOME/images/b1-seed.iso
+out=$VMM_HOME/images
 mkdir -p "$T/seed"
-if command -v xorriso >/dev/null; then
-	xorriso -osirrox on -indev "$seed" -extract / "$T/seed" >/dev/null 2>&1
-	chmod -R u+w "$T/seed"
-fi
+xorriso -osirrox on -indev "$seed" -extract / "$T/seed" >/dev/null 2>&1 && chmod -R u+w "$T/seed"
+have_cl= have_gi=
+[ -f "$T/seed/user-data" ] && command -v cloud-localds >/dev/null && have_cl=1
+[ -f "$T/seed/user-data" ] && command -v genisoimage >/dev/null && have_gi=1
 for i in $(seq "$RUNS"); do
 	rm -f "$seed"
-	t0=$(ms); v seed b1 >/dev/null 2>&1 || { echo "vmm seed failed" >&2; exit 1; }; t1=$(ms)
-	echo $((t1 - t0)) >>"$T/seed.ms"
-	if command -v cloud-localds >/dev/null && [ -f "$T/seed/user-data" ]; then
-		t0=$(ms)
-		cloud-localds -N "$T/seed/network-config" "$T/cl.iso" "$T/seed/user-data" "$T/seed/meta-data" || exit 1
-		t1=$(ms)
-		echo $((t1 - t0)) >>"$T/cl.ms"
+	t0=$(now_us); "$VMM" seed b1 >/dev/null 2>&1 || { echo "vmm seed failed" >&2; exit 1; }; t1=$(now_us)
+	echo $((t1 - t0)) >>"$T/seed.us"
+	if [ -n "$have_cl" ]; then
+		rm -f "$out/cl.iso"
+		t0=$(now_us)
+		cloud-localds -N "$T/seed/network-config" "$out/cl.iso" "$T/seed/user-data" "$T/seed/meta-data" || exit 1
+		t1=$(now_us)
+		echo $((t1 - t0)) >>"$T/cl.us"
 	fi
-	if command -v genisoimage >/dev/null && [ -f "$T/seed/user-data" ]; then
-		t0=$(ms)
-		genisoimage -quiet -output "$T/gi.iso" -volid cidata -joliet -rock \
+	if [ -n "$have_gi" ]; then
+		rm -f "$out/gi.iso"
+		t0=$(now_us)
+		genisoimage -quiet -output "$out/gi.iso" -volid cidata -joliet -rock \
 			"$T/seed/user-data" "$T/seed/meta-data" "$T/seed/network-config" || exit 1
-		t1=$(ms)
-		echo $((t1 - t0)) >>"$T/gi.ms"
+		t1=$(now_us)
+		echo $((t1 - t0)) >>"$T/gi.us"
 	fi
 done
-sm=$(median <"$T/seed.ms")
-printf '  vmm seed           %6s ms\n' "$sm"
-[ -s "$T/cl.ms" ] && printf '  cloud-localds      %6s ms   cloud-localds/vmm %s\n' "$(median <"$T/cl.ms")" "$(ratio "$(median <"$T/cl.ms")" "$sm")"
-[ -s "$T/gi.ms" ] && printf '  genisoimage        %6s ms   genisoimage/vmm %s\n' "$(median <"$T/gi.ms")" "$(ratio "$(median <"$T/gi.ms")" "$sm")"
+row "vmm seed" "$T/seed.us" "in-process (libisofs)"
+if [ -n "$have_cl" ]; then
+	row "cloud-localds" "$T/cl.us" "shell script around genisoimage; cloud-localds/vmm $(ratio "$T/cl.us" "$T/seed.us")"
+else
+	printf '  %-20s skipped: not installed (cloud-image-utils)\n' "cloud-localds"
+fi
+if [ -n "$have_gi" ]; then
+	row "genisoimage" "$T/gi.us" "one process; genisoimage/vmm $(ratio "$T/gi.us" "$T/seed.us")"
+else
+	printf '  %-20s skipped: not installed\n' "genisoimage"
+fi
 
-echo "== boot to first ping ($BOOT_RUNS runs each)"
+echo "== boot to first ping: $BOOT_RUNS runs of each, interleaved"
 for i in $(seq "$BOOT_RUNS"); do
-	t0=$(ms); v start b1 --wait=120 >/dev/null 2>&1 || { echo "start --wait failed" >&2; exit 1; }; t1=$(ms)
-	echo $((t1 - t0)) >>"$T/boot-vmm.ms"
-	v stop b1 --force >/dev/null 2>&1
-	hand_prep
-	t0=$(ms); ip netns exec "$NS" "${argv[@]}" || exit 1
+	t0=$(now_us); v start b1 --wait=120 >/dev/null 2>&1 || { echo "start --wait failed" >&2; exit 1; }; t1=$(now_us)
+	echo $((t1 - t0)) >>"$T/boot-vmm.us"
+	vmm_down
+	hand_prep || exit 1
+	t0=$(now_us); ip netns exec "$NS" "${argv[@]}" || exit 1
 	until ip netns exec "$NS" ping -n -q -c1 -W1 192.168.166.100 >/dev/null 2>&1; do
-		[ $(( $(ms) - t0 )) -gt 120000 ] && { echo "hand-typed guest never answered" >&2; exit 1; }
+		[ $(( $(now_us) - t0 )) -gt 120000000 ] && { echo "hand-typed guest never answered" >&2; exit 1; }
 	done
-	t1=$(ms)
-	echo $((t1 - t0)) >>"$T/boot-hand.ms"
-	hand_kill
+	t1=$(now_us)
+	echo $((t1 - t0)) >>"$T/boot-hand.us"
+	hand_down
 done
-bv=$(median <"$T/boot-vmm.ms"); bh=$(median <"$T/boot-hand.ms")
-printf '  vmm start --wait   %6s ms\n' "$bv"
-printf '  QEMU by hand+ping  %6s ms   vmm/hand %s\n' "$bh" "$(ratio "$bv" "$bh")"
+row "vmm start --wait" "$T/boot-vmm.us" "start, then ping -c1 -W1 at most every 0.5 s"
+row "QEMU by hand+ping" "$T/boot-hand.us" "ping -c1 -W1 back to back; vmm/hand $(ratio "$T/boot-vmm.us" "$T/boot-hand.us")"
