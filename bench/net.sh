@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench/net.sh [VMM] [CYCLES]: host network up+down, median of CYCLES (>= 10) cycles, each in its
-# own network namespace: vmm (in-process), the tutorial's shell procedure, and libvirt's
-# net-start/net-destroy of an equivalent NAT network (libvirtd started here, inside a namespace
-# and a private mount namespace). Prints the ratios; then `vmm net up` with 64 defined guests.
+# bench/net.sh [VMM] [CYCLES]: host network up+down (bridge, 2 taps, address, forwarding, NAT),
+# CYCLES (>= 10) cycles of each side, interleaved, each cycle in its own fresh network namespace:
+#   vmm       `vmm net up` + `vmm net down` (in-process)
+#   tutorial  the tutorial's shell procedure (bench/net-tutorial.sh)
+#   floor     the least any tool must do: one `ip -batch` + one ruleset load each way
+#             (bench/net-floor.sh)
+#   libvirt   virsh net-start + net-destroy of an equivalent NAT network (libvirtd started,
+#             untimed, inside the namespace and a private mount namespace)
+# Each side's row says what it does: processes run (counted with strace in an untimed probe
+# cycle), rules added, and how links are deleted. Then `vmm net up` with 64 defined guests.
+# A new side: a bench/net-KIND.sh up|down script, a line in SIDES and its text in DOES.
 # Needs root; never touches the default namespace.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 VMM=$(realpath "${1:-$here/../build/vmm}")
 CYCLES=${2:-10}
+. "$here/lib.sh"
 [ "$CYCLES" -ge 10 ] || { echo "bench/net.sh: at least 10 cycles" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "bench/net.sh: needs root (network namespaces)" >&2; exit 77; }
 [ -x "$VMM" ] || { echo "bench/net.sh: no vmm at $VMM" >&2; exit 2; }
@@ -38,13 +46,8 @@ new_ns() {
 		ip -n "$n" route add default via 192.168.1.191 && echo "$n"
 }
 del_ns() { ip netns del "$1"; }
-
-median() { # column N (default 1) of stdin
-	awk -v c="${1:-1}" '{ print $c }' | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
-ms() { awk -v u="$1" 'BEGIN { printf "%7.1f", u / 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%5.1fx", a / b }'; }
+col() { awk -v c="$1" '{ print $c }'; } # column N of stdin
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
 
 home_with_guests() { # DIR COUNT
 	local d=$1 i
@@ -57,44 +60,27 @@ home_with_guests() { # DIR COUNT
 	done
 }
 
-run_cycles() { # KIND HOME: prints one figure (µs) per cycle
-	local kind=$1 home=$2 i ns
-	for i in $(seq 1 "$CYCLES"); do
-		ns=$(new_ns "$kind") || { echo "bench/net.sh: namespace" >&2; exit 1; }
-		NS_LIST+=("$ns")
-		rm -rf "$home/run"
-		VMM_HOME="$home" ip netns exec "$ns" bash "$here/net-cycle.sh" "$kind" ||
-			{ echo "bench/net.sh: $kind cycle $i failed" >&2; exit 1; }
-		del_ns "$ns"
-	done
-}
-
-echo "host network up+down: median of $CYCLES cycles, each in a fresh network namespace, 2 guests"
-echo "                                                 up+down        up      down  (ms)"
-home_with_guests "$W/home2" 2
-run_cycles vmm "$W/home2" >"$W/vmm.txt" || exit 1
-vmm_us=$(median 1 <"$W/vmm.txt")
-printf '  %-45s %s %s %s\n' "vmm net up + net down (in-process)" "$(ms "$vmm_us")" \
-	"$(ms "$(median 2 <"$W/vmm.txt")")" "$(ms "$(median 3 <"$W/vmm.txt")")"
-
-tut_us=
+# ---- the sides ----
+SIDES=(vmm tutorial floor)
+declare -A DOES LABEL
+LABEL[vmm]="vmm net up + net down (in-process)"
+DOES[vmm]="netlink for links and address, libiptc for rules (one commit per table), /proc for forwarding, a journal file; links deleted in one batch (their group)"
+LABEL[floor]="floor: one ip -batch + one ruleset load"
+DOES[floor]="the same links, address, forwarding and rules as vmm; ip -batch and iptables-legacy-restore --noflush each way; links deleted in one batch (ip link delete group)"
 if command -v brctl >/dev/null && command -v tunctl >/dev/null; then
-	run_cycles tutorial "$W/home2" >"$W/tut.txt" || exit 1
-	tut_us=$(median 1 <"$W/tut.txt")
-	printf '  %-45s %s %s %s   up+down %s vmm, up %s, down %s\n' \
-		"tutorial shell procedure ($(iptables -V | awk '{print $1, $3}'))" \
-		"$(ms "$tut_us")" "$(ms "$(median 2 <"$W/tut.txt")")" "$(ms "$(median 3 <"$W/tut.txt")")" \
-		"$(ratio "$tut_us" "$vmm_us")" "$(ratio "$(median 2 <"$W/tut.txt")" "$(median 2 <"$W/vmm.txt")")" \
-		"$(ratio "$(median 3 <"$W/tut.txt")" "$(median 3 <"$W/vmm.txt")")"
+	LABEL[tutorial]="tutorial shell procedure"
+	DOES[tutorial]="one command per step (brctl, tunctl, ip, sysctl, $(iptables -V | awk '{print $1, $2, $3}')); FORWARD policy + 1 MASQUERADE rule, deleted one by one; links deleted one by one (tunctl -d, brctl delbr)"
 else
-	echo "  tutorial shell procedure: skipped (needs brctl from bridge-utils and tunctl from uml-utilities)"
+	echo "  (tutorial shell procedure: skipped: needs brctl from bridge-utils and tunctl from uml-utilities)"
+	SIDES=(vmm floor)
 fi
+command -v iptables-legacy-restore >/dev/null || { echo "bench/net.sh: needs iptables-legacy-restore" >&2; exit 77; }
 
 # libvirt: libvirtd in a namespace with private /run/libvirt, /var/lib/libvirt, /etc/libvirt, so
 # the host's libvirt (if any) is neither seen nor touched. Started once per cycle (untimed).
-lv_us=
-libvirt_cycle() { # prints µs for net-start + net-destroy
-	local ns=$1 d=$W/lv u t0 t1
+LV_PID=
+libvirtd_up() { # NS: starts libvirtd there; sets LV_PID and LV_URI
+	local ns=$1 d=$W/lv
 	rm -rf "$d"; mkdir -p "$d/run" "$d/varlib" "$d/etc" "$d/cache" "$d/log"
 	cp -a /etc/libvirt/. "$d/etc/" && rm -rf "$d/etc/qemu/networks" && mkdir -p "$d/etc/qemu/networks"
 	ip netns exec "$ns" unshare -m --propagation private sh -c '
@@ -104,57 +90,123 @@ libvirt_cycle() { # prints µs for net-start + net-destroy
 		mount --bind "$d/etc" /etc/libvirt && mount --bind "$d/cache" /var/cache/libvirt &&
 		mount --bind "$d/log" /var/log/libvirt || exit 1
 		exec libvirtd --pid-file "$d/run/libvirtd.pid"' sh "$d" >"$d/libvirtd.log" 2>&1 &
-	local pid=$!
-	PIDS+=("$pid")
+	LV_PID=$!
+	PIDS+=("$LV_PID")
 	for _ in $(seq 100); do [ -S "$d/run/libvirt-sock" ] && break; sleep 0.1; done
-	[ -S "$d/run/libvirt-sock" ] || { echo "libvirtd did not start: $(tail -3 "$d/libvirtd.log")" >&2; kill $pid; return 1; }
-	u="qemu:///system?socket=$d/run/libvirt-sock"
+	[ -S "$d/run/libvirt-sock" ] || { echo "libvirtd did not start: $(tail -3 "$d/libvirtd.log")" >&2; kill $LV_PID; return 1; }
+	LV_URI="qemu:///system?socket=$d/run/libvirt-sock"
 	cat >"$d/net.xml" <<XML
 <network><name>vmmbench</name><forward mode='nat'/><bridge name='br0' stp='off' delay='0'/>
 <ip address='192.168.166.1' netmask='255.255.255.0'/></network>
 XML
-	virsh -q -c "$u" net-define "$d/net.xml" >/dev/null || { kill $pid; return 1; }
-	t0=${EPOCHREALTIME/./}
-	virsh -q -c "$u" net-start vmmbench >/dev/null && virsh -q -c "$u" net-destroy vmmbench >/dev/null
-	local rc=$?
-	t1=${EPOCHREALTIME/./}
-	kill "$pid"; wait "$pid" 2>/dev/null
+	virsh -q -c "$LV_URI" net-define "$d/net.xml" >/dev/null || { kill $LV_PID; return 1; }
+}
+libvirtd_down() { kill "$LV_PID"; wait "$LV_PID" 2>/dev/null; }
+libvirt_cycle() { # NS: prints "TOTAL UP DOWN" µs for net-start and net-destroy
+	local t0 t1 t2 rc=0
+	libvirtd_up "$1" || return 1
+	t0=$(now_us)
+	virsh -q -c "$LV_URI" net-start vmmbench >/dev/null || rc=1
+	t1=$(now_us)
+	virsh -q -c "$LV_URI" net-destroy vmmbench >/dev/null || rc=1
+	t2=$(now_us)
+	libvirtd_down
 	[ $rc = 0 ] || return 1
-	echo $((t1 - t0))
+	echo $((t2 - t0)) $((t1 - t0)) $((t2 - t1))
 }
 if ! command -v libvirtd >/dev/null || ! command -v virsh >/dev/null; then
-	echo "  libvirt net-start/net-destroy: skipped (libvirtd/virsh not installed: apt-get install libvirt-daemon-system)"
+	echo "  (libvirt net-start/net-destroy: skipped: libvirtd/virsh not installed: apt-get install libvirt-daemon-system)"
 else
-	: >"$W/lv.txt"
-	ok=true
-	for i in $(seq 1 "$CYCLES"); do
-		ns=$(new_ns libvirt) || exit 1
-		NS_LIST+=("$ns")
-		if ! libvirt_cycle "$ns" >>"$W/lv.txt"; then ok=false; break; fi
-		del_ns "$ns"
-	done
-	if $ok; then
-		lv_us=$(median 1 <"$W/lv.txt")
-		printf '  %-45s %s %19s up+down %s vmm\n' "libvirt virsh net-start + net-destroy (NAT)" \
-			"$(ms "$lv_us")" "" "$(ratio "$lv_us" "$vmm_us")"
-	else
-		echo "  libvirt net-start/net-destroy: skipped (libvirtd could not run inside a namespace; see above)"
-	fi
+	SIDES+=(libvirt)
+	LABEL[libvirt]="libvirt virsh net-start + net-destroy"
+	DOES[libvirt]="libvirtd $(libvirtd --version | awk '{print $NF}') (running, started untimed): bridge and address over netlink, iptables rules, dnsmasq started and stopped"
 fi
 
-echo "vmm net up with 64 defined guests (64 taps), median of $CYCLES, each in a fresh namespace"
+# ---- probe (untimed): processes each side runs and rules it adds, one cycle under strace ----
+# execs FILE: the number of programs started (successful execve) in an strace -f log.
+execs() { grep -c 'execve(.* = 0$' "$1" 2>/dev/null || echo "?"; }
+# rules NS: the iptables rules (legacy and nf_tables variants) and nft rules in NS.
+rules() {
+	local n=0 x
+	x=$(ip netns exec "$1" iptables-legacy-save 2>/dev/null | grep -c '^-A'); n=$((n + x))
+	x=$(ip netns exec "$1" iptables-nft-save 2>/dev/null | grep -c '^-A'); n=$((n + x))
+	echo "$n"
+}
+home_with_guests "$W/home2" 2
+probe() { # SIDE: appends "processes: up U, down D; rules added: R" to DOES[SIDE]
+	local s=$1 ns up down r
+	command -v strace >/dev/null || { DOES[$s]+="; processes: not counted (no strace)"; return; }
+	ns=$(new_ns probe) || return
+	NS_LIST+=("$ns")
+	rm -rf "$W/home2/run"
+	case $s in
+	vmm)
+		VMM_HOME="$W/home2" ip netns exec "$ns" strace -f -qq -e trace=execve -o "$W/up.st" "$VMM" net up 2>/dev/null
+		r=$(rules "$ns")
+		VMM_HOME="$W/home2" ip netns exec "$ns" strace -f -qq -e trace=execve -o "$W/down.st" "$VMM" net down 2>/dev/null ;;
+	libvirt)
+		libvirtd_up "$ns" || return
+		strace -f -qq -e trace=execve -o "$W/up.st" -p "$LV_PID" & local sp=$!
+		sleep 0.5
+		virsh -q -c "$LV_URI" net-start vmmbench >/dev/null
+		kill -INT $sp; wait $sp 2>/dev/null
+		r=$(rules "$ns")
+		strace -f -qq -e trace=execve -o "$W/down.st" -p "$LV_PID" & sp=$!
+		sleep 0.5
+		virsh -q -c "$LV_URI" net-destroy vmmbench >/dev/null
+		kill -INT $sp; wait $sp 2>/dev/null
+		libvirtd_down ;;
+	*)
+		ip netns exec "$ns" strace -f -qq -e trace=execve -o "$W/up.st" bash "$here/net-$s.sh" up
+		r=$(rules "$ns")
+		ip netns exec "$ns" strace -f -qq -e trace=execve -o "$W/down.st" bash "$here/net-$s.sh" down ;;
+	esac
+	up=$(execs "$W/up.st") down=$(execs "$W/down.st")
+	[ "$s" = libvirt ] && up="$up (+ virsh)" down="$down (+ virsh)"
+	DOES[$s]+="; processes started (strace; a script counts its own shell): up $up, down $down; rules added: $r"
+	del_ns "$ns"
+}
+for s in "${SIDES[@]}"; do probe "$s"; done
+
+# ---- the timed cycles, interleaved: cycle 1 of every side, then cycle 2, ... ----
+bench_machine
+echo "host network up+down: $CYCLES cycles of each side, interleaved, each in a fresh namespace, 2 guests"
+for s in "${SIDES[@]}"; do : >"$W/$s.txt"; done
+for i in $(seq 1 "$CYCLES"); do
+	for s in "${SIDES[@]}"; do
+		ns=$(new_ns "$s") || { echo "bench/net.sh: namespace" >&2; exit 1; }
+		NS_LIST+=("$ns")
+		rm -rf "$W/home2/run"
+		if [ "$s" = libvirt ]; then
+			libvirt_cycle "$ns" >>"$W/$s.txt" || { echo "bench/net.sh: libvirt cycle $i failed" >&2; exit 1; }
+		else
+			VMM_HOME="$W/home2" ip netns exec "$ns" bash "$here/net-cycle.sh" "$s" >>"$W/$s.txt" ||
+				{ echo "bench/net.sh: $s cycle $i failed" >&2; exit 1; }
+		fi
+		del_ns "$ns"
+	done
+done
+for s in "${SIDES[@]}"; do
+	f=$W/$s.txt
+	printf '  %s\n    up+down %s\n    up median %.1f ms, down median %.1f ms' "${LABEL[$s]}" \
+		"$(col 1 <"$f" | stats ms 1000)" "$(col 2 <"$f" | median | awk '{print $1 / 1000}')" \
+		"$(col 3 <"$f" | median | awk '{print $1 / 1000}')"
+	[ "$s" != vmm ] && printf '; up+down %s vmm (medians)' \
+		"$(ratio "$(col 1 <"$f" | median)" "$(col 1 <"$W/vmm.txt" | median)")"
+	printf '\n    does: %s\n' "${DOES[$s]}"
+done
+
+echo "vmm net up with 64 defined guests (64 taps), $CYCLES cycles, each in a fresh namespace"
 home_with_guests "$W/home64" 64
-run_cycles vmm "$W/home64" >"$W/vmm64.txt" || exit 1
-printf '  %-45s %s %s %s\n' "vmm net up + net down, 64 guests" "$(ms "$(median 1 <"$W/vmm64.txt")")" \
-	"$(ms "$(median 2 <"$W/vmm64.txt")")" "$(ms "$(median 3 <"$W/vmm64.txt")")"
-# The kernel's own share: unregistering a bridge and its ports waits for RCU grace periods, the
-# same for every tool; measured with one `ip link del` of a bridge with two taps.
-ns=$(new_ns floor) || exit 1
-NS_LIST+=("$ns")
-floor=$(ip netns exec "$ns" bash -c '
-	ip link add br0 type bridge && ip tuntap add t1 mode tap && ip tuntap add t2 mode tap &&
-	ip link set t1 master br0 && ip link set t2 master br0 && ip link set br0 up &&
-	for l in br0 t1 t2; do ip link set $l group 7; done &&
-	t0=${EPOCHREALTIME/./}; ip link del group 7; t1=${EPOCHREALTIME/./}; echo $((t1 - t0))')
-del_ns "$ns"
-echo "  kernel floor: one batched delete of a bridge + 2 taps (ip link del group): $(ms "$floor") ms"
+: >"$W/vmm64.txt"
+for i in $(seq 1 "$CYCLES"); do
+	ns=$(new_ns vmm64) || exit 1
+	NS_LIST+=("$ns")
+	rm -rf "$W/home64/run"
+	VMM_HOME="$W/home64" ip netns exec "$ns" bash "$here/net-cycle.sh" vmm >>"$W/vmm64.txt" ||
+		{ echo "bench/net.sh: vmm 64-guest cycle $i failed" >&2; exit 1; }
+	del_ns "$ns"
+done
+printf '  vmm net up + net down, 64 guests\n    up+down %s\n    up median %.1f ms, down median %.1f ms\n' \
+	"$(col 1 <"$W/vmm64.txt" | stats ms 1000)" "$(col 2 <"$W/vmm64.txt" | median | awk '{print $1 / 1000}')" \
+	"$(col 3 <"$W/vmm64.txt" | median | awk '{print $1 / 1000}')"

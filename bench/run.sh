@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench/run.sh VMM: every benchmark, one after the other (`make bench`). Each prints its own
-# medians and ratios against the manual procedure and libvirt. Not a test: nothing here fails CI.
+# bench/run.sh VMM: every benchmark, one after the other (`make bench`). Each prints the machine
+# (CPU, cores, KVM or TCG) and min/median/max of interleaved runs, with ratios against the manual
+# procedure and libvirt. Not a test: nothing here fails CI.
 set -u
 VMM=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")"

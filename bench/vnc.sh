@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # bench/vnc.sh [VMM] [RUNS]: time from invocation to PNG written, `vmm vnc NAME --png` against
-# `gvnccapture` (gtk-vnc) on the same QEMU guest, median of RUNS (default 15, alternating), and
-# the ratio. Also the time to draw the screen as terminal text. The guest runs inside a namespace
-# of its own (loopback only); needs root.
+# `gvnccapture` (gtk-vnc's capture tool) on the same QEMU guest, RUNS (default 15) runs of each,
+# interleaved (which one goes first alternates), min/median/max. gvnccapture's time includes its
+# start-up: loading GLib, GObject, gdk-pixbuf and gnutls and initialising them; the start-up of
+# each program alone (--help / --version) is shown too. Also the time to draw the screen as
+# terminal text. The guest runs inside a namespace of its own (loopback only); needs root.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 VMM=$(realpath "${1:-$here/../build/vmm}")
 RUNS=${2:-15}
+. "$here/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "bench/vnc.sh: needs root (network namespace)" >&2; exit 77; }
 [ -x "$VMM" ] || { echo "bench/vnc.sh: no vmm at $VMM" >&2; exit 2; }
 command -v qemu-system-x86_64 >/dev/null || { echo "bench/vnc.sh: needs qemu-system-x86_64" >&2; exit 77; }
@@ -51,32 +54,36 @@ for _ in $(seq 60); do
 	sleep 1
 done
 
-now_us() { echo $(($(date +%s%N) / 1000)); }
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+# one KIND: a timed run (µs appended to $W/KIND.t)
+one() {
+	local t0 t1
+	case $1 in
+	vmm) t0=$(now_us); ip netns exec "$NS" "$VMM" vnc g --png "$W/a.png" || return 1; t1=$(now_us) ;;
+	gvnc) t0=$(now_us); ip netns exec "$NS" gvnccapture -q 127.0.0.1:1 "$W/b.png" >/dev/null 2>&1 || return 1; t1=$(now_us) ;;
+	text) t0=$(now_us); ip netns exec "$NS" "$VMM" vnc g --width 160 >/dev/null || return 1; t1=$(now_us) ;;
+	vmm0) t0=$(now_us); ip netns exec "$NS" "$VMM" --version >/dev/null || return 1; t1=$(now_us) ;;
+	gvnc0) t0=$(now_us); ip netns exec "$NS" gvnccapture --help >/dev/null 2>&1 || return 1; t1=$(now_us) ;;
+	esac
+	echo $((t1 - t0)) >>"$W/$1.t"
 }
-: >"$W/vmm.t"; : >"$W/gvnc.t"; : >"$W/text.t"
+for k in vmm gvnc text vmm0 gvnc0; do : >"$W/$k.t"; done
 for i in $(seq "$RUNS"); do
 	rm -f "$W/a.png" "$W/b.png"
-	t0=$(now_us)
-	ip netns exec "$NS" "$VMM" vnc g --png "$W/a.png" || { echo "bench/vnc.sh: vmm vnc failed" >&2; exit 1; }
-	t1=$(now_us)
-	ip netns exec "$NS" gvnccapture -q 127.0.0.1:1 "$W/b.png" >/dev/null 2>&1 ||
-		{ echo "bench/vnc.sh: gvnccapture failed" >&2; exit 1; }
-	t2=$(now_us)
-	ip netns exec "$NS" "$VMM" vnc g --width 160 >/dev/null || exit 1
-	t3=$(now_us)
+	if [ $((i % 2)) = 1 ]; then order="vmm gvnc"; else order="gvnc vmm"; fi
+	for k in $order text vmm0 gvnc0; do
+		one $k || { echo "bench/vnc.sh: $k run $i failed" >&2; exit 1; }
+	done
 	[ -s "$W/a.png" ] && [ -s "$W/b.png" ] || { echo "bench/vnc.sh: no PNG written" >&2; exit 1; }
-	echo $((t1 - t0)) >>"$W/vmm.t"
-	echo $((t2 - t1)) >>"$W/gvnc.t"
-	echo $((t3 - t2)) >>"$W/text.t"
 done
-v=$(median <"$W/vmm.t") g=$(median <"$W/gvnc.t") x=$(median <"$W/text.t")
 size=$(file -b "$W/a.png" | grep -o '[0-9]* x [0-9]*')
-awk -v v="$v" -v g="$g" -v x="$x" -v n="$RUNS" -v s="$size" 'BEGIN {
-	printf "vnc capture to PNG (%s), median of %d runs (including `ip netns exec`):\n", s, n
-	printf "  vmm vnc --png      %7.1f ms\n", v / 1000
-	printf "  gvnccapture        %7.1f ms\n", g / 1000
-	printf "  ratio gvnccapture/vmm: %.2fx (above 1: vmm is faster)\n", g / v
-	printf "  vmm vnc as text    %7.1f ms (160 columns, ASCII to a pipe)\n", x / 1000
-}'
+bench_machine
+echo "vnc capture to PNG ($size), $RUNS runs of each, interleaved, each including \`ip netns exec\`:"
+printf '  %-26s %s\n' "vmm vnc --png" "$(stats ms 1000 <"$W/vmm.t")"
+printf '  %-26s %s\n' "gvnccapture" "$(stats ms 1000 <"$W/gvnc.t")"
+awk -v v="$(median <"$W/vmm.t")" -v g="$(median <"$W/gvnc.t")" 'BEGIN {
+	printf "  ratio gvnccapture/vmm (medians): %.2fx (above 1: vmm is faster)\n", g / v }'
+echo "  start-up alone (process, libraries, nothing captured):"
+printf '  %-26s %s\n' "vmm --version" "$(stats ms 1000 <"$W/vmm0.t")"
+printf '  %-26s %s\n' "gvnccapture --help" "$(stats ms 1000 <"$W/gvnc0.t")"
+echo "  (gvnccapture also initialises GLib/GObject/gdk-pixbuf inside its capture time; it links no GTK)"
+printf '  %-26s %s\n' "vmm vnc as text" "$(stats ms 1000 <"$W/text.t")   (160 columns, ASCII to a pipe)"

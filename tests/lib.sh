@@ -263,26 +263,25 @@ vmm_in_ns() {
 	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$1" "$VMM_REAL" >"$VMM"
 	chmod +x "$VMM"
 }
-# png_vs_ppm PNG PPM: decodes the PNG (8-bit RGB, as vmm vnc writes it) and prints "W H DIFFERING
-# NONBLACK" against the PPM (QEMU's screendump, virsh screenshot); "W H size W2 H2" when the
-# sizes differ.
-png_vs_ppm() {
+# image_diff A B: decodes two pictures, each a PNG (8-bit RGB or RGBA, as vmm vnc and libvirt's
+# screenshot write them) or a binary PPM (QEMU's screendump), and prints "W H DIFFERING NONBLACK"
+# (pixels that differ, and non-black pixels of A); "W H size W2 H2" when the sizes differ.
+image_diff() {
 	python3 - "$1" "$2" <<'PY'
 import struct, sys, zlib
-def png(path):
-    d = open(path, 'rb').read()
-    assert d[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
+def png(d):
     i, idat, w = 8, b'', None
     while i < len(d):
         n, t = struct.unpack('>I4s', d[i:i + 8])
         body = d[i + 8:i + 8 + n]
         if t == b'IHDR':
             w, h, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', body)
-            assert (depth, ctype, interlace) == (8, 2, 0), 'not 8-bit RGB'
+            assert depth == 8 and ctype in (2, 6) and interlace == 0, 'not 8-bit RGB(A)'
         elif t == b'IDAT':
             idat += body
         i += 12 + n
-    raw, bpp, stride = zlib.decompress(idat), 3, w * 3
+    bpp = 3 if ctype == 2 else 4
+    raw, stride = zlib.decompress(idat), w * bpp
     out, prev, p = bytearray(), bytearray(stride), 0
     for _ in range(h):
         ft, line = raw[p], bytearray(raw[p + 1:p + 1 + stride]); p += 1 + stride
@@ -296,15 +295,18 @@ def png(path):
                 pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
                 pr = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
                 line[x] = (line[x] + pr) & 255
-        out += line; prev = line
+        out += line if bpp == 3 else bytes(v for k, v in enumerate(line) if k % 4 != 3)
+        prev = line
     return w, h, bytes(out)
-def ppm(path):
-    d = open(path, 'rb').read()
+def ppm(d):
     parts = d.split(maxsplit=4)
-    assert parts[0] == b'P6' and parts[3] == b'255'
+    assert parts[0] == b'P6' and parts[3] == b'255', 'not a binary PPM'
     return int(parts[1]), int(parts[2]), parts[4][:int(parts[1]) * int(parts[2]) * 3]
-w, h, a = png(sys.argv[1])
-w2, h2, b = ppm(sys.argv[2])
+def load(path):
+    d = open(path, 'rb').read()
+    return png(d) if d[:8] == b'\x89PNG\r\n\x1a\n' else ppm(d)
+w, h, a = load(sys.argv[1])
+w2, h2, b = load(sys.argv[2])
 if (w, h) != (w2, h2):
     print(w, h, 'size', w2, h2); sys.exit(0)
 diff = sum(1 for i in range(0, len(a), 3) if a[i:i + 3] != b[i:i + 3])

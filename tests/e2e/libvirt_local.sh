@@ -61,8 +61,8 @@ assert_contains "$out" "VMM-CON-42" "guest shell output through vmm console"
 # guest's screen changes while its framebuffer console comes up: tried until both agree.
 for i in $(seq 40); do
 	run_vmm 0 vnc g1 --png "$T/g1.png"
-	virsh -c "$URI" screenshot g1 "$T/g1.ppm" >/dev/null || fail "virsh screenshot"
-	read -r W H DIFF LIT < <(png_vs_ppm "$T/g1.png" "$T/g1.ppm")
+	virsh -c "$URI" screenshot g1 "$T/g1.shot" >/dev/null || fail "virsh screenshot"
+	read -r W H DIFF LIT < <(image_diff "$T/g1.png" "$T/g1.shot")
 	[ "$DIFF" != size ] && [ "$DIFF" -le 64 ] && [ "$LIT" -gt 2000 ] && break
 	sleep 2
 done

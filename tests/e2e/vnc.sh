@@ -118,7 +118,7 @@ settle g1
 vnc 0 g1 --png "$T/shot.png"
 assert_eq "$OUT" "" "--png prints nothing"
 qmp "$T/g1.qmp" "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/dump.ppm\"}}" || fail screendump
-read -r W H DIFF LIT < <(png_vs_ppm "$T/shot.png" "$T/dump.ppm")
+read -r W H DIFF LIT < <(image_diff "$T/shot.png" "$T/dump.ppm")
 echo "png ${W}x$H, $DIFF pixels differ from the screendump, $LIT lit"
 [ "$DIFF" != size ] || fail "PNG is ${W}x$H, screendump $LIT"
 [ "$LIT" -gt "$MIN_LIT" ] || fail "the PNG is (nearly) black: $LIT lit pixels"
@@ -181,7 +181,7 @@ assert_no_file "$T/p.png"
 settle g2
 vnc 0 g2 --png "$T/p.png" </dev/null
 qmp "$T/g2.qmp" "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/dump2.ppm\"}}" || fail screendump
-read -r W H DIFF LIT < <(png_vs_ppm "$T/p.png" "$T/dump2.ppm")
+read -r W H DIFF LIT < <(image_diff "$T/p.png" "$T/dump2.ppm")
 [ "$DIFF" != size ] && [ "$DIFF" -le 64 ] && [ "$LIT" -gt "$MIN_LIT" ] ||
 	fail "with the password: ${W}x$H, $DIFF differing, $LIT lit"
 
@@ -226,7 +226,7 @@ assert_eq "$ERR" "vmm: vg: vnc authentication failed"
 vnc 0 vg --png "$T/v.png" </dev/null
 qmp "$VMM_HOME/run/vg/qmp.sock" \
 	"{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/dump3.ppm\"}}" || fail screendump
-read -r W H DIFF LIT < <(png_vs_ppm "$T/v.png" "$T/dump3.ppm")
+read -r W H DIFF LIT < <(image_diff "$T/v.png" "$T/dump3.ppm")
 echo "vmm start guest: png ${W}x$H, $DIFF pixels differ from the screendump, $LIT lit"
 [ "$DIFF" != size ] && [ "$DIFF" -le 64 ] && [ "$LIT" -gt "$MIN_LIT" ] ||
 	fail "guest started by vmm: ${W}x$H, $DIFF differing, $LIT lit"
