@@ -16,7 +16,7 @@ PKGS=(
 	file binutils xz-utils jq openssh-client python3 util-linux
 	# benchmarks and the libvirt backend
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
-	bridge-utils uml-utilities genisoimage cloud-image-utils hyperfine gvncviewer
+	bridge-utils uml-utilities genisoimage cloud-image-utils hyperfine gvncviewer strace
 )
 missing=()
 for p in "${PKGS[@]}"; do
