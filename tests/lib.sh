@@ -62,7 +62,9 @@ assert_no_file() { [ ! -e "$1" ] || fail "file should not exist: $1"; }
 # Snapshot of a folder (names and checksums; lock files excluded) to prove nothing changed.
 tree_sum() { (cd "$1" && find . -type f ! -name .lock -print0 | sort -z | xargs -0r sha256sum) ; }
 
-# new_ns BASE: create a namespace with a random suffix, lo up; prints its name. Its interfaces
+# new_ns BASE: create a namespace with a random suffix, lo up; prints its name. A new namespace
+# copies its IPv4 settings from the default one (net.core.devconf_inherit_init_net = 0): IPv4
+# forwarding is set off here, so that tests start alike whatever the host has. Its interfaces
 # get no automatic IPv6 link-local address (addr_gen_mode 1): the kernel adds those, with their
 # routes, some time after a link comes up, which would make snapshots (net_snapshot) race; an
 # IPv6 address or route in a snapshot is then one that someone added.
@@ -70,8 +72,8 @@ new_ns() {
 	local n="$1-$$-$RANDOM"
 	ip netns add "$n" || fail "ip netns add $n"
 	_ns_list+=("$n")
-	ip netns exec "$n" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/addr_gen_mode' ||
-		fail "addr_gen_mode in $n"
+	ip netns exec "$n" sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward &&
+		echo 1 >/proc/sys/net/ipv6/conf/default/addr_gen_mode' || fail "sysctls in $n"
 	ip -n "$n" link set lo up
 	echo "$n"
 }
