@@ -19,9 +19,11 @@ if ! nsx "$HOST" test -e $brnf; then
 	if modprobe br_netfilter 2>"$T/modprobe.err"; then
 		unload_brnf() { modprobe -r br_netfilter 2>/dev/null; }
 		at_exit unload_brnf
-	fi
-	nsx "$HOST" test -e $brnf ||
+		nsx "$HOST" test -e $brnf ||
+			brnf_why="br_netfilter is loaded, but its sysctls are not per namespace on this kernel"
+	else
 		brnf_why="br_netfilter cannot be loaded ($(head -1 "$T/modprobe.err"))"
+	fi
 fi
 [ -z "$brnf_why" ] && { echo 0 | nsx "$HOST" tee $brnf >/dev/null; }
 status() { OUT=$(nsx "$HOST" "$VMM" net status 2>"$T/err") || fail "net status: $(cat "$T/err")"; }
