@@ -61,6 +61,8 @@ bench_ns_up() {
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
 	ip netns add "$NS" || exit 1
+	# IPv4 forwarding off, whatever the default namespace has (a new one copies its IPv4 settings)
+	ip netns exec "$NS" sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward'
 	ip -n "$NS" link set lo up
 }
 # v ARGS...: vmm inside $NS.

@@ -40,7 +40,9 @@ trap 'exit 130' INT TERM
 # in a $(...) subshell, so the caller records it: ns=$(new_ns x) && NS_LIST+=("$ns").
 new_ns() {
 	local n="vmmbench-$1-$$-$RANDOM"
-	ip netns add "$n" && ip -n "$n" link set lo up &&
+	# IPv4 forwarding off, whatever the default namespace has (a new one copies its IPv4 settings)
+	ip netns add "$n" && ip netns exec "$n" sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward' &&
+		ip -n "$n" link set lo up &&
 		ip -n "$n" link add uplink type veth peer name lan0 &&
 		ip -n "$n" addr add 192.168.1.184/24 dev uplink && ip -n "$n" link set uplink up &&
 		ip -n "$n" route add default via 192.168.1.191 && echo "$n"
