@@ -66,7 +66,7 @@ home_with_guests() { # DIR COUNT
 SIDES=(vmm tutorial floor)
 declare -A DOES LABEL
 LABEL[vmm]="vmm net up + net down (in-process)"
-DOES[vmm]="netlink for links and address, libiptc for rules (one commit per table), /proc for forwarding, a journal file; links deleted in one batch (their group)"
+DOES[vmm]="netlink for links and address, libiptc for rules (one commit per table), /proc for forwarding, its journal file rewritten (write, fsync, rename) as it goes; links deleted in one batch (their group)"
 LABEL[floor]="floor: one ip -batch + one ruleset load"
 DOES[floor]="the same links, address, forwarding and rules as vmm; ip -batch and iptables-legacy-restore --noflush each way; links deleted in one batch (ip link delete group)"
 if command -v brctl >/dev/null && command -v tunctl >/dev/null; then
