@@ -4,8 +4,9 @@
 # --dry-run) vs `virsh create` of the equivalent domain (private libvirtd); `vmm seed` vs
 # cloud-localds and genisoimage; boot to first ping, vmm start --wait vs hand-typed QEMU + ping.
 # All inside a throwaway network namespace. The sides run interleaved (one run of each in turn,
-# so that load from elsewhere hits them alike), each from the same state and with the same
-# teardown; every figure is min / median / max of RUNS (at least 15) runs.
+# the order alternating, so that load from elsewhere and any after-effect of the previous run hit
+# them alike), each from the same state and with the same teardown; every figure is
+# min / median / max of RUNS (at least 15) runs (BOOT_RUNS, default 5, for boot to first ping).
 set -u
 VMM=$(realpath "${1:-${VMM:-build/vmm}}")
 RUNS=${2:-15}
@@ -103,16 +104,27 @@ virsh_run() { # one timed virsh create (tap made first, untimed), then destroy +
 	ip -n "$NS" link del "$VTAP" 2>/dev/null
 }
 
-echo "== start to QMP-ready: $RUNS runs of each, interleaved (vmm, hand, virsh, vmm, ...)"
-for i in $(seq "$RUNS"); do
-	t0=$(now_us); v start b1 >/dev/null 2>&1 || exit 1; t1=$(now_us)
+vmm_run() {
+	local t0 t1
+	t0=$(now_us); v start b1 >/dev/null 2>&1 || return 1; t1=$(now_us)
 	echo $((t1 - t0)) >>"$T/vmm.us"
 	vmm_down
-	hand_prep || exit 1
+}
+hand_run() {
+	local t0 t1
+	hand_prep || return 1
 	# QEMU -daemonize returns once it is initialised: its QMP socket then answers
-	t0=$(now_us); ip netns exec "$NS" "${argv[@]}" || exit 1; t1=$(now_us)
+	t0=$(now_us); ip netns exec "$NS" "${argv[@]}" || return 1; t1=$(now_us)
 	echo $((t1 - t0)) >>"$T/hand.us"
 	hand_down
+}
+echo "== start to QMP-ready: $RUNS runs of each, interleaved (vmm, hand, virsh; then hand, vmm, virsh; ...)"
+for i in $(seq "$RUNS"); do
+	if [ $((i % 2)) = 1 ]; then
+		vmm_run && hand_run || exit 1
+	else
+		hand_run && vmm_run || exit 1
+	fi
 	[ -n "$LVD" ] && { virsh_run || LVD=; }
 done
 row "vmm start" "$T/vmm.us" "lock, tap, seed (rewritten only if changed), run files, QEMU, QMP handshake"
@@ -125,7 +137,7 @@ fi
 
 # Seed: the same three files, each tool run the same way (outside the namespace: none of them
 # needs it), writing into the same folder (vmm's images/), its output removed before each run.
-echo "== seed ISO: $RUNS runs of each, interleaved"
+echo "== seed ISO: $RUNS runs of each, interleaved (the order turns each time)"
 seed=$VMM_HOME/images/b1-seed.iso
 out=$VMM_HOME/images
 mkdir -p "$T/seed"
@@ -133,25 +145,37 @@ xorriso -osirrox on -indev "$seed" -extract / "$T/seed" >/dev/null 2>&1 && chmod
 have_cl= have_gi=
 [ -f "$T/seed/user-data" ] && command -v cloud-localds >/dev/null && have_cl=1
 [ -f "$T/seed/user-data" ] && command -v genisoimage >/dev/null && have_gi=1
-for i in $(seq "$RUNS"); do
+seed_vmm() {
+	local t0 t1
 	rm -f "$seed"
-	t0=$(now_us); "$VMM" seed b1 >/dev/null 2>&1 || { echo "vmm seed failed" >&2; exit 1; }; t1=$(now_us)
+	t0=$(now_us); "$VMM" seed b1 >/dev/null 2>&1 || { echo "vmm seed failed" >&2; return 1; }; t1=$(now_us)
 	echo $((t1 - t0)) >>"$T/seed.us"
-	if [ -n "$have_cl" ]; then
-		rm -f "$out/cl.iso"
-		t0=$(now_us)
-		cloud-localds -N "$T/seed/network-config" "$out/cl.iso" "$T/seed/user-data" "$T/seed/meta-data" || exit 1
-		t1=$(now_us)
-		echo $((t1 - t0)) >>"$T/cl.us"
-	fi
-	if [ -n "$have_gi" ]; then
-		rm -f "$out/gi.iso"
-		t0=$(now_us)
-		genisoimage -quiet -output "$out/gi.iso" -volid cidata -joliet -rock \
-			"$T/seed/user-data" "$T/seed/meta-data" "$T/seed/network-config" || exit 1
-		t1=$(now_us)
-		echo $((t1 - t0)) >>"$T/gi.us"
-	fi
+}
+seed_cl() {
+	local t0 t1
+	[ -n "$have_cl" ] || return 0
+	rm -f "$out/cl.iso"
+	t0=$(now_us)
+	cloud-localds -N "$T/seed/network-config" "$out/cl.iso" "$T/seed/user-data" "$T/seed/meta-data" || return 1
+	t1=$(now_us)
+	echo $((t1 - t0)) >>"$T/cl.us"
+}
+seed_gi() {
+	local t0 t1
+	[ -n "$have_gi" ] || return 0
+	rm -f "$out/gi.iso"
+	t0=$(now_us)
+	genisoimage -quiet -output "$out/gi.iso" -volid cidata -joliet -rock \
+		"$T/seed/user-data" "$T/seed/meta-data" "$T/seed/network-config" || return 1
+	t1=$(now_us)
+	echo $((t1 - t0)) >>"$T/gi.us"
+}
+for i in $(seq "$RUNS"); do # the order turns each time: vmm cl gi, cl gi vmm, gi vmm cl
+	case $((i % 3)) in
+	1) seed_vmm && seed_cl && seed_gi ;;
+	2) seed_cl && seed_gi && seed_vmm ;;
+	0) seed_gi && seed_vmm && seed_cl ;;
+	esac || exit 1
 done
 row "vmm seed" "$T/seed.us" "in-process (libisofs)"
 if [ -n "$have_cl" ]; then
@@ -165,19 +189,26 @@ else
 	printf '  %-20s skipped: not installed\n' "genisoimage"
 fi
 
-echo "== boot to first ping: $BOOT_RUNS runs of each, interleaved"
-for i in $(seq "$BOOT_RUNS"); do
-	t0=$(now_us); v start b1 --wait=120 >/dev/null 2>&1 || { echo "start --wait failed" >&2; exit 1; }; t1=$(now_us)
+echo "== boot to first ping: $BOOT_RUNS runs of each, interleaved (vmm, hand; then hand, vmm; ...)"
+boot_vmm() {
+	local t0 t1
+	t0=$(now_us); v start b1 --wait=120 >/dev/null 2>&1 || { echo "start --wait failed" >&2; return 1; }; t1=$(now_us)
 	echo $((t1 - t0)) >>"$T/boot-vmm.us"
 	vmm_down
-	hand_prep || exit 1
-	t0=$(now_us); ip netns exec "$NS" "${argv[@]}" || exit 1
+}
+boot_hand() {
+	local t0 t1
+	hand_prep || return 1
+	t0=$(now_us); ip netns exec "$NS" "${argv[@]}" || return 1
 	until ip netns exec "$NS" ping -n -q -c1 -W1 192.168.166.100 >/dev/null 2>&1; do
-		[ $(( $(now_us) - t0 )) -gt 120000000 ] && { echo "hand-typed guest never answered" >&2; exit 1; }
+		[ $(( $(now_us) - t0 )) -gt 120000000 ] && { echo "hand-typed guest never answered" >&2; return 1; }
 	done
 	t1=$(now_us)
 	echo $((t1 - t0)) >>"$T/boot-hand.us"
 	hand_down
+}
+for i in $(seq "$BOOT_RUNS"); do
+	if [ $((i % 2)) = 1 ]; then boot_vmm && boot_hand; else boot_hand && boot_vmm; fi || exit 1
 done
 row "vmm start --wait" "$T/boot-vmm.us" "start, then ping -c1 -W1 at most every 0.5 s"
 row "QEMU by hand+ping" "$T/boot-hand.us" "ping -c1 -W1 back to back; vmm/hand $(ratio "$T/boot-vmm.us" "$T/boot-hand.us")"
