@@ -50,7 +50,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean help check unit asan fuzz install deps demo bench guest man test-cmd test-net test-e2e
+.PHONY: all clean help check unit asan fuzz install deps demo bench guest man completion test-cmd test-net test-e2e
 all: $(BUILD)/vmm
 
 $(BUILD)/%.o: %.c
@@ -102,14 +102,21 @@ fuzz:
 		tail -1 build-fuzz/$$(basename $$f .c).log; \
 	done
 
-# The man page is generated from the command table so it cannot drift.
+# The man page and the bash completion are generated from the option tables so they cannot
+# drift (tests/cmd/help.sh compares them with the binary's output).
 man: $(BUILD)/vmm
 	$(BUILD)/vmm help --man > contrib/vmm.1
 
+completion: $(BUILD)/vmm
+	$(BUILD)/vmm help --bash-completion > contrib/vmm.bash-completion
+
 install: $(BUILD)/vmm
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
 	install -m 0644 contrib/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
+	install -m 0644 contrib/vmm.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vmm
 
 deps:
 	contrib/deps.sh
@@ -125,6 +132,6 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@echo "targets: all (default) check asan fuzz demo bench guest man install deps clean"
+	@echo "targets: all (default) check asan fuzz demo bench guest man completion install deps clean"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -84,7 +84,8 @@ expect_bad "vmm: ssh key $T/nope.pub: no such file or directory" create g --ssh-
 echo "not a key" > "$T/bad.pub"; before=$(tree_sum "$VMM_HOME")
 expect_bad "vmm: ssh key $T/bad.pub: not an OpenSSH public key" create g --ssh-key "$T/bad.pub"
 expect_bad "vmm: create: unknown option \"--bogus\" (see \"vmm help create\")" create g --bogus
-expect_bad "vmm: create: missing NAME (see \"vmm help create\")" create
+expect_bad "vmm: create: needs exactly one NAME (see \"vmm help create\")" create
+expect_bad "vmm: create: needs exactly one NAME (see \"vmm help create\")" create a b
 expect_bad "vmm: create: --size needs a value (see \"vmm help create\")" create g --size
 expect_bad "vmm: g: initrd and append need a kernel" create g --append console=ttyS0
 expect_bad "vmm: backend \"xen\": use qemu or libvirt" create g --backend xen
