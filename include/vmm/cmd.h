@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "vmm/profile.h"
 #include "vmm/store.h"
 
 struct vmm_ctx {
@@ -80,11 +81,8 @@ struct cmd_option {
 
 /* Up to CMD_KVS_MAX KEY=VALUE pairs gathered from OPT_KEY options, in command-line order. */
 #define CMD_KVS_MAX 64
-struct cmd_kv {
-	const char *key, *value;
-};
 struct cmd_kvs {
-	struct cmd_kv kv[CMD_KVS_MAX];
+	struct profile_kv kv[CMD_KVS_MAX];
 	size_t n;
 };
 

@@ -14,11 +14,10 @@
 #include "vmm/cmd.h"
 #include "vmm/disk.h"
 #include "vmm/error.h"
+#include "vmm/guest_create.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 #include "vmm/util.h"
-
-#define DEFAULT_SIZE "20G"
 
 /* ---- create's options ---- */
 
@@ -201,83 +200,6 @@ static int print_json(json_object *o)
 
 /* ---- create ---- */
 
-static int absolute(const char *what, const char *path, char **out)
-{
-	char *abs = realpath(path, NULL);
-	if (!abs)
-		return vmm_invalid("%s %s: %s", what, path, util_strerror(errno));
-	*out = abs;
-	return 0;
-}
-
-static int create_resolve(const char *name, const struct create_args *o, const struct vmm_netcfg *net,
-			  const struct vmm_profile *others, size_t n_others, struct vmm_profile *p)
-{
-	profile_init(p);
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->vnc_listen = util_strdup("127.0.0.1");
-	const struct cmd_kv *kvs = o->kvs.kv;
-	for (size_t i = 0; i < o->kvs.n; i++) {
-		const char *v = kvs[i].value;
-		char *abs = NULL;
-		if (!strcmp(kvs[i].key, "address") && !strchr(v, '/')) {
-			/* a bare address takes the bridge's prefix */
-			abs = util_fmt("%s/%u", v, net->prefix);
-			v = abs;
-		} else if (!strcmp(kvs[i].key, "iso") || !strcmp(kvs[i].key, "kernel") ||
-			   !strcmp(kvs[i].key, "initrd") ||
-			   !strcmp(kvs[i].key, "vnc.password_file")) {
-			if (util_check_readable(!strcmp(kvs[i].key, "vnc.password_file")
-							? "vnc password file"
-							: kvs[i].key,
-						v) < 0 ||
-			    absolute(kvs[i].key, v, &abs) < 0)
-				return -1;
-			v = abs;
-		}
-		int rc = profile_set_key(p, kvs[i].key, v);
-		free(abs);
-		if (rc < 0)
-			return -1;
-	}
-	if (o->image) {
-		if (util_check_readable("image", o->image) < 0 ||
-		    absolute("image", o->image, &p->backing) < 0)
-			return -1;
-	}
-	if (o->size) {
-		uint64_t bytes;
-		if (util_parse_size("size", o->size, &bytes) < 0)
-			return -1;
-		p->disk_size = util_strdup(o->size);
-	} else if (!o->image && !o->reuse_disk)
-		p->disk_size = util_strdup(DEFAULT_SIZE);
-	p->disk_path = util_fmt("%s.qcow2", name);
-	if (!p->mac[0]) {
-		profile_default_mac(name, p->mac);
-		/* a hash collision with another guest: step the last octets until free */
-		for (unsigned k = 1; k < 65536; k++) {
-			bool clash = false;
-			for (size_t i = 0; i < n_others && !clash; i++)
-				clash = !strcasecmp(others[i].mac, p->mac);
-			if (!clash)
-				break;
-			char salted[VMM_NAME_MAX + 16];
-			snprintf(salted, sizeof(salted), "%s#%u", name, k);
-			profile_default_mac(salted, p->mac);
-		}
-	}
-	if (!p->address && profile_pick_address(net, others, n_others, &p->address) < 0)
-		return -1;
-	if (p->vnc_display < 0 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
-		return -1;
-	if (!p->tap[0])
-		profile_pick_tap(name, others, n_others, p->tap);
-	if (profile_validate(p, net) < 0 || profile_check_conflicts(p, others, n_others) < 0)
-		return -1;
-	return 0;
-}
-
 int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 {
 	struct create_args o = { 0 };
@@ -287,121 +209,31 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (o.image && o.reuse_disk)
 		return cmd_usage_error("create", "--image and --reuse-disk exclude each other");
-
-	struct vmm_netcfg net;
-	struct vmm_profile p, *others = NULL;
-	size_t n_others = 0;
-	char *disk = NULL, *cfg = NULL, *text = NULL;
-	bool made_disk = false;
-	int lock = -1;
-	profile_init(&p);
-	rc = VMM_EFAIL;
-	if (store_load_net(&ctx->home, &net) < 0) {
+	struct guest_create_req req = {
+		.name = name,
+		.kvs = o.kvs.kv,
+		.n_kvs = o.kvs.n,
+		.image = o.image,
+		.size = o.size,
+		.reuse_disk = o.reuse_disk,
+		.dry_run = ctx->dry_run,
+	};
+	struct guest_create_result r;
+	const struct vmm_profile *p = &r.profile;
+	if (guest_create(&ctx->home, &req, &r) < 0) {
 		rc = cmd_report();
-		goto out_net;
-	}
-	lock = store_lock(&ctx->home);
-	if (lock < 0 || store_load_all(&ctx->home, &others, &n_others) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	if (store_exists(&ctx->home, name)) {
-		rc = cmd_error(VMM_EINVAL, "%s: already exists (see vmm show %s)", name, name);
-		goto out;
-	}
-	if (create_resolve(name, &o, &net, others, n_others, &p) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	disk = store_disk_path(&ctx->home, &p);
-	cfg = store_profile_path(&ctx->home, name);
-	if (o.reuse_disk) {
-		if (util_check_readable("disk", disk) < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		char *fmt = NULL;
-		if (disk_info(disk, &fmt, NULL) < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		free(fmt);
-	} else if (access(disk, F_OK) == 0) {
-		rc = cmd_error(VMM_EINVAL,
-			       "disk %s: already exists (not overwriting; use --reuse-disk to adopt it)",
-			       disk);
-		goto out;
-	}
-	text = profile_format(&p);
-	if (ctx->dry_run) {
-		printf("# would write %s\n%s", cfg, text);
-		if (!o.reuse_disk) {
-			uint64_t bytes = 0;
-			if (p.disk_size)
-				util_parse_size("size", p.disk_size, &bytes);
-			if (p.backing)
-				printf("# would run: qemu-img create -q -f qcow2 -F <format of %s> -b %s %s %" PRIu64 "\n",
-				       p.backing, p.backing, disk, bytes);
-			else
-				printf("# would run: qemu-img create -q -f qcow2 %s %" PRIu64 "\n", disk,
-				       bytes);
-		}
+	} else if (ctx->dry_run) {
+		fputs(r.plan, stdout);
 		rc = cmd_flush();
-		goto out;
-	}
-	/* net.cfg is written once so that the user can see and edit the defaults */
-	char *netpath = store_net_path(&ctx->home);
-	if (!util_exists(netpath)) {
-		char *nt = netcfg_format(&net);
-		int w = util_write_file(netpath, nt, strlen(nt), 0644);
-		free(nt);
-		if (w < 0) {
-			free(netpath);
-			rc = cmd_report();
-			goto out;
-		}
-	}
-	free(netpath);
-	if (!o.reuse_disk) {
-		uint64_t bytes = 0;
-		if (p.disk_size && util_parse_size("size", p.disk_size, &bytes) < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		int d = p.backing ? disk_create_overlay(disk, p.backing, bytes)
-				  : disk_create(disk, bytes);
-		if (d < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		made_disk = true;
-	}
-	if (util_write_file(cfg, text, strlen(text), 0644) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	made_disk = false; /* the profile now owns the disk */
-	if (ctx->json) {
+	} else if (ctx->json) {
 		struct vmm_status st = { .state = VMM_STOPPED, .host = "local" };
-		rc = print_json(profile_json(&ctx->home, &p, &st));
+		rc = print_json(profile_json(&ctx->home, p, &st));
 	} else {
 		cmd_note(ctx, "created %s: %s, %u MiB, %u cpu%s, mac %s, address %s, vnc %s:%d, tap %s",
-			 name, disk, p.memory, p.cpus, p.cpus == 1 ? "" : "s", p.mac, p.address,
-			 p.vnc_listen, p.vnc_display, p.tap);
-		rc = 0;
+			 name, r.disk, p->memory, p->cpus, p->cpus == 1 ? "" : "s", p->mac, p->address,
+			 p->vnc_listen, p->vnc_display, p->tap);
 	}
-out:
-	if (made_disk)
-		unlink(disk);
-	if (lock >= 0)
-		close(lock);
-	store_free_all(others, n_others);
-	netcfg_free(&net);
-out_net:
-	profile_free(&p);
-	free(text);
-	free(disk);
-	free(cfg);
+	guest_create_result_free(&r);
 	return rc;
 }
 

@@ -116,6 +116,17 @@ assert_eq "$(cat "$T/e")" "vmm: qemu-img: not found (install the qemu-utils pack
 assert_no_file "$VMM_HOME/profiles/nodisk.cfg"
 assert_eq "$(tree_sum "$VMM_HOME")" "$before" "home changed without qemu-img"
 
+# the profile cannot be written after the disk was made: the disk is removed again (a folder
+# squats the profile's temporary file name, which ends in the pid; exec keeps the shell's pid)
+before=$(tree_sum "$VMM_HOME")
+sh -c 'mkdir "$1/profiles/rb.cfg.tmp.$$" && exec "$2" create rb --size 1M' _ "$VMM_HOME" "$VMM" 2>"$T/e"
+assert_eq "$?" 1 "exit when the profile cannot be written"
+assert_contains "$(cat "$T/e")" "vmm: $VMM_HOME/profiles/rb.cfg: "
+assert_no_file "$VMM_HOME/images/rb.qcow2"
+assert_no_file "$VMM_HOME/profiles/rb.cfg"
+assert_eq "$(tree_sum "$VMM_HOME")" "$before" "home changed by a failed create"
+rmdir "$VMM_HOME"/profiles/rb.cfg.tmp.*
+
 # profiles with syntax errors and unknown keys: file:line and the key named
 cp "$VMM_HOME/profiles/ubuntu2.cfg" "$T/ubuntu2.cfg"
 printf 'memory = 2048;\ncpus = ;\n' > "$VMM_HOME/profiles/broken.cfg"
