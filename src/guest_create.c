@@ -170,7 +170,7 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 	memset(out, 0, sizeof(*out));
 	profile_init(&out->profile);
 	if (store_load_net(h, &net) < 0)
-		return -1;
+		goto out; /* net holds the defaults even then */
 	lock = store_lock(h);
 	if (lock < 0 || store_load_all(h, &others, &n_others) < 0)
 		goto out;

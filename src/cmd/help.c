@@ -51,7 +51,10 @@ static void print_usage_line(FILE *f, const struct cmd_spec *s)
 		has_options(s) ? " [options]" : "");
 }
 
-static void print_option_lines(FILE *f, const struct cmd_option *opts)
+/* Calls fn for each option with help: its spelling ("--iso FILE") and its aliases' note. */
+typedef void (*option_fn)(FILE *f, const char *spelling, const char *help, const char *aliases);
+
+static void each_option(FILE *f, const struct cmd_option *opts, option_fn fn)
 {
 	for (const struct cmd_option *o = opts; o && o->name; o++) {
 		if (!o->help)
@@ -59,11 +62,21 @@ static void print_option_lines(FILE *f, const struct cmd_option *opts)
 		char sp[96], al[128];
 		option_spelling(sp, sizeof(sp), o);
 		option_aliases(al, sizeof(al), opts, o);
-		if (strlen(sp) + 2 > HELP_COL) /* too long for the column: two spaces */
-			fprintf(f, "  %s  %s%s\n", sp, o->help, al);
-		else
-			fprintf(f, "  %-*s%s%s\n", HELP_COL, sp, o->help, al);
+		fn(f, sp, o->help, al);
 	}
+}
+
+static void help_line(FILE *f, const char *sp, const char *help, const char *aliases)
+{
+	if (strlen(sp) + 2 > HELP_COL) /* too long for the column: two spaces */
+		fprintf(f, "  %s  %s%s\n", sp, help, aliases);
+	else
+		fprintf(f, "  %-*s%s%s\n", HELP_COL, sp, help, aliases);
+}
+
+static void print_option_lines(FILE *f, const struct cmd_option *opts)
+{
+	each_option(f, opts, help_line);
 }
 
 void cmd_help_print(FILE *f, const struct cmd_spec *s)
@@ -119,6 +132,7 @@ static void man_str(FILE *f, const char *s)
 	man_text(f, s, strlen(s));
 }
 
+/* .TP entry: the tag in bold, then text and more */
 static void man_tp(FILE *f, const char *tag, const char *text, const char *more)
 {
 	fputs(".TP\n.B ", f);
@@ -131,14 +145,7 @@ static void man_tp(FILE *f, const char *tag, const char *text, const char *more)
 
 static void man_options(FILE *f, const struct cmd_option *opts)
 {
-	for (const struct cmd_option *o = opts; o && o->name; o++) {
-		if (!o->help)
-			continue;
-		char sp[96], al[128];
-		option_spelling(sp, sizeof(sp), o);
-		option_aliases(al, sizeof(al), opts, o);
-		man_tp(f, sp, o->help, al);
-	}
+	each_option(f, opts, man_tp);
 }
 
 /* Free text: each line its own output line (troff fills them into a paragraph). */

@@ -272,9 +272,7 @@ int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)
 	if (net_cmds[k].needs_admin && !o.dry_run && !hostnet_can_admin())
 		return cmd_error(VMM_EFAIL, "net %s: needs root (CAP_NET_ADMIN)", sub);
 
-	if (store_load_net(&ctx->home, &n) < 0)
-		return cmd_report();
-	if (store_load_all(&ctx->home, &guests, &ng) < 0) {
+	if (store_load_net(&ctx->home, &n) < 0 || store_load_all(&ctx->home, &guests, &ng) < 0) {
 		netcfg_free(&n);
 		return cmd_report();
 	}

@@ -353,11 +353,9 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 	size_t n_others = 0;
 	int lock = -1;
 	profile_init(&p);
-	if (store_load_net(&ctx->home, &net) < 0)
-		return cmd_report();
 	rc = VMM_EFAIL;
-	lock = store_lock(&ctx->home);
-	if (lock < 0 || store_load(&ctx->home, name, &p) < 0 ||
+	if (store_load_net(&ctx->home, &net) < 0 || (lock = store_lock(&ctx->home)) < 0 ||
+	    store_load(&ctx->home, name, &p) < 0 ||
 	    store_load_all(&ctx->home, &others, &n_others) < 0) {
 		rc = cmd_report();
 		goto out;

@@ -68,8 +68,7 @@ int cmd_seed(struct vmm_ctx *ctx, int argc, char **argv)
 	bool print = a.print;
 	if (store_load_net(&ctx->home, &n) < 0) {
 		rc = cmd_report();
-		profile_free(&p);
-		return rc;
+		goto out; /* n holds the defaults even then */
 	}
 	if (print) {
 		rc = print_files(&p, &n);
