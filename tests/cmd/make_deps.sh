@@ -55,6 +55,18 @@ assert_eq "$(cat "$T/calls")" "" "make -n unit looked up packages"
 mk 0 help
 assert_eq "$(cat "$T/calls")" "" "make help looked up packages"
 
+# make install puts the binary, the man page and the bash completion in place
+if [ -x "$BUILD/vmm" ]; then
+	: >"$T/calls"
+	PATH="$T/bin:$PATH" make -C "$SRCDIR" --no-print-directory BUILD="$BUILD" DESTDIR="$T/dest" \
+		PREFIX=/usr install >"$T/out" 2>&1 || fail "make install: $(cat "$T/out")"
+	assert_file "$T/dest/usr/bin/vmm"
+	cmp "$T/dest/usr/share/man/man1/vmm.1" "$SRCDIR/contrib/vmm.1" || fail "installed man page"
+	cmp "$T/dest/usr/share/bash-completion/completions/vmm" "$SRCDIR/contrib/vmm.bash-completion" ||
+		fail "installed bash completion"
+	assert_eq "$(cat "$T/calls")" "" "make install looked up packages"
+fi
+
 # the set-up goals still run contrib/deps.sh first (here it finds "nothing installed" through the
 # fake dpkg-query; as root it would call apt-get install, otherwise it asks for root)
 rc=2; [ "$(id -u)" = 0 ] && rc=0 # (as root the fake apt-get "installs" everything)
