@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ static const struct cmd_entry commands[] = {
 	ENTRY(help, 0),
 	ENTRY(version, 0),
 };
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define N_COMMANDS ARRAY_SIZE(commands)
 
 static const struct cmd_option global_options[] = {
 	OPT_DIR(0, "home", struct vmm_ctx, home_dir, "DIR",
@@ -208,12 +209,22 @@ static int take_globals(struct vmm_ctx *ctx, int *argc, char **argv)
 	return 0;
 }
 
+/* Modules' announcements (vmm_notice): one line on stderr, unless -q. */
+static bool quiet;
+static void show_notice(const char *line)
+{
+	if (!quiet)
+		fprintf(stderr, "vmm: %s\n", line);
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm_ctx ctx = { 0 };
 	int rc = take_globals(&ctx, &argc, argv);
 	if (rc)
 		return rc;
+	quiet = ctx.verbose < 0;
+	vmm_set_notice_handler(show_notice);
 	const struct cmd_entry *c = NULL;
 	if (argc >= 2) {
 		const char *name = !strcmp(argv[1], "--version") ? "version" : argv[1];

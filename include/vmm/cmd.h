@@ -183,8 +183,6 @@ int cmd_one_name(const char *cmd, int argc, char **argv, const char **name);
 /* cmd_one_name, then load its profile into *p (nothing to free when it fails). */
 int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 		 struct vmm_profile *p);
-/* "vmm: NAME: backend B is not available in this build"; returns 1. */
-int cmd_no_backend(const char *name, const struct vmm_profile *p);
 
 /* Each handler and its spec (cmd_NAME_spec) live in its file; main.c's table lists them. */
 #define VMM_CMD(n)                                                                   \

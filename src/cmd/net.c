@@ -10,6 +10,7 @@
 #include "vmm/error.h"
 #include "vmm/net/firewall.h"
 #include "vmm/net/hostnet.h"
+#include "vmm/net/report.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 #include "vmm/util.h"
@@ -244,7 +245,7 @@ static const struct {
 	{ net_down, true },
 	{ net_status, false },
 };
-_Static_assert(sizeof(net_cmds) / sizeof(net_cmds[0]) == sizeof(net_subs) / sizeof(net_subs[0]) - 1,
+_Static_assert(ARRAY_SIZE(net_cmds) == ARRAY_SIZE(net_subs) - 1,
 	       "net_cmds and net_subs list the same subcommands");
 
 int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)

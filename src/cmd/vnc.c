@@ -10,7 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "vmm/backend.h"
+#include "vmm/lifecycle.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
 #include "vmm/render.h"
@@ -165,26 +165,6 @@ static int watch_loop(struct vnc_conn *c, int width, enum render_mode mode)
 	return rc;
 }
 
-/* Where the guest's VNC server is: the backend's view of the running guest, else the profile.
- * Returns 0, or the exit code after printing why. */
-static int locate(struct vmm_ctx *ctx, const struct vmm_profile *p, struct vmm_status *st)
-{
-	memset(st, 0, sizeof(*st));
-	const struct vmm_backend *b = backend_for(p);
-	if (b && b->status) {
-		if (b->status(&ctx->home, p, st) < 0)
-			return cmd_report();
-	} else {
-		st->state = store_state(&ctx->home, p->name, NULL);
-	}
-	if (!st->vnc_host[0])
-		snprintf(st->vnc_host, sizeof(st->vnc_host), "%s",
-			 p->vnc_listen ? p->vnc_listen : "127.0.0.1");
-	if (st->vnc_port <= 0)
-		st->vnc_port = 5900 + p->vnc_display;
-	return 0;
-}
-
 /* Connect and wait for the first whole frame, within the timeout. Returns 0 or -1. */
 static int connect_first_frame(struct vnc_opts *vo, unsigned long timeout, struct vnc_conn **out)
 {
@@ -249,8 +229,10 @@ int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 	struct vnc_conn *c = NULL;
 	if (store_load(&ctx->home, name, &p) < 0)
 		return cmd_report();
-	if ((rc = locate(ctx, &p, &st)))
+	if (lifecycle_status(&ctx->home, &p, &st) < 0) { /* the backend's view, else the profile */
+		rc = cmd_report();
 		goto out;
+	}
 	const char *pw = a.pwfile ? a.pwfile : p.vnc_password_file;
 	if (ctx->dry_run) {
 		printf("vnc %s:%d%s%s\n", st.vnc_host, st.vnc_port, pw ? " password from " : "",

@@ -332,7 +332,7 @@ static void test_pick_mode(void **state)
 		{ RENDER_COLOR_NEVER, true, "truecolor", RENDER_ASCII },
 		{ RENDER_COLOR_NEVER, false, NULL, RENDER_ASCII },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		enum render_mode got = render_pick_mode(cases[i].color, cases[i].tty, cases[i].colorterm);
 		if (got != cases[i].want)
 			fail_msg("case %zu: color %d tty %d COLORTERM %s: mode %d, wanted %d", i,
