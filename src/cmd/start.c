@@ -10,6 +10,7 @@
 #include "vmm/backend.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
+#include "vmm/net/firewall.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/backend/qemu.h"
 #include "vmm/util.h"
@@ -143,6 +144,8 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 				rc = cmd_report();
 				goto out;
 			}
+			for (size_t i = 0; fw_announcement(i); i++)
+				cmd_note(ctx, "vmm: firewall: %s", fw_announcement(i));
 		}
 	}
 	if (b->start(&ctx->home, &n, &p, &so) < 0) {

@@ -340,13 +340,7 @@ static int preflight(const struct vmm_netcfg *n, const struct probe *pb,
 
 static int fw_all_present(const struct fw_config *fc, const struct fw_status *fs)
 {
-	for (int i = 0; i < FW_NRULES; i++) {
-		if (!fc->nat && (i == FW_MASQ || i == FW_JUMP_POSTROUTING))
-			continue;
-		if (!fs->present[i])
-			return 0;
-	}
-	return fs->chains_present ? 1 : 0;
+	return fw_status_complete(fc, fs) ? 1 : 0;
 }
 
 /* A test hook: VMM_TEST_NET_FAIL_AFTER=<step> makes `net up` fail right after that step
@@ -1173,6 +1167,29 @@ int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
 				 util_fmt("an nf_tables forward chain drops by default (iptables-nft "
 					  "or nft): vmm's legacy rules cannot override it; accept "
 					  "traffic from and back to %s there", n->bridge));
+		for (size_t i = 0; i < st->fw.n_chains; i++) {
+			const struct fw_hook_chain *c = &st->fw.chains[i];
+			if (!c->drops || (c->opened && !c->early))
+				continue;
+			if (c->early)
+				push_str(&st->problems, &st->n_problems,
+					 util_fmt("%s %s %s (%s) drops guest traffic and runs before "
+						  "vmm's chain: accept traffic from and back to %s there",
+						  c->family, c->table, c->name, c->owner, n->bridge));
+			else if (fc.foreign == FW_FOREIGN_LEAVE)
+				push_str(&st->problems, &st->n_problems,
+					 util_fmt("%s %s %s (%s) drops guest traffic; left alone "
+						  "(foreign = \"leave\")",
+						  c->family, c->table, c->name, c->owner));
+			else
+				push_str(&st->problems, &st->n_problems,
+					 util_fmt("%s %s %s (%s) drops guest traffic and vmm's opening "
+						  "in %s is missing: `vmm net up` puts it back",
+						  c->family, c->table, c->name, c->owner, c->open_in));
+		}
+		if (st->fw.backend == FW_NFTABLES)
+			push_str(&st->notes, &st->n_notes,
+				 util_fmt("vmm's rules: `nft list table inet vmm`"));
 		if (st->fw.iptables_is_nft)
 			push_str(&st->notes, &st->n_notes,
 				 util_fmt("iptables here is the nf_tables variant: vmm's rules are "

@@ -20,20 +20,22 @@
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))
 #define NET167 ((192u << 24) | (168u << 16) | (167u << 8))
 
-static const struct fw_config tut = { .bridge = "br0", .network = NET166, .prefix = 24, .nat = true };
+static const struct fw_config tut = { .bridge = "br0", .network = NET166, .prefix = 24, .nat = true, .backend = FW_IPTABLES_LEGACY };
 
 /* ---- pure cases ---- */
 
 static void test_rule_names(void **state)
 {
-	for (int i = 0; i < FW_NRULES; i++) {
-		assert_non_null(fw_rule_name((enum fw_rule_id)i));
-		for (int j = 0; j < i; j++)
-			assert_string_not_equal(fw_rule_name((enum fw_rule_id)i),
-						fw_rule_name((enum fw_rule_id)j));
-	}
-	assert_null(fw_rule_name(FW_NRULES));
-	assert_null(fw_rule_name((enum fw_rule_id)-1));
+	static const enum fw_backend b[] = { FW_IPTABLES_LEGACY, FW_NFTABLES };
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < FW_NRULES; i++) {
+			assert_non_null(fw_rule_name(b[k], (enum fw_rule_id)i));
+			for (int j = 0; j < i; j++)
+				assert_string_not_equal(fw_rule_name(b[k], (enum fw_rule_id)i),
+							fw_rule_name(b[k], (enum fw_rule_id)j));
+		}
+	assert_null(fw_rule_name(FW_IPTABLES_LEGACY, FW_NRULES));
+	assert_null(fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)-1));
 }
 
 static const char plan_tut[] =
@@ -57,7 +59,7 @@ static void test_plan(void **state)
 	assert_string_equal(text, plan_tut);
 	free(text);
 
-	struct fw_config c = { .bridge = "vmbr-1", .network = NET167, .prefix = 25, .nat = false };
+	struct fw_config c = { .bridge = "vmbr-1", .network = NET167, .prefix = 25, .nat = false, .backend = FW_IPTABLES_LEGACY };
 	c.network = NET167 | 128;
 	assert_int_equal(fw_plan(&c, &text), 0);
 	assert_string_equal(text,
@@ -73,7 +75,7 @@ static void test_plan(void **state)
 static void test_rule_line(void **state)
 {
 	char buf[512];
-	struct fw_config c = { .bridge = "br.0", .network = NET166 | 7, .prefix = 32, .nat = true };
+	struct fw_config c = { .bridge = "br.0", .network = NET166 | 7, .prefix = 32, .nat = true, .backend = FW_IPTABLES_LEGACY };
 	assert_int_equal(fw_rule_line(&c, FW_MASQ, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "-A VMM-POSTROUTING -s 192.168.166.7/32 ! -o br.0 -m comment --comment \"vmm br.0\" -j MASQUERADE");
 	assert_int_equal(fw_rule_line(&c, FW_JUMP_POSTROUTING, buf, sizeof(buf)), 0);
@@ -242,9 +244,9 @@ static void test_ns_apply(void **state)
 	assert_string_equal(first, line);
 
 	assert_int_equal(fw_status(&tut, &st), 0);
-	for (int i = 0; i < FW_NRULES; i++)
+	for (int i = 0; i <= FW_MASQ; i++)
 		if (!st.present[i])
-			fail_msg("missing after apply: %s", fw_rule_name((enum fw_rule_id)i));
+			fail_msg("missing after apply: %s", fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)i));
 	assert_true(st.chains_present);
 	assert_string_equal(st.forward_policy, "ACCEPT");
 	struct fw_status q;
@@ -340,7 +342,7 @@ static void test_ns_converge(void **state)
 
 static void test_ns_two_bridges(void **state)
 {
-	struct fw_config b1 = { .bridge = "br1", .network = NET167, .prefix = 24, .nat = true };
+	struct fw_config b1 = { .bridge = "br1", .network = NET167, .prefix = 24, .nat = true, .backend = FW_IPTABLES_LEGACY };
 	struct fw_status st;
 	assert_int_equal(fw_apply(&tut), 0);
 	assert_int_equal(fw_apply(&b1), 0);
@@ -354,7 +356,7 @@ static void test_ns_two_bridges(void **state)
 	/* removing br0's leaves br1's (and the jumps) */
 	assert_int_equal(fw_remove(&tut), 0);
 	assert_int_equal(fw_status(&b1, &st), 0);
-	for (int i = 0; i < FW_NRULES; i++)
+	for (int i = 0; i <= FW_MASQ; i++)
 		assert_true(st.present[i]);
 	assert_int_equal(fw_status(&tut, &st), 0);
 	assert_false(st.present[FW_ACCEPT_OUT]);
@@ -420,6 +422,7 @@ static int driver(int argc, char **argv)
 		return 2;
 	}
 	c.bridge = argv[3];
+	c.backend = FW_IPTABLES_LEGACY;
 	if (util_parse_cidr("network", argv[4], &a, &p) < 0) {
 		fprintf(stderr, "%s\n", vmm_errmsg());
 		return 2;
@@ -443,7 +446,7 @@ static int driver(int argc, char **argv)
 		if ((rc = fw_status(&c, &st)) == 0) {
 			for (int i = 0; i < FW_NRULES; i++)
 				printf("rule %d %s: %s\n", i, st.present[i] ? "present" : "missing",
-				       fw_rule_name((enum fw_rule_id)i));
+				       fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)i));
 			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n",
 			       st.chains_present ? "present" : "missing", st.forward_policy,
 			       st.iptables_is_nft, st.nft_forward_drop);
