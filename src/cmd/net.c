@@ -76,6 +76,12 @@ static int net_down(struct vmm_ctx *ctx, const struct net_opts *o, const struct 
 	return 0;
 }
 
+/* The rules status lists: the five every config has (some "not used"), the forwards' when any. */
+static bool rule_listed(const struct hostnet_status *st, int i)
+{
+	return i <= FW_MASQ || st->fw.wanted[i] || st->fw.present[i];
+}
+
 static const char *rule_state(const struct hostnet_status *st, int i)
 {
 	if (!st->fw.wanted[i])
@@ -155,6 +161,8 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 		json_object_object_add(fw, "backend_why", json_object_new_string(st->fw.backend_why));
 		json_object *rules = json_object_new_array();
 		for (int i = 0; i < FW_NRULES; i++) {
+			if (!rule_listed(st, i))
+				continue;
 			json_object *r = json_object_new_object();
 			json_object_object_add(r, "rule", json_object_new_string(fw_rule_name(
 								  st->fw.backend, (enum fw_rule_id)i)));
@@ -245,7 +253,7 @@ static void status_text(const struct vmm_netcfg *n, const struct hostnet_status 
 	if (st->fw_known) {
 		printf("firewall: %s (%s)\n", fw_backend_name(st->fw.backend), st->fw.backend_why);
 		for (int i = 0; i < FW_NRULES; i++)
-			if (st->fw.wanted[i] || st->fw.present[i])
+			if (rule_listed(st, i))
 				printf("firewall %s: %s\n",
 				       fw_rule_name(st->fw.backend, (enum fw_rule_id)i), rule_state(st, i));
 		if (st->fw.backend == FW_IPTABLES_LEGACY)
