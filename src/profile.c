@@ -436,7 +436,7 @@ static char **string_key(struct vmm_profile *p, const char *k)
 {
 	char **fields[] = { &p->iso, &p->kernel, &p->initrd, &p->append,
 			    &p->hostname, &p->backend, &p->uri };
-	for (size_t i = 0; i < sizeof(string_keys) / sizeof(string_keys[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(string_keys); i++)
 		if (!strcmp(k, string_keys[i]))
 			return fields[i];
 	return NULL;
@@ -625,7 +625,7 @@ char *profile_format(const struct vmm_profile *p)
 	}
 	buf_add(&b, "; };\n");
 	/* "iso" is written above, before the network */
-	for (size_t i = 1; i < sizeof(string_keys) / sizeof(string_keys[0]); i++) {
+	for (size_t i = 1; i < ARRAY_SIZE(string_keys); i++) {
 		const char *val = *string_key((struct vmm_profile *)p, string_keys[i]);
 		if (val) {
 			buf_add(&b, "%s = ", string_keys[i]);
@@ -755,19 +755,9 @@ int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profil
 	return 0;
 }
 
-/* FNV-1a: stable across runs and hosts, so a name always gets the same MAC. */
-static uint32_t fnv1a(const char *s, uint32_t h)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 void profile_default_mac(const char *name, char mac[18])
 {
-	uint32_t h = fnv1a(name, 2166136261u);
+	uint32_t h = util_hash(UTIL_HASH_INIT, name); /* a name always gets the same MAC */
 	uint8_t m[6] = { 0x52, 0x54, 0x00, (uint8_t)(h >> 16), (uint8_t)(h >> 8), (uint8_t)h };
 	util_format_mac(m, mac);
 }
