@@ -221,7 +221,7 @@ bool fw_status_complete(const struct fw_config *c, const struct fw_status *st)
 	for (int i = 0; i < FW_NRULES; i++)
 		if (st->wanted[i] && !st->present[i])
 			return false;
-	if (!st->chains_present)
+	if (!st->chains_present || st->n_stale)
 		return false;
 	return st->backend != FW_NFTABLES || c->foreign == FW_FOREIGN_LEAVE ||
 	       st->n_missing_openings == 0;

@@ -472,6 +472,16 @@ void fw_nft_fill_status(const struct fw_config *c, const struct fw_nft_state *s,
 			st->chains_present = false;
 	memcpy(st->chains, s->chains, sizeof(st->chains));
 	st->n_chains = s->n_chains;
+	st->n_stale = 0;
+	for (size_t i = 0; i < s->n_vr; i++) {
+		bool keep = !bridge_comment(s->vr[i].comment, c->bridge);
+		for (size_t j = 0; j < n && !keep; j++)
+			keep = find_vrule(s, &w[j]) == &s->vr[i];
+		st->n_stale += !keep;
+	}
+	for (size_t i = 0; i < s->n_op; i++)
+		st->n_stale += s->op[i].mark &&
+			       (s->op[i].mark != mark_of(c) || c->foreign == FW_FOREIGN_LEAVE);
 	st->n_missing_openings = 0;
 	for (size_t k = 0; k < s->n_chains; k++)
 		if (s->chains[k].drops && !s->chains[k].early && !s->chains[k].opened)
@@ -637,7 +647,7 @@ int fw_nft_read(const struct fw_config *c, struct fw_nft_state **out)
 }
 
 /* Run one batch (one transaction). */
-static int run_batch(const char *batch)
+int fw_nft_run(const char *batch)
 {
 	struct nft_ctx *x = ctx_new(false);
 	int rc = 0;
@@ -672,7 +682,7 @@ static int converge(const struct fw_config *c, bool remove, char ***notes, size_
 			return 0;
 		}
 		if (fw_nft_diff(c, s, remove, &batch, notes, n_notes) == 0)
-			rc = !*batch ? 0 : run_batch(batch);
+			rc = !*batch ? 0 : fw_nft_run(batch);
 		fw_nft_state_free(s);
 		free(batch);
 		if (rc == 0 || attempt >= 1)

@@ -161,6 +161,7 @@ static void test_chains(void **state)
 	assert_true(c[4].ends_drop && !c[4].policy_drop && c[4].drops);
 	assert_false(c[4].opened); /* the 0x100 opening is not ours any more */
 	assert_int_equal(st.n_missing_openings, 1);
+	assert_int_equal(st.n_stale, 2); /* br0's old-hash rule, the 0x100 opening */
 	assert_true(st.present[FW_JUMP_FORWARD]);
 	assert_false(st.present[FW_JUMP_POSTROUTING]);
 	assert_true(st.present[FW_ACCEPT_OUT]);

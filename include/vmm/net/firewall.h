@@ -108,6 +108,8 @@ struct fw_status {
 	struct fw_hook_chain chains[FW_MAX_CHAINS];
 	size_t n_chains;
 	size_t n_missing_openings; /* dropping chains without vmm's opening (foreign = open) */
+	size_t n_stale;          /* vmm's rules this config no longer wants (old forwards, another
+				    subnet or mark; openings with foreign = leave): apply removes them */
 	/* legacy backend */
 	char forward_policy[16]; /* legacy filter FORWARD policy ("ACCEPT"/"DROP"); "ACCEPT" when
 				    the legacy filter table is not in use at all */
@@ -126,8 +128,8 @@ const char *fw_backend_name(enum fw_backend b);
  * own table aside); nftables otherwise. why (may be NULL) gets one line of reason. No process. */
 enum fw_backend fw_backend_resolve(const struct fw_config *c, char *why, size_t len);
 
-/* Everything c wants is in place: the wanted rules, the chains, and (nftables, foreign = open)
- * an opening in every chain that would drop the guests' traffic. */
+/* Everything c wants is in place and nothing else of vmm's: the wanted rules, the chains, and
+ * (nftables, foreign = open) an opening in every chain that would drop the guests' traffic. */
 bool fw_status_complete(const struct fw_config *c, const struct fw_status *st);
 
 /* Announcements of the last fw_apply (e.g. "accepted br0 in ip filter DOCKER-USER (Docker)"),
