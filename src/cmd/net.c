@@ -20,8 +20,11 @@ const char cmd_net_summary[] =
 	"set up, take down or inspect the host network: bridge, taps, forwarding, NAT rules";
 const char cmd_net_help[] =
 	"  up               bridge with its address, a tap per guest, forwarding, firewall rules\n"
+	"                   (nftables: table inet vmm, plus an opening in other tools' forward\n"
+	"                   chains that would drop guest traffic; net.cfg firewall, foreign)\n"
 	"  down             remove exactly what net up added (refused while guests run)\n"
-	"  status           what exists, what is missing, and host problems (--json too)\n"
+	"  status           what exists, what is missing, the firewall backend and the forward\n"
+	"                   hook's chains in the order the kernel runs them, host problems\n"
 	"  --force          down: remove the bridge even while guests run\n"
 	"  --json           status: print one JSON object\n"
 	"  --dry-run        up, down: print the planned changes and change nothing\n";
