@@ -552,7 +552,7 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 	if (!p->disk_path)
 		p->disk_path = util_fmt("%s.qcow2", p->name);
 	if (!p->vnc_listen)
-		p->vnc_listen = util_strdup("127.0.0.1");
+		p->vnc_listen = util_strdup(VNC_DEFAULT_LISTEN);
 	if (!p->mac[0])
 		profile_default_mac(p->name, p->mac);
 	if (!p->tap[0])
@@ -618,7 +618,7 @@ char *profile_format(const struct vmm_profile *p)
 	}
 	buf_add(&b, "; };\n");
 	buf_add(&b, "vnc = { display = %d; listen = ", p->vnc_display);
-	buf_quoted(&b, p->vnc_listen ? p->vnc_listen : "127.0.0.1");
+	buf_quoted(&b, profile_vnc_listen(p));
 	if (p->vnc_password_file) {
 		buf_add(&b, "; password_file = ");
 		buf_quoted(&b, p->vnc_password_file);
@@ -987,4 +987,14 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
 		return vmm_invalid("key \"%s\": unknown (see vmm help set)", key);
 	}
 	return 0;
+}
+
+const char *profile_vnc_listen(const struct vmm_profile *p)
+{
+	return p->vnc_listen && *p->vnc_listen ? p->vnc_listen : VNC_DEFAULT_LISTEN;
+}
+
+int profile_vnc_port(const struct vmm_profile *p)
+{
+	return VNC_BASE_PORT + p->vnc_display;
 }

@@ -55,8 +55,6 @@ static int net_up(struct vmm_ctx *ctx, const struct net_opts *o, const struct vm
 		return print_plan(ctx, n, g, ng, false);
 	if (hostnet_up(&ctx->home, n, g, ng) < 0)
 		return cmd_report();
-	for (size_t i = 0; fw_announcement(i); i++)
-		cmd_note(ctx, "vmm: firewall: %s", fw_announcement(i));
 	size_t taps = 0;
 	for (size_t i = 0; i < ng; i++)
 		taps += g[i].tap[0] != '\0';

@@ -169,9 +169,12 @@ int fw_apply(const struct fw_config *c)
 	notes_clear();
 	if (fw_config_check(c) < 0)
 		return -1;
-	if (fw_backend_resolve(c, NULL, 0) == FW_NFTABLES)
-		return fw_nft_apply(c, &notes, &n_notes);
-	return fw_legacy_apply(c);
+	if (fw_backend_resolve(c, NULL, 0) != FW_NFTABLES)
+		return fw_legacy_apply(c);
+	int rc = fw_nft_apply(c, &notes, &n_notes);
+	for (size_t i = 0; rc == 0 && i < n_notes; i++)
+		vmm_notice("firewall: %s", notes[i]);
+	return rc;
 }
 
 int fw_remove(const struct fw_config *c)

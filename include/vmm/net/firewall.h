@@ -133,7 +133,8 @@ enum fw_backend fw_backend_resolve(const struct fw_config *c, char *why, size_t 
 bool fw_status_complete(const struct fw_config *c, const struct fw_status *st);
 
 /* Announcements of the last fw_apply (e.g. "accepted br0 in ip filter DOCKER-USER (Docker)"),
- * i from 0; NULL past the end. Valid until the next fw_apply. */
+ * i from 0; NULL past the end. Valid until the next fw_apply. fw_apply also hands each to
+ * vmm_notice ("firewall: ..."). */
 const char *fw_announcement(size_t i);
 
 /* Check a config without touching anything: bridge name valid, prefix 0..32, no host bits in
