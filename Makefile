@@ -21,6 +21,7 @@ DEB_libconfig       := libconfig-dev
 DEB_libnl-3.0       := libnl-3-dev
 DEB_libnl-route-3.0 := libnl-route-3-dev
 DEB_libip4tc        := libip4tc-dev
+DEB_libnftables     := libnftables-dev
 DEB_libvncclient    := libvncserver-dev
 DEB_json-c          := libjson-c-dev
 DEB_libisofs-1      := libisofs-dev
