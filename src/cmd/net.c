@@ -123,7 +123,11 @@ static void chain_state(const struct vmm_netcfg *n, const struct fw_hook_chain *
 		return;
 	}
 	const char *why = c->policy_drop ? "policy drop" : "ends in drop/reject";
-	if (c->early)
+	if (c->owned && !c->early)
+		snprintf(buf, len, "%s: drops guest traffic; its table is owned by another process "
+				   "(flag owner), so vmm cannot open it (see the problems below)",
+			 why);
+	else if (c->early)
 		snprintf(buf, len, "%s: would drop guest traffic; runs before vmm's chain, so vmm "
 				   "cannot open it: accept %s's traffic there yourself",
 			 why, n->bridge);
@@ -210,10 +214,11 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 			json_object_object_add(x, "owner", json_object_new_string(c->owner));
 			json_object_object_add(x, "vmm", json_object_new_boolean(c->vmm));
 			json_object_object_add(x, "drops_guest_traffic", json_object_new_boolean(c->drops));
+			json_object_object_add(x, "table_owned", json_object_new_boolean(c->owned));
 			json_object_object_add(x, "opening_chain",
 					       c->drops ? json_object_new_string(c->open_in) : NULL);
 			json_object_object_add(x, "opening",
-					       c->drops && !c->early
+					       c->drops && !c->early && !c->owned
 						       ? json_object_new_string(c->opened ? "present"
 											  : "missing")
 						       : NULL);

@@ -47,6 +47,7 @@ struct opening { /* a rule commented "vmm" in another table */
 	char family[8], table[64], chain[64];
 	unsigned long long handle;
 	unsigned long long mark; /* the mark it matches, 0 when not a mark match */
+	bool owned;              /* its table is owned by another process: untouchable */
 };
 
 struct fw_nft_state {
@@ -177,7 +178,44 @@ static bool is_vmm_table(const char *family, const char *table)
 struct tinfo {
 	char family[8], table[64];
 	bool docker_user, docker, ufw;
+	bool owned; /* flag owner: only the process that made it may change it (firewalld 2.x) */
 };
+
+/* The table flags hold "owner". nft 1.0.6 prints a table's flags in JSON wrongly (its release
+ * name instead of the flag names): any flags other than "dormant" count as owned, so that vmm
+ * never puts a rule into a table the kernel would refuse it in (that would fail the whole
+ * transaction). */
+static bool table_owned(json_object *t)
+{
+	json_object *fl = jget(t, "flags");
+	if (!fl)
+		return false;
+	if (json_object_is_type(fl, json_type_string))
+		return strcmp(json_object_get_string(fl), "dormant") != 0;
+	if (!json_object_is_type(fl, json_type_array))
+		return true;
+	for (size_t i = 0; i < json_object_array_length(fl); i++) {
+		json_object *e = json_object_array_get_idx(fl, i);
+		if (!json_object_is_type(e, json_type_string) ||
+		    strcmp(json_object_get_string(e), "dormant"))
+			return true;
+	}
+	return false;
+}
+
+static struct tinfo *tinfo_get(struct tinfo **ti, size_t *n, const char *fam, const char *tab)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (!strcmp((*ti)[k].family, fam) && !strcmp((*ti)[k].table, tab))
+			return &(*ti)[k];
+	if (!(*ti = realloc(*ti, (*n + 1) * sizeof(**ti))))
+		abort();
+	struct tinfo *x = &(*ti)[(*n)++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->family, sizeof(x->family), "%s", fam);
+	snprintf(x->table, sizeof(x->table), "%s", tab);
+	return x;
+}
 
 static int chain_cmp(const void *a, const void *b)
 {
@@ -222,23 +260,13 @@ int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_stat
 				s->have_table = true;
 			else
 				s->other_tables = true;
+			tinfo_get(&ti, &n_ti, jstr(t, "family"), jstr(t, "name"))->owned = table_owned(t);
 			continue;
 		}
 		if (!(ch = jget(item, "chain")))
 			continue;
 		const char *fam = jstr(ch, "family"), *tab = jstr(ch, "table"), *name = jstr(ch, "name");
-		struct tinfo *x = NULL;
-		for (size_t k = 0; k < n_ti; k++)
-			if (!strcmp(ti[k].family, fam) && !strcmp(ti[k].table, tab))
-				x = &ti[k];
-		if (!x) {
-			if (!(ti = realloc(ti, (n_ti + 1) * sizeof(*ti))))
-				abort();
-			x = &ti[n_ti++];
-			memset(x, 0, sizeof(*x));
-			snprintf(x->family, sizeof(x->family), "%s", fam);
-			snprintf(x->table, sizeof(x->table), "%s", tab);
-		}
+		struct tinfo *x = tinfo_get(&ti, &n_ti, fam, tab);
 		x->docker_user |= !strcmp(name, "DOCKER-USER");
 		x->docker |= !strcmp(name, "DOCKER");
 		x->ufw |= !strncmp(name, "ufw-", 4) || !strncmp(name, "ufw6-", 5);
@@ -302,6 +330,7 @@ int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_stat
 			snprintf(o->chain, sizeof(o->chain), "%s", chain);
 			o->handle = (unsigned long long)handle;
 			o->mark = opening_mark(expr);
+			o->owned = tinfo_get(&ti, &n_ti, fam, tab)->owned;
 		}
 	}
 	/* each hook chain: how it ends, who owns it, whether it is opened */
@@ -315,6 +344,7 @@ int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_stat
 		h->ends_drop = last[k] && ends_in_drop(last[k]);
 		h->drops = !h->vmm && strcmp(h->family, "ip6") && (h->policy_drop || h->ends_drop);
 		h->early = !h->vmm && h->prio <= FW_NFT_PRIO;
+		h->owned = !h->vmm && x && x->owned;
 		const char *owner = "nftables";
 		if (!strcmp(h->family, "inet") && !strcmp(h->table, "firewalld"))
 			owner = "firewalld";
@@ -480,11 +510,12 @@ void fw_nft_fill_status(const struct fw_config *c, const struct fw_nft_state *s,
 		st->n_stale += !keep;
 	}
 	for (size_t i = 0; i < s->n_op; i++)
-		st->n_stale += s->op[i].mark &&
+		st->n_stale += s->op[i].mark && !s->op[i].owned &&
 			       (s->op[i].mark != mark_of(c) || c->foreign == FW_FOREIGN_LEAVE);
 	st->n_missing_openings = 0;
 	for (size_t k = 0; k < s->n_chains; k++)
-		if (s->chains[k].drops && !s->chains[k].early && !s->chains[k].opened)
+		if (s->chains[k].drops && !s->chains[k].early && !s->chains[k].owned &&
+		    !s->chains[k].opened)
 			st->n_missing_openings++;
 	free(w);
 }
@@ -529,7 +560,7 @@ int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool re
 			if (s->have_table)
 				fprintf(f, "delete table inet %s\n", FW_NFT_TABLE);
 			for (size_t i = 0; i < s->n_op; i++)
-				if (s->op[i].mark)
+				if (s->op[i].mark && !s->op[i].owned)
 					fprintf(f, "delete rule %s %s %s handle %llu\n", s->op[i].family,
 						s->op[i].table, s->op[i].chain, s->op[i].handle);
 		} else {
@@ -566,14 +597,19 @@ int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool re
 	/* openings: stale ones (another mark, or foreign = leave) go, missing ones come */
 	for (size_t i = 0; i < s->n_op; i++) {
 		const struct opening *o = &s->op[i];
-		if (o->mark && (o->mark != m || c->foreign == FW_FOREIGN_LEAVE))
+		if (o->mark && !o->owned && (o->mark != m || c->foreign == FW_FOREIGN_LEAVE))
 			fprintf(f, "delete rule %s %s %s handle %llu\n", o->family, o->table, o->chain,
 				o->handle);
 	}
 	for (size_t k = 0; c->foreign == FW_FOREIGN_OPEN && k < s->n_chains; k++) {
 		const struct fw_hook_chain *h = &s->chains[k];
 		bool dup = false;
-		if (!h->drops || h->early || h->opened)
+		if (h->drops && h->owned && !h->early && !h->opened)
+			note_add(notes, n_notes,
+				 util_fmt("%s %s %s (%s) drops %s's traffic and its table is owned by "
+					  "another process: vmm cannot open it (see `vmm net status`)",
+					  h->family, h->table, h->name, h->owner, c->bridge));
+		if (!h->drops || h->early || h->owned || h->opened)
 			continue;
 		for (size_t j = 0; j < k; j++) /* two base chains opened in one place: once */
 			dup |= s->chains[j].drops && !strcmp(s->chains[j].family, h->family) &&
