@@ -123,7 +123,11 @@ static void chain_state(const struct vmm_netcfg *n, const struct fw_hook_chain *
 		return;
 	}
 	const char *why = c->policy_drop ? "policy drop" : "ends in drop/reject";
-	if (c->owned && !c->early)
+	if (c->odd_name && !c->owned && !c->early)
+		snprintf(buf, len, "%s: drops guest traffic; its name cannot be written in nft's "
+				   "syntax, so vmm cannot open it (see the problems below)",
+			 why);
+	else if (c->owned && !c->early)
 		snprintf(buf, len, "%s: drops guest traffic; its table is owned by another process "
 				   "(flag owner), so vmm cannot open it (see the problems below)",
 			 why);
@@ -218,7 +222,7 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 			json_object_object_add(x, "opening_chain",
 					       c->drops ? json_object_new_string(c->open_in) : NULL);
 			json_object_object_add(x, "opening",
-					       c->drops && !c->early && !c->owned
+					       c->drops && !c->early && !c->owned && !c->odd_name
 						       ? json_object_new_string(c->opened ? "present"
 											  : "missing")
 						       : NULL);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* nftables.c: vmm's table inet vmm and its openings in other tables, through libnftables */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -174,6 +175,19 @@ static bool is_vmm_table(const char *family, const char *table)
 	return !strcmp(family, "inet") && !strcmp(table, FW_NFT_TABLE);
 }
 
+/* A name vmm may write into a command: a letter or '_', then letters, digits, '_', '-', '.'
+ * (every name Docker, ufw, firewalld and the usual nftables.conf use). Anything else (quotes,
+ * spaces, newlines) is never spliced into the command text. */
+static bool plain_name(const char *s)
+{
+	if (!s || !*s || strlen(s) > 63 || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return false;
+	return true;
+}
+
 /* A table's chain names, to tell who owns it. */
 struct tinfo {
 	char family[8], table[64];
@@ -181,23 +195,19 @@ struct tinfo {
 	bool owned; /* flag owner: only the process that made it may change it (firewalld 2.x) */
 };
 
-/* The table flags hold "owner". nft 1.0.6 prints a table's flags in JSON wrongly (its release
- * name instead of the flag names): any flags other than "dormant" count as owned, so that vmm
- * never puts a rule into a table the kernel would refuse it in (that would fail the whole
- * transaction). */
+/* The table's flags hold "owner" ("flags": "owner", ["owner", "persist"], or the text form
+ * "owner,persist" that fw_nft_read gives for flagged tables). */
 static bool table_owned(json_object *t)
 {
 	json_object *fl = jget(t, "flags");
-	if (!fl)
-		return false;
 	if (json_object_is_type(fl, json_type_string))
-		return strcmp(json_object_get_string(fl), "dormant") != 0;
+		return strstr(json_object_get_string(fl), "owner") != NULL;
 	if (!json_object_is_type(fl, json_type_array))
-		return true;
+		return false;
 	for (size_t i = 0; i < json_object_array_length(fl); i++) {
 		json_object *e = json_object_array_get_idx(fl, i);
-		if (!json_object_is_type(e, json_type_string) ||
-		    strcmp(json_object_get_string(e), "dormant"))
+		if (json_object_is_type(e, json_type_string) &&
+		    !strcmp(json_object_get_string(e), "owner"))
 			return true;
 	}
 	return false;
@@ -330,7 +340,8 @@ int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_stat
 			snprintf(o->chain, sizeof(o->chain), "%s", chain);
 			o->handle = (unsigned long long)handle;
 			o->mark = opening_mark(expr);
-			o->owned = tinfo_get(&ti, &n_ti, fam, tab)->owned;
+			o->owned = tinfo_get(&ti, &n_ti, fam, tab)->owned || !plain_name(tab) ||
+				   !plain_name(chain);
 		}
 	}
 	/* each hook chain: how it ends, who owns it, whether it is opened */
@@ -345,6 +356,7 @@ int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_stat
 		h->drops = !h->vmm && strcmp(h->family, "ip6") && (h->policy_drop || h->ends_drop);
 		h->early = !h->vmm && h->prio <= FW_NFT_PRIO;
 		h->owned = !h->vmm && x && x->owned;
+		h->odd_name = !h->vmm && (!plain_name(h->table) || !plain_name(h->open_in));
 		const char *owner = "nftables";
 		if (!strcmp(h->family, "inet") && !strcmp(h->table, "firewalld"))
 			owner = "firewalld";
@@ -515,7 +527,7 @@ void fw_nft_fill_status(const struct fw_config *c, const struct fw_nft_state *s,
 	st->n_missing_openings = 0;
 	for (size_t k = 0; k < s->n_chains; k++)
 		if (s->chains[k].drops && !s->chains[k].early && !s->chains[k].owned &&
-		    !s->chains[k].opened)
+		    !s->chains[k].odd_name && !s->chains[k].opened)
 			st->n_missing_openings++;
 	free(w);
 }
@@ -609,7 +621,12 @@ int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool re
 				 util_fmt("%s %s %s (%s) drops %s's traffic and its table is owned by "
 					  "another process: vmm cannot open it (see `vmm net status`)",
 					  h->family, h->table, h->name, h->owner, c->bridge));
-		if (!h->drops || h->early || h->owned || h->opened)
+		if (h->drops && h->odd_name && !h->owned && !h->early && !h->opened)
+			note_add(notes, n_notes,
+				 util_fmt("%s %s %s (%s) drops %s's traffic and its name cannot be "
+					  "written in nft's syntax: vmm cannot open it",
+					  h->family, h->table, h->name, h->owner, c->bridge));
+		if (!h->drops || h->early || h->owned || h->odd_name || h->opened)
 			continue;
 		for (size_t j = 0; j < k; j++) /* two base chains opened in one place: once */
 			dup |= s->chains[j].drops && !strcmp(s->chains[j].family, h->family) &&
@@ -667,18 +684,114 @@ static int nft_fail(const char *what, struct nft_ctx *x)
 	return vmm_fail("firewall: nftables: %s: %s", what, line);
 }
 
-int fw_nft_read(const struct fw_config *c, struct fw_nft_state **out)
+/* Run one listing command; *out gets the output (malloc'd). */
+static int list_cmd(bool json, const char *cmd, char **out)
 {
-	struct nft_ctx *x = ctx_new(true);
-	int rc = -1;
+	struct nft_ctx *x = ctx_new(json);
+	int rc = 0;
 	*out = NULL;
 	if (!x)
 		return vmm_fail("firewall: nftables: cannot make a libnftables context");
-	if (nft_run_cmd_from_buffer(x, "list ruleset") != 0)
-		nft_fail("list ruleset", x);
+	if (nft_run_cmd_from_buffer(x, cmd) != 0)
+		rc = nft_fail(cmd, x);
 	else
-		rc = fw_nft_parse(nft_ctx_get_output_buffer(x), c, out);
+		*out = util_strdup(nft_ctx_get_output_buffer(x));
 	nft_ctx_free(x);
+	return rc;
+}
+
+/* Append the items of a JSON listing (but its metainfo) to arr. */
+static int append_items(json_object *arr, const char *json, const char *key)
+{
+	json_object *root = json_tokener_parse(json), *a = jget(root, "nftables");
+	if (!a || !json_object_is_type(a, json_type_array)) {
+		json_object_put(root);
+		return vmm_fail("firewall: nftables: the ruleset listing is not the JSON nft prints");
+	}
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		if (jget(e, key))
+			json_object_array_add(arr, json_object_get(e));
+	}
+	json_object_put(root);
+	return 0;
+}
+
+/*
+ * The ruleset as JSON without printing any table that has flags: nft 1.0.6 (Debian 12) frees a
+ * table's only flag before printing it (use after free: garbage, invalid JSON or a crash of vmm
+ * itself). The text listing shows the flags right; the tables come from it, the chains from
+ * `list chains`, the rules from `list chain` each (none of which prints a table object).
+ */
+static int read_flagged(const char *text, char **json)
+{
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	char *chains = NULL, *one = NULL;
+	int rc = -1;
+	json_object_object_add(root, "nftables", arr);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char fam[16], name[128];
+		if (sscanf(l, "table %15s %127[^ {\n]", fam, name) != 2)
+			continue;
+		json_object *t = json_object_new_object(), *w = json_object_new_object();
+		json_object_object_add(t, "family", json_object_new_string(fam));
+		json_object_object_add(t, "name", json_object_new_string(name));
+		const char *next = strchr(l, '\n');
+		if (next && !strncmp(next + 1, "\tflags ", 7)) {
+			char fl[128] = "";
+			sscanf(next + 8, "%127[^\n]", fl);
+			json_object_object_add(t, "flags", json_object_new_string(fl));
+		}
+		json_object_object_add(w, "table", t);
+		json_object_array_add(arr, w);
+	}
+	if (list_cmd(true, "list chains", &chains) < 0 || append_items(arr, chains, "chain") < 0)
+		goto out;
+	size_t n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		json_object *ch = jget(json_object_array_get_idx(arr, i), "chain");
+		if (!ch)
+			continue;
+		const char *fam = jstr(ch, "family"), *tab = jstr(ch, "table"), *name = jstr(ch, "name");
+		if (!plain_name(tab) || !plain_name(name))
+			continue; /* cannot be named in a command; vmm never writes there */
+		char *cmd = util_fmt("list chain %s %s %s", fam, tab, name);
+		int r = list_cmd(true, cmd, &one);
+		free(cmd);
+		if (r < 0) { /* a name nft's parser refuses (a keyword): its rules stay unknown */
+			vmm_error_clear();
+			continue;
+		}
+		if (append_items(arr, one, "rule") < 0)
+			goto out;
+		free(one);
+		one = NULL;
+	}
+	*json = util_strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	rc = 0;
+out:
+	free(chains);
+	free(one);
+	json_object_put(root);
+	return rc;
+}
+
+int fw_nft_read(const struct fw_config *c, struct fw_nft_state **out)
+{
+	char *text = NULL, *json = NULL;
+	int rc = -1;
+	*out = NULL;
+	if (list_cmd(false, "list ruleset", &text) < 0)
+		return -1;
+	/* a table-level flags line is one tab deep */
+	if (strstr(text, "\n\tflags "))
+		rc = read_flagged(text, &json);
+	else
+		rc = list_cmd(true, "list ruleset", &json);
+	if (rc == 0)
+		rc = fw_nft_parse(json, c, out);
+	free(text);
+	free(json);
 	return rc;
 }
 
@@ -694,6 +807,29 @@ int fw_nft_run(const char *batch)
 		rc = nft_fail("commit", x);
 	nft_ctx_free(x);
 	return rc;
+}
+
+/* The chains an opening is about to go into whose names nft's parser will not take (a name that
+ * is one of its keywords, e.g. "fwd"): each insert is tried alone in dry-run (parsed and
+ * checked, nothing sent); a refused one marks its chain odd_name, so that one strange chain
+ * cannot fail the whole transaction. */
+static void check_names(const struct fw_config *c, struct fw_nft_state *s)
+{
+	uint32_t m = mark_of(c);
+	for (size_t k = 0; k < s->n_chains; k++) {
+		struct fw_hook_chain *h = &s->chains[k];
+		if (!h->drops || h->early || h->owned || h->odd_name || h->opened)
+			continue;
+		struct nft_ctx *x = ctx_new(false);
+		if (!x)
+			return;
+		char *line = util_fmt("insert rule %s %s %s meta mark & 0x%08x == 0x%08x counter accept\n",
+				      h->family, h->table, h->open_in, m, m);
+		nft_ctx_set_dry_run(x, true);
+		h->odd_name = nft_run_cmd_from_buffer(x, line) != 0;
+		free(line);
+		nft_ctx_free(x);
+	}
 }
 
 /* Read, diff, commit; once more when the commit failed (the ruleset may have changed under us,
@@ -717,6 +853,8 @@ static int converge(const struct fw_config *c, bool remove, char ***notes, size_
 			fw_nft_state_free(s);
 			return 0;
 		}
+		if (!remove && c->foreign == FW_FOREIGN_OPEN)
+			check_names(c, s);
 		if (fw_nft_diff(c, s, remove, &batch, notes, n_notes) == 0)
 			rc = !*batch ? 0 : fw_nft_run(batch);
 		fw_nft_state_free(s);
@@ -741,6 +879,8 @@ int fw_nft_status(const struct fw_config *c, struct fw_status *st)
 	struct fw_nft_state *s = NULL;
 	if (fw_nft_read(c, &s) < 0)
 		return -1;
+	if (c->foreign == FW_FOREIGN_OPEN)
+		check_names(c, s);
 	fw_nft_fill_status(c, s, st);
 	fw_nft_state_free(s);
 	return 0;

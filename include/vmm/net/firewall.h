@@ -92,6 +92,7 @@ struct fw_hook_chain {
 	bool drops;          /* would drop the guests' IPv4 traffic (ip/inet, policy or last rule) */
 	bool early;          /* runs before vmm's chain: a mark opening cannot work there */
 	bool owned;          /* its table has flag owner (firewalld 2.x): no one else may change it */
+	bool odd_name;       /* its family/table/chain name cannot be written in nft's syntax */
 	char owner[16];      /* "Docker", "ufw", "firewalld", "iptables-nft", "nftables" */
 	char open_in[64];    /* the chain where vmm's opening goes (DOCKER-USER or this one) */
 	bool opened;         /* vmm's opening is there (with the current mark) */
