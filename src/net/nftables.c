@@ -684,20 +684,15 @@ static int nft_fail(const char *what, struct nft_ctx *x)
 	return vmm_fail("firewall: nftables: %s: %s", what, line);
 }
 
-/* Run one listing command; *out gets the output (malloc'd). */
-static int list_cmd(bool json, const char *cmd, char **out)
+/* Run one listing command in x (JSON or text); *out gets the output (malloc'd). */
+static int list_cmd(struct nft_ctx *x, bool json, const char *cmd, char **out)
 {
-	struct nft_ctx *x = ctx_new(json);
-	int rc = 0;
 	*out = NULL;
-	if (!x)
-		return vmm_fail("firewall: nftables: cannot make a libnftables context");
+	nft_ctx_output_set_flags(x, json ? NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE : 0);
 	if (nft_run_cmd_from_buffer(x, cmd) != 0)
-		rc = nft_fail(cmd, x);
-	else
-		*out = util_strdup(nft_ctx_get_output_buffer(x));
-	nft_ctx_free(x);
-	return rc;
+		return nft_fail(cmd, x);
+	*out = util_strdup(nft_ctx_get_output_buffer(x));
+	return 0;
 }
 
 /* Append the items of a JSON listing (but its metainfo) to arr. */
@@ -723,7 +718,7 @@ static int append_items(json_object *arr, const char *json, const char *key)
  * itself). The text listing shows the flags right; the tables come from it, the chains from
  * `list chains`, the rules from `list chain` each (none of which prints a table object).
  */
-static int read_flagged(const char *text, char **json)
+static int read_flagged(struct nft_ctx *x, const char *text, char **json)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
 	char *chains = NULL, *one = NULL;
@@ -745,7 +740,7 @@ static int read_flagged(const char *text, char **json)
 		json_object_object_add(w, "table", t);
 		json_object_array_add(arr, w);
 	}
-	if (list_cmd(true, "list chains", &chains) < 0 || append_items(arr, chains, "chain") < 0)
+	if (list_cmd(x, true, "list chains", &chains) < 0 || append_items(arr, chains, "chain") < 0)
 		goto out;
 	size_t n = json_object_array_length(arr);
 	for (size_t i = 0; i < n; i++) {
@@ -756,7 +751,7 @@ static int read_flagged(const char *text, char **json)
 		if (!plain_name(tab) || !plain_name(name))
 			continue; /* cannot be named in a command; vmm never writes there */
 		char *cmd = util_fmt("list chain %s %s %s", fam, tab, name);
-		int r = list_cmd(true, cmd, &one);
+		int r = list_cmd(x, true, cmd, &one);
 		free(cmd);
 		if (r < 0) { /* a name nft's parser refuses (a keyword): its rules stay unknown */
 			vmm_error_clear();
@@ -779,17 +774,22 @@ out:
 int fw_nft_read(const struct fw_config *c, struct fw_nft_state **out)
 {
 	char *text = NULL, *json = NULL;
+	struct nft_ctx *x = ctx_new(false);
 	int rc = -1;
 	*out = NULL;
-	if (list_cmd(false, "list ruleset", &text) < 0)
-		return -1;
+	if (!x)
+		return vmm_fail("firewall: nftables: cannot make a libnftables context");
+	if (list_cmd(x, false, "list ruleset", &text) < 0)
+		goto out;
 	/* a table-level flags line is one tab deep */
 	if (strstr(text, "\n\tflags "))
-		rc = read_flagged(text, &json);
+		rc = read_flagged(x, text, &json);
 	else
-		rc = list_cmd(true, "list ruleset", &json);
+		rc = list_cmd(x, true, "list ruleset", &json);
 	if (rc == 0)
 		rc = fw_nft_parse(json, c, out);
+out:
+	nft_ctx_free(x);
 	free(text);
 	free(json);
 	return rc;
