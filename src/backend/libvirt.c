@@ -676,9 +676,15 @@ static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		up = hostnet_is_up(n);
 		if (up < 0)
 			goto out;
-		if (up == 0 && (store_load_all(h, &all, &n_all) < 0 ||
-				hostnet_up(h, n, all, n_all) < 0))
+		/* (profiles that do not load get no tap: `vmm net up` names them) */
+		struct store_invalid *bad = NULL;
+		size_t n_bad = 0;
+		if (up == 0 && (store_load_all(h, &all, &n_all, &bad, &n_bad) < 0 ||
+				hostnet_up(h, n, all, n_all) < 0)) {
+			store_free_invalid(bad, n_bad);
 			goto out;
+		}
+		store_free_invalid(bad, n_bad);
 		/* libvirtd opens the tap itself and hands QEMU the fd: no owner needed */
 		if (tap_ensure(p->tap, n->bridge, (uid_t)-1) < 0)
 			goto out;

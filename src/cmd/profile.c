@@ -324,7 +324,8 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 
 	struct vmm_netcfg net;
 	struct vmm_profile p, *others = NULL;
-	size_t n_others = 0;
+	struct store_invalid *bad = NULL;
+	size_t n_others = 0, n_bad = 0;
 	char *disk = NULL, *cfg = NULL, *text = NULL;
 	bool made_disk = false;
 	int lock = -1;
@@ -335,7 +336,8 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		goto out_net;
 	}
 	lock = store_lock(&ctx->home);
-	if (lock < 0 || store_load_all(&ctx->home, &others, &n_others) < 0) {
+	/* a profile that does not load holds nothing vmm can see: it does not block others */
+	if (lock < 0 || store_load_all(&ctx->home, &others, &n_others, &bad, &n_bad) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
@@ -430,6 +432,7 @@ out:
 	if (lock >= 0)
 		close(lock);
 	store_free_all(others, n_others);
+	store_free_invalid(bad, n_bad);
 	netcfg_free(&net);
 out_net:
 	profile_free(&p);
@@ -452,44 +455,72 @@ static int no_options(const char *cmd, int argc, char **argv)
 	return 0;
 }
 
+/* A profile that does not load: its row says why. */
+static json_object *invalid_json(const struct vmm_home *h, const struct store_invalid *b)
+{
+	json_object *o = json_object_new_object();
+	char *cfg = store_profile_path(h, b->name);
+	json_object_object_add(o, "name", json_object_new_string(b->name));
+	json_object_object_add(o, "state", json_object_new_string("invalid"));
+	json_object_object_add(o, "reason", json_object_new_string(b->reason));
+	json_object_object_add(o, "profile", json_object_new_string(cfg));
+	free(cfg);
+	return o;
+}
+
 int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 {
 	struct vmm_profile *ps = NULL;
-	size_t n = 0;
+	struct store_invalid *bad = NULL;
+	size_t n = 0, nb = 0;
 	int rc = no_options("list", argc, argv);
 	if (rc)
 		return rc;
 	if (optind < argc)
 		return cmd_usage_error("list", "unexpected argument \"%s\"", argv[optind]);
-	if (store_load_all(&ctx->home, &ps, &n) < 0)
+	if (store_load_all(&ctx->home, &ps, &n, &bad, &nb) < 0)
 		return cmd_report();
 	json_object *arr = ctx->json ? json_object_new_array() : NULL;
 	if (!arr)
 		printf("%-16s %-8s %6s %4s %6s %-18s %-17s %-15s %s\n", "NAME", "STATE", "RAM",
 		       "CPUS", "DISK", "IP", "MAC", "VNC", "BACKEND");
-	for (size_t i = 0; i < n; i++) {
+	/* both lists are sorted by name: merge them */
+	for (size_t i = 0, j = 0; i < n || j < nb;) {
+		if (j < nb && (i == n || strcmp(bad[j].name, ps[i].name) < 0)) {
+			if (arr)
+				json_object_array_add(arr, invalid_json(&ctx->home, &bad[j]));
+			else
+				printf("%-16s %-8s %s\n", bad[j].name, "invalid", bad[j].reason);
+			j++;
+			continue;
+		}
+		const struct vmm_profile *g = &ps[i++];
 		struct vmm_status st;
-		guest_status(&ctx->home, &ps[i], &st);
+		guest_status(&ctx->home, g, &st);
 		if (arr) {
-			json_object_array_add(arr, profile_json(&ctx->home, &ps[i], &st));
+			json_object_array_add(arr, profile_json(&ctx->home, g, &st));
 			continue;
 		}
 		char ram[16], vnc[80], backend[96];
-		if (ps[i].memory % 1024 == 0)
-			snprintf(ram, sizeof(ram), "%uG", ps[i].memory / 1024);
+		if (g->memory % 1024 == 0)
+			snprintf(ram, sizeof(ram), "%uG", g->memory / 1024);
 		else
-			snprintf(ram, sizeof(ram), "%uM", ps[i].memory);
-		snprintf(vnc, sizeof(vnc), "%s:%d", ps[i].vnc_listen, ps[i].vnc_display);
+			snprintf(ram, sizeof(ram), "%uM", g->memory);
+		if (g->vnc_display < 0)
+			snprintf(vnc, sizeof(vnc), "none");
+		else
+			snprintf(vnc, sizeof(vnc), "%s:%d", g->vnc_listen, g->vnc_display);
 		if (st.host[0] && strcmp(st.host, "local"))
-			snprintf(backend, sizeof(backend), "%s@%s", backend_name(&ps[i]), st.host);
+			snprintf(backend, sizeof(backend), "%s@%s", backend_name(g), st.host);
 		else
-			snprintf(backend, sizeof(backend), "%s", backend_name(&ps[i]));
-		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %s\n", ps[i].name,
-		       store_state_name(st.state), ram, ps[i].cpus,
-		       ps[i].disk_size ? ps[i].disk_size : (ps[i].backing ? "overlay" : "-"),
-		       ps[i].address ? ps[i].address : "-", ps[i].mac, vnc, backend);
+			snprintf(backend, sizeof(backend), "%s", backend_name(g));
+		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %s\n", g->name,
+		       store_state_name(st.state), ram, g->cpus,
+		       g->disk_size ? g->disk_size : (g->backing ? "overlay" : "-"),
+		       g->address ? g->address : "-", g->mac, vnc, backend);
 	}
 	store_free_all(ps, n);
+	store_free_invalid(bad, nb);
 	return arr ? print_json(arr) : cmd_flush();
 }
 
@@ -550,7 +581,8 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 
 	struct vmm_netcfg net;
 	struct vmm_profile p, *others = NULL;
-	size_t n_others = 0;
+	struct store_invalid *bad = NULL;
+	size_t n_others = 0, n_bad = 0;
 	int lock = -1;
 	profile_init(&p);
 	if (store_load_net(&ctx->home, &net) < 0)
@@ -558,7 +590,7 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 	rc = VMM_EFAIL;
 	lock = store_lock(&ctx->home);
 	if (lock < 0 || store_load(&ctx->home, name, &p) < 0 ||
-	    store_load_all(&ctx->home, &others, &n_others) < 0) {
+	    store_load_all(&ctx->home, &others, &n_others, &bad, &n_bad) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
@@ -599,6 +631,7 @@ out:
 	if (lock >= 0)
 		close(lock);
 	store_free_all(others, n_others);
+	store_free_invalid(bad, n_bad);
 	profile_free(&p);
 	netcfg_free(&net);
 	return rc;
@@ -631,14 +664,24 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	int lock = store_lock(&ctx->home);
 	if (lock < 0)
 		return cmd_report();
-	if (store_load(&ctx->home, name, &p) < 0) {
-		close(lock);
-		return cmd_report();
-	}
 	struct vmm_status st;
-	guest_status(&ctx->home, &p, &st);
+	bool invalid = false;
+	if (store_load(&ctx->home, name, &p) < 0) {
+		if (vmm_errcode() != VMM_EINVAL || !store_exists(&ctx->home, name)) {
+			close(lock);
+			return cmd_report();
+		}
+		/* a profile that does not load can still be deleted; its disk is not known for
+		 * sure, so it stays */
+		invalid = true;
+		vmm_error_clear();
+		memset(&st, 0, sizeof(st));
+		st.state = store_state(&ctx->home, name, NULL);
+	} else {
+		guest_status(&ctx->home, &p, &st);
+	}
 	char *cfg = store_profile_path(&ctx->home, name);
-	char *disk = store_disk_path(&ctx->home, &p);
+	char *disk = invalid ? NULL : store_disk_path(&ctx->home, &p);
 	char *seed = store_seed_path(&ctx->home, name);
 	char *run = store_run_dir(&ctx->home, name);
 	rc = 0;
@@ -648,8 +691,10 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->dry_run) {
 		printf("would remove %s\n", cfg);
+		if (purge && disk)
+			printf("would remove %s\n", disk);
 		if (purge)
-			printf("would remove %s\nwould remove %s\n", disk, seed);
+			printf("would remove %s\n", seed);
 		rc = cmd_flush();
 		goto out;
 	}
@@ -661,9 +706,13 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	if (purge) {
 		if (unlink(seed) < 0 && errno != ENOENT)
 			rc = cmd_error(VMM_EFAIL, "%s: %s", seed, util_strerror(errno));
-		if (unlink(disk) < 0 && errno != ENOENT)
+		if (disk && unlink(disk) < 0 && errno != ENOENT)
 			rc = cmd_error(VMM_EFAIL, "%s: %s", disk, util_strerror(errno));
-	} else if (util_exists(disk)) {
+	}
+	if (invalid) {
+		cmd_note(ctx, "deleted %s (its profile did not load, so its disk, if any, is kept)",
+			 name);
+	} else if (!purge && util_exists(disk)) {
 		cmd_note(ctx, "deleted %s; its disk %s is kept (--purge removes it)", name, disk);
 	}
 out:

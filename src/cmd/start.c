@@ -138,8 +138,14 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 		}
 		if (up == 0) {
 			cmd_note(ctx, "vmm: network %s was down, bringing it up", n.bridge);
-			if (store_load_all(&ctx->home, &all, &n_all) < 0 ||
-			    hostnet_up(&ctx->home, &n, all, n_all) < 0) {
+			struct store_invalid *bad = NULL;
+			size_t n_bad = 0;
+			int e = store_load_all(&ctx->home, &all, &n_all, &bad, &n_bad);
+			for (size_t i = 0; i < n_bad; i++)
+				cmd_note(ctx, "vmm: net up: skipped %s: %s", bad[i].name,
+					 bad[i].reason);
+			store_free_invalid(bad, n_bad);
+			if (e < 0 || hostnet_up(&ctx->home, &n, all, n_all) < 0) {
 				rc = cmd_report();
 				goto out;
 			}
