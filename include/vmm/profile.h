@@ -9,6 +9,10 @@
 
 #define VMM_NAME_MAX 32
 #define VMM_IFNAME_MAX 15
+/* VNC displays: port 5900 + N, up to the last TCP port. */
+#define VMM_VNC_MAX (65535 - 5900)
+#define VMM_VNC_MAX_STR "59635"
+#define VMM_VNC_NONE (-2) /* vnc = "none": no display at all */
 
 struct vmm_profile {
 	char name[VMM_NAME_MAX + 1];
@@ -20,7 +24,7 @@ struct vmm_profile {
 	char *iso;            /* install ISO, or NULL */
 	char mac[18];         /* "52:54:00:xx:xx:xx" */
 	char *address;        /* "192.168.166.100/24" */
-	int vnc_display;      /* 0..99 */
+	int vnc_display;      /* 0..VMM_VNC_MAX, VMM_VNC_NONE, -1 while unset (create) */
 	char *vnc_listen;     /* "127.0.0.1" */
 	char *vnc_password_file; /* or NULL */
 	char tap[VMM_IFNAME_MAX + 1];
@@ -34,6 +38,7 @@ struct vmm_profile {
 	size_t n_runcmd;
 	char *backend;        /* "qemu" (default) or "libvirt" */
 	char *uri;            /* libvirt URI, or NULL (qemu:///system) */
+	bool autostart;       /* started at boot by vmm@NAME.service (`vmm autostart`) */
 };
 
 struct vmm_netcfg {

@@ -197,15 +197,21 @@ char *virt_domain_xml(const struct virt_domain_spec *s)
 	fputs("'/>\n      <model type='virtio'/>\n    </interface>\n", f);
 	fputs("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n", f);
 	fputs("    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n", f);
-	fprintf(f, "    <graphics type='vnc' port='%d' autoport='no' listen='", 5900 + p->vnc_display);
-	xml_esc(f, p->vnc_listen && *p->vnc_listen ? p->vnc_listen : "127.0.0.1");
-	fputc('\'', f);
-	if (s->vnc_password) {
-		fputs(" passwd='", f);
-		xml_esc(f, s->vnc_password);
+	if (p->vnc_display == VMM_VNC_NONE) {
+		/* headless: no graphics, so libvirt adds no video card either */
+		fputs("    <video>\n      <model type='none'/>\n    </video>\n", f);
+	} else {
+		fprintf(f, "    <graphics type='vnc' port='%d' autoport='no' listen='",
+			5900 + p->vnc_display);
+		xml_esc(f, p->vnc_listen && *p->vnc_listen ? p->vnc_listen : "127.0.0.1");
 		fputc('\'', f);
+		if (s->vnc_password) {
+			fputs(" passwd='", f);
+			xml_esc(f, s->vnc_password);
+			fputc('\'', f);
+		}
+		fputs("/>\n", f);
 	}
-	fputs("/>\n", f);
 	fputs("  </devices>\n", f);
 	fputs("</domain>\n", f);
 	if (fclose(f) != 0)
@@ -801,7 +807,7 @@ static int virt_status(const struct vmm_home *h, const struct vmm_profile *p, st
 		return -1;
 	snprintf(st->vnc_host, sizeof st->vnc_host, "%s",
 		 p->vnc_listen && *p->vnc_listen ? p->vnc_listen : "127.0.0.1");
-	st->vnc_port = 5900 + p->vnc_display;
+	st->vnc_port = p->vnc_display == VMM_VNC_NONE ? 0 : 5900 + p->vnc_display;
 	c = virt_open(p);
 	if (!c)
 		return -1;

@@ -154,8 +154,14 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	add2(&a, "-netdev", util_fmt("tap,id=n0,ifname=%s,script=no,downscript=no%s", p->tap,
 				     hc->vhost ? ",vhost=on" : ""));
 	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
-	add2(&a, "-vnc", util_fmt("%s:%d%s", p->vnc_listen ? p->vnc_listen : "127.0.0.1",
-				  p->vnc_display, p->vnc_password_file ? ",password=on" : ""));
+	if (p->vnc_display == VMM_VNC_NONE) {
+		/* a headless server: no display, no graphics card; the serial port is the console */
+		add2(&a, "-display", util_strdup("none"));
+		add2(&a, "-vga", util_strdup("none"));
+	} else {
+		add2(&a, "-vnc", util_fmt("%s:%d%s", p->vnc_listen ? p->vnc_listen : "127.0.0.1",
+					  p->vnc_display, p->vnc_password_file ? ",password=on" : ""));
+	}
 	e1 = qesc(f->run_dir);
 	add2(&a, "-qmp", util_fmt("unix:%s/" QEMU_QMP_SOCK ",server=on,wait=off", e1));
 	/* the serial port on a socket for `vmm console`, and everything it says in a log */
@@ -413,7 +419,7 @@ int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 		return vmm_fail("%s: already running (pid %ld)", p->name, (long)pid);
 	int port = 5900 + p->vnc_display;
 	const char *listen = p->vnc_listen ? p->vnc_listen : "127.0.0.1";
-	int pf = qemu_port_free(listen, port);
+	int pf = p->vnc_display == VMM_VNC_NONE ? 1 : qemu_port_free(listen, port);
 	if (pf < 0)
 		return -1;
 	if (pf == 0)
@@ -595,7 +601,7 @@ static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
 	snprintf(st->host, sizeof(st->host), "local");
 	snprintf(st->vnc_host, sizeof(st->vnc_host), "%s",
 		 p->vnc_listen ? p->vnc_listen : "127.0.0.1");
-	st->vnc_port = 5900 + p->vnc_display;
+	st->vnc_port = p->vnc_display == VMM_VNC_NONE ? 0 : 5900 + p->vnc_display;
 	return 0;
 }
 

@@ -31,7 +31,8 @@ const char cmd_create_help[] =
 	"  --cpus N         virtual CPUs (default 1)\n"
 	"  --mac MAC        MAC address (default: derived from the name, 52:54:00 prefix)\n"
 	"  --ip ADDR/PREFIX  address on the bridge (default: the next free one in net.cfg's subnet)\n"
-	"  --vnc :N         VNC display, port 5900+N on 127.0.0.1 (default: the lowest free one)\n"
+	"  --vnc :N|none    VNC display, port 5900+N (N up to 59635), or none for a headless guest\n"
+	"                   (serial console only; default: the lowest free display)\n"
 	"  --vnc-listen ADDR  address VNC listens on (default 127.0.0.1)\n"
 	"  --vnc-password-file FILE  require this VNC password (the file's first line)\n"
 	"  --ssh-key FILE   OpenSSH public key for the guest (repeatable)\n"
@@ -47,8 +48,11 @@ const char cmd_create_help[] =
 	"  --reuse-disk     adopt an existing disk image at the disk path instead of refusing\n";
 
 const char cmd_list_usage[] = "list";
-const char cmd_list_summary[] = "list guests: NAME STATE RAM CPUS DISK IP MAC VNC BACKEND";
-const char cmd_list_help[] = "  --json           print a JSON array\n";
+const char cmd_list_summary[] = "list guests: NAME STATE RAM CPUS DISK IP MAC VNC AUTO BACKEND";
+const char cmd_list_help[] =
+	"  --json           print a JSON array\n"
+	"AUTO yes: started at boot (vmm autostart). STATE invalid: the profile does not load;\n"
+	"the rest of the line (JSON: \"reason\") says FILE:LINE: why. The other guests work as usual.\n";
 
 const char cmd_show_usage[] = "show NAME";
 const char cmd_show_summary[] = "show a guest's profile, paths and state";
@@ -57,9 +61,10 @@ const char cmd_show_help[] = "  --json           print a JSON object\n";
 const char cmd_set_usage[] = "set NAME KEY=VALUE...";
 const char cmd_set_summary[] = "change profile values, validated like create";
 const char cmd_set_help[] =
-	"keys: memory (or ram), cpus, mac, address (or ip), vnc, vnc.listen, vnc.password_file,\n"
-	"iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file), runcmd (adds one),\n"
-	"tap, backend, uri; an empty value clears iso, kernel, initrd, append, hostname, uri, dns.\n"
+	"keys: memory (or ram), cpus, mac, address (or ip), vnc (:N or none), vnc.listen,\n"
+	"vnc.password_file, iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file),\n"
+	"runcmd (adds one), tap, backend, uri, autostart (on or off); an empty value clears iso,\n"
+	"kernel, initrd, append, hostname, uri, dns.\n"
 	"Changes apply at the next start.\n";
 
 const char cmd_delete_usage[] = "delete NAME [--purge]";
@@ -113,10 +118,16 @@ static json_object *profile_json(const struct vmm_home *h, const struct vmm_prof
 	if (p->address)
 		json_object_object_add(o, "address", json_object_new_string(p->address));
 	json_object_object_add(o, "tap", json_object_new_string(p->tap));
-	json_object_object_add(o, "vnc_display", json_object_new_int(p->vnc_display));
-	char vnc[96];
-	snprintf(vnc, sizeof(vnc), "%s:%d", p->vnc_listen, 5900 + p->vnc_display);
-	json_object_object_add(o, "vnc", json_object_new_string(vnc));
+	if (p->vnc_display == VMM_VNC_NONE) {
+		json_object_object_add(o, "vnc_display", NULL);
+		json_object_object_add(o, "vnc", json_object_new_string("none"));
+	} else {
+		json_object_object_add(o, "vnc_display", json_object_new_int(p->vnc_display));
+		char vnc[96];
+		snprintf(vnc, sizeof(vnc), "%s:%d", p->vnc_listen, 5900 + p->vnc_display);
+		json_object_object_add(o, "vnc", json_object_new_string(vnc));
+	}
+	json_object_object_add(o, "autostart", json_object_new_boolean(p->autostart));
 	if (p->kernel)
 		json_object_object_add(o, "kernel", json_object_new_string(p->kernel));
 	if (p->initrd)
@@ -264,7 +275,7 @@ static int create_resolve(const char *name, struct kv *kvs, size_t nkv,
 	}
 	if (!p->address && profile_pick_address(net, others, n_others, &p->address) < 0)
 		return -1;
-	if (p->vnc_display < 0 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
+	if (p->vnc_display == -1 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
 		return -1;
 	if (!p->tap[0])
 		profile_pick_tap(name, others, n_others, p->tap);
@@ -421,9 +432,14 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		struct vmm_status st = { .state = VMM_STOPPED, .host = "local" };
 		rc = print_json(profile_json(&ctx->home, &p, &st));
 	} else {
-		cmd_note(ctx, "created %s: %s, %u MiB, %u cpu%s, mac %s, address %s, vnc %s:%d, tap %s",
+		char vnc[96];
+		if (p.vnc_display == VMM_VNC_NONE)
+			snprintf(vnc, sizeof(vnc), "none");
+		else
+			snprintf(vnc, sizeof(vnc), "%s:%d", p.vnc_listen, p.vnc_display);
+		cmd_note(ctx, "created %s: %s, %u MiB, %u cpu%s, mac %s, address %s, vnc %s, tap %s",
 			 name, disk, p.memory, p.cpus, p.cpus == 1 ? "" : "s", p.mac, p.address,
-			 p.vnc_listen, p.vnc_display, p.tap);
+			 vnc, p.tap);
 		rc = 0;
 	}
 out:
@@ -482,8 +498,8 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 		return cmd_report();
 	json_object *arr = ctx->json ? json_object_new_array() : NULL;
 	if (!arr)
-		printf("%-16s %-8s %6s %4s %6s %-18s %-17s %-15s %s\n", "NAME", "STATE", "RAM",
-		       "CPUS", "DISK", "IP", "MAC", "VNC", "BACKEND");
+		printf("%-16s %-8s %6s %4s %6s %-18s %-17s %-15s %-4s %s\n", "NAME", "STATE", "RAM",
+		       "CPUS", "DISK", "IP", "MAC", "VNC", "AUTO", "BACKEND");
 	/* both lists are sorted by name: merge them */
 	for (size_t i = 0, j = 0; i < n || j < nb;) {
 		if (j < nb && (i == n || strcmp(bad[j].name, ps[i].name) < 0)) {
@@ -514,10 +530,11 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 			snprintf(backend, sizeof(backend), "%s@%s", backend_name(g), st.host);
 		else
 			snprintf(backend, sizeof(backend), "%s", backend_name(g));
-		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %s\n", g->name,
+		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %-4s %s\n", g->name,
 		       store_state_name(st.state), ram, g->cpus,
 		       g->disk_size ? g->disk_size : (g->backing ? "overlay" : "-"),
-		       g->address ? g->address : "-", g->mac, vnc, backend);
+		       g->address ? g->address : "-", g->mac, vnc, g->autostart ? "yes" : "-",
+		       backend);
 	}
 	store_free_all(ps, n);
 	store_free_invalid(bad, nb);

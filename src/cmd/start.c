@@ -168,9 +168,12 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 		if (!hc.kvm)
 			cmd_note(ctx, "vmm: %s: no KVM, using TCG (slow)", name);
 	}
-	if (st.pid > 0)
+	if (st.pid > 0 && st.vnc_port > 0)
 		cmd_note(ctx, "vmm: %s: running (pid %ld), vnc %s:%d, serial: vmm console %s", name,
 			 (long)st.pid, st.vnc_host, st.vnc_port, name);
+	else if (st.pid > 0)
+		cmd_note(ctx, "vmm: %s: running (pid %ld), no display, serial: vmm console %s",
+			 name, (long)st.pid, name);
 	else
 		cmd_note(ctx, "vmm: %s: running", name);
 	rc = wait_secs > 0 ? wait_ping(ctx, &p, wait_secs) : 0;

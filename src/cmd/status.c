@@ -43,12 +43,15 @@ int cmd_status(struct vmm_ctx *ctx, int argc, char **argv)
 		st.state = store_state(&ctx->home, name, &st.pid);
 		snprintf(st.host, sizeof(st.host), "local");
 		snprintf(st.vnc_host, sizeof(st.vnc_host), "%s", p.vnc_listen);
-		st.vnc_port = 5900 + p.vnc_display;
+		st.vnc_port = p.vnc_display == VMM_VNC_NONE ? 0 : 5900 + p.vnc_display;
 		vmm_error_clear();
 	}
 	const char *backend = p.backend ? p.backend : "qemu";
 	char vnc[96];
-	snprintf(vnc, sizeof(vnc), "%s:%d", st.vnc_host, st.vnc_port);
+	if (p.vnc_display == VMM_VNC_NONE)
+		snprintf(vnc, sizeof(vnc), "none");
+	else
+		snprintf(vnc, sizeof(vnc), "%s:%d", st.vnc_host, st.vnc_port);
 	if (ctx->json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(name));

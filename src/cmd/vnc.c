@@ -216,6 +216,10 @@ int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 	int rc = 0;
 	if (store_load(&ctx->home, name, &p) < 0)
 		return cmd_report();
+	if (p.vnc_display == VMM_VNC_NONE) {
+		rc = cmd_error(VMM_EINVAL, "%s: has no display (vnc = none)", name);
+		goto out;
+	}
 
 	/* where: the backend's view of the running guest, else the profile */
 	struct vmm_status st = { 0 };
