@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmm/access.h"
 #include "vmm/error.h"
 #include "vmm/store.h"
 #include "vmm/util.h"
@@ -25,6 +26,7 @@ static char *xdg(const char *var, const char *fallback_rel)
 int store_open(struct vmm_home *h, const char *dir)
 {
 	memset(h, 0, sizeof(*h));
+	bool shared_tmp = false; /* run/ in /tmp, where another user could have made it first */
 	if (!dir || !*dir)
 		dir = getenv("VMM_HOME");
 	if (dir && *dir) {
@@ -41,10 +43,12 @@ int store_open(struct vmm_home *h, const char *dir)
 		h->images = util_fmt("%s/images", data);
 		free(data);
 		const char *rt = getenv("XDG_RUNTIME_DIR");
-		h->run = rt && *rt == '/' ? util_fmt("%s/vmm", rt) : util_fmt("/tmp/vmm-%d", getuid());
+		shared_tmp = !(rt && *rt == '/');
+		h->run = shared_tmp ? util_fmt("/tmp/vmm-%d", getuid()) : util_fmt("%s/vmm", rt);
 	}
-	if (util_mkdir_p(h->profiles, 0755) < 0 || util_mkdir_p(h->images, 0755) < 0 ||
-	    util_mkdir_p(h->run, 0755) < 0) {
+	/* disks, seeds and run state are their owner's alone (QEMU's user gets ACL entries) */
+	if (util_mkdir_p(h->profiles, 0755) < 0 || util_mkdir_p(h->images, 0700) < 0 ||
+	    (shared_tmp ? access_private_dir(h->run) : util_mkdir_p(h->run, 0700)) < 0) {
 		store_close(h);
 		return -1;
 	}
