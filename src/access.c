@@ -82,7 +82,7 @@ int access_qemu_user(struct access_user *u, bool *created)
 	 * race: then the user is there all the same) */
 	char *argv[] = { "useradd", "--system", "--user-group", "--no-create-home",
 			 "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-			 "--comment", "vmm: QEMU guests", ACCESS_QEMU_USER, NULL };
+			 "--comment", "vmm QEMU guests", ACCESS_QEMU_USER, NULL };
 	char *err = NULL;
 	int st = util_run(argv, NULL, &err);
 	if (st < 0) {
@@ -305,26 +305,32 @@ int access_ensure(const struct access_user *u, const struct access_need *needs, 
 		}
 		free(real);
 	}
-	if (check_as(u, v, nv) < 0)
-		goto out;
-	for (size_t i = 0; i < nv; i++) {
-		if (v[i].ok)
-			continue;
-		if (acl_grant(v[i].path, u->uid, acl_perms(v[i].mode)) < 0) {
-			int e = errno;
-			if (v[i].dir && v[i].mode == X_OK)
-				rc = vmm_fail("folder %s: user %s cannot search it and vmm cannot grant "
-					      "it (%s); fix: setfacl -m u:%s:x %s",
-					      v[i].path, u->name, util_strerror(e), u->name, v[i].path);
-			else
-				rc = vmm_fail("%s %s: user %s cannot %s it and vmm cannot grant it (%s); "
-					      "fix: setfacl -m u:%s:%s %s",
-					      v[i].what, v[i].path, u->name,
-					      (v[i].mode & W_OK) ? "write" : "read", util_strerror(e),
-					      u->name, (v[i].mode & W_OK) ? "rw" : "r", v[i].path);
+	/* folders first (a file below a closed folder looks unreadable), then the files */
+	for (int pass = 0; pass < 2; pass++) {
+		if (check_as(u, v, nv) < 0)
 			goto out;
+		for (size_t i = 0; i < nv; i++) {
+			bool search = v[i].dir && v[i].mode == X_OK;
+			if (v[i].ok || search != (pass == 0))
+				continue;
+			if (acl_grant(v[i].path, u->uid, acl_perms(v[i].mode)) < 0) {
+				int e = errno;
+				if (search)
+					rc = vmm_fail("folder %s: user %s cannot search it and vmm cannot "
+						      "grant it (%s); fix: setfacl -m u:%s:x %s",
+						      v[i].path, u->name, util_strerror(e), u->name,
+						      v[i].path);
+				else
+					rc = vmm_fail("%s %s: user %s cannot %s it and vmm cannot grant "
+						      "it (%s); fix: setfacl -m u:%s:%s %s",
+						      v[i].what, v[i].path, u->name,
+						      (v[i].mode & W_OK) ? "write" : "read",
+						      util_strerror(e), u->name,
+						      (v[i].mode & W_OK) ? "rw" : "r", v[i].path);
+				goto out;
+			}
+			note_add(note, search, v[i].path);
 		}
-		note_add(note, v[i].dir && v[i].mode == X_OK, v[i].path);
 	}
 	/* the kernel has the last word */
 	if (*note) {

@@ -13,6 +13,10 @@ struct vmm_start_opts {
 	bool install;    /* attach the profile's ISO and boot from it once */
 	bool dry_run;    /* print the argv / domain XML on stdout, do nothing */
 	int wait_secs;   /* 0: don't wait for ping */
+	/* One line for the user about a change made on the way (an ACL grant, the QEMU user
+	 * created), or NULL to say nothing. */
+	void (*note)(void *arg, const char *line);
+	void *note_arg;
 };
 
 struct vmm_status {

@@ -65,6 +65,11 @@ static int wait_ping(struct vmm_ctx *ctx, const struct vmm_profile *p, int secs)
 	}
 }
 
+static void start_note(void *arg, const char *line)
+{
+	cmd_note(arg, "%s", line);
+}
+
 int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -73,7 +78,7 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vmm_start_opts so = { .dry_run = ctx->dry_run };
+	struct vmm_start_opts so = { .dry_run = ctx->dry_run, .note = start_note, .note_arg = ctx };
 	int wait_secs = 0, c;
 	optind = 0;
 	opterr = 0;
