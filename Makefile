@@ -106,10 +106,17 @@ fuzz:
 man: $(BUILD)/vmm
 	$(BUILD)/vmm help --man > contrib/vmm.1
 
+# systemd units: vmm-net.service (the network at boot) and vmm@.service (one guest), their
+# ExecStart/ExecStop pointing at the installed binary.
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 install: $(BUILD)/vmm
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(SYSTEMD_UNITDIR)
 	install -m 0755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
 	install -m 0644 contrib/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
+	for u in contrib/systemd/*.service; do \
+		sed 's|/usr/local/bin/vmm|$(PREFIX)/bin/vmm|' $$u > $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) || exit 1; \
+	done
 
 deps:
 	contrib/deps.sh

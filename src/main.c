@@ -44,6 +44,7 @@ static const struct command commands[] = {
 	ENTRY(status, CMD_HOME),
 	ENTRY(console, CMD_HOME),
 	ENTRY(vnc, CMD_HOME),
+	ENTRY(autostart, CMD_HOME),
 	{ "help", cmd_help, "help [CMD] | help --man", "show help for vmm or one command",
 	  "  --man            print the manual page (troff) generated from this table\n", 0 },
 	{ "version", cmd_version, "version", "print the version", "", 0 },

@@ -502,6 +502,12 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 				p->vnc_display = VMM_VNC_NONE;
 		} else if (!strcmp(k, "autostart")) {
 			e = get_bool(&r, s, &p->autostart);
+		} else if (!strcmp(k, "stop_timeout")) {
+			e = get_int(&r, s, &v);
+			if (!e && (v < 1 || v > 86400))
+				e = where_invalid(&r, s, "out of range (1 to 86400 seconds)");
+			if (!e)
+				p->stop_timeout = (unsigned)v;
 		} else if (!strcmp(k, "disk") || !strcmp(k, "net") || !strcmp(k, "vnc"))
 			e = read_group(&r, s, p);
 		else if ((str = string_key(p, k)))
@@ -595,6 +601,9 @@ char *profile_format(const struct vmm_profile *p)
 	}
 	if (p->autostart)
 		buf_add(&b, "autostart = true;\n");
+	if (p->stop_timeout)
+		buf_add(&b, "stop_timeout = %u;  # seconds to power off before QEMU is quit\n",
+			p->stop_timeout);
 	/* "iso" is written above, before the network */
 	for (size_t i = 1; i < sizeof(string_keys) / sizeof(string_keys[0]); i++) {
 		const char *val = *string_key((struct vmm_profile *)p, string_keys[i]);
@@ -978,6 +987,10 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
 		p->runcmd = nv;
 		p->runcmd[p->n_runcmd++] = util_strdup(value);
 		p->runcmd[p->n_runcmd] = NULL;
+	} else if (!strcmp(key, "stop_timeout")) {
+		if (util_parse_uint("stop_timeout", value, 1, 86400, &v) < 0)
+			return -1;
+		p->stop_timeout = (unsigned)v;
 	} else if (!strcmp(key, "autostart")) {
 		if (!strcmp(value, "on") || !strcmp(value, "true") || !strcmp(value, "yes"))
 			p->autostart = true;

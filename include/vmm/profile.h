@@ -39,6 +39,7 @@ struct vmm_profile {
 	char *backend;        /* "qemu" (default) or "libvirt" */
 	char *uri;            /* libvirt URI, or NULL (qemu:///system) */
 	bool autostart;       /* started at boot by vmm@NAME.service (`vmm autostart`) */
+	unsigned stop_timeout; /* seconds the guest gets to power off (0: the default, 30) */
 };
 
 struct vmm_netcfg {
@@ -62,6 +63,8 @@ void netcfg_free(struct vmm_netcfg *n);
 /* Network address, broadcast (host order). */
 uint32_t netcfg_network(const struct vmm_netcfg *n);
 uint32_t netcfg_broadcast(const struct vmm_netcfg *n);
+
+#define VMM_STOP_TIMEOUT 30 /* seconds, when the profile says nothing */
 
 void profile_init(struct vmm_profile *p);
 void profile_free(struct vmm_profile *p);

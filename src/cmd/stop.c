@@ -13,7 +13,8 @@ const char cmd_stop_usage[] = "stop NAME [--force] [--timeout S]";
 const char cmd_stop_summary[] = "stop a guest: ACPI power button, then quit QEMU, then signals";
 const char cmd_stop_help[] =
 	"  --force          quit QEMU at once instead of asking the guest to power off\n"
-	"  --timeout S      seconds the guest gets to power off before QEMU is quit (default 30)\n";
+	"  --timeout S      seconds the guest gets to power off before QEMU is quit (default: the\n"
+	"                   profile's stop_timeout, else 30)\n";
 
 int cmd_stop(struct vmm_ctx *ctx, int argc, char **argv)
 {
@@ -23,8 +24,8 @@ int cmd_stop(struct vmm_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool force = false;
-	unsigned long timeout = 30;
+	bool force = false, have_timeout = false;
+	unsigned long timeout = 0;
 	int c;
 	optind = 0;
 	opterr = 0;
@@ -36,6 +37,7 @@ int cmd_stop(struct vmm_ctx *ctx, int argc, char **argv)
 		case 't':
 			if (util_parse_uint("--timeout", optarg, 0, 86400, &timeout) < 0)
 				return cmd_report();
+			have_timeout = true;
 			break;
 		default:
 			return cmd_opt_common("stop", c, argv);
@@ -46,6 +48,8 @@ int cmd_stop(struct vmm_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	const char *name = argv[optind];
+	if (!have_timeout)
+		timeout = p.stop_timeout ? p.stop_timeout : VMM_STOP_TIMEOUT;
 	const struct vmm_backend *b = backend_for(&p);
 	struct vmm_status st;
 	if (!b || !b->stop || !b->status) {
