@@ -20,6 +20,7 @@
 #include <libvirt/virterror.h>
 
 #include "vmm/backend.h"
+#include "vmm/access.h"
 #include "vmm/error.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/backend/qemu.h"
@@ -561,6 +562,49 @@ static char *base_name(const char *path)
 
 /* ---- start ---- */
 
+/*
+ * A local libvirtd runs QEMU as its own user (qemu.conf `user`, libvirt-qemu on Debian), which
+ * must search every folder above the disk, seed, ISO, kernel and initrd and read them (libvirt
+ * relabels the files themselves only with dynamic_ownership). Grant what is missing with an ACL
+ * entry for that user, announced in one line, or refuse naming the folder and the fix.
+ */
+static int reach_preflight(const struct vmm_home *h, const struct vmm_profile *p,
+			   const struct vmm_start_opts *o, const char *disk, const char *seed)
+{
+	struct access_user u;
+	if (access_libvirt_user(&u) < 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
+		return vmm_fail("%s: %s", p->name, msg);
+	}
+	char *iso = o->install && p->iso ? store_image_path(h, p->iso) : NULL;
+	char *kernel = p->kernel ? store_image_path(h, p->kernel) : NULL;
+	char *initrd = p->initrd ? store_image_path(h, p->initrd) : NULL;
+	char *backing = p->backing ? store_image_path(h, p->backing) : NULL;
+	const struct access_need needs[] = {
+		{ "disk", disk, true, false },      { "backing image", backing, false, false },
+		{ "seed", seed, false, false },     { "iso", iso, false, false },
+		{ "kernel", kernel, false, false }, { "initrd", initrd, false, false },
+	};
+	char *note = NULL;
+	int rc = access_ensure(&u, needs, sizeof(needs) / sizeof(needs[0]), &note);
+	if (rc < 0) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
+		vmm_fail("%s: %s (libvirt's QEMU runs as %s)", p->name, msg, u.name);
+	} else if (note && o->note) {
+		char *line = util_fmt("vmm: %s: %s, as virt-manager does", p->name, note);
+		o->note(o->note_arg, line);
+		free(line);
+	}
+	free(note);
+	free(iso);
+	free(kernel);
+	free(initrd);
+	free(backing);
+	return rc;
+}
+
 static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		      const struct vmm_profile *p, const struct vmm_start_opts *o)
 {
@@ -622,6 +666,11 @@ static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		goto out;
 	}
 
+	/* the seed first: a local libvirtd's QEMU must reach it like the disk */
+	if (seed_ensure(h, p, n, &seed) < 0)
+		goto out;
+	if (!remote && reach_preflight(h, p, o, disk, seed) < 0)
+		goto out;
 	c = virt_open(p);
 	if (!c)
 		goto out;
@@ -638,8 +687,6 @@ static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		dom = NULL;
 	}
 	s.type = domain_type(c, remote);
-	if (seed_ensure(h, p, n, &seed) < 0)
-		goto out;
 
 	if (remote) {
 		if (remote_network(c, p, n) < 0)
