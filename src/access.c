@@ -144,6 +144,7 @@ struct item {
 	bool dir;
 	bool ok;
 	const char *what;
+	long parent; /* index of the folder above, -1 for the top */
 };
 
 /* Ask the kernel, as u, whether each item is reachable: one child takes u's identity and
@@ -285,6 +286,16 @@ int access_ensure(const struct access_user *u, const struct access_need *needs, 
 			bool seen = false;
 			for (size_t k = 0; k < nv && !seen; k++)
 				seen = !strcmp(v[k].path, real);
+			/* the folder above: the last item with that path */
+			long parent = -1;
+			char *slash = strrchr(real, '/');
+			if (slash && slash != real) {
+				*slash = '\0';
+				for (size_t k = 0; k < nv; k++)
+					if (!strcmp(v[k].path, real))
+						parent = (long)k;
+				*slash = '/';
+			}
 			if (!seen || end) {
 				if (nv == cap) {
 					cap = cap ? cap * 2 : 16;
@@ -297,7 +308,7 @@ int access_ensure(const struct access_user *u, const struct access_need *needs, 
 					mode = needs[i].dir ? (R_OK | W_OK | X_OK)
 						: needs[i].write ? (R_OK | W_OK) : R_OK;
 				v[nv++] = (struct item){ util_strdup(real), mode, !end || needs[i].dir,
-							 false, needs[i].what };
+							 false, needs[i].what, parent };
 			}
 			*s = c;
 			if (end)
@@ -305,14 +316,17 @@ int access_ensure(const struct access_user *u, const struct access_need *needs, 
 		}
 		free(real);
 	}
-	/* folders first (a file below a closed folder looks unreadable), then the files */
-	for (int pass = 0; pass < 2; pass++) {
+	/* top down: what lies below a closed folder looks closed too, so a round grants only
+	 * where the folder above is open, and the next round looks again */
+	for (bool granted = true; granted;) {
+		granted = false;
 		if (check_as(u, v, nv) < 0)
 			goto out;
 		for (size_t i = 0; i < nv; i++) {
 			bool search = v[i].dir && v[i].mode == X_OK;
-			if (v[i].ok || search != (pass == 0))
+			if (v[i].ok || (v[i].parent >= 0 && !v[v[i].parent].ok))
 				continue;
+			granted = true;
 			if (acl_grant(v[i].path, u->uid, acl_perms(v[i].mode)) < 0) {
 				int e = errno;
 				if (search)
