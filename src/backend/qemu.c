@@ -3,10 +3,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <net/if.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -166,8 +166,8 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 		add2(&a, "-display", util_strdup("none"));
 		add2(&a, "-vga", util_strdup("none"));
 	} else {
-		add2(&a, "-vnc", util_fmt("%s:%d%s", p->vnc_listen ? p->vnc_listen : "127.0.0.1",
-					  p->vnc_display, p->vnc_password_file ? ",password=on" : ""));
+		add2(&a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p), p->vnc_display,
+					  p->vnc_password_file ? ",password=on" : ""));
 	}
 	e1 = qesc(f->run_dir);
 	add2(&a, "-qmp", util_fmt("unix:%s/" QEMU_QMP_SOCK ",server=on,wait=off", e1));
@@ -298,24 +298,12 @@ static bool wait_gone(pid_t pid, int ms)
 	return true;
 }
 
-/* Forget a guest's run state: its tap (the name recorded at start) and run/NAME. */
+/* Forget a guest's run state (run/NAME); its tap is the lifecycle's. */
 static int cleanup_run(const struct vmm_home *h, const struct vmm_profile *p)
 {
-	int rc = 0;
-	char *tapf = run_file(h, p->name, QEMU_TAP_FILE);
-	char *tap = util_exists(tapf) ? util_read_file(tapf, NULL) : NULL;
-	vmm_error_clear();
-	if (tap) {
-		tap[strcspn(tap, "\n")] = '\0';
-		if (*tap && tap_exists(tap) && tap_remove(tap) < 0)
-			rc = -1;
-	}
 	char *dir = store_run_dir(h, p->name);
-	if (rc == 0 && util_rm_rf(dir) < 0)
-		rc = -1;
+	int rc = util_rm_rf(dir);
 	free(dir);
-	free(tap);
-	free(tapf);
 	return rc;
 }
 
@@ -331,37 +319,10 @@ static int write_run(const struct vmm_home *h, const char *name, const char *fil
 
 /* Checks that need no change on the host: files and programs. */
 static int check_files(const struct vmm_home *h, const struct vmm_profile *p,
-		       const struct vmm_start_opts *o, char **disk, char **iso, char **kernel,
-		       char **initrd)
+		       const struct vmm_start_opts *o, struct store_guest_files *f)
 {
-	*disk = store_disk_path(h, p);
-	*iso = *kernel = *initrd = NULL;
-	if (!util_exists(*disk))
-		return vmm_fail("%s: disk %s: no such file (create it with vmm create)", p->name,
-				*disk);
-	if (util_check_readable("disk", *disk) < 0)
+	if (store_guest_files(h, p, o->install, f) < 0)
 		return -1;
-	if (o->install) {
-		if (!p->iso)
-			return vmm_invalid("%s: --install needs an ISO in the profile "
-					   "(vmm set %s iso=FILE)",
-					   p->name, p->name);
-		*iso = store_image_path(h, p->iso);
-		if (!util_exists(*iso))
-			return vmm_fail("%s: iso %s: no such file", p->name, *iso);
-		if (util_check_readable("iso", *iso) < 0)
-			return -1;
-	}
-	if (p->kernel) {
-		*kernel = store_image_path(h, p->kernel);
-		if (!util_exists(*kernel))
-			return vmm_fail("%s: kernel %s: no such file", p->name, *kernel);
-		if (p->initrd) {
-			*initrd = store_image_path(h, p->initrd);
-			if (!util_exists(*initrd))
-				return vmm_fail("%s: initrd %s: no such file", p->name, *initrd);
-		}
-	}
 	char *q = util_which(QEMU_BINARY);
 	if (!q)
 		return vmm_fail(QEMU_BINARY ": not found (install the %s package)",
@@ -405,20 +366,17 @@ static int set_vnc_password(struct qmp *q, const struct vmm_profile *p)
 int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct vmm_start_opts *o)
 {
-	char *disk = NULL, *iso = NULL, *kernel = NULL, *initrd = NULL;
-	int rc = check_files(h, p, o, &disk, &iso, &kernel, &initrd);
-	free(disk);
-	free(iso);
-	free(kernel);
-	free(initrd);
+	struct store_guest_files f;
+	int rc = check_files(h, p, o, &f);
+	store_guest_files_free(&f);
 	if (rc < 0)
 		return -1;
 	pid_t pid = 0;
 	if (store_state(h, p->name, &pid) == VMM_RUNNING)
 		return vmm_fail("%s: already running (pid %ld)", p->name, (long)pid);
-	int port = 5900 + p->vnc_display;
-	const char *listen = p->vnc_listen ? p->vnc_listen : "127.0.0.1";
-	int pf = p->vnc_display == VMM_VNC_NONE ? 1 : qemu_port_free(listen, port);
+	int port = profile_vnc_port(p);
+	const char *listen = profile_vnc_listen(p);
+	int pf = port == 0 ? 1 : qemu_port_free(listen, port);
 	if (pf < 0)
 		return -1;
 	if (pf == 0)
@@ -427,6 +385,59 @@ int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 	if (tap_in_use(p->tap) == 1)
 		return vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
 	vmm_error_clear();
+	return 0;
+}
+
+static int qemu_where(const struct vmm_profile *p, char *host, size_t len)
+{
+	(void)p;
+	snprintf(host, len, "local");
+	return 0;
+}
+
+static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
+		     const struct vmm_profile *p, const struct vmm_start_opts *o, char **text)
+{
+	struct store_guest_files f;
+	struct qemu_host hc;
+	(void)n;
+	*text = NULL;
+	qemu_probe(&hc);
+	if (check_files(h, p, o, &f) < 0) {
+		store_guest_files_free(&f);
+		return -1;
+	}
+	char *seed = store_seed_path(h, p->name), *dir = store_run_dir(h, p->name);
+	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
+	char **argv = qemu_argv(p, &hc, &qf);
+	char *line = qemu_argv_line(argv);
+	*text = util_fmt("%s\n", line);
+	free(line);
+	qemu_argv_free(argv);
+	free(seed);
+	free(dir);
+	store_guest_files_free(&f);
+	return 0;
+}
+
+static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
+		       struct vmm_status *st);
+
+/* QEMU is up (QMP answers): wait until the guest runs, then set the VNC password. */
+static int await_running(const struct vmm_home *h, const struct vmm_profile *p, struct qmp **q)
+{
+	bool running = false;
+	char status_s[64] = "";
+	for (int i = 0; i < 100 && !running; i++) {
+		if (qmp_query_status(*q, &running, status_s, sizeof(status_s), 5000) < 0)
+			return -1;
+		if (!running)
+			sleep_ms(20);
+	}
+	if (!running)
+		return vmm_fail("%s: QEMU started but the guest is %s", p->name, status_s);
+	if (p->vnc_password_file && set_vnc_password(*q, p) < 0)
+		return -1;
 	return 0;
 }
 
@@ -491,8 +502,8 @@ static pid_t spawn_qemu(const char *path, char *const argv[], int tap_fd, int vh
 }
 
 /* Wait until QEMU answers on QMP, or fails (its log's last line says why). */
-static int wait_ready(const struct vmm_home *h, const struct vmm_profile *p, pid_t pid,
-		      struct qmp **q)
+static int wait_qmp(const struct vmm_home *h, const struct vmm_profile *p, pid_t pid,
+		    struct qmp **q)
 {
 	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
 	uint64_t end = util_now_ms() + 30000;
@@ -526,130 +537,95 @@ static int wait_ready(const struct vmm_home *h, const struct vmm_profile *p, pid
 	return rc;
 }
 
-static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
-		      const struct vmm_profile *p, const struct vmm_start_opts *o)
+/*
+ * run/NAME holds the QMP and serial sockets: its owner, QEMU's user, alone enters (0700). That
+ * user gets what it must open through ACL entries (announced); a new system user is announced.
+ */
+static int prepare_access(const struct vmm_home *h, const struct vmm_profile *p,
+			  const struct store_guest_files *f, const char *seed, const char *dir,
+			  struct access_user *u)
 {
-	char *disk = NULL, *iso = NULL, *kernel = NULL, *initrd = NULL, *seed = NULL;
+	bool made = false;
+	if (access_qemu_user(u, &made) < 0)
+		return -1;
+	if (made)
+		vmm_notice("created the system user " ACCESS_QEMU_USER " that QEMU runs as");
+	if (access_drops(u) && chown(dir, u->uid, u->gid) < 0)
+		return vmm_fail("%s: %s", dir, util_strerror(errno));
+	char *backing = p->backing ? store_image_path(h, p->backing) : NULL;
+	const struct access_need needs[] = {
+		{ "disk", f->disk, true, false },     { "backing image", backing, false, false },
+		{ "seed", seed, false, false },       { "iso", f->iso, false, false },
+		{ "kernel", f->kernel, false, false }, { "initrd", f->initrd, false, false },
+		{ "run folder", dir, true, true },
+	};
+	char *note = NULL;
+	int rc = access_ensure(u, needs, ARRAY_SIZE(needs), &note);
+	free(backing);
+	if (rc < 0)
+		return vmm_error_prefix("%s", p->name);
+	if (note)
+		vmm_notice("%s: %s", p->name, note);
+	free(note);
+	return 0;
+}
+
+static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
+		      const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
+		      struct vmm_status *st)
+{
+	struct store_guest_files f;
 	char *dir = store_run_dir(h, p->name);
 	char **argv = NULL;
-	char *err = NULL;
 	struct qmp *q = NULL;
-	bool made_tap = false, made_dir = false, user_made = false;
+	bool made_dir = false;
 	int rc = -1, tap_fd = -1, vhost_fd = -1, log_fd = -1;
 	pid_t pid = 0;
-	struct access_user u;
 	struct qemu_host hc;
+	struct access_user u;
+	char *qpath = NULL, *logp = NULL;
+	(void)n;
 	qemu_probe(&hc);
 
-	if (check_files(h, p, o, &disk, &iso, &kernel, &initrd) < 0)
+	if (check_files(h, p, o, &f) < 0)
 		goto out;
-	if (o->dry_run) {
-		char *sp = store_seed_path(h, p->name);
-		struct qemu_files f = { disk, sp, iso, kernel, initrd, dir };
-		argv = qemu_argv(p, &hc, &f);
-		char *line = qemu_argv_line(argv);
-		/* the dry-run output is the command's own product */
-		printf("%s\n", line);
-		free(line);
-		free(sp);
-		rc = 0;
-		goto out;
-	}
-
-	if (qemu_preflight(h, p, o) < 0)
-		goto out;
-	vmm_error_clear();
 	/* stale state of a crashed QEMU (or a reboot) goes first */
 	if (util_rm_rf(dir) < 0)
-		goto out;
-
-	made_tap = !tap_exists(p->tap);
-	if (tap_ensure(p->tap, n->bridge, (uid_t)-1) < 0) {
-		char msg[512];
-		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
-		vmm_fail("%s: %s", p->name, msg);
-		goto out;
-	}
-	if (seed_ensure(h, p, n, &seed) < 0)
-		goto out;
-	/* run/NAME holds the QMP and serial sockets: its owner (QEMU's user) alone enters */
-	if (access_qemu_user(&u, &user_made) < 0)
 		goto out;
 	if (mkdir(dir, 0700) < 0) {
 		vmm_fail("%s: %s", dir, util_strerror(errno));
 		goto out;
 	}
 	made_dir = true;
-	if (access_drops(&u) && chown(dir, u.uid, u.gid) < 0) {
-		vmm_fail("%s: %s", dir, util_strerror(errno));
-		goto out;
-	}
-	if (user_made && o->note)
-		o->note(o->note_arg, "vmm: created the system user " ACCESS_QEMU_USER
-				     " that QEMU runs as");
-	{
-		char *backing = p->backing ? store_image_path(h, p->backing) : NULL;
-		const struct access_need needs[] = {
-			{ "disk", disk, true, false },   { "backing image", backing, false, false },
-			{ "seed", seed, false, false },  { "iso", iso, false, false },
-			{ "kernel", kernel, false, false }, { "initrd", initrd, false, false },
-			{ "run folder", dir, true, true },
-		};
-		char *note = NULL;
-		int a = access_ensure(&u, needs, sizeof(needs) / sizeof(needs[0]), &note);
-		free(backing);
-		if (a < 0) {
-			char msg[1024];
-			snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
-			vmm_fail("%s: %s", p->name, msg);
-			goto out;
-		}
-		if (note && o->note) {
-			char *line = util_fmt("vmm: %s: %s", p->name, note);
-			o->note(o->note_arg, line);
-			free(line);
-		}
-		free(note);
-	}
 	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
-	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0 ||
-	    (made_tap && write_run(h, p->name, QEMU_TAP_CREATED_FILE, "") < 0))
+	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0)
 		goto out;
-
-	struct qemu_files f = { disk, seed, iso, kernel, initrd, dir };
-	argv = qemu_argv(p, &hc, &f);
-	char *qpath = util_which(QEMU_BINARY), *logp = run_file(h, p->name, QEMU_LOG);
-	tap_fd = tap_open(p->tap);
-	if (tap_fd >= 0 && hc.vhost && (vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0)
+	if (prepare_access(h, p, &f, seed, dir, &u) < 0)
+		goto out;
+	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
+	argv = qemu_argv(p, &hc, &qf);
+	qpath = util_which(QEMU_BINARY);
+	logp = run_file(h, p->name, QEMU_LOG);
+	if ((tap_fd = tap_open(p->tap)) < 0)
+		goto out;
+	if (hc.vhost && (vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0) {
 		vmm_fail("%s: /dev/vhost-net: %s (VMM_VHOST=off does without)", p->name,
 			 util_strerror(errno));
-	if (tap_fd >= 0 && (!hc.vhost || vhost_fd >= 0) &&
-	    (log_fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		goto out;
+	}
+	log_fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (log_fd < 0) {
 		vmm_fail("%s: %s", logp, util_strerror(errno));
-	/* QEMU runs in its own session, not as vmm's daemonized grandchild: vmm's caller gets
-	 * no pipe of its (a `$(vmm start x)` returns) and the sandbox allows no fork */
-	if (log_fd >= 0 && qpath)
-		pid = spawn_qemu(qpath, argv, tap_fd, vhost_fd, log_fd, &u);
-	free(qpath);
-	free(logp);
-	if (pid <= 0)
-		goto out;
-	if (wait_ready(h, p, pid, &q) < 0)
-		goto out;
-	bool running = false;
-	char status_s[64] = "";
-	for (int i = 0; i < 100 && !running; i++) {
-		if (qmp_query_status(q, &running, status_s, sizeof(status_s), 5000) < 0)
-			goto out;
-		if (!running)
-			sleep_ms(20);
-	}
-	if (!running) {
-		vmm_fail("%s: QEMU started but the guest is %s", p->name, status_s);
 		goto out;
 	}
-	if (p->vnc_password_file && set_vnc_password(q, p) < 0)
+	/* QEMU runs in its own session as vmm's child, not a daemonized grandchild: vmm's caller
+	 * gets no pipe of its (a `$(vmm start x)` returns) and the sandbox allows no fork */
+	if (!qpath || (pid = spawn_qemu(qpath, argv, tap_fd, vhost_fd, log_fd, &u)) <= 0)
 		goto out;
+	if (wait_qmp(h, p, pid, &q) < 0 || await_running(h, p, &q) < 0)
+		goto out;
+	qemu_status(h, p, st);
+	st->tcg = !hc.kvm;
 	rc = 0;
 out:
 	/* QEMU holds its own copies now (or there is no QEMU): the tap can go on rollback */
@@ -659,11 +635,12 @@ out:
 		close(vhost_fd);
 	if (log_fd >= 0)
 		close(log_fd);
+	free(qpath);
+	free(logp);
 	if (rc < 0) {
-		/* roll back: no QEMU, no tap this start made, no run state */
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
-		int code = vmm_errcode();
+		/* roll back: no QEMU, no run state */
+		struct vmm_saved_error e;
+		vmm_error_save(&e);
 		if (q)
 			qmp_execute(q, "quit", NULL, NULL, 2000);
 		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
@@ -676,21 +653,11 @@ out:
 		}
 		if (made_dir)
 			util_rm_rf(dir);
-		if (made_tap)
-			tap_remove(p->tap);
-		if (code == VMM_EINVAL)
-			vmm_invalid("%s", msg);
-		else
-			vmm_fail("%s", msg);
+		vmm_error_restore(&e);
 	}
 	qmp_close(q);
-	free(err);
 	qemu_argv_free(argv);
-	free(seed);
-	free(disk);
-	free(iso);
-	free(kernel);
-	free(initrd);
+	store_guest_files_free(&f);
 	free(dir);
 	return rc;
 }
@@ -742,8 +709,8 @@ static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
 	st->state = store_state(h, p->name, &st->pid);
 	snprintf(st->host, sizeof(st->host), "local");
 	snprintf(st->vnc_host, sizeof(st->vnc_host), "%s",
-		 p->vnc_listen ? p->vnc_listen : "127.0.0.1");
-	st->vnc_port = p->vnc_display == VMM_VNC_NONE ? 0 : 5900 + p->vnc_display;
+		 profile_vnc_listen(p));
+	st->vnc_port = profile_vnc_port(p);
 	return 0;
 }
 
@@ -869,6 +836,9 @@ static int qemu_console_op(const struct vmm_home *h, const struct vmm_profile *p
 
 const struct vmm_backend qemu_backend = {
 	.name = "qemu",
+	.where = qemu_where,
+	.preflight = qemu_preflight,
+	.plan = qemu_plan,
 	.start = qemu_start,
 	.stop = qemu_stop,
 	.status = qemu_status,
