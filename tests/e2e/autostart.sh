@@ -40,7 +40,7 @@ assert_contains "$(cat "$T/start.out")" "no display"
 pid=$(cat "$VMM_HOME/run/boot1/pid")
 [ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" != 0 ] || fail "QEMU runs as root"
 assert_eq "$(awk '/^Seccomp:/ {print $2}' "/proc/$pid/status")" 2 "QEMU's seccomp mode"
-serial_wait boot1 "VMM-GUEST: instance" 120
+serial_wait boot1 "VMM-GUEST: ready" 180
 exec 9<"$VMM_HOME/run/boot1/serial.log" # kept open: stop removes run/boot1
 # shutdown: the guest (ACPI power button), then the network
 t0=$SECONDS
