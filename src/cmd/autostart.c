@@ -10,15 +10,26 @@
 #include "vmm/error.h"
 #include "vmm/util.h"
 
-const char cmd_autostart_usage[] = "autostart NAME on|off | autostart --boot";
-const char cmd_autostart_summary[] =
-	"start a guest when the host boots (profile key autostart), or start every such guest";
-const char cmd_autostart_help[] =
-	"  --boot           start every guest whose profile says autostart (after the network),\n"
-	"                   one line each; for hosts without systemd (rc.local, OpenRC, cron @reboot)\n"
-	"With systemd as init, root and the system home (no --home, no VMM_HOME), on/off also runs\n"
-	"systemctl enable/disable vmm@NAME.service: that unit starts the guest at boot after\n"
-	"vmm-net.service and powers it off at shutdown (ACPI, the profile's stop_timeout).\n";
+struct autostart_args {
+	bool boot;
+};
+
+static const struct cmd_option autostart_options[] = {
+	OPT_FLAG(0, "boot", struct autostart_args, boot,
+		 "start every guest whose profile says autostart (the network comes up with the first), one line each; for hosts without systemd (rc.local, OpenRC, cron @reboot)"),
+	OPT_END,
+};
+
+const struct cmd_spec cmd_autostart_spec = {
+	.name = "autostart",
+	.args = "NAME on|off | --boot",
+	.summary = "start a guest when the host boots (profile key autostart), or start every such guest",
+	.options = autostart_options,
+	.notes = "With systemd as init, root and the system home (no --home, no VMM_HOME), on/off also\n"
+		 "runs systemctl enable/disable vmm@NAME.service: that unit starts the guest at boot after\n"
+		 "vmm-net.service and powers it off at shutdown (ACPI, the profile's stop_timeout).\n",
+	.complete = CMD_COMPLETE_PROFILE,
+};
 
 /* systemd is the init and this is the home its units use. */
 static bool use_systemd(const struct vmm_ctx *ctx)
@@ -118,22 +129,11 @@ static int boot_all(struct vmm_ctx *ctx)
 
 int cmd_autostart(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "boot", no_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool boot = false;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'b')
-			boot = true;
-		else
-			return cmd_opt_common("autostart", c, argv);
-	}
-	if (boot) {
+	struct autostart_args a = { 0 };
+	int rc = cmd_parse(&cmd_autostart_spec, argc, argv, &a);
+	if (rc)
+		return rc;
+	if (a.boot) {
 		if (optind < argc)
 			return cmd_usage_error("autostart", "--boot takes no NAME");
 		return boot_all(ctx);
