@@ -51,6 +51,18 @@ assert_contains "$(cat "$T/stop.out")" "vmm: boot1: stopped"
 assert_contains "$(cat <&9)" "VMM-GUEST: power button, powering off"
 kill -0 "$pid" 2>/dev/null && fail "QEMU still runs after ExecStop"
 run_line "vmm-net ExecStop" "$(exec_line vmm-net.service ExecStop "")" >"$T/net-down.out"
+# without systemd: `vmm autostart --boot` starts every autostart guest (network first)
+run_vmm 0 create other --size 1M --vnc none
+run_vmm 0 autostart --boot
+assert_contains "$ERR" "vmm: network br0 was down, bringing it up"
+assert_contains "$ERR" "vmm: boot1: running (pid"
+assert_not_contains "$ERR" "other"
+run_vmm 0 status boot1
+assert_contains "$OUT" "boot1: running"
+run_vmm 0 status other
+assert_contains "$OUT" "other: stopped"
+run_vmm 0 stop boot1 --force
+run_vmm 0 net down
 after=$(nsx "$HOST" ip -br link | sort; nsx "$HOST" ip -br addr | sort; nsx "$HOST" iptables-legacy-save | grep '^-A')
 assert_eq "$after" "$before" "the namespace after shutdown"
 echo ok
