@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <acl/libacl.h>
 #include <sys/acl.h>
 
 #include "vmm/error.h"
@@ -311,10 +312,11 @@ int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = util_fmt("%s.tmp.%ld", path, (long)getpid());
 	int rc = -1;
-	/* a file that is replaced keeps its mode and ACL (never wider than it was) */
+	/* a file that is replaced keeps its ACL entries (QEMU's user's), and its mode never gets
+	 * wider than it was nor than asked */
 	struct stat old;
 	bool had = stat(path, &old) == 0 && S_ISREG(old.st_mode);
-	acl_t acl = had ? acl_get_file(path, ACL_TYPE_ACCESS) : NULL;
+	acl_t acl = had && acl_extended_file(path) == 1 ? acl_get_file(path, ACL_TYPE_ACCESS) : NULL;
 	unlink(tmp); /* a leftover of a crashed writer with the same pid */
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777);
 	if (fd < 0) {

@@ -15,6 +15,19 @@ chmod 0400 "$VMM_HOME/images/g-seed.iso"
 run_vmm 0 set g hostname=other
 run_vmm 0 seed g
 assert_eq "$(stat -c %a "$VMM_HOME/images/g-seed.iso")" 400 "rewritten seed keeps 0400"
+# a seed an older vmm wrote 0644 becomes 0600 when it is rewritten
+chmod 0644 "$VMM_HOME/images/g-seed.iso"
+run_vmm 0 set g hostname=third
+run_vmm 0 seed g
+assert_eq "$(stat -c %a "$VMM_HOME/images/g-seed.iso")" 600 "rewritten 0644 seed narrowed"
+# an ACL entry on it survives the rewrite
+if command -v setfacl >/dev/null; then
+	setfacl -m u:nobody:r "$VMM_HOME/images/g-seed.iso"
+	run_vmm 0 set g hostname=fourth
+	run_vmm 0 seed g
+	assert_contains "$(getfacl -cp "$VMM_HOME/images/g-seed.iso")" "user:nobody:r--" "ACL kept"
+	assert_contains "$(getfacl -cp "$VMM_HOME/images/g-seed.iso")" "other::---" "ACL kept"
+fi
 # an adopted disk keeps its mode
 qemu-img create -q -f qcow2 "$VMM_HOME/images/r.qcow2" 1M
 chmod 0640 "$VMM_HOME/images/r.qcow2"
