@@ -18,6 +18,7 @@ TEST_PKGS := cmocka
 
 # The Debian package with each pkg-config module's development files (add one for a new module).
 DEB_libconfig       := libconfig-dev
+DEB_libacl          := libacl1-dev
 DEB_libnl-3.0       := libnl-3-dev
 DEB_libnl-route-3.0 := libnl-route-3-dev
 DEB_libip4tc        := libip4tc-dev
