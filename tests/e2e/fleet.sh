@@ -29,6 +29,12 @@ for i in 1 2 3 4 5 6 7 8; do
 	assert_contains "$(nsx "$HOST" ip -d link show "vmm-f$i")" "master br0"
 done
 assert_eq "$(printf '%s\n' "${qpids[@]}" | sort -u | wc -l)" 8 "eight QEMUs"
+# the user QEMU runs as: a system user without a shell or a home (vmm made it with useradd
+# --system on the first start that needed it)
+IFS=: read -r _ _ uid _ _ home shell < <(getent passwd vmm)
+[ "$uid" -lt 1000 ] || fail "vmm's uid $uid is not a system uid"
+assert_eq "$home $shell" "/nonexistent /usr/sbin/nologin" "vmm user: no home, no shell"
+[ -e /nonexistent ] && fail "a home was made for vmm"
 run_vmm 0 list
 assert_eq "$(grep -c ' running ' <<<"$OUT")" 8 "eight running"
 assert_contains "$OUT" "broken           invalid  $VMM_HOME/profiles/broken.cfg:3: syntax error"
