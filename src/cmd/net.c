@@ -367,10 +367,18 @@ int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)
 	if (net_cmds[k].needs_admin && !o.dry_run && !hostnet_can_admin())
 		return cmd_error(VMM_EFAIL, "net %s: needs root (CAP_NET_ADMIN)", sub);
 
-	if (store_load_net(&ctx->home, &n) < 0 || store_load_all(&ctx->home, &guests, &ng) < 0) {
+	struct store_invalid *bad = NULL;
+	size_t n_bad = 0;
+	if (store_load_net(&ctx->home, &n) < 0 ||
+	    store_load_all(&ctx->home, &guests, &ng, &bad, &n_bad) < 0) {
 		netcfg_free(&n);
 		return cmd_report();
 	}
+	/* a profile that does not load is one broken guest: the others still get their network */
+	if (strcmp(sub, "status") != 0)
+		for (size_t i = 0; i < n_bad; i++)
+			cmd_note(ctx, "vmm: net %s: skipped %s: %s", sub, bad[i].name, bad[i].reason);
+	store_free_invalid(bad, n_bad);
 	rc = net_cmds[k].fn(ctx, &o, &n, guests, ng);
 	store_free_all(guests, ng);
 	netcfg_free(&n);
