@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # bench/net-floor.sh up|down: the least any tool must do for vmm's host network (bridge, two taps,
-# address, forwarding, vmm's 2 chains and 5 rules): one `ip -batch` and one
-# `iptables-legacy-restore --noflush` each way, the links deleted in one batch (their group).
-# For bench/net.sh to time, inside a namespace.
+# address, forwarding, vmm's firewall rules): one `ip -batch` and one ruleset load each way, the
+# links deleted in one batch (their group). The rules are vmm's own, in the firewall vmm uses here
+# (FLOOR_FW: nftables, the default: `nft -f`, 3 rules in table inet vmm; iptables-legacy:
+# `iptables-legacy-restore --noflush`, 2 chains and 5 rules). For bench/net.sh, inside a namespace.
 set -e
 case "$1" in
 up)
@@ -17,7 +18,22 @@ link set br0 group 7 up
 addr add 192.168.166.1/24 dev br0
 IP
 	echo 1 >/proc/sys/net/ipv4/ip_forward
-	iptables-legacy-restore --noflush <<'RULES'
+	if [ "${FLOOR_FW:-nftables}" = nftables ]; then
+		nft -f - <<'RULES'
+table inet vmm {
+	chain forward {
+		type filter hook forward priority filter - 10; policy accept;
+		iifname "br0" meta mark set meta mark | 0x00002000 accept comment "vmm br0"
+		oifname "br0" ct state established,related meta mark set meta mark | 0x00002000 accept comment "vmm br0"
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr 192.168.166.0/24 oifname != "br0" masquerade comment "vmm br0"
+	}
+}
+RULES
+	else
+		iptables-legacy-restore --noflush <<'RULES'
 *nat
 :VMM-POSTROUTING - [0:0]
 -A POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING
@@ -30,9 +46,13 @@ COMMIT
 -A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "vmm br0" -j ACCEPT
 COMMIT
 RULES
+	fi
 	;;
 down)
-	iptables-legacy-restore --noflush <<'RULES'
+	if [ "${FLOOR_FW:-nftables}" = nftables ]; then
+		nft delete table inet vmm
+	else
+		iptables-legacy-restore --noflush <<'RULES'
 *nat
 -D POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING
 -F VMM-POSTROUTING
@@ -44,6 +64,7 @@ COMMIT
 -X VMM-FORWARD
 COMMIT
 RULES
+	fi
 	echo 0 >/proc/sys/net/ipv4/ip_forward
 	ip -batch - <<'IP'
 link delete group 7

@@ -4,8 +4,8 @@
 # CYCLES (>= 10) cycles of each side, interleaved, each cycle in its own fresh network namespace:
 #   vmm       `vmm net up` + `vmm net down` (in-process)
 #   tutorial  the tutorial's shell procedure (bench/net-tutorial.sh)
-#   floor     the least any tool must do: one `ip -batch` + one ruleset load each way
-#             (bench/net-floor.sh)
+#   floor     the least any tool must do: one `ip -batch` + one ruleset load each way, vmm's own
+#             rules in the firewall vmm uses here (bench/net-floor.sh)
 #   libvirt   virsh net-start + net-destroy of an equivalent NAT network (libvirtd started,
 #             untimed, inside the namespace and a private mount namespace)
 # Each side's row says what it does: processes run (counted with strace in an untimed probe
@@ -63,12 +63,27 @@ home_with_guests() { # DIR COUNT
 }
 
 # ---- the sides ----
+home_with_guests "$W/home2" 2
+# the firewall vmm picks on this host (nftables, iptables-legacy): the floor loads the same rules
+ns=$(new_ns fw) || exit 1
+NS_LIST+=("$ns")
+FLOOR_FW=$(VMM_HOME="$W/home2" ip netns exec "$ns" "$VMM" net status 2>/dev/null |
+	sed -n 's/^firewall: \([a-z-]*\) (.*/\1/p')
+del_ns "$ns"
+[ "$FLOOR_FW" = nftables ] || [ "$FLOOR_FW" = iptables-legacy ] ||
+	{ echo "bench/net.sh: vmm's firewall here: \"$FLOOR_FW\" (not nftables or iptables-legacy)" >&2; exit 1; }
+export FLOOR_FW
 SIDES=(vmm tutorial floor)
 declare -A DOES LABEL
-LABEL[vmm]="vmm net up + net down (in-process)"
-DOES[vmm]="netlink for links and address, libiptc for rules (one commit per table), /proc for forwarding, its journal file rewritten (write, fsync, rename) as it goes; links deleted in one batch (their group)"
+LABEL[vmm]="vmm net up + net down (in-process, $FLOOR_FW)"
+if [ "$FLOOR_FW" = nftables ]; then
+	rules_how="libnftables for the rules (one transaction each way)" load="nft -f / nft delete table"
+else
+	rules_how="libiptc for the rules (one commit per table)" load="iptables-legacy-restore --noflush"
+fi
+DOES[vmm]="netlink for links and address, $rules_how, /proc for forwarding, its journal file rewritten (write, fsync, rename) as it goes; links deleted in one batch (their group)"
 LABEL[floor]="floor: one ip -batch + one ruleset load"
-DOES[floor]="the same links, address, forwarding and rules as vmm; ip -batch and iptables-legacy-restore --noflush each way; links deleted in one batch (ip link delete group)"
+DOES[floor]="the same links, address, forwarding and rules as vmm; ip -batch and $load each way; links deleted in one batch (ip link delete group)"
 if command -v brctl >/dev/null && command -v tunctl >/dev/null; then
 	LABEL[tutorial]="tutorial shell procedure"
 	DOES[tutorial]="one command per step (brctl, tunctl, ip, sysctl, $(iptables -V | awk '{print $1, $2, $3}')); FORWARD policy + 1 MASQUERADE rule, deleted one by one; links deleted one by one (tunctl -d, brctl delbr)"
@@ -76,7 +91,8 @@ else
 	echo "  (tutorial shell procedure: skipped: needs brctl from bridge-utils and tunctl from uml-utilities)"
 	SIDES=(vmm floor)
 fi
-command -v iptables-legacy-restore >/dev/null || { echo "bench/net.sh: needs iptables-legacy-restore" >&2; exit 77; }
+if [ "$FLOOR_FW" = nftables ]; then need=nft; else need=iptables-legacy-restore; fi
+command -v $need >/dev/null || { echo "bench/net.sh: needs $need" >&2; exit 77; }
 
 # libvirt: libvirtd in a namespace with private /run/libvirt, /var/lib/libvirt, /etc/libvirt, so
 # the host's libvirt (if any) is neither seen nor touched. Started once per cycle (untimed).
@@ -127,14 +143,17 @@ fi
 # ---- probe (untimed): processes each side runs and rules it adds, one cycle under strace ----
 # execs FILE: the number of programs started (successful execve) in an strace -f log.
 execs() { grep -c 'execve(.* = 0$' "$1" 2>/dev/null || echo "?"; }
-# rules NS: the iptables rules (legacy and nf_tables variants) and nft rules in NS.
+# rules NS: the rules in NS: iptables-legacy's and nf_tables' (iptables-nft's or nft's).
 rules() {
 	local n=0 x
 	x=$(ip netns exec "$1" iptables-legacy-save 2>/dev/null | grep -c '^-A'); n=$((n + x))
-	x=$(ip netns exec "$1" iptables-nft-save 2>/dev/null | grep -c '^-A'); n=$((n + x))
+	# nf_tables: every rule, whether iptables-nft or nft made it (iptables-nft-save would count
+	# the ones it made twice)
+	x=$(ip netns exec "$1" nft -a list ruleset 2>/dev/null | grep -c '# handle [0-9]*$' || true)
+	x=$((x - $(ip netns exec "$1" nft -a list ruleset 2>/dev/null | grep -cE '^\s*(table|chain|set|map) .*# handle' || true)))
+	n=$((n + x))
 	echo "$n"
 }
-home_with_guests "$W/home2" 2
 probe() { # SIDE: appends "processes: up U, down D; rules added: R" to DOES[SIDE]
 	local s=$1 ns up down r
 	command -v strace >/dev/null || { DOES[$s]+="; processes: not counted (no strace)"; return; }

@@ -83,7 +83,7 @@ static int resolve(const struct guest_create_req *r, const struct vmm_netcfg *ne
 		pick_mac(p, others, n_others);
 	if (!p->address && profile_pick_address(net, others, n_others, &p->address) < 0)
 		return -1;
-	if (p->vnc_display < 0 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
+	if (p->vnc_display == -1 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
 		return -1;
 	if (!p->tap[0])
 		profile_pick_tap(r->name, others, n_others, p->tap);
@@ -164,7 +164,8 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 {
 	struct vmm_netcfg net;
 	struct vmm_profile *others = NULL;
-	size_t n_others = 0;
+	struct store_invalid *bad = NULL;
+	size_t n_others = 0, n_bad = 0;
 	char *cfg = NULL, *text = NULL;
 	int lock = -1, rc = -1;
 	memset(out, 0, sizeof(*out));
@@ -172,7 +173,8 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 	if (store_load_net(h, &net) < 0)
 		goto out; /* net holds the defaults even then */
 	lock = store_lock(h);
-	if (lock < 0 || store_load_all(h, &others, &n_others) < 0)
+	/* a profile that does not load holds nothing vmm can see: it does not block others */
+	if (lock < 0 || store_load_all(h, &others, &n_others, &bad, &n_bad) < 0)
 		goto out;
 	if (store_exists(h, r->name)) {
 		vmm_invalid("%s: already exists (see vmm show %s)", r->name, r->name);
@@ -196,6 +198,7 @@ out:
 	if (lock >= 0)
 		close(lock);
 	store_free_all(others, n_others);
+	store_free_invalid(bad, n_bad);
 	netcfg_free(&net);
 	free(text);
 	free(cfg);

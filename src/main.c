@@ -55,6 +55,7 @@ static const struct cmd_entry commands[] = {
 	ENTRY(status, CMD_HOME),
 	ENTRY(console, CMD_HOME),
 	ENTRY(vnc, CMD_HOME),
+	ENTRY(autostart, CMD_HOME),
 	ENTRY(help, 0),
 	ENTRY(version, 0),
 };

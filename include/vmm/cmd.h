@@ -205,5 +205,6 @@ VMM_CMD(stop);
 VMM_CMD(status);
 VMM_CMD(console);
 VMM_CMD(vnc);
+VMM_CMD(autostart);
 
 #endif

@@ -9,6 +9,10 @@
 
 #define VMM_NAME_MAX 32
 #define VMM_IFNAME_MAX 15
+/* VNC displays: port 5900 + N, up to the last TCP port. */
+#define VMM_VNC_MAX (65535 - 5900)
+#define VMM_VNC_MAX_STR "59635"
+#define VMM_VNC_NONE (-2) /* vnc = "none": no display at all */
 
 struct vmm_profile {
 	char name[VMM_NAME_MAX + 1];
@@ -20,7 +24,7 @@ struct vmm_profile {
 	char *iso;            /* install ISO, or NULL */
 	char mac[18];         /* "52:54:00:xx:xx:xx" */
 	char *address;        /* "192.168.166.100/24" */
-	int vnc_display;      /* 0..99 */
+	int vnc_display;      /* 0..VMM_VNC_MAX, VMM_VNC_NONE, -1 while unset (create) */
 	char *vnc_listen;     /* "127.0.0.1" */
 	char *vnc_password_file; /* or NULL */
 	char tap[VMM_IFNAME_MAX + 1];
@@ -34,6 +38,8 @@ struct vmm_profile {
 	size_t n_runcmd;
 	char *backend;        /* "qemu" (default) or "libvirt" */
 	char *uri;            /* libvirt URI, or NULL (qemu:///system) */
+	bool autostart;       /* started at boot by vmm@NAME.service (`vmm autostart`) */
+	unsigned stop_timeout; /* seconds the guest gets to power off (0: the default, 30) */
 };
 
 struct vmm_netcfg {
@@ -45,6 +51,9 @@ struct vmm_netcfg {
 	bool nat;
 	char **dns;           /* "auto" or addresses */
 	size_t n_dns;
+	char *firewall;       /* "auto" (default), "nftables" or "iptables-legacy" */
+	char *foreign;        /* "open" (default) or "leave": other tools' dropping forward chains */
+	uint32_t firewall_mark; /* one bit, default 0x2000 (FW_MARK_DEFAULT) */
 };
 
 /* Defaults: the tutorial's values. */
@@ -57,6 +66,8 @@ void netcfg_free(struct vmm_netcfg *n);
 /* Network address, broadcast (host order). */
 uint32_t netcfg_network(const struct vmm_netcfg *n);
 uint32_t netcfg_broadcast(const struct vmm_netcfg *n);
+
+#define VMM_STOP_TIMEOUT 30 /* seconds, when the profile says nothing */
 
 void profile_init(struct vmm_profile *p);
 void profile_free(struct vmm_profile *p);
@@ -94,7 +105,7 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value);
 #define VNC_BASE_PORT 5900
 #define VNC_DEFAULT_LISTEN "127.0.0.1"
 const char *profile_vnc_listen(const struct vmm_profile *p);
-int profile_vnc_port(const struct vmm_profile *p);
+int profile_vnc_port(const struct vmm_profile *p); /* 0 for vnc = "none" */
 
 /* The guest's address without prefix ("192.168.166.100") into buf. */
 int profile_ip(const struct vmm_profile *p, char buf[16]);

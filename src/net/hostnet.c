@@ -43,6 +43,11 @@ void hostnet_fw_config(const struct vmm_netcfg *n, struct fw_config *fc)
 	fc->network = netcfg_network(n);
 	fc->prefix = n->prefix;
 	fc->nat = n->nat;
+	fc->backend = !n->firewall || !strcmp(n->firewall, "auto") ? FW_AUTO
+		      : !strcmp(n->firewall, "nftables")         ? FW_NFTABLES
+								 : FW_IPTABLES_LEGACY;
+	fc->foreign = n->foreign && !strcmp(n->foreign, "leave") ? FW_FOREIGN_LEAVE : FW_FOREIGN_OPEN;
+	fc->mark = n->firewall_mark;
 }
 
 static void fw_arg(const struct fw_config *fc, char *buf, size_t len)
@@ -146,13 +151,7 @@ static int preflight(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
 
 static int fw_all_present(const struct fw_config *fc, const struct fw_status *fs)
 {
-	for (int i = 0; i < FW_NRULES; i++) {
-		if (!fc->nat && (i == FW_MASQ || i == FW_JUMP_POSTROUTING))
-			continue;
-		if (!fs->present[i])
-			return 0;
-	}
-	return fs->chains_present ? 1 : 0;
+	return fw_status_complete(fc, fs) ? 1 : 0;
 }
 
 /* ---- undo ---- */
@@ -421,8 +420,14 @@ static int up_firewall(struct admin *a, const struct vmm_netcfg *n)
 	memset(&fs, 0, sizeof(fs));
 	if (fw_status_rules(&fc, &fs) == 0 && fw_all_present(&fc, &fs))
 		return 0;
+	/* A repair (an opening another tool dropped, a rule deleted by hand) of rules an earlier
+	 * net up made: a failure changes nothing (one transaction), so nothing is to be undone. */
+	bool some = fs.chains_present;
+	for (int i = 0; i < FW_NRULES; i++)
+		some |= fs.present[i];
+	vmm_error_clear();
 	fw_arg(&fc, arg, sizeof(arg));
-	if (intend(&a->j, "up", J_FIREWALL, n->bridge, arg) < 0)
+	if (!some && intend(&a->j, "up", J_FIREWALL, n->bridge, arg) < 0)
 		return -1;
 	return fw_apply(&fc);
 }

@@ -22,6 +22,7 @@
 
 #include "vmm/error.h"
 #include "vmm/net/firewall.h"
+#include "vmm/net/fw_backend.h"
 #include "vmm/util.h"
 
 #define XTABLES_LOCK "/run/xtables.lock"
@@ -31,51 +32,9 @@
 
 static unsigned n_commits;
 
-unsigned fw_commit_count(void)
+unsigned fw_legacy_commits(void)
 {
 	return n_commits;
-}
-
-static const char *const rule_names[FW_NRULES] = {
-	[FW_JUMP_FORWARD] = "filter: jump from FORWARD to " FW_CHAIN_FILTER " (first rule)",
-	[FW_JUMP_POSTROUTING] = "nat: jump from POSTROUTING to " FW_CHAIN_NAT " (first rule)",
-	[FW_ACCEPT_OUT] = "filter: accept forwarding in from the bridge",
-	[FW_ACCEPT_BACK] = "filter: accept RELATED,ESTABLISHED back to the bridge",
-	[FW_MASQ] = "nat: masquerade the subnet when not leaving through the bridge",
-};
-
-const char *fw_rule_name(enum fw_rule_id id)
-{
-	if ((unsigned)id >= FW_NRULES)
-		return NULL;
-	return rule_names[id];
-}
-
-/* ---- validation ---- */
-
-int fw_config_check(const struct fw_config *c)
-{
-	if (!c || !c->bridge || !*c->bridge)
-		return vmm_invalid("firewall: no bridge name");
-	size_t n = strlen(c->bridge);
-	if (n >= IFNAMSIZ)
-		return vmm_invalid("firewall: bridge %s: name longer than %d characters", c->bridge,
-				   IFNAMSIZ - 1);
-	for (size_t i = 0; i < n; i++) {
-		char ch = c->bridge[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '-' || ch == '_' || ch == '.'))
-			return vmm_invalid("firewall: bridge %s: only letters, digits, '-', '_' and '.' "
-					   "are allowed in its name", c->bridge);
-	}
-	if (c->prefix < 1 || c->prefix > 32)
-		return vmm_invalid("firewall: prefix /%u: must be 1 to 32", c->prefix);
-	if (c->network & ~util_prefix_mask(c->prefix)) {
-		char a[16];
-		util_format_ipv4(c->network, a);
-		return vmm_invalid("firewall: network %s/%u: host bits set", a, c->prefix);
-	}
-	return 0;
 }
 
 /* ---- error text ---- */
@@ -538,7 +497,7 @@ static int table_apply(const struct fw_config *c, const struct table_spec *s, bo
 
 /* ---- API ---- */
 
-int fw_apply(const struct fw_config *c)
+int fw_legacy_apply(const struct fw_config *c)
 {
 	struct table_spec s[2];
 	bool changed[2] = { false, false }, had[2] = { false, false };
@@ -571,7 +530,7 @@ out:
 	return rc;
 }
 
-int fw_remove(const struct fw_config *c)
+int fw_legacy_remove(const struct fw_config *c)
 {
 	struct table_spec s[2];
 	bool ch, had;
@@ -691,12 +650,11 @@ static int table_status(const struct fw_config *c, const struct table_spec *s, s
 	return 0;
 }
 
-int fw_status_rules(const struct fw_config *c, struct fw_status *st)
+int fw_legacy_status_rules(const struct fw_config *c, struct fw_status *st)
 {
 	struct table_spec s[2];
 	bool chain[2];
 
-	memset(st, 0, sizeof(*st));
 	snprintf(st->forward_policy, sizeof(st->forward_policy), "ACCEPT");
 	if (fw_config_check(c) < 0)
 		return -1;
@@ -705,17 +663,44 @@ int fw_status_rules(const struct fw_config *c, struct fw_status *st)
 		if (table_status(c, &s[i], st, &chain[i]) < 0)
 			return -1;
 	st->chains_present = chain[0] && (!c->nat || chain[1]);
+	for (int i = 0; i < FW_NRULES; i++)
+		st->wanted[i] = i <= FW_MASQ && (c->nat || (i != FW_MASQ && i != FW_JUMP_POSTROUTING));
 	return 0;
 }
 
-int fw_status(const struct fw_config *c, struct fw_status *st)
+int fw_legacy_in_use(void)
 {
-	if (fw_status_rules(c, st) < 0)
-		return -1;
+	FILE *f = fopen("/proc/net/ip_tables_names", "re");
+	char line[64];
+	int used = 0;
+	if (!f)
+		return 0;
+	while (!used && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		struct xtc_handle *h = iptc_init(line);
+		if (!h)
+			continue;
+		for (const char *ch = iptc_first_chain(h); ch && !used; ch = iptc_next_chain(h)) {
+			if (!iptc_builtin(ch, h) || iptc_first_rule(ch, h)) {
+				used = 1;
+				break;
+			}
+			struct xt_counters cnt;
+			const char *pol = iptc_get_policy(ch, &cnt, h);
+			if (pol && strcmp(pol, "ACCEPT"))
+				used = 1;
+		}
+		iptc_free(h);
+	}
+	fclose(f);
+	return used;
+}
+
+void fw_legacy_probes(struct fw_status *st)
+{
 	st->iptables_is_nft = iptables_nft();
 	st->nft_forward_drop = nft_forward_drop();
 	vmm_error_clear(); /* util_run may have left a note about a missing program */
-	return 0;
 }
 
 /* ---- text (iptables-save syntax) ---- */
@@ -746,7 +731,7 @@ int fw_rule_line(const struct fw_config *c, enum fw_rule_id id, char *buf, size_
 	char com[XT_MAX_COMMENT_LEN], q[2 * XT_MAX_COMMENT_LEN + 3], net[16];
 	if (fw_config_check(c) < 0)
 		return -1;
-	if ((unsigned)id >= FW_NRULES)
+	if ((unsigned)id > FW_MASQ)
 		return vmm_invalid("firewall: rule %d: no such rule", (int)id);
 	comment_of(c, id, com, sizeof(com));
 	quote_comment(com, q, sizeof(q));
@@ -778,7 +763,7 @@ int fw_rule_line(const struct fw_config *c, enum fw_rule_id id, char *buf, size_
 	return 0;
 }
 
-int fw_plan(const struct fw_config *c, char **text)
+int fw_legacy_plan(const struct fw_config *c, char **text)
 {
 	char line[1024];
 	char *s = NULL;

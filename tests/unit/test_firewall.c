@@ -15,25 +15,28 @@
 
 #include "vmm/error.h"
 #include "vmm/net/firewall.h"
+#include "vmm/net/fw_backend.h"
 #include "vmm/util.h"
 
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))
 #define NET167 ((192u << 24) | (168u << 16) | (167u << 8))
 
-static const struct fw_config tut = { "br0", NET166, 24, true };
+static const struct fw_config tut = { .bridge = "br0", .network = NET166, .prefix = 24, .nat = true, .backend = FW_IPTABLES_LEGACY };
 
 /* ---- pure cases ---- */
 
 static void test_rule_names(void **state)
 {
-	for (int i = 0; i < FW_NRULES; i++) {
-		assert_non_null(fw_rule_name((enum fw_rule_id)i));
-		for (int j = 0; j < i; j++)
-			assert_string_not_equal(fw_rule_name((enum fw_rule_id)i),
-						fw_rule_name((enum fw_rule_id)j));
-	}
-	assert_null(fw_rule_name(FW_NRULES));
-	assert_null(fw_rule_name((enum fw_rule_id)-1));
+	static const enum fw_backend b[] = { FW_IPTABLES_LEGACY, FW_NFTABLES };
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < FW_NRULES; i++) {
+			assert_non_null(fw_rule_name(b[k], (enum fw_rule_id)i));
+			for (int j = 0; j < i; j++)
+				assert_string_not_equal(fw_rule_name(b[k], (enum fw_rule_id)i),
+							fw_rule_name(b[k], (enum fw_rule_id)j));
+		}
+	assert_null(fw_rule_name(FW_IPTABLES_LEGACY, FW_NRULES));
+	assert_null(fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)-1));
 }
 
 static const char plan_tut[] =
@@ -57,7 +60,7 @@ static void test_plan(void **state)
 	assert_string_equal(text, plan_tut);
 	free(text);
 
-	struct fw_config c = { "vmbr-1", NET167, 25, false };
+	struct fw_config c = { .bridge = "vmbr-1", .network = NET167, .prefix = 25, .nat = false, .backend = FW_IPTABLES_LEGACY };
 	c.network = NET167 | 128;
 	assert_int_equal(fw_plan(&c, &text), 0);
 	assert_string_equal(text,
@@ -73,7 +76,7 @@ static void test_plan(void **state)
 static void test_rule_line(void **state)
 {
 	char buf[512];
-	struct fw_config c = { "br.0", NET166 | 7, 32, true };
+	struct fw_config c = { .bridge = "br.0", .network = NET166 | 7, .prefix = 32, .nat = true, .backend = FW_IPTABLES_LEGACY };
 	assert_int_equal(fw_rule_line(&c, FW_MASQ, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "-A VMM-POSTROUTING -s 192.168.166.7/32 ! -o br.0 -m comment --comment \"vmm br.0\" -j MASQUERADE");
 	assert_int_equal(fw_rule_line(&c, FW_JUMP_POSTROUTING, buf, sizeof(buf)), 0);
@@ -194,7 +197,7 @@ static void first_rule(const char *text, const char *chain, char *buf, size_t le
 static void expect_rules(const char *text, const struct fw_config *c, int times)
 {
 	char line[512];
-	for (int i = 0; i < FW_NRULES; i++) {
+	for (int i = 0; i <= FW_MASQ; i++) {
 		int want = times;
 		if (!c->nat && (i == FW_JUMP_POSTROUTING || i == FW_MASQ))
 			want = 0;
@@ -242,9 +245,9 @@ static void test_ns_apply(void **state)
 	assert_string_equal(first, line);
 
 	assert_int_equal(fw_status(&tut, &st), 0);
-	for (int i = 0; i < FW_NRULES; i++)
+	for (int i = 0; i <= FW_MASQ; i++)
 		if (!st.present[i])
-			fail_msg("missing after apply: %s", fw_rule_name((enum fw_rule_id)i));
+			fail_msg("missing after apply: %s", fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)i));
 	assert_true(st.chains_present);
 	assert_string_equal(st.forward_policy, "ACCEPT");
 	struct fw_status q;
@@ -340,7 +343,7 @@ static void test_ns_converge(void **state)
 
 static void test_ns_two_bridges(void **state)
 {
-	struct fw_config b1 = { "br1", NET167, 24, true };
+	struct fw_config b1 = { .bridge = "br1", .network = NET167, .prefix = 24, .nat = true, .backend = FW_IPTABLES_LEGACY };
 	struct fw_status st;
 	assert_int_equal(fw_apply(&tut), 0);
 	assert_int_equal(fw_apply(&b1), 0);
@@ -354,7 +357,7 @@ static void test_ns_two_bridges(void **state)
 	/* removing br0's leaves br1's (and the jumps) */
 	assert_int_equal(fw_remove(&tut), 0);
 	assert_int_equal(fw_status(&b1, &st), 0);
-	for (int i = 0; i < FW_NRULES; i++)
+	for (int i = 0; i <= FW_MASQ; i++)
 		assert_true(st.present[i]);
 	assert_int_equal(fw_status(&tut, &st), 0);
 	assert_false(st.present[FW_ACCEPT_OUT]);
@@ -413,13 +416,40 @@ static void test_ns_referenced_chain(void **state)
 static int driver(int argc, char **argv)
 {
 	struct fw_config c = { 0 };
+	struct fw_forward fwd[8];
 	uint32_t a;
 	unsigned p;
-	if (argc != 6) {
-		fprintf(stderr, "usage: test_firewall --do apply|remove|status|plan BRIDGE NET/PREFIX nat|nonat\n");
+	if (argc < 6 || argc > 6 + 8) {
+		fprintf(stderr, "usage: test_firewall --do apply|apply-broken|remove|status|plan BRIDGE "
+				"NET/PREFIX nat|nonat [tcp|udp:HOSTPORT:GUESTIP:GUESTPORT...]\n"
+				"(VMM_TEST_FW=nftables|iptables-legacy|auto picks the backend; "
+				"default iptables-legacy)\n");
 		return 2;
 	}
 	c.bridge = argv[3];
+	const char *be = getenv("VMM_TEST_FW");
+	c.backend = !be || !strcmp(be, "iptables-legacy") ? FW_IPTABLES_LEGACY
+		    : !strcmp(be, "nftables")             ? FW_NFTABLES
+							  : FW_AUTO;
+	if (getenv("VMM_TEST_FW_LEAVE"))
+		c.foreign = FW_FOREIGN_LEAVE;
+	for (int i = 6; i < argc; i++) {
+		struct fw_forward *f = &fwd[i - 6];
+		char proto[8], ip[16];
+		unsigned hp, gp;
+		memset(f, 0, sizeof(*f));
+		if (sscanf(argv[i], "%7[a-z]:%u:%15[0-9.]:%u", proto, &hp, ip, &gp) != 4 ||
+		    util_parse_ipv4("forward", ip, &f->guest_ip) < 0) {
+			fprintf(stderr, "forward %s: expected tcp|udp:HOSTPORT:GUESTIP:GUESTPORT\n", argv[i]);
+			return 2;
+		}
+		f->proto = !strcmp(proto, "udp") ? 17 : 6;
+		f->host_port = (uint16_t)hp;
+		f->guest_port = (uint16_t)gp;
+		snprintf(f->guest, sizeof(f->guest), "g%d", i - 6);
+	}
+	c.forwards = fwd;
+	c.n_forwards = (size_t)(argc - 6);
 	if (util_parse_cidr("network", argv[4], &a, &p) < 0) {
 		fprintf(stderr, "%s\n", vmm_errmsg());
 		return 2;
@@ -431,6 +461,21 @@ static int driver(int argc, char **argv)
 	const char *op = argv[2];
 	if (!strcmp(op, "apply")) {
 		rc = fw_apply(&c);
+		for (size_t i = 0; fw_announcement(i); i++)
+			printf("announce %s\n", fw_announcement(i));
+	} else if (!strcmp(op, "apply-broken")) {
+		/* nftables: the real transaction with one failing command at its end: one
+		 * transaction, so nothing of it may stay */
+		struct fw_nft_state *s = NULL;
+		char *batch = NULL, *bad = NULL;
+		if ((rc = fw_nft_read(&c, &s)) == 0 &&
+		    (rc = fw_nft_diff(&c, s, false, &batch, NULL, NULL)) == 0) {
+			bad = util_fmt("%sadd rule ip nosuchtable nosuchchain accept\n", batch);
+			rc = fw_nft_run(bad);
+		}
+		fw_nft_state_free(s);
+		free(batch);
+		free(bad);
 	} else if (!strcmp(op, "remove")) {
 		rc = fw_remove(&c);
 	} else if (!strcmp(op, "plan")) {
@@ -441,9 +486,14 @@ static int driver(int argc, char **argv)
 	} else if (!strcmp(op, "status")) {
 		struct fw_status st;
 		if ((rc = fw_status(&c, &st)) == 0) {
+			printf("backend %s\n", fw_backend_name(st.backend));
 			for (int i = 0; i < FW_NRULES; i++)
-				printf("rule %d %s: %s\n", i, st.present[i] ? "present" : "missing",
-				       fw_rule_name((enum fw_rule_id)i));
+				if (st.wanted[i] || st.present[i])
+					printf("rule %d %s: %s\n", i,
+					       st.present[i] ? "present" : "missing",
+					       fw_rule_name(st.backend, (enum fw_rule_id)i));
+			printf("complete %d\nmissing_openings %zu\n", fw_status_complete(&c, &st),
+			       st.n_missing_openings);
 			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n",
 			       st.chains_present ? "present" : "missing", st.forward_policy,
 			       st.iptables_is_nft, st.nft_forward_drop);

@@ -82,13 +82,15 @@ static void test_parse_errors(void **state)
 		       "t.cfg:3: unknown key \"colour\"");
 	expect_invalid(profile_parse("vnc = { display = 1; x = 1; };\n", "t.cfg", "g", &p),
 		       "t.cfg:1: unknown key \"vnc.x\"");
-	expect_invalid(profile_parse("vnc = { display = 100; };\n", "t.cfg", "g", &p),
-		       "t.cfg:1: display: out of range (0 to 99)");
+	expect_invalid(profile_parse("vnc = { display = 59636; };\n", "t.cfg", "g", &p),
+		       "t.cfg:1: display: out of range (0 to 59635)");
+	expect_invalid(profile_parse("vnc = \"off\";\n", "t.cfg", "g", &p),
+		       "t.cfg:1: vnc: want \"none\" or a group { display = N; }");
 	expect_invalid(profile_parse("vnc = 5;\n", "t.cfg", "g", &p),
 		       "t.cfg:1: vnc: expected a group { ... }");
 	expect_invalid(profile_parse("net = { mac = \"01:02:03:04:05:06\"; };\n", "t.cfg", "g", &p),
 		       "t.cfg:1: mac 01:02:03:04:05:06: multicast MAC address (first octet must be even)");
-	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p), "t.cfg: vnc.display: missing");
+	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p), "t.cfg: vnc.display: missing (or vnc = \"none\")");
 	expect_invalid(profile_parse("", "t.cfg", "Bad", &p),
 		       "name \"Bad\": use 1 to 32 characters a-z, 0-9 and '-', starting with a letter or digit");
 }
@@ -292,6 +294,35 @@ static void test_netcfg(void **state)
 	netcfg_free(&n);
 	expect_invalid(netcfg_parse("dns = [\"8.8.8\"];\n", "net.cfg", &n), "dns 8.8.8: not an IPv4 address");
 	netcfg_free(&n);
+	/* the firewall keys: defaults, round trip, refusals */
+	assert_int_equal(netcfg_parse("", "net.cfg", &n), 0);
+	assert_string_equal(n.firewall, "auto");
+	assert_string_equal(n.foreign, "open");
+	assert_int_equal(n.firewall_mark, 0x2000);
+	netcfg_free(&n);
+	assert_int_equal(netcfg_parse("firewall = \"iptables-legacy\";\nforeign = \"leave\";\n"
+				      "firewall_mark = 0x100000;\n",
+				      "net.cfg", &n),
+			 0);
+	text = netcfg_format(&n);
+	assert_non_null(strstr(text, "firewall = \"iptables-legacy\";\nforeign = \"leave\";\n"
+				     "firewall_mark = 0x100000;\n"));
+	assert_int_equal(netcfg_parse(text, "again", &m), 0);
+	assert_string_equal(m.firewall, "iptables-legacy");
+	assert_string_equal(m.foreign, "leave");
+	assert_int_equal(m.firewall_mark, 0x100000);
+	free(text);
+	netcfg_free(&n);
+	netcfg_free(&m);
+	expect_invalid(netcfg_parse("firewall = \"nft\";\n", "net.cfg", &n),
+		       "net.cfg: firewall \"nft\": use \"auto\", \"nftables\" or \"iptables-legacy\"");
+	netcfg_free(&n);
+	expect_invalid(netcfg_parse("foreign = \"close\";\n", "net.cfg", &n),
+		       "net.cfg: foreign \"close\": use \"open\" or \"leave\"");
+	netcfg_free(&n);
+	expect_invalid(netcfg_parse("firewall_mark = 0x3000;\n", "net.cfg", &n),
+		       "net.cfg: firewall_mark 0x3000: must be a single bit, e.g. 0x2000");
+	netcfg_free(&n);
 }
 
 static void test_set_key(void **state)
@@ -306,7 +337,8 @@ static void test_set_key(void **state)
 	expect_invalid(profile_set_key(&p, "cpus", "0"), "cpus 0: out of range (1 to 255)");
 	assert_int_equal(profile_set_key(&p, "vnc", ":5"), 0);
 	assert_int_equal(p.vnc_display, 5);
-	expect_invalid(profile_set_key(&p, "vnc", ":-1"), "vnc :-1: want a display :N with N from 0 to 99");
+	expect_invalid(profile_set_key(&p, "vnc", ":-1"),
+		       "vnc :-1: want a display :N with N from 0 to 59635 (port 5900+N), or none");
 	expect_invalid(profile_set_key(&p, "iso", "/nonexistent.iso"),
 		       "iso /nonexistent.iso: no such file or directory");
 	expect_invalid(profile_set_key(&p, "tap", "a/b"), "tap \"a/b\": use letters, digits, '-', '_' or '.'");
