@@ -46,7 +46,7 @@ exec 9<"$VMM_HOME/run/boot1/serial.log" # kept open: stop removes run/boot1
 t0=$SECONDS
 run_line "vmm@boot1 ExecStop" "$(exec_line vmm@.service ExecStop boot1)" >"$T/stop.out"
 dt=$((SECONDS - t0))
-assert_contains "$(cat "$T/stop.out")" "vmm: boot1: stopped"
+assert_contains "$(cat "$T/stop.out")" "vmm: boot1: powered off (ACPI)"
 [ $dt -lt 60 ] || fail "stop took $dt s: the guest did not power off on its own"
 assert_contains "$(cat <&9)" "VMM-GUEST: power button, powering off"
 kill -0 "$pid" 2>/dev/null && fail "QEMU still runs after ExecStop"
