@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	ENTRY(show, CMD_HOME),
 	ENTRY(set, CMD_HOME),
 	ENTRY(delete, CMD_HOME),
+	ENTRY(forward, CMD_HOME),
 	ENTRY(net, CMD_HOME),
 	ENTRY(seed, CMD_HOME),
 	ENTRY(start, CMD_HOME),

@@ -10,6 +10,12 @@
 #define VMM_NAME_MAX 32
 #define VMM_IFNAME_MAX 15
 
+/* One host port forward of a guest (profile key `forward`, spec "[tcp:|udp:]HOSTPORT:GUESTPORT"). */
+struct vmm_forward {
+	int proto;            /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port, guest_port;
+};
+
 struct vmm_profile {
 	char name[VMM_NAME_MAX + 1];
 	unsigned memory;      /* MiB */
@@ -34,6 +40,8 @@ struct vmm_profile {
 	size_t n_runcmd;
 	char *backend;        /* "qemu" (default) or "libvirt" */
 	char *uri;            /* libvirt URI, or NULL (qemu:///system) */
+	struct vmm_forward *forwards; /* host port forwards, or NULL */
+	size_t n_forwards;
 };
 
 struct vmm_netcfg {
@@ -86,6 +94,18 @@ void profile_pick_tap(const char *name, const struct vmm_profile *others, size_t
 		      char tap[VMM_IFNAME_MAX + 1]);
 /* Set one KEY=VALUE (keys as in `vmm set`: memory, cpus, iso, mac, address/ip, vnc, ...). */
 int profile_set_key(struct vmm_profile *p, const char *key, const char *value);
+
+/* Parse one forward spec "[PROTO:]HOSTPORT:GUESTPORT" (PROTO tcp or udp, tcp when left out; ports
+ * 1 to 65535). 0, or -1 with vmm_invalid set to `forward "SPEC": why`. */
+int profile_parse_forward(const char *spec, struct vmm_forward *f);
+/* The canonical spec "tcp:8080:80" into buf (at least PROFILE_FORWARD_LEN bytes). */
+#define PROFILE_FORWARD_LEN 20
+void profile_format_forward(const struct vmm_forward *f, char *buf);
+/* "tcp" / "udp" */
+const char *profile_forward_proto(int proto);
+/* Replace p's forwards with a comma separated list of specs ("" clears them); the same checks as
+ * the profile key (no host port twice). Nothing changes on error. */
+int profile_set_forwards(struct vmm_profile *p, const char *list);
 
 /* The guest's address without prefix ("192.168.166.100") into buf. */
 int profile_ip(const struct vmm_profile *p, char buf[16]);

@@ -14,6 +14,7 @@
 #include "vmm/cmd.h"
 #include "vmm/disk.h"
 #include "vmm/error.h"
+#include "vmm/net/forward.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 #include "vmm/util.h"
@@ -42,6 +43,8 @@ const char cmd_create_help[] =
 	"  --dns LIST       DNS servers for this guest, comma separated (default: net.cfg's)\n"
 	"  --runcmd CMD     a command cloud-init runs at first boot (repeatable)\n"
 	"  --tap NAME       tap interface name (default vmm-NAME, cut to 15 characters)\n"
+	"  --forward [PROTO:]HOSTPORT:GUESTPORT  forward a host port to the guest: tcp (default) or\n"
+	"                   udp, from any host address (repeatable; see vmm forward)\n"
 	"  --backend B      qemu (default) or libvirt\n"
 	"  --uri URI        libvirt connection URI (default qemu:///system)\n"
 	"  --reuse-disk     adopt an existing disk image at the disk path instead of refusing\n";
@@ -59,8 +62,9 @@ const char cmd_set_summary[] = "change profile values, validated like create";
 const char cmd_set_help[] =
 	"keys: memory (or ram), cpus, mac, address (or ip), vnc, vnc.listen, vnc.password_file,\n"
 	"iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file), runcmd (adds one),\n"
-	"tap, backend, uri; an empty value clears iso, kernel, initrd, append, hostname, uri, dns.\n"
-	"Changes apply at the next start.\n";
+	"tap, backend, uri, forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...);\n"
+	"an empty value clears iso, kernel, initrd, append, hostname, uri, dns, forward.\n"
+	"Changes apply at the next start; forwards at once when the network is up.\n";
 
 const char cmd_delete_usage[] = "delete NAME [--purge]";
 const char cmd_delete_summary[] =
@@ -127,6 +131,15 @@ static json_object *profile_json(const struct vmm_home *h, const struct vmm_prof
 	if (p->uri)
 		json_object_object_add(o, "uri", json_object_new_string(p->uri));
 	json_object_object_add(o, "host", json_object_new_string(st->host[0] ? st->host : "local"));
+	if (p->n_forwards) {
+		json_object *fw = json_object_new_array();
+		for (size_t i = 0; i < p->n_forwards; i++) {
+			char spec[PROFILE_FORWARD_LEN];
+			profile_format_forward(&p->forwards[i], spec);
+			json_object_array_add(fw, json_object_new_string(spec));
+		}
+		json_object_object_add(o, "forward", fw);
+	}
 	free(disk);
 	return o;
 }
@@ -151,17 +164,39 @@ static int one_name(const char *cmd, int argc, char **argv, const char **name)
 	return 0;
 }
 
+/* One note for each forward of p that old (NULL: none) did not have, when a host process already
+ * listens on its host port: connections forwarded to the guest no longer reach that process. */
+static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *p,
+			   const struct vmm_forward *old, size_t n_old)
+{
+	for (size_t i = 0; i < p->n_forwards; i++) {
+		const struct vmm_forward *f = &p->forwards[i];
+		bool had = false;
+		for (size_t j = 0; j < n_old && !had; j++)
+			had = old[j].proto == f->proto && old[j].host_port == f->host_port;
+		if (had || !forward_host_listening(f->proto, f->host_port))
+			continue;
+		char spec[PROFILE_FORWARD_LEN];
+		profile_format_forward(f, spec);
+		cmd_note(ctx, "vmm: forward \"%s\": note: a host process listens on %s port %u; "
+			 "connections to the host's addresses on it will reach %s instead",
+			 spec, profile_forward_proto(f->proto), (unsigned)f->host_port, p->name);
+	}
+}
+
 /* ---- create ---- */
 
 struct create_opts {
 	const char *iso, *image, *size, *kernel, *initrd;
 	bool reuse_disk;
+	const char *const *forwards; /* --forward specs, n_forwards of them */
+	size_t n_forwards;
 };
 
 enum {
 	O_ISO = 256, O_IMAGE, O_SIZE, O_RAM, O_CPUS, O_MAC, O_IP, O_VNC, O_VNC_LISTEN, O_VNC_PW,
 	O_SSH, O_KERNEL, O_INITRD, O_APPEND, O_HOSTNAME, O_DNS, O_RUNCMD, O_TAP, O_BACKEND, O_URI,
-	O_REUSE, O_PURGE,
+	O_REUSE, O_PURGE, O_FORWARD,
 };
 
 static const struct option create_longopts[] = {
@@ -188,6 +223,7 @@ static const struct option create_longopts[] = {
 	{ "backend", required_argument, NULL, O_BACKEND },
 	{ "uri", required_argument, NULL, O_URI },
 	{ "reuse-disk", no_argument, NULL, O_REUSE },
+	{ "forward", required_argument, NULL, O_FORWARD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -235,6 +271,18 @@ static int create_resolve(const char *name, struct kv *kvs, size_t nkv,
 		if (rc < 0)
 			return -1;
 	}
+	if (o->n_forwards) {
+		char *list = util_strdup(o->forwards[0]);
+		for (size_t i = 1; i < o->n_forwards; i++) {
+			char *longer = util_fmt("%s,%s", list, o->forwards[i]);
+			free(list);
+			list = longer;
+		}
+		int rc = profile_set_forwards(p, list);
+		free(list);
+		if (rc < 0)
+			return -1;
+	}
 	if (o->image) {
 		if (util_check_readable("image", o->image) < 0 ||
 		    absolute("image", o->image, &p->backing) < 0)
@@ -278,6 +326,8 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 	struct create_opts o = { 0 };
 	struct kv kvs[64];
 	size_t nkv = 0;
+	const char *fwd[64];
+	size_t nfwd = 0;
 	int c;
 	optind = 0;
 	opterr = 0;
@@ -305,6 +355,11 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		case O_BACKEND: key = "backend"; break;
 		case O_URI: key = "uri"; break;
 		case O_REUSE: o.reuse_disk = true; break;
+		case O_FORWARD:
+			if (nfwd == sizeof(fwd) / sizeof(fwd[0]))
+				return cmd_usage_error("create", "too many options");
+			fwd[nfwd++] = optarg;
+			break;
 		case ':': return cmd_usage_error("create", "%s needs a value", argv[optind - 1]);
 		default: return cmd_usage_error("create", "unknown option \"%s\"", argv[optind - 1]);
 		}
@@ -321,6 +376,13 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (o.image && o.reuse_disk)
 		return cmd_usage_error("create", "--image and --reuse-disk exclude each other");
+	for (size_t i = 0; i < nfwd; i++) { /* each on its own: its message names it */
+		struct vmm_forward f;
+		if (profile_parse_forward(fwd[i], &f) < 0)
+			return cmd_report();
+	}
+	o.forwards = fwd;
+	o.n_forwards = nfwd;
 
 	struct vmm_netcfg net;
 	struct vmm_profile p, *others = NULL;
@@ -415,6 +477,7 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	made_disk = false; /* the profile now owns the disk */
+	note_listeners(ctx, &p, NULL, 0);
 	if (ctx->json) {
 		struct vmm_status st = { .state = VMM_STOPPED, .host = "local" };
 		rc = print_json(profile_json(&ctx->home, &p, &st));
@@ -550,7 +613,8 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 
 	struct vmm_netcfg net;
 	struct vmm_profile p, *others = NULL;
-	size_t n_others = 0;
+	size_t n_others = 0, n_old_fwd = 0;
+	struct vmm_forward *old_fwd = NULL;
 	int lock = -1;
 	profile_init(&p);
 	if (store_load_net(&ctx->home, &net) < 0)
@@ -561,6 +625,14 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 	    store_load_all(&ctx->home, &others, &n_others) < 0) {
 		rc = cmd_report();
 		goto out;
+	}
+	/* the forwards before the change: notes only for new ones */
+	if (p.n_forwards) {
+		old_fwd = calloc(p.n_forwards, sizeof(*old_fwd));
+		if (!old_fwd)
+			abort();
+		memcpy(old_fwd, p.forwards, p.n_forwards * sizeof(*old_fwd));
+		n_old_fwd = p.n_forwards;
 	}
 	for (int i = optind; i < argc; i++) {
 		char *key = util_strdup(argv[i]);
@@ -592,10 +664,12 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_report();
 		goto out;
 	}
+	note_listeners(ctx, &p, old_fwd, n_old_fwd);
 	if (store_state(&ctx->home, name, NULL) == VMM_RUNNING)
 		cmd_note(ctx, "%s is running: the change applies at its next start", name);
 	rc = 0;
 out:
+	free(old_fwd);
 	if (lock >= 0)
 		close(lock);
 	store_free_all(others, n_others);

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* forward.h: host port forwards: the firewall's list from the profiles, host listeners on a port */
+#ifndef VMM_FORWARD_H
+#define VMM_FORWARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/profile.h"
+
+/* Does a socket of this network namespace listen on the port (any address, IPv4 or IPv6)? For
+ * tcp: a socket in LISTEN state; for udp: any bound socket. Read from /proc/net/{tcp,udp}{,6};
+ * nothing is spawned. 1 yes, 0 no (or cannot tell). */
+int forward_host_listening(int proto, uint16_t port);
+
+#endif

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+/* forward.c: host port forwards: the firewall's list from the profiles, host listeners on a port */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/net/forward.h"
+
+#define TCP_LISTEN 0x0a /* include/net/tcp_states.h: TCP_LISTEN */
+
+/* One /proc/net/{tcp,udp}{,6} table: a socket bound to port (and, for tcp, listening)? */
+static bool table_has(const char *path, bool tcp, uint16_t port)
+{
+	FILE *f = fopen(path, "re");
+	char line[512];
+	bool found = false;
+	if (!f)
+		return false;
+	if (!fgets(line, sizeof(line), f)) { /* the header */
+		fclose(f);
+		return false;
+	}
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "  sl  local_address rem_address   st ...": "0: 0100007F:1F90 00000000:0000 0A" */
+		char local[64], remote[64];
+		unsigned st;
+		if (sscanf(line, "%*s %63s %63s %x", local, remote, &st) != 3)
+			continue;
+		const char *colon = strrchr(local, ':');
+		if (!colon)
+			continue;
+		unsigned long p = strtoul(colon + 1, NULL, 16);
+		if (p == port && (!tcp || st == TCP_LISTEN))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+int forward_host_listening(int proto, uint16_t port)
+{
+	bool tcp = proto != IPPROTO_UDP;
+	const char *v4 = tcp ? "/proc/net/tcp" : "/proc/net/udp";
+	const char *v6 = tcp ? "/proc/net/tcp6" : "/proc/net/udp6";
+	return table_has(v4, tcp, port) || table_has(v6, tcp, port);
+}
