@@ -198,6 +198,9 @@ void netcfg_defaults(struct vmm_netcfg *n)
 		abort();
 	n->dns[0] = util_strdup("auto");
 	n->n_dns = 1;
+	n->firewall = util_strdup("auto");
+	n->foreign = util_strdup("open");
+	n->firewall_mark = 0x2000u;
 }
 
 void netcfg_free(struct vmm_netcfg *n)
@@ -205,6 +208,8 @@ void netcfg_free(struct vmm_netcfg *n)
 	free(n->address);
 	free(n->uplink);
 	strv_free(n->dns, n->n_dns);
+	free(n->firewall);
+	free(n->foreign);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -247,6 +252,16 @@ static int netcfg_check(struct vmm_netcfg *n, const char *file)
 		if (strcmp(n->dns[i], "auto") && util_parse_ipv4("dns", n->dns[i], &a) < 0)
 			return -1;
 	}
+	if (strcmp(n->firewall, "auto") && strcmp(n->firewall, "nftables") &&
+	    strcmp(n->firewall, "iptables-legacy"))
+		return vmm_invalid("%s: firewall \"%s\": use \"auto\", \"nftables\" or "
+				   "\"iptables-legacy\"", file, n->firewall);
+	if (strcmp(n->foreign, "open") && strcmp(n->foreign, "leave"))
+		return vmm_invalid("%s: foreign \"%s\": use \"open\" or \"leave\"", file,
+				   n->foreign);
+	if (n->firewall_mark == 0 || (n->firewall_mark & (n->firewall_mark - 1)))
+		return vmm_invalid("%s: firewall_mark 0x%x: must be a single bit, e.g. 0x2000", file,
+				   n->firewall_mark);
 	return 0;
 }
 
@@ -284,6 +299,21 @@ int netcfg_parse(const char *text, const char *filename, struct vmm_netcfg *n)
 		} else if (!strcmp(k, "dns")) {
 			if (get_strv(&r, s, &n->dns, &n->n_dns) < 0)
 				goto out;
+		} else if (!strcmp(k, "firewall")) {
+			if (get_string(&r, s, &n->firewall) < 0)
+				goto out;
+		} else if (!strcmp(k, "foreign")) {
+			if (get_string(&r, s, &n->foreign) < 0)
+				goto out;
+		} else if (!strcmp(k, "firewall_mark")) {
+			long long v;
+			if (get_int(&r, s, &v) < 0)
+				goto out;
+			if (v <= 0 || v > 0xffffffffLL) {
+				where_invalid(&r, s, "expected a single bit, e.g. 0x2000");
+				goto out;
+			}
+			n->firewall_mark = (uint32_t)v;
 		} else {
 			unknown_key(&r, s, NULL);
 			goto out;
@@ -337,6 +367,19 @@ char *netcfg_format(const struct vmm_netcfg *n)
 	buf_quoted(&b, n->uplink ? n->uplink : "auto");
 	buf_add(&b, ";\nnat = %s;\n", n->nat ? "true" : "false");
 	fmt_strv(&b, "dns", n->dns, n->n_dns);
+	/* The firewall keys only when they differ from the defaults (older files stay as they are). */
+	if (n->firewall && strcmp(n->firewall, "auto")) {
+		buf_add(&b, "firewall = ");
+		buf_quoted(&b, n->firewall);
+		buf_add(&b, ";\n");
+	}
+	if (n->foreign && strcmp(n->foreign, "open")) {
+		buf_add(&b, "foreign = ");
+		buf_quoted(&b, n->foreign);
+		buf_add(&b, ";\n");
+	}
+	if (n->firewall_mark && n->firewall_mark != 0x2000u)
+		buf_add(&b, "firewall_mark = 0x%x;\n", n->firewall_mark);
 	return b.s;
 }
 

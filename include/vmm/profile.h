@@ -53,6 +53,9 @@ struct vmm_netcfg {
 	bool nat;
 	char **dns;           /* "auto" or addresses */
 	size_t n_dns;
+	char *firewall;       /* "auto" (default), "nftables" or "iptables-legacy" */
+	char *foreign;        /* "open" (default) or "leave": other tools' dropping forward chains */
+	uint32_t firewall_mark; /* one bit, default 0x2000 (FW_MARK_DEFAULT) */
 };
 
 /* Defaults: the tutorial's values. */

@@ -20,7 +20,7 @@
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))
 #define NET167 ((192u << 24) | (168u << 16) | (167u << 8))
 
-static const struct fw_config tut = { "br0", NET166, 24, true };
+static const struct fw_config tut = { .bridge = "br0", .network = NET166, .prefix = 24, .nat = true };
 
 /* ---- pure cases ---- */
 
@@ -57,7 +57,7 @@ static void test_plan(void **state)
 	assert_string_equal(text, plan_tut);
 	free(text);
 
-	struct fw_config c = { "vmbr-1", NET167, 25, false };
+	struct fw_config c = { .bridge = "vmbr-1", .network = NET167, .prefix = 25, .nat = false };
 	c.network = NET167 | 128;
 	assert_int_equal(fw_plan(&c, &text), 0);
 	assert_string_equal(text,
@@ -73,7 +73,7 @@ static void test_plan(void **state)
 static void test_rule_line(void **state)
 {
 	char buf[512];
-	struct fw_config c = { "br.0", NET166 | 7, 32, true };
+	struct fw_config c = { .bridge = "br.0", .network = NET166 | 7, .prefix = 32, .nat = true };
 	assert_int_equal(fw_rule_line(&c, FW_MASQ, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "-A VMM-POSTROUTING -s 192.168.166.7/32 ! -o br.0 -m comment --comment \"vmm br.0\" -j MASQUERADE");
 	assert_int_equal(fw_rule_line(&c, FW_JUMP_POSTROUTING, buf, sizeof(buf)), 0);
@@ -340,7 +340,7 @@ static void test_ns_converge(void **state)
 
 static void test_ns_two_bridges(void **state)
 {
-	struct fw_config b1 = { "br1", NET167, 24, true };
+	struct fw_config b1 = { .bridge = "br1", .network = NET167, .prefix = 24, .nat = true };
 	struct fw_status st;
 	assert_int_equal(fw_apply(&tut), 0);
 	assert_int_equal(fw_apply(&b1), 0);

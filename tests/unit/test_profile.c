@@ -292,6 +292,35 @@ static void test_netcfg(void **state)
 	netcfg_free(&n);
 	expect_invalid(netcfg_parse("dns = [\"8.8.8\"];\n", "net.cfg", &n), "dns 8.8.8: not an IPv4 address");
 	netcfg_free(&n);
+	/* the firewall keys: defaults, round trip, refusals */
+	assert_int_equal(netcfg_parse("", "net.cfg", &n), 0);
+	assert_string_equal(n.firewall, "auto");
+	assert_string_equal(n.foreign, "open");
+	assert_int_equal(n.firewall_mark, 0x2000);
+	netcfg_free(&n);
+	assert_int_equal(netcfg_parse("firewall = \"iptables-legacy\";\nforeign = \"leave\";\n"
+				      "firewall_mark = 0x100000;\n",
+				      "net.cfg", &n),
+			 0);
+	text = netcfg_format(&n);
+	assert_non_null(strstr(text, "firewall = \"iptables-legacy\";\nforeign = \"leave\";\n"
+				     "firewall_mark = 0x100000;\n"));
+	assert_int_equal(netcfg_parse(text, "again", &m), 0);
+	assert_string_equal(m.firewall, "iptables-legacy");
+	assert_string_equal(m.foreign, "leave");
+	assert_int_equal(m.firewall_mark, 0x100000);
+	free(text);
+	netcfg_free(&n);
+	netcfg_free(&m);
+	expect_invalid(netcfg_parse("firewall = \"nft\";\n", "net.cfg", &n),
+		       "net.cfg: firewall \"nft\": use \"auto\", \"nftables\" or \"iptables-legacy\"");
+	netcfg_free(&n);
+	expect_invalid(netcfg_parse("foreign = \"close\";\n", "net.cfg", &n),
+		       "net.cfg: foreign \"close\": use \"open\" or \"leave\"");
+	netcfg_free(&n);
+	expect_invalid(netcfg_parse("firewall_mark = 0x3000;\n", "net.cfg", &n),
+		       "net.cfg: firewall_mark 0x3000: must be a single bit, e.g. 0x2000");
+	netcfg_free(&n);
 }
 
 static void test_set_key(void **state)

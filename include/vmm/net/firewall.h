@@ -24,11 +24,36 @@
 #define FW_CHAIN_NAT "VMM-POSTROUTING"
 #define FW_COMMENT "vmm"
 
+/* Which firewall vmm writes: auto picks one per host (see fw_backend_resolve). */
+enum fw_backend { FW_AUTO, FW_NFTABLES, FW_IPTABLES_LEGACY };
+/* What vmm does with other tools' forward-hook chains that would drop the bridge's traffic:
+ * open exactly that traffic there (default), or leave them alone and only report them. */
+enum fw_foreign { FW_FOREIGN_OPEN, FW_FOREIGN_LEAVE };
+
+/* One host port forwarded to a guest: a connection to any local address on host_port reaches
+ * guest_ip:guest_port (the guest sees the client's address). */
+struct fw_forward {
+	int proto;           /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port, guest_port;
+	uint32_t guest_ip;   /* host order */
+	char guest[33];      /* the guest's name, for comments and messages */
+};
+
+/* The packet mark bit vmm's nftables table sets on the bridge's traffic so that a plain mark rule
+ * in another tool's chain can accept it (net.cfg firewall_mark overrides it). Bit 13: clear of
+ * kube-proxy (0x4000, 0x8000), Cilium (0x0f00), Tailscale/Calico/Weave (upper 16 bits). */
+#define FW_MARK_DEFAULT 0x2000u
+
 struct fw_config {
 	const char *bridge; /* "br0" */
 	uint32_t network;   /* host order, e.g. 192.168.166.0 */
 	unsigned prefix;    /* 24 */
 	bool nat;           /* masquerade rule wanted */
+	enum fw_backend backend;  /* FW_AUTO: resolved per host */
+	enum fw_foreign foreign;  /* FW_FOREIGN_OPEN by default */
+	uint32_t mark;            /* one bit; 0 means FW_MARK_DEFAULT (nftables backend only) */
+	const struct fw_forward *forwards; /* host port forwards (not owned), n_forwards of them */
+	size_t n_forwards;
 };
 
 enum fw_rule_id { FW_JUMP_FORWARD, FW_JUMP_POSTROUTING, FW_ACCEPT_OUT, FW_ACCEPT_BACK, FW_MASQ, FW_NRULES };
