@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <netinet/in.h>
 
 #include "vmm/error.h"
 #include "vmm/net/firewall.h"
@@ -413,12 +414,30 @@ static void test_ns_referenced_chain(void **state)
 static int driver(int argc, char **argv)
 {
 	struct fw_config c = { 0 };
+	struct fw_forward fwd[16];
 	uint32_t a;
 	unsigned p;
-	if (argc != 6) {
-		fprintf(stderr, "usage: test_firewall --do apply|remove|status|plan BRIDGE NET/PREFIX nat|nonat\n");
+	if (argc < 6 || argc > 6 + 16) {
+		fprintf(stderr, "usage: test_firewall --do apply|remove|status|plan BRIDGE NET/PREFIX "
+				"nat|nonat [PROTO:HOSTPORT:GUESTIP:GUESTPORT:GUEST...]\n");
 		return 2;
 	}
+	for (int i = 6; i < argc; i++) {
+		struct fw_forward *f = &fwd[i - 6];
+		char proto[8], ip[16];
+		unsigned hp, gp;
+		memset(f, 0, sizeof(*f));
+		if (sscanf(argv[i], "%7[a-z]:%u:%15[0-9.]:%u:%32s", proto, &hp, ip, &gp, f->guest) != 5 ||
+		    util_parse_ipv4("forward", ip, &f->guest_ip) < 0) {
+			fprintf(stderr, "forward %s: want PROTO:HOSTPORT:GUESTIP:GUESTPORT:GUEST\n", argv[i]);
+			return 2;
+		}
+		f->proto = !strcmp(proto, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
+		f->host_port = (uint16_t)hp;
+		f->guest_port = (uint16_t)gp;
+	}
+	c.forwards = fwd;
+	c.n_forwards = (size_t)(argc - 6);
 	c.bridge = argv[3];
 	if (util_parse_cidr("network", argv[4], &a, &p) < 0) {
 		fprintf(stderr, "%s\n", vmm_errmsg());
@@ -444,9 +463,10 @@ static int driver(int argc, char **argv)
 			for (int i = 0; i < FW_NRULES; i++)
 				printf("rule %d %s: %s\n", i, st.present[i] ? "present" : "missing",
 				       fw_rule_name((enum fw_rule_id)i));
-			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n",
+			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n"
+			       "forwards_stale %d\n",
 			       st.chains_present ? "present" : "missing", st.forward_policy,
-			       st.iptables_is_nft, st.nft_forward_drop);
+			       st.iptables_is_nft, st.nft_forward_drop, st.forwards_stale);
 		}
 	} else {
 		fprintf(stderr, "unknown operation %s\n", op);
