@@ -133,6 +133,9 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 				       json_object_new_boolean(st->fw.iptables_is_nft));
 		json_object_object_add(fw, "nft_forward_drop",
 				       json_object_new_boolean(st->fw.nft_forward_drop));
+		json_object_object_add(fw, "forwards", json_object_new_int((int)st->n_forwards));
+		json_object_object_add(fw, "forwards_in_place",
+				       json_object_new_boolean(!st->fw.forwards_stale));
 	} else {
 		json_object_object_add(fw, "error", json_object_new_string(st->fw_error));
 	}
@@ -185,6 +188,10 @@ static void status_text(const struct vmm_netcfg *n, const struct hostnet_status 
 		for (int i = 0; i < FW_NRULES; i++)
 			printf("firewall %s: %s\n", fw_rule_name((enum fw_rule_id)i), rule_state(st, i));
 		printf("firewall FORWARD policy: %s\n", st->fw.forward_policy);
+		if (st->n_forwards || st->fw.forwards_stale)
+			printf("firewall port forwards (%zu, see vmm forward): %s\n", st->n_forwards,
+			       st->fw.forwards_stale ? "not as the profiles say (vmm net up fixes it)"
+						     : "present");
 	} else {
 		printf("firewall: unknown (%s)\n", st->fw_error);
 	}

@@ -15,6 +15,7 @@
 #include "vmm/disk.h"
 #include "vmm/error.h"
 #include "vmm/net/forward.h"
+#include "vmm/net/hostnet.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 #include "vmm/util.h"
@@ -162,6 +163,37 @@ static int one_name(const char *cmd, int argc, char **argv, const char **name)
 	if (profile_check_name(*name) < 0)
 		return cmd_report();
 	return 0;
+}
+
+/* The guests after a change, as shallow copies (not to be freed one by one): others without the
+ * one named like p, plus p unless it is being deleted. */
+static struct vmm_profile *guests_after(const struct vmm_profile *others, size_t n_others,
+					const struct vmm_profile *p, bool deleted, size_t *n)
+{
+	struct vmm_profile *v = calloc(n_others + 1, sizeof(*v));
+	size_t k = 0;
+	if (!v)
+		abort();
+	for (size_t i = 0; i < n_others; i++)
+		if (strcmp(others[i].name, p->name))
+			v[k++] = others[i];
+	if (!deleted)
+		v[k++] = *p;
+	*n = k;
+	return v;
+}
+
+/* The firewall's forwards after a change of p, at once when the network is up (see
+ * hostnet_forwards_update). */
+static int forwards_update(struct vmm_ctx *ctx, const struct vmm_netcfg *net,
+			   const struct vmm_profile *others, size_t n_others,
+			   const struct vmm_profile *p, bool deleted)
+{
+	size_t n = 0;
+	struct vmm_profile *all = guests_after(others, n_others, p, deleted, &n);
+	int rc = hostnet_forwards_update(&ctx->home, net, all, n);
+	free(all); /* shallow copies: their strings belong to others and p */
+	return rc;
 }
 
 /* One note for each forward of p that old (NULL: none) did not have, when a host process already
@@ -429,6 +461,10 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	text = profile_format(&p);
+	if (p.n_forwards && !ctx->dry_run && hostnet_forwards_check(&ctx->home) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
 	if (ctx->dry_run) {
 		printf("# would write %s\n%s", cfg, text);
 		if (!o.reuse_disk) {
@@ -474,6 +510,11 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 	}
 	if (util_write_file(cfg, text, strlen(text), 0644) < 0) {
 		rc = cmd_report();
+		goto out;
+	}
+	if (p.n_forwards && forwards_update(ctx, &net, others, n_others, &p, false) < 0) {
+		rc = cmd_report();
+		unlink(cfg); /* nothing half-done: no profile, and the disk goes below */
 		goto out;
 	}
 	made_disk = false; /* the profile now owns the disk */
@@ -653,6 +694,12 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_report();
 		goto out;
 	}
+	/* the forwards (or the address they lead to) changed: the firewall follows at once */
+	const struct vmm_profile *before = NULL;
+	for (size_t i = 0; i < n_others && !before; i++)
+		if (!strcmp(others[i].name, name))
+			before = &others[i];
+	bool fwd_changed = before && !forward_same(before, &p);
 	if (ctx->dry_run) {
 		char *text = profile_format(&p);
 		fputs(text, stdout);
@@ -660,12 +707,24 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_flush();
 		goto out;
 	}
+	if (fwd_changed && hostnet_forwards_check(&ctx->home) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
 	if (store_save(&ctx->home, &p) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
+	if (fwd_changed && forwards_update(ctx, &net, others, n_others, &p, false) < 0) {
+		rc = cmd_report();
+		store_save(&ctx->home, before); /* nothing half-done: the profile as it was */
+		goto out;
+	}
 	note_listeners(ctx, &p, old_fwd, n_old_fwd);
-	if (store_state(&ctx->home, name, NULL) == VMM_RUNNING)
+	bool only_forward = true;
+	for (int i = optind; i < argc; i++)
+		only_forward &= !strncmp(argv[i], "forward=", 8);
+	if (!only_forward && store_state(&ctx->home, name, NULL) == VMM_RUNNING)
 		cmd_note(ctx, "%s is running: the change applies at its next start", name);
 	rc = 0;
 out:
@@ -727,9 +786,31 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_flush();
 		goto out;
 	}
+	if (p.n_forwards && hostnet_forwards_check(&ctx->home) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
 	if (unlink(cfg) < 0) {
 		rc = cmd_error(VMM_EFAIL, "%s: %s", cfg, util_strerror(errno));
 		goto out;
+	}
+	if (p.n_forwards) { /* its forwards leave the firewall at once when the network is up */
+		struct vmm_netcfg net;
+		struct vmm_profile *others = NULL;
+		size_t n_others = 0;
+		int e = store_load_net(&ctx->home, &net);
+		if (e == 0) {
+			e = store_load_all(&ctx->home, &others, &n_others);
+			if (e == 0)
+				e = forwards_update(ctx, &net, others, n_others, &p, true);
+			store_free_all(others, n_others);
+			netcfg_free(&net);
+		}
+		if (e < 0) {
+			rc = cmd_report();
+			store_save(&ctx->home, &p); /* nothing half-done: the profile stays */
+			goto out;
+		}
 	}
 	util_rm_rf(run);
 	if (purge) {

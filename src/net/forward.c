@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/error.h"
 #include "vmm/net/forward.h"
+#include "vmm/util.h"
 
 #define TCP_LISTEN 0x0a /* include/net/tcp_states.h: TCP_LISTEN */
 
@@ -44,4 +46,46 @@ int forward_host_listening(int proto, uint16_t port)
 	const char *v4 = tcp ? "/proc/net/tcp" : "/proc/net/udp";
 	const char *v6 = tcp ? "/proc/net/tcp6" : "/proc/net/udp6";
 	return table_has(v4, tcp, port) || table_has(v6, tcp, port);
+}
+
+void forward_list(const struct vmm_profile *ps, size_t n, struct fw_forward **out, size_t *n_out)
+{
+	size_t total = 0, k = 0;
+	for (size_t i = 0; i < n; i++)
+		total += ps[i].address ? ps[i].n_forwards : 0;
+	*out = NULL;
+	*n_out = 0;
+	if (!total)
+		return;
+	struct fw_forward *v = calloc(total, sizeof(*v));
+	if (!v)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		uint32_t ip;
+		unsigned prefix;
+		if (!ps[i].address || util_parse_cidr("address", ps[i].address, &ip, &prefix) < 0)
+			continue;
+		for (size_t j = 0; j < ps[i].n_forwards; j++) {
+			struct fw_forward *f = &v[k++];
+			f->proto = ps[i].forwards[j].proto;
+			f->host_port = ps[i].forwards[j].host_port;
+			f->guest_port = ps[i].forwards[j].guest_port;
+			f->guest_ip = ip;
+			snprintf(f->guest, sizeof(f->guest), "%s", ps[i].name);
+		}
+	}
+	vmm_error_clear();
+	*out = v;
+	*n_out = k;
+}
+
+bool forward_same(const struct vmm_profile *a, const struct vmm_profile *b)
+{
+	if (a->n_forwards != b->n_forwards)
+		return false;
+	if (!a->n_forwards)
+		return true;
+	if (!a->address || !b->address || strcmp(a->address, b->address))
+		return false;
+	return !memcmp(a->forwards, b->forwards, a->n_forwards * sizeof(*a->forwards));
 }

@@ -17,6 +17,7 @@
 #include <netlink/route/route.h>
 
 #include "vmm/net/dns.h"
+#include "vmm/net/forward.h"
 #include "vmm/error.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/net/tap.h"
@@ -346,7 +347,7 @@ static int fw_all_present(const struct fw_config *fc, const struct fw_status *fs
 		if (!fs->present[i])
 			return 0;
 	}
-	return fs->chains_present ? 1 : 0;
+	return fs->chains_present && !fs->forwards_stale ? 1 : 0;
 }
 
 /* A test hook: VMM_TEST_NET_FAIL_AFTER=<step> makes `net up` fail right after that step
@@ -662,6 +663,7 @@ static int do_up(struct nl_sock *sk, const struct vmm_netcfg *n, const struct vm
 	struct probe pb;
 	struct fw_config fc;
 	struct fw_status fs;
+	struct fw_forward *fwds = NULL;
 	char cidr[24], a[16];
 
 	if (probe(sk, n, &pb) < 0 || preflight(n, &pb, guests, n_guests) < 0)
@@ -717,6 +719,8 @@ static int do_up(struct nl_sock *sk, const struct vmm_netcfg *n, const struct vm
 	if (injected("forwarding") < 0)
 		return -1;
 	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwds, &fc.n_forwards);
+	fc.forwards = fwds;
 	memset(&fs, 0, sizeof(fs));
 	if (fw_status_rules(&fc, &fs) < 0 || !fw_all_present(&fc, &fs)) {
 		char arg[40];
@@ -730,11 +734,13 @@ static int do_up(struct nl_sock *sk, const struct vmm_netcfg *n, const struct vm
 				fw_remove(&fc);
 				vmm_fail("%s", msg);
 			}
+			free(fwds);
 			return -1;
 		}
 		fw_arg(&fc, arg, sizeof(arg));
 		recs_add(done, R_FIREWALL, n->bridge, arg);
 	}
+	free(fwds);
 	if (injected("firewall") < 0)
 		return -1;
 	return 0;
@@ -776,6 +782,52 @@ out:
 	recs_free(&old);
 	recs_free(&done);
 	return rc;
+}
+
+/* ---- port forwards while the network is up ---- */
+
+int hostnet_forwards_update(const struct vmm_home *h, const struct vmm_netcfg *n,
+			    const struct vmm_profile *guests, size_t n_guests)
+{
+	struct recs st = { 0 };
+	struct fw_config fc;
+	struct fw_forward *fwd = NULL;
+	int lock = -1, rc = -1;
+
+	if (state_load(h, &st) < 0)
+		return -1;
+	if (!st.n) { /* vmm did not bring the network up here: net up installs them later */
+		rc = 0;
+		goto out;
+	}
+	if (!hostnet_can_admin()) {
+		vmm_fail("forwards: the network is up: changing them needs root (CAP_NET_ADMIN)");
+		goto out;
+	}
+	if ((lock = home_lock(h)) < 0)
+		goto out;
+	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
+	rc = fw_apply(&fc);
+out:
+	if (lock >= 0)
+		close(lock);
+	free(fwd);
+	recs_free(&st);
+	return rc;
+}
+
+int hostnet_forwards_check(const struct vmm_home *h)
+{
+	struct recs st = { 0 };
+	if (state_load(h, &st) < 0)
+		return -1;
+	bool up = st.n > 0;
+	recs_free(&st);
+	if (up && !hostnet_can_admin())
+		return vmm_fail("forwards: the network is up: changing them needs root (CAP_NET_ADMIN)");
+	return 0;
 }
 
 /* ---- net down ---- */
@@ -894,6 +946,7 @@ int hostnet_is_up(const struct vmm_netcfg *n)
 		rc = -1;
 		goto out;
 	}
+	fs.forwards_stale = false; /* the guests' forwards are not known here: base rules only */
 	rc = fw_all_present(&fc, &fs);
 out:
 	nl_socket_free(sk);
@@ -934,6 +987,7 @@ int hostnet_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 	struct recs st = { 0 };
 	struct fw_config fc;
 	struct fw_status fs;
+	struct fw_forward *fwd = NULL;
 	char a[16];
 	int rc = -1;
 
@@ -942,6 +996,8 @@ int hostnet_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 	if (!(sk = tap_nl_open(NULL)) || probe(sk, n, &pb) < 0)
 		goto out;
 	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
 	memset(&fs, 0, sizeof(fs));
 	bool fw_ok = fw_status_rules(&fc, &fs) == 0;
 	vmm_error_clear();
@@ -1012,6 +1068,7 @@ out:
 	if (sk)
 		nl_socket_free(sk);
 	recs_free(&st);
+	free(fwd);
 	if (rc == 0)
 		*text = t.s; /* caller owns the text */
 	else
@@ -1061,6 +1118,7 @@ int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
 	struct nl_sock *sk = NULL;
 	struct probe pb;
 	struct fw_config fc;
+	struct fw_forward *fwd = NULL;
 	struct recs recs = { 0 };
 	char a[16];
 	int rc = -1;
@@ -1126,6 +1184,9 @@ int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
 	}
 
 	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
+	st->n_forwards = fc.n_forwards;
 	for (int i = 0; i < FW_NRULES; i++)
 		st->fw_relevant[i] = fc.nat || (i != FW_MASQ && i != FW_JUMP_POSTROUTING);
 	if (fw_status(&fc, &st->fw) == 0) {
@@ -1134,6 +1195,7 @@ int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
 		snprintf(st->fw_error, sizeof(st->fw_error), "%s", vmm_errmsg());
 		vmm_error_clear();
 	}
+	free(fwd);
 
 	bool loopback_only = false;
 	if (n->n_dns == 0 || (n->n_dns == 1 && !strcmp(n->dns[0], "auto"))) {
