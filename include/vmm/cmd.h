@@ -43,8 +43,6 @@ int cmd_opt_common(const char *cmd, int c, char **argv);
  * Returns 0, or the exit code after printing why (then there is nothing to free). */
 int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 		 struct vmm_profile *p);
-/* "vmm: NAME: backend B is not available in this build"; returns 1. */
-int cmd_no_backend(const char *name, const struct vmm_profile *p);
 
 /* Each handler and its help text (options, one per line, "  --opt ARG   what") live in its file. */
 #define VMM_CMD(n)                                                                   \

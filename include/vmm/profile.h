@@ -109,6 +109,11 @@ const char *profile_forward_proto(int proto);
 /* Replace p's forwards with a comma separated list of specs ("" clears them); the same checks as
  * the profile key (no host port twice). Nothing changes on error. */
 int profile_set_forwards(struct vmm_profile *p, const char *list);
+/* VNC: display N listens on VNC_BASE_PORT + N, on loopback unless the profile says otherwise. */
+#define VNC_BASE_PORT 5900
+#define VNC_DEFAULT_LISTEN "127.0.0.1"
+const char *profile_vnc_listen(const struct vmm_profile *p);
+int profile_vnc_port(const struct vmm_profile *p);
 
 /* The guest's address without prefix ("192.168.166.100") into buf. */
 int profile_ip(const struct vmm_profile *p, char buf[16]);

@@ -7,11 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/backend.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
-#include "vmm/net/hostnet.h"
-#include "vmm/backend/qemu.h"
+#include "vmm/lifecycle.h"
 #include "vmm/util.h"
 
 const char cmd_start_usage[] = "start NAME [--install] [--wait[=SECS]]";
@@ -24,45 +22,28 @@ const char cmd_start_help[] =
 	"KVM is used when /dev/kvm works (else TCG, slow), vhost-net when /dev/vhost-net opens;\n"
 	"the environment variables VMM_ACCEL=kvm|tcg and VMM_VHOST=on|off override the probe.\n";
 
-/* Ping the guest until it answers or secs pass; a progress line on a terminal. */
-static int wait_ping(struct vmm_ctx *ctx, const struct vmm_profile *p, int secs)
+/* The progress line on a terminal while waiting. */
+static void show_progress(void *arg, const char *what, uint64_t elapsed_ms)
 {
-	char ip[16];
-	if (profile_ip(p, ip) < 0)
-		return cmd_report();
+	const char *name = arg;
+	fprintf(stderr, "\rvmm: waiting for %s to answer %s... %llu s", name, what,
+		(unsigned long long)(elapsed_ms / 1000));
+}
+
+static int wait_guest(struct vmm_ctx *ctx, const struct vmm_profile *p, int secs)
+{
 	bool tty = util_isatty(2) && ctx->verbose >= 0;
-	uint64_t start = util_now_ms(), end = start + (uint64_t)secs * 1000;
-	char *argv[] = { "ping", "-n", "-q", "-c", "1", "-W", "1", ip, NULL };
-	for (;;) {
-		uint64_t t0 = util_now_ms();
-		int r = util_run(argv, NULL, NULL);
-		if (r < 0) {
-			if (tty)
-				fputc('\n', stderr);
-			return cmd_report();
-		}
-		uint64_t now = util_now_ms();
-		if (r == 0) {
-			if (tty)
-				fprintf(stderr, "\r\033[K");
-			cmd_note(ctx, "vmm: %s: answers ping at %s after %.1f s", p->name, ip,
-				 (double)(now - start) / 1000.0);
-			return 0;
-		}
-		if (now >= end) {
-			if (tty)
-				fputc('\n', stderr);
-			return cmd_error(1, "%s: no answer to ping at %s after %d s (the guest still runs)",
-					 p->name, ip, secs);
-		}
-		if (tty)
-			fprintf(stderr, "\rvmm: waiting for %s to answer ping at %s... %llu s", p->name,
-				ip, (unsigned long long)((now - start) / 1000));
-		if (now - t0 < 500) {
-			struct timespec ts = { 0, 500 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
-	}
+	uint64_t ms = 0;
+	char ip[16] = "";
+	int rc = lifecycle_wait(&ctx->home, p, secs, tty ? show_progress : NULL, (void *)p->name,
+				&ms);
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	if (rc < 0)
+		return cmd_report();
+	profile_ip(p, ip);
+	cmd_note(ctx, "vmm: %s: answers ping at %s after %.1f s", p->name, ip, (double)ms / 1000.0);
+	return 0;
 }
 
 int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
@@ -73,8 +54,8 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vmm_start_opts so = { .dry_run = ctx->dry_run };
-	int wait_secs = 0, c;
+	struct lifecycle_start_opts so = { 0 };
+	int c;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -86,7 +67,7 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 			unsigned long v = 120;
 			if (optarg && util_parse_uint("--wait", optarg, 1, 86400, &v) < 0)
 				return cmd_report();
-			wait_secs = (int)v;
+			so.wait_secs = (int)v;
 			break;
 		}
 		default:
@@ -98,83 +79,30 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	const char *name = argv[optind];
-	struct vmm_netcfg n;
-	struct vmm_profile *all = NULL;
-	size_t n_all = 0;
-	int lock = -1;
-	bool have_net = false;
-	rc = 1;
-	if (store_load_net(&ctx->home, &n) < 0) {
-		rc = cmd_report();
-		goto out_p;
-	}
-	have_net = true;
-	const struct vmm_backend *b = backend_for(&p);
-	if (!b || !b->start) {
-		rc = cmd_no_backend(name, &p);
+	struct lifecycle_started res;
+	if (ctx->dry_run) {
+		char *text = NULL;
+		rc = lifecycle_plan(&ctx->home, &p, &so, &text) < 0 ? cmd_report() : 0;
+		if (text) {
+			fputs(text, stdout); /* the dry run's product */
+			free(text);
+			rc = cmd_flush();
+		}
 		goto out;
 	}
-	if (so.dry_run) {
-		rc = b->start(&ctx->home, &n, &p, &so) < 0 ? cmd_report() : cmd_flush();
-		goto out;
-	}
-	/* one start at a time per home: allocation, tap and spawn never collide */
-	lock = store_lock(&ctx->home);
-	if (lock < 0) {
+	if (lifecycle_start(&ctx->home, &p, &so, &res) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
-	bool qemu = b == &qemu_backend;
-	if (qemu) {
-		/* refuse before touching the host */
-		if (qemu_preflight(&ctx->home, &p, &so) < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		int up = hostnet_is_up(&n);
-		if (up < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		if (up == 0) {
-			cmd_note(ctx, "vmm: network %s was down, bringing it up", n.bridge);
-			if (store_load_all(&ctx->home, &all, &n_all) < 0 ||
-			    hostnet_up(&ctx->home, &n, all, n_all) < 0) {
-				rc = cmd_report();
-				goto out;
-			}
-		}
-	}
-	if (b->start(&ctx->home, &n, &p, &so) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	close(lock);
-	lock = -1;
-	struct vmm_status st;
-	memset(&st, 0, sizeof(st));
-	if (qemu && b->status) /* (libvirt would need a second connection just for this note) */
-		b->status(&ctx->home, &p, &st);
-	vmm_error_clear();
-	if (qemu) {
-		struct qemu_host hc;
-		qemu_probe(&hc);
-		if (!hc.kvm)
-			cmd_note(ctx, "vmm: %s: no KVM, using TCG (slow)", name);
-	}
-	if (st.pid > 0)
+	if (res.st.tcg)
+		cmd_note(ctx, "vmm: %s: no KVM, using TCG (slow)", name);
+	if (res.st.pid > 0)
 		cmd_note(ctx, "vmm: %s: running (pid %ld), vnc %s:%d, serial: vmm console %s", name,
-			 (long)st.pid, st.vnc_host, st.vnc_port, name);
+			 (long)res.st.pid, res.st.vnc_host, res.st.vnc_port, name);
 	else
 		cmd_note(ctx, "vmm: %s: running", name);
-	rc = wait_secs > 0 ? wait_ping(ctx, &p, wait_secs) : 0;
+	rc = so.wait_secs > 0 ? wait_guest(ctx, &p, so.wait_secs) : 0;
 out:
-	if (lock >= 0)
-		close(lock);
-	store_free_all(all, n_all);
-	if (have_net)
-		netcfg_free(&n);
-out_p:
 	profile_free(&p);
 	return rc;
 }
