@@ -11,7 +11,7 @@ VERSION := 0.1.0
 # libvirt.so.0 with dlopen the first time a libvirt profile needs it (linking it costs every
 # command ~10 ms of loading). Its headers still come through pkg-config, and its version is
 # checked here.
-PKGS := libconfig libnl-3.0 libnl-route-3.0 libip4tc libvncclient json-c libisofs-1 libpng
+PKGS := libconfig libnl-3.0 libnl-route-3.0 libip4tc libnftables libvncclient json-c libisofs-1 libpng
 PKGS_CFLAGS_ONLY := libvirt
 LIBVIRT_MIN := 6.0
 TEST_PKGS := cmocka

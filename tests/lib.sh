@@ -204,6 +204,12 @@ net_cfg() {
 	printf 'bridge = "%s";\naddress = "%s";\nuplink = "%s";\nnat = %s;\ndns = [ %s ];\n' "$@" \
 		>"$VMM_HOME/profiles/net.cfg"
 }
+# fw_pin BACKEND: net.cfg gets firewall = "BACKEND" (appended; net.cfg made when missing), for the
+# tests of one backend whatever the host's iptables is.
+fw_pin() {
+	mkdir -p "$VMM_HOME/profiles"
+	printf 'firewall = "%s";\n' "$1" >>"$VMM_HOME/profiles/net.cfg"
+}
 # create_guests NAME...: `vmm create NAME --size 1G` for each (quietly; fails the test on error).
 create_guests() {
 	local g

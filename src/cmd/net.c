@@ -52,6 +52,8 @@ static int net_up(struct vmm_ctx *ctx, const struct net_opts *o, const struct vm
 		return print_plan(ctx, n, g, ng, false);
 	if (hostnet_up(&ctx->home, n, g, ng) < 0)
 		return cmd_report();
+	for (size_t i = 0; fw_announcement(i); i++)
+		cmd_note(ctx, "vmm: firewall: %s", fw_announcement(i));
 	size_t taps = 0;
 	for (size_t i = 0; i < ng; i++)
 		taps += g[i].tap[0] != '\0';
@@ -75,11 +77,49 @@ static int net_down(struct vmm_ctx *ctx, const struct net_opts *o, const struct 
 	return 0;
 }
 
+/* The rules status lists: the five every config has (some "not used"), the forwards' when any. */
+static bool rule_listed(const struct hostnet_status *st, int i)
+{
+	return i <= FW_MASQ || st->fw.wanted[i] || st->fw.present[i];
+}
+
 static const char *rule_state(const struct hostnet_status *st, int i)
 {
-	if (!st->fw_relevant[i])
-		return st->fw.present[i] ? "present (not needed: nat = false)" : "not used";
+	if (!st->fw.wanted[i])
+		return st->fw.present[i] ? "present (not needed)" : "not used";
 	return st->fw.present[i] ? "present" : "missing";
+}
+
+/* What a forward-hook chain means for the guests, e.g. "policy drop: would drop guest traffic;
+ * vmm's opening in DOCKER-USER: present". */
+static void chain_state(const struct vmm_netcfg *n, const struct fw_hook_chain *c, char *buf,
+			size_t len)
+{
+	if (c->vmm) {
+		snprintf(buf, len, "vmm's: marks and accepts %s's traffic", n->bridge);
+		return;
+	}
+	if (!c->drops) {
+		snprintf(buf, len, "%s", !strcmp(c->family, "ip6") ? "IPv6 only: not the guests' traffic"
+								   : "lets guest traffic through");
+		return;
+	}
+	const char *why = c->policy_drop ? "policy drop" : "ends in drop/reject";
+	if (c->early)
+		snprintf(buf, len, "%s: would drop guest traffic; runs before vmm's chain, so vmm "
+				   "cannot open it: accept %s's traffic there yourself",
+			 why, n->bridge);
+	else if (c->opened)
+		snprintf(buf, len, "%s: would drop guest traffic; vmm's opening in %s: present", why,
+			 c->open_in);
+	else if (!strcmp(n->foreign, "leave"))
+		snprintf(buf, len, "%s: drops guest traffic; left alone (foreign = \"leave\"); "
+				   "foreign = \"open\" or `nft insert rule %s %s %s meta mark & 0x%x == "
+				   "0x%x accept` would open it",
+			 why, c->family, c->table, c->open_in, n->firewall_mark, n->firewall_mark);
+	else
+		snprintf(buf, len, "%s: drops guest traffic; vmm's opening in %s: missing (`vmm net "
+				   "up` puts it back)", why, c->open_in);
 }
 
 static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
@@ -117,11 +157,16 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 	json_object *fw = json_object_new_object();
 	json_object_object_add(fw, "known", json_object_new_boolean(st->fw_known));
 	if (st->fw_known) {
+		json_object_object_add(fw, "backend",
+				       json_object_new_string(fw_backend_name(st->fw.backend)));
+		json_object_object_add(fw, "backend_why", json_object_new_string(st->fw.backend_why));
 		json_object *rules = json_object_new_array();
 		for (int i = 0; i < FW_NRULES; i++) {
+			if (!rule_listed(st, i))
+				continue;
 			json_object *r = json_object_new_object();
-			json_object_object_add(r, "rule",
-					       json_object_new_string(fw_rule_name((enum fw_rule_id)i)));
+			json_object_object_add(r, "rule", json_object_new_string(fw_rule_name(
+								  st->fw.backend, (enum fw_rule_id)i)));
 			json_object_object_add(r, "state", json_object_new_string(rule_state(st, i)));
 			json_object_array_add(rules, r);
 		}
@@ -137,6 +182,30 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 		json_object_object_add(fw, "forwards", json_object_new_int((int)st->n_forwards));
 		json_object_object_add(fw, "forwards_in_place",
 				       json_object_new_boolean(!st->fw.forwards_stale));
+		json_object *hook = json_object_new_array();
+		for (size_t i = 0; i < st->fw.n_chains; i++) {
+			const struct fw_hook_chain *c = &st->fw.chains[i];
+			json_object *x = json_object_new_object();
+			char what[512];
+			chain_state(n, c, what, sizeof(what));
+			json_object_object_add(x, "family", json_object_new_string(c->family));
+			json_object_object_add(x, "table", json_object_new_string(c->table));
+			json_object_object_add(x, "chain", json_object_new_string(c->name));
+			json_object_object_add(x, "priority", json_object_new_int(c->prio));
+			json_object_object_add(x, "owner", json_object_new_string(c->owner));
+			json_object_object_add(x, "vmm", json_object_new_boolean(c->vmm));
+			json_object_object_add(x, "drops_guest_traffic", json_object_new_boolean(c->drops));
+			json_object_object_add(x, "opening_chain",
+					       c->drops ? json_object_new_string(c->open_in) : NULL);
+			json_object_object_add(x, "opening",
+					       c->drops && !c->early
+						       ? json_object_new_string(c->opened ? "present"
+											  : "missing")
+						       : NULL);
+			json_object_object_add(x, "state", json_object_new_string(what));
+			json_object_array_add(hook, x);
+		}
+		json_object_object_add(fw, "forward_hook", hook);
 	} else {
 		json_object_object_add(fw, "error", json_object_new_string(st->fw_error));
 	}
@@ -186,9 +255,22 @@ static void status_text(const struct vmm_netcfg *n, const struct hostnet_status 
 		       st->forwarding_by_vmm ? " (turned on by vmm)" : "");
 	printf("uplink: %s\n", st->uplink[0] ? st->uplink : "none");
 	if (st->fw_known) {
+		printf("firewall: %s (%s)\n", fw_backend_name(st->fw.backend), st->fw.backend_why);
 		for (int i = 0; i < FW_NRULES; i++)
-			printf("firewall %s: %s\n", fw_rule_name((enum fw_rule_id)i), rule_state(st, i));
-		printf("firewall FORWARD policy: %s\n", st->fw.forward_policy);
+			if (rule_listed(st, i))
+				printf("firewall %s: %s\n",
+				       fw_rule_name(st->fw.backend, (enum fw_rule_id)i), rule_state(st, i));
+		if (st->fw.backend == FW_IPTABLES_LEGACY)
+			printf("firewall FORWARD policy: %s\n", st->fw.forward_policy);
+		if (st->fw.n_chains)
+			printf("forward hook, in the order the kernel runs its chains:\n");
+		for (size_t i = 0; i < st->fw.n_chains; i++) {
+			const struct fw_hook_chain *c = &st->fw.chains[i];
+			char what[512];
+			chain_state(n, c, what, sizeof(what));
+			printf("  %4d %s %s %s (%s): %s\n", c->prio, c->family, c->table, c->name,
+			       c->owner, what);
+		}
 		if (st->n_forwards || st->fw.forwards_stale)
 			printf("firewall port forwards (%zu, see vmm forward): %s\n", st->n_forwards,
 			       st->fw.forwards_stale ? "not as the profiles say (vmm net up fixes it)"

@@ -147,13 +147,8 @@ static int preflight(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
 
 static int fw_all_present(const struct fw_config *fc, const struct fw_status *fs)
 {
-	for (int i = 0; i < FW_NRULES; i++) {
-		if (!fc->nat && (i == FW_MASQ || i == FW_JUMP_POSTROUTING))
-			continue;
-		if (!fs->present[i])
-			return 0;
-	}
-	return fs->chains_present && !fs->forwards_stale ? 1 : 0;
+	/* (forwards_stale: a forward the config no longer has, legacy backend) */
+	return fw_status_complete(fc, fs) && !fs->forwards_stale ? 1 : 0;
 }
 
 /* ---- undo ---- */

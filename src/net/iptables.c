@@ -25,6 +25,7 @@
 
 #include "vmm/error.h"
 #include "vmm/net/firewall.h"
+#include "vmm/net/fw_backend.h"
 #include "vmm/util.h"
 
 #define XTABLES_LOCK "/run/xtables.lock"
@@ -39,71 +40,9 @@
 
 static unsigned n_commits;
 
-unsigned fw_commit_count(void)
+unsigned fw_legacy_commits(void)
 {
 	return n_commits;
-}
-
-static const char *const rule_names[FW_NRULES] = {
-	[FW_JUMP_FORWARD] = "filter: jump from FORWARD to " FW_CHAIN_FILTER " (first rule)",
-	[FW_JUMP_POSTROUTING] = "nat: jump from POSTROUTING to " FW_CHAIN_NAT " (first rule)",
-	[FW_ACCEPT_OUT] = "filter: accept forwarding in from the bridge",
-	[FW_ACCEPT_BACK] = "filter: accept RELATED,ESTABLISHED back to the bridge",
-	[FW_MASQ] = "nat: masquerade the subnet when not leaving through the bridge",
-};
-
-const char *fw_rule_name(enum fw_rule_id id)
-{
-	if ((unsigned)id >= FW_NRULES)
-		return NULL;
-	return rule_names[id];
-}
-
-/* ---- validation ---- */
-
-int fw_config_check(const struct fw_config *c)
-{
-	if (!c || !c->bridge || !*c->bridge)
-		return vmm_invalid("firewall: no bridge name");
-	size_t n = strlen(c->bridge);
-	if (n >= IFNAMSIZ)
-		return vmm_invalid("firewall: bridge %s: name longer than %d characters", c->bridge,
-				   IFNAMSIZ - 1);
-	for (size_t i = 0; i < n; i++) {
-		char ch = c->bridge[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '-' || ch == '_' || ch == '.'))
-			return vmm_invalid("firewall: bridge %s: only letters, digits, '-', '_' and '.' "
-					   "are allowed in its name", c->bridge);
-	}
-	if (c->prefix < 1 || c->prefix > 32)
-		return vmm_invalid("firewall: prefix /%u: must be 1 to 32", c->prefix);
-	if (c->network & ~util_prefix_mask(c->prefix)) {
-		char a[16];
-		util_format_ipv4(c->network, a);
-		return vmm_invalid("firewall: network %s/%u: host bits set", a, c->prefix);
-	}
-	for (size_t i = 0; i < c->n_forwards; i++) {
-		const struct fw_forward *f = &c->forwards[i];
-		if ((f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP) || !f->host_port ||
-		    !f->guest_port)
-			return vmm_invalid("firewall: forward %u of %s: protocol or port out of range",
-					   (unsigned)i, f->guest[0] ? f->guest : "a guest");
-		if ((f->guest_ip & util_prefix_mask(c->prefix)) != c->network) {
-			char a[16], nw[16];
-			util_format_ipv4(f->guest_ip, a);
-			util_format_ipv4(c->network, nw);
-			return vmm_invalid("firewall: forward %s port %u: guest address %s outside %s/%u",
-					   f->proto == IPPROTO_UDP ? "udp" : "tcp",
-					   (unsigned)f->host_port, a, nw, c->prefix);
-		}
-		for (size_t j = 0; j < i; j++)
-			if (c->forwards[j].proto == f->proto && c->forwards[j].host_port == f->host_port)
-				return vmm_invalid("firewall: %s host port %u: forwarded to %s and %s",
-						   f->proto == IPPROTO_UDP ? "udp" : "tcp",
-						   (unsigned)f->host_port, c->forwards[j].guest, f->guest);
-	}
-	return 0;
 }
 
 /* ---- error text ---- */
@@ -782,7 +721,7 @@ static int table_apply(const struct fw_config *c, const struct table_spec *s, bo
 
 /* ---- API ---- */
 
-int fw_apply(const struct fw_config *c)
+int fw_legacy_apply(const struct fw_config *c)
 {
 	struct table_spec s[2];
 	bool changed[2] = { false, false }, had[2] = { false, false };
@@ -818,7 +757,7 @@ out:
 	return rc;
 }
 
-int fw_remove(const struct fw_config *c)
+int fw_legacy_remove(const struct fw_config *c)
 {
 	struct table_spec s[2];
 	bool ch, had;
@@ -961,36 +900,66 @@ static int table_status(const struct fw_config *c, const struct table_spec *s, s
 	return 0;
 }
 
-int fw_status_rules(const struct fw_config *c, struct fw_status *st)
+int fw_legacy_status_rules(const struct fw_config *c, struct fw_status *st)
 {
 	struct table_spec s[2];
-	bool chain[2], stale = false;
+	bool chain[2], stale[2] = { false, false };
 	int rc = -1;
 
-	memset(st, 0, sizeof(*st));
 	snprintf(st->forward_policy, sizeof(st->forward_policy), "ACCEPT");
 	if (fw_config_check(c) < 0)
 		return -1;
 	table_specs(c, false, s);
 	for (int i = 0; i < 2; i++)
-		if (table_status(c, &s[i], st, &chain[i], &stale) < 0)
+		if (table_status(c, &s[i], st, &chain[i], &stale[i]) < 0)
 			goto out;
 	st->chains_present = chain[0] && (!c->nat || chain[1]);
-	st->forwards_stale = stale;
+	for (int i = 0; i <= FW_MASQ; i++)
+		st->wanted[i] = c->nat || (i != FW_MASQ && i != FW_JUMP_POSTROUTING);
+	/* the forwards' rules: filter's accepts, nat's DNAT (with their chains and jumps) */
+	st->wanted[FW_ACCEPT_DNAT] = st->wanted[FW_DNAT] = c->n_forwards > 0;
+	st->present[FW_ACCEPT_DNAT] = c->n_forwards > 0 && !stale[0];
+	st->present[FW_DNAT] = c->n_forwards > 0 && !stale[1];
+	st->forwards_stale = stale[0] || stale[1];
 	rc = 0;
 out:
 	table_specs_free(s);
 	return rc;
 }
 
-int fw_status(const struct fw_config *c, struct fw_status *st)
+int fw_legacy_in_use(void)
 {
-	if (fw_status_rules(c, st) < 0)
-		return -1;
+	FILE *f = fopen("/proc/net/ip_tables_names", "re");
+	char line[64];
+	int used = 0;
+	if (!f)
+		return 0;
+	while (!used && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		struct xtc_handle *h = iptc_init(line);
+		if (!h)
+			continue;
+		for (const char *ch = iptc_first_chain(h); ch && !used; ch = iptc_next_chain(h)) {
+			if (!iptc_builtin(ch, h) || iptc_first_rule(ch, h)) {
+				used = 1;
+				break;
+			}
+			struct xt_counters cnt;
+			const char *pol = iptc_get_policy(ch, &cnt, h);
+			if (pol && strcmp(pol, "ACCEPT"))
+				used = 1;
+		}
+		iptc_free(h);
+	}
+	fclose(f);
+	return used;
+}
+
+void fw_legacy_probes(struct fw_status *st)
+{
 	st->iptables_is_nft = iptables_nft();
 	st->nft_forward_drop = nft_forward_drop();
 	vmm_error_clear(); /* util_run may have left a note about a missing program */
-	return 0;
 }
 
 /* ---- text (iptables-save syntax) ---- */
@@ -1081,13 +1050,13 @@ int fw_rule_line(const struct fw_config *c, enum fw_rule_id id, char *buf, size_
 	struct rule r;
 	if (fw_config_check(c) < 0)
 		return -1;
-	if ((unsigned)id >= FW_NRULES)
+	if ((unsigned)id > FW_MASQ)
 		return vmm_invalid("firewall: rule %d: no such rule", (int)id);
 	rule_of(c, id, &r);
 	return rule_text(&r, buf, len);
 }
 
-int fw_plan(const struct fw_config *c, char **text)
+int fw_legacy_plan(const struct fw_config *c, char **text)
 {
 	struct table_spec s[2];
 	char line[1024];

@@ -119,6 +119,25 @@ static void firewall_problems(struct hostnet_status *st, const struct vmm_netcfg
 		PROBLEM(st, "an nf_tables forward chain drops by default (iptables-nft or nft): "
 			    "vmm's legacy rules cannot override it; accept traffic from and back to "
 			    "%s there", n->bridge);
+	bool leave = n->foreign && !strcmp(n->foreign, "leave");
+	for (size_t i = 0; i < st->fw.n_chains; i++) {
+		const struct fw_hook_chain *c = &st->fw.chains[i];
+		if (!c->drops || (c->opened && !c->early))
+			continue;
+		if (c->early)
+			PROBLEM(st, "%s %s %s (%s) drops guest traffic and runs before vmm's chain: "
+				    "accept traffic from and back to %s there",
+				c->family, c->table, c->name, c->owner, n->bridge);
+		else if (leave)
+			PROBLEM(st, "%s %s %s (%s) drops guest traffic; left alone (foreign = \"leave\")",
+				c->family, c->table, c->name, c->owner);
+		else
+			PROBLEM(st, "%s %s %s (%s) drops guest traffic and vmm's opening in %s is "
+				    "missing: `vmm net up` puts it back",
+				c->family, c->table, c->name, c->owner, c->open_in);
+	}
+	if (st->fw.backend == FW_NFTABLES)
+		NOTE(st, "vmm's rules: `nft list table inet vmm`");
 	if (st->fw.iptables_is_nft)
 		NOTE(st, "iptables here is the nf_tables variant: vmm's rules are visible with "
 			 "`iptables-legacy -S` and `iptables-legacy -t nat -S`, not `iptables -S`");

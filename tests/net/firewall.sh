@@ -157,7 +157,7 @@ nsx "$F" iptables-legacy -C VMM-FORWARD -d 192.168.166.100/32 -o br0 -p tcp -m t
 	-m conntrack --ctstate DNAT -m comment --comment "vmm br0 web" -j ACCEPT || fail "-C accept dnat"
 fwf "$F" status $FW
 assert_contains "$OUT" "forwards_stale 0"
-assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 5 "status with forwards: all 5 present"
+assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 7 "status with forwards: all 7 present (5 + accept + dnat)"
 for _ in 1 2 3; do fwf "$F" apply $FW; assert_eq "$COMMITS" 0 "apply with forwards again"; done
 assert_eq "$(save "$F")" "$once" "after apply x4"
 nsx "$F" iptables-legacy-save | nsx "$F" iptables-legacy-restore || fail "restore"

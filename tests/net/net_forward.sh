@@ -27,7 +27,7 @@ scenario() {
 	tutorial_topology
 	guest_standin
 	net_cfg br0 192.168.166.1/24 auto true '"auto"'
-	printf 'firewall = "%s";\n' "$fw" >>"$VMM_HOME/profiles/net.cfg"
+	fw_pin "$fw"
 	vmm_in_ns "$HOST"
 
 	# listeners in the stand-in (192.168.166.100): each answers with the client's address

@@ -21,20 +21,22 @@
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))
 #define NET167 ((192u << 24) | (168u << 16) | (167u << 8))
 
-static const struct fw_config tut = { .bridge = "br0", .network = NET166, .prefix = 24, .nat = true };
+static const struct fw_config tut = { .bridge = "br0", .network = NET166, .prefix = 24, .nat = true, .backend = FW_IPTABLES_LEGACY };
 
 /* ---- pure cases ---- */
 
 static void test_rule_names(void **state)
 {
-	for (int i = 0; i < FW_NRULES; i++) {
-		assert_non_null(fw_rule_name((enum fw_rule_id)i));
-		for (int j = 0; j < i; j++)
-			assert_string_not_equal(fw_rule_name((enum fw_rule_id)i),
-						fw_rule_name((enum fw_rule_id)j));
-	}
-	assert_null(fw_rule_name(FW_NRULES));
-	assert_null(fw_rule_name((enum fw_rule_id)-1));
+	static const enum fw_backend b[] = { FW_IPTABLES_LEGACY, FW_NFTABLES };
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < FW_NRULES; i++) {
+			assert_non_null(fw_rule_name(b[k], (enum fw_rule_id)i));
+			for (int j = 0; j < i; j++)
+				assert_string_not_equal(fw_rule_name(b[k], (enum fw_rule_id)i),
+							fw_rule_name(b[k], (enum fw_rule_id)j));
+		}
+	assert_null(fw_rule_name(FW_IPTABLES_LEGACY, FW_NRULES));
+	assert_null(fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)-1));
 }
 
 static const char plan_tut[] =
@@ -58,7 +60,7 @@ static void test_plan(void **state)
 	assert_string_equal(text, plan_tut);
 	free(text);
 
-	struct fw_config c = { .bridge = "vmbr-1", .network = NET167, .prefix = 25, .nat = false };
+	struct fw_config c = { .bridge = "vmbr-1", .network = NET167, .prefix = 25, .nat = false, .backend = FW_IPTABLES_LEGACY };
 	c.network = NET167 | 128;
 	assert_int_equal(fw_plan(&c, &text), 0);
 	assert_string_equal(text,
@@ -74,7 +76,7 @@ static void test_plan(void **state)
 static void test_rule_line(void **state)
 {
 	char buf[512];
-	struct fw_config c = { .bridge = "br.0", .network = NET166 | 7, .prefix = 32, .nat = true };
+	struct fw_config c = { .bridge = "br.0", .network = NET166 | 7, .prefix = 32, .nat = true, .backend = FW_IPTABLES_LEGACY };
 	assert_int_equal(fw_rule_line(&c, FW_MASQ, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "-A VMM-POSTROUTING -s 192.168.166.7/32 ! -o br.0 -m comment --comment \"vmm br.0\" -j MASQUERADE");
 	assert_int_equal(fw_rule_line(&c, FW_JUMP_POSTROUTING, buf, sizeof(buf)), 0);
@@ -179,18 +181,18 @@ static void test_invalid(void **state)
 	c.forwards = f;
 	c.n_forwards = 1;
 	f[0].guest_ip = NET167 | 100;
-	expect_invalid(&c, "firewall: forward tcp port 8080: guest address 192.168.167.100 outside 192.168.166.0/24");
+	expect_invalid(&c, "firewall: forward 1 of web: guest address 192.168.167.100 outside 192.168.166.0/24");
 	f[0] = fwd_web[0];
 	f[1].guest_port = 81;
 	snprintf(f[1].guest, sizeof(f[1].guest), "db");
 	c.n_forwards = 2;
-	expect_invalid(&c, "firewall: tcp host port 8080: forwarded to web and db");
+	expect_invalid(&c, "firewall: host port tcp/8080 forwarded twice (web, db)");
 	f[1].proto = IPPROTO_UDP;
 	f[1].host_port = 0;
-	expect_invalid(&c, "firewall: forward 1 of db: protocol or port out of range");
+	expect_invalid(&c, "firewall: forward 2 of db: needs tcp or udp and two ports");
 	f[1].host_port = 1;
 	f[1].proto = IPPROTO_SCTP;
-	expect_invalid(&c, "firewall: forward 1 of db: protocol or port out of range");
+	expect_invalid(&c, "firewall: forward 2 of db: needs tcp or udp and two ports");
 }
 
 static void test_not_root(void **state)
@@ -265,7 +267,7 @@ static void first_rule(const char *text, const char *chain, char *buf, size_t le
 static void expect_rules(const char *text, const struct fw_config *c, int times)
 {
 	char line[512];
-	for (int i = 0; i < FW_NRULES; i++) {
+	for (int i = 0; i <= FW_MASQ; i++) {
 		int want = times;
 		if (!c->nat && (i == FW_JUMP_POSTROUTING || i == FW_MASQ))
 			want = 0;
@@ -313,9 +315,9 @@ static void test_ns_apply(void **state)
 	assert_string_equal(first, line);
 
 	assert_int_equal(fw_status(&tut, &st), 0);
-	for (int i = 0; i < FW_NRULES; i++)
+	for (int i = 0; i <= FW_MASQ; i++)
 		if (!st.present[i])
-			fail_msg("missing after apply: %s", fw_rule_name((enum fw_rule_id)i));
+			fail_msg("missing after apply: %s", fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)i));
 	assert_true(st.chains_present);
 	assert_string_equal(st.forward_policy, "ACCEPT");
 	struct fw_status q;
@@ -411,7 +413,7 @@ static void test_ns_converge(void **state)
 
 static void test_ns_two_bridges(void **state)
 {
-	struct fw_config b1 = { .bridge = "br1", .network = NET167, .prefix = 24, .nat = true };
+	struct fw_config b1 = { .bridge = "br1", .network = NET167, .prefix = 24, .nat = true, .backend = FW_IPTABLES_LEGACY };
 	struct fw_status st;
 	assert_int_equal(fw_apply(&tut), 0);
 	assert_int_equal(fw_apply(&b1), 0);
@@ -425,7 +427,7 @@ static void test_ns_two_bridges(void **state)
 	/* removing br0's leaves br1's (and the jumps) */
 	assert_int_equal(fw_remove(&tut), 0);
 	assert_int_equal(fw_status(&b1, &st), 0);
-	for (int i = 0; i < FW_NRULES; i++)
+	for (int i = 0; i <= FW_MASQ; i++)
 		assert_true(st.present[i]);
 	assert_int_equal(fw_status(&tut, &st), 0);
 	assert_false(st.present[FW_ACCEPT_OUT]);
@@ -509,6 +511,7 @@ static int driver(int argc, char **argv)
 	c.forwards = fwd;
 	c.n_forwards = (size_t)(argc - 6);
 	c.bridge = argv[3];
+	c.backend = FW_IPTABLES_LEGACY;
 	if (util_parse_cidr("network", argv[4], &a, &p) < 0) {
 		fprintf(stderr, "%s\n", vmm_errmsg());
 		return 2;
@@ -532,7 +535,7 @@ static int driver(int argc, char **argv)
 		if ((rc = fw_status(&c, &st)) == 0) {
 			for (int i = 0; i < FW_NRULES; i++)
 				printf("rule %d %s: %s\n", i, st.present[i] ? "present" : "missing",
-				       fw_rule_name((enum fw_rule_id)i));
+				       fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)i));
 			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n"
 			       "forwards_stale %d\n",
 			       st.chains_present ? "present" : "missing", st.forward_policy,
