@@ -877,7 +877,7 @@ static int table_status(const struct fw_config *c, const struct table_spec *s, s
 			fwd_wanted |= cs->want[j].fwd;
 			if (cs->want[j].fwd)
 				*fwd_stale |= !there;
-			else if (cs->want[j].target == (const char *)IPTC_LABEL_ACCEPT)
+			else if (!strcmp(cs->want[j].target, IPTC_LABEL_ACCEPT))
 				st->present[cs->want[j].in ? FW_ACCEPT_OUT : FW_ACCEPT_BACK] = there;
 			else
 				st->present[FW_MASQ] = there;
