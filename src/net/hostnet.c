@@ -44,6 +44,11 @@ void hostnet_fw_config(const struct vmm_netcfg *n, struct fw_config *fc)
 	fc->network = netcfg_network(n);
 	fc->prefix = n->prefix;
 	fc->nat = n->nat;
+	fc->backend = !n->firewall || !strcmp(n->firewall, "auto") ? FW_AUTO
+		      : !strcmp(n->firewall, "nftables")         ? FW_NFTABLES
+								 : FW_IPTABLES_LEGACY;
+	fc->foreign = n->foreign && !strcmp(n->foreign, "leave") ? FW_FOREIGN_LEAVE : FW_FOREIGN_OPEN;
+	fc->mark = n->firewall_mark;
 }
 
 static void fw_arg(const struct fw_config *fc, char *buf, size_t len)
