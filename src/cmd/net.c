@@ -122,6 +122,13 @@ static void chain_state(const struct vmm_netcfg *n, const struct fw_hook_chain *
 				   "up` puts it back)", why, c->open_in);
 }
 
+/* The port forwards' rules are exactly the profiles' (both backends). */
+static bool forwards_in_place(const struct hostnet_status *st)
+{
+	return !st->fw.forwards_stale && (!st->fw.wanted[FW_DNAT] || st->fw.present[FW_DNAT]) &&
+	       (!st->fw.wanted[FW_ACCEPT_DNAT] || st->fw.present[FW_ACCEPT_DNAT]);
+}
+
 static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
 {
 	json_object *o = json_object_new_object(), *b = json_object_new_object();
@@ -181,7 +188,7 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 				       json_object_new_boolean(st->fw.nft_forward_drop));
 		json_object_object_add(fw, "forwards", json_object_new_int((int)st->n_forwards));
 		json_object_object_add(fw, "forwards_in_place",
-				       json_object_new_boolean(!st->fw.forwards_stale));
+				       json_object_new_boolean(forwards_in_place(st)));
 		json_object *hook = json_object_new_array();
 		for (size_t i = 0; i < st->fw.n_chains; i++) {
 			const struct fw_hook_chain *c = &st->fw.chains[i];
@@ -273,8 +280,8 @@ static void status_text(const struct vmm_netcfg *n, const struct hostnet_status 
 		}
 		if (st->n_forwards || st->fw.forwards_stale)
 			printf("firewall port forwards (%zu, see vmm forward): %s\n", st->n_forwards,
-			       st->fw.forwards_stale ? "not as the profiles say (vmm net up fixes it)"
-						     : "present");
+			       forwards_in_place(st) ? "present"
+						     : "not as the profiles say (vmm net up fixes it)");
 	} else {
 		printf("firewall: unknown (%s)\n", st->fw_error);
 	}
