@@ -10,6 +10,7 @@ need_root
 need_cmd socat
 need_cmd iptables-legacy-save
 need_cmd nft
+need_cmd setpriv
 
 # snapshot: links, addresses, routes, forwarding, legacy tables and the nf_tables ruleset
 snapshot() { net_snapshot "$HOST"; nsx "$HOST" nft list ruleset; }
@@ -80,6 +81,16 @@ scenario() {
 	run_vmm 0 net up
 	run_vmm 0 net up
 	assert_eq "$(snapshot)" "$once" "$fw: net up x3 leaves one identical ruleset"
+
+	# without CAP_NET_ADMIN the firewall cannot follow: refused, exit 1, profile and rules as they were
+	cfg=$(cat "$VMM_HOME/profiles/web.cfg")
+	now=$(snapshot)
+	OUT=$(nsx "$HOST" setpriv --bounding-set -net_admin --inh-caps -net_admin "$VMM_REAL" \
+		set web forward=tcp:7070:80 2>&1); RC=$?
+	assert_eq "$RC" 1 "$fw: set without CAP_NET_ADMIN"
+	assert_eq "$OUT" "vmm: forwards: the network is up: changing them needs root (CAP_NET_ADMIN)"
+	assert_eq "$(cat "$VMM_HOME/profiles/web.cfg")" "$cfg" "$fw: profile unchanged"
+	assert_eq "$(snapshot)" "$now" "$fw: rules unchanged"
 
 	# vmm set takes the tcp forward away at once, the udp one stays
 	run_vmm 0 set web forward=udp:5353:53
