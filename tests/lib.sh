@@ -75,6 +75,9 @@ tutorial_topology() {
 	ip -n "$HOST" addr add 192.168.1.184/24 dev uplink
 	ip -n "$HOST" link set uplink up
 	ip -n "$HOST" route add default via 192.168.1.191
+	# A new namespace copies IPv4 forwarding from the default one (net.core.devconf_inherit_init_net
+	# = 0): start from off, as a fresh host does, whatever the machine running the tests has.
+	ip netns exec "$HOST" sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward'
 	ip -n "$LAN" addr add 192.168.1.191/24 dev lan0
 	ip -n "$LAN" link set lan0 up
 }
@@ -315,6 +318,7 @@ nft_story() {
 		nft_bridge_by_hand
 		guest_blocked "$kind without vmm (else this test proves nothing)"
 		nft_bridge_by_hand_undo
+		$reload # the other tool's steady state (ufw's first reload differs from its enable)
 	fi
 	before=$(nft_host_state "$HOST")
 	nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up: $(cat "$T/err")"

@@ -241,7 +241,7 @@ int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_stat
 		}
 		x->docker_user |= !strcmp(name, "DOCKER-USER");
 		x->docker |= !strcmp(name, "DOCKER");
-		x->ufw |= !strncmp(name, "ufw-", 4);
+		x->ufw |= !strncmp(name, "ufw-", 4) || !strncmp(name, "ufw6-", 5);
 		long long prio = 0;
 		const char *hook = jstr(ch, "hook");
 		if (is_vmm_table(fam, tab)) {
