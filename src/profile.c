@@ -16,7 +16,7 @@
 #define MEMORY_MIN 16u
 #define MEMORY_MAX (1024u * 1024u) /* 1 TiB in MiB */
 #define CPUS_MAX 255u
-#define VNC_MAX 99
+#define VNC_MAX VMM_VNC_MAX
 
 /* ---- small helpers ---- */
 
@@ -562,6 +562,24 @@ int profile_set_forwards(struct vmm_profile *p, const char *list)
 	return 0;
 }
 
+int profile_add_forward(struct vmm_profile *p, const char *spec)
+{
+	struct vmm_forward f;
+	if (profile_parse_forward(spec, &f) < 0)
+		return -1;
+	for (size_t i = 0; i < p->n_forwards; i++)
+		if (p->forwards[i].proto == f.proto && p->forwards[i].host_port == f.host_port)
+			return vmm_invalid("forward \"%s\": %s host port %u is listed twice", spec,
+					   profile_forward_proto(f.proto), (unsigned)f.host_port);
+	struct vmm_forward *v = realloc(p->forwards, (p->n_forwards + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	v[p->n_forwards] = f;
+	p->forwards = v;
+	p->n_forwards++;
+	return 0;
+}
+
 static int read_forwards(const struct reader *r, const config_setting_t *s, struct vmm_profile *p)
 {
 	char **specs = NULL;
@@ -616,7 +634,7 @@ static int read_group(struct reader *r, config_setting_t *g, struct vmm_profile 
 		} else if (!strcmp(gname, "vnc") && !strcmp(k, "display")) {
 			rc = get_int(r, s, &v);
 			if (!rc && (v < 0 || v > VNC_MAX))
-				rc = where_invalid(r, s, "out of range (0 to 99)");
+				rc = where_invalid(r, s, "out of range (0 to " VMM_VNC_MAX_STR ")");
 			if (!rc)
 				p->vnc_display = (int)v;
 		} else if (!strcmp(gname, "vnc") && !strcmp(k, "listen"))
@@ -661,6 +679,20 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 				e = where_invalid(&r, s, "out of range (1 to 255)");
 			if (!e)
 				p->cpus = (unsigned)v;
+		} else if (!strcmp(k, "vnc") && config_setting_type(s) == CONFIG_TYPE_STRING) {
+			/* vnc = "none": a headless guest (serial console only) */
+			if (strcmp(config_setting_get_string(s), "none"))
+				e = where_invalid(&r, s, "want \"none\" or a group { display = N; }");
+			else
+				p->vnc_display = VMM_VNC_NONE;
+		} else if (!strcmp(k, "autostart")) {
+			e = get_bool(&r, s, &p->autostart);
+		} else if (!strcmp(k, "stop_timeout")) {
+			e = get_int(&r, s, &v);
+			if (!e && (v < 1 || v > 86400))
+				e = where_invalid(&r, s, "out of range (1 to 86400 seconds)");
+			if (!e)
+				p->stop_timeout = (unsigned)v;
 		} else if (!strcmp(k, "disk") || !strcmp(k, "net") || !strcmp(k, "vnc"))
 			e = read_group(&r, s, p);
 		else if ((str = string_key(p, k)))
@@ -683,8 +715,8 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 		profile_default_mac(p->name, p->mac);
 	if (!p->tap[0])
 		snprintf(p->tap, sizeof(p->tap), "vmm-%.*s", VMM_IFNAME_MAX - 4, p->name);
-	if (p->vnc_display < 0) {
-		vmm_invalid("%s: vnc.display: missing", filename);
+	if (p->vnc_display == -1) {
+		vmm_invalid("%s: vnc.display: missing (or vnc = \"none\")", filename);
 		goto out;
 	}
 	rc = 0;
@@ -743,13 +775,22 @@ char *profile_format(const struct vmm_profile *p)
 		buf_quoted(&b, p->tap);
 	}
 	buf_add(&b, "; };\n");
-	buf_add(&b, "vnc = { display = %d; listen = ", p->vnc_display);
-	buf_quoted(&b, profile_vnc_listen(p));
-	if (p->vnc_password_file) {
-		buf_add(&b, "; password_file = ");
-		buf_quoted(&b, p->vnc_password_file);
+	if (p->vnc_display == VMM_VNC_NONE) {
+		buf_add(&b, "vnc = \"none\";  # no display: serial console only\n");
+	} else {
+		buf_add(&b, "vnc = { display = %d; listen = ", p->vnc_display);
+		buf_quoted(&b, profile_vnc_listen(p));
+		if (p->vnc_password_file) {
+			buf_add(&b, "; password_file = ");
+			buf_quoted(&b, p->vnc_password_file);
+		}
+		buf_add(&b, "; };\n");
 	}
-	buf_add(&b, "; };\n");
+	if (p->autostart)
+		buf_add(&b, "autostart = true;\n");
+	if (p->stop_timeout)
+		buf_add(&b, "stop_timeout = %u;  # seconds to power off before QEMU is quit\n",
+			p->stop_timeout);
 	/* "iso" is written above, before the network */
 	for (size_t i = 1; i < ARRAY_SIZE(string_keys); i++) {
 		const char *val = *string_key((struct vmm_profile *)p, string_keys[i]);
@@ -827,8 +868,9 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 		return -1;
 	if (p->address && check_address(p->address, n) < 0)
 		return -1;
-	if (p->vnc_display < 0 || p->vnc_display > VNC_MAX)
-		return vmm_invalid("vnc :%d: out of range (0 to 99)", p->vnc_display);
+	if (p->vnc_display != VMM_VNC_NONE && (p->vnc_display < 0 || p->vnc_display > VNC_MAX))
+		return vmm_invalid("vnc :%d: out of range (0 to " VMM_VNC_MAX_STR ")",
+				   p->vnc_display);
 	if (p->vnc_listen) {
 		uint32_t a;
 		if (util_parse_ipv4("vnc listen", p->vnc_listen, &a) < 0)
@@ -896,7 +938,7 @@ int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profil
 		if (have && o->address && util_parse_cidr("address", o->address, &theirs, &pre) == 0 &&
 		    theirs == mine)
 			return vmm_invalid("address %s: already used by %s", p->address, o->name);
-		if (o->vnc_display == p->vnc_display)
+		if (p->vnc_display != VMM_VNC_NONE && o->vnc_display == p->vnc_display)
 			return vmm_invalid("vnc :%d: already used by %s", p->vnc_display, o->name);
 		if (p->tap[0] && !strcmp(o->tap, p->tap))
 			return vmm_invalid("tap %s: already used by %s", p->tap, o->name);
@@ -923,48 +965,65 @@ void profile_default_mac(const char *name, char mac[18])
 	util_format_mac(m, mac);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 int profile_pick_address(const struct vmm_netcfg *n, const struct vmm_profile *others,
 			 size_t n_others, char **address)
 {
 	uint32_t net = netcfg_network(n), bcast = netcfg_broadcast(n);
+	/* the others' addresses, parsed once and sorted: a thousand guests stay quick */
+	uint32_t *used = calloc(n_others + 1, sizeof(*used));
+	size_t n_used = 0;
+	if (!used)
+		abort();
+	for (size_t i = 0; i < n_others; i++) {
+		unsigned pre;
+		if (others[i].address &&
+		    util_parse_cidr("address", others[i].address, &used[n_used], &pre) == 0)
+			n_used++;
+	}
+	vmm_error_clear();
+	qsort(used, n_used, sizeof(*used), cmp_u32);
 	/* Like the tutorial: guests from .100 up when the subnet is large enough, else from .2 */
 	uint32_t first = (bcast - net > 200) ? net + 100 : net + 1;
 	for (int pass = 0; pass < 2; pass++) {
 		uint32_t lo = pass == 0 ? first : net + 1, hi = pass == 0 ? bcast : first;
 		for (uint32_t a = lo; a < hi; a++) {
-			if (a == n->addr)
+			if (a == n->addr || bsearch(&a, used, n_used, sizeof(*used), cmp_u32))
 				continue;
-			bool used = false;
-			for (size_t i = 0; i < n_others && !used; i++) {
-				uint32_t o;
-				unsigned pre;
-				used = others[i].address &&
-				       util_parse_cidr("address", others[i].address, &o, &pre) == 0 &&
-				       o == a;
-			}
-			if (!used) {
-				char ip[16];
-				util_format_ipv4(a, ip);
-				*address = util_fmt("%s/%u", ip, n->prefix);
-				return 0;
-			}
+			char ip[16];
+			util_format_ipv4(a, ip);
+			*address = util_fmt("%s/%u", ip, n->prefix);
+			free(used);
+			return 0;
 		}
 	}
+	free(used);
 	return vmm_fail("address: no free address left in %s", n->address);
 }
 
 int profile_pick_vnc(const struct vmm_profile *others, size_t n_others, int *display)
 {
+	/* one bit per display: linear in the number of guests */
+	static unsigned char used[VNC_MAX / 8 + 1];
+	memset(used, 0, sizeof(used));
+	for (size_t i = 0; i < n_others; i++) {
+		int d = others[i].vnc_display;
+		if (d >= 0 && d <= VNC_MAX)
+			used[d / 8] |= (unsigned char)(1u << (d % 8));
+	}
 	for (int d = 0; d <= VNC_MAX; d++) {
-		bool used = false;
-		for (size_t i = 0; i < n_others && !used; i++)
-			used = others[i].vnc_display == d;
-		if (!used) {
+		if (!(used[d / 8] & (1u << (d % 8)))) {
 			*display = d;
 			return 0;
 		}
 	}
-	return vmm_fail("vnc: no free display left (0 to 99)");
+	return vmm_fail("vnc: no free display left (0 to " VMM_VNC_MAX_STR "; vnc = \"none\" "
+			"needs none)");
 }
 
 static bool tap_used(const char *tap, const struct vmm_profile *others, size_t n_others)
@@ -1076,8 +1135,13 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
 		set_str(&p->address, value);
 	} else if (!strcmp(key, "vnc")) {
 		const char *d = value[0] == ':' ? value + 1 : value;
+		if (!strcmp(value, "none")) {
+			p->vnc_display = VMM_VNC_NONE;
+			return 0;
+		}
 		if (util_parse_uint("vnc", d, 0, VNC_MAX, &v) < 0)
-			return vmm_invalid("vnc %s: want a display :N with N from 0 to 99", value);
+			return vmm_invalid("vnc %s: want a display :N with N from 0 to "
+					   VMM_VNC_MAX_STR " (port 5900+N), or none", value);
 		p->vnc_display = (int)v;
 	} else if (!strcmp(key, "vnc_listen") || !strcmp(key, "vnc.listen")) {
 		uint32_t a;
@@ -1140,6 +1204,17 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
 	} else if (!strcmp(key, "forward")) {
 		if (profile_set_forwards(p, value) < 0)
 			return -1;
+	} else if (!strcmp(key, "stop_timeout")) {
+		if (util_parse_uint("stop_timeout", value, 1, 86400, &v) < 0)
+			return -1;
+		p->stop_timeout = (unsigned)v;
+	} else if (!strcmp(key, "autostart")) {
+		if (!strcmp(value, "on") || !strcmp(value, "true") || !strcmp(value, "yes"))
+			p->autostart = true;
+		else if (!strcmp(value, "off") || !strcmp(value, "false") || !strcmp(value, "no"))
+			p->autostart = false;
+		else
+			return vmm_invalid("autostart %s: want on or off", value);
 	} else if (!strcmp(key, "tap")) {
 		if (check_ifname("tap", value) < 0)
 			return -1;
@@ -1162,5 +1237,5 @@ const char *profile_vnc_listen(const struct vmm_profile *p)
 
 int profile_vnc_port(const struct vmm_profile *p)
 {
-	return VNC_BASE_PORT + p->vnc_display;
+	return p->vnc_display == VMM_VNC_NONE ? 0 : VNC_BASE_PORT + p->vnc_display;
 }

@@ -318,7 +318,7 @@ int seed_iso_write(const char *path, const struct seed_files *f)
 	size_t size = 0;
 	if (seed_iso_build(f, &data, &size) < 0)
 		return -1;
-	int rc = util_write_file(path, data, size, 0644);
+	int rc = util_write_file(path, data, size, 0600);
 	free(data);
 	return rc;
 }
@@ -359,7 +359,8 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 		vmm_error_clear(); /* unreadable: simply rewritten */
 	}
 	if (!old || old_len != size || memcmp(old, data, size) != 0) {
-		if (util_write_file(path, data, size, 0644) < 0)
+		/* user data (SSH keys, runcmd): private like the disk */
+		if (util_write_file(path, data, size, 0600) < 0)
 			goto out;
 	}
 	*path_out = path; /* caller owns path */

@@ -91,7 +91,8 @@ ipt_save() {
 	nsx "$1" iptables-legacy -t nat -S >/dev/null 2>&1
 	nsx "$1" iptables-legacy-save | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]/[c]/'
 }
-# net_snapshot NS: links (minus timers and statistics), addresses, routes, forwarding, rules.
+# net_snapshot NS: links (minus timers and statistics), addresses, routes, forwarding, rules (the
+# legacy tables and the nf_tables ruleset, counters aside).
 net_snapshot() {
 	# Carrier, port states and a bridge's TSO limit follow its ports coming and going: left out.
 	nsx "$1" ip -d -o link show |
@@ -100,6 +101,7 @@ net_snapshot() {
 	nsx "$1" ip -o route show | sed 's/ linkdown//'
 	echo "ip_forward=$(nsx "$1" cat /proc/sys/net/ipv4/ip_forward)"
 	ipt_save "$1"
+	if command -v nft >/dev/null; then nft_save "$1"; fi
 }
 # guest_standin: a namespace GUEST (192.168.166.100/24, default via 192.168.166.1) whose veth
 # peer "vg0" sits in $HOST, not yet enslaved (call `nsx "$HOST" ip link set vg0 master br0 up`).

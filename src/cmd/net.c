@@ -15,16 +15,36 @@
 #include "vmm/store.h"
 #include "vmm/util.h"
 
-const char cmd_net_usage[] = "net up|down|status [--force]";
-const char cmd_net_summary[] =
-	"set up, take down or inspect the host network: bridge, taps, forwarding, NAT rules";
-const char cmd_net_help[] =
-	"  up               bridge with its address, a tap per guest, forwarding, firewall rules\n"
-	"  down             remove exactly what net up added (refused while guests run)\n"
-	"  status           what exists, what is missing, and host problems (--json too)\n"
-	"  --force          down: remove the bridge even while guests run\n"
-	"  --json           status: print one JSON object\n"
-	"  --dry-run        up, down: print the planned changes and change nothing\n";
+static const struct cmd_sub net_subs[] = {
+	{ "up", "bridge with its address, a tap per guest, forwarding, firewall rules" },
+	{ "down", "remove exactly what net up added (refused while guests run)" },
+	{ "status", "what exists, what is missing, the firewall, host problems (--json too)" },
+	{ NULL, NULL },
+};
+
+struct net_args {
+	bool force;
+};
+
+static const struct cmd_option net_options[] = {
+	OPT_FLAG('f', "force", struct net_args, force, "down: remove the bridge even while guests run"),
+	OPT_END,
+};
+
+const struct cmd_spec cmd_net_spec = {
+	.name = "net",
+	.args = "up|down|status",
+	.summary = "set up, take down or inspect the host network: bridge, taps, forwarding, NAT rules",
+	.options = net_options,
+	.subs = net_subs,
+	.notes = "With --json, status prints one JSON object; with --dry-run, up and down print the\n"
+		 "planned changes and change nothing.\n"
+		 "The firewall backend is net.cfg's firewall (auto, nftables, iptables-legacy). With\n"
+		 "nftables, vmm's rules are in `nft list table inet vmm`, and up opens the bridge's\n"
+		 "traffic in other tools' forward chains that would drop it (Docker, ufw, firewalld,\n"
+		 "nftables.conf) unless net.cfg says foreign = \"leave\"; status lists the forward\n"
+		 "hook's chains in the order the kernel runs them.\n",
+};
 
 struct net_opts {
 	bool force, json, dry_run;
@@ -52,8 +72,6 @@ static int net_up(struct vmm_ctx *ctx, const struct net_opts *o, const struct vm
 		return print_plan(ctx, n, g, ng, false);
 	if (hostnet_up(&ctx->home, n, g, ng) < 0)
 		return cmd_report();
-	for (size_t i = 0; fw_announcement(i); i++)
-		cmd_note(ctx, "vmm: firewall: %s", fw_announcement(i));
 	size_t taps = 0;
 	for (size_t i = 0; i < ng; i++)
 		taps += g[i].tap[0] != '\0';
@@ -105,7 +123,15 @@ static void chain_state(const struct vmm_netcfg *n, const struct fw_hook_chain *
 		return;
 	}
 	const char *why = c->policy_drop ? "policy drop" : "ends in drop/reject";
-	if (c->early)
+	if (c->odd_name && !c->owned && !c->early)
+		snprintf(buf, len, "%s: drops guest traffic; its name cannot be written in nft's "
+				   "syntax, so vmm cannot open it (see the problems below)",
+			 why);
+	else if (c->owned && !c->early)
+		snprintf(buf, len, "%s: drops guest traffic; its table is owned by another process "
+				   "(flag owner), so vmm cannot open it (see the problems below)",
+			 why);
+	else if (c->early)
 		snprintf(buf, len, "%s: would drop guest traffic; runs before vmm's chain, so vmm "
 				   "cannot open it: accept %s's traffic there yourself",
 			 why, n->bridge);
@@ -202,10 +228,11 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 			json_object_object_add(x, "owner", json_object_new_string(c->owner));
 			json_object_object_add(x, "vmm", json_object_new_boolean(c->vmm));
 			json_object_object_add(x, "drops_guest_traffic", json_object_new_boolean(c->drops));
+			json_object_object_add(x, "table_owned", json_object_new_boolean(c->owned));
 			json_object_object_add(x, "opening_chain",
 					       c->drops ? json_object_new_string(c->open_in) : NULL);
 			json_object_object_add(x, "opening",
-					       c->drops && !c->early
+					       c->drops && !c->early && !c->owned && !c->odd_name
 						       ? json_object_new_string(c->opened ? "present"
 											  : "missing")
 						       : NULL);
@@ -317,69 +344,55 @@ static int net_status(struct vmm_ctx *ctx, const struct net_opts *o, const struc
 	return cmd_flush();
 }
 
+/* What each of net_subs does, in the same order. */
 static const struct {
-	const char *name;
 	net_fn fn;
 	bool needs_admin;
 } net_cmds[] = {
-	{ "up", net_up, true },
-	{ "down", net_down, true },
-	{ "status", net_status, false },
+	{ net_up, true },
+	{ net_down, true },
+	{ net_status, false },
 };
+_Static_assert(ARRAY_SIZE(net_cmds) == ARRAY_SIZE(net_subs) - 1,
+	       "net_cmds and net_subs list the same subcommands");
 
 int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct net_opts o = { .json = ctx->json, .dry_run = ctx->dry_run };
+	struct net_args a = { 0 };
 	struct vmm_netcfg n;
 	struct vmm_profile *guests = NULL;
 	size_t ng = 0;
-	int c, rc;
-
-	const char *sub = NULL;
-	optind = 0;
-	/* Options before the subcommand (getopt stops at it), then after it: "net down --force". */
-	for (int after = 0; after < 2; after++) {
-		while ((c = getopt_long(argc, argv, after ? "fh" : "+fh", longopts, NULL)) != -1) {
-			switch (c) {
-			case 'f': o.force = true; break;
-			case 'j': o.json = true; break;
-			case 'n': o.dry_run = true; break;
-			case 'h': cmd_print_help(stdout, "net"); return cmd_flush();
-			default: return cmd_usage_error("net", "unknown option");
-			}
-		}
-		if (!after) {
-			if (optind >= argc)
-				return cmd_usage_error("net", "missing subcommand: up, down or status");
-			sub = argv[optind++];
-		}
-	}
+	int rc = cmd_parse(&cmd_net_spec, argc, argv, &a);
+	if (rc)
+		return rc;
+	if (optind >= argc)
+		return cmd_usage_error("net", "missing subcommand: up, down or status");
+	const char *sub = argv[optind++];
 	if (optind < argc)
 		return cmd_usage_error("net", "unexpected argument \"%s\"", argv[optind]);
-	size_t k;
-	for (k = 0; k < sizeof(net_cmds) / sizeof(net_cmds[0]); k++)
-		if (!strcmp(net_cmds[k].name, sub))
-			break;
-	if (k == sizeof(net_cmds) / sizeof(net_cmds[0]))
+	struct net_opts o = { .force = a.force, .json = ctx->json, .dry_run = ctx->dry_run };
+	size_t k = 0;
+	while (net_subs[k].name && strcmp(net_subs[k].name, sub))
+		k++;
+	if (!net_subs[k].name)
 		return cmd_usage_error("net", "unknown subcommand \"%s\" (up, down or status)", sub);
 	if (o.force && strcmp(sub, "down") != 0)
 		return cmd_usage_error("net", "--force is for \"net down\"");
 	if (net_cmds[k].needs_admin && !o.dry_run && !hostnet_can_admin())
 		return cmd_error(VMM_EFAIL, "net %s: needs root (CAP_NET_ADMIN)", sub);
 
-	if (store_load_net(&ctx->home, &n) < 0)
-		return cmd_report();
-	if (store_load_all(&ctx->home, &guests, &ng) < 0) {
+	struct store_invalid *bad = NULL;
+	size_t n_bad = 0;
+	if (store_load_net(&ctx->home, &n) < 0 ||
+	    store_load_all(&ctx->home, &guests, &ng, &bad, &n_bad) < 0) {
 		netcfg_free(&n);
 		return cmd_report();
 	}
+	/* a profile that does not load is one broken guest: the others still get their network */
+	if (strcmp(sub, "status") != 0)
+		for (size_t i = 0; i < n_bad; i++)
+			cmd_note(ctx, "vmm: net %s: skipped %s: %s", sub, bad[i].name, bad[i].reason);
+	store_free_invalid(bad, n_bad);
 	rc = net_cmds[k].fn(ctx, &o, &n, guests, ng);
 	store_free_all(guests, ng);
 	netcfg_free(&n);

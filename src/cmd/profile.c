@@ -14,63 +14,126 @@
 #include "vmm/cmd.h"
 #include "vmm/disk.h"
 #include "vmm/error.h"
+#include "vmm/guest_create.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 #include "vmm/util.h"
 
-#define DEFAULT_SIZE "20G"
+/* ---- create's options ---- */
 
-const char cmd_create_usage[] = "create NAME [options]";
-const char cmd_create_summary[] =
-	"create a guest: write its profile and a new qcow2 disk (never overwriting one)";
-const char cmd_create_help[] =
-	"  --iso FILE       install ISO (boot it with \"vmm start NAME --install\")\n"
-	"  --image FILE     base the disk on this image (a qcow2 overlay; format read by qemu-img)\n"
-	"  --size SIZE      virtual disk size: 40G, 512M, 1T (default 20G, or the image's size)\n"
-	"  --ram MIB        memory in MiB, or with a unit: 2G (default 1024)\n"
-	"  --cpus N         virtual CPUs (default 1)\n"
-	"  --mac MAC        MAC address (default: derived from the name, 52:54:00 prefix)\n"
-	"  --ip ADDR/PREFIX  address on the bridge (default: the next free one in net.cfg's subnet)\n"
-	"  --vnc :N         VNC display, port 5900+N on 127.0.0.1 (default: the lowest free one)\n"
-	"  --vnc-listen ADDR  address VNC listens on (default 127.0.0.1)\n"
-	"  --vnc-password-file FILE  require this VNC password (the file's first line)\n"
-	"  --ssh-key FILE   OpenSSH public key for the guest (repeatable)\n"
-	"  --kernel FILE    boot this kernel directly (with --initrd FILE and --append STR)\n"
-	"  --initrd FILE    initramfs for --kernel\n"
-	"  --append STR     kernel command line for --kernel\n"
-	"  --hostname NAME  guest host name (default: the guest name)\n"
-	"  --dns LIST       DNS servers for this guest, comma separated (default: net.cfg's)\n"
-	"  --runcmd CMD     a command cloud-init runs at first boot (repeatable)\n"
-	"  --tap NAME       tap interface name (default vmm-NAME, cut to 15 characters)\n"
-	"  --forward [PROTO:]HOSTPORT:GUESTPORT  forward a host port to the guest: tcp (default) or\n"
-	"                   udp, from any host address (repeatable; see vmm forward)\n"
-	"  --backend B      qemu (default) or libvirt\n"
-	"  --uri URI        libvirt connection URI (default qemu:///system)\n"
-	"  --reuse-disk     adopt an existing disk image at the disk path instead of refusing\n";
+struct create_args {
+	struct cmd_kvs kvs; /* profile keys, applied in order through profile_set_key like `vmm set` */
+	const char *image, *size;
+	bool reuse_disk;
+};
 
-const char cmd_list_usage[] = "list";
-const char cmd_list_summary[] = "list guests: NAME STATE RAM CPUS DISK IP MAC VNC BACKEND";
-const char cmd_list_help[] = "  --json           print a JSON array\n";
+#define A struct create_args
+static const struct cmd_option create_options[] = {
+	OPT_KEY_FILE(0, "iso", A, kvs, "iso", "FILE",
+		     "install ISO (boot it with \"vmm start NAME --install\")"),
+	OPT_FILE(0, "image", A, image, "FILE",
+		 "base the disk on this image (a qcow2 overlay; format read by qemu-img)"),
+	OPT_STRING(0, "size", A, size, "SIZE",
+		   "virtual disk size: 40G, 512M, 1T (default 20G, or the image's size)"),
+	OPT_KEY(0, "ram", A, kvs, "memory", "MIB", "memory in MiB, or with a unit: 2G (default 1024)"),
+	OPT_KEY(0, "memory", A, kvs, "memory", "MIB", NULL),
+	OPT_KEY(0, "cpus", A, kvs, "cpus", "N", "virtual CPUs (default 1)"),
+	OPT_KEY(0, "mac", A, kvs, "mac", "MAC", "MAC address (default: derived from the name, 52:54:00 prefix)"),
+	OPT_KEY(0, "ip", A, kvs, "address", "ADDR/PREFIX",
+		"address on the bridge (default: the next free one in net.cfg's subnet)"),
+	OPT_KEY(0, "address", A, kvs, "address", "ADDR/PREFIX", NULL),
+	OPT_KEY(0, "vnc", A, kvs, "vnc", ":N|none",
+		"VNC display, port 5900+N (N up to 59635; default: the lowest free one), or none: a headless guest, serial console only"),
+	OPT_KEY(0, "vnc-listen", A, kvs, "vnc.listen", "ADDR", "address VNC listens on (default 127.0.0.1)"),
+	OPT_KEY_FILE(0, "vnc-password-file", A, kvs, "vnc.password_file", "FILE",
+		     "require this VNC password (the file's first line)"),
+	OPT_KEY_FILE(0, "ssh-key", A, kvs, "ssh_key", "FILE", "OpenSSH public key for the guest (repeatable)"),
+	OPT_KEY_FILE(0, "kernel", A, kvs, "kernel", "FILE",
+		     "boot this kernel directly (with --initrd FILE and --append STR)"),
+	OPT_KEY_FILE(0, "initrd", A, kvs, "initrd", "FILE", "initramfs for --kernel"),
+	OPT_KEY(0, "append", A, kvs, "append", "STR", "kernel command line for --kernel"),
+	OPT_KEY(0, "hostname", A, kvs, "hostname", "NAME", "guest host name (default: the guest name)"),
+	OPT_KEY(0, "dns", A, kvs, "dns", "LIST",
+		"DNS servers for this guest, comma separated (default: net.cfg's)"),
+	OPT_KEY(0, "runcmd", A, kvs, "runcmd", "CMD", "a command cloud-init runs at first boot (repeatable)"),
+	OPT_KEY(0, "tap", A, kvs, "tap", "NAME", "tap interface name (default vmm-NAME, cut to 15 characters)"),
+	OPT_KEY(0, "forward", A, kvs, "forward", "[PROTO:]HOSTPORT:GUESTPORT",
+		"forward a host port to the guest: tcp (default) or udp, from any host address (repeatable; see vmm forward)"),
+	OPT_KEY_CHOICE(0, "backend", A, kvs, "backend", "qemu|libvirt", "B", "qemu (default) or libvirt"),
+	OPT_KEY(0, "uri", A, kvs, "uri", "URI", "libvirt connection URI (default qemu:///system)"),
+	OPT_FLAG(0, "reuse-disk", A, reuse_disk,
+		 "adopt an existing disk image at the disk path instead of refusing"),
+	OPT_END,
+};
+#undef A
 
-const char cmd_show_usage[] = "show NAME";
-const char cmd_show_summary[] = "show a guest's profile, paths and state";
-const char cmd_show_help[] = "  --json           print a JSON object\n";
+const struct cmd_spec cmd_create_spec = {
+	.name = "create",
+	.args = "NAME",
+	.summary = "create a guest: write its profile and a new qcow2 disk (never overwriting one)",
+	.options = create_options,
+};
 
-const char cmd_set_usage[] = "set NAME KEY=VALUE...";
-const char cmd_set_summary[] = "change profile values, validated like create";
-const char cmd_set_help[] =
-	"keys: memory (or ram), cpus, mac, address (or ip), vnc, vnc.listen, vnc.password_file,\n"
-	"iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file), runcmd (adds one),\n"
-	"tap, backend, uri, forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...);\n"
-	"an empty value clears iso, kernel, initrd, append, hostname, uri, dns, forward.\n"
-	"Changes apply at the next start; forwards at once when the network is up.\n";
+/* ---- list, show, set, delete ---- */
 
-const char cmd_delete_usage[] = "delete NAME [--purge]";
-const char cmd_delete_summary[] =
-	"delete a guest's profile (the disk is kept unless --purge); refused while it runs";
-const char cmd_delete_help[] = "  --purge          also remove the disk and the seed ISO\n";
+struct list_args {
+	bool names;
+};
+
+static const struct cmd_option list_options[] = {
+	OPT_FLAG(0, "names", struct list_args, names,
+		 "print only the names, one per line (what the bash completion uses)"),
+	OPT_END,
+};
+
+const struct cmd_spec cmd_list_spec = {
+	.name = "list",
+	.summary = "list guests: NAME STATE RAM CPUS DISK IP MAC VNC AUTO BACKEND",
+	.options = list_options,
+	.notes = "With --json, a JSON array of objects. AUTO yes: started at boot (vmm autostart).\n"
+		 "STATE invalid: the profile does not load; the rest of the line (JSON: \"reason\") says\n"
+		 "FILE:LINE: why. The other guests work as usual.\n",
+};
+
+const struct cmd_spec cmd_show_spec = {
+	.name = "show",
+	.args = "NAME",
+	.summary = "show a guest's profile, paths and state",
+	.notes = "With --json, one JSON object.\n",
+	.complete = CMD_COMPLETE_PROFILE,
+};
+
+const struct cmd_spec cmd_set_spec = {
+	.name = "set",
+	.args = "NAME KEY=VALUE...",
+	.summary = "change profile values, validated like create",
+	.notes = "keys: memory (or ram), cpus, mac, address (or ip), vnc (:N or none), vnc.listen,\n"
+		 "vnc.password_file, iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file),\n"
+		 "runcmd (adds one), tap, backend, uri, autostart (on or off), stop_timeout (seconds),\n"
+		 "forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...);\n"
+		 "an empty value clears iso, kernel, initrd, append, hostname, uri, dns, forward.\n"
+		 "Changes apply at the next start; forwards at once when the network is up.\n",
+	.complete = CMD_COMPLETE_PROFILE,
+};
+
+struct delete_args {
+	bool purge;
+};
+
+static const struct cmd_option delete_options[] = {
+	OPT_FLAG(0, "purge", struct delete_args, purge, "also remove the disk and the seed ISO"),
+	OPT_END,
+};
+
+const struct cmd_spec cmd_delete_spec = {
+	.name = "delete",
+	.args = "NAME",
+	.summary = "delete a guest's profile (the disk is kept unless --purge); refused while it runs",
+	.options = delete_options,
+	.complete = CMD_COMPLETE_PROFILE,
+};
 
 /* ---- shared bits ---- */
 
@@ -108,10 +171,16 @@ static json_object *profile_json(const struct vmm_home *h, const struct vmm_prof
 	if (p->address)
 		json_object_object_add(o, "address", json_object_new_string(p->address));
 	json_object_object_add(o, "tap", json_object_new_string(p->tap));
-	json_object_object_add(o, "vnc_display", json_object_new_int(p->vnc_display));
-	char vnc[96];
-	snprintf(vnc, sizeof(vnc), "%s:%d", p->vnc_listen, 5900 + p->vnc_display);
-	json_object_object_add(o, "vnc", json_object_new_string(vnc));
+	if (p->vnc_display == VMM_VNC_NONE) {
+		json_object_object_add(o, "vnc_display", NULL);
+		json_object_object_add(o, "vnc", json_object_new_string("none"));
+	} else {
+		json_object_object_add(o, "vnc_display", json_object_new_int(p->vnc_display));
+		char vnc[96];
+		snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(p), profile_vnc_port(p));
+		json_object_object_add(o, "vnc", json_object_new_string(vnc));
+	}
+	json_object_object_add(o, "autostart", json_object_new_boolean(p->autostart));
 	if (p->kernel)
 		json_object_object_add(o, "kernel", json_object_new_string(p->kernel));
 	if (p->initrd)
@@ -142,50 +211,6 @@ static int print_json(json_object *o)
 	return cmd_flush();
 }
 
-/* Exactly one positional NAME after the options. */
-static int one_name(const char *cmd, int argc, char **argv, const char **name)
-{
-	if (optind >= argc)
-		return cmd_usage_error(cmd, "missing NAME");
-	if (optind + 1 < argc)
-		return cmd_usage_error(cmd, "unexpected argument \"%s\"", argv[optind + 1]);
-	*name = argv[optind];
-	if (profile_check_name(*name) < 0)
-		return cmd_report();
-	return 0;
-}
-
-/* The guests after a change, as shallow copies (not to be freed one by one): others without the
- * one named like p, plus p unless it is being deleted. */
-static struct vmm_profile *guests_after(const struct vmm_profile *others, size_t n_others,
-					const struct vmm_profile *p, bool deleted, size_t *n)
-{
-	struct vmm_profile *v = calloc(n_others + 1, sizeof(*v));
-	size_t k = 0;
-	if (!v)
-		abort();
-	for (size_t i = 0; i < n_others; i++)
-		if (strcmp(others[i].name, p->name))
-			v[k++] = others[i];
-	if (!deleted)
-		v[k++] = *p;
-	*n = k;
-	return v;
-}
-
-/* The firewall's forwards after a change of p, at once when the network is up (see
- * hostnet_forwards_update). */
-static int forwards_update(struct vmm_ctx *ctx, const struct vmm_netcfg *net,
-			   const struct vmm_profile *others, size_t n_others,
-			   const struct vmm_profile *p, bool deleted)
-{
-	size_t n = 0;
-	struct vmm_profile *all = guests_after(others, n_others, p, deleted, &n);
-	int rc = hostnet_forwards_update(&ctx->home, net, all, n);
-	free(all); /* shallow copies: their strings belong to others and p */
-	return rc;
-}
-
 /* One note for each forward of p that old (NULL: none) did not have, when a host process already
  * listens on its host port: connections forwarded to the guest no longer reach that process. */
 static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *p,
@@ -193,10 +218,7 @@ static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *
 {
 	for (size_t i = 0; i < p->n_forwards; i++) {
 		const struct vmm_forward *f = &p->forwards[i];
-		bool had = false;
-		for (size_t j = 0; j < n_old && !had; j++)
-			had = old[j].proto == f->proto && old[j].host_port == f->host_port;
-		if (had || !forward_host_listening(f->proto, f->host_port))
+		if (!forward_new_listened(f, old, n_old))
 			continue;
 		char spec[PROFILE_FORWARD_LEN];
 		profile_format_forward(f, spec);
@@ -208,390 +230,140 @@ static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *
 
 /* ---- create ---- */
 
-struct create_opts {
-	const char *iso, *image, *size, *kernel, *initrd;
-	bool reuse_disk;
-	const char *const *forwards; /* --forward specs, n_forwards of them */
-	size_t n_forwards;
-};
-
-enum {
-	O_ISO = 256, O_IMAGE, O_SIZE, O_RAM, O_CPUS, O_MAC, O_IP, O_VNC, O_VNC_LISTEN, O_VNC_PW,
-	O_SSH, O_KERNEL, O_INITRD, O_APPEND, O_HOSTNAME, O_DNS, O_RUNCMD, O_TAP, O_BACKEND, O_URI,
-	O_REUSE, O_PURGE, O_FORWARD,
-};
-
-static const struct option create_longopts[] = {
-	{ "iso", required_argument, NULL, O_ISO },
-	{ "image", required_argument, NULL, O_IMAGE },
-	{ "size", required_argument, NULL, O_SIZE },
-	{ "ram", required_argument, NULL, O_RAM },
-	{ "memory", required_argument, NULL, O_RAM },
-	{ "cpus", required_argument, NULL, O_CPUS },
-	{ "mac", required_argument, NULL, O_MAC },
-	{ "ip", required_argument, NULL, O_IP },
-	{ "address", required_argument, NULL, O_IP },
-	{ "vnc", required_argument, NULL, O_VNC },
-	{ "vnc-listen", required_argument, NULL, O_VNC_LISTEN },
-	{ "vnc-password-file", required_argument, NULL, O_VNC_PW },
-	{ "ssh-key", required_argument, NULL, O_SSH },
-	{ "kernel", required_argument, NULL, O_KERNEL },
-	{ "initrd", required_argument, NULL, O_INITRD },
-	{ "append", required_argument, NULL, O_APPEND },
-	{ "hostname", required_argument, NULL, O_HOSTNAME },
-	{ "dns", required_argument, NULL, O_DNS },
-	{ "runcmd", required_argument, NULL, O_RUNCMD },
-	{ "tap", required_argument, NULL, O_TAP },
-	{ "backend", required_argument, NULL, O_BACKEND },
-	{ "uri", required_argument, NULL, O_URI },
-	{ "reuse-disk", no_argument, NULL, O_REUSE },
-	{ "forward", required_argument, NULL, O_FORWARD },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* KEY=VALUE pairs gathered from the options, applied through profile_set_key like `vmm set`. */
-struct kv {
-	const char *key, *value;
-};
-
-static int absolute(const char *what, const char *path, char **out)
-{
-	char *abs = realpath(path, NULL);
-	if (!abs)
-		return vmm_invalid("%s %s: %s", what, path, util_strerror(errno));
-	*out = abs;
-	return 0;
-}
-
-static int create_resolve(const char *name, struct kv *kvs, size_t nkv,
-			  const struct create_opts *o, const struct vmm_netcfg *net,
-			  const struct vmm_profile *others, size_t n_others, struct vmm_profile *p)
-{
-	profile_init(p);
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->vnc_listen = util_strdup("127.0.0.1");
-	for (size_t i = 0; i < nkv; i++) {
-		const char *v = kvs[i].value;
-		char *abs = NULL;
-		if (!strcmp(kvs[i].key, "address") && !strchr(v, '/')) {
-			/* a bare address takes the bridge's prefix */
-			abs = util_fmt("%s/%u", v, net->prefix);
-			v = abs;
-		} else if (!strcmp(kvs[i].key, "iso") || !strcmp(kvs[i].key, "kernel") ||
-			   !strcmp(kvs[i].key, "initrd") ||
-			   !strcmp(kvs[i].key, "vnc.password_file")) {
-			if (util_check_readable(!strcmp(kvs[i].key, "vnc.password_file")
-							? "vnc password file"
-							: kvs[i].key,
-						v) < 0 ||
-			    absolute(kvs[i].key, v, &abs) < 0)
-				return -1;
-			v = abs;
-		}
-		int rc = profile_set_key(p, kvs[i].key, v);
-		free(abs);
-		if (rc < 0)
-			return -1;
-	}
-	if (o->n_forwards) {
-		char *list = util_strdup(o->forwards[0]);
-		for (size_t i = 1; i < o->n_forwards; i++) {
-			char *longer = util_fmt("%s,%s", list, o->forwards[i]);
-			free(list);
-			list = longer;
-		}
-		int rc = profile_set_forwards(p, list);
-		free(list);
-		if (rc < 0)
-			return -1;
-	}
-	if (o->image) {
-		if (util_check_readable("image", o->image) < 0 ||
-		    absolute("image", o->image, &p->backing) < 0)
-			return -1;
-	}
-	if (o->size) {
-		uint64_t bytes;
-		if (util_parse_size("size", o->size, &bytes) < 0)
-			return -1;
-		p->disk_size = util_strdup(o->size);
-	} else if (!o->image && !o->reuse_disk)
-		p->disk_size = util_strdup(DEFAULT_SIZE);
-	p->disk_path = util_fmt("%s.qcow2", name);
-	if (!p->mac[0]) {
-		profile_default_mac(name, p->mac);
-		/* a hash collision with another guest: step the last octets until free */
-		for (unsigned k = 1; k < 65536; k++) {
-			bool clash = false;
-			for (size_t i = 0; i < n_others && !clash; i++)
-				clash = !strcasecmp(others[i].mac, p->mac);
-			if (!clash)
-				break;
-			char salted[VMM_NAME_MAX + 16];
-			snprintf(salted, sizeof(salted), "%s#%u", name, k);
-			profile_default_mac(salted, p->mac);
-		}
-	}
-	if (!p->address && profile_pick_address(net, others, n_others, &p->address) < 0)
-		return -1;
-	if (p->vnc_display < 0 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
-		return -1;
-	if (!p->tap[0])
-		profile_pick_tap(name, others, n_others, p->tap);
-	if (profile_validate(p, net) < 0 || profile_check_conflicts(p, others, n_others) < 0)
-		return -1;
-	return 0;
-}
-
 int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	struct create_opts o = { 0 };
-	struct kv kvs[64];
-	size_t nkv = 0;
-	const char *fwd[64];
-	size_t nfwd = 0;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", create_longopts, NULL)) != -1) {
-		const char *key = NULL;
-		switch (c) {
-		case O_ISO: key = "iso"; o.iso = optarg; break;
-		case O_IMAGE: o.image = optarg; break;
-		case O_SIZE: o.size = optarg; break;
-		case O_RAM: key = "memory"; break;
-		case O_CPUS: key = "cpus"; break;
-		case O_MAC: key = "mac"; break;
-		case O_IP: key = "address"; break;
-		case O_VNC: key = "vnc"; break;
-		case O_VNC_LISTEN: key = "vnc.listen"; break;
-		case O_VNC_PW: key = "vnc.password_file"; break;
-		case O_SSH: key = "ssh_key"; break;
-		case O_KERNEL: key = "kernel"; o.kernel = optarg; break;
-		case O_INITRD: key = "initrd"; o.initrd = optarg; break;
-		case O_APPEND: key = "append"; break;
-		case O_HOSTNAME: key = "hostname"; break;
-		case O_DNS: key = "dns"; break;
-		case O_RUNCMD: key = "runcmd"; break;
-		case O_TAP: key = "tap"; break;
-		case O_BACKEND: key = "backend"; break;
-		case O_URI: key = "uri"; break;
-		case O_REUSE: o.reuse_disk = true; break;
-		case O_FORWARD:
-			if (nfwd == sizeof(fwd) / sizeof(fwd[0]))
-				return cmd_usage_error("create", "too many options");
-			fwd[nfwd++] = optarg;
-			break;
-		case ':': return cmd_usage_error("create", "%s needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("create", "unknown option \"%s\"", argv[optind - 1]);
-		}
-		if (key) {
-			if (nkv == sizeof(kvs) / sizeof(kvs[0]))
-				return cmd_usage_error("create", "too many options");
-			kvs[nkv].key = key;
-			kvs[nkv++].value = optarg;
-		}
-	}
-	const char *name;
-	int rc = one_name("create", argc, argv, &name);
-	if (rc)
+	struct create_args o = { 0 };
+	const char *name = NULL;
+	int rc = cmd_parse(&cmd_create_spec, argc, argv, &o);
+	if (rc || (rc = cmd_one_name("create", argc, argv, &name)))
 		return rc;
 	if (o.image && o.reuse_disk)
 		return cmd_usage_error("create", "--image and --reuse-disk exclude each other");
-	for (size_t i = 0; i < nfwd; i++) { /* each on its own: its message names it */
-		struct vmm_forward f;
-		if (profile_parse_forward(fwd[i], &f) < 0)
-			return cmd_report();
-	}
-	o.forwards = fwd;
-	o.n_forwards = nfwd;
-
-	struct vmm_netcfg net;
-	struct vmm_profile p, *others = NULL;
-	size_t n_others = 0;
-	char *disk = NULL, *cfg = NULL, *text = NULL;
-	bool made_disk = false;
-	int lock = -1;
-	profile_init(&p);
-	rc = VMM_EFAIL;
-	if (store_load_net(&ctx->home, &net) < 0) {
+	struct guest_create_req req = {
+		.name = name,
+		.kvs = o.kvs.kv,
+		.n_kvs = o.kvs.n,
+		.image = o.image,
+		.size = o.size,
+		.reuse_disk = o.reuse_disk,
+		.dry_run = ctx->dry_run,
+	};
+	struct guest_create_result r;
+	const struct vmm_profile *p = &r.profile;
+	if (guest_create(&ctx->home, &req, &r) < 0) {
 		rc = cmd_report();
-		goto out_net;
-	}
-	lock = store_lock(&ctx->home);
-	if (lock < 0 || store_load_all(&ctx->home, &others, &n_others) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	if (store_exists(&ctx->home, name)) {
-		rc = cmd_error(VMM_EINVAL, "%s: already exists (see vmm show %s)", name, name);
-		goto out;
-	}
-	if (create_resolve(name, kvs, nkv, &o, &net, others, n_others, &p) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	disk = store_disk_path(&ctx->home, &p);
-	cfg = store_profile_path(&ctx->home, name);
-	if (o.reuse_disk) {
-		if (util_check_readable("disk", disk) < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		char *fmt = NULL;
-		if (disk_info(disk, &fmt, NULL) < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		free(fmt);
-	} else if (access(disk, F_OK) == 0) {
-		rc = cmd_error(VMM_EINVAL,
-			       "disk %s: already exists (not overwriting; use --reuse-disk to adopt it)",
-			       disk);
-		goto out;
-	}
-	text = profile_format(&p);
-	if (p.n_forwards && !ctx->dry_run && hostnet_forwards_check(&ctx->home) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	if (ctx->dry_run) {
-		printf("# would write %s\n%s", cfg, text);
-		if (!o.reuse_disk) {
-			uint64_t bytes = 0;
-			if (p.disk_size)
-				util_parse_size("size", p.disk_size, &bytes);
-			if (p.backing)
-				printf("# would run: qemu-img create -q -f qcow2 -F <format of %s> -b %s %s %" PRIu64 "\n",
-				       p.backing, p.backing, disk, bytes);
-			else
-				printf("# would run: qemu-img create -q -f qcow2 %s %" PRIu64 "\n", disk,
-				       bytes);
-		}
+	} else if (ctx->dry_run) {
+		fputs(r.plan, stdout);
 		rc = cmd_flush();
-		goto out;
-	}
-	/* net.cfg is written once so that the user can see and edit the defaults */
-	char *netpath = store_net_path(&ctx->home);
-	if (!util_exists(netpath)) {
-		char *nt = netcfg_format(&net);
-		int w = util_write_file(netpath, nt, strlen(nt), 0644);
-		free(nt);
-		if (w < 0) {
-			free(netpath);
-			rc = cmd_report();
-			goto out;
-		}
-	}
-	free(netpath);
-	if (!o.reuse_disk) {
-		uint64_t bytes = 0;
-		if (p.disk_size && util_parse_size("size", p.disk_size, &bytes) < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		int d = p.backing ? disk_create_overlay(disk, p.backing, bytes)
-				  : disk_create(disk, bytes);
-		if (d < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		made_disk = true;
-	}
-	if (util_write_file(cfg, text, strlen(text), 0644) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	if (p.n_forwards && forwards_update(ctx, &net, others, n_others, &p, false) < 0) {
-		rc = cmd_report();
-		unlink(cfg); /* nothing half-done: no profile, and the disk goes below */
-		goto out;
-	}
-	made_disk = false; /* the profile now owns the disk */
-	note_listeners(ctx, &p, NULL, 0);
-	if (ctx->json) {
+	} else if (ctx->json) {
 		struct vmm_status st = { .state = VMM_STOPPED, .host = "local" };
-		rc = print_json(profile_json(&ctx->home, &p, &st));
+		rc = print_json(profile_json(&ctx->home, p, &st));
 	} else {
-		cmd_note(ctx, "created %s: %s, %u MiB, %u cpu%s, mac %s, address %s, vnc %s:%d, tap %s",
-			 name, disk, p.memory, p.cpus, p.cpus == 1 ? "" : "s", p.mac, p.address,
-			 p.vnc_listen, p.vnc_display, p.tap);
-		rc = 0;
+		char vnc[96];
+		if (p->vnc_display == VMM_VNC_NONE)
+			snprintf(vnc, sizeof(vnc), "none");
+		else
+			snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(p), p->vnc_display);
+		cmd_note(ctx, "created %s: %s, %u MiB, %u cpu%s, mac %s, address %s, vnc %s, tap %s",
+			 name, r.disk, p->memory, p->cpus, p->cpus == 1 ? "" : "s", p->mac, p->address,
+			 vnc, p->tap);
 	}
-out:
-	if (made_disk)
-		unlink(disk);
-	if (lock >= 0)
-		close(lock);
-	store_free_all(others, n_others);
-	netcfg_free(&net);
-out_net:
-	profile_free(&p);
-	free(text);
-	free(disk);
-	free(cfg);
+	if (rc == 0 && !ctx->dry_run)
+		note_listeners(ctx, p, NULL, 0);
+	guest_create_result_free(&r);
 	return rc;
 }
 
 /* ---- list / show ---- */
 
-static const struct option json_only[] = { { NULL, 0, NULL, 0 } };
-
-static int no_options(const char *cmd, int argc, char **argv)
+/* Commands without options of their own. */
+static int no_options(const struct cmd_spec *spec, int argc, char **argv)
 {
-	optind = 0;
-	opterr = 0;
-	if (getopt_long(argc, argv, ":", json_only, NULL) != -1)
-		return cmd_usage_error(cmd, "unknown option \"%s\"", argv[optind - 1]);
-	return 0;
+	return cmd_parse(spec, argc, argv, NULL);
+}
+
+/* A profile that does not load: its row says why. */
+static json_object *invalid_json(const struct vmm_home *h, const struct store_invalid *b)
+{
+	json_object *o = json_object_new_object();
+	char *cfg = store_profile_path(h, b->name);
+	json_object_object_add(o, "name", json_object_new_string(b->name));
+	json_object_object_add(o, "state", json_object_new_string("invalid"));
+	json_object_object_add(o, "reason", json_object_new_string(b->reason));
+	json_object_object_add(o, "profile", json_object_new_string(cfg));
+	free(cfg);
+	return o;
 }
 
 int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 {
 	struct vmm_profile *ps = NULL;
-	size_t n = 0;
-	int rc = no_options("list", argc, argv);
+	struct store_invalid *bad = NULL;
+	size_t n = 0, nb = 0;
+	struct list_args a = { 0 };
+	int rc = cmd_parse(&cmd_list_spec, argc, argv, &a);
 	if (rc)
 		return rc;
 	if (optind < argc)
 		return cmd_usage_error("list", "unexpected argument \"%s\"", argv[optind]);
-	if (store_load_all(&ctx->home, &ps, &n) < 0)
+	if (store_load_all(&ctx->home, &ps, &n, &bad, &nb) < 0)
 		return cmd_report();
-	json_object *arr = ctx->json ? json_object_new_array() : NULL;
-	if (!arr)
-		printf("%-16s %-8s %6s %4s %6s %-18s %-17s %-15s %s\n", "NAME", "STATE", "RAM",
-		       "CPUS", "DISK", "IP", "MAC", "VNC", "BACKEND");
-	for (size_t i = 0; i < n; i++) {
+	json_object *arr = ctx->json && !a.names ? json_object_new_array() : NULL;
+	if (!arr && !a.names)
+		printf("%-16s %-8s %6s %4s %6s %-18s %-17s %-15s %-4s %s\n", "NAME", "STATE", "RAM",
+		       "CPUS", "DISK", "IP", "MAC", "VNC", "AUTO", "BACKEND");
+	/* both lists are sorted by name: merge them */
+	for (size_t i = 0, j = 0; i < n || j < nb;) {
+		if (j < nb && (i == n || strcmp(bad[j].name, ps[i].name) < 0)) {
+			if (a.names)
+				printf("%s\n", bad[j].name);
+			else if (arr)
+				json_object_array_add(arr, invalid_json(&ctx->home, &bad[j]));
+			else
+				printf("%-16s %-8s %s\n", bad[j].name, "invalid", bad[j].reason);
+			j++;
+			continue;
+		}
+		const struct vmm_profile *g = &ps[i++];
+		if (a.names) {
+			printf("%s\n", g->name);
+			continue;
+		}
 		struct vmm_status st;
-		guest_status(&ctx->home, &ps[i], &st);
+		guest_status(&ctx->home, g, &st);
 		if (arr) {
-			json_object_array_add(arr, profile_json(&ctx->home, &ps[i], &st));
+			json_object_array_add(arr, profile_json(&ctx->home, g, &st));
 			continue;
 		}
 		char ram[16], vnc[80], backend[96];
-		if (ps[i].memory % 1024 == 0)
-			snprintf(ram, sizeof(ram), "%uG", ps[i].memory / 1024);
+		if (g->memory % 1024 == 0)
+			snprintf(ram, sizeof(ram), "%uG", g->memory / 1024);
 		else
-			snprintf(ram, sizeof(ram), "%uM", ps[i].memory);
-		snprintf(vnc, sizeof(vnc), "%s:%d", ps[i].vnc_listen, ps[i].vnc_display);
+			snprintf(ram, sizeof(ram), "%uM", g->memory);
+		if (g->vnc_display == VMM_VNC_NONE)
+			snprintf(vnc, sizeof(vnc), "none");
+		else
+			snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(g), g->vnc_display);
 		if (st.host[0] && strcmp(st.host, "local"))
-			snprintf(backend, sizeof(backend), "%s@%s", backend_name(&ps[i]), st.host);
+			snprintf(backend, sizeof(backend), "%s@%s", backend_name(g), st.host);
 		else
-			snprintf(backend, sizeof(backend), "%s", backend_name(&ps[i]));
-		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %s\n", ps[i].name,
-		       store_state_name(st.state), ram, ps[i].cpus,
-		       ps[i].disk_size ? ps[i].disk_size : (ps[i].backing ? "overlay" : "-"),
-		       ps[i].address ? ps[i].address : "-", ps[i].mac, vnc, backend);
+			snprintf(backend, sizeof(backend), "%s", backend_name(g));
+		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %-4s %s\n", g->name,
+		       store_state_name(st.state), ram, g->cpus,
+		       g->disk_size ? g->disk_size : (g->backing ? "overlay" : "-"),
+		       g->address ? g->address : "-", g->mac, vnc, g->autostart ? "yes" : "-",
+		       backend);
 	}
 	store_free_all(ps, n);
+	store_free_invalid(bad, nb);
 	return arr ? print_json(arr) : cmd_flush();
 }
 
 int cmd_show(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	const char *name;
-	int rc = no_options("show", argc, argv);
-	if (rc || (rc = one_name("show", argc, argv, &name)))
+	const char *name = NULL;
+	int rc = no_options(&cmd_show_spec, argc, argv);
+	if (rc || (rc = cmd_one_name("show", argc, argv, &name)))
 		return rc;
 	struct vmm_profile p;
 	if (store_load(&ctx->home, name, &p) < 0)
@@ -628,7 +400,7 @@ int cmd_show(struct vmm_ctx *ctx, int argc, char **argv)
 
 int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	int rc = no_options("set", argc, argv);
+	int rc = no_options(&cmd_set_spec, argc, argv);
 	if (rc)
 		return rc;
 	if (optind >= argc)
@@ -644,26 +416,16 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 
 	struct vmm_netcfg net;
 	struct vmm_profile p, *others = NULL;
-	size_t n_others = 0, n_old_fwd = 0;
-	struct vmm_forward *old_fwd = NULL;
+	struct store_invalid *bad = NULL;
+	size_t n_others = 0, n_bad = 0;
 	int lock = -1;
 	profile_init(&p);
-	if (store_load_net(&ctx->home, &net) < 0)
-		return cmd_report();
 	rc = VMM_EFAIL;
-	lock = store_lock(&ctx->home);
-	if (lock < 0 || store_load(&ctx->home, name, &p) < 0 ||
-	    store_load_all(&ctx->home, &others, &n_others) < 0) {
+	if (store_load_net(&ctx->home, &net) < 0 || (lock = store_lock(&ctx->home)) < 0 ||
+	    store_load(&ctx->home, name, &p) < 0 ||
+	    store_load_all(&ctx->home, &others, &n_others, &bad, &n_bad) < 0) {
 		rc = cmd_report();
 		goto out;
-	}
-	/* the forwards before the change: notes only for new ones */
-	if (p.n_forwards) {
-		old_fwd = calloc(p.n_forwards, sizeof(*old_fwd));
-		if (!old_fwd)
-			abort();
-		memcpy(old_fwd, p.forwards, p.n_forwards * sizeof(*old_fwd));
-		n_old_fwd = p.n_forwards;
 	}
 	for (int i = optind; i < argc; i++) {
 		char *key = util_strdup(argv[i]);
@@ -705,12 +467,12 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_report();
 		goto out;
 	}
-	if (fwd_changed && forwards_update(ctx, &net, others, n_others, &p, false) < 0) {
+	if (fwd_changed && forward_follow(&ctx->home, &p, false) < 0) {
 		rc = cmd_report();
 		store_save(&ctx->home, before); /* nothing half-done: the profile as it was */
 		goto out;
 	}
-	note_listeners(ctx, &p, old_fwd, n_old_fwd);
+	note_listeners(ctx, &p, before ? before->forwards : NULL, before ? before->n_forwards : 0);
 	bool only_forward = true;
 	for (int i = optind; i < argc; i++)
 		only_forward &= !strncmp(argv[i], "forward=", 8);
@@ -718,10 +480,10 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		cmd_note(ctx, "%s is running: the change applies at its next start", name);
 	rc = 0;
 out:
-	free(old_fwd);
 	if (lock >= 0)
 		close(lock);
 	store_free_all(others, n_others);
+	store_free_invalid(bad, n_bad);
 	profile_free(&p);
 	netcfg_free(&net);
 	return rc;
@@ -729,39 +491,36 @@ out:
 
 /* ---- delete ---- */
 
-static const struct option delete_longopts[] = {
-	{ "purge", no_argument, NULL, O_PURGE },
-	{ NULL, 0, NULL, 0 },
-};
-
 int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	bool purge = false;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", delete_longopts, NULL)) != -1) {
-		if (c == O_PURGE)
-			purge = true;
-		else
-			return cmd_usage_error("delete", "unknown option \"%s\"", argv[optind - 1]);
-	}
-	const char *name;
-	int rc = one_name("delete", argc, argv, &name);
-	if (rc)
+	struct delete_args a = { 0 };
+	const char *name = NULL;
+	int rc = cmd_parse(&cmd_delete_spec, argc, argv, &a);
+	if (rc || (rc = cmd_one_name("delete", argc, argv, &name)))
 		return rc;
+	bool purge = a.purge;
 	struct vmm_profile p;
 	int lock = store_lock(&ctx->home);
 	if (lock < 0)
 		return cmd_report();
-	if (store_load(&ctx->home, name, &p) < 0) {
-		close(lock);
-		return cmd_report();
-	}
 	struct vmm_status st;
-	guest_status(&ctx->home, &p, &st);
+	bool invalid = false;
+	if (store_load(&ctx->home, name, &p) < 0) {
+		if (vmm_errcode() != VMM_EINVAL || !store_exists(&ctx->home, name)) {
+			close(lock);
+			return cmd_report();
+		}
+		/* a profile that does not load can still be deleted; its disk is not known for
+		 * sure, so it stays */
+		invalid = true;
+		vmm_error_clear();
+		memset(&st, 0, sizeof(st));
+		st.state = store_state(&ctx->home, name, NULL);
+	} else {
+		guest_status(&ctx->home, &p, &st);
+	}
 	char *cfg = store_profile_path(&ctx->home, name);
-	char *disk = store_disk_path(&ctx->home, &p);
+	char *disk = invalid ? NULL : store_disk_path(&ctx->home, &p);
 	char *seed = store_seed_path(&ctx->home, name);
 	char *run = store_run_dir(&ctx->home, name);
 	rc = 0;
@@ -771,8 +530,10 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->dry_run) {
 		printf("would remove %s\n", cfg);
+		if (purge && disk)
+			printf("would remove %s\n", disk);
 		if (purge)
-			printf("would remove %s\nwould remove %s\n", disk, seed);
+			printf("would remove %s\n", seed);
 		rc = cmd_flush();
 		goto out;
 	}
@@ -784,31 +545,23 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_error(VMM_EFAIL, "%s: %s", cfg, util_strerror(errno));
 		goto out;
 	}
-	if (p.n_forwards) { /* its forwards leave the firewall at once when the network is up */
-		struct vmm_netcfg net;
-		struct vmm_profile *others = NULL;
-		size_t n_others = 0;
-		int e = store_load_net(&ctx->home, &net);
-		if (e == 0) {
-			e = store_load_all(&ctx->home, &others, &n_others);
-			if (e == 0)
-				e = forwards_update(ctx, &net, others, n_others, &p, true);
-			store_free_all(others, n_others);
-			netcfg_free(&net);
-		}
-		if (e < 0) {
-			rc = cmd_report();
-			store_save(&ctx->home, &p); /* nothing half-done: the profile stays */
-			goto out;
-		}
+	/* its forwards leave the firewall at once when the network is up */
+	if (p.n_forwards && forward_follow(&ctx->home, &p, true) < 0) {
+		rc = cmd_report();
+		store_save(&ctx->home, &p); /* nothing half-done: the profile stays */
+		goto out;
 	}
 	util_rm_rf(run);
 	if (purge) {
 		if (unlink(seed) < 0 && errno != ENOENT)
 			rc = cmd_error(VMM_EFAIL, "%s: %s", seed, util_strerror(errno));
-		if (unlink(disk) < 0 && errno != ENOENT)
+		if (disk && unlink(disk) < 0 && errno != ENOENT)
 			rc = cmd_error(VMM_EFAIL, "%s: %s", disk, util_strerror(errno));
-	} else if (util_exists(disk)) {
+	}
+	if (invalid) {
+		cmd_note(ctx, "deleted %s (its profile did not load, so its disk, if any, is kept)",
+			 name);
+	} else if (!purge && util_exists(disk)) {
 		cmd_note(ctx, "deleted %s; its disk %s is kept (--purge removes it)", name, disk);
 	}
 out:

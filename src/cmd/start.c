@@ -12,15 +12,28 @@
 #include "vmm/lifecycle.h"
 #include "vmm/util.h"
 
-const char cmd_start_usage[] = "start NAME [--install] [--wait[=SECS]]";
-const char cmd_start_summary[] =
-	"start a guest (bringing the network up if it is down) and return once it runs";
-const char cmd_start_help[] =
-	"  --install        attach the profile's ISO and boot from it once\n"
-	"  --wait[=SECS]    then wait until the guest answers ping at its address (default 120)\n"
-	"With --dry-run, print the exact qemu-system-x86_64 command line and do nothing.\n"
-	"KVM is used when /dev/kvm works (else TCG, slow), vhost-net when /dev/vhost-net opens;\n"
-	"the environment variables VMM_ACCEL=kvm|tcg and VMM_VHOST=on|off override the probe.\n";
+struct start_args {
+	bool install;
+	unsigned long wait;
+};
+
+static const struct cmd_option start_options[] = {
+	OPT_FLAG(0, "install", struct start_args, install, "attach the profile's ISO and boot from it once"),
+	OPT_UINT_OPTIONAL(0, "wait", struct start_args, wait, 1, 86400, 120, "SECS",
+			  "then wait until the guest answers ping at its address (default 120)"),
+	OPT_END,
+};
+
+const struct cmd_spec cmd_start_spec = {
+	.name = "start",
+	.args = "NAME",
+	.summary = "start a guest (bringing the network up if it is down) and return once it runs",
+	.options = start_options,
+	.notes = "With --dry-run, print the exact qemu-system-x86_64 command line and do nothing.\n"
+		 "KVM is used when /dev/kvm works (else TCG, slow), vhost-net when /dev/vhost-net opens;\n"
+		 "the environment variables VMM_ACCEL=kvm|tcg and VMM_VHOST=on|off override the probe.\n",
+	.complete = CMD_COMPLETE_PROFILE,
+};
 
 /* The progress line on a terminal while waiting. */
 static void show_progress(void *arg, const char *what, uint64_t elapsed_ms)
@@ -48,36 +61,12 @@ static int wait_guest(struct vmm_ctx *ctx, const struct vmm_profile *p, int secs
 
 int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "install", no_argument, NULL, 'i' },
-		{ "wait", optional_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct lifecycle_start_opts so = { 0 };
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			so.install = true;
-			break;
-		case 'w': {
-			unsigned long v = 120;
-			if (optarg && util_parse_uint("--wait", optarg, 1, 86400, &v) < 0)
-				return cmd_report();
-			so.wait_secs = (int)v;
-			break;
-		}
-		default:
-			return cmd_opt_common("start", c, argv);
-		}
-	}
+	struct start_args a = { 0 };
 	struct vmm_profile p;
-	int rc = cmd_load_one(ctx, "start", argc, argv, &p);
-	if (rc)
+	int rc = cmd_parse(&cmd_start_spec, argc, argv, &a);
+	if (rc || (rc = cmd_load_one(ctx, "start", argc, argv, &p)))
 		return rc;
+	struct lifecycle_start_opts so = { .install = a.install, .wait_secs = (int)a.wait };
 	const char *name = argv[optind];
 	struct lifecycle_started res;
 	if (ctx->dry_run) {
@@ -96,7 +85,10 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 	}
 	if (res.st.tcg)
 		cmd_note(ctx, "vmm: %s: no KVM, using TCG (slow)", name);
-	if (res.st.pid > 0)
+	if (res.st.pid > 0 && p.vnc_display == VMM_VNC_NONE)
+		cmd_note(ctx, "vmm: %s: running (pid %ld), no display, serial: vmm console %s", name,
+			 (long)res.st.pid, name);
+	else if (res.st.pid > 0)
 		cmd_note(ctx, "vmm: %s: running (pid %ld), vnc %s:%d, serial: vmm console %s", name,
 			 (long)res.st.pid, res.st.vnc_host, res.st.vnc_port, name);
 	else

@@ -176,9 +176,12 @@ int fw_apply(const struct fw_config *c)
 	notes_clear();
 	if (fw_config_check(c) < 0)
 		return -1;
-	if (fw_backend_resolve(c, NULL, 0) == FW_NFTABLES)
-		return fw_nft_apply(c, &notes, &n_notes);
-	return fw_legacy_apply(c);
+	if (fw_backend_resolve(c, NULL, 0) != FW_NFTABLES)
+		return fw_legacy_apply(c);
+	int rc = fw_nft_apply(c, &notes, &n_notes);
+	for (size_t i = 0; rc == 0 && i < n_notes; i++)
+		vmm_notice("firewall: %s", notes[i]);
+	return rc;
 }
 
 int fw_remove(const struct fw_config *c)
@@ -228,7 +231,7 @@ bool fw_status_complete(const struct fw_config *c, const struct fw_status *st)
 	for (int i = 0; i < FW_NRULES; i++)
 		if (st->wanted[i] && !st->present[i])
 			return false;
-	if (!st->chains_present)
+	if (!st->chains_present || st->n_stale)
 		return false;
 	return st->backend != FW_NFTABLES || c->foreign == FW_FOREIGN_LEAVE ||
 	       st->n_missing_openings == 0;

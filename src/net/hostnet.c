@@ -428,8 +428,17 @@ static int up_firewall(struct admin *a, const struct vmm_netcfg *n,
 	memset(&fs, 0, sizeof(fs));
 	if (fw_status_rules(&fc, &fs) == 0 && fw_all_present(&fc, &fs))
 		goto out;
+	/* A repair (an opening another tool dropped, a rule deleted by hand) of rules an earlier
+	 * net up made: a failure changes nothing (one transaction), so nothing is to be undone. */
+	bool some = fs.chains_present;
+	for (int i = 0; i < FW_NRULES; i++)
+		some |= fs.present[i];
+	vmm_error_clear();
 	fw_arg(&fc, arg, sizeof(arg));
-	rc = intend(&a->j, "up", J_FIREWALL, n->bridge, arg) < 0 ? -1 : fw_apply(&fc);
+	if (!some && intend(&a->j, "up", J_FIREWALL, n->bridge, arg) < 0)
+		rc = -1;
+	else
+		rc = fw_apply(&fc);
 out:
 	free(fwd);
 	return rc;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* nftables.c: vmm's table inet vmm and its openings in other tables, through libnftables */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@ struct opening { /* a rule commented "vmm" in another table */
 	char family[8], table[64], chain[64];
 	unsigned long long handle;
 	unsigned long long mark; /* the mark it matches, 0 when not a mark match */
+	bool owned;              /* its table is owned by another process: untouchable */
 };
 
 struct fw_nft_state {
@@ -173,11 +175,57 @@ static bool is_vmm_table(const char *family, const char *table)
 	return !strcmp(family, "inet") && !strcmp(table, FW_NFT_TABLE);
 }
 
+/* A name vmm may write into a command: a letter or '_', then letters, digits, '_', '-', '.'
+ * (every name Docker, ufw, firewalld and the usual nftables.conf use). Anything else (quotes,
+ * spaces, newlines) is never spliced into the command text. */
+static bool plain_name(const char *s)
+{
+	if (!s || !*s || strlen(s) > 63 || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return false;
+	return true;
+}
+
 /* A table's chain names, to tell who owns it. */
 struct tinfo {
 	char family[8], table[64];
 	bool docker_user, docker, ufw;
+	bool owned; /* flag owner: only the process that made it may change it (firewalld 2.x) */
 };
+
+/* The table's flags hold "owner" ("flags": "owner", ["owner", "persist"], or the text form
+ * "owner,persist" that fw_nft_read gives for flagged tables). */
+static bool table_owned(json_object *t)
+{
+	json_object *fl = jget(t, "flags");
+	if (json_object_is_type(fl, json_type_string))
+		return strstr(json_object_get_string(fl), "owner") != NULL;
+	if (!json_object_is_type(fl, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(fl); i++) {
+		json_object *e = json_object_array_get_idx(fl, i);
+		if (json_object_is_type(e, json_type_string) &&
+		    !strcmp(json_object_get_string(e), "owner"))
+			return true;
+	}
+	return false;
+}
+
+static struct tinfo *tinfo_get(struct tinfo **ti, size_t *n, const char *fam, const char *tab)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (!strcmp((*ti)[k].family, fam) && !strcmp((*ti)[k].table, tab))
+			return &(*ti)[k];
+	if (!(*ti = realloc(*ti, (*n + 1) * sizeof(**ti))))
+		abort();
+	struct tinfo *x = &(*ti)[(*n)++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->family, sizeof(x->family), "%s", fam);
+	snprintf(x->table, sizeof(x->table), "%s", tab);
+	return x;
+}
 
 static int chain_cmp(const void *a, const void *b)
 {
@@ -222,23 +270,13 @@ int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_stat
 				s->have_table = true;
 			else
 				s->other_tables = true;
+			tinfo_get(&ti, &n_ti, jstr(t, "family"), jstr(t, "name"))->owned = table_owned(t);
 			continue;
 		}
 		if (!(ch = jget(item, "chain")))
 			continue;
 		const char *fam = jstr(ch, "family"), *tab = jstr(ch, "table"), *name = jstr(ch, "name");
-		struct tinfo *x = NULL;
-		for (size_t k = 0; k < n_ti; k++)
-			if (!strcmp(ti[k].family, fam) && !strcmp(ti[k].table, tab))
-				x = &ti[k];
-		if (!x) {
-			if (!(ti = realloc(ti, (n_ti + 1) * sizeof(*ti))))
-				abort();
-			x = &ti[n_ti++];
-			memset(x, 0, sizeof(*x));
-			snprintf(x->family, sizeof(x->family), "%s", fam);
-			snprintf(x->table, sizeof(x->table), "%s", tab);
-		}
+		struct tinfo *x = tinfo_get(&ti, &n_ti, fam, tab);
 		x->docker_user |= !strcmp(name, "DOCKER-USER");
 		x->docker |= !strcmp(name, "DOCKER");
 		x->ufw |= !strncmp(name, "ufw-", 4) || !strncmp(name, "ufw6-", 5);
@@ -302,6 +340,8 @@ int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_stat
 			snprintf(o->chain, sizeof(o->chain), "%s", chain);
 			o->handle = (unsigned long long)handle;
 			o->mark = opening_mark(expr);
+			o->owned = tinfo_get(&ti, &n_ti, fam, tab)->owned || !plain_name(tab) ||
+				   !plain_name(chain);
 		}
 	}
 	/* each hook chain: how it ends, who owns it, whether it is opened */
@@ -315,6 +355,8 @@ int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_stat
 		h->ends_drop = last[k] && ends_in_drop(last[k]);
 		h->drops = !h->vmm && strcmp(h->family, "ip6") && (h->policy_drop || h->ends_drop);
 		h->early = !h->vmm && h->prio <= FW_NFT_PRIO;
+		h->owned = !h->vmm && x && x->owned;
+		h->odd_name = !h->vmm && (!plain_name(h->table) || !plain_name(h->open_in));
 		const char *owner = "nftables";
 		if (!strcmp(h->family, "inet") && !strcmp(h->table, "firewalld"))
 			owner = "firewalld";
@@ -472,9 +514,20 @@ void fw_nft_fill_status(const struct fw_config *c, const struct fw_nft_state *s,
 			st->chains_present = false;
 	memcpy(st->chains, s->chains, sizeof(st->chains));
 	st->n_chains = s->n_chains;
+	st->n_stale = 0;
+	for (size_t i = 0; i < s->n_vr; i++) {
+		bool keep = !bridge_comment(s->vr[i].comment, c->bridge);
+		for (size_t j = 0; j < n && !keep; j++)
+			keep = find_vrule(s, &w[j]) == &s->vr[i];
+		st->n_stale += !keep;
+	}
+	for (size_t i = 0; i < s->n_op; i++)
+		st->n_stale += s->op[i].mark && !s->op[i].owned &&
+			       (s->op[i].mark != mark_of(c) || c->foreign == FW_FOREIGN_LEAVE);
 	st->n_missing_openings = 0;
 	for (size_t k = 0; k < s->n_chains; k++)
-		if (s->chains[k].drops && !s->chains[k].early && !s->chains[k].opened)
+		if (s->chains[k].drops && !s->chains[k].early && !s->chains[k].owned &&
+		    !s->chains[k].odd_name && !s->chains[k].opened)
 			st->n_missing_openings++;
 	free(w);
 }
@@ -519,7 +572,7 @@ int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool re
 			if (s->have_table)
 				fprintf(f, "delete table inet %s\n", FW_NFT_TABLE);
 			for (size_t i = 0; i < s->n_op; i++)
-				if (s->op[i].mark)
+				if (s->op[i].mark && !s->op[i].owned)
 					fprintf(f, "delete rule %s %s %s handle %llu\n", s->op[i].family,
 						s->op[i].table, s->op[i].chain, s->op[i].handle);
 		} else {
@@ -556,14 +609,24 @@ int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool re
 	/* openings: stale ones (another mark, or foreign = leave) go, missing ones come */
 	for (size_t i = 0; i < s->n_op; i++) {
 		const struct opening *o = &s->op[i];
-		if (o->mark && (o->mark != m || c->foreign == FW_FOREIGN_LEAVE))
+		if (o->mark && !o->owned && (o->mark != m || c->foreign == FW_FOREIGN_LEAVE))
 			fprintf(f, "delete rule %s %s %s handle %llu\n", o->family, o->table, o->chain,
 				o->handle);
 	}
 	for (size_t k = 0; c->foreign == FW_FOREIGN_OPEN && k < s->n_chains; k++) {
 		const struct fw_hook_chain *h = &s->chains[k];
 		bool dup = false;
-		if (!h->drops || h->early || h->opened)
+		if (h->drops && h->owned && !h->early && !h->opened)
+			note_add(notes, n_notes,
+				 util_fmt("%s %s %s (%s) drops %s's traffic and its table is owned by "
+					  "another process: vmm cannot open it (see `vmm net status`)",
+					  h->family, h->table, h->name, h->owner, c->bridge));
+		if (h->drops && h->odd_name && !h->owned && !h->early && !h->opened)
+			note_add(notes, n_notes,
+				 util_fmt("%s %s %s (%s) drops %s's traffic and its name cannot be "
+					  "written in nft's syntax: vmm cannot open it",
+					  h->family, h->table, h->name, h->owner, c->bridge));
+		if (!h->drops || h->early || h->owned || h->odd_name || h->opened)
 			continue;
 		for (size_t j = 0; j < k; j++) /* two base chains opened in one place: once */
 			dup |= s->chains[j].drops && !strcmp(s->chains[j].family, h->family) &&
@@ -621,23 +684,119 @@ static int nft_fail(const char *what, struct nft_ctx *x)
 	return vmm_fail("firewall: nftables: %s: %s", what, line);
 }
 
+/* Run one listing command in x (JSON or text); *out gets the output (malloc'd). */
+static int list_cmd(struct nft_ctx *x, bool json, const char *cmd, char **out)
+{
+	*out = NULL;
+	nft_ctx_output_set_flags(x, json ? NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE : 0);
+	if (nft_run_cmd_from_buffer(x, cmd) != 0)
+		return nft_fail(cmd, x);
+	*out = util_strdup(nft_ctx_get_output_buffer(x));
+	return 0;
+}
+
+/* Append the items of a JSON listing (but its metainfo) to arr. */
+static int append_items(json_object *arr, const char *json, const char *key)
+{
+	json_object *root = json_tokener_parse(json), *a = jget(root, "nftables");
+	if (!a || !json_object_is_type(a, json_type_array)) {
+		json_object_put(root);
+		return vmm_fail("firewall: nftables: the ruleset listing is not the JSON nft prints");
+	}
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		if (jget(e, key))
+			json_object_array_add(arr, json_object_get(e));
+	}
+	json_object_put(root);
+	return 0;
+}
+
+/*
+ * The ruleset as JSON without printing any table that has flags: nft 1.0.6 (Debian 12) frees a
+ * table's only flag before printing it (use after free: garbage, invalid JSON or a crash of vmm
+ * itself). The text listing shows the flags right; the tables come from it, the chains from
+ * `list chains`, the rules from `list chain` each (none of which prints a table object).
+ */
+static int read_flagged(struct nft_ctx *x, const char *text, char **json)
+{
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	char *chains = NULL, *one = NULL;
+	int rc = -1;
+	json_object_object_add(root, "nftables", arr);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char fam[16], name[128];
+		if (sscanf(l, "table %15s %127[^ {\n]", fam, name) != 2)
+			continue;
+		json_object *t = json_object_new_object(), *w = json_object_new_object();
+		json_object_object_add(t, "family", json_object_new_string(fam));
+		json_object_object_add(t, "name", json_object_new_string(name));
+		const char *next = strchr(l, '\n');
+		if (next && !strncmp(next + 1, "\tflags ", 7)) {
+			char fl[128] = "";
+			sscanf(next + 8, "%127[^\n]", fl);
+			json_object_object_add(t, "flags", json_object_new_string(fl));
+		}
+		json_object_object_add(w, "table", t);
+		json_object_array_add(arr, w);
+	}
+	if (list_cmd(x, true, "list chains", &chains) < 0 || append_items(arr, chains, "chain") < 0)
+		goto out;
+	size_t n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		json_object *ch = jget(json_object_array_get_idx(arr, i), "chain");
+		if (!ch)
+			continue;
+		const char *fam = jstr(ch, "family"), *tab = jstr(ch, "table"), *name = jstr(ch, "name");
+		if (!plain_name(tab) || !plain_name(name))
+			continue; /* cannot be named in a command; vmm never writes there */
+		char *cmd = util_fmt("list chain %s %s %s", fam, tab, name);
+		int r = list_cmd(x, true, cmd, &one);
+		free(cmd);
+		if (r < 0) { /* a name nft's parser refuses (a keyword): its rules stay unknown */
+			vmm_error_clear();
+			continue;
+		}
+		if (append_items(arr, one, "rule") < 0)
+			goto out;
+		free(one);
+		one = NULL;
+	}
+	*json = util_strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	rc = 0;
+out:
+	free(chains);
+	free(one);
+	json_object_put(root);
+	return rc;
+}
+
 int fw_nft_read(const struct fw_config *c, struct fw_nft_state **out)
 {
-	struct nft_ctx *x = ctx_new(true);
+	char *text = NULL, *json = NULL;
+	struct nft_ctx *x = ctx_new(false);
 	int rc = -1;
 	*out = NULL;
 	if (!x)
 		return vmm_fail("firewall: nftables: cannot make a libnftables context");
-	if (nft_run_cmd_from_buffer(x, "list ruleset") != 0)
-		nft_fail("list ruleset", x);
+	if (list_cmd(x, false, "list ruleset", &text) < 0)
+		goto out;
+	/* a table-level flags line is one tab deep */
+	if (strstr(text, "\n\tflags "))
+		rc = read_flagged(x, text, &json);
 	else
-		rc = fw_nft_parse(nft_ctx_get_output_buffer(x), c, out);
+		rc = list_cmd(x, true, "list ruleset", &json);
+	if (rc == 0)
+		rc = fw_nft_parse(json, c, out);
+out:
 	nft_ctx_free(x);
+	free(text);
+	free(json);
 	return rc;
 }
 
 /* Run one batch (one transaction). */
-static int run_batch(const char *batch)
+int fw_nft_run(const char *batch)
 {
 	struct nft_ctx *x = ctx_new(false);
 	int rc = 0;
@@ -648,6 +807,29 @@ static int run_batch(const char *batch)
 		rc = nft_fail("commit", x);
 	nft_ctx_free(x);
 	return rc;
+}
+
+/* The chains an opening is about to go into whose names nft's parser will not take (a name that
+ * is one of its keywords, e.g. "fwd"): each insert is tried alone in dry-run (parsed and
+ * checked, nothing sent); a refused one marks its chain odd_name, so that one strange chain
+ * cannot fail the whole transaction. */
+static void check_names(const struct fw_config *c, struct fw_nft_state *s)
+{
+	uint32_t m = mark_of(c);
+	for (size_t k = 0; k < s->n_chains; k++) {
+		struct fw_hook_chain *h = &s->chains[k];
+		if (!h->drops || h->early || h->owned || h->odd_name || h->opened)
+			continue;
+		struct nft_ctx *x = ctx_new(false);
+		if (!x)
+			return;
+		char *line = util_fmt("insert rule %s %s %s meta mark & 0x%08x == 0x%08x counter accept\n",
+				      h->family, h->table, h->open_in, m, m);
+		nft_ctx_set_dry_run(x, true);
+		h->odd_name = nft_run_cmd_from_buffer(x, line) != 0;
+		free(line);
+		nft_ctx_free(x);
+	}
 }
 
 /* Read, diff, commit; once more when the commit failed (the ruleset may have changed under us,
@@ -671,8 +853,10 @@ static int converge(const struct fw_config *c, bool remove, char ***notes, size_
 			fw_nft_state_free(s);
 			return 0;
 		}
+		if (!remove && c->foreign == FW_FOREIGN_OPEN)
+			check_names(c, s);
 		if (fw_nft_diff(c, s, remove, &batch, notes, n_notes) == 0)
-			rc = !*batch ? 0 : run_batch(batch);
+			rc = !*batch ? 0 : fw_nft_run(batch);
 		fw_nft_state_free(s);
 		free(batch);
 		if (rc == 0 || attempt >= 1)
@@ -695,6 +879,8 @@ int fw_nft_status(const struct fw_config *c, struct fw_status *st)
 	struct fw_nft_state *s = NULL;
 	if (fw_nft_read(c, &s) < 0)
 		return -1;
+	if (c->foreign == FW_FOREIGN_OPEN)
+		check_names(c, s);
 	fw_nft_fill_status(c, s, st);
 	fw_nft_state_free(s);
 	return 0;

@@ -124,7 +124,22 @@ static void firewall_problems(struct hostnet_status *st, const struct vmm_netcfg
 		const struct fw_hook_chain *c = &st->fw.chains[i];
 		if (!c->drops || (c->opened && !c->early))
 			continue;
-		if (c->early)
+		if (c->owned && !c->early && !strcmp(c->owner, "firewalld"))
+			PROBLEM(st, "%s %s %s (firewalld) drops guest traffic and its table is owned by "
+				    "firewalld (flag owner): vmm cannot open it; `firewall-cmd --permanent "
+				    "--zone=trusted --add-interface=%s && firewall-cmd --reload` would",
+				c->family, c->table, c->name, n->bridge);
+		else if (c->odd_name && !c->owned && !c->early)
+			PROBLEM(st, "%s %s %s (%s) drops guest traffic and its name cannot be written in "
+				    "nft's syntax: vmm cannot open it; accept traffic from and back to %s "
+				    "there",
+				c->family, c->table, c->name, c->owner, n->bridge);
+		else if (c->owned && !c->early)
+			PROBLEM(st, "%s %s %s (%s) drops guest traffic and its table is owned by another "
+				    "process (flag owner): vmm cannot open it; that tool must accept "
+				    "traffic from and back to %s",
+				c->family, c->table, c->name, c->owner, n->bridge);
+		else if (c->early)
 			PROBLEM(st, "%s %s %s (%s) drops guest traffic and runs before vmm's chain: "
 				    "accept traffic from and back to %s there",
 				c->family, c->table, c->name, c->owner, n->bridge);

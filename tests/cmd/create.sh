@@ -21,7 +21,7 @@ assert_contains "$OUT" '"address":"192.168.166.101/24"'
 assert_contains "$OUT" '"vnc":"127.0.0.1:5919"'
 assert_contains "$OUT" '"vnc":"127.0.0.1:5929"'
 run_vmm 0 list
-assert_contains "$OUT" "NAME             STATE       RAM CPUS   DISK IP                 MAC               VNC             BACKEND"
+assert_contains "$OUT" "NAME             STATE       RAM CPUS   DISK IP                 MAC               VNC             AUTO BACKEND"
 assert_contains "$OUT" "ubuntu           stopped      2G    1    40G 192.168.166.100/24"
 # the MAC is derived stably from the name: a second home gives the same one
 mac1=$(sed -n 's/.*mac = "\([^"]*\)".*/\1/p' "$VMM_HOME/profiles/ubuntu.cfg")
@@ -59,8 +59,8 @@ expect_bad "vmm: address 192.168.166.100/24: already used by ubuntu" create g --
 expect_bad "vmm: address 192.168.166.300/24: not an IPv4 address" create g --ip 192.168.166.300/24
 expect_bad "vmm: address 192.168.166.7/16: prefix /16 differs from the bridge subnet 192.168.166.0/24" create g --ip 192.168.166.7/16
 expect_bad "vmm: vnc :19: already used by ubuntu" create g --vnc :19
-expect_bad "vmm: vnc :100: want a display :N with N from 0 to 99" create g --vnc :100
-expect_bad "vmm: vnc x: want a display :N with N from 0 to 99" create g --vnc x
+expect_bad "vmm: vnc :59636: want a display :N with N from 0 to 59635 (port 5900+N), or none" create g --vnc :59636
+expect_bad "vmm: vnc x: want a display :N with N from 0 to 59635 (port 5900+N), or none" create g --vnc x
 expect_bad "vmm: size 0: must be greater than zero" create g --size 0
 expect_bad "vmm: size -1: not a size (use a number with K, M, G or T)" create g --size=-1
 expect_bad "vmm: size 40Q: unknown unit (use K, M, G or T)" create g --size 40Q
@@ -84,7 +84,8 @@ expect_bad "vmm: ssh key $T/nope.pub: no such file or directory" create g --ssh-
 echo "not a key" > "$T/bad.pub"; before=$(tree_sum "$VMM_HOME")
 expect_bad "vmm: ssh key $T/bad.pub: not an OpenSSH public key" create g --ssh-key "$T/bad.pub"
 expect_bad "vmm: create: unknown option \"--bogus\" (see \"vmm help create\")" create g --bogus
-expect_bad "vmm: create: missing NAME (see \"vmm help create\")" create
+expect_bad "vmm: create: needs exactly one NAME (see \"vmm help create\")" create
+expect_bad "vmm: create: needs exactly one NAME (see \"vmm help create\")" create a b
 expect_bad "vmm: create: --size needs a value (see \"vmm help create\")" create g --size
 expect_bad "vmm: g: initrd and append need a kernel" create g --append console=ttyS0
 expect_bad "vmm: backend \"xen\": use qemu or libvirt" create g --backend xen
@@ -114,6 +115,17 @@ assert_eq "$RC" 1 "exit without qemu-img"
 assert_eq "$(cat "$T/e")" "vmm: qemu-img: not found (install the qemu-utils package)"
 assert_no_file "$VMM_HOME/profiles/nodisk.cfg"
 assert_eq "$(tree_sum "$VMM_HOME")" "$before" "home changed without qemu-img"
+
+# the profile cannot be written after the disk was made: the disk is removed again (a folder
+# squats the profile's temporary file name, which ends in the pid; exec keeps the shell's pid)
+before=$(tree_sum "$VMM_HOME")
+sh -c 'mkdir "$1/profiles/rb.cfg.tmp.$$" && exec "$2" create rb --size 1M' _ "$VMM_HOME" "$VMM" 2>"$T/e"
+assert_eq "$?" 1 "exit when the profile cannot be written"
+assert_contains "$(cat "$T/e")" "vmm: $VMM_HOME/profiles/rb.cfg: "
+assert_no_file "$VMM_HOME/images/rb.qcow2"
+assert_no_file "$VMM_HOME/profiles/rb.cfg"
+assert_eq "$(tree_sum "$VMM_HOME")" "$before" "home changed by a failed create"
+rmdir "$VMM_HOME"/profiles/rb.cfg.tmp.*
 
 # profiles with syntax errors and unknown keys: file:line and the key named
 cp "$VMM_HOME/profiles/ubuntu2.cfg" "$T/ubuntu2.cfg"

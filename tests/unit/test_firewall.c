@@ -16,6 +16,7 @@
 
 #include "vmm/error.h"
 #include "vmm/net/firewall.h"
+#include "vmm/net/fw_backend.h"
 #include "vmm/util.h"
 
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))
@@ -490,28 +491,38 @@ static int driver(int argc, char **argv)
 	uint32_t a;
 	unsigned p;
 	if (argc < 6 || argc > 6 + 16) {
-		fprintf(stderr, "usage: test_firewall --do apply|remove|status|plan BRIDGE NET/PREFIX "
-				"nat|nonat [PROTO:HOSTPORT:GUESTIP:GUESTPORT:GUEST...]\n");
+		fprintf(stderr, "usage: test_firewall --do apply|apply-broken|remove|status|plan BRIDGE "
+				"NET/PREFIX nat|nonat [tcp|udp:HOSTPORT:GUESTIP:GUESTPORT[:GUEST]...]\n"
+				"(VMM_TEST_FW=nftables|iptables-legacy|auto picks the backend; "
+				"default iptables-legacy)\n");
 		return 2;
 	}
+	c.bridge = argv[3];
+	const char *be = getenv("VMM_TEST_FW");
+	c.backend = !be || !strcmp(be, "iptables-legacy") ? FW_IPTABLES_LEGACY
+		    : !strcmp(be, "nftables")             ? FW_NFTABLES
+							  : FW_AUTO;
+	if (getenv("VMM_TEST_FW_LEAVE"))
+		c.foreign = FW_FOREIGN_LEAVE;
 	for (int i = 6; i < argc; i++) {
 		struct fw_forward *f = &fwd[i - 6];
 		char proto[8], ip[16];
 		unsigned hp, gp;
 		memset(f, 0, sizeof(*f));
-		if (sscanf(argv[i], "%7[a-z]:%u:%15[0-9.]:%u:%32s", proto, &hp, ip, &gp, f->guest) != 5 ||
-		    util_parse_ipv4("forward", ip, &f->guest_ip) < 0) {
-			fprintf(stderr, "forward %s: want PROTO:HOSTPORT:GUESTIP:GUESTPORT:GUEST\n", argv[i]);
+		int got = sscanf(argv[i], "%7[a-z]:%u:%15[0-9.]:%u:%32s", proto, &hp, ip, &gp, f->guest);
+		if (got < 4 || util_parse_ipv4("forward", ip, &f->guest_ip) < 0) {
+			fprintf(stderr, "forward %s: expected tcp|udp:HOSTPORT:GUESTIP:GUESTPORT[:GUEST]\n",
+				argv[i]);
 			return 2;
 		}
 		f->proto = !strcmp(proto, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
 		f->host_port = (uint16_t)hp;
 		f->guest_port = (uint16_t)gp;
+		if (got == 4)
+			snprintf(f->guest, sizeof(f->guest), "g%d", i - 6);
 	}
 	c.forwards = fwd;
 	c.n_forwards = (size_t)(argc - 6);
-	c.bridge = argv[3];
-	c.backend = FW_IPTABLES_LEGACY;
 	if (util_parse_cidr("network", argv[4], &a, &p) < 0) {
 		fprintf(stderr, "%s\n", vmm_errmsg());
 		return 2;
@@ -523,6 +534,21 @@ static int driver(int argc, char **argv)
 	const char *op = argv[2];
 	if (!strcmp(op, "apply")) {
 		rc = fw_apply(&c);
+		for (size_t i = 0; fw_announcement(i); i++)
+			printf("announce %s\n", fw_announcement(i));
+	} else if (!strcmp(op, "apply-broken")) {
+		/* nftables: the real transaction with one failing command at its end: one
+		 * transaction, so nothing of it may stay */
+		struct fw_nft_state *s = NULL;
+		char *batch = NULL, *bad = NULL;
+		if ((rc = fw_nft_read(&c, &s)) == 0 &&
+		    (rc = fw_nft_diff(&c, s, false, &batch, NULL, NULL)) == 0) {
+			bad = util_fmt("%sadd rule ip nosuchtable nosuchchain accept\n", batch);
+			rc = fw_nft_run(bad);
+		}
+		fw_nft_state_free(s);
+		free(batch);
+		free(bad);
 	} else if (!strcmp(op, "remove")) {
 		rc = fw_remove(&c);
 	} else if (!strcmp(op, "plan")) {
@@ -533,9 +559,14 @@ static int driver(int argc, char **argv)
 	} else if (!strcmp(op, "status")) {
 		struct fw_status st;
 		if ((rc = fw_status(&c, &st)) == 0) {
+			printf("backend %s\n", fw_backend_name(st.backend));
 			for (int i = 0; i < FW_NRULES; i++)
-				printf("rule %d %s: %s\n", i, st.present[i] ? "present" : "missing",
-				       fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)i));
+				if (st.wanted[i] || st.present[i])
+					printf("rule %d %s: %s\n", i,
+					       st.present[i] ? "present" : "missing",
+					       fw_rule_name(st.backend, (enum fw_rule_id)i));
+			printf("complete %d\nmissing_openings %zu\n", fw_status_complete(&c, &st),
+			       st.n_missing_openings);
 			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n"
 			       "forwards_stale %d\n",
 			       st.chains_present ? "present" : "missing", st.forward_policy,

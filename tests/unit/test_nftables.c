@@ -161,6 +161,7 @@ static void test_chains(void **state)
 	assert_true(c[4].ends_drop && !c[4].policy_drop && c[4].drops);
 	assert_false(c[4].opened); /* the 0x100 opening is not ours any more */
 	assert_int_equal(st.n_missing_openings, 1);
+	assert_int_equal(st.n_stale, 2); /* br0's old-hash rule, the 0x100 opening */
 	assert_true(st.present[FW_JUMP_FORWARD]);
 	assert_false(st.present[FW_JUMP_POSTROUTING]);
 	assert_true(st.present[FW_ACCEPT_OUT]);
@@ -240,6 +241,55 @@ static void test_converge(void **state)
 	fw_nft_state_free(s);
 }
 
+/* firewalld 2.x: its table has flag owner (as fw_nft_read gives it: from the text listing) */
+static const char owned[] =
+	"{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"json_schema_version\": 1}},"
+	"{\"table\": {\"family\": \"inet\", \"name\": \"firewalld\", \"handle\": 3,"
+	" \"flags\": \"owner\"}},"
+	"{\"chain\": {\"family\": \"inet\", \"table\": \"firewalld\", \"name\": \"filter_FORWARD\","
+	" \"handle\": 1, \"type\": \"filter\", \"hook\": \"forward\", \"prio\": 10, \"policy\": \"accept\"}},"
+	"{\"rule\": {\"family\": \"inet\", \"table\": \"firewalld\", \"chain\": \"filter_FORWARD\", \"handle\": 7,"
+	" \"comment\": \"vmm\", \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"&\": [{\"meta\":"
+	" {\"key\": \"mark\"}}, 256]}, \"right\": 256}}, {\"accept\": null}]}},"
+	"{\"rule\": {\"family\": \"inet\", \"table\": \"firewalld\", \"chain\": \"filter_FORWARD\", \"handle\": 3,"
+	" \"expr\": [{\"reject\": null}]}},"
+	"{\"table\": {\"family\": \"inet\", \"name\": \"quiet\", \"handle\": 4, \"flags\": \"dormant\"}},"
+	"{\"chain\": {\"family\": \"inet\", \"table\": \"quiet\", \"name\": \"f\", \"handle\": 1,"
+	" \"type\": \"filter\", \"hook\": \"forward\", \"prio\": 0, \"policy\": \"drop\"}}"
+	"]}";
+
+static void test_owned_table(void **state)
+{
+	struct fw_nft_state *s = parse(owned, &tut);
+	struct fw_status st;
+	char *batch = NULL, **notes = NULL;
+	size_t n_notes = 0;
+	memset(&st, 0, sizeof(st));
+	fw_nft_fill_status(&tut, s, &st);
+	assert_int_equal(st.n_chains, 2);
+	assert_string_equal(st.chains[1].table, "firewalld");
+	assert_true(st.chains[1].drops && st.chains[1].owned && !st.chains[1].opened);
+	assert_true(st.chains[0].drops && !st.chains[0].owned); /* dormant is not owner */
+	assert_int_equal(st.n_missing_openings, 1);  /* the dormant one only */
+	assert_int_equal(st.n_stale, 0);             /* the 0x100 opening cannot be touched */
+	/* the kernel would refuse any change in the owned table: none is made, one note says so */
+	assert_int_equal(fw_nft_diff(&tut, s, false, &batch, &notes, &n_notes), 0);
+	assert_null(strstr(batch, "firewalld"));
+	assert_non_null(strstr(batch, "insert rule inet quiet f "));
+	assert_int_equal(n_notes, 2);
+	assert_string_equal(notes[0], "accepted br0 in inet quiet f (nftables)");
+	assert_string_equal(notes[1], "inet firewalld filter_FORWARD (firewalld) drops br0's traffic and its "
+				      "table is owned by another process: vmm cannot open it (see `vmm net status`)");
+	for (size_t i = 0; i < n_notes; i++)
+		free(notes[i]);
+	free(notes);
+	free(batch);
+	assert_int_equal(fw_nft_diff(&tut, s, true, &batch, NULL, NULL), 0);
+	assert_string_equal(batch, "");
+	free(batch);
+	fw_nft_state_free(s);
+}
+
 static void test_bad_json(void **state)
 {
 	struct fw_nft_state *s = NULL;
@@ -264,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_empty_plan),
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_converge),
+		cmocka_unit_test(test_owned_table),
 		cmocka_unit_test(test_bad_json),
 	};
 	return cmocka_run_group_tests_name("nftables", tests, NULL, NULL);

@@ -82,13 +82,15 @@ static void test_parse_errors(void **state)
 		       "t.cfg:3: unknown key \"colour\"");
 	expect_invalid(profile_parse("vnc = { display = 1; x = 1; };\n", "t.cfg", "g", &p),
 		       "t.cfg:1: unknown key \"vnc.x\"");
-	expect_invalid(profile_parse("vnc = { display = 100; };\n", "t.cfg", "g", &p),
-		       "t.cfg:1: display: out of range (0 to 99)");
+	expect_invalid(profile_parse("vnc = { display = 59636; };\n", "t.cfg", "g", &p),
+		       "t.cfg:1: display: out of range (0 to 59635)");
+	expect_invalid(profile_parse("vnc = \"off\";\n", "t.cfg", "g", &p),
+		       "t.cfg:1: vnc: want \"none\" or a group { display = N; }");
 	expect_invalid(profile_parse("vnc = 5;\n", "t.cfg", "g", &p),
 		       "t.cfg:1: vnc: expected a group { ... }");
 	expect_invalid(profile_parse("net = { mac = \"01:02:03:04:05:06\"; };\n", "t.cfg", "g", &p),
 		       "t.cfg:1: mac 01:02:03:04:05:06: multicast MAC address (first octet must be even)");
-	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p), "t.cfg: vnc.display: missing");
+	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p), "t.cfg: vnc.display: missing (or vnc = \"none\")");
 	expect_invalid(profile_parse("", "t.cfg", "Bad", &p),
 		       "name \"Bad\": use 1 to 32 characters a-z, 0-9 and '-', starting with a letter or digit");
 }
@@ -335,7 +337,8 @@ static void test_set_key(void **state)
 	expect_invalid(profile_set_key(&p, "cpus", "0"), "cpus 0: out of range (1 to 255)");
 	assert_int_equal(profile_set_key(&p, "vnc", ":5"), 0);
 	assert_int_equal(p.vnc_display, 5);
-	expect_invalid(profile_set_key(&p, "vnc", ":-1"), "vnc :-1: want a display :N with N from 0 to 99");
+	expect_invalid(profile_set_key(&p, "vnc", ":-1"),
+		       "vnc :-1: want a display :N with N from 0 to 59635 (port 5900+N), or none");
 	expect_invalid(profile_set_key(&p, "iso", "/nonexistent.iso"),
 		       "iso /nonexistent.iso: no such file or directory");
 	expect_invalid(profile_set_key(&p, "tap", "a/b"), "tap \"a/b\": use letters, digits, '-', '_' or '.'");
@@ -426,6 +429,18 @@ static void test_forward_key(void **state)
 		       "forward \"x\": want [tcp:|udp:]HOSTPORT:GUESTPORT");
 	assert_int_equal(p.n_forwards, 2);
 	assert_int_equal(p.forwards[0].host_port, 53);
+	assert_int_equal(profile_set_key(&p, "forward", "tcp:2222:22"), 0);
+	assert_int_equal(p.n_forwards, 1);
+	/* create's --forward adds one at a time: no list, no host port twice, nothing changed on
+	 * error */
+	assert_int_equal(profile_add_forward(&p, "udp:2222:22"), 0);
+	assert_int_equal(p.n_forwards, 2);
+	assert_int_equal(p.forwards[1].proto, 17);
+	expect_invalid(profile_add_forward(&p, "2222:80"),
+		       "forward \"2222:80\": tcp host port 2222 is listed twice");
+	expect_invalid(profile_add_forward(&p, "1:1,2"),
+		       "forward \"1:1,2\": guest port \"1,2\": not a number");
+	assert_int_equal(p.n_forwards, 2);
 	assert_int_equal(profile_set_key(&p, "forward", "tcp:2222:22"), 0);
 	assert_int_equal(p.n_forwards, 1);
 

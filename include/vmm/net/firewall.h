@@ -100,6 +100,8 @@ struct fw_hook_chain {
 	bool vmm;            /* vmm's own (table inet vmm) */
 	bool drops;          /* would drop the guests' IPv4 traffic (ip/inet, policy or last rule) */
 	bool early;          /* runs before vmm's chain: a mark opening cannot work there */
+	bool owned;          /* its table has flag owner (firewalld 2.x): no one else may change it */
+	bool odd_name;       /* its family/table/chain name cannot be written in nft's syntax */
 	char owner[16];      /* "Docker", "ufw", "firewalld", "iptables-nft", "nftables" */
 	char open_in[64];    /* the chain where vmm's opening goes (DOCKER-USER or this one) */
 	bool opened;         /* vmm's opening is there (with the current mark) */
@@ -117,6 +119,8 @@ struct fw_status {
 	struct fw_hook_chain chains[FW_MAX_CHAINS];
 	size_t n_chains;
 	size_t n_missing_openings; /* dropping chains without vmm's opening (foreign = open) */
+	size_t n_stale;          /* vmm's rules this config no longer wants (old forwards, another
+				    subnet or mark; openings with foreign = leave): apply removes them */
 	/* legacy backend */
 	char forward_policy[16]; /* legacy filter FORWARD policy ("ACCEPT"/"DROP"); "ACCEPT" when
 				    the legacy filter table is not in use at all */
@@ -137,12 +141,13 @@ const char *fw_backend_name(enum fw_backend b);
  * own table aside); nftables otherwise. why (may be NULL) gets one line of reason. No process. */
 enum fw_backend fw_backend_resolve(const struct fw_config *c, char *why, size_t len);
 
-/* Everything c wants is in place: the wanted rules, the chains, and (nftables, foreign = open)
- * an opening in every chain that would drop the guests' traffic. */
+/* Everything c wants is in place and nothing else of vmm's: the wanted rules, the chains, and
+ * (nftables, foreign = open) an opening in every chain that would drop the guests' traffic. */
 bool fw_status_complete(const struct fw_config *c, const struct fw_status *st);
 
 /* Announcements of the last fw_apply (e.g. "accepted br0 in ip filter DOCKER-USER (Docker)"),
- * i from 0; NULL past the end. Valid until the next fw_apply. */
+ * i from 0; NULL past the end. Valid until the next fw_apply. fw_apply also hands each to
+ * vmm_notice ("firewall: ..."). */
 const char *fw_announcement(size_t i);
 
 /* Check a config without touching anything: bridge name valid, prefix 0..32, no host bits in

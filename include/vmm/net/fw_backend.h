@@ -45,6 +45,8 @@ int fw_nft_apply(const struct fw_config *c, char ***notes, size_t *n_notes);
 int fw_nft_remove(const struct fw_config *c);
 int fw_nft_status(const struct fw_config *c, struct fw_status *st);
 int fw_nft_plan(const struct fw_config *c, char **text);
+/* Run one batch of nft commands as one transaction (counted as a commit). */
+int fw_nft_run(const char *batch);
 unsigned fw_nft_commits(void);
 
 #endif
