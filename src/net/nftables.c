@@ -422,15 +422,13 @@ struct want {
 	char comment[64];
 };
 
-static uint32_t fnv1a(const char *a, const char *b)
+/* A rule's id in its comment: the chain's name, a NUL byte, the rule's text (FNV-1a). The
+ * value must not change: rules already in place are found by it. */
+static uint32_t rule_hash(const char *chain, const char *text)
 {
-	uint32_t h = 2166136261u;
-	for (const char *p = a; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	h = (h ^ 0u) * 16777619u;
-	for (const char *p = b; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h;
+	uint32_t h = util_hash(UTIL_HASH_INIT, chain);
+	h = (h ^ 0u) * 16777619u; /* the NUL byte between the two */
+	return util_hash(h, text);
 }
 
 static void want_add(struct want **w, size_t *n, const struct fw_config *c, int chain,
@@ -448,7 +446,7 @@ static void want_add(struct want **w, size_t *n, const struct fw_config *c, int 
 	x->chain = chain;
 	x->id = id;
 	snprintf(x->comment, sizeof(x->comment), "%s %s %08x", FW_COMMENT, c->bridge,
-		 fnv1a(ch_name[chain], x->text));
+		 rule_hash(ch_name[chain], x->text));
 }
 
 static void wants(const struct fw_config *c, struct want **w, size_t *n)
