@@ -219,7 +219,8 @@ static json_object *firewall_json(const struct vmm_netcfg *n, const struct hostn
 		json_object_object_add(fw, "error", json_object_new_string(st->fw_error));
 		return fw;
 	}
-	json_object_object_add(fw, "backend", json_object_new_string(fw_backend_name(st->fw.backend)));
+	json_object_object_add(fw, "backend",
+			       json_object_new_string(fw_backend_name(st->fw.backend)));
 	json_object_object_add(fw, "backend_why", json_object_new_string(st->fw.backend_why));
 	json_object *rules = json_object_new_array();
 	for (int i = 0; i < FW_NRULES; i++) {
@@ -232,9 +233,11 @@ static json_object *firewall_json(const struct vmm_netcfg *n, const struct hostn
 		json_object_array_add(rules, r);
 	}
 	json_object_object_add(fw, "rules", rules);
-	json_object_object_add(fw, "chains_present", json_object_new_boolean(st->fw.chains_present));
+	json_object_object_add(fw, "chains_present",
+			       json_object_new_boolean(st->fw.chains_present));
 	json_object_object_add(fw, "forward_policy", json_object_new_string(st->fw.forward_policy));
-	json_object_object_add(fw, "iptables_is_nft", json_object_new_boolean(st->fw.iptables_is_nft));
+	json_object_object_add(fw, "iptables_is_nft",
+			       json_object_new_boolean(st->fw.iptables_is_nft));
 	json_object_object_add(fw, "nft_forward_drop",
 			       json_object_new_boolean(st->fw.nft_forward_drop));
 	json_object_object_add(fw, "forwards", json_object_new_int((int)st->n_forwards));

@@ -307,7 +307,8 @@ static void parse_rule(struct fw_nft_state *s, struct tinfo **ti, size_t *n_ti, 
 		snprintf(o->chain, sizeof(o->chain), "%s", chain);
 		o->handle = (unsigned long long)handle;
 		o->mark = opening_mark(expr);
-		o->owned = tinfo_get(ti, n_ti, fam, tab)->owned || !plain_name(tab) || !plain_name(chain);
+		o->owned = tinfo_get(ti, n_ti, fam, tab)->owned || !plain_name(tab) ||
+			   !plain_name(chain);
 	}
 }
 
@@ -322,7 +323,8 @@ static const char *chain_owner(const struct fw_hook_chain *h, const struct tinfo
 		return "Docker";
 	if (x && x->ufw)
 		return "ufw";
-	if (strcmp(h->family, "inet") && (!strcmp(h->table, "filter") || !strcmp(h->table, "mangle")) &&
+	if (strcmp(h->family, "inet") &&
+	    (!strcmp(h->table, "filter") || !strcmp(h->table, "mangle")) &&
 	    !strcmp(h->name, "FORWARD"))
 		return "iptables-nft";
 	return "nftables";
@@ -582,8 +584,8 @@ static void diff_remove(FILE *f, const struct fw_config *c, const struct fw_nft_
 	}
 	for (size_t i = 0; i < s->n_vr; i++)
 		if (bridge_comment(s->vr[i].comment, c->bridge))
-			fprintf(f, "delete rule inet %s %s handle %llu\n", FW_NFT_TABLE, s->vr[i].chain,
-				s->vr[i].handle);
+			fprintf(f, "delete rule inet %s %s handle %llu\n", FW_NFT_TABLE,
+				s->vr[i].chain, s->vr[i].handle);
 }
 
 /* vmm's own table: the table and base chains c needs, this bridge's rules nobody wants any
