@@ -48,6 +48,7 @@ static const struct cmd_entry commands[] = {
 	ENTRY(show, CMD_HOME),
 	ENTRY(set, CMD_HOME),
 	ENTRY(delete, CMD_HOME),
+	ENTRY(forward, CMD_HOME),
 	ENTRY(net, CMD_HOME),
 	ENTRY(seed, CMD_HOME),
 	ENTRY(start, CMD_HOME),

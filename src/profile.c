@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* profile.c: guest profiles and net.cfg as libconfig text: parse, validate, allocate, format */
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <libconfig.h>
@@ -410,6 +411,7 @@ void profile_free(struct vmm_profile *p)
 	strv_free(p->runcmd, p->n_runcmd);
 	free(p->backend);
 	free(p->uri);
+	free(p->forwards);
 	profile_init(p);
 }
 
@@ -452,6 +454,146 @@ static char ***strv_key(struct vmm_profile *p, const char *k, size_t **count)
 	if (!strcmp(k, "runcmd"))
 		return *count = &p->n_runcmd, &p->runcmd;
 	return NULL;
+}
+
+/* ---- host port forwards ---- */
+
+const char *profile_forward_proto(int proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+void profile_format_forward(const struct vmm_forward *f, char *buf)
+{
+	snprintf(buf, PROFILE_FORWARD_LEN, "%s:%u:%u", profile_forward_proto(f->proto),
+		 (unsigned)f->host_port, (unsigned)f->guest_port);
+}
+
+static int forward_port(const char *spec, const char *which, const char *s, size_t len, uint16_t *out)
+{
+	unsigned long v = 0;
+	if (len == 0)
+		return vmm_invalid("forward \"%s\": want [tcp:|udp:]HOSTPORT:GUESTPORT", spec);
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return vmm_invalid("forward \"%s\": %s port \"%.*s\": not a number", spec,
+					   which, (int)len, s);
+		if (v <= 65535)
+			v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return vmm_invalid("forward \"%s\": %s port %.*s: out of range (1 to 65535)", spec,
+				   which, (int)len, s);
+	*out = (uint16_t)v;
+	return 0;
+}
+
+int profile_parse_forward(const char *spec, struct vmm_forward *f)
+{
+	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	const char *ports = spec;
+	struct vmm_forward x = { IPPROTO_TCP, 0, 0 };
+	if (!c1 || (c2 && strchr(c2 + 1, ':')))
+		return vmm_invalid("forward \"%s\": want [tcp:|udp:]HOSTPORT:GUESTPORT", spec);
+	if (c2) {
+		size_t pl = (size_t)(c1 - spec);
+		if (pl == 3 && !strncasecmp(spec, "tcp", 3))
+			x.proto = IPPROTO_TCP;
+		else if (pl == 3 && !strncasecmp(spec, "udp", 3))
+			x.proto = IPPROTO_UDP;
+		else
+			return vmm_invalid("forward \"%s\": protocol \"%.*s\": use tcp or udp", spec,
+					   (int)pl, spec);
+		ports = c1 + 1;
+		c1 = c2;
+	}
+	if (forward_port(spec, "host", ports, (size_t)(c1 - ports), &x.host_port) < 0 ||
+	    forward_port(spec, "guest", c1 + 1, strlen(c1 + 1), &x.guest_port) < 0)
+		return -1;
+	*f = x;
+	return 0;
+}
+
+/* The forwards of a list of specs, each host port (per protocol) once. */
+static int forwards_from(char *const *specs, size_t n, struct vmm_forward **out, size_t *n_out)
+{
+	struct vmm_forward *v = n ? calloc(n, sizeof(*v)) : NULL;
+	if (n && !v)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (profile_parse_forward(specs[i], &v[i]) < 0)
+			goto fail;
+		for (size_t j = 0; j < i; j++)
+			if (v[j].proto == v[i].proto && v[j].host_port == v[i].host_port) {
+				vmm_invalid("forward \"%s\": %s host port %u is listed twice", specs[i],
+					    profile_forward_proto(v[i].proto), (unsigned)v[i].host_port);
+				goto fail;
+			}
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+fail:
+	free(v);
+	return -1;
+}
+
+static void set_forwards(struct vmm_profile *p, struct vmm_forward *v /* owned */, size_t n)
+{
+	free(p->forwards);
+	p->forwards = v;
+	p->n_forwards = n;
+}
+
+static int split_list(const char *value, char ***out, size_t *n);
+
+int profile_set_forwards(struct vmm_profile *p, const char *list)
+{
+	char **specs = NULL;
+	size_t n = 0;
+	struct vmm_forward *v = NULL;
+	size_t nv = 0;
+	split_list(list, &specs, &n);
+	int rc = forwards_from(specs, n, &v, &nv);
+	strv_free(specs, n);
+	if (rc < 0)
+		return -1;
+	set_forwards(p, v, nv);
+	return 0;
+}
+
+int profile_add_forward(struct vmm_profile *p, const char *spec)
+{
+	struct vmm_forward f;
+	if (profile_parse_forward(spec, &f) < 0)
+		return -1;
+	for (size_t i = 0; i < p->n_forwards; i++)
+		if (p->forwards[i].proto == f.proto && p->forwards[i].host_port == f.host_port)
+			return vmm_invalid("forward \"%s\": %s host port %u is listed twice", spec,
+					   profile_forward_proto(f.proto), (unsigned)f.host_port);
+	struct vmm_forward *v = realloc(p->forwards, (p->n_forwards + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	v[p->n_forwards] = f;
+	p->forwards = v;
+	p->n_forwards++;
+	return 0;
+}
+
+static int read_forwards(const struct reader *r, const config_setting_t *s, struct vmm_profile *p)
+{
+	char **specs = NULL;
+	size_t n = 0;
+	struct vmm_forward *v = NULL;
+	size_t nv = 0;
+	if (get_strv(r, s, &specs, &n) < 0)
+		return -1;
+	int rc = forwards_from(specs, n, &v, &nv);
+	strv_free(specs, n);
+	if (rc < 0)
+		return vmm_invalid("%s:%u: %s", r->file, config_setting_source_line(s), vmm_errmsg());
+	set_forwards(p, v, nv);
+	return 0;
 }
 
 static int read_group(struct reader *r, config_setting_t *g, struct vmm_profile *p)
@@ -557,6 +699,8 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 			e = get_string(&r, s, str);
 		else if ((strv = strv_key(p, k, &count)))
 			e = get_strv(&r, s, strv, count);
+		else if (!strcmp(k, "forward"))
+			e = read_forwards(&r, s, p);
 		else
 			e = unknown_key(&r, s, NULL);
 		if (e < 0)
@@ -662,6 +806,15 @@ char *profile_format(const struct vmm_profile *p)
 		fmt_strv(&b, "dns", p->dns, p->n_dns);
 	if (p->n_runcmd)
 		fmt_strv(&b, "runcmd", p->runcmd, p->n_runcmd);
+	if (p->n_forwards) {
+		buf_add(&b, "forward = [");
+		for (size_t i = 0; i < p->n_forwards; i++) {
+			char spec[PROFILE_FORWARD_LEN];
+			profile_format_forward(&p->forwards[i], spec);
+			buf_add(&b, "%s\"%s\"", i ? ", " : " ", spec);
+		}
+		buf_add(&b, " ];\n");
+	}
 	return b.s;
 }
 
@@ -752,6 +905,21 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 			return vmm_invalid("hostname \"%s\": use 1 to 63 letters, digits and '-'",
 					   p->hostname);
 	}
+	for (size_t i = 0; i < p->n_forwards; i++) {
+		char spec[PROFILE_FORWARD_LEN];
+		profile_format_forward(&p->forwards[i], spec);
+		if (!p->address)
+			return vmm_invalid("forward \"%s\": the guest has no address", spec);
+		if (p->forwards[i].host_port == 0 || p->forwards[i].guest_port == 0 ||
+		    (p->forwards[i].proto != IPPROTO_TCP && p->forwards[i].proto != IPPROTO_UDP))
+			return vmm_invalid("forward \"%s\": not a valid forward", spec);
+		for (size_t j = 0; j < i; j++)
+			if (p->forwards[j].proto == p->forwards[i].proto &&
+			    p->forwards[j].host_port == p->forwards[i].host_port)
+				return vmm_invalid("forward \"%s\": %s host port %u is listed twice",
+						   spec, profile_forward_proto(p->forwards[i].proto),
+						   (unsigned)p->forwards[i].host_port);
+	}
 	return 0;
 }
 
@@ -774,6 +942,17 @@ int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profil
 			return vmm_invalid("vnc :%d: already used by %s", p->vnc_display, o->name);
 		if (p->tap[0] && !strcmp(o->tap, p->tap))
 			return vmm_invalid("tap %s: already used by %s", p->tap, o->name);
+		for (size_t f = 0; f < p->n_forwards; f++)
+			for (size_t g = 0; g < o->n_forwards; g++) {
+				const struct vmm_forward *a = &p->forwards[f], *b = &o->forwards[g];
+				if (a->proto != b->proto || a->host_port != b->host_port)
+					continue;
+				char spec[PROFILE_FORWARD_LEN];
+				profile_format_forward(a, spec);
+				return vmm_invalid("forward \"%s\": %s host port %u is already "
+						   "forwarded to %s", spec, profile_forward_proto(a->proto),
+						   (unsigned)a->host_port, o->name);
+			}
 	}
 	vmm_error_clear();
 	return 0;
@@ -899,6 +1078,8 @@ static int split_list(const char *value, char ***out, size_t *n)
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		while (*t == ' ')
 			t++;
+		for (size_t l = strlen(t); l && t[l - 1] == ' '; l--)
+			t[l - 1] = '\0';
 		if (!*t)
 			continue;
 		if (cnt + 2 > cap) {
@@ -1020,6 +1201,9 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
 		p->runcmd = nv;
 		p->runcmd[p->n_runcmd++] = util_strdup(value);
 		p->runcmd[p->n_runcmd] = NULL;
+	} else if (!strcmp(key, "forward")) {
+		if (profile_set_forwards(p, value) < 0)
+			return -1;
 	} else if (!strcmp(key, "stop_timeout")) {
 		if (util_parse_uint("stop_timeout", value, 1, 86400, &v) < 0)
 			return -1;

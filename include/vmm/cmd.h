@@ -198,6 +198,7 @@ VMM_CMD(list);
 VMM_CMD(show);
 VMM_CMD(set);
 VMM_CMD(delete);
+VMM_CMD(forward);
 VMM_CMD(net);
 VMM_CMD(seed);
 VMM_CMD(start);

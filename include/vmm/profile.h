@@ -14,6 +14,12 @@
 #define VMM_VNC_MAX_STR "59635"
 #define VMM_VNC_NONE (-2) /* vnc = "none": no display at all */
 
+/* One host port forward of a guest (profile key `forward`, spec "[tcp:|udp:]HOSTPORT:GUESTPORT"). */
+struct vmm_forward {
+	int proto;            /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port, guest_port;
+};
+
 struct vmm_profile {
 	char name[VMM_NAME_MAX + 1];
 	unsigned memory;      /* MiB */
@@ -38,6 +44,8 @@ struct vmm_profile {
 	size_t n_runcmd;
 	char *backend;        /* "qemu" (default) or "libvirt" */
 	char *uri;            /* libvirt URI, or NULL (qemu:///system) */
+	struct vmm_forward *forwards; /* host port forwards, or NULL */
+	size_t n_forwards;
 	bool autostart;       /* started at boot by vmm@NAME.service (`vmm autostart`) */
 	unsigned stop_timeout; /* seconds the guest gets to power off (0: the default, 30) */
 };
@@ -101,6 +109,20 @@ struct profile_kv {
 };
 int profile_set_key(struct vmm_profile *p, const char *key, const char *value);
 
+/* Parse one forward spec "[PROTO:]HOSTPORT:GUESTPORT" (PROTO tcp or udp, tcp when left out; ports
+ * 1 to 65535). 0, or -1 with vmm_invalid set to `forward "SPEC": why`. */
+int profile_parse_forward(const char *spec, struct vmm_forward *f);
+/* The canonical spec "tcp:8080:80" into buf (at least PROFILE_FORWARD_LEN bytes). */
+#define PROFILE_FORWARD_LEN 20
+void profile_format_forward(const struct vmm_forward *f, char *buf);
+/* "tcp" / "udp" */
+const char *profile_forward_proto(int proto);
+/* Replace p's forwards with a comma separated list of specs ("" clears them); the same checks as
+ * the profile key (no host port twice). Nothing changes on error. */
+int profile_set_forwards(struct vmm_profile *p, const char *list);
+/* Add one forward spec to p's (vmm create --forward, repeatable); its host port (per protocol)
+ * must not be listed yet. Nothing changes on error. */
+int profile_add_forward(struct vmm_profile *p, const char *spec);
 /* VNC: display N listens on VNC_BASE_PORT + N, on loopback unless the profile says otherwise. */
 #define VNC_BASE_PORT 5900
 #define VNC_DEFAULT_LISTEN "127.0.0.1"

@@ -15,6 +15,8 @@
 #include "vmm/disk.h"
 #include "vmm/error.h"
 #include "vmm/guest_create.h"
+#include "vmm/net/forward.h"
+#include "vmm/net/hostnet.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 #include "vmm/util.h"
@@ -57,6 +59,8 @@ static const struct cmd_option create_options[] = {
 		"DNS servers for this guest, comma separated (default: net.cfg's)"),
 	OPT_KEY(0, "runcmd", A, kvs, "runcmd", "CMD", "a command cloud-init runs at first boot (repeatable)"),
 	OPT_KEY(0, "tap", A, kvs, "tap", "NAME", "tap interface name (default vmm-NAME, cut to 15 characters)"),
+	OPT_KEY(0, "forward", A, kvs, "forward", "[PROTO:]HOSTPORT:GUESTPORT",
+		"forward a host port to the guest: tcp (default) or udp, from any host address (repeatable; see vmm forward)"),
 	OPT_KEY_CHOICE(0, "backend", A, kvs, "backend", "qemu|libvirt", "B", "qemu (default) or libvirt"),
 	OPT_KEY(0, "uri", A, kvs, "uri", "URI", "libvirt connection URI (default qemu:///system)"),
 	OPT_FLAG(0, "reuse-disk", A, reuse_disk,
@@ -107,9 +111,10 @@ const struct cmd_spec cmd_set_spec = {
 	.summary = "change profile values, validated like create",
 	.notes = "keys: memory (or ram), cpus, mac, address (or ip), vnc (:N or none), vnc.listen,\n"
 		 "vnc.password_file, iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file),\n"
-		 "runcmd (adds one), tap, backend, uri, autostart (on or off), stop_timeout (seconds);\n"
-		 "an empty value clears iso, kernel, initrd, append, hostname, uri, dns.\n"
-		 "Changes apply at the next start.\n",
+		 "runcmd (adds one), tap, backend, uri, autostart (on or off), stop_timeout (seconds),\n"
+		 "forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...);\n"
+		 "an empty value clears iso, kernel, initrd, append, hostname, uri, dns, forward.\n"
+		 "Changes apply at the next start; forwards at once when the network is up.\n",
 	.complete = CMD_COMPLETE_PROFILE,
 };
 
@@ -186,6 +191,15 @@ static json_object *profile_json(const struct vmm_home *h, const struct vmm_prof
 	if (p->uri)
 		json_object_object_add(o, "uri", json_object_new_string(p->uri));
 	json_object_object_add(o, "host", json_object_new_string(st->host[0] ? st->host : "local"));
+	if (p->n_forwards) {
+		json_object *fw = json_object_new_array();
+		for (size_t i = 0; i < p->n_forwards; i++) {
+			char spec[PROFILE_FORWARD_LEN];
+			profile_format_forward(&p->forwards[i], spec);
+			json_object_array_add(fw, json_object_new_string(spec));
+		}
+		json_object_object_add(o, "forward", fw);
+	}
 	free(disk);
 	return o;
 }
@@ -195,6 +209,23 @@ static int print_json(json_object *o)
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return cmd_flush();
+}
+
+/* One note for each forward of p that old (NULL: none) did not have, when a host process already
+ * listens on its host port: connections forwarded to the guest no longer reach that process. */
+static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *p,
+			   const struct vmm_forward *old, size_t n_old)
+{
+	for (size_t i = 0; i < p->n_forwards; i++) {
+		const struct vmm_forward *f = &p->forwards[i];
+		if (!forward_new_listened(f, old, n_old))
+			continue;
+		char spec[PROFILE_FORWARD_LEN];
+		profile_format_forward(f, spec);
+		cmd_note(ctx, "vmm: forward \"%s\": note: a host process listens on %s port %u; "
+			 "connections to the host's addresses on it will reach %s instead",
+			 spec, profile_forward_proto(f->proto), (unsigned)f->host_port, p->name);
+	}
 }
 
 /* ---- create ---- */
@@ -237,6 +268,8 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 			 name, r.disk, p->memory, p->cpus, p->cpus == 1 ? "" : "s", p->mac, p->address,
 			 vnc, p->tap);
 	}
+	if (rc == 0 && !ctx->dry_run)
+		note_listeners(ctx, p, NULL, 0);
 	guest_create_result_free(&r);
 	return rc;
 }
@@ -413,6 +446,12 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_report();
 		goto out;
 	}
+	/* the forwards (or the address they lead to) changed: the firewall follows at once */
+	const struct vmm_profile *before = NULL;
+	for (size_t i = 0; i < n_others && !before; i++)
+		if (!strcmp(others[i].name, name))
+			before = &others[i];
+	bool fwd_changed = before && !forward_same(before, &p);
 	if (ctx->dry_run) {
 		char *text = profile_format(&p);
 		fputs(text, stdout);
@@ -420,11 +459,24 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_flush();
 		goto out;
 	}
+	if (fwd_changed && hostnet_forwards_check(&ctx->home) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
 	if (store_save(&ctx->home, &p) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
-	if (store_state(&ctx->home, name, NULL) == VMM_RUNNING)
+	if (fwd_changed && forward_follow(&ctx->home, &p, false) < 0) {
+		rc = cmd_report();
+		store_save(&ctx->home, before); /* nothing half-done: the profile as it was */
+		goto out;
+	}
+	note_listeners(ctx, &p, before ? before->forwards : NULL, before ? before->n_forwards : 0);
+	bool only_forward = true;
+	for (int i = optind; i < argc; i++)
+		only_forward &= !strncmp(argv[i], "forward=", 8);
+	if (!only_forward && store_state(&ctx->home, name, NULL) == VMM_RUNNING)
 		cmd_note(ctx, "%s is running: the change applies at its next start", name);
 	rc = 0;
 out:
@@ -485,8 +537,18 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_flush();
 		goto out;
 	}
+	if (p.n_forwards && hostnet_forwards_check(&ctx->home) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
 	if (unlink(cfg) < 0) {
 		rc = cmd_error(VMM_EFAIL, "%s: %s", cfg, util_strerror(errno));
+		goto out;
+	}
+	/* its forwards leave the firewall at once when the network is up */
+	if (p.n_forwards && forward_follow(&ctx->home, &p, true) < 0) {
+		rc = cmd_report();
+		store_save(&ctx->home, &p); /* nothing half-done: the profile stays */
 		goto out;
 	}
 	util_rm_rf(run);

@@ -78,6 +78,13 @@ int fw_config_check(const struct fw_config *c)
 		if ((f->proto != 6 && f->proto != 17) || !f->host_port || !f->guest_port)
 			return vmm_invalid("firewall: forward %zu of %s: needs tcp or udp and two ports",
 					   i + 1, f->guest);
+		if ((f->guest_ip & util_prefix_mask(c->prefix)) != c->network) {
+			char a[16], nw[16];
+			util_format_ipv4(f->guest_ip, a);
+			util_format_ipv4(c->network, nw);
+			return vmm_invalid("firewall: forward %zu of %s: guest address %s outside %s/%u",
+					   i + 1, f->guest, a, nw, c->prefix);
+		}
 		for (size_t j = 0; j < i; j++)
 			if (c->forwards[j].proto == f->proto && c->forwards[j].host_port == f->host_port)
 				return vmm_invalid("firewall: host port %s/%u forwarded twice (%s, %s)",

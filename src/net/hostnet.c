@@ -12,6 +12,7 @@
 #include <netlink/route/link.h>
 
 #include "vmm/error.h"
+#include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/net/journal.h"
 #include "vmm/net/link.h"
@@ -151,7 +152,8 @@ static int preflight(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
 
 static int fw_all_present(const struct fw_config *fc, const struct fw_status *fs)
 {
-	return fw_status_complete(fc, fs) ? 1 : 0;
+	/* (forwards_stale: a forward the config no longer has, legacy backend) */
+	return fw_status_complete(fc, fs) && !fs->forwards_stale ? 1 : 0;
 }
 
 /* ---- undo ---- */
@@ -356,6 +358,16 @@ static void roll_back(struct admin *a)
 	vmm_error_restore(&e);
 }
 
+/* End the operation by its outcome rc: finished when it worked, else rolled back (-1). */
+static int conclude(struct admin *a, int rc)
+{
+	if (rc < 0) {
+		roll_back(a);
+		return -1;
+	}
+	return finish(&a->j);
+}
+
 /* ---- net up ---- */
 
 static int up_links(struct admin *a, const struct vmm_netcfg *n, const struct hostnet_probe *pb)
@@ -411,15 +423,21 @@ static int up_taps(struct admin *a, const struct vmm_netcfg *n, const struct vmm
 	return 0;
 }
 
-static int up_firewall(struct admin *a, const struct vmm_netcfg *n)
+/* The firewall rules, with the port forwards of every guest. */
+static int up_firewall(struct admin *a, const struct vmm_netcfg *n,
+		       const struct vmm_profile *guests, size_t n_guests)
 {
 	struct fw_config fc;
 	struct fw_status fs;
+	struct fw_forward *fwd = NULL;
 	char arg[48];
+	int rc = 0;
 	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
 	memset(&fs, 0, sizeof(fs));
 	if (fw_status_rules(&fc, &fs) == 0 && fw_all_present(&fc, &fs))
-		return 0;
+		goto out;
 	/* A repair (an opening another tool dropped, a rule deleted by hand) of rules an earlier
 	 * net up made: a failure changes nothing (one transaction), so nothing is to be undone. */
 	bool some = fs.chains_present;
@@ -428,8 +446,12 @@ static int up_firewall(struct admin *a, const struct vmm_netcfg *n)
 	vmm_error_clear();
 	fw_arg(&fc, arg, sizeof(arg));
 	if (!some && intend(&a->j, "up", J_FIREWALL, n->bridge, arg) < 0)
-		return -1;
-	return fw_apply(&fc);
+		rc = -1;
+	else
+		rc = fw_apply(&fc);
+out:
+	free(fwd);
+	return rc;
 }
 
 static int do_up(struct admin *a, const struct vmm_netcfg *n, const struct vmm_profile *guests,
@@ -448,7 +470,7 @@ static int do_up(struct admin *a, const struct vmm_netcfg *n, const struct vmm_p
 		    util_write_str(HOSTNET_IP_FORWARD, "1") < 0)
 			return -1;
 	}
-	if (journal_test_fail("forwarding") < 0 || up_firewall(a, n) < 0)
+	if (journal_test_fail("forwarding") < 0 || up_firewall(a, n, guests, n_guests) < 0)
 		return -1;
 	return journal_test_fail("firewall");
 }
@@ -458,15 +480,54 @@ int hostnet_up(const struct vmm_home *h, const struct vmm_netcfg *n,
 {
 	struct admin a;
 	int rc = -1;
-	if (admin_begin(h, "net up", &a) < 0)
+	if (admin_begin(h, "net up", &a) == 0)
+		rc = conclude(&a, do_up(&a, n, guests, n_guests));
+	admin_end(&a);
+	return rc;
+}
+
+/* ---- port forwards while the network is up ---- */
+
+/* Did vmm bring the network up in this home (a journal with records)? 1, 0 or -1. */
+static int net_recorded(const struct vmm_home *h)
+{
+	struct journal j;
+	if (journal_load(h, &j) < 0)
+		return -1;
+	int up = j.n > 0;
+	journal_free(&j);
+	return up;
+}
+
+int hostnet_forwards_check(const struct vmm_home *h)
+{
+	int up = net_recorded(h);
+	if (up < 0)
+		return -1;
+	if (up && !hostnet_can_admin())
+		return vmm_fail("forwards: the network is up: changing them needs root (CAP_NET_ADMIN)");
+	return 0;
+}
+
+int hostnet_forwards_update(const struct vmm_home *h, const struct vmm_netcfg *n,
+			    const struct vmm_profile *guests, size_t n_guests)
+{
+	struct admin a;
+	struct fw_config fc;
+	struct fw_forward *fwd = NULL;
+	int rc = hostnet_forwards_check(h), up = net_recorded(h);
+	if (rc < 0 || up <= 0)
+		return up < 0 ? -1 : rc; /* not up: net up installs them later */
+	rc = -1;
+	if (admin_begin(h, "forwards", &a) < 0)
 		goto out;
-	if (do_up(&a, n, guests, n_guests) < 0) {
-		roll_back(&a);
-		goto out;
-	}
-	rc = finish(&a.j);
+	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
+	rc = fw_apply(&fc);
 out:
 	admin_end(&a);
+	free(fwd);
 	return rc;
 }
 
@@ -562,27 +623,31 @@ int hostnet_down(const struct vmm_home *h, const struct vmm_netcfg *n,
 
 /* ---- a guest's tap ---- */
 
+static int tap_attach(struct admin *a, const struct vmm_netcfg *n, const struct vmm_profile *p,
+		      uid_t owner, bool *created)
+{
+	if (!tap_exists(p->tap)) {
+		if (intend(&a->j, "start", J_TAP, p->tap, NULL) < 0)
+			return -1;
+		*created = true;
+	}
+	if (tap_ensure_sk(a->sk, p->tap, n->bridge, owner, link_group_of(n->bridge), NULL) < 0)
+		return vmm_error_prefix("%s", p->name);
+	return 0;
+}
+
 int hostnet_tap_attach(const struct vmm_home *h, const struct vmm_netcfg *n,
 		       const struct vmm_profile *p, uid_t owner, bool *created)
 {
 	struct admin a;
 	int rc = -1;
 	*created = false;
-	if (admin_begin(h, "start", &a) < 0)
-		goto out;
-	if (!tap_exists(p->tap)) {
-		if (intend(&a.j, "start", J_TAP, p->tap, NULL) < 0)
-			goto out;
-		*created = true;
+	if (admin_begin(h, "start", &a) == 0) {
+		int r = tap_attach(&a, n, p, owner, created);
+		if (r < 0)
+			*created = false; /* rolled back */
+		rc = conclude(&a, r);
 	}
-	if (tap_ensure_sk(a.sk, p->tap, n->bridge, owner, link_group_of(n->bridge), NULL) < 0) {
-		vmm_error_prefix("%s", p->name);
-		roll_back(&a);
-		*created = false;
-		goto out;
-	}
-	rc = finish(&a.j);
-out:
 	admin_end(&a);
 	return rc;
 }
@@ -626,6 +691,7 @@ int hostnet_is_up(const struct vmm_netcfg *n)
 		rc = -1;
 		goto out;
 	}
+	fs.forwards_stale = false; /* the guests' forwards are not known here: base rules only */
 	rc = fw_all_present(&fc, &fs);
 out:
 	nl_socket_free(sk);
@@ -666,6 +732,7 @@ static int plan_up(FILE *t, const struct vmm_netcfg *n, const struct hostnet_pro
 {
 	struct fw_config fc;
 	struct fw_status fs;
+	struct fw_forward *fwd = NULL;
 	char a[16];
 	if (preflight(n, pb, guests, n_guests) < 0)
 		return -1;
@@ -683,15 +750,20 @@ static int plan_up(FILE *t, const struct vmm_netcfg *n, const struct hostnet_pro
 	if (util_read_int(HOSTNET_IP_FORWARD) != 1)
 		fprintf(t, "set %s = 1\n", HOSTNET_IP_FORWARD);
 	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
 	memset(&fs, 0, sizeof(fs));
 	bool fw_ok = fw_status_rules(&fc, &fs) == 0;
 	vmm_error_clear();
 	if (fw_ok && fw_all_present(&fc, &fs)) {
 		fprintf(t, "firewall rules present\n");
+		free(fwd);
 		return 0;
 	}
 	char *fwtext = NULL;
-	if (fw_plan(&fc, &fwtext) < 0)
+	int prc = fw_plan(&fc, &fwtext);
+	free(fwd);
+	if (prc < 0)
 		return -1;
 	fprintf(t, "firewall:\n%s", fwtext ? fwtext : "");
 	if (fwtext && *fwtext && fwtext[strlen(fwtext) - 1] != '\n')

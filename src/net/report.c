@@ -10,6 +10,7 @@
 
 #include "vmm/error.h"
 #include "vmm/net/dns.h"
+#include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/net/journal.h"
 #include "vmm/net/link.h"
@@ -69,10 +70,15 @@ static void taps_of(struct nl_sock *sk, struct hostnet_status *st, const struct 
 			add_tap(sk, st, pb, j->v[i].name, NULL);
 }
 
-static void firewall_of(struct hostnet_status *st, const struct vmm_netcfg *n)
+static void firewall_of(struct hostnet_status *st, const struct vmm_netcfg *n,
+			const struct vmm_profile *guests, size_t n_guests)
 {
 	struct fw_config fc;
+	struct fw_forward *fwd = NULL;
 	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
+	st->n_forwards = fc.n_forwards;
 	for (int i = 0; i < FW_NRULES; i++)
 		st->fw_relevant[i] = fc.nat || (i != FW_MASQ && i != FW_JUMP_POSTROUTING);
 	if (fw_status(&fc, &st->fw) == 0) {
@@ -81,6 +87,7 @@ static void firewall_of(struct hostnet_status *st, const struct vmm_netcfg *n)
 		snprintf(st->fw_error, sizeof(st->fw_error), "%s", vmm_errmsg());
 		vmm_error_clear();
 	}
+	free(fwd);
 }
 
 /* The guests' DNS servers; true when the host has only a loopback resolver. */
@@ -214,7 +221,7 @@ int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
 		link_default_uplink(sk, st->uplink);
 		st->uplink_exists = st->uplink[0] != '\0';
 	}
-	firewall_of(st, n);
+	firewall_of(st, n, guests, n_guests);
 	bool loopback_only = dns_of(st, n);
 	host_problems(st, n, &pb, loopback_only);
 	rc = 0;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <netinet/in.h>
 
 #include "vmm/error.h"
 #include "vmm/net/firewall.h"
@@ -85,6 +86,58 @@ static void test_rule_line(void **state)
 	assert_int_equal(fw_rule_line(&c, FW_MASQ, buf, 20), -1); /* too small: refused, not cut */
 }
 
+static const struct fw_forward fwd_web[] = {
+	{ IPPROTO_TCP, 8080, 80, NET166 | 100, "web" },
+	{ IPPROTO_UDP, 5353, 53, NET166 | 100, "web" },
+	{ IPPROTO_TCP, 2222, 22, NET166 | 101, "db-1" },
+};
+
+/* Port forwards: the lines are byte-identical to what iptables-legacy-save prints for the entries
+ * (tests/net/firewall.sh checks that against the kernel); the nat table comes with forwards
+ * even when nat is off. */
+static void test_plan_forwards(void **state)
+{
+	struct fw_config c = tut;
+	char *text = NULL;
+	c.forwards = fwd_web;
+	c.n_forwards = 3;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	assert_string_equal(text,
+		"*filter\n"
+		":VMM-FORWARD - [0:0]\n"
+		"-I FORWARD -m comment --comment vmm -j VMM-FORWARD\n"
+		"-A VMM-FORWARD -i br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
+		"-A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"vmm br0\" -j ACCEPT\n"
+		"-A VMM-FORWARD -d 192.168.166.100/32 -o br0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 web\" -j ACCEPT\n"
+		"-A VMM-FORWARD -d 192.168.166.100/32 -o br0 -p udp -m udp --dport 53 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 web\" -j ACCEPT\n"
+		"-A VMM-FORWARD -d 192.168.166.101/32 -o br0 -p tcp -m tcp --dport 22 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 db-1\" -j ACCEPT\n"
+		"COMMIT\n"
+		"*nat\n"
+		":VMM-POSTROUTING - [0:0]\n"
+		":VMM-PREROUTING - [0:0]\n"
+		":VMM-OUTPUT - [0:0]\n"
+		"-I POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING\n"
+		"-A VMM-POSTROUTING -s 192.168.166.0/24 ! -o br0 -m comment --comment \"vmm br0\" -j MASQUERADE\n"
+		"-I PREROUTING -m comment --comment vmm -j VMM-PREROUTING\n"
+		"-A VMM-PREROUTING -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 web\" -j DNAT --to-destination 192.168.166.100:80\n"
+		"-A VMM-PREROUTING -p udp -m udp --dport 5353 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 web\" -j DNAT --to-destination 192.168.166.100:53\n"
+		"-A VMM-PREROUTING -p tcp -m tcp --dport 2222 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 db-1\" -j DNAT --to-destination 192.168.166.101:22\n"
+		"-I OUTPUT -m comment --comment vmm -j VMM-OUTPUT\n"
+		"-A VMM-OUTPUT ! -d 127.0.0.0/8 -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 web\" -j DNAT --to-destination 192.168.166.100:80\n"
+		"-A VMM-OUTPUT ! -d 127.0.0.0/8 -p udp -m udp --dport 5353 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 web\" -j DNAT --to-destination 192.168.166.100:53\n"
+		"-A VMM-OUTPUT ! -d 127.0.0.0/8 -p tcp -m tcp --dport 2222 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 db-1\" -j DNAT --to-destination 192.168.166.101:22\n"
+		"COMMIT\n");
+	free(text);
+
+	c.nat = false;
+	c.n_forwards = 1;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	assert_non_null(strstr(text, "COMMIT\n*nat\n:VMM-PREROUTING - [0:0]\n:VMM-OUTPUT - [0:0]\n"
+				     "-I PREROUTING -m comment --comment vmm -j VMM-PREROUTING\n"));
+	assert_null(strstr(text, "POSTROUTING"));
+	free(text);
+}
+
 static void expect_invalid(const struct fw_config *c, const char *msg)
 {
 	char *text = NULL;
@@ -123,6 +176,24 @@ static void test_invalid(void **state)
 	expect_invalid(&c, "firewall: bridge br+: only letters, digits, '-', '_' and '.' are allowed in its name");
 	c.bridge = "br 0";
 	expect_invalid(&c, "firewall: bridge br 0: only letters, digits, '-', '_' and '.' are allowed in its name");
+	/* forwards: outside the subnet, twice the same host port, port 0 or another protocol */
+	struct fw_forward f[2] = { fwd_web[0], fwd_web[0] };
+	c = tut;
+	c.forwards = f;
+	c.n_forwards = 1;
+	f[0].guest_ip = NET167 | 100;
+	expect_invalid(&c, "firewall: forward 1 of web: guest address 192.168.167.100 outside 192.168.166.0/24");
+	f[0] = fwd_web[0];
+	f[1].guest_port = 81;
+	snprintf(f[1].guest, sizeof(f[1].guest), "db");
+	c.n_forwards = 2;
+	expect_invalid(&c, "firewall: host port tcp/8080 forwarded twice (web, db)");
+	f[1].proto = IPPROTO_UDP;
+	f[1].host_port = 0;
+	expect_invalid(&c, "firewall: forward 2 of db: needs tcp or udp and two ports");
+	f[1].host_port = 1;
+	f[1].proto = IPPROTO_SCTP;
+	expect_invalid(&c, "firewall: forward 2 of db: needs tcp or udp and two ports");
 }
 
 static void test_not_root(void **state)
@@ -416,12 +487,12 @@ static void test_ns_referenced_chain(void **state)
 static int driver(int argc, char **argv)
 {
 	struct fw_config c = { 0 };
-	struct fw_forward fwd[8];
+	struct fw_forward fwd[16];
 	uint32_t a;
 	unsigned p;
-	if (argc < 6 || argc > 6 + 8) {
+	if (argc < 6 || argc > 6 + 16) {
 		fprintf(stderr, "usage: test_firewall --do apply|apply-broken|remove|status|plan BRIDGE "
-				"NET/PREFIX nat|nonat [tcp|udp:HOSTPORT:GUESTIP:GUESTPORT...]\n"
+				"NET/PREFIX nat|nonat [tcp|udp:HOSTPORT:GUESTIP:GUESTPORT[:GUEST]...]\n"
 				"(VMM_TEST_FW=nftables|iptables-legacy|auto picks the backend; "
 				"default iptables-legacy)\n");
 		return 2;
@@ -438,15 +509,17 @@ static int driver(int argc, char **argv)
 		char proto[8], ip[16];
 		unsigned hp, gp;
 		memset(f, 0, sizeof(*f));
-		if (sscanf(argv[i], "%7[a-z]:%u:%15[0-9.]:%u", proto, &hp, ip, &gp) != 4 ||
-		    util_parse_ipv4("forward", ip, &f->guest_ip) < 0) {
-			fprintf(stderr, "forward %s: expected tcp|udp:HOSTPORT:GUESTIP:GUESTPORT\n", argv[i]);
+		int got = sscanf(argv[i], "%7[a-z]:%u:%15[0-9.]:%u:%32s", proto, &hp, ip, &gp, f->guest);
+		if (got < 4 || util_parse_ipv4("forward", ip, &f->guest_ip) < 0) {
+			fprintf(stderr, "forward %s: expected tcp|udp:HOSTPORT:GUESTIP:GUESTPORT[:GUEST]\n",
+				argv[i]);
 			return 2;
 		}
-		f->proto = !strcmp(proto, "udp") ? 17 : 6;
+		f->proto = !strcmp(proto, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
 		f->host_port = (uint16_t)hp;
 		f->guest_port = (uint16_t)gp;
-		snprintf(f->guest, sizeof(f->guest), "g%d", i - 6);
+		if (got == 4)
+			snprintf(f->guest, sizeof(f->guest), "g%d", i - 6);
 	}
 	c.forwards = fwd;
 	c.n_forwards = (size_t)(argc - 6);
@@ -494,9 +567,10 @@ static int driver(int argc, char **argv)
 					       fw_rule_name(st.backend, (enum fw_rule_id)i));
 			printf("complete %d\nmissing_openings %zu\n", fw_status_complete(&c, &st),
 			       st.n_missing_openings);
-			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n",
+			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n"
+			       "forwards_stale %d\n",
 			       st.chains_present ? "present" : "missing", st.forward_policy,
-			       st.iptables_is_nft, st.nft_forward_drop);
+			       st.iptables_is_nft, st.nft_forward_drop, st.forwards_stale);
 		}
 	} else {
 		fprintf(stderr, "unknown operation %s\n", op);
@@ -549,6 +623,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_names),
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_plan_forwards),
 		cmocka_unit_test(test_rule_line),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_not_root),

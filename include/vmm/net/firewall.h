@@ -28,10 +28,19 @@
  *              -m comment --comment "vmm BR" -j ACCEPT
  *   nat:    chain VMM-POSTROUTING, reached by one jump placed first in POSTROUTING (only when nat);
  *           -A VMM-POSTROUTING -s NET/PREFIX ! -o BR -m comment --comment "vmm BR" -j MASQUERADE
+ *   forwards (proto P, host port H to guest G port N), in nat chains VMM-PREROUTING and
+ *   VMM-OUTPUT, each reached by one jump placed first in PREROUTING / OUTPUT:
+ *           -A VMM-FORWARD -d G/32 -o BR -p P -m P --dport N -m conntrack --ctstate DNAT
+ *              -m comment --comment "vmm BR GUEST" -j ACCEPT
+ *           -A VMM-PREROUTING -p P -m P --dport H -m addrtype --dst-type LOCAL
+ *              -m comment --comment "vmm BR GUEST" -j DNAT --to-destination G:N
+ *           -A VMM-OUTPUT ! -d 127.0.0.0/8 -p P -m P --dport H -m addrtype --dst-type LOCAL
+ *              -m comment --comment "vmm BR GUEST" -j DNAT --to-destination G:N
  *   Jumps carry the comment "vmm". Rules inside vmm's chains belong to the bridge they name
- *   (-i/-o BR), so two bridges can share the chains; a chain (and its jump) goes away when its
- *   last rule does. Chain policies are never changed. Each table changes in one iptc_commit,
- *   under the xtables lock (/run/xtables.lock), retried when another writer raced us (EAGAIN).
+ *   (-i/-o BR, or a comment "vmm BR ..."), so two bridges can share the chains; a chain (and its
+ *   jump) goes away when its last rule does. Chain policies are never changed. Each table
+ *   changes in one iptc_commit, under the xtables lock (/run/xtables.lock), retried when another
+ *   writer raced us (EAGAIN).
  */
 #define FW_CHAIN_FILTER "VMM-FORWARD"
 #define FW_CHAIN_NAT "VMM-POSTROUTING"
@@ -117,6 +126,8 @@ struct fw_status {
 				    the legacy filter table is not in use at all */
 	bool iptables_is_nft;    /* /usr/sbin/iptables is the nf_tables variant */
 	bool nft_forward_drop;   /* an nf_tables ip/inet forward hook chain has policy drop */
+	bool forwards_stale;     /* the port forward rules differ from the config's forwards (one
+				    missing, or one of a forward the config no longer has) */
 };
 
 /* Short human text for a rule of a backend, e.g. "nat: masquerade the subnet when not leaving
