@@ -11,7 +11,8 @@ VERSION := 0.1.0
 # libvirt.so.0 with dlopen the first time a libvirt profile needs it (linking it costs every
 # command ~10 ms of loading). Its headers still come through pkg-config, and its version is
 # checked here.
-PKGS := libconfig libnl-3.0 libnl-route-3.0 libip4tc libvncclient json-c libisofs-1 libpng
+PKGS := libconfig libnl-3.0 libnl-route-3.0 libip4tc libvncclient json-c libisofs-1 libpng \
+        libcurl libcrypto
 PKGS_CFLAGS_ONLY := libvirt
 LIBVIRT_MIN := 6.0
 TEST_PKGS := cmocka
@@ -42,7 +43,7 @@ TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) \
-              -DVMM_VERSION='"$(VERSION)"' -MMD -MP
+              -DVMM_VERSION='"$(VERSION)"' -DVMM_DATADIR='"$(PREFIX)/share/vmm"' -MMD -MP
 LDLIBS  := $(PKG_LIBS) -ldl -lpthread
 
 LIB_SRC  := $(sort $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/cmd/*.c src/net/*.c src/backend/*.c))
@@ -107,8 +108,9 @@ man: $(BUILD)/vmm
 	$(BUILD)/vmm help --man > contrib/vmm.1
 
 install: $(BUILD)/vmm
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/vmm
 	install -m 0755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
+	install -m 0644 contrib/images.cfg $(DESTDIR)$(PREFIX)/share/vmm/images.cfg
 	install -m 0644 contrib/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
 
 deps:

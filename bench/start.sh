@@ -131,7 +131,7 @@ printf '  vmm seed           %6s ms\n' "$sm"
 
 echo "== boot to first ping ($BOOT_RUNS runs each)"
 for i in $(seq "$BOOT_RUNS"); do
-	t0=$(ms); v start b1 --wait=120 >/dev/null 2>&1 || { echo "start --wait failed" >&2; exit 1; }; t1=$(ms)
+	t0=$(ms); v start b1 --wait=ping:120 >/dev/null 2>&1 || { echo "start --wait failed" >&2; exit 1; }; t1=$(ms)
 	echo $((t1 - t0)) >>"$T/boot-vmm.ms"
 	v stop b1 --force >/dev/null 2>&1
 	hand_prep

@@ -34,6 +34,8 @@ struct vmm_profile {
 	size_t n_runcmd;
 	char *backend;        /* "qemu" (default) or "libvirt" */
 	char *uri;            /* libvirt URI, or NULL (qemu:///system) */
+	char *user;           /* the image's default user (vmm ssh logs in as it), or NULL */
+	char *ssh_identity;   /* private key vmm ssh uses (absolute path), or NULL */
 };
 
 struct vmm_netcfg {
@@ -69,6 +71,8 @@ char *profile_format(const struct vmm_profile *p);
 
 /* Validators (vmm_invalid on failure). */
 int profile_check_name(const char *name);
+/* A login name for the guest's default user: [a-z_][a-z0-9_-]{0,31}. */
+int profile_check_user(const char *user);
 /* Check one profile on its own and against net.cfg (address inside the subnet, not network,
  * broadcast or bridge). */
 int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n);

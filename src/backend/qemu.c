@@ -154,6 +154,8 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	add2(&a, "-netdev", util_fmt("tap,id=n0,ifname=%s,script=no,downscript=no%s", p->tap,
 				     hc->vhost ? ",vhost=on" : ""));
 	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
+	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
+	add2(&a, "-device", util_strdup("virtio-rng-pci"));
 	add2(&a, "-vnc", util_fmt("%s:%d%s", p->vnc_listen ? p->vnc_listen : "127.0.0.1",
 				  p->vnc_display, p->vnc_password_file ? ",password=on" : ""));
 	e1 = qesc(f->run_dir);

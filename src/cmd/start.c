@@ -10,59 +10,56 @@
 #include "vmm/backend.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
+#include "vmm/guest_wait.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/backend/qemu.h"
 #include "vmm/util.h"
 
-const char cmd_start_usage[] = "start NAME [--install] [--wait[=SECS]]";
+const char cmd_start_usage[] = "start NAME [--install] [--wait[=ssh|ping][:SECS]]";
 const char cmd_start_summary[] =
 	"start a guest (bringing the network up if it is down) and return once it runs";
 const char cmd_start_help[] =
 	"  --install        attach the profile's ISO and boot from it once\n"
-	"  --wait[=SECS]    then wait until the guest answers ping at its address (default 120)\n"
+	"  --wait[=HOW]     then wait until the guest is ready: HOW is ssh (its SSH server's banner\n"
+	"                   on port 22; the default when the profile has SSH keys), ping (the\n"
+	"                   default otherwise), SECS, ssh:SECS or ping:SECS (default 120 s)\n"
 	"With --dry-run, print the exact qemu-system-x86_64 command line and do nothing.\n"
 	"KVM is used when /dev/kvm works (else TCG, slow), vhost-net when /dev/vhost-net opens;\n"
 	"the environment variables VMM_ACCEL=kvm|tcg and VMM_VHOST=on|off override the probe.\n";
 
-/* Ping the guest until it answers or secs pass; a progress line on a terminal. */
-static int wait_ping(struct vmm_ctx *ctx, const struct vmm_profile *p, int secs)
+struct wait_line {
+	const char *name, *what, *ip;
+};
+
+/* The progress line on a terminal: "vmm: waiting for NAME (ssh at IP)... N s". */
+static void wait_progress(void *arg, uint64_t ms)
+{
+	const struct wait_line *l = arg;
+	fprintf(stderr, "\r\033[Kvmm: waiting for %s (%s at %s)... %llu s", l->name, l->what,
+		l->ip, (unsigned long long)(ms / 1000));
+}
+
+/* Wait until the guest is ready: its SSH banner when it has keys (or w says ssh), else ping. */
+static int wait_ready(struct vmm_ctx *ctx, const struct vmm_profile *p, struct guest_wait w)
 {
 	char ip[16];
 	if (profile_ip(p, ip) < 0)
 		return cmd_report();
+	if (w.kind == GUEST_WAIT_AUTO)
+		w.kind = p->n_ssh_keys ? GUEST_WAIT_SSH : GUEST_WAIT_PING;
 	bool tty = util_isatty(2) && ctx->verbose >= 0;
-	uint64_t start = util_now_ms(), end = start + (uint64_t)secs * 1000;
-	char *argv[] = { "ping", "-n", "-q", "-c", "1", "-W", "1", ip, NULL };
-	for (;;) {
-		uint64_t t0 = util_now_ms();
-		int r = util_run(argv, NULL, NULL);
-		if (r < 0) {
-			if (tty)
-				fputc('\n', stderr);
-			return cmd_report();
-		}
-		uint64_t now = util_now_ms();
-		if (r == 0) {
-			if (tty)
-				fprintf(stderr, "\r\033[K");
-			cmd_note(ctx, "vmm: %s: answers ping at %s after %.1f s", p->name, ip,
-				 (double)(now - start) / 1000.0);
-			return 0;
-		}
-		if (now >= end) {
-			if (tty)
-				fputc('\n', stderr);
-			return cmd_error(1, "%s: no answer to ping at %s after %d s (the guest still runs)",
-					 p->name, ip, secs);
-		}
-		if (tty)
-			fprintf(stderr, "\rvmm: waiting for %s to answer ping at %s... %llu s", p->name,
-				ip, (unsigned long long)((now - start) / 1000));
-		if (now - t0 < 500) {
-			struct timespec ts = { 0, 500 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
-	}
+	struct wait_line l = { p->name, guest_wait_name(w.kind), ip };
+	uint64_t ms = 0;
+	int r = w.kind == GUEST_WAIT_SSH
+			? guest_wait_ssh(ip, 22, w.secs, tty ? wait_progress : NULL, &l, &ms)
+			: guest_wait_ping(ip, w.secs, tty ? wait_progress : NULL, &l, &ms);
+	if (tty)
+		fputs("\r\033[K", stderr);
+	if (r < 0)
+		return cmd_error(VMM_EFAIL, "%s: %s (the guest still runs)", p->name, vmm_errmsg());
+	cmd_note(ctx, "vmm: %s: %s at %s after %.1f s", p->name,
+		 w.kind == GUEST_WAIT_SSH ? "SSH answers" : "answers ping", ip, (double)ms / 1000.0);
+	return 0;
 }
 
 int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
@@ -74,7 +71,8 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmm_start_opts so = { .dry_run = ctx->dry_run };
-	int wait_secs = 0, c;
+	struct guest_wait wait = { GUEST_WAIT_NONE, 0 };
+	int c;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -82,13 +80,10 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 		case 'i':
 			so.install = true;
 			break;
-		case 'w': {
-			unsigned long v = 120;
-			if (optarg && util_parse_uint("--wait", optarg, 1, 86400, &v) < 0)
+		case 'w':
+			if (guest_wait_parse(optarg, &wait) < 0)
 				return cmd_report();
-			wait_secs = (int)v;
 			break;
-		}
 		default:
 			return cmd_opt_common("start", c, argv);
 		}
@@ -167,7 +162,7 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 			 (long)st.pid, st.vnc_host, st.vnc_port, name);
 	else
 		cmd_note(ctx, "vmm: %s: running", name);
-	rc = wait_secs > 0 ? wait_ping(ctx, &p, wait_secs) : 0;
+	rc = wait.kind != GUEST_WAIT_NONE ? wait_ready(ctx, &p, wait) : 0;
 out:
 	if (lock >= 0)
 		close(lock);
