@@ -379,7 +379,7 @@ static char *catalog_path(void)
 
 static char *home_entries_path(const struct vmm_home *h)
 {
-	return util_fmt("%s/images.cfg", h->profiles);
+	return util_fmt("%s/images.cfg", h->images);
 }
 
 int image_catalog_load(const struct vmm_home *h, const char *mirror, struct image_catalog *c)

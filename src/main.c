@@ -32,6 +32,7 @@ static int cmd_help(struct vmm_ctx *ctx, int argc, char **argv);
 static int cmd_version(struct vmm_ctx *ctx, int argc, char **argv);
 
 static const struct command commands[] = {
+	ENTRY(image, CMD_HOME),
 	ENTRY(create, CMD_HOME),
 	ENTRY(list, CMD_HOME),
 	ENTRY(show, CMD_HOME),
@@ -43,6 +44,7 @@ static const struct command commands[] = {
 	ENTRY(stop, CMD_HOME),
 	ENTRY(status, CMD_HOME),
 	ENTRY(console, CMD_HOME),
+	ENTRY(ssh, CMD_HOME),
 	ENTRY(vnc, CMD_HOME),
 	{ "help", cmd_help, "help [CMD] | help --man", "show help for vmm or one command",
 	  "  --man            print the manual page (troff) generated from this table\n", 0 },

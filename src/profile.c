@@ -204,6 +204,7 @@ void netcfg_free(struct vmm_netcfg *n)
 	free(n->address);
 	free(n->uplink);
 	strv_free(n->dns, n->n_dns);
+	free(n->image_mirror);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -297,6 +298,9 @@ int netcfg_parse(const char *text, const char *filename, struct vmm_netcfg *n)
 		} else if (!strcmp(k, "dns")) {
 			if (get_strv(&r, s, &n->dns, &n->n_dns) < 0)
 				goto out;
+		} else if (!strcmp(k, "image_mirror")) {
+			if (get_string(&r, s, &n->image_mirror) < 0)
+				goto out;
 		} else {
 			unknown_key(&r, s, NULL);
 			goto out;
@@ -350,6 +354,11 @@ char *netcfg_format(const struct vmm_netcfg *n)
 	buf_quoted(&b, n->uplink ? n->uplink : "auto");
 	buf_add(&b, ";\nnat = %s;\n", n->nat ? "true" : "false");
 	fmt_strv(&b, "dns", n->dns, n->n_dns);
+	if (n->image_mirror) {
+		buf_add(&b, "image_mirror = ");
+		buf_quoted(&b, n->image_mirror);
+		buf_add(&b, ";\n");
+	}
 	return b.s;
 }
 

@@ -43,6 +43,9 @@ int cmd_opt_common(const char *cmd, int c, char **argv);
  * Returns 0, or the exit code after printing why (then there is nothing to free). */
 int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 		 struct vmm_profile *p);
+/* The cached, verified copy of image NAME (pulled first when needed, with a progress bar on a
+ * terminal); *user (may be NULL) gets its default user. 0, or -1 with the error slot set. */
+int cmd_image_fetch(struct vmm_ctx *ctx, const char *name, char **path, char **user);
 /* "vmm: NAME: backend B is not available in this build"; returns 1. */
 int cmd_no_backend(const char *name, const struct vmm_profile *p);
 
@@ -53,6 +56,7 @@ int cmd_no_backend(const char *name, const struct vmm_profile *p);
 	extern const char cmd_##n##_summary[];                                       \
 	extern const char cmd_##n##_help[]
 
+VMM_CMD(image);
 VMM_CMD(create);
 VMM_CMD(list);
 VMM_CMD(show);
@@ -65,5 +69,6 @@ VMM_CMD(stop);
 VMM_CMD(status);
 VMM_CMD(console);
 VMM_CMD(vnc);
+VMM_CMD(ssh);
 
 #endif

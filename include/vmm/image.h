@@ -30,7 +30,7 @@ struct image_catalog {
 
 /*
  * The shipped catalog (VMM_IMAGE_CATALOG, else DATADIR/images.cfg, else contrib/images.cfg
- * beside the binary's build folder) and the home's entries (PROFILES/images.cfg); a home entry
+ * beside the binary's build folder) and the home's entries (IMAGES/images.cfg); a home entry
  * shadows a catalog entry of the same name. mirror (or NULL): replaces each catalog entry's base
  * URL (the entry's file and checksums paths are kept below it).
  */

@@ -47,6 +47,7 @@ struct vmm_netcfg {
 	bool nat;
 	char **dns;           /* "auto" or addresses */
 	size_t n_dns;
+	char *image_mirror;   /* replaces the image catalog's base URLs, or NULL */
 };
 
 /* Defaults: the tutorial's values. */

@@ -14,7 +14,9 @@
 #include "vmm/cmd.h"
 #include "vmm/disk.h"
 #include "vmm/error.h"
+#include "vmm/image.h"
 #include "vmm/profile.h"
+#include "vmm/sshkey.h"
 #include "vmm/store.h"
 #include "vmm/util.h"
 
@@ -25,7 +27,9 @@ const char cmd_create_summary[] =
 	"create a guest: write its profile and a new qcow2 disk (never overwriting one)";
 const char cmd_create_help[] =
 	"  --iso FILE       install ISO (boot it with \"vmm start NAME --install\")\n"
-	"  --image FILE     base the disk on this image (a qcow2 overlay; format read by qemu-img)\n"
+	"  --image NAME|FILE  base the disk on this image (a qcow2 overlay): an image NAME from\n"
+	"                   \"vmm image list\" (pulled and verified when not cached yet; the profile\n"
+	"                   gets its default user) or a FILE (a path, or an existing file)\n"
 	"  --size SIZE      virtual disk size: 40G, 512M, 1T (default 20G, or the image's size)\n"
 	"  --ram MIB        memory in MiB, or with a unit: 2G (default 1024)\n"
 	"  --cpus N         virtual CPUs (default 1)\n"
@@ -34,7 +38,9 @@ const char cmd_create_help[] =
 	"  --vnc :N         VNC display, port 5900+N on 127.0.0.1 (default: the lowest free one)\n"
 	"  --vnc-listen ADDR  address VNC listens on (default 127.0.0.1)\n"
 	"  --vnc-password-file FILE  require this VNC password (the file's first line)\n"
-	"  --ssh-key FILE   OpenSSH public key for the guest (repeatable)\n"
+	"  --ssh-key FILE   OpenSSH public key for the guest (repeatable); default: ~/.ssh/\n"
+	"                   id_ed25519.pub, id_ecdsa.pub or id_rsa.pub, else a key pair vmm makes\n"
+	"                   once for the home (HOME/images/ssh/id_ed25519)\n"
 	"  --kernel FILE    boot this kernel directly (with --initrd FILE and --append STR)\n"
 	"  --initrd FILE    initramfs for --kernel\n"
 	"  --append STR     kernel command line for --kernel\n"
@@ -156,6 +162,10 @@ static int one_name(const char *cmd, int argc, char **argv, const char **name)
 struct create_opts {
 	const char *iso, *image, *size, *kernel, *initrd;
 	bool reuse_disk;
+	char *image_path;   /* --image NAME: the cached copy (pulled before the lock) */
+	char *image_user;   /* its default user */
+	char *identity;     /* the private half of the guest's SSH key, when known */
+	char *default_pub;  /* the default public key file, when no --ssh-key was given */
 };
 
 enum {
@@ -235,11 +245,17 @@ static int create_resolve(const char *name, struct kv *kvs, size_t nkv,
 		if (rc < 0)
 			return -1;
 	}
-	if (o->image) {
+	if (o->image_path) {
+		p->backing = util_strdup(o->image_path);
+	} else if (o->image) {
 		if (util_check_readable("image", o->image) < 0 ||
 		    absolute("image", o->image, &p->backing) < 0)
 			return -1;
 	}
+	if (o->image_user && !p->user)
+		p->user = util_strdup(o->image_user);
+	if (o->identity)
+		p->ssh_identity = util_strdup(o->identity);
 	if (o->size) {
 		uint64_t bytes;
 		if (util_parse_size("size", o->size, &bytes) < 0)
@@ -270,6 +286,102 @@ static int create_resolve(const char *name, struct kv *kvs, size_t nkv,
 		profile_pick_tap(name, others, n_others, p->tap);
 	if (profile_validate(p, net) < 0 || profile_check_conflicts(p, others, n_others) < 0)
 		return -1;
+	return 0;
+}
+
+static void create_opts_free(struct create_opts *o)
+{
+	free(o->image_path);
+	free(o->image_user);
+	free(o->identity);
+	free(o->default_pub);
+}
+
+/* Is --image a name from the catalog (not a path, not an existing file)? */
+static bool image_is_name(const char *image)
+{
+	return !strchr(image, '/') && !util_exists(image);
+}
+
+/* --image NAME: the cached copy, pulled first when there is none. Returns 0 or the exit code. */
+static int create_image(struct vmm_ctx *ctx, struct create_opts *o)
+{
+	if (!o->image || !image_is_name(o->image))
+		return 0;
+	/* a copy already cached is used as it is (no network); else it is pulled */
+	struct image_cached *cl = NULL;
+	size_t n = 0;
+	if (image_cached_list(&ctx->home, o->image, &cl, &n) < 0)
+		return cmd_report();
+	if (n) {
+		o->image_path = util_strdup(cl[0].path);
+		image_cached_free(cl, n);
+		struct image_catalog c;
+		if (image_catalog_load(&ctx->home, NULL, &c) == 0) {
+			const struct image_entry *e = image_find(&c, o->image);
+			if (e)
+				o->image_user = util_strdup(e->user);
+			image_catalog_free(&c);
+		}
+		vmm_error_clear();
+		return 0;
+	}
+	if (ctx->dry_run) {
+		o->image_path = util_fmt("%s/cache/%s-DIGEST.img", ctx->home.images, o->image);
+		printf("# would pull image %s\n", o->image);
+		return 0;
+	}
+	if (cmd_image_fetch(ctx, o->image, &o->image_path, &o->image_user) < 0)
+		return cmd_report();
+	return 0;
+}
+
+/* Before the home lock (both can take long): the image by name, pulled into the cache when
+ * needed, then the default SSH key when none is given. Returns 0 or the exit code. */
+static int create_keys_and_image(struct vmm_ctx *ctx, struct create_opts *o, struct kv *kvs,
+				 size_t *nkv, size_t max)
+{
+	int rc = create_image(ctx, o);
+	if (rc)
+		return rc;
+	const char *first_key = NULL;
+	for (size_t i = 0; i < *nkv; i++)
+		if (!strcmp(kvs[i].key, "ssh_key") && !first_key)
+			first_key = kvs[i].value;
+	if (first_key) {
+		/* the private half beside FILE.pub is what vmm ssh uses */
+		size_t l = strlen(first_key);
+		if (l > 4 && !strcmp(first_key + l - 4, ".pub")) {
+			char *k = util_fmt("%.*s", (int)(l - 4), first_key);
+			if (util_exists(k) && absolute("ssh key", k, &o->identity) < 0)
+				vmm_error_clear();
+			free(k);
+		}
+	} else {
+		char *pub = NULL, *priv = NULL;
+		bool made = false;
+		int r = sshkey_default_identity(&ctx->home, !ctx->dry_run, &pub, &priv, &made);
+		if (r < 0)
+			return cmd_report();
+		if (r > 0) {
+			cmd_note(ctx, "# would make an SSH key pair for this home (%s/ssh/id_ed25519)",
+				 ctx->home.images);
+		} else {
+			if (made)
+				cmd_note(ctx, "vmm: made an SSH key pair for this home: %s (vmm ssh uses it)",
+					 priv);
+			if (*nkv == max) {
+				free(pub);
+				free(priv);
+				return cmd_usage_error("create", "too many options");
+			}
+			/* kvs points at pub; o owns it (default_pub) */
+			kvs[*nkv].key = "ssh_key";
+			kvs[(*nkv)++].value = pub;
+			o->default_pub = pub;
+			o->identity = priv;
+		}
+	}
 	return 0;
 }
 
@@ -321,6 +433,13 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (o.image && o.reuse_disk)
 		return cmd_usage_error("create", "--image and --reuse-disk exclude each other");
+	if (store_exists(&ctx->home, name))
+		return cmd_error(VMM_EINVAL, "%s: already exists (see vmm show %s)", name, name);
+	rc = create_keys_and_image(ctx, &o, kvs, &nkv, sizeof(kvs) / sizeof(kvs[0]));
+	if (rc) {
+		create_opts_free(&o);
+		return rc;
+	}
 
 	struct vmm_netcfg net;
 	struct vmm_profile p, *others = NULL;
@@ -436,6 +555,7 @@ out_net:
 	free(text);
 	free(disk);
 	free(cfg);
+	create_opts_free(&o);
 	return rc;
 }
 
