@@ -51,3 +51,51 @@ void vmm_error_clear(void)
 	errbuf[0] = '\0';
 	errcode = VMM_OK;
 }
+
+int vmm_error_prefix(const char *fmt, ...)
+{
+	char pfx[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(pfx, sizeof(pfx), fmt, ap);
+	va_end(ap);
+	int code = errcode == VMM_OK ? VMM_EFAIL : errcode;
+	char tmp[sizeof(errbuf) + sizeof(pfx) + 2];
+	snprintf(tmp, sizeof(tmp), "%s: %s", pfx, errbuf);
+	memcpy(errbuf, tmp, sizeof(errbuf) - 1);
+	errbuf[sizeof(errbuf) - 1] = '\0';
+	errcode = code;
+	return -1;
+}
+
+void vmm_error_save(struct vmm_saved_error *s)
+{
+	s->code = errcode == VMM_OK ? VMM_EFAIL : errcode;
+	memcpy(s->msg, errbuf, sizeof(s->msg));
+}
+
+int vmm_error_restore(const struct vmm_saved_error *s)
+{
+	memcpy(errbuf, s->msg, sizeof(errbuf));
+	errcode = s->code;
+	return -1;
+}
+
+static void (*notice_fn)(const char *line);
+
+void vmm_set_notice_handler(void (*fn)(const char *line))
+{
+	notice_fn = fn;
+}
+
+void vmm_notice(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	if (!notice_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	notice_fn(line);
+}

@@ -131,7 +131,7 @@ int guest_wait_ssh(const char *ip, unsigned port, unsigned secs, guest_wait_prog
 		}
 		uint64_t now = util_now_ms();
 		if (now >= deadline)
-			return vmm_fail("%s:%u: no SSH banner after %u s", ip, port, secs);
+			return vmm_fail("no SSH banner at %s:%u after %u s", ip, port, secs);
 		if (fn)
 			fn(arg, now - start);
 		if (now - t0 < POLL_MS)
@@ -156,7 +156,7 @@ int guest_wait_ping(const char *ip, unsigned secs, guest_wait_progress_fn fn, vo
 			return 0;
 		}
 		if (now >= deadline)
-			return vmm_fail("%s: no answer to ping after %u s", ip, secs);
+			return vmm_fail("no answer to ping at %s after %u s", ip, secs);
 		if (fn)
 			fn(arg, now - start);
 		if (now - t0 < 2 * POLL_MS)

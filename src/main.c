@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,11 +297,21 @@ static int take_globals(struct vmm_ctx *ctx, int *argc, char **argv)
 	return 0;
 }
 
+/* Modules' announcements (vmm_notice): one line on stderr, unless -q. */
+static bool quiet;
+static void show_notice(const char *line)
+{
+	if (!quiet)
+		fprintf(stderr, "vmm: %s\n", line);
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm_ctx ctx = { 0 };
 	if (take_globals(&ctx, &argc, argv) != 0)
 		return VMM_EINVAL;
+	quiet = ctx.verbose < 0;
+	vmm_set_notice_handler(show_notice);
 	if (ctx.home_dir && !*ctx.home_dir)
 		return cmd_error(VMM_EINVAL, "--home: empty folder name");
 	if (argc < 2) {

@@ -418,7 +418,7 @@ static char **string_key(struct vmm_profile *p, const char *k)
 {
 	char **fields[] = { &p->iso, &p->kernel, &p->initrd, &p->append,
 			    &p->hostname, &p->backend, &p->uri, &p->user, &p->ssh_identity };
-	for (size_t i = 0; i < sizeof(string_keys) / sizeof(string_keys[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(string_keys); i++)
 		if (!strcmp(k, string_keys[i]))
 			return fields[i];
 	return NULL;
@@ -534,7 +534,7 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 	if (!p->disk_path)
 		p->disk_path = util_fmt("%s.qcow2", p->name);
 	if (!p->vnc_listen)
-		p->vnc_listen = util_strdup("127.0.0.1");
+		p->vnc_listen = util_strdup(VNC_DEFAULT_LISTEN);
 	if (!p->mac[0])
 		profile_default_mac(p->name, p->mac);
 	if (!p->tap[0])
@@ -600,14 +600,14 @@ char *profile_format(const struct vmm_profile *p)
 	}
 	buf_add(&b, "; };\n");
 	buf_add(&b, "vnc = { display = %d; listen = ", p->vnc_display);
-	buf_quoted(&b, p->vnc_listen ? p->vnc_listen : "127.0.0.1");
+	buf_quoted(&b, profile_vnc_listen(p));
 	if (p->vnc_password_file) {
 		buf_add(&b, "; password_file = ");
 		buf_quoted(&b, p->vnc_password_file);
 	}
 	buf_add(&b, "; };\n");
 	/* "iso" is written above, before the network */
-	for (size_t i = 1; i < sizeof(string_keys) / sizeof(string_keys[0]); i++) {
+	for (size_t i = 1; i < ARRAY_SIZE(string_keys); i++) {
 		const char *val = *string_key((struct vmm_profile *)p, string_keys[i]);
 		if (val) {
 			buf_add(&b, "%s = ", string_keys[i]);
@@ -741,19 +741,9 @@ int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profil
 	return 0;
 }
 
-/* FNV-1a: stable across runs and hosts, so a name always gets the same MAC. */
-static uint32_t fnv1a(const char *s, uint32_t h)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 void profile_default_mac(const char *name, char mac[18])
 {
-	uint32_t h = fnv1a(name, 2166136261u);
+	uint32_t h = util_hash(UTIL_HASH_INIT, name); /* a name always gets the same MAC */
 	uint8_t m[6] = { 0x52, 0x54, 0x00, (uint8_t)(h >> 16), (uint8_t)(h >> 8), (uint8_t)h };
 	util_format_mac(m, mac);
 }
@@ -991,4 +981,14 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
 		return vmm_invalid("key \"%s\": unknown (see vmm help set)", key);
 	}
 	return 0;
+}
+
+const char *profile_vnc_listen(const struct vmm_profile *p)
+{
+	return p->vnc_listen && *p->vnc_listen ? p->vnc_listen : VNC_DEFAULT_LISTEN;
+}
+
+int profile_vnc_port(const struct vmm_profile *p)
+{
+	return VNC_BASE_PORT + p->vnc_display;
 }

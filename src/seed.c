@@ -83,16 +83,11 @@ static void sb_yaml_str(struct sbuf *b, const char *s)
 	sb_puts(b, "\"");
 }
 
-/* FNV-1a over the settings that make up the guest's network identity. */
+/* One field of the guest's network identity into the hash, with a separator after it. */
 static uint32_t fnv1a(uint32_t h, const char *s)
 {
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		h ^= *c;
-		h *= 16777619u;
-	}
-	h ^= 0xff; /* field separator */
-	h *= 16777619u;
-	return h;
+	h = util_hash(h, s);
+	return (h ^ 0xff) * 16777619u; /* field separator */
 }
 
 int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *const *dns,
@@ -119,7 +114,7 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 	util_format_ipv4(gw, gwbuf);
 	const char *host = p->hostname && *p->hostname ? p->hostname : p->name;
 
-	uint32_t h = 2166136261u;
+	uint32_t h = UTIL_HASH_INIT;
 	h = fnv1a(h, p->mac);
 	h = fnv1a(h, p->address);
 	h = fnv1a(h, gwbuf);

@@ -265,3 +265,44 @@ enum vmm_state store_state(const struct vmm_home *h, const char *name, pid_t *pi
 	free(dir);
 	return st;
 }
+
+static int guest_file(const struct vmm_home *h, const char *name, const char *what,
+		      const char *rel, char **out)
+{
+	*out = store_image_path(h, rel);
+	if (!util_exists(*out))
+		return vmm_fail("%s: %s %s: no such file%s", name, what, *out,
+				strcmp(what, "disk") ? "" : " (create it with vmm create)");
+	return util_check_readable(what, *out);
+}
+
+int store_guest_files(const struct vmm_home *h, const struct vmm_profile *p, bool install,
+		      struct store_guest_files *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->disk = store_disk_path(h, p);
+	if (!util_exists(f->disk))
+		return vmm_fail("%s: disk %s: no such file (create it with vmm create)", p->name,
+				f->disk);
+	if (util_check_readable("disk", f->disk) < 0)
+		return -1;
+	if (install && !p->iso)
+		return vmm_invalid("%s: --install needs an ISO in the profile (vmm set %s iso=FILE)",
+				   p->name, p->name);
+	if (install && guest_file(h, p->name, "iso", p->iso, &f->iso) < 0)
+		return -1;
+	if (p->kernel && guest_file(h, p->name, "kernel", p->kernel, &f->kernel) < 0)
+		return -1;
+	if (p->kernel && p->initrd && guest_file(h, p->name, "initrd", p->initrd, &f->initrd) < 0)
+		return -1;
+	return 0;
+}
+
+void store_guest_files_free(struct store_guest_files *f)
+{
+	free(f->disk);
+	free(f->iso);
+	free(f->kernel);
+	free(f->initrd);
+	memset(f, 0, sizeof(*f));
+}

@@ -42,7 +42,7 @@ const char *util_package_for(const char *prog)
 {
 	const char *base = strrchr(prog, '/');
 	base = base ? base + 1 : prog;
-	for (size_t i = 0; i < sizeof(packages) / sizeof(packages[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(packages); i++)
 		if (strcmp(packages[i].prog, base) == 0)
 			return packages[i].pkg;
 	return NULL;
@@ -587,4 +587,38 @@ int util_parse_cidr(const char *what, const char *s, uint32_t *addr, unsigned *p
 void util_format_ipv4(uint32_t a, char buf[16])
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+uint32_t util_hash(uint32_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+int util_read_int(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	return atoi(buf);
+}
+
+int util_write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vmm_fail("%s: %s", path, util_strerror(errno));
+	ssize_t len = write(fd, val, strlen(val));
+	int e = errno;
+	close(fd);
+	if (len != (ssize_t)strlen(val))
+		return vmm_fail("%s: %s", path, util_strerror(len < 0 ? e : EIO));
+	return 0;
 }

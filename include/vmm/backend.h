@@ -4,6 +4,7 @@
 #define VMM_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "vmm/profile.h"
@@ -11,8 +12,6 @@
 
 struct vmm_start_opts {
 	bool install;    /* attach the profile's ISO and boot from it once */
-	bool dry_run;    /* print the argv / domain XML on stdout, do nothing */
-	int wait_secs;   /* 0: don't wait for ping */
 };
 
 struct vmm_status {
@@ -20,13 +19,31 @@ struct vmm_status {
 	pid_t pid;            /* 0 when unknown/remote */
 	char host[64];        /* "local" or the libvirt URI's host */
 	char vnc_host[64];    /* address QEMU listens on for VNC */
-	int vnc_port;         /* 5900 + display */
+	int vnc_port;         /* VNC_BASE_PORT + display */
+	bool tcg;             /* started without KVM (set by start) */
 };
 
+/*
+ * What differs between the ways a guest is run. The flow around these (validation, the lock, the
+ * network and the guest's tap, the seed, waiting) is the lifecycle's (lifecycle.h), the same for
+ * every backend.
+ */
 struct vmm_backend {
 	const char *name;
+	/* Where the guest runs: "local", or the remote host (into host, len bytes); 1 remote, 0
+	 * local (the guest's NIC is a tap on this host's bridge), -1 on error. */
+	int (*where)(const struct vmm_profile *p, char *host, size_t len);
+	/* Refusals that need no change on the host (files, programs, already running, ports). */
+	int (*preflight)(const struct vmm_home *h, const struct vmm_profile *p,
+			 const struct vmm_start_opts *o);
+	/* --dry-run: what start would run (the QEMU command line, the domain XML); malloc'd. */
+	int (*plan)(const struct vmm_home *h, const struct vmm_netcfg *n,
+		    const struct vmm_profile *p, const struct vmm_start_opts *o, char **text);
+	/* Run the guest with its seed ISO (the tap, for local guests, is there); fill *st. A failure
+	 * leaves nothing of the guest running. */
 	int (*start)(const struct vmm_home *h, const struct vmm_netcfg *n,
-		     const struct vmm_profile *p, const struct vmm_start_opts *o);
+		     const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
+		     struct vmm_status *st);
 	int (*stop)(const struct vmm_home *h, const struct vmm_profile *p, bool force,
 		    int timeout_secs);
 	int (*status)(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st);

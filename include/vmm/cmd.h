@@ -46,8 +46,6 @@ int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 /* The cached, verified copy of image NAME (pulled first when needed, with a progress bar on a
  * terminal); *user (may be NULL) gets its default user. 0, or -1 with the error slot set. */
 int cmd_image_fetch(struct vmm_ctx *ctx, const char *name, char **path, char **user);
-/* "vmm: NAME: backend B is not available in this build"; returns 1. */
-int cmd_no_backend(const char *name, const struct vmm_profile *p);
 
 /* Each handler and its help text (options, one per line, "  --opt ARG   what") live in its file. */
 #define VMM_CMD(n)                                                                   \

@@ -23,5 +23,25 @@ const char *vmm_errmsg(void);
 int vmm_errcode(void);
 /* Forget the last error. */
 void vmm_error_clear(void);
+/* Put "PREFIX: " before the message in the slot, keeping its kind; returns -1. */
+int vmm_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An error kept aside while cleanup code (which may overwrite the slot) runs. */
+struct vmm_saved_error {
+	int code;
+	char msg[1024];
+};
+void vmm_error_save(struct vmm_saved_error *s);
+/* Put a saved error back; returns -1. */
+int vmm_error_restore(const struct vmm_saved_error *s);
+
+/*
+ * Announcements a module makes while it acts ("firewall: accepted br0 in ...", "net: rolled back
+ * an interrupted net up"): one line each, without the "vmm: " prefix. Modules never print; the
+ * command layer installs the handler that shows them (on stderr unless -q). Without a handler
+ * they are dropped.
+ */
+void vmm_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vmm_set_notice_handler(void (*fn)(const char *line));
 
 #endif

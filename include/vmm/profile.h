@@ -92,6 +92,12 @@ void profile_pick_tap(const char *name, const struct vmm_profile *others, size_t
 /* Set one KEY=VALUE (keys as in `vmm set`: memory, cpus, iso, mac, address/ip, vnc, ...). */
 int profile_set_key(struct vmm_profile *p, const char *key, const char *value);
 
+/* VNC: display N listens on VNC_BASE_PORT + N, on loopback unless the profile says otherwise. */
+#define VNC_BASE_PORT 5900
+#define VNC_DEFAULT_LISTEN "127.0.0.1"
+const char *profile_vnc_listen(const struct vmm_profile *p);
+int profile_vnc_port(const struct vmm_profile *p);
+
 /* The guest's address without prefix ("192.168.166.100") into buf. */
 int profile_ip(const struct vmm_profile *p, char buf[16]);
 

@@ -28,6 +28,16 @@ char *store_disk_path(const struct vmm_home *h, const struct vmm_profile *p);
 char *store_seed_path(const struct vmm_home *h, const char *name);
 char *store_run_dir(const struct vmm_home *h, const char *name);
 
+/* The files a guest boots from, as absolute paths (NULL when the profile has none). */
+struct store_guest_files {
+	char *disk, *iso, *kernel, *initrd;
+};
+/* Resolve and check them (the ISO only with install): each must exist and be readable. One
+ * message for every backend: "NAME: disk PATH: no such file (create it with vmm create)". */
+int store_guest_files(const struct vmm_home *h, const struct vmm_profile *p, bool install,
+		      struct store_guest_files *f);
+void store_guest_files_free(struct store_guest_files *f);
+
 /* Exclusive lock on the home (allocation, start). Returns fd; close() releases. */
 int store_lock(const struct vmm_home *h);
 

@@ -77,4 +77,18 @@ static inline uint32_t util_prefix_mask(unsigned prefix)
 	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
 }
 
+/* ---- small shared pieces ---- */
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* FNV-1a, 32 bits: stable across runs and hosts (names → MACs, link groups, instance ids).
+ * Start with UTIL_HASH_INIT and chain calls to hash several strings. */
+#define UTIL_HASH_INIT 2166136261u
+uint32_t util_hash(uint32_t h, const char *s);
+
+/* A small decimal file such as /proc/sys/net/ipv4/ip_forward: its value, -1 when unreadable. */
+int util_read_int(const char *path);
+/* Write a value into an existing file (a sysctl): 0, or -1 with the error slot set. */
+int util_write_str(const char *path, const char *val);
+
 #endif

@@ -197,8 +197,8 @@ char *virt_domain_xml(const struct virt_domain_spec *s)
 	fputs("'/>\n      <model type='virtio'/>\n    </interface>\n", f);
 	fputs("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n", f);
 	fputs("    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n", f);
-	fprintf(f, "    <graphics type='vnc' port='%d' autoport='no' listen='", 5900 + p->vnc_display);
-	xml_esc(f, p->vnc_listen && *p->vnc_listen ? p->vnc_listen : "127.0.0.1");
+	fprintf(f, "    <graphics type='vnc' port='%d' autoport='no' listen='", profile_vnc_port(p));
+	xml_esc(f, profile_vnc_listen(p));
 	fputc('\'', f);
 	if (s->vnc_password) {
 		fputs(" passwd='", f);
@@ -326,50 +326,6 @@ static int read_vnc_password(const struct vmm_profile *p, char **pw)
 	}
 	*pw = t;
 	return 0;
-}
-
-/* Everything that must exist locally before anything happens. */
-static int check_files(const struct vmm_home *h, const struct vmm_profile *p, bool install)
-{
-	char *disk = store_disk_path(h, p);
-	int rc = util_check_readable("disk", disk);
-
-	free(disk);
-	if (rc < 0)
-		return -1;
-	if (install) {
-		if (!p->iso)
-			return vmm_invalid("%s: --install needs an iso in the profile", p->name);
-		if (util_check_readable("iso", p->iso) < 0)
-			return -1;
-	}
-	if (p->kernel && util_check_readable("kernel", p->kernel) < 0)
-		return -1;
-	if (p->initrd && util_check_readable("initrd", p->initrd) < 0)
-		return -1;
-	return 0;
-}
-
-/* Wait until the guest answers ping (local guests: the bridge is here). */
-static int wait_ping(const struct vmm_profile *p, int secs)
-{
-	char ip[16];
-	uint64_t end = util_now_ms() + (uint64_t)secs * 1000;
-
-	if (profile_ip(p, ip) < 0)
-		return -1;
-	for (;;) {
-		char *argv[] = { "ping", "-c", "1", "-W", "1", "-n", "-q", ip, NULL };
-		int rc = util_run(argv, NULL, NULL);
-
-		if (rc == 0)
-			return 0;
-		if (rc < 0)
-			return -1;
-		if (util_now_ms() >= end)
-			return vmm_fail("%s: no answer to ping from %s after %d s", p->name, ip, secs);
-		usleep(200 * 1000);
-	}
 }
 
 /* ---- remote: network, pool, uploads ---- */
@@ -559,166 +515,189 @@ static char *base_name(const char *path)
 
 /* ---- start ---- */
 
-static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
-		      const struct vmm_profile *p, const struct vmm_start_opts *o)
+static int virt_where(const struct vmm_profile *p, char *host, size_t len)
 {
 	const char *uri = virt_uri(p);
-	bool remote = virt_uri_is_remote(uri);
-	struct virt_domain_spec s = { .p = p };
+	if (virt_host_of(uri, host, len) < 0)
+		return -1;
+	return virt_uri_is_remote(uri) ? 1 : 0;
+}
+
+static int virt_preflight(const struct vmm_home *h, const struct vmm_profile *p,
+			  const struct vmm_start_opts *o)
+{
+	struct store_guest_files f;
+	char *pw = NULL;
+	int rc = store_guest_files(h, p, o->install, &f) < 0 ? -1 : read_vnc_password(p, &pw);
+	store_guest_files_free(&f);
+	free(pw);
+	return rc;
+}
+
+/* What a start names: the local files, or volumes in the remote pool. Strings it owns. */
+struct virt_names {
+	struct store_guest_files f;
+	char *seed, *pw, *isovol, *diskvol, *seedvol, *kvol, *ivol, *kpath, *ipath;
+};
+
+static void names_free(struct virt_names *v)
+{
+	store_guest_files_free(&v->f);
+	free(v->seed);
+	free(v->pw);
+	free(v->isovol);
+	free(v->diskvol);
+	free(v->seedvol);
+	free(v->kvol);
+	free(v->ivol);
+	free(v->kpath);
+	free(v->ipath);
+}
+
+/* Fill the spec from the profile and the names (local paths, or volumes for a remote pool). */
+static void spec_fill(struct virt_domain_spec *s, const struct vmm_profile *p,
+		      const struct vmm_netcfg *n, struct virt_names *v, bool install, bool remote)
+{
+	s->p = p;
+	s->iso = install ? v->f.iso : NULL;
+	s->kernel = v->f.kernel;
+	s->initrd = v->f.initrd;
+	s->append = p->append;
+	s->vnc_password = v->pw;
+	s->disk = v->f.disk;
+	s->seed = v->seed;
+	if (!remote)
+		return;
+	s->network = n->bridge;
+	v->diskvol = util_fmt("%s.qcow2", p->name);
+	v->seedvol = util_fmt("%s-seed.iso", p->name);
+	s->disk = v->diskvol;
+	s->seed = v->seedvol;
+	if (s->iso)
+		s->iso = v->isovol = base_name(v->f.iso);
+}
+
+static int virt_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
+		     const struct vmm_profile *p, const struct vmm_start_opts *o, char **text)
+{
+	struct virt_domain_spec s = { 0 };
+	struct virt_names v = { 0 };
+	virStoragePoolPtr pool = NULL;
+	bool remote = virt_uri_is_remote(virt_uri(p));
+	int rc = -1;
+
+	*text = NULL;
+	if (store_guest_files(h, p, o->install, &v.f) < 0 || read_vnc_password(p, &v.pw) < 0)
+		goto out;
+	/* nothing changes; libvirt is only asked (when reachable) for its domain type and pool,
+	 * else KVM is judged here (a remote host is assumed to have it) */
+	virConnectPtr c = virt_open(p);
+	vmm_error_clear();
+	v.seed = store_seed_path(h, p->name);
+	spec_fill(&s, p, n, &v, o->install, remote);
+	s.type = domain_type(c, remote);
+	if (remote) {
+		s.pool = "default";
+		if (c && !(pool = virStoragePoolLookupByName(c, "default")))
+			s.pool = VIRT_VMM_POOL;
+	}
+	if (v.pw)
+		s.vnc_password = "********"; /* never print the secret */
+	*text = virt_domain_xml(&s);
+	if (pool)
+		virStoragePoolFree(pool);
+	if (c)
+		virConnectClose(c);
+	rc = 0;
+out:
+	names_free(&v);
+	return rc;
+}
+
+/* A remote host: its network, the pool, and the volumes the domain uses. */
+static int remote_prepare(virConnectPtr c, const struct vmm_home *h, const struct vmm_netcfg *n,
+			  const struct vmm_profile *p, struct virt_domain_spec *s,
+			  struct virt_names *v, virStoragePoolPtr *pool)
+{
+	if (remote_network(c, p, n) < 0 || !(*pool = remote_pool(c, p)))
+		return -1;
+	s->pool = virStoragePoolGetName(*pool);
+	if (upload_disk(c, *pool, h, p, v->diskvol, v->f.disk) < 0 ||
+	    upload(c, *pool, p, v->seedvol, v->seed, true, NULL) < 0)
+		return -1;
+	if (s->iso && upload(c, *pool, p, v->isovol, v->f.iso, false, NULL) < 0)
+		return -1;
+	if (!v->f.kernel || s->iso)
+		return 0;
+	v->kvol = util_fmt("%s-kernel", p->name);
+	if (upload(c, *pool, p, v->kvol, v->f.kernel, true, &v->kpath) < 0)
+		return -1;
+	s->kernel = v->kpath;
+	if (!v->f.initrd)
+		return 0;
+	v->ivol = util_fmt("%s-initrd", p->name);
+	if (upload(c, *pool, p, v->ivol, v->f.initrd, true, &v->ipath) < 0)
+		return -1;
+	s->initrd = v->ipath;
+	return 0;
+}
+
+/* 0 when no domain of that name runs there; -1 (already running, or an error) otherwise. */
+static int not_running(virConnectPtr c, const struct vmm_profile *p, bool remote)
+{
+	char host[64] = "";
+	virDomainPtr dom = virDomainLookupByName(c, p->name);
+	if (!dom)
+		return 0;
+	int active = virDomainIsActive(dom);
+	virDomainFree(dom);
+	if (active != 1)
+		return 0;
+	if (remote && virt_host_of(virt_uri(p), host, sizeof host) == 0)
+		return vmm_fail("%s: already running on %s", p->name, host);
+	return vmm_fail("%s: already running", p->name);
+}
+
+static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
+		      const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
+		      struct vmm_status *st)
+{
+	bool remote = virt_uri_is_remote(virt_uri(p));
+	struct virt_domain_spec s = { 0 };
+	struct virt_names v = { 0 };
 	virConnectPtr c = NULL;
 	virDomainPtr dom = NULL;
 	virStoragePoolPtr pool = NULL;
-	char *disk = NULL, *seed = NULL, *pw = NULL, *xml = NULL, *kpath = NULL, *ipath = NULL;
-	char *isovol = NULL, *diskvol = NULL, *seedvol = NULL, *kvol = NULL, *ivol = NULL;
-	char host[64];
-	struct vmm_profile *all = NULL;
-	size_t n_all = 0;
-	bool tap_made = false;
-	int rc = -1, up;
+	char *xml = NULL;
+	int rc = -1;
 
-	if (virt_host_of(uri, host, sizeof host) < 0)
-		return -1;
-	if (remote && o->wait_secs > 0)
-		return vmm_invalid("%s: --wait needs a local guest (the network of a guest on %s is "
-				   "there)", p->name, host);
-	if (check_files(h, p, o->install) < 0 || read_vnc_password(p, &pw) < 0)
+	if (store_guest_files(h, p, o->install, &v.f) < 0 || read_vnc_password(p, &v.pw) < 0)
 		goto out;
-	disk = store_disk_path(h, p);
-	s.iso = o->install ? p->iso : NULL;
-	s.kernel = p->kernel;
-	s.initrd = p->initrd;
-	s.append = p->append;
-	s.vnc_password = pw;
-
-	if (o->dry_run) {
-		/* nothing changes; libvirt is only asked (when reachable) for its domain type and
-		 * pool, else KVM is judged here (a remote host is assumed to have it) */
-		c = virt_open(p);
-		vmm_error_clear();
-		s.type = domain_type(c, remote);
-		seed = store_seed_path(h, p->name);
-		if (remote) {
-			s.pool = "default";
-			if (c && !(pool = virStoragePoolLookupByName(c, "default")))
-				s.pool = VIRT_VMM_POOL;
-			s.network = n->bridge;
-			diskvol = util_fmt("%s.qcow2", p->name);
-			seedvol = util_fmt("%s-seed.iso", p->name);
-			s.disk = diskvol;
-			s.seed = seedvol;
-			if (s.iso)
-				s.iso = isovol = base_name(p->iso);
-		} else {
-			s.disk = disk;
-			s.seed = seed;
-		}
-		if (pw)
-			s.vnc_password = "********"; /* never print the secret */
-		xml = virt_domain_xml(&s);
-		fputs(xml, stdout);
-		rc = 0;
+	v.seed = util_strdup(seed);
+	if (!(c = virt_open(p)) || not_running(c, p, remote) < 0)
 		goto out;
-	}
-
-	c = virt_open(p);
-	if (!c)
-		goto out;
-	dom = virDomainLookupByName(c, p->name);
-	if (dom) {
-		if (virDomainIsActive(dom) == 1) {
-			if (remote)
-				vmm_fail("%s: already running on %s", p->name, host);
-			else
-				vmm_fail("%s: already running", p->name);
-			goto out;
-		}
-		virDomainFree(dom);
-		dom = NULL;
-	}
+	spec_fill(&s, p, n, &v, o->install, remote);
 	s.type = domain_type(c, remote);
-	if (seed_ensure(h, p, n, &seed) < 0)
+	if (remote && remote_prepare(c, h, n, p, &s, &v, &pool) < 0)
 		goto out;
-
-	if (remote) {
-		if (remote_network(c, p, n) < 0)
-			goto out;
-		pool = remote_pool(c, p);
-		if (!pool)
-			goto out;
-		s.pool = virStoragePoolGetName(pool);
-		s.network = n->bridge;
-		diskvol = util_fmt("%s.qcow2", p->name);
-		seedvol = util_fmt("%s-seed.iso", p->name);
-		if (upload_disk(c, pool, h, p, diskvol, disk) < 0 ||
-		    upload(c, pool, p, seedvol, seed, true, NULL) < 0)
-			goto out;
-		s.disk = diskvol;
-		s.seed = seedvol;
-		if (s.iso) {
-			isovol = base_name(p->iso);
-			if (upload(c, pool, p, isovol, p->iso, false, NULL) < 0)
-				goto out;
-			s.iso = isovol;
-		}
-		if (p->kernel && !s.iso) {
-			kvol = util_fmt("%s-kernel", p->name);
-			if (upload(c, pool, p, kvol, p->kernel, true, &kpath) < 0)
-				goto out;
-			s.kernel = kpath;
-			if (p->initrd) {
-				ivol = util_fmt("%s-initrd", p->name);
-				if (upload(c, pool, p, ivol, p->initrd, true, &ipath) < 0)
-					goto out;
-				s.initrd = ipath;
-			}
-		}
-	} else {
-		s.disk = disk;
-		s.seed = seed;
-		tap_made = !tap_exists(p->tap);
-		/* the bridge and firewall as `vmm net up` makes them, when not there yet */
-		up = hostnet_is_up(n);
-		if (up < 0)
-			goto out;
-		if (up == 0 && (store_load_all(h, &all, &n_all) < 0 ||
-				hostnet_up(h, n, all, n_all) < 0))
-			goto out;
-		/* libvirtd opens the tap itself and hands QEMU the fd: no owner needed */
-		if (tap_ensure(p->tap, n->bridge, (uid_t)-1) < 0)
-			goto out;
-	}
-
 	xml = virt_domain_xml(&s);
-	dom = virDomainCreateXML(c, xml, 0);
-	if (!dom) {
+	if (!(dom = virDomainCreateXML(c, xml, 0))) {
 		virt_err(p->name);
 		goto out;
 	}
-	/* on failure the guest keeps running: it started, it is just not answering */
-	if (o->wait_secs > 0 && wait_ping(p, o->wait_secs) < 0)
-		goto out;
+	memset(st, 0, sizeof(*st));
+	st->state = VMM_RUNNING;
+	st->tcg = !strcmp(s.type, "qemu");
 	rc = 0;
 out:
-	if (rc < 0 && tap_made && !dom)
-		tap_remove(p->tap); /* undo: the tap was ours and no guest uses it */
 	if (dom)
 		virDomainFree(dom);
 	if (pool)
 		virStoragePoolFree(pool);
 	if (c)
 		virConnectClose(c);
-	store_free_all(all, n_all);
-	free(disk);
-	free(seed);
-	free(pw);
+	names_free(&v);
 	free(xml);
-	free(kpath);
-	free(ipath);
-	free(isovol);
-	free(diskvol);
-	free(seedvol);
-	free(kvol);
-	free(ivol);
 	return rc;
 }
 
@@ -752,7 +731,7 @@ static int virt_stop(const struct vmm_home *h, const struct vmm_profile *p, bool
 			virt_err(p->name);
 			goto out;
 		}
-		goto gone; /* not running: only a leftover tap to clean up, like the qemu backend */
+		goto gone; /* not running */
 	}
 	if (a < 0) {
 		virt_err(p->name);
@@ -776,9 +755,7 @@ static int virt_stop(const struct vmm_home *h, const struct vmm_profile *p, bool
 		goto out;
 	}
 gone:
-	if (!virt_uri_is_remote(virt_uri(p)) && tap_remove(p->tap) < 0)
-		goto out;
-	rc = 0;
+	rc = 0; /* a local guest's tap is the lifecycle's */
 out:
 	if (d)
 		virDomainFree(d);
@@ -798,8 +775,8 @@ static int virt_status(const struct vmm_home *h, const struct vmm_profile *p, st
 	if (virt_host_of(virt_uri(p), st->host, sizeof st->host) < 0)
 		return -1;
 	snprintf(st->vnc_host, sizeof st->vnc_host, "%s",
-		 p->vnc_listen && *p->vnc_listen ? p->vnc_listen : "127.0.0.1");
-	st->vnc_port = 5900 + p->vnc_display;
+		 profile_vnc_listen(p));
+	st->vnc_port = profile_vnc_port(p);
 	c = virt_open(p);
 	if (!c)
 		return -1;
@@ -1043,6 +1020,9 @@ out:
 
 const struct vmm_backend libvirt_backend = {
 	.name = "libvirt",
+	.where = virt_where,
+	.preflight = virt_preflight,
+	.plan = virt_plan,
 	.start = virt_start,
 	.stop = virt_stop,
 	.status = virt_status,

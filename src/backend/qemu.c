@@ -156,7 +156,7 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
 	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
 	add2(&a, "-device", util_strdup("virtio-rng-pci"));
-	add2(&a, "-vnc", util_fmt("%s:%d%s", p->vnc_listen ? p->vnc_listen : "127.0.0.1",
+	add2(&a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p),
 				  p->vnc_display, p->vnc_password_file ? ",password=on" : ""));
 	e1 = qesc(f->run_dir);
 	add2(&a, "-qmp", util_fmt("unix:%s/" QEMU_QMP_SOCK ",server=on,wait=off", e1));
@@ -295,24 +295,12 @@ static bool wait_gone(pid_t pid, int ms)
 	return true;
 }
 
-/* Forget a guest's run state: its tap (the name recorded at start) and run/NAME. */
+/* Forget a guest's run state (run/NAME); its tap is the lifecycle's. */
 static int cleanup_run(const struct vmm_home *h, const struct vmm_profile *p)
 {
-	int rc = 0;
-	char *tapf = run_file(h, p->name, QEMU_TAP_FILE);
-	char *tap = util_exists(tapf) ? util_read_file(tapf, NULL) : NULL;
-	vmm_error_clear();
-	if (tap) {
-		tap[strcspn(tap, "\n")] = '\0';
-		if (*tap && tap_exists(tap) && tap_remove(tap) < 0)
-			rc = -1;
-	}
 	char *dir = store_run_dir(h, p->name);
-	if (rc == 0 && util_rm_rf(dir) < 0)
-		rc = -1;
+	int rc = util_rm_rf(dir);
 	free(dir);
-	free(tap);
-	free(tapf);
 	return rc;
 }
 
@@ -328,37 +316,10 @@ static int write_run(const struct vmm_home *h, const char *name, const char *fil
 
 /* Checks that need no change on the host: files and programs. */
 static int check_files(const struct vmm_home *h, const struct vmm_profile *p,
-		       const struct vmm_start_opts *o, char **disk, char **iso, char **kernel,
-		       char **initrd)
+		       const struct vmm_start_opts *o, struct store_guest_files *f)
 {
-	*disk = store_disk_path(h, p);
-	*iso = *kernel = *initrd = NULL;
-	if (!util_exists(*disk))
-		return vmm_fail("%s: disk %s: no such file (create it with vmm create)", p->name,
-				*disk);
-	if (util_check_readable("disk", *disk) < 0)
+	if (store_guest_files(h, p, o->install, f) < 0)
 		return -1;
-	if (o->install) {
-		if (!p->iso)
-			return vmm_invalid("%s: --install needs an ISO in the profile "
-					   "(vmm set %s iso=FILE)",
-					   p->name, p->name);
-		*iso = store_image_path(h, p->iso);
-		if (!util_exists(*iso))
-			return vmm_fail("%s: iso %s: no such file", p->name, *iso);
-		if (util_check_readable("iso", *iso) < 0)
-			return -1;
-	}
-	if (p->kernel) {
-		*kernel = store_image_path(h, p->kernel);
-		if (!util_exists(*kernel))
-			return vmm_fail("%s: kernel %s: no such file", p->name, *kernel);
-		if (p->initrd) {
-			*initrd = store_image_path(h, p->initrd);
-			if (!util_exists(*initrd))
-				return vmm_fail("%s: initrd %s: no such file", p->name, *initrd);
-		}
-	}
 	char *q = util_which(QEMU_BINARY);
 	if (!q)
 		return vmm_fail(QEMU_BINARY ": not found (install the %s package)",
@@ -402,19 +363,16 @@ static int set_vnc_password(struct qmp *q, const struct vmm_profile *p)
 int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct vmm_start_opts *o)
 {
-	char *disk = NULL, *iso = NULL, *kernel = NULL, *initrd = NULL;
-	int rc = check_files(h, p, o, &disk, &iso, &kernel, &initrd);
-	free(disk);
-	free(iso);
-	free(kernel);
-	free(initrd);
+	struct store_guest_files f;
+	int rc = check_files(h, p, o, &f);
+	store_guest_files_free(&f);
 	if (rc < 0)
 		return -1;
 	pid_t pid = 0;
 	if (store_state(h, p->name, &pid) == VMM_RUNNING)
 		return vmm_fail("%s: already running (pid %ld)", p->name, (long)pid);
-	int port = 5900 + p->vnc_display;
-	const char *listen = p->vnc_listen ? p->vnc_listen : "127.0.0.1";
+	int port = profile_vnc_port(p);
+	const char *listen = profile_vnc_listen(p);
 	int pf = qemu_port_free(listen, port);
 	if (pf < 0)
 		return -1;
@@ -427,101 +385,119 @@ int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 	return 0;
 }
 
-static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
-		      const struct vmm_profile *p, const struct vmm_start_opts *o)
+static int qemu_where(const struct vmm_profile *p, char *host, size_t len)
 {
-	char *disk = NULL, *iso = NULL, *kernel = NULL, *initrd = NULL, *seed = NULL;
-	char *dir = store_run_dir(h, p->name);
-	char **argv = NULL;
-	char *err = NULL;
-	struct qmp *q = NULL;
-	bool made_tap = false, made_dir = false;
-	int rc = -1;
-	pid_t pid = 0;
+	(void)p;
+	snprintf(host, len, "local");
+	return 0;
+}
+
+static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
+		     const struct vmm_profile *p, const struct vmm_start_opts *o, char **text)
+{
+	struct store_guest_files f;
 	struct qemu_host hc;
+	(void)n;
+	*text = NULL;
 	qemu_probe(&hc);
-
-	if (check_files(h, p, o, &disk, &iso, &kernel, &initrd) < 0)
-		goto out;
-	if (o->dry_run) {
-		char *sp = store_seed_path(h, p->name);
-		struct qemu_files f = { disk, sp, iso, kernel, initrd, dir };
-		argv = qemu_argv(p, &hc, &f);
-		char *line = qemu_argv_line(argv);
-		/* the dry-run output is the command's own product */
-		printf("%s\n", line);
-		free(line);
-		free(sp);
-		rc = 0;
-		goto out;
+	if (check_files(h, p, o, &f) < 0) {
+		store_guest_files_free(&f);
+		return -1;
 	}
+	char *seed = store_seed_path(h, p->name), *dir = store_run_dir(h, p->name);
+	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
+	char **argv = qemu_argv(p, &hc, &qf);
+	char *line = qemu_argv_line(argv);
+	*text = util_fmt("%s\n", line);
+	free(line);
+	qemu_argv_free(argv);
+	free(seed);
+	free(dir);
+	store_guest_files_free(&f);
+	return 0;
+}
 
-	if (qemu_preflight(h, p, o) < 0)
-		goto out;
-	vmm_error_clear();
-	/* stale state of a crashed QEMU (or a reboot) goes first */
-	if (util_rm_rf(dir) < 0)
-		goto out;
+static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
+		       struct vmm_status *st);
 
-	made_tap = !tap_exists(p->tap);
-	if (tap_ensure(p->tap, n->bridge, (uid_t)-1) < 0) {
-		char msg[512];
-		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
-		vmm_fail("%s: %s", p->name, msg);
-		goto out;
-	}
-	if (seed_ensure(h, p, n, &seed) < 0)
-		goto out;
-	if (util_mkdir_p(dir, 0755) < 0)
-		goto out;
-	made_dir = true;
-	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
-	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0 ||
-	    (made_tap && write_run(h, p->name, QEMU_TAP_CREATED_FILE, "") < 0))
-		goto out;
-
-	struct qemu_files f = { disk, seed, iso, kernel, initrd, dir };
-	argv = qemu_argv(p, &hc, &f);
-	/* QEMU daemonizes: its stderr reaches EOF once the daemon is set up (or QEMU died);
-	 * util_run closes every other descriptor in the child, so the daemon holds no pipe of
-	 * vmm's caller (a `$(vmm start x)` would hang on it) */
-	int status = util_run(argv, NULL, &err);
-	if (status < 0)
-		goto out;
-	if (status != 0) {
-		char line[512];
-		last_line(err, line, sizeof(line));
-		vmm_fail("%s: " QEMU_BINARY " failed: %s", p->name,
-			 *line ? line : "exit status not 0");
-		goto out;
-	}
-	pid = read_pid(h, p->name);
+/* QEMU is up: wait until the guest runs (QMP), then set the VNC password. */
+static int await_running(const struct vmm_home *h, const struct vmm_profile *p, struct qmp **q)
+{
 	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
-	int qr = qmp_connect(sock, 10000, &q);
+	int qr = qmp_connect(sock, 10000, q);
 	free(sock);
 	if (qr < 0)
-		goto out;
+		return -1;
 	bool running = false;
 	char status_s[64] = "";
 	for (int i = 0; i < 100 && !running; i++) {
-		if (qmp_query_status(q, &running, status_s, sizeof(status_s), 5000) < 0)
-			goto out;
+		if (qmp_query_status(*q, &running, status_s, sizeof(status_s), 5000) < 0)
+			return -1;
 		if (!running)
 			sleep_ms(20);
 	}
-	if (!running) {
-		vmm_fail("%s: QEMU started but the guest is %s", p->name, status_s);
-		goto out;
+	if (!running)
+		return vmm_fail("%s: QEMU started but the guest is %s", p->name, status_s);
+	if (p->vnc_password_file && set_vnc_password(*q, p) < 0)
+		return -1;
+	return 0;
+}
+
+/* Spawn QEMU (it daemonizes): its stderr reaches EOF once the daemon is set up (or QEMU died);
+ * util_run closes every other descriptor in the child, so the daemon holds no pipe of vmm's
+ * caller (a `$(vmm start x)` would hang on it). */
+static int spawn(const struct vmm_profile *p, char **argv)
+{
+	char *err = NULL;
+	int status = util_run(argv, NULL, &err);
+	if (status > 0) {
+		char line[512];
+		last_line(err, line, sizeof(line));
+		vmm_fail("%s: " QEMU_BINARY " failed: %s", p->name, *line ? line : "exit status not 0");
 	}
-	if (p->vnc_password_file && set_vnc_password(q, p) < 0)
+	free(err);
+	return status == 0 ? 0 : -1;
+}
+
+static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
+		      const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
+		      struct vmm_status *st)
+{
+	struct store_guest_files f;
+	char *dir = store_run_dir(h, p->name);
+	char **argv = NULL;
+	struct qmp *q = NULL;
+	bool made_dir = false;
+	int rc = -1;
+	pid_t pid = 0;
+	struct qemu_host hc;
+	(void)n;
+	qemu_probe(&hc);
+
+	if (check_files(h, p, o, &f) < 0)
 		goto out;
+	/* stale state of a crashed QEMU (or a reboot) goes first */
+	if (util_rm_rf(dir) < 0 || util_mkdir_p(dir, 0755) < 0)
+		goto out;
+	made_dir = true;
+	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
+	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0)
+		goto out;
+	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
+	argv = qemu_argv(p, &hc, &qf);
+	if (spawn(p, argv) < 0)
+		goto out;
+	pid = read_pid(h, p->name);
+	if (await_running(h, p, &q) < 0)
+		goto out;
+	qemu_status(h, p, st);
+	st->tcg = !hc.kvm;
 	rc = 0;
 out:
 	if (rc < 0) {
-		/* roll back: no QEMU, no tap this start made, no run state */
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
-		int code = vmm_errcode();
+		/* roll back: no QEMU, no run state */
+		struct vmm_saved_error e;
+		vmm_error_save(&e);
 		if (q)
 			qmp_execute(q, "quit", NULL, NULL, 2000);
 		if (pid > 0 && util_pid_alive(pid) && !wait_gone(pid, 2000)) {
@@ -530,21 +506,11 @@ out:
 		}
 		if (made_dir)
 			util_rm_rf(dir);
-		if (made_tap)
-			tap_remove(p->tap);
-		if (code == VMM_EINVAL)
-			vmm_invalid("%s", msg);
-		else
-			vmm_fail("%s", msg);
+		vmm_error_restore(&e);
 	}
 	qmp_close(q);
-	free(err);
 	qemu_argv_free(argv);
-	free(seed);
-	free(disk);
-	free(iso);
-	free(kernel);
-	free(initrd);
+	store_guest_files_free(&f);
 	free(dir);
 	return rc;
 }
@@ -596,8 +562,8 @@ static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
 	st->state = store_state(h, p->name, &st->pid);
 	snprintf(st->host, sizeof(st->host), "local");
 	snprintf(st->vnc_host, sizeof(st->vnc_host), "%s",
-		 p->vnc_listen ? p->vnc_listen : "127.0.0.1");
-	st->vnc_port = 5900 + p->vnc_display;
+		 profile_vnc_listen(p));
+	st->vnc_port = profile_vnc_port(p);
 	return 0;
 }
 
@@ -723,6 +689,9 @@ static int qemu_console_op(const struct vmm_home *h, const struct vmm_profile *p
 
 const struct vmm_backend qemu_backend = {
 	.name = "qemu",
+	.where = qemu_where,
+	.preflight = qemu_preflight,
+	.plan = qemu_plan,
 	.start = qemu_start,
 	.stop = qemu_stop,
 	.status = qemu_status,

@@ -29,8 +29,3 @@ int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 	return 0;
 }
 
-int cmd_no_backend(const char *name, const struct vmm_profile *p)
-{
-	return cmd_error(1, "%s: backend %s is not available in this build", name,
-			 p->backend ? p->backend : "qemu");
-}

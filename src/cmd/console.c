@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vmm/backend.h"
+#include "vmm/lifecycle.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
-#include "vmm/backend/qemu.h"
 #include "vmm/util.h"
 
 const char cmd_console_usage[] = "console NAME [--timeout S]";
@@ -44,21 +43,14 @@ int cmd_console(struct vmm_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	const char *name = argv[optind];
-	const struct vmm_backend *b = backend_for(&p);
-	if (!b || !b->console) {
-		rc = cmd_no_backend(name, &p);
-		goto out;
-	}
 	bool tty = util_isatty(0);
 	if (tty)
 		cmd_note(ctx, "vmm: %s: serial console, Ctrl-] detaches", name);
-	int r = b == &qemu_backend ? qemu_console(&ctx->home, &p, 0, 1, (int)timeout * 1000)
-				   : b->console(&ctx->home, &p);
+	int r = lifecycle_console(&ctx->home, &p, (int)timeout * 1000);
 	if (tty)
 		cmd_note(ctx, "%s", "");
 	if (r < 0)
 		rc = cmd_report();
-out:
 	profile_free(&p);
 	return rc;
 }

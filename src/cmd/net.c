@@ -10,6 +10,7 @@
 #include "vmm/error.h"
 #include "vmm/net/firewall.h"
 #include "vmm/net/hostnet.h"
+#include "vmm/net/report.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 #include "vmm/util.h"

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "vmm/backend.h"
+#include "vmm/lifecycle.h"
 #include "vmm/cmd.h"
 #include "vmm/disk.h"
 #include "vmm/error.h"
@@ -79,17 +79,7 @@ const char cmd_delete_help[] = "  --purge          also remove the disk and the 
 static void guest_status(const struct vmm_home *h, const struct vmm_profile *p,
 			 struct vmm_status *st)
 {
-	memset(st, 0, sizeof(*st));
-	const struct vmm_backend *b = backend_for(p);
-	if (!b || !b->status || b->status(h, p, st) < 0) {
-		/* the backend could not tell (e.g. a remote host is unreachable): what the run
-		 * state says, keeping the host the backend named */
-		char host[sizeof(st->host)];
-		snprintf(host, sizeof(host), "%s", st->host[0] ? st->host : "local");
-		st->state = store_state(h, p->name, &st->pid);
-		snprintf(st->host, sizeof(st->host), "%s", host);
-	}
-	vmm_error_clear();
+	lifecycle_status_any(h, p, st);
 }
 
 static const char *backend_name(const struct vmm_profile *p)

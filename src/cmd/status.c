@@ -7,7 +7,7 @@
 
 #include <json-c/json.h>
 
-#include "vmm/backend.h"
+#include "vmm/lifecycle.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
 #include "vmm/util.h"
@@ -36,16 +36,7 @@ int cmd_status(struct vmm_ctx *ctx, int argc, char **argv)
 		return rc;
 	const char *name = argv[optind];
 	struct vmm_status st;
-	memset(&st, 0, sizeof(st));
-	const struct vmm_backend *b = backend_for(&p);
-	if (!b || !b->status || b->status(&ctx->home, &p, &st) < 0) {
-		/* a backend that cannot tell: the pid file decides */
-		st.state = store_state(&ctx->home, name, &st.pid);
-		snprintf(st.host, sizeof(st.host), "local");
-		snprintf(st.vnc_host, sizeof(st.vnc_host), "%s", p.vnc_listen);
-		st.vnc_port = 5900 + p.vnc_display;
-		vmm_error_clear();
-	}
+	lifecycle_status_any(&ctx->home, &p, &st);
 	const char *backend = p.backend ? p.backend : "qemu";
 	char vnc[96];
 	snprintf(vnc, sizeof(vnc), "%s:%d", st.vnc_host, st.vnc_port);

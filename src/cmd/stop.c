@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vmm/backend.h"
+#include "vmm/lifecycle.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
 #include "vmm/util.h"
@@ -46,27 +46,18 @@ int cmd_stop(struct vmm_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	const char *name = argv[optind];
-	const struct vmm_backend *b = backend_for(&p);
-	struct vmm_status st;
-	if (!b || !b->stop || !b->status) {
-		rc = cmd_no_backend(name, &p);
-		goto out;
-	}
+	enum vmm_state was;
 	if (ctx->dry_run) {
 		cmd_note(ctx, "would stop %s%s", name, force ? " (forced)" : "");
 		goto out;
 	}
-	if (b->status(&ctx->home, &p, &st) < 0) {
+	if (lifecycle_stop(&ctx->home, &p, force, (int)timeout, &was) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
-	if (b->stop(&ctx->home, &p, force, (int)timeout) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	if (st.state == VMM_STOPPED)
+	if (was == VMM_STOPPED)
 		cmd_note(ctx, "vmm: %s: not running", name);
-	else if (st.state == VMM_CRASHED)
+	else if (was == VMM_CRASHED)
 		cmd_note(ctx, "vmm: %s: had crashed; its run state is cleaned up", name);
 	else
 		cmd_note(ctx, "vmm: %s: stopped", name);

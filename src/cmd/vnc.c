@@ -10,7 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "vmm/backend.h"
+#include "vmm/lifecycle.h"
 #include "vmm/cmd.h"
 #include "vmm/error.h"
 #include "vmm/render.h"
@@ -218,21 +218,11 @@ int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 		return cmd_report();
 
 	/* where: the backend's view of the running guest, else the profile */
-	struct vmm_status st = { 0 };
-	const struct vmm_backend *b = backend_for(&p);
-	if (b && b->status) {
-		if (b->status(&ctx->home, &p, &st) < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-	} else {
-		st.state = store_state(&ctx->home, name, NULL);
+	struct vmm_status st;
+	if (lifecycle_status(&ctx->home, &p, &st) < 0) {
+		rc = cmd_report();
+		goto out;
 	}
-	if (!st.vnc_host[0])
-		snprintf(st.vnc_host, sizeof(st.vnc_host), "%s",
-			 p.vnc_listen ? p.vnc_listen : "127.0.0.1");
-	if (st.vnc_port <= 0)
-		st.vnc_port = 5900 + p.vnc_display;
 	if (ctx->dry_run) {
 		printf("vnc %s:%d%s%s\n", st.vnc_host, st.vnc_port,
 		       pwfile || p.vnc_password_file ? " password from " : "",

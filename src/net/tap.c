@@ -14,45 +14,13 @@
 #include <netlink/route/link.h>
 
 #include "vmm/error.h"
+#include "vmm/net/link.h"
 #include "vmm/net/tap.h"
 
 static int check_name(const char *tap)
 {
 	if (!tap || !*tap || strlen(tap) >= IFNAMSIZ || strchr(tap, '/') || strchr(tap, ' '))
 		return vmm_invalid("tap \"%s\": not a valid interface name", tap ? tap : "");
-	return 0;
-}
-
-struct nl_sock *tap_nl_open(const char *what)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	int err;
-	if (!sk) {
-		vmm_fail("%s: out of memory", what ? what : "netlink");
-		return NULL;
-	}
-	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0) {
-		if (what)
-			vmm_fail("%s: netlink: %s", what, nl_geterror(err));
-		else
-			vmm_fail("netlink: %s", nl_geterror(err));
-		nl_socket_free(sk);
-		return NULL;
-	}
-	return sk;
-}
-
-int tap_get_link(struct nl_sock *sk, const char *name, struct rtnl_link **link)
-{
-	int err = rtnl_link_get_kernel(sk, 0, name, link);
-	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) {
-		*link = NULL;
-		return 0;
-	}
-	if (err < 0) {
-		*link = NULL;
-		return vmm_fail("interface %s: %s", name, nl_geterror(err));
-	}
 	return 0;
 }
 
@@ -101,7 +69,7 @@ int tap_ensure_sk(struct nl_sock *sk, const char *tap, const char *bridge, uid_t
 		*created = false;
 	if (check_name(tap) < 0)
 		return -1;
-	if (tap_get_link(sk, tap, &link) < 0)
+	if (link_get(sk, tap, &link) < 0)
 		return -1;
 	if (link && !is_tun(link)) {
 		char kind[32];
@@ -133,7 +101,7 @@ int tap_ensure_sk(struct nl_sock *sk, const char *tap, const char *bridge, uid_t
 		fd = -1;
 	}
 	if (!link) {
-		if (tap_get_link(sk, tap, &link) < 0)
+		if (link_get(sk, tap, &link) < 0)
 			goto out;
 		if (!link) {
 			vmm_fail("tap %s: vanished after creation", tap);
@@ -190,7 +158,7 @@ out:
 
 int tap_ensure(const char *tap, const char *bridge, uid_t owner)
 {
-	struct nl_sock *sk = tap_nl_open(tap ? tap : "tap");
+	struct nl_sock *sk = link_nl_open(tap ? tap : "tap");
 	if (!sk)
 		return -1;
 	int rc = tap_ensure_sk(sk, tap, bridge, owner, 0, NULL);
@@ -210,9 +178,9 @@ static int lookup_ex(const char *tap, int *master, bool *carrier)
 
 	if (check_name(tap) < 0)
 		return -1;
-	if (!(sk = tap_nl_open(tap)))
+	if (!(sk = link_nl_open(tap)))
 		return -1;
-	if (tap_get_link(sk, tap, &link) < 0)
+	if (link_get(sk, tap, &link) < 0)
 		goto out;
 	if (!link) {
 		rc = 0;

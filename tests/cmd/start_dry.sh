@@ -104,4 +104,10 @@ OUT=$("${VMMX[@]}" PATH="$T/bin" "$VMM" start ubuntu 2>&1); RC=$?
 assert_eq "$RC" 1 "exit without qemu"
 assert_eq "$OUT" "vmm: qemu-system-x86_64: not found (install the qemu-system-x86 package)"
 assert_eq "$(tree_sum "$H")" "$before" "home changed without qemu"
+# --wait for a guest on a remote libvirt host is refused before anything happens (its network
+# is over there), by the one start flow, whatever the backend
+run_x 0 create far --backend libvirt --uri qemu+tcp://10.77.0.2/system --ram 128 --size 16M
+before=$(tree_sum "$H")
+expect 2 "vmm: far: --wait needs a local guest (the network of a guest on 10.77.0.2 is there)" start far --wait=3
+expect 2 "vmm: far: --wait needs a local guest (the network of a guest on 10.77.0.2 is there)" --dry-run start far --wait
 echo ok

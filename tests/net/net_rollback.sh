@@ -44,7 +44,7 @@ nsx "$HOST" ip link del vmm-ubuntu2
 before=$(net_snapshot "$HOST")
 assert_eq "$(nsx "$HOST" cat /proc/sys/net/ipv4/ip_forward)" 0
 for step in bridge address tap forwarding firewall; do
-	OUT=$(VMM_TEST_NET_FAIL_AFTER=$step nsx "$HOST" "$VMM" net up 2>&1); RC=$?
+	OUT=$(VMM_TEST_NET_FAIL_AFTER=$step nsx "$HOST" "$BUILD/vmm-test" net up 2>&1); RC=$?
 	assert_eq "$RC" 1 "injected failure after $step"
 	assert_eq "$OUT" "vmm: net up: injected failure after the $step step"
 	after=$(net_snapshot "$HOST")
@@ -56,7 +56,7 @@ done
 nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up: $(cat "$T/err")"
 up=$(net_snapshot "$HOST")
 nsx "$HOST" ip link del vmm-ubuntu
-OUT=$(VMM_TEST_NET_FAIL_AFTER=firewall nsx "$HOST" "$VMM" net up 2>&1) && fail "injected failure ignored"
+OUT=$(VMM_TEST_NET_FAIL_AFTER=firewall nsx "$HOST" "$BUILD/vmm-test" net up 2>&1) && fail "injected failure ignored"
 assert_eq "$(net_snapshot "$HOST")" "$(grep -v vmm-ubuntu: <<<"$up")" "state after failed second up"
 nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "net down: $(cat "$T/err")"
 assert_eq "$(net_snapshot "$HOST")" "$before" "state after down"

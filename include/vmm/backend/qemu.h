@@ -18,7 +18,6 @@
 #define QEMU_SERIAL_LOG "serial.log"  /* everything the guest wrote on its serial port */
 #define QEMU_TAP_FILE "tap"           /* the tap this start used */
 #define QEMU_BACKEND_FILE "backend"   /* "qemu" */
-#define QEMU_TAP_CREATED_FILE "tap-created" /* present when start created the tap */
 
 /* What the host offers. */
 struct qemu_host {

@@ -5,15 +5,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "vmm/net/firewall.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 
-/* What `vmm net up` leaves behind is recorded in <home>/run/net.state (one line per change:
- * "bridge br0", "address br0 192.168.166.1/24", "up br0", "tap vmm-ubuntu", "forwarding",
- * "firewall"), so that `net down` undoes exactly that, in reverse. */
-#define HOSTNET_STATE_FILE "net.state"
+/* Every change is recorded in the journal (journal.h: <home>/run/net.state) before it is made,
+ * so that `net down` undoes exactly that, in reverse, and a killed vmm is recovered from. */
+#define HOSTNET_IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+#define HOSTNET_BR_NF_CALL "/proc/sys/net/bridge/bridge-nf-call-iptables"
+
+struct nl_sock;
 
 /* Does this process have CAP_NET_ADMIN (effective)? */
 bool hostnet_can_admin(void);
@@ -49,41 +52,22 @@ int hostnet_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 /* The firewall configuration derived from net.cfg. */
 void hostnet_fw_config(const struct vmm_netcfg *n, struct fw_config *fc);
 
-struct hostnet_tap {
-	char name[16];
-	char guest[VMM_NAME_MAX + 1]; /* "" when no defined guest uses it */
-	bool exists, enslaved, up;
-	int in_use;                   /* tap_in_use(); -1 unknown */
-};
+/* A guest's tap at start: made (owned by owner, (uid_t)-1 for none), enslaved and up, journaled
+ * before it is made; *created says whether it was new. Takes the network lock. */
+int hostnet_tap_attach(const struct vmm_home *h, const struct vmm_netcfg *n,
+		       const struct vmm_profile *p, uid_t owner, bool *created);
+/* Remove a guest's tap (missing is success) and its journal record. */
+int hostnet_tap_release(const struct vmm_home *h, const char *tap);
 
-struct hostnet_status {
-	bool bridge_exists;
-	bool bridge_is_bridge;
-	char bridge_kind[32];   /* link kind of the interface named like the bridge */
-	bool bridge_up;
-	bool address_present;
-	int forwarding;         /* /proc/sys/net/ipv4/ip_forward: 0, 1, -1 unknown */
-	bool forwarding_by_vmm; /* net.state says vmm turned it on */
-	bool state_recorded;    /* run/net.state exists */
-	struct hostnet_tap *taps;
-	size_t n_taps;
-	char uplink[16];        /* interface of the default route ("" none) or net.cfg's name */
-	bool uplink_exists;
-	bool fw_known;          /* fw_status worked */
-	char fw_error[256];
-	struct fw_status fw;
-	bool fw_relevant[FW_NRULES]; /* the nat rules only matter with nat = true */
-	char **dns;
-	size_t n_dns;
-	char dns_error[256];
-	char **problems;        /* host problems, one sentence each */
-	size_t n_problems;
-	char **notes;           /* hints (e.g. where to see libiptc's rules) */
-	size_t n_notes;
+/* What the host has now of the bridge net.cfg names. */
+struct hostnet_probe {
+	bool bridge_exists, is_bridge, up;
+	char kind[32];                 /* link kind of the interface named like the bridge */
+	int ifindex;
+	bool addr_on_bridge;
+	char addr_elsewhere[16];       /* the bridge address on another interface */
+	char overlap[160];             /* "dummy0 (192.168.166.7/24)" */
 };
-
-int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
-		   const struct vmm_profile *guests, size_t n_guests, struct hostnet_status *st);
-void hostnet_status_free(struct hostnet_status *st);
+int hostnet_probe(struct nl_sock *sk, const struct vmm_netcfg *n, struct hostnet_probe *pb);
 
 #endif

@@ -31,10 +31,5 @@ bool tap_exists(const char *tap);
 int tap_in_use(const char *tap);
 /* The tap's bridge (master) name into master (IF_NAMESIZE), "" when none; -1 when missing. */
 int tap_master(const char *tap, char *master);
-/* A connected NETLINK_ROUTE socket (nl_socket_free it), NULL on error; errors are prefixed by
- * "WHAT: " (NULL: none, and "netlink" for out of memory). */
-struct nl_sock *tap_nl_open(const char *what);
-/* The link called name (a reference the caller puts), NULL when missing; -1 on error. */
-int tap_get_link(struct nl_sock *sk, const char *name, struct rtnl_link **link);
 
 #endif

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* report.h: `vmm net status`: what exists, what is missing, and the host's problems */
+#ifndef VMM_NET_REPORT_H
+#define VMM_NET_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmm/net/firewall.h"
+#include "vmm/profile.h"
+#include "vmm/store.h"
+
+struct hostnet_tap {
+	char name[16];
+	char guest[VMM_NAME_MAX + 1]; /* "" when no defined guest uses it */
+	bool exists, enslaved, up;
+	int in_use;                   /* tap_in_use(); -1 unknown */
+};
+
+struct hostnet_status {
+	bool bridge_exists;
+	bool bridge_is_bridge;
+	char bridge_kind[32];   /* link kind of the interface named like the bridge */
+	bool bridge_up;
+	bool address_present;
+	int forwarding;         /* /proc/sys/net/ipv4/ip_forward: 0, 1, -1 unknown */
+	bool forwarding_by_vmm; /* net.state says vmm turned it on */
+	bool state_recorded;    /* run/net.state exists */
+	struct hostnet_tap *taps;
+	size_t n_taps;
+	char uplink[16];        /* interface of the default route ("" none) or net.cfg's name */
+	bool uplink_exists;
+	bool fw_known;          /* fw_status worked */
+	char fw_error[256];
+	struct fw_status fw;
+	bool fw_relevant[FW_NRULES]; /* the nat rules only matter with nat = true */
+	char **dns;
+	size_t n_dns;
+	char dns_error[256];
+	char **problems;        /* host problems, one sentence each */
+	size_t n_problems;
+	char **notes;           /* hints (e.g. where to see libiptc's rules) */
+	size_t n_notes;
+};
+
+int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
+		   const struct vmm_profile *guests, size_t n_guests, struct hostnet_status *st);
+void hostnet_status_free(struct hostnet_status *st);
+
+#endif

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/* report.c: `vmm net status`: the state of vmm's network pieces and the sentences on host problems */
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+
+#include "vmm/error.h"
+#include "vmm/net/dns.h"
+#include "vmm/net/hostnet.h"
+#include "vmm/net/journal.h"
+#include "vmm/net/link.h"
+#include "vmm/net/report.h"
+#include "vmm/net/tap.h"
+#include "vmm/util.h"
+
+static void push_str(char ***v, size_t *n, char *s /* owned */)
+{
+	char **g = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!g)
+		abort();
+	*v = g;
+	g[(*n)++] = s;
+}
+
+#define PROBLEM(st, ...) push_str(&(st)->problems, &(st)->n_problems, util_fmt(__VA_ARGS__))
+#define NOTE(st, ...) push_str(&(st)->notes, &(st)->n_notes, util_fmt(__VA_ARGS__))
+
+static void add_tap(struct nl_sock *sk, struct hostnet_status *st, const struct hostnet_probe *pb,
+		    const char *tap, const char *guest)
+{
+	for (size_t j = 0; j < st->n_taps; j++)
+		if (!strcmp(st->taps[j].name, tap))
+			return;
+	struct hostnet_tap *g = realloc(st->taps, (st->n_taps + 1) * sizeof(*g));
+	if (!g)
+		abort();
+	st->taps = g;
+	struct hostnet_tap *t = &g[st->n_taps++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", tap);
+	snprintf(t->guest, sizeof(t->guest), "%s", guest ? guest : "");
+	struct rtnl_link *l = NULL;
+	t->in_use = -1;
+	if (link_get(sk, tap, &l) == 0 && l) {
+		const char *kind = rtnl_link_get_type(l);
+		t->exists = kind && !strcmp(kind, "tun");
+		t->up = rtnl_link_get_flags(l) & IFF_UP;
+		t->enslaved = pb->ifindex > 0 && rtnl_link_get_master(l) == pb->ifindex;
+		rtnl_link_put(l);
+		if (t->exists)
+			t->in_use = tap_in_use(tap);
+	}
+	vmm_error_clear();
+}
+
+/* Taps of the guests, then journaled taps no guest names any more. */
+static void taps_of(struct nl_sock *sk, struct hostnet_status *st, const struct hostnet_probe *pb,
+		    const struct vmm_profile *guests, size_t n_guests, const struct journal *j)
+{
+	for (size_t i = 0; i < n_guests; i++)
+		if (guests[i].tap[0])
+			add_tap(sk, st, pb, guests[i].tap, guests[i].name);
+	for (size_t i = 0; i < j->n; i++)
+		if (j->v[i].kind == J_TAP && j->v[i].name[0])
+			add_tap(sk, st, pb, j->v[i].name, NULL);
+}
+
+static void firewall_of(struct hostnet_status *st, const struct vmm_netcfg *n)
+{
+	struct fw_config fc;
+	hostnet_fw_config(n, &fc);
+	for (int i = 0; i < FW_NRULES; i++)
+		st->fw_relevant[i] = fc.nat || (i != FW_MASQ && i != FW_JUMP_POSTROUTING);
+	if (fw_status(&fc, &st->fw) == 0) {
+		st->fw_known = true;
+	} else {
+		snprintf(st->fw_error, sizeof(st->fw_error), "%s", vmm_errmsg());
+		vmm_error_clear();
+	}
+}
+
+/* The guests' DNS servers; true when the host has only a loopback resolver. */
+static bool dns_of(struct hostnet_status *st, const struct vmm_netcfg *n)
+{
+	bool loopback_only = false;
+	if (n->n_dns == 0 || (n->n_dns == 1 && !strcmp(n->dns[0], "auto"))) {
+		if (dns_host_servers(&st->dns, &st->n_dns, &loopback_only) < 0)
+			snprintf(st->dns_error, sizeof(st->dns_error), "%s", vmm_errmsg());
+	} else if (dns_servers(n, &st->dns, &st->n_dns) < 0) {
+		snprintf(st->dns_error, sizeof(st->dns_error), "%s", vmm_errmsg());
+	}
+	vmm_error_clear();
+	return loopback_only;
+}
+
+static void firewall_problems(struct hostnet_status *st, const struct vmm_netcfg *n)
+{
+	if (!st->fw_known)
+		return;
+	bool accept = st->fw.present[FW_JUMP_FORWARD] && st->fw.present[FW_ACCEPT_OUT] &&
+		      st->fw.present[FW_ACCEPT_BACK];
+	if (!strcmp(st->fw.forward_policy, "DROP") || !strcmp(st->fw.forward_policy, "REJECT"))
+		PROBLEM(st, "the FORWARD policy is %s (iptables-legacy)%s", st->fw.forward_policy,
+			accept ? "; vmm's accept rules let the guests through"
+			       : " and vmm's accept rules are missing: guests cannot reach the "
+				 "network until `vmm net up`");
+	if (st->fw.nft_forward_drop)
+		PROBLEM(st, "an nf_tables forward chain drops by default (iptables-nft or nft): "
+			    "vmm's legacy rules cannot override it; accept traffic from and back to "
+			    "%s there", n->bridge);
+	if (st->fw.iptables_is_nft)
+		NOTE(st, "iptables here is the nf_tables variant: vmm's rules are visible with "
+			 "`iptables-legacy -S` and `iptables-legacy -t nat -S`, not `iptables -S`");
+}
+
+static void host_problems(struct hostnet_status *st, const struct vmm_netcfg *n,
+			  const struct hostnet_probe *pb, bool loopback_only)
+{
+	char a[16];
+	util_format_ipv4(n->addr, a);
+	if (pb->bridge_exists && !pb->is_bridge)
+		PROBLEM(st, "an interface named %s exists and is not a bridge (it is a %s)",
+			n->bridge, pb->kind);
+	if (*pb->addr_elsewhere) {
+		PROBLEM(st, "the bridge address %s is already on %s", a, pb->addr_elsewhere);
+	} else if (*pb->overlap) {
+		char net[16];
+		util_format_ipv4(netcfg_network(n), net);
+		PROBLEM(st, "the subnet %s/%u overlaps %s", net, n->prefix, pb->overlap);
+	}
+	firewall_problems(st, n);
+	if (util_read_int(HOSTNET_BR_NF_CALL) == 1)
+		PROBLEM(st, "br_netfilter is loaded with bridge-nf-call-iptables = 1: bridged "
+			    "traffic between guests goes through the iptables FORWARD chain");
+	if (loopback_only)
+		PROBLEM(st, "only a loopback resolver: %s", st->dns_error);
+	else if (*st->dns_error)
+		PROBLEM(st, "%s", st->dns_error);
+	if (st->forwarding == 0 && pb->bridge_exists)
+		PROBLEM(st, "IPv4 forwarding is off: guests cannot reach beyond the host");
+	bool named = n->uplink && strcmp(n->uplink, "auto") != 0;
+	if (!st->uplink_exists && named)
+		PROBLEM(st, "uplink %s does not exist", n->uplink);
+	else if (!st->uplink_exists)
+		PROBLEM(st, "no default route: no uplink");
+}
+
+int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
+		   const struct vmm_profile *guests, size_t n_guests, struct hostnet_status *st)
+{
+	struct nl_sock *sk = NULL;
+	struct hostnet_probe pb;
+	struct journal j = { 0 };
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (!(sk = link_nl_open(NULL)) || hostnet_probe(sk, n, &pb) < 0)
+		goto out;
+	st->bridge_exists = pb.bridge_exists;
+	st->bridge_is_bridge = pb.is_bridge;
+	snprintf(st->bridge_kind, sizeof(st->bridge_kind), "%s", pb.kind);
+	st->bridge_up = pb.up;
+	st->address_present = pb.addr_on_bridge;
+	st->forwarding = util_read_int(HOSTNET_IP_FORWARD);
+	if (journal_load(h, &j) == 0) {
+		st->state_recorded = j.n > 0;
+		for (size_t i = 0; i < j.n; i++)
+			st->forwarding_by_vmm |= j.v[i].kind == J_FORWARDING;
+	}
+	vmm_error_clear();
+	taps_of(sk, st, &pb, guests, n_guests, &j);
+	if (n->uplink && strcmp(n->uplink, "auto") != 0) {
+		snprintf(st->uplink, sizeof(st->uplink), "%s", n->uplink);
+		st->uplink_exists = if_nametoindex(n->uplink) != 0;
+	} else {
+		link_default_uplink(sk, st->uplink);
+		st->uplink_exists = st->uplink[0] != '\0';
+	}
+	firewall_of(st, n);
+	bool loopback_only = dns_of(st, n);
+	host_problems(st, n, &pb, loopback_only);
+	rc = 0;
+out:
+	if (sk)
+		nl_socket_free(sk);
+	journal_free(&j);
+	if (rc < 0)
+		hostnet_status_free(st);
+	return rc;
+}
+
+void hostnet_status_free(struct hostnet_status *st)
+{
+	free(st->taps);
+	dns_free(st->dns, st->n_dns);
+	for (size_t i = 0; i < st->n_problems; i++)
+		free(st->problems[i]);
+	free(st->problems);
+	for (size_t i = 0; i < st->n_notes; i++)
+		free(st->notes[i]);
+	free(st->notes);
+	memset(st, 0, sizeof(*st));
+}
