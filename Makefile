@@ -51,7 +51,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean help check unit asan fuzz install deps demo bench guest man test-cmd test-net test-e2e
+.PHONY: all clean help check unit asan fuzz install deps demo bench guest debian-guest man test-cmd test-net test-e2e
 all: $(BUILD)/vmm
 
 $(BUILD)/%.o: %.c
@@ -85,6 +85,11 @@ $(BUILD)/vmm-test: $(BUILD)/src/main.o $(HOOK_OBJ) $(BUILD)/libvmm.a
 # The test guest (kernel + busybox + modules initramfs, and a bootable ISO of it) in images/.
 guest:
 	contrib/build-guest.sh images
+
+# A real Debian 12 cloud-init guest (debootstrap, as root) for the image/ssh tests, cached outside
+# the tree and rebuilt only when the script changes.
+debian-guest:
+	contrib/build-debian-guest.sh /var/cache/vmm-test/debian12
 
 # Everything that exists: unit, command-level, namespace and end-to-end tests.
 # The last line is the summary "N passed, N failed".
@@ -138,6 +143,6 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@echo "targets: all (default) check asan fuzz demo bench guest man install deps clean"
+	@echo "targets: all (default) check asan fuzz demo bench guest debian-guest man install deps clean"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -55,7 +55,7 @@ assert_contains "$OUT" ",script=no,downscript=no,vhost=on -device "
 run_vmm 0 --dry-run start kern
 eval "words=($OUT)"
 assert_eq "${words[-1]}" "console=ttyS0 quiet" "last word after shell parsing"
-assert_eq "${#words[@]}" 34 "word count"
+assert_eq "${#words[@]}" 36 "word count"
 
 assert_eq "$(tree_sum "$H")" "$before" "dry-run changed the home"
 assert_no_file "$H/run/ubuntu"
