@@ -71,7 +71,8 @@ const char cmd_set_help[] =
 const char cmd_delete_usage[] = "delete NAME [--purge]";
 const char cmd_delete_summary[] =
 	"delete a guest's profile (the disk is kept unless --purge); refused while it runs";
-const char cmd_delete_help[] = "  --purge          also remove the disk and the seed ISO\n";
+const char cmd_delete_help[] =
+	"  --purge          also remove the disk, the seed ISO and the guest's SSH host keys\n";
 
 /* ---- shared bits ---- */
 
@@ -298,30 +299,33 @@ static int create_image(struct vmm_ctx *ctx, struct create_opts *o)
 {
 	if (!o->image || !image_is_name(o->image))
 		return 0;
+	/* the name must be known (catalog or home) even when a copy is cached */
+	struct image_catalog c;
+	if (image_catalog_load(&ctx->home, NULL, &c) < 0)
+		return cmd_report();
+	const struct image_entry *e = image_find(&c, o->image);
+	if (e)
+		o->image_user = util_strdup(e->user);
+	image_catalog_free(&c);
+	if (!e)
+		return cmd_error(VMM_EINVAL, "image %s: no such file, and no image of that name (see "
+				 "vmm image list)", o->image);
 	/* a copy already cached is used as it is (no network); else it is pulled */
 	struct image_cached *cl = NULL;
 	size_t n = 0;
 	if (image_cached_list(&ctx->home, o->image, &cl, &n) < 0)
 		return cmd_report();
-	if (n) {
+	if (n)
 		o->image_path = util_strdup(cl[0].path);
-		image_cached_free(cl, n);
-		struct image_catalog c;
-		if (image_catalog_load(&ctx->home, NULL, &c) == 0) {
-			const struct image_entry *e = image_find(&c, o->image);
-			if (e)
-				o->image_user = util_strdup(e->user);
-			image_catalog_free(&c);
-		}
-		vmm_error_clear();
+	image_cached_free(cl, n);
+	if (n)
 		return 0;
-	}
 	if (ctx->dry_run) {
 		o->image_path = util_fmt("%s/cache/%s-DIGEST.img", ctx->home.images, o->image);
 		printf("# would pull image %s\n", o->image);
 		return 0;
 	}
-	if (cmd_image_fetch(ctx, o->image, &o->image_path, &o->image_user) < 0)
+	if (cmd_image_fetch(ctx, o->image, &o->image_path, NULL) < 0)
 		return cmd_report();
 	return 0;
 }
@@ -751,6 +755,7 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	char *disk = store_disk_path(&ctx->home, &p);
 	char *seed = store_seed_path(&ctx->home, name);
 	char *run = store_run_dir(&ctx->home, name);
+	char *keys = sshkey_guest_dir(&ctx->home, name);
 	rc = 0;
 	if (st.state == VMM_RUNNING) {
 		rc = cmd_error(VMM_EFAIL, "%s: is running (stop it first: vmm stop %s)", name, name);
@@ -759,7 +764,7 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	if (ctx->dry_run) {
 		printf("would remove %s\n", cfg);
 		if (purge)
-			printf("would remove %s\nwould remove %s\n", disk, seed);
+			printf("would remove %s\nwould remove %s\nwould remove %s\n", disk, seed, keys);
 		rc = cmd_flush();
 		goto out;
 	}
@@ -773,6 +778,9 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 			rc = cmd_error(VMM_EFAIL, "%s: %s", seed, util_strerror(errno));
 		if (unlink(disk) < 0 && errno != ENOENT)
 			rc = cmd_error(VMM_EFAIL, "%s: %s", disk, util_strerror(errno));
+		/* a new guest of this name gets new host keys */
+		if (util_rm_rf(keys) < 0)
+			rc = cmd_report();
 	} else if (util_exists(disk)) {
 		cmd_note(ctx, "deleted %s; its disk %s is kept (--purge removes it)", name, disk);
 	}
@@ -782,6 +790,7 @@ out:
 	free(disk);
 	free(seed);
 	free(run);
+	free(keys);
 	profile_free(&p);
 	return rc;
 }

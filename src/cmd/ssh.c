@@ -65,7 +65,7 @@ int cmd_ssh(struct vmm_ctx *ctx, int argc, char **argv)
 		}
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(dash, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(dash, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'p')
 			print = true;
 		else
