@@ -78,6 +78,23 @@ assert_no_file "$VMM_HOME/profiles/g0.cfg"
 assert_no_file "$VMM_HOME/images/g0.qcow2"
 assert_no_file "$VMM_HOME/images/ssh/id_ed25519" "no key made for a create that failed"
 
+# ---- HTTPS: a certificate the system's CA store does not vouch for is refused ----
+if command -v openssl >/dev/null && command -v python3 >/dev/null; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 1 \
+		-subj /CN=localhost -addext subjectAltName=DNS:localhost >/dev/null 2>&1 || fail "openssl req"
+	mkdir -p "$T/www"; echo data >"$T/www/x.img"
+	port=$((20000 + RANDOM % 20000))
+	python3 "$SRCDIR/tests/e2e/httpd.py" "$T/www" 127.0.0.1 $port "$T/https.log" \
+		--tls "$T/cert.pem" "$T/key.pem" >"$T/https.out" 2>&1 &
+	track_pid $!
+	for _ in $(seq 50); do grep -q ready "$T/https.out" && break; sleep 0.1; done
+	run_vmm 0 image add tls "https://localhost:$port/x.img" --sha256 "$(sha256sum <"$T/www/x.img" | cut -d' ' -f1)"
+	run_vmm 1 image pull tls
+	assert_contains "$ERR" "certificate"
+	assert_eq "$(ls "$VMM_HOME/images/cache" | grep '^tls-' || true)" "" "nothing cached from an unverified server"
+	[ ! -s "$T/https.log" ] || fail "a request went through: $(cat "$T/https.log")"
+fi
+
 # ---- create: --image NAME in a dry run, the default key made once ----
 run_vmm 0 create g1 --image ubuntu-24.04 --size 8G --dry-run
 assert_contains "$OUT" "# would pull image ubuntu-24.04"

@@ -4,7 +4,7 @@
 # server for the image tests (python's http.server plus what it lacks: "Range: bytes=N-" answered
 # with 206). Every request goes to LOG as "METHOD PATH RANGE STATUS BYTES". --cut-after: the first
 # response body larger than BYTES is cut off after BYTES (the connection is closed), as a server
-# that goes away half-way. --rate: send at most that many bytes per second.
+# that goes away half-way. --rate: send at most that many bytes per second. --tls CERT KEY: HTTPS.
 import argparse
 import http.server
 import os
@@ -21,6 +21,7 @@ ap.add_argument("port", type=int)
 ap.add_argument("log")
 ap.add_argument("--cut-after", type=int, default=0)
 ap.add_argument("--rate", type=int, default=0)
+ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
 args = ap.parse_args()
 root = os.path.realpath(args.dir)
 lock = threading.Lock()
@@ -107,6 +108,12 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 srv = Server((args.addr, args.port), Handler)
+if args.tls:
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.tls[0], args.tls[1])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 print("ready", flush=True)
 try:
     srv.serve_forever()

@@ -80,6 +80,22 @@ wait $b || fail "pull 2: $(cat "$T/p2")"
 assert_eq "$(grep -c 'GET /debian-12-vmm.qcow2 ' "$T/http.log")" 1 "downloaded once"
 assert_eq "$(cat "$T/p1" | tail -1)" "$(cat "$T/p2" | tail -1)" "both got the same copy"
 run_vmm 0 image rm deb12b
+# a progress bar on a terminal (bytes, rate, ETA), nothing on a pipe or with -q
+assert_not_contains "$(cat "$T/p1" "$T/p2")" "ETA" "no progress bar on a pipe"
+if command -v script >/dev/null; then
+	run_vmm 0 image add deb12t "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS"
+	VMM_BIN=$VMM script -qec '"$VMM_BIN" image pull deb12t' /dev/null >"$T/tty.out" 2>&1 ||
+		fail "pull on a terminal: $(cat "$T/tty.out")"
+	assert_contains "$(cat "$T/tty.out")" "ETA"
+	assert_contains "$(cat "$T/tty.out")" "MiB/s"
+	assert_contains "$(cat "$T/tty.out")" "MiB / $(awk -v s="$SIZE" 'BEGIN { printf "%.1f", s / 1048576 }') MiB"
+	run_vmm 0 image rm deb12t
+	run_vmm 0 image add deb12t "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS"
+	VMM_BIN=$VMM script -qec '"$VMM_BIN" -q image pull deb12t' /dev/null >"$T/tty.out" 2>&1 ||
+		fail "pull -q on a terminal: $(cat "$T/tty.out")"
+	assert_not_contains "$(cat "$T/tty.out")" "ETA" "-q: no progress bar"
+	run_vmm 0 image rm deb12t
+fi
 assert_eq "$(ls "$CACHE" | grep -c '^deb12b-')" 0 "rm removes the cached copy"
 run_vmm 0 image list
 assert_not_contains "$OUT" "deb12b"
