@@ -36,7 +36,8 @@ typedef void (*guest_wait_progress_fn)(void *arg, uint64_t elapsed_ms);
  */
 int guest_wait_ssh(const char *ip, unsigned port, unsigned secs, guest_wait_progress_fn fn,
 		   void *arg, uint64_t *elapsed_ms);
-/* Until ip answers an ICMP echo (ping, spawned with an argv, every 200 ms) or secs pass. */
+/* Until ip answers an ICMP echo or secs pass: a request every 100 ms on one ICMP socket (or, when
+ * this process may open none, ping(8) spawned with an argv). */
 int guest_wait_ping(const char *ip, unsigned secs, guest_wait_progress_fn fn, void *arg,
 		    uint64_t *elapsed_ms);
 
