@@ -65,7 +65,8 @@ const char cmd_set_summary[] = "change profile values, validated like create";
 const char cmd_set_help[] =
 	"keys: memory (or ram), cpus, mac, address (or ip), vnc, vnc.listen, vnc.password_file,\n"
 	"iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file), runcmd (adds one),\n"
-	"tap, backend, uri; an empty value clears iso, kernel, initrd, append, hostname, uri, dns.\n"
+	"tap, backend, uri, user (the login of vmm ssh), ssh_identity (its private key); an empty\n"
+	"value clears iso, kernel, initrd, append, hostname, uri, dns, user, ssh_identity.\n"
 	"Changes apply at the next start.\n";
 
 const char cmd_delete_usage[] = "delete NAME [--purge]";
