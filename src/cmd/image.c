@@ -62,7 +62,7 @@ static void on_progress(void *arg, uint64_t now, uint64_t total, uint64_t resume
 	b->last_ms = t;
 	b->shown = true;
 	double secs = (double)(t - b->start_ms) / 1000.0;
-	double rate = secs > 0.2 ? (double)(now - resumed) / secs : 0;
+	double rate = secs > 0 ? (double)(now - resumed) / secs : 0;
 	char got[32], all[32], rs[32], eta[32] = "--:--";
 	human(got, sizeof(got), (double)now);
 	human(rs, sizeof(rs), rate);

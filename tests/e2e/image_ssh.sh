@@ -87,7 +87,7 @@ if command -v script >/dev/null; then
 	VMM_BIN=$VMM script -qec '"$VMM_BIN" image pull deb12t' /dev/null >"$T/tty.out" 2>&1 ||
 		fail "pull on a terminal: $(cat "$T/tty.out")"
 	assert_contains "$(cat "$T/tty.out")" "ETA"
-	assert_contains "$(cat "$T/tty.out")" "MiB/s"
+	assert_contains "$(cat "$T/tty.out")" "B/s"
 	assert_contains "$(cat "$T/tty.out")" "MiB / $(awk -v s="$SIZE" 'BEGIN { printf "%.1f", s / 1048576 }') MiB"
 	run_vmm 0 image rm deb12t
 	run_vmm 0 image add deb12t "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS"
