@@ -17,21 +17,47 @@ PKGS_CFLAGS_ONLY := libvirt
 LIBVIRT_MIN := 6.0
 TEST_PKGS := cmocka
 
-# On a brand-new machine, install what is missing first (contrib/deps.sh is idempotent and quick
-# when everything is there). VMM_NO_DEPS=1 skips it.
-NODEPS_GOALS := clean distclean help deps
+# The Debian package with each pkg-config module's development files.
+DEB_libconfig       := libconfig-dev
+DEB_libnl-3.0       := libnl-3-dev
+DEB_libnl-route-3.0 := libnl-route-3-dev
+DEB_libip4tc        := libip4tc-dev
+DEB_libvncclient    := libvncserver-dev
+DEB_json-c          := libjson-c-dev
+DEB_libisofs-1      := libisofs-dev
+DEB_libpng          := libpng-dev
+DEB_libvirt         := libvirt-dev
+DEB_cmocka          := libcmocka-dev
+
+# Building never installs anything: a missing library is one line naming the -dev packages.
+# `make deps` installs everything (contrib/deps.sh); the goals that set up a whole machine (the
+# tests, the demo, the benchmarks, the test guest) run it first, so that on a fresh Debian the
+# README's two commands are the whole set-up. VMM_NO_DEPS=1 skips that installation.
+GOALS         := $(or $(MAKECMDGOALS),all)
+NOBUILD_GOALS := clean distclean help deps
+INSTALL_GOALS := check demo bench guest
 ifeq ($(VMM_NO_DEPS),)
-ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter $(INSTALL_GOALS),$(GOALS)),)
 DEPS_STATUS := $(shell contrib/deps.sh --if-missing >&2; echo $$?)
 ifneq ($(DEPS_STATUS),0)
-$(error contrib/deps.sh failed; run it by hand to see why)
+$(error vmm: contrib/deps.sh failed; run "make deps" as root to see why)
 endif
 endif
 endif
 
-ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out $(NOBUILD_GOALS),$(GOALS)),)
+NEED_PKGS := $(PKGS) $(PKGS_CFLAGS_ONLY) $(if $(filter unit asan check,$(GOALS)),$(TEST_PKGS))
+HAVE_PKGCONFIG := $(shell command -v pkg-config >/dev/null 2>&1 && echo yes)
+MISSING_DEBS := $(if $(HAVE_PKGCONFIG),,pkg-config) \
+	$(if $(filter asan fuzz,$(GOALS)),$(if $(shell command -v clang),,clang)) \
+	$(foreach p,$(NEED_PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo yes),,$(DEB_$(p))))
+ifeq ($(strip $(MISSING_DEBS)),)
 ifneq ($(shell pkg-config --atleast-version=$(LIBVIRT_MIN) libvirt && echo ok),ok)
-$(error libvirt >= $(LIBVIRT_MIN) development files not found (pkg-config libvirt; Debian: libvirt-dev))
+MISSING_DEBS := libvirt-dev (version $(LIBVIRT_MIN) or later)
+endif
+endif
+ifneq ($(strip $(MISSING_DEBS)),)
+$(error vmm: missing build dependencies: $(strip $(MISSING_DEBS)) (run "make deps" as root))
 endif
 endif
 
@@ -51,7 +77,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean help check unit asan fuzz install deps demo bench guest debian-guest man test-cmd test-net test-e2e
+.PHONY: all clean help check unit asan fuzz install deps demo bench guest debian-guest man completion test-cmd test-net test-e2e
 all: $(BUILD)/vmm
 
 $(BUILD)/%.o: %.c
@@ -119,16 +145,24 @@ fuzz:
 		tail -1 build-fuzz/$$(basename $$f .c).log; \
 	done
 
-# The man page is generated from the command table so it cannot drift.
+# The man page and the bash completion are generated from the option tables so they cannot
+# drift (tests/cmd/help.sh compares them with the binary's output).
 man: $(BUILD)/vmm
 	$(BUILD)/vmm help --man > contrib/vmm.1
 
+completion: $(BUILD)/vmm
+	$(BUILD)/vmm help --bash-completion > contrib/vmm.bash-completion
+
 install: $(BUILD)/vmm
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/vmm
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/vmm \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
 	install -m 0644 contrib/images.cfg $(DESTDIR)$(PREFIX)/share/vmm/images.cfg
 	install -m 0644 contrib/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
+	install -m 0644 contrib/vmm.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vmm
 
+# Every Debian package vmm needs to build, test, demo and benchmark (needs root).
 deps:
 	contrib/deps.sh
 
@@ -143,6 +177,6 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@echo "targets: all (default) check asan fuzz demo bench guest debian-guest man install deps clean"
+	@echo "targets: all (default) check asan fuzz demo bench guest debian-guest man completion install deps clean"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* main.c: the command table, global options, help and man page generated from the table */
+/* main.c: the command table and the global options; dispatch to the handlers */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -14,25 +14,35 @@
 #include "vmm/error.h"
 #include "vmm/util.h"
 
-enum {
-	CMD_HOME = 1 << 0, /* opens the home before running */
+struct help_args {
+	bool man, bash;
 };
 
-struct command {
-	const char *name;
-	vmm_cmd_fn fn;
-	const char *usage;   /* after "vmm " */
-	const char *summary; /* one line */
-	const char *help;    /* options, one per line */
-	unsigned flags;
+static const struct cmd_option help_options[] = {
+	OPT_FLAG(0, "man", struct help_args, man, "print the manual page (troff) generated from the tables"),
+	OPT_FLAG(0, "bash-completion", struct help_args, bash,
+		 "print the bash completion script generated from the tables"),
+	OPT_END,
 };
-
-#define ENTRY(n, f) { #n, cmd_##n, cmd_##n##_usage, cmd_##n##_summary, cmd_##n##_help, f }
+static const struct cmd_spec cmd_help_spec = {
+	.name = "help",
+	.args = "[CMD]",
+	.summary = "show help for vmm or one command",
+	.options = help_options,
+	.complete = CMD_COMPLETE_COMMAND,
+};
+static const struct cmd_spec cmd_version_spec = {
+	.name = "version",
+	.summary = "print the version",
+};
 
 static int cmd_help(struct vmm_ctx *ctx, int argc, char **argv);
 static int cmd_version(struct vmm_ctx *ctx, int argc, char **argv);
 
-static const struct command commands[] = {
+#define ENTRY(n, f) { &cmd_##n##_spec, cmd_##n, f }
+
+/* The commands, in the order `vmm help` and the man page list them. */
+static const struct cmd_entry commands[] = {
 	ENTRY(image, CMD_HOME),
 	ENTRY(create, CMD_HOME),
 	ENTRY(list, CMD_HOME),
@@ -47,24 +57,32 @@ static const struct command commands[] = {
 	ENTRY(console, CMD_HOME),
 	ENTRY(ssh, CMD_HOME),
 	ENTRY(vnc, CMD_HOME),
-	{ "help", cmd_help, "help [CMD] | help --man", "show help for vmm or one command",
-	  "  --man            print the manual page (troff) generated from this table\n", 0 },
-	{ "version", cmd_version, "version", "print the version", "", 0 },
+	ENTRY(help, 0),
+	ENTRY(version, 0),
 };
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define N_COMMANDS ARRAY_SIZE(commands)
 
-static const char global_help[] =
-	"  --home DIR       use DIR as the home (profiles/, images/, run/); also VMM_HOME\n"
-	"  --json           print tables and states as JSON\n"
-	"  --dry-run        resolve everything, print what would be done, change nothing\n"
-	"  -q, --quiet      print only errors\n"
-	"  -v, --verbose    print more about what is done\n"
-	"  -h, --help       show help\n";
+static const struct cmd_option global_options[] = {
+	OPT_DIR(0, "home", struct vmm_ctx, home_dir, "DIR",
+		"use DIR as the home (profiles/, images/, run/); also VMM_HOME"),
+	OPT_FLAG(0, "json", struct vmm_ctx, json, "print tables and states as JSON"),
+	OPT_FLAG(0, "dry-run", struct vmm_ctx, dry_run,
+		 "resolve everything, print what would be done, change nothing"),
+	OPT_SET('q', "quiet", struct vmm_ctx, verbose, -1, "print only errors"),
+	OPT_COUNT('v', "verbose", struct vmm_ctx, verbose, "print more about what is done"),
+	OPT_FLAG('h', "help", struct vmm_ctx, help, "show help"),
+	OPT_END,
+};
+const struct cmd_spec cmd_global_spec = {
+	.name = "vmm",
+	.summary = "global options",
+	.options = global_options,
+};
 
-static const struct command *find(const char *name)
+static const struct cmd_entry *find(const char *name)
 {
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (!strcmp(commands[i].name, name))
+		if (!strcmp(commands[i].spec->name, name))
 			return &commands[i];
 	return NULL;
 }
@@ -120,189 +138,73 @@ int cmd_flush(void)
 	return 0;
 }
 
-void cmd_print_help(FILE *f, const char *name)
-{
-	const struct command *c = find(name);
-	if (!c)
-		return;
-	fprintf(f, "usage: vmm %s\n\n%s.\n", c->usage, c->summary);
-	if (c->help && *c->help)
-		fprintf(f, "\noptions:\n%s", c->help);
-}
-
-static void print_overview(FILE *f)
-{
-	fprintf(f, "usage: vmm [global options] COMMAND [options]\n\n"
-		   "vmm runs QEMU guests on a shared bridge with NAT, one host or several.\n\n"
-		   "commands:\n");
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nglobal options (before or after the command):\n%s", global_help);
-	fprintf(f, "\n\"vmm help COMMAND\" or \"vmm COMMAND --help\" shows a command's options.\n"
-		   "exit codes: 0 ok, 1 failure, 2 bad usage or invalid input.\n");
-}
-
-/* troff-escape a line: backslashes and leading dots/quotes. */
-static void man_text(FILE *f, const char *s)
-{
-	if (*s == '.' || *s == '\'')
-		fputs("\\&", f);
-	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\e", f);
-		else if (*s == '-')
-			fputs("\\-", f);
-		else
-			fputc(*s, f);
-	}
-}
-
-/* Option lines "  --opt ARG   text" become .TP entries. */
-static void man_options(FILE *f, const char *help)
-{
-	const char *line = help;
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char buf[512];
-		snprintf(buf, sizeof(buf), "%.*s", (int)len, line);
-		char *s = buf;
-		while (*s == ' ')
-			s++;
-		char *gap = strstr(s, "  ");
-		if (gap && s[0] == '-') {
-			*gap = '\0';
-			char *text = gap + 2;
-			while (*text == ' ')
-				text++;
-			fputs(".TP\n.B ", f);
-			man_text(f, s);
-			fputc('\n', f);
-			man_text(f, text);
-			fputc('\n', f);
-		} else if (*s) {
-			fputs(".IP\n", f);
-			man_text(f, s);
-			fputc('\n', f);
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-}
-
-static void print_man(FILE *f)
-{
-	fprintf(f, ".\\\" Generated by \"vmm help --man\" from the command table; do not edit.\n"
-		   ".TH VMM 1 \"\" \"vmm %s\" \"User Commands\"\n"
-		   ".SH NAME\nvmm \\- daemonless QEMU VM manager with built-in host networking\n"
-		   ".SH SYNOPSIS\n.B vmm\n[\\fIglobal options\\fR] \\fICOMMAND\\fR [\\fIoptions\\fR]\n"
-		   ".SH DESCRIPTION\n"
-		   "vmm keeps guest profiles as libconfig files, creates qcow2 disks with qemu\\-img, "
-		   "sets up a shared bridge with forwarding and NAT in\\-process (libnl\\-route\\-3, "
-		   "libiptc), gives each guest a tap on that bridge, passes address, route and DNS to "
-		   "the guest in a cloud\\-init NoCloud seed ISO, runs QEMU directly or through "
-		   "libvirt, and shows a guest's screen in the terminal over VNC.\n"
-		   ".SH COMMANDS\n",
-		VMM_VERSION);
-	for (size_t i = 0; i < N_COMMANDS; i++) {
-		const struct command *c = &commands[i];
-		fputs(".SS \"", f);
-		man_text(f, c->usage);
-		fputs("\"\n", f);
-		man_text(f, c->summary);
-		fputs(".\n", f);
-		if (c->help && *c->help) {
-			fputs(".RS\n", f);
-			man_options(f, c->help);
-			fputs(".RE\n", f);
-		}
-	}
-	fputs(".SH GLOBAL OPTIONS\nThey may stand before or after the command.\n", f);
-	man_options(f, global_help);
-	fputs(".SH FILES\n"
-	      ".TP\n.I HOME/profiles/NAME.cfg\nthe guest profile (libconfig)\n"
-	      ".TP\n.I HOME/profiles/net.cfg\nthe bridge, its address, uplink, NAT and DNS\n"
-	      ".TP\n.I HOME/images/\ndisks (NAME.qcow2) and seeds (NAME\\-seed.iso)\n"
-	      ".TP\n.I HOME/run/NAME/\npid file, QMP and serial sockets of a running guest\n"
-	      ".TP\n.I HOME/images/cache/\nverified cloud images (NAME\\-DIGEST.img with its digest "
-	      "beside it), downloads in progress (NAME.part)\n"
-	      ".TP\n.I HOME/images/images.cfg\nimages added with vmm image add\n"
-	      ".TP\n.I HOME/images/ssh/\nthe home's key pair (id_ed25519) and each guest's host keys "
-	      "and known_hosts (NAME/)\n"
-	      ".TP\n.I PREFIX/share/vmm/images.cfg\nthe image catalog\n"
-	      ".PP\nWith \\fB\\-\\-home\\fR or \\fBVMM_HOME\\fR, HOME is that folder. Otherwise root "
-	      "uses /etc/vmm for profiles, /var/lib/vmm/images and /run/vmm; other users the XDG "
-	      "folders (~/.config/vmm, ~/.local/share/vmm/images, $XDG_RUNTIME_DIR/vmm).\n"
-	      ".SH ENVIRONMENT\n.TP\n.B VMM_HOME\nthe home, as \\fB\\-\\-home\\fR\n"
-	      ".TP\n.B VMM_IMAGE_MIRROR\nreplaces the image catalog's base URLs (also image_mirror "
-	      "in net.cfg)\n"
-	      ".TP\n.B VMM_IMAGE_CATALOG\nread this image catalog instead of the installed one\n"
-	      ".SH EXIT STATUS\n.TP\n.B 0\nsuccess\n.TP\n.B 1\nfailure while acting\n"
-	      ".TP\n.B 2\nbad usage or invalid input; nothing was changed\n"
-	      ".SH EXAMPLES\n.nf\n"
-	      "vmm net up\n"
-	      "vmm create ubuntu \\-\\-iso ubuntu.iso \\-\\-size 40G \\-\\-ram 2048 \\-\\-vnc :19\n"
-	      "vmm start ubuntu \\-\\-install\n"
-	      "vmm create web \\-\\-image debian\\-12 \\-\\-size 20G\n"
-	      "vmm start web \\-\\-wait\n"
-	      "vmm ssh web \\-\\- uptime\n"
-	      "vmm vnc ubuntu\n"
-	      "vmm list\n.fi\n",
-	      f);
-}
-
 static int cmd_help(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "--man")) {
-		print_man(stdout);
-		return cmd_flush();
-	}
-	if (argc >= 2) {
-		if (!find(argv[1]))
+	struct help_args a = { 0 };
+	int rc = cmd_parse(&cmd_help_spec, argc, argv, &a);
+	if (rc)
+		return rc;
+	if (argc - optind > 1)
+		return cmd_usage_error("help", "unexpected argument \"%s\"", argv[optind + 1]);
+	if (a.man)
+		cmd_help_man(stdout, commands, N_COMMANDS);
+	else if (a.bash)
+		cmd_help_bash(stdout, commands, N_COMMANDS);
+	else if (optind < argc) {
+		const struct cmd_entry *c = find(argv[optind]);
+		if (!c)
 			return cmd_error(VMM_EINVAL, "unknown command \"%s\", try \"vmm help\"",
-					 argv[1]);
-		cmd_print_help(stdout, argv[1]);
-		return cmd_flush();
+					 argv[optind]);
+		cmd_help_print(stdout, c->spec);
+	} else {
+		cmd_help_overview(stdout, commands, N_COMMANDS);
 	}
-	print_overview(stdout);
 	return cmd_flush();
 }
-
 static int cmd_version(struct vmm_ctx *ctx, int argc, char **argv)
 {
+	int rc = cmd_parse(&cmd_version_spec, argc, argv, NULL);
+	if (rc)
+		return rc;
+	if (optind < argc)
+		return cmd_usage_error("version", "unexpected argument \"%s\"", argv[optind]);
 	printf("vmm %s\n", VMM_VERSION);
 	return cmd_flush();
 }
 
-/* Pull the global options out of argv, wherever they stand (up to "--"). */
+/* Pull the global options out of argv, wherever they stand (up to "--"): "--home DIR",
+ * "--home=DIR", "-q"; anything else stays for the command. */
 static int take_globals(struct vmm_ctx *ctx, int *argc, char **argv)
 {
 	int out = 1;
 	bool rest = false;
 	for (int i = 1; i < *argc; i++) {
 		char *a = argv[i];
-		if (rest || a[0] != '-') {
+		const struct cmd_option *o = NULL;
+		const char *value = NULL;
+		if (!rest && !strcmp(a, "--"))
+			rest = true;
+		else if (!rest && a[0] == '-' && a[1] == '-')
+			o = cmd_option_find(global_options, a + 2, strcspn(a + 2, "="), 0);
+		else if (!rest && a[0] == '-' && a[1] && !a[2])
+			o = cmd_option_find(global_options, NULL, 0, a[1]);
+		if (!o) {
 			argv[out++] = a;
 			continue;
 		}
-		if (!strcmp(a, "--")) {
-			rest = true;
-			argv[out++] = a;
-		} else if (!strcmp(a, "--json"))
-			ctx->json = true;
-		else if (!strcmp(a, "--dry-run"))
-			ctx->dry_run = true;
-		else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
-			ctx->verbose = -1;
-		else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
-			ctx->verbose = ctx->verbose < 0 ? 1 : ctx->verbose + 1;
-		else if (!strcmp(a, "--home")) {
+		char *eq = strchr(a, '=');
+		if (eq && (a[1] != '-' || o->has_arg == no_argument))
+			return cmd_error(VMM_EINVAL, "--%s takes no value (see \"vmm help\")", o->name);
+		if (eq)
+			value = eq + 1;
+		else if (o->has_arg == required_argument) {
 			if (i + 1 >= *argc)
-				return cmd_error(VMM_EINVAL, "--home: needs a folder");
-			ctx->home_dir = argv[++i];
-		} else if (!strncmp(a, "--home=", 7))
-			ctx->home_dir = a + 7;
-		else
-			argv[out++] = a;
+				return cmd_error(VMM_EINVAL, "--%s needs a value (see \"vmm help\")",
+						 o->name);
+			value = argv[++i];
+		}
+		if (cmd_option_apply(o, value, ctx) < 0)
+			return cmd_report();
 	}
 	argv[out] = NULL;
 	*argc = out;
@@ -320,36 +222,34 @@ static void show_notice(const char *line)
 int main(int argc, char **argv)
 {
 	struct vmm_ctx ctx = { 0 };
-	if (take_globals(&ctx, &argc, argv) != 0)
-		return VMM_EINVAL;
+	int rc = take_globals(&ctx, &argc, argv);
+	if (rc)
+		return rc;
 	quiet = ctx.verbose < 0;
 	vmm_set_notice_handler(show_notice);
-	if (ctx.home_dir && !*ctx.home_dir)
-		return cmd_error(VMM_EINVAL, "--home: empty folder name");
-	if (argc < 2) {
-		print_overview(stderr);
-		return VMM_EINVAL;
+	const struct cmd_entry *c = NULL;
+	if (argc >= 2) {
+		const char *name = !strcmp(argv[1], "--version") ? "version" : argv[1];
+		c = find(name);
+		if (!c)
+			return cmd_error(VMM_EINVAL, "unknown command \"%s\", try \"vmm help\"", name);
 	}
-	const char *name = argv[1];
-	if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
-		print_overview(stdout);
+	if (ctx.help) {
+		if (c)
+			cmd_help_print(stdout, c->spec);
+		else
+			cmd_help_overview(stdout, commands, N_COMMANDS);
 		return cmd_flush();
 	}
-	if (!strcmp(name, "--version"))
-		name = "version";
-	const struct command *c = find(name);
-	if (!c)
-		return cmd_error(VMM_EINVAL, "unknown command \"%s\", try \"vmm help\"", name);
-	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			cmd_print_help(stdout, c->name);
-			return cmd_flush();
-		}
+	if (!c) {
+		cmd_help_overview(stderr, commands, N_COMMANDS);
+		return VMM_EINVAL;
+	}
 	if (c->flags & CMD_HOME) {
 		if (store_open(&ctx.home, ctx.home_dir) < 0)
 			return cmd_report();
 	}
-	int rc = c->fn(&ctx, argc - 1, argv + 1);
+	rc = c->fn(&ctx, argc - 1, argv + 1);
 	if (c->flags & CMD_HOME)
 		store_close(&ctx.home);
 	return rc;

@@ -308,3 +308,12 @@ done:
 	free(grid);
 	return rc;
 }
+
+enum render_mode render_pick_mode(enum render_color color, bool tty, const char *colorterm)
+{
+	if (color == RENDER_COLOR_NEVER || (color == RENDER_COLOR_AUTO && !tty))
+		return RENDER_ASCII;
+	if (colorterm && (!strcmp(colorterm, "truecolor") || !strcmp(colorterm, "24bit")))
+		return RENDER_TRUECOLOR;
+	return RENDER_256;
+}

@@ -4,8 +4,10 @@
 #define VMM_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
+#include "vmm/profile.h"
 #include "vmm/store.h"
 
 struct vmm_ctx {
@@ -13,46 +15,184 @@ struct vmm_ctx {
 	bool json;            /* --json */
 	bool dry_run;         /* --dry-run */
 	int verbose;          /* -1 with -q, 0 normal, 1+ with -v */
+	bool help;            /* -h, --help anywhere: show the command's help */
 	struct vmm_home home; /* opened by main before the handler runs */
 };
 
 /*
  * A handler gets argv with argv[0] = the command name ("net" for "vmm net up": argv[1] = "up"),
- * options still in place (parse with getopt_long after `optind = 0`). It returns the exit code:
- * 0, VMM_EFAIL (1) or VMM_EINVAL (2). It prints errors with cmd_error()/cmd_die_usage() only.
+ * options still in place: it parses them with cmd_parse() and its option table. It returns the
+ * exit code: 0, VMM_EFAIL (1) or VMM_EINVAL (2). It prints errors with cmd_error() and co only.
  */
 typedef int (*vmm_cmd_fn)(struct vmm_ctx *ctx, int argc, char **argv);
+
+/* ---- option tables (src/cmd/options.c) ----
+ *
+ * Each command lists its options once, in a table of OPT_* entries (kvmtool's style). The parser
+ * (getopt_long's array and short-option string are built from it), `vmm help CMD`, the man page
+ * and the bash completion all come from that table. An entry stores what it parsed in the
+ * handler's own struct (the field named in the entry), so adding an option is one line:
+ *
+ *	struct vnc_args { const char *png; unsigned long width; bool watch; };
+ *	static const struct cmd_option vnc_options[] = {
+ *		OPT_FILE(0, "png", struct vnc_args, png, "FILE", "write the screen as PNG"),
+ *		OPT_UINT(0, "width", struct vnc_args, width, 1, 10000, "COLS", "draw COLS wide"),
+ *		OPT_FLAG(0, "watch", struct vnc_args, watch, "keep redrawing"),
+ *		OPT_END,
+ *	};
+ *
+ * An entry whose help is NULL is an alias: parsed and completed, and shown in help as
+ * "(also --NAME)" after the entry with the same field.
+ */
+enum cmd_opt_kind {
+	CMD_OPT_END,
+	CMD_OPT_FLAG,   /* bool field = true */
+	CMD_OPT_SET,    /* int field = .num (e.g. --ascii sets the colour choice to never) */
+	CMD_OPT_COUNT,  /* int field + 1 (from 1 when negative): -v -v */
+	CMD_OPT_STRING, /* const char * field = the value */
+	CMD_OPT_UINT,   /* unsigned long field = the value, within [.min, .max] */
+	CMD_OPT_CHOICE, /* int field = index of the value among .choices ("auto|always|never") */
+	CMD_OPT_KEY,    /* struct cmd_kvs field: appends {.key, value} (profile keys, as `vmm set`) */
+};
+
+/* What the bash completion offers for an option's value or a command's arguments. */
+enum cmd_complete {
+	CMD_COMPLETE_NONE,    /* nothing (a number, an address...) */
+	CMD_COMPLETE_FILE,    /* file names */
+	CMD_COMPLETE_DIR,     /* folder names */
+	CMD_COMPLETE_PROFILE, /* the names of existing guests */
+	CMD_COMPLETE_COMMAND, /* vmm's command names */
+};
+
+struct cmd_option {
+	const char *name;       /* long name without "--"; NULL ends the table */
+	char short_name;        /* 0: none */
+	enum cmd_opt_kind kind;
+	int has_arg;            /* getopt's no_argument, required_argument, optional_argument */
+	const char *metavar;    /* "FILE" (NULL for options without a value) */
+	const char *help;       /* one line; NULL: an alias (see above) */
+	size_t off;             /* offset of the field in the handler's struct */
+	long num;               /* SET: the value stored; UINT with optional value: the default */
+	unsigned long min, max; /* UINT: the accepted range */
+	const char *choices;    /* CHOICE: the words, separated by '|'; KEY: what completion offers */
+	const char *key;        /* KEY: the profile key */
+	enum cmd_complete complete;
+};
+
+/* Up to CMD_KVS_MAX KEY=VALUE pairs gathered from OPT_KEY options, in command-line order. */
+#define CMD_KVS_MAX 64
+struct cmd_kvs {
+	struct profile_kv kv[CMD_KVS_MAX];
+	size_t n;
+};
+
+#define CMD_OPT_(s, l, k, ha, T, f, meta, h, ...)                                            \
+	{ .name = l, .short_name = s, .kind = k, .has_arg = ha, .metavar = meta, .help = h,  \
+	  .off = offsetof(T, f), __VA_ARGS__ }
+#define OPT_FLAG(s, l, T, f, h) CMD_OPT_(s, l, CMD_OPT_FLAG, 0, T, f, NULL, h, .num = 1)
+#define OPT_SET(s, l, T, f, v, h) CMD_OPT_(s, l, CMD_OPT_SET, 0, T, f, NULL, h, .num = v)
+#define OPT_COUNT(s, l, T, f, h) CMD_OPT_(s, l, CMD_OPT_COUNT, 0, T, f, NULL, h, .num = 1)
+#define OPT_STRING(s, l, T, f, meta, h) CMD_OPT_(s, l, CMD_OPT_STRING, 1, T, f, meta, h, .num = 0)
+#define OPT_FILE(s, l, T, f, meta, h)                                                        \
+	CMD_OPT_(s, l, CMD_OPT_STRING, 1, T, f, meta, h, .complete = CMD_COMPLETE_FILE)
+#define OPT_DIR(s, l, T, f, meta, h)                                                         \
+	CMD_OPT_(s, l, CMD_OPT_STRING, 1, T, f, meta, h, .complete = CMD_COMPLETE_DIR)
+#define OPT_UINT(s, l, T, f, lo, hi, meta, h)                                                \
+	CMD_OPT_(s, l, CMD_OPT_UINT, 1, T, f, meta, h, .min = lo, .max = hi)
+/* --wait[=SECS]: a bare --wait stores dflt */
+#define OPT_UINT_OPTIONAL(s, l, T, f, lo, hi, dflt, meta, h)                                 \
+	CMD_OPT_(s, l, CMD_OPT_UINT, 2, T, f, meta, h, .min = lo, .max = hi, .num = dflt)
+/* --wait[=HOW]: a bare --wait stores "" (the field stays NULL when the option is absent) */
+#define OPT_STRING_OPTIONAL(s, l, T, f, meta, h) CMD_OPT_(s, l, CMD_OPT_STRING, 2, T, f, meta, h, .num = 0)
+#define OPT_CHOICE(s, l, T, f, words, meta, h)                                               \
+	CMD_OPT_(s, l, CMD_OPT_CHOICE, 1, T, f, meta, h, .choices = words)
+#define OPT_KEY(s, l, T, f, k, meta, h) CMD_OPT_(s, l, CMD_OPT_KEY, 1, T, f, meta, h, .key = k)
+/* a profile key whose values the completion offers (profile_set_key checks them) */
+#define OPT_KEY_CHOICE(s, l, T, f, k, words, meta, h)                                        \
+	CMD_OPT_(s, l, CMD_OPT_KEY, 1, T, f, meta, h, .key = k, .choices = words)
+#define OPT_KEY_FILE(s, l, T, f, k, meta, h)                                                 \
+	CMD_OPT_(s, l, CMD_OPT_KEY, 1, T, f, meta, h, .key = k, .complete = CMD_COMPLETE_FILE)
+#define OPT_END { .name = NULL }
+
+/* A subcommand ("net up"): its name and one help line. */
+struct cmd_sub {
+	const char *name, *help;
+};
+
+/* Everything about one command that is not code: the source of its help, man page entry and
+ * completion. */
+struct cmd_spec {
+	const char *name;
+	const char *args;                 /* the usage after the name: "NAME", "up|down|status" */
+	const char *summary;              /* one line, no full stop */
+	const struct cmd_option *options; /* NULL or ends with OPT_END */
+	const struct cmd_sub *subs;       /* NULL or ends with { NULL } */
+	const char *notes;                /* text after the options, lines ending in \n */
+	enum cmd_complete complete;       /* what its positional arguments are */
+};
+
+/* Parse argv[1..] against s->options into *args (struct the table's fields belong to). Stops
+ * with optind at the first argument left (getopt_long permutes them to the end). Returns 0, or
+ * the exit code after printing the one-line error:
+ *   vmm: CMD: unknown option "--x" (see "vmm help CMD")
+ *   vmm: CMD: --x needs a value (see "vmm help CMD") */
+int cmd_parse(const struct cmd_spec *s, int argc, char **argv, void *args);
+/* Apply one option to *args (value NULL for a bare flag); 0, or -1 with the error slot set.
+ * Shared with the global options in src/main.c. */
+int cmd_option_apply(const struct cmd_option *o, const char *value, void *args);
+/* The option of a table by long name (len chars of it) or short name (name NULL); NULL if none. */
+const struct cmd_option *cmd_option_find(const struct cmd_option *opts, const char *name,
+					 size_t len, char short_name);
+
+/* ---- the command table (src/main.c) and what is generated from it (src/cmd/help.c) ---- */
+enum {
+	CMD_HOME = 1 << 0, /* opens the home before running */
+};
+
+struct cmd_entry {
+	const struct cmd_spec *spec;
+	vmm_cmd_fn fn;
+	unsigned flags;
+};
+
+/* The global options (--home, --json, --dry-run, -q, -v, -h), stored in struct vmm_ctx. */
+extern const struct cmd_spec cmd_global_spec;
+
+/* `vmm help CMD`: usage, summary, options, notes. */
+void cmd_help_print(FILE *f, const struct cmd_spec *s);
+/* `vmm help`: the commands and global options. */
+void cmd_help_overview(FILE *f, const struct cmd_entry *cmds, size_t n);
+/* `vmm help --man`: the man page (troff). */
+void cmd_help_man(FILE *f, const struct cmd_entry *cmds, size_t n);
+/* `vmm help --bash-completion`: the bash completion script. */
+void cmd_help_bash(FILE *f, const struct cmd_entry *cmds, size_t n);
 
 /* Print "vmm: MSG" for the error slot and return its code (1 when unset). */
 int cmd_report(void);
 /* Print "vmm: FMT..." and return code. */
 int cmd_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Print "vmm: CMD: MSG" + "usage: ..." hint for the command and return 2. */
+/* Print "vmm: CMD: MSG (see "vmm help CMD")" and return 2. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Informational line on stderr unless -q ("vmm: " prefix not added). */
 void cmd_note(const struct vmm_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Flush stdout and check for write errors; returns 0 or 1. Call before returning 0 after printing. */
 int cmd_flush(void);
-/* Print the full help of one command (same text as `vmm help CMD`). */
-void cmd_print_help(FILE *f, const char *cmd);
 
-/* Shared by handlers (src/cmd/common.c). The getopt_long cases every command has: 'h' prints
- * the help of CMD, ':' is a missing value, anything else an unknown option; returns the exit code. */
-int cmd_opt_common(const char *cmd, int c, char **argv);
-/* After the options: exactly one NAME must be left (argv[optind]); load its profile into *p.
- * Returns 0, or the exit code after printing why (then there is nothing to free). */
+/* Shared by handlers (src/cmd/common.c). After the options: exactly one NAME must be left
+ * (argv[optind]), a valid guest name: *name points at it. Returns 0, or the exit code after
+ * printing why ("vmm: CMD: needs exactly one NAME"). */
+int cmd_one_name(const char *cmd, int argc, char **argv, const char **name);
+/* cmd_one_name, then load its profile into *p (nothing to free when it fails). */
 int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 		 struct vmm_profile *p);
 /* The cached, verified copy of image NAME (pulled first when needed, with a progress bar on a
  * terminal); *user (may be NULL) gets its default user. 0, or -1 with the error slot set. */
 int cmd_image_fetch(struct vmm_ctx *ctx, const char *name, char **path, char **user);
 
-/* Each handler and its help text (options, one per line, "  --opt ARG   what") live in its file. */
+/* Each handler and its spec (cmd_NAME_spec) live in its file; main.c's table lists them. */
 #define VMM_CMD(n)                                                                   \
 	int cmd_##n(struct vmm_ctx *ctx, int argc, char **argv);                     \
-	extern const char cmd_##n##_usage[];                                         \
-	extern const char cmd_##n##_summary[];                                       \
-	extern const char cmd_##n##_help[]
+	extern const struct cmd_spec cmd_##n##_spec
 
 VMM_CMD(image);
 VMM_CMD(create);

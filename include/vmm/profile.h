@@ -90,6 +90,9 @@ int profile_pick_vnc(const struct vmm_profile *others, size_t n_others, int *dis
 void profile_pick_tap(const char *name, const struct vmm_profile *others, size_t n_others,
 		      char tap[VMM_IFNAME_MAX + 1]);
 /* Set one KEY=VALUE (keys as in `vmm set`: memory, cpus, iso, mac, address/ip, vnc, ...). */
+struct profile_kv {
+	const char *key, *value;
+};
 int profile_set_key(struct vmm_profile *p, const char *key, const char *value);
 
 /* VNC: display N listens on VNC_BASE_PORT + N, on loopback unless the profile says otherwise. */

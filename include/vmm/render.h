@@ -3,6 +3,7 @@
 #ifndef VMM_RENDER_H
 #define VMM_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,18 @@ enum render_mode {
 	RENDER_256,       /* the same with the xterm 256-colour palette */
 	RENDER_ASCII,     /* the shades " .:-=+*#%@", no escape sequences, trailing blanks cut */
 };
+
+/* --color=auto|always|never (the order of the words) */
+enum render_color {
+	RENDER_COLOR_AUTO,   /* colour on a terminal, ASCII otherwise */
+	RENDER_COLOR_ALWAYS, /* colour even into a pipe (less -R, CI logs) */
+	RENDER_COLOR_NEVER,  /* ASCII */
+};
+
+/* The mode for a colour choice: ASCII for never, and for auto when stdout is no terminal (tty
+ * false); else 24-bit when colorterm (the COLORTERM variable, may be NULL) is "truecolor" or
+ * "24bit", the 256-colour palette otherwise. */
+enum render_mode render_pick_mode(enum render_color color, bool tty, const char *colorterm);
 
 /*
  * The picture is area-averaged down to `cols` pixel columns (never enlarged: at most the image's

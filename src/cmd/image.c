@@ -13,24 +13,39 @@
 #include "vmm/image.h"
 #include "vmm/util.h"
 
-const char cmd_image_usage[] =
-	"image list | pull NAME | add NAME URL [--checksums URL | --sha256 HEX | --sha512 HEX] "
-	"[--user USER] | rm NAME";
-const char cmd_image_summary[] = "list, download (verified), add or remove cloud images by name";
-const char cmd_image_help[] =
-	"  list             the catalog and the home's entries, and what is cached (--json too)\n"
-	"  pull NAME        download NAME into the cache and check its digest (resumes a download\n"
-	"                   that was cut off; a digest mismatch removes it); prints the path\n"
-	"  add NAME URL     add an image to this home; with one of:\n"
-	"  --checksums URL  a SHA256SUMS/SHA512SUMS-style file that names the image's file\n"
-	"  --sha256 HEX     the image's SHA-256 digest\n"
-	"  --sha512 HEX     the image's SHA-512 digest\n"
-	"  --user USER      the image's default user (vmm ssh logs in as it)\n"
-	"  rm NAME          remove NAME's cached downloads, and its entry when it was added here\n"
-	"                   (refused while a guest's disk is based on it)\n"
-	"The catalog is DATADIR/share/vmm/images.cfg (VMM_IMAGE_CATALOG overrides); the cache is\n"
-	"HOME/images/cache. VMM_IMAGE_MIRROR (or image_mirror in net.cfg) replaces the catalog's\n"
-	"base URLs. Downloads check certificates against the system's CA store.\n";
+static const struct cmd_sub image_subs[] = {
+	{ "list", "the catalog and the home's entries, and what is cached (--json too)" },
+	{ "pull NAME", "download NAME (resuming a cut-off one), check its digest; print its path" },
+	{ "add NAME URL", "add an image to this home, with --checksums, --sha256 or --sha512" },
+	{ "rm NAME", "remove NAME's cached copies (and its entry if added here); not while in use" },
+	{ NULL, NULL },
+};
+
+struct image_args {
+	const char *checksums, *sha256, *sha512, *user;
+};
+
+#define A struct image_args
+static const struct cmd_option image_options[] = {
+	OPT_STRING(0, "checksums", A, checksums, "URL",
+		   "add: a SHA256SUMS/SHA512SUMS-style file that names the image's file"),
+	OPT_STRING(0, "sha256", A, sha256, "HEX", "add: the image's SHA-256 digest"),
+	OPT_STRING(0, "sha512", A, sha512, "HEX", "add: the image's SHA-512 digest"),
+	OPT_STRING(0, "user", A, user, "USER", "add: the image's default user (vmm ssh logs in as it)"),
+	OPT_END,
+};
+#undef A
+
+const struct cmd_spec cmd_image_spec = {
+	.name = "image",
+	.args = "list|pull NAME|add NAME URL|rm NAME",
+	.summary = "list, download (verified), add or remove cloud images by name",
+	.options = image_options,
+	.subs = image_subs,
+	.notes = "The catalog is PREFIX/share/vmm/images.cfg (VMM_IMAGE_CATALOG overrides); the cache\n"
+		 "is HOME/images/cache. VMM_IMAGE_MIRROR (or image_mirror in net.cfg) replaces the\n"
+		 "catalog's base URLs. Downloads check certificates against the system's CA store.\n",
+};
 
 /* ---- progress bar ---- */
 
@@ -263,41 +278,22 @@ out:
 	return rc;
 }
 
-enum { O_CHECKSUMS = 256, O_SHA256, O_SHA512, O_USER };
-
-static int image_add_cmd(struct vmm_ctx *ctx, int argc, char **argv)
+static int image_add_cmd(struct vmm_ctx *ctx, const struct image_args *a, const char *name,
+			 const char *url)
 {
-	static const struct option opts[] = {
-		{ "checksums", required_argument, NULL, O_CHECKSUMS },
-		{ "sha256", required_argument, NULL, O_SHA256 },
-		{ "sha512", required_argument, NULL, O_SHA512 },
-		{ "user", required_argument, NULL, O_USER },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct image_entry e = { .home = true };
-	int c, given = 0;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case O_CHECKSUMS: e.checksums = optarg; given++; break;
-		case O_SHA256: e.alg = "sha256"; e.digest = optarg; given++; break;
-		case O_SHA512: e.alg = "sha512"; e.digest = optarg; given++; break;
-		case O_USER: e.user = optarg; break;
-		default: return cmd_opt_common("image", c, argv);
-		}
-	}
-	if (argc - optind != 2)
-		return cmd_usage_error("image", "add needs NAME and URL");
+	struct image_entry e = { .home = true, .name = (char *)name, .url = (char *)url,
+				 .checksums = (char *)a->checksums, .user = (char *)a->user };
+	int given = !!a->checksums + !!a->sha256 + !!a->sha512;
 	if (given != 1)
 		return cmd_usage_error("image", "add needs one of --checksums, --sha256, --sha512");
-	e.name = argv[optind];
-	e.url = argv[optind + 1];
-	char *digest = e.digest ? util_strdup(e.digest) : NULL;
-	for (char *d = digest; d && *d; d++)
-		*d = (char)(*d >= 'A' && *d <= 'F' ? *d - 'A' + 'a' : *d);
-	e.digest = digest;
+	char *digest = NULL;
+	if (a->sha256 || a->sha512) {
+		e.alg = a->sha256 ? "sha256" : "sha512";
+		digest = util_strdup(a->sha256 ? a->sha256 : a->sha512);
+		for (char *d = digest; *d; d++)
+			*d = (char)(*d >= 'A' && *d <= 'F' ? *d - 'A' + 'a' : *d);
+		e.digest = digest;
+	}
 	int rc;
 	if (ctx->dry_run) {
 		rc = image_entry_check(&e) < 0 ? cmd_report() : 0;
@@ -317,28 +313,33 @@ static int image_add_cmd(struct vmm_ctx *ctx, int argc, char **argv)
 
 int cmd_image(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	if (argc < 2)
-		return cmd_usage_error("image", "missing list, pull, add or rm");
-	const char *sub = argv[1];
-	if (!strcmp(sub, "add"))
-		return image_add_cmd(ctx, argc - 1, argv + 1);
-	if (strcmp(sub, "list") && strcmp(sub, "pull") && strcmp(sub, "rm"))
-		return cmd_usage_error("image", "unknown subcommand \"%s\"", sub);
-	static const struct option none[] = { { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, ":h", none, NULL)) != -1)
-		return cmd_opt_common("image", c, argv + 1);
-	int rest = argc - 1 - optind;
+	struct image_args a = { 0 };
+	int rc = cmd_parse(&cmd_image_spec, argc, argv, &a);
+	if (rc)
+		return rc;
+	if (optind >= argc)
+		return cmd_usage_error("image", "missing subcommand: list, pull, add or rm");
+	const char *sub = argv[optind++];
+	int rest = argc - optind;
+	bool add = !strcmp(sub, "add");
+	if (!add && (a.checksums || a.sha256 || a.sha512 || a.user))
+		return cmd_usage_error("image", "--checksums, --sha256, --sha512 and --user are for "
+				       "\"image add\"");
 	if (!strcmp(sub, "list")) {
 		if (rest)
-			return cmd_usage_error("image", "list takes no arguments");
+			return cmd_usage_error("image", "unexpected argument \"%s\"", argv[optind]);
 		return image_list(ctx);
 	}
+	if (add) {
+		if (rest != 2)
+			return cmd_usage_error("image", "add needs NAME and URL");
+		return image_add_cmd(ctx, &a, argv[optind], argv[optind + 1]);
+	}
+	if (strcmp(sub, "pull") && strcmp(sub, "rm"))
+		return cmd_usage_error("image", "unknown subcommand \"%s\" (list, pull, add or rm)",
+				       sub);
 	if (rest != 1)
 		return cmd_usage_error("image", "%s needs exactly one NAME", sub);
-	const char *name = argv[1 + optind];
-	return !strcmp(sub, "pull") ? image_pull_cmd(ctx, name) : image_rm(ctx, name);
+	return !strcmp(sub, "pull") ? image_pull_cmd(ctx, argv[optind])
+				    : image_rm(ctx, argv[optind]);
 }

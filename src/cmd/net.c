@@ -15,16 +15,31 @@
 #include "vmm/store.h"
 #include "vmm/util.h"
 
-const char cmd_net_usage[] = "net up|down|status [--force]";
-const char cmd_net_summary[] =
-	"set up, take down or inspect the host network: bridge, taps, forwarding, NAT rules";
-const char cmd_net_help[] =
-	"  up               bridge with its address, a tap per guest, forwarding, firewall rules\n"
-	"  down             remove exactly what net up added (refused while guests run)\n"
-	"  status           what exists, what is missing, and host problems (--json too)\n"
-	"  --force          down: remove the bridge even while guests run\n"
-	"  --json           status: print one JSON object\n"
-	"  --dry-run        up, down: print the planned changes and change nothing\n";
+static const struct cmd_sub net_subs[] = {
+	{ "up", "bridge with its address, a tap per guest, forwarding, firewall rules" },
+	{ "down", "remove exactly what net up added (refused while guests run)" },
+	{ "status", "what exists, what is missing, and host problems (--json too)" },
+	{ NULL, NULL },
+};
+
+struct net_args {
+	bool force;
+};
+
+static const struct cmd_option net_options[] = {
+	OPT_FLAG('f', "force", struct net_args, force, "down: remove the bridge even while guests run"),
+	OPT_END,
+};
+
+const struct cmd_spec cmd_net_spec = {
+	.name = "net",
+	.args = "up|down|status",
+	.summary = "set up, take down or inspect the host network: bridge, taps, forwarding, NAT rules",
+	.options = net_options,
+	.subs = net_subs,
+	.notes = "With --json, status prints one JSON object; with --dry-run, up and down print the\n"
+		 "planned changes and change nothing.\n",
+};
 
 struct net_opts {
 	bool force, json, dry_run;
@@ -221,66 +236,44 @@ static int net_status(struct vmm_ctx *ctx, const struct net_opts *o, const struc
 	return cmd_flush();
 }
 
+/* What each of net_subs does, in the same order. */
 static const struct {
-	const char *name;
 	net_fn fn;
 	bool needs_admin;
 } net_cmds[] = {
-	{ "up", net_up, true },
-	{ "down", net_down, true },
-	{ "status", net_status, false },
+	{ net_up, true },
+	{ net_down, true },
+	{ net_status, false },
 };
+_Static_assert(ARRAY_SIZE(net_cmds) == ARRAY_SIZE(net_subs) - 1,
+	       "net_cmds and net_subs list the same subcommands");
 
 int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct net_opts o = { .json = ctx->json, .dry_run = ctx->dry_run };
+	struct net_args a = { 0 };
 	struct vmm_netcfg n;
 	struct vmm_profile *guests = NULL;
 	size_t ng = 0;
-	int c, rc;
-
-	const char *sub = NULL;
-	optind = 0;
-	/* Options before the subcommand (getopt stops at it), then after it: "net down --force". */
-	for (int after = 0; after < 2; after++) {
-		while ((c = getopt_long(argc, argv, after ? "fh" : "+fh", longopts, NULL)) != -1) {
-			switch (c) {
-			case 'f': o.force = true; break;
-			case 'j': o.json = true; break;
-			case 'n': o.dry_run = true; break;
-			case 'h': cmd_print_help(stdout, "net"); return cmd_flush();
-			default: return cmd_usage_error("net", "unknown option");
-			}
-		}
-		if (!after) {
-			if (optind >= argc)
-				return cmd_usage_error("net", "missing subcommand: up, down or status");
-			sub = argv[optind++];
-		}
-	}
+	int rc = cmd_parse(&cmd_net_spec, argc, argv, &a);
+	if (rc)
+		return rc;
+	if (optind >= argc)
+		return cmd_usage_error("net", "missing subcommand: up, down or status");
+	const char *sub = argv[optind++];
 	if (optind < argc)
 		return cmd_usage_error("net", "unexpected argument \"%s\"", argv[optind]);
-	size_t k;
-	for (k = 0; k < sizeof(net_cmds) / sizeof(net_cmds[0]); k++)
-		if (!strcmp(net_cmds[k].name, sub))
-			break;
-	if (k == sizeof(net_cmds) / sizeof(net_cmds[0]))
+	struct net_opts o = { .force = a.force, .json = ctx->json, .dry_run = ctx->dry_run };
+	size_t k = 0;
+	while (net_subs[k].name && strcmp(net_subs[k].name, sub))
+		k++;
+	if (!net_subs[k].name)
 		return cmd_usage_error("net", "unknown subcommand \"%s\" (up, down or status)", sub);
 	if (o.force && strcmp(sub, "down") != 0)
 		return cmd_usage_error("net", "--force is for \"net down\"");
 	if (net_cmds[k].needs_admin && !o.dry_run && !hostnet_can_admin())
 		return cmd_error(VMM_EFAIL, "net %s: needs root (CAP_NET_ADMIN)", sub);
 
-	if (store_load_net(&ctx->home, &n) < 0)
-		return cmd_report();
-	if (store_load_all(&ctx->home, &guests, &ng) < 0) {
+	if (store_load_net(&ctx->home, &n) < 0 || store_load_all(&ctx->home, &guests, &ng) < 0) {
 		netcfg_free(&n);
 		return cmd_report();
 	}

@@ -11,12 +11,23 @@
 #include "vmm/seed.h"
 #include "vmm/util.h"
 
-const char cmd_seed_usage[] = "seed NAME [--print]";
-const char cmd_seed_summary[] =
-	"write the guest's cloud-init NoCloud seed ISO (HOME/images/NAME-seed.iso) and print its path";
-const char cmd_seed_help[] =
-	"  --print          print meta-data, user-data and network-config instead of writing the ISO\n"
-	"                   (also what --dry-run does)\n";
+struct seed_args {
+	bool print;
+};
+
+static const struct cmd_option seed_options[] = {
+	OPT_FLAG(0, "print", struct seed_args, print,
+		 "print meta-data, user-data and network-config instead of writing the ISO (also what --dry-run does)"),
+	OPT_END,
+};
+
+const struct cmd_spec cmd_seed_spec = {
+	.name = "seed",
+	.args = "NAME",
+	.summary = "write the guest's cloud-init NoCloud seed ISO (HOME/images/NAME-seed.iso) and print its path",
+	.options = seed_options,
+	.complete = CMD_COMPLETE_PROFILE,
+};
 
 /* The three files, each under a "==> NAME <==" header (like `head` of several files). */
 static int print_files(const struct vmm_home *home, const struct vmm_profile *p,
@@ -56,34 +67,17 @@ out:
 
 int cmd_seed(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "print", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool print = ctx->dry_run;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			print = true;
-			break;
-		default:
-			return cmd_opt_common("seed", c, argv);
-		}
-	}
+	struct seed_args a = { .print = ctx->dry_run };
 	struct vmm_profile p;
 	struct vmm_netcfg n;
 	char *path = NULL;
-	int rc = cmd_load_one(ctx, "seed", argc, argv, &p);
-	if (rc)
+	int rc = cmd_parse(&cmd_seed_spec, argc, argv, &a);
+	if (rc || (rc = cmd_load_one(ctx, "seed", argc, argv, &p)))
 		return rc;
+	bool print = a.print;
 	if (store_load_net(&ctx->home, &n) < 0) {
 		rc = cmd_report();
-		profile_free(&p);
-		return rc;
+		goto out; /* n holds the defaults even then */
 	}
 	if (print) {
 		rc = print_files(&ctx->home, &p, &n);

@@ -13,17 +13,28 @@
 #include "vmm/sshkey.h"
 #include "vmm/util.h"
 
-const char cmd_ssh_usage[] = "ssh NAME [--print] [-- COMMAND...]";
-const char cmd_ssh_summary[] =
-	"log in to a guest with OpenSSH as its image's user; host keys pinned, never prompted";
-const char cmd_ssh_help[] =
-	"  --print          print the ssh command instead of running it\n"
-	"  -- COMMAND...    run COMMAND on the guest (its words joined and given to the guest's\n"
-	"                   shell, as ssh does); the exit status is the command's\n"
-	"The guest's host keys are made by vmm and handed to cloud-init in the seed; vmm writes\n"
-	"them to HOME/images/ssh/NAME/known_hosts and ssh checks them strictly: a host key that\n"
-	"changes is refused (exit 255). The key is the profile's ssh_identity (the private half\n"
-	"of the --ssh-key given at create, or the default one).\n";
+struct ssh_args {
+	bool print;
+};
+
+static const struct cmd_option ssh_options[] = {
+	OPT_FLAG(0, "print", struct ssh_args, print, "print the ssh command instead of running it"),
+	OPT_END,
+};
+
+const struct cmd_spec cmd_ssh_spec = {
+	.name = "ssh",
+	.args = "NAME [-- COMMAND...]",
+	.summary = "log in to a guest with OpenSSH as its image's user; host keys pinned, never prompted",
+	.options = ssh_options,
+	.notes = "COMMAND runs on the guest (its words joined and given to the guest's shell, as ssh\n"
+		 "does); the exit status is the command's. The guest's host keys are made by vmm and\n"
+		 "handed to cloud-init in the seed; vmm writes them to HOME/images/ssh/NAME/known_hosts\n"
+		 "and ssh checks them strictly: a host key that changes is refused (exit 255). The key\n"
+		 "is the profile's ssh_identity (the private half of the --ssh-key given at create, or\n"
+		 "the default one).\n",
+	.complete = CMD_COMPLETE_PROFILE,
+};
 
 /* A word as a POSIX shell would read it back (for --print only; nothing is run through one). */
 static void put_word(FILE *f, const char *w)
@@ -49,13 +60,7 @@ static void put_word(FILE *f, const char *w)
 
 int cmd_ssh(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "print", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool print = ctx->dry_run;
-	int c;
+	struct ssh_args a = { 0 };
 	/* options only before "--"; the rest is the remote command, untouched */
 	int dash = argc;
 	for (int i = 1; i < argc; i++)
@@ -63,14 +68,10 @@ int cmd_ssh(struct vmm_ctx *ctx, int argc, char **argv)
 			dash = i;
 			break;
 		}
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(dash, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'p')
-			print = true;
-		else
-			return cmd_opt_common("ssh", c, argv);
-	}
+	int rc0 = cmd_parse(&cmd_ssh_spec, dash, argv, &a);
+	if (rc0)
+		return rc0;
+	bool print = a.print || ctx->dry_run;
 	if (dash - optind != 1)
 		return cmd_usage_error("ssh", "needs exactly one NAME (a command goes after \"--\")");
 	struct vmm_profile p;

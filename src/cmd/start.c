@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* start.c: `vmm start NAME`: network up if needed, then the guest's backend starts it; --wait pings */
+/* start.c: `vmm start NAME`: network up if needed, then the guest's backend starts it; --wait waits
+ * for its SSH server or ping */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,17 +14,29 @@
 #include "vmm/lifecycle.h"
 #include "vmm/util.h"
 
-const char cmd_start_usage[] = "start NAME [--install] [--wait[=ssh|ping][:SECS]]";
-const char cmd_start_summary[] =
-	"start a guest (bringing the network up if it is down) and return once it runs";
-const char cmd_start_help[] =
-	"  --install        attach the profile's ISO and boot from it once\n"
-	"  --wait[=HOW]     then wait until the guest is ready: HOW is ssh (its SSH server's banner\n"
-	"                   on port 22; the default when the profile has SSH keys), ping (the\n"
-	"                   default otherwise), SECS, ssh:SECS or ping:SECS (default 120 s)\n"
-	"With --dry-run, print the exact qemu-system-x86_64 command line and do nothing.\n"
-	"KVM is used when /dev/kvm works (else TCG, slow), vhost-net when /dev/vhost-net opens;\n"
-	"the environment variables VMM_ACCEL=kvm|tcg and VMM_VHOST=on|off override the probe.\n";
+struct start_args {
+	bool install;
+	const char *wait; /* NULL: no --wait; "": a bare --wait */
+};
+
+static const struct cmd_option start_options[] = {
+	OPT_FLAG(0, "install", struct start_args, install, "attach the profile's ISO and boot from it once"),
+	OPT_STRING_OPTIONAL(0, "wait", struct start_args, wait, "HOW",
+			    "then wait until it is ready: HOW = ssh (the SSH banner on port 22; the "
+			    "default with SSH keys), ping, SECS, ssh:SECS or ping:SECS (120 s)"),
+	OPT_END,
+};
+
+const struct cmd_spec cmd_start_spec = {
+	.name = "start",
+	.args = "NAME",
+	.summary = "start a guest (bringing the network up if it is down) and return once it runs",
+	.options = start_options,
+	.notes = "With --dry-run, print the exact qemu-system-x86_64 command line and do nothing.\n"
+		 "KVM is used when /dev/kvm works (else TCG, slow), vhost-net when /dev/vhost-net opens;\n"
+		 "the environment variables VMM_ACCEL=kvm|tcg and VMM_VHOST=on|off override the probe.\n",
+	.complete = CMD_COMPLETE_PROFILE,
+};
 
 /* The progress line on a terminal while waiting. */
 static void show_progress(void *arg, const char *what, uint64_t elapsed_ms)
@@ -39,7 +52,8 @@ static int wait_guest(struct vmm_ctx *ctx, const struct vmm_profile *p, const st
 	uint64_t ms = 0;
 	char ip[16] = "";
 	enum guest_wait_kind kind = lifecycle_wait_kind(p, w);
-	int rc = lifecycle_wait(&ctx->home, p, w, tty ? show_progress : NULL, (void *)p->name, &ms);
+	int rc = lifecycle_wait(&ctx->home, p, w, tty ? show_progress : NULL, (void *)p->name,
+				&ms);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	if (rc < 0)
@@ -52,35 +66,17 @@ static int wait_guest(struct vmm_ctx *ctx, const struct vmm_profile *p, const st
 
 int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "install", no_argument, NULL, 'i' },
-		{ "wait", optional_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct lifecycle_start_opts so = { 0 };
-	struct guest_wait wait = { GUEST_WAIT_NONE, 0 };
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			so.install = true;
-			break;
-		case 'w':
-			if (guest_wait_parse(optarg, &wait) < 0)
-				return cmd_report();
-			so.wait_secs = (int)wait.secs;
-			break;
-		default:
-			return cmd_opt_common("start", c, argv);
-		}
-	}
+	struct start_args a = { 0 };
 	struct vmm_profile p;
-	int rc = cmd_load_one(ctx, "start", argc, argv, &p);
-	if (rc)
+	int rc = cmd_parse(&cmd_start_spec, argc, argv, &a);
+	if (rc || (rc = cmd_load_one(ctx, "start", argc, argv, &p)))
 		return rc;
+	struct guest_wait w = { GUEST_WAIT_NONE, 0 };
+	if (a.wait && guest_wait_parse(*a.wait ? a.wait : NULL, &w) < 0) {
+		profile_free(&p);
+		return cmd_report();
+	}
+	struct lifecycle_start_opts so = { .install = a.install, .wait_secs = (int)w.secs };
 	const char *name = argv[optind];
 	struct lifecycle_started res;
 	if (ctx->dry_run) {
@@ -104,7 +100,7 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 			 (long)res.st.pid, res.st.vnc_host, res.st.vnc_port, name);
 	else
 		cmd_note(ctx, "vmm: %s: running", name);
-	rc = wait.kind != GUEST_WAIT_NONE ? wait_guest(ctx, &p, &wait) : 0;
+	rc = w.kind != GUEST_WAIT_NONE ? wait_guest(ctx, &p, &w) : 0;
 out:
 	profile_free(&p);
 	return rc;

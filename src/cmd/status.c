@@ -12,27 +12,20 @@
 #include "vmm/error.h"
 #include "vmm/util.h"
 
-const char cmd_status_usage[] = "status NAME";
-const char cmd_status_summary[] =
-	"show whether a guest is running, stopped or crashed, with pid, address, tap and VNC";
-const char cmd_status_help[] =
-	"With --json, one object: name, state, pid, address, mac, tap, vnc, backend, host.\n"
-	"crashed: the pid file is there but its QEMU is gone (vmm start cleans it up).\n";
+const struct cmd_spec cmd_status_spec = {
+	.name = "status",
+	.args = "NAME",
+	.summary = "show whether a guest is running, stopped or crashed, with pid, address, tap and VNC",
+	.notes = "With --json, one object: name, state, pid, address, mac, tap, vnc, backend, host.\n"
+		 "crashed: the pid file is there but its QEMU is gone (vmm start cleans it up).\n",
+	.complete = CMD_COMPLETE_PROFILE,
+};
 
 int cmd_status(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	optind = 0;
-	opterr = 0;
-	if ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1)
-		return cmd_opt_common("status", c, argv);
 	struct vmm_profile p;
-	int rc = cmd_load_one(ctx, "status", argc, argv, &p);
-	if (rc)
+	int rc = cmd_parse(&cmd_status_spec, argc, argv, NULL);
+	if (rc || (rc = cmd_load_one(ctx, "status", argc, argv, &p)))
 		return rc;
 	const char *name = argv[optind];
 	struct vmm_status st;

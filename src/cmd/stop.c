@@ -9,42 +9,36 @@
 #include "vmm/error.h"
 #include "vmm/util.h"
 
-const char cmd_stop_usage[] = "stop NAME [--force] [--timeout S]";
-const char cmd_stop_summary[] = "stop a guest: ACPI power button, then quit QEMU, then signals";
-const char cmd_stop_help[] =
-	"  --force          quit QEMU at once instead of asking the guest to power off\n"
-	"  --timeout S      seconds the guest gets to power off before QEMU is quit (default 30)\n";
+struct stop_args {
+	bool force;
+	unsigned long timeout;
+};
+
+static const struct cmd_option stop_options[] = {
+	OPT_FLAG(0, "force", struct stop_args, force,
+		 "quit QEMU at once instead of asking the guest to power off"),
+	OPT_UINT(0, "timeout", struct stop_args, timeout, 0, 86400, "S",
+		 "seconds the guest gets to power off before QEMU is quit (default 30)"),
+	OPT_END,
+};
+
+const struct cmd_spec cmd_stop_spec = {
+	.name = "stop",
+	.args = "NAME",
+	.summary = "stop a guest: ACPI power button, then quit QEMU, then signals",
+	.options = stop_options,
+	.complete = CMD_COMPLETE_PROFILE,
+};
 
 int cmd_stop(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool force = false;
-	unsigned long timeout = 30;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			force = true;
-			break;
-		case 't':
-			if (util_parse_uint("--timeout", optarg, 0, 86400, &timeout) < 0)
-				return cmd_report();
-			break;
-		default:
-			return cmd_opt_common("stop", c, argv);
-		}
-	}
+	struct stop_args a = { .timeout = 30 };
 	struct vmm_profile p;
-	int rc = cmd_load_one(ctx, "stop", argc, argv, &p);
-	if (rc)
+	int rc = cmd_parse(&cmd_stop_spec, argc, argv, &a);
+	if (rc || (rc = cmd_load_one(ctx, "stop", argc, argv, &p)))
 		return rc;
+	bool force = a.force;
+	unsigned long timeout = a.timeout;
 	const char *name = argv[optind];
 	enum vmm_state was;
 	if (ctx->dry_run) {

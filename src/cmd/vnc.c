@@ -17,19 +17,42 @@
 #include "vmm/util.h"
 #include "vmm/vnc.h"
 
-const char cmd_vnc_usage[] =
-	"vnc NAME [--png FILE] [--width COLS] [--ascii] [--watch] [--timeout S] "
-	"[--password-file F]";
-const char cmd_vnc_summary[] = "show a running guest's screen in the terminal or save it as PNG";
-const char cmd_vnc_help[] =
-	"  --png FILE       write the screen at full resolution as PNG, print nothing (-v: the path)\n"
-	"  --width COLS     draw COLS characters wide (default: the terminal's width)\n"
-	"  --ascii          plain ASCII shades instead of colour (the default when stdout is no terminal)\n"
-	"  --watch          keep redrawing in place on changes (at most 10 per second) until Ctrl-C\n"
-	"  --timeout S      give up when no complete frame arrives within S seconds (default 10)\n"
-	"  --password-file F  the VNC password (first line of F) instead of the profile's vnc.password_file\n"
-	"Colour is 24-bit when COLORTERM is truecolor or 24bit, else the 256-colour palette.\n"
-	"Exit 1, one line: guest not running, port closed, authentication failed, no frame in time.\n";
+struct vnc_args {
+	const char *png, *pwfile;
+	unsigned long width, timeout;
+	int color; /* enum render_color: index in "auto|always|never" */
+	bool watch;
+};
+
+#define A struct vnc_args
+static const struct cmd_option vnc_options[] = {
+	OPT_FILE(0, "png", A, png, "FILE",
+		 "write the screen at full resolution as PNG, print nothing (-v: the path)"),
+	OPT_UINT(0, "width", A, width, 1, 10000, "COLS",
+		 "draw COLS characters wide (default: the terminal's width)"),
+	OPT_CHOICE(0, "color", A, color, "auto|always|never", "WHEN",
+		   "colour: auto (on a terminal only, the default), always (also into a pipe), never"),
+	OPT_SET(0, "ascii", A, color, RENDER_COLOR_NEVER, "plain ASCII shades: the same as --color=never"),
+	OPT_FLAG(0, "watch", A, watch,
+		 "keep redrawing in place on changes (at most 10 per second) until Ctrl-C"),
+	OPT_UINT(0, "timeout", A, timeout, 1, 3600, "S",
+		 "give up when no complete frame arrives within S seconds (default 10)"),
+	OPT_FILE(0, "password-file", A, pwfile, "F",
+		 "the VNC password (first line of F) instead of the profile's vnc.password_file"),
+	OPT_END,
+};
+#undef A
+
+const struct cmd_spec cmd_vnc_spec = {
+	.name = "vnc",
+	.args = "NAME",
+	.summary = "show a running guest's screen in the terminal or save it as PNG",
+	.options = vnc_options,
+	.notes = "Colour is 24-bit when COLORTERM is truecolor or 24bit, else the 256-colour palette;\n"
+		 "\"vmm vnc NAME --color=always | less -R\" keeps it through a pipe.\n"
+		 "Exit 1, one line: guest not running, port closed, authentication failed, no frame in time.\n",
+	.complete = CMD_COMPLETE_PROFILE,
+};
 
 #define WATCH_MIN_MS 100 /* at most 10 redraws per second */
 
@@ -62,16 +85,6 @@ static void term_size(int *cols, int *rows)
 		const char *e = getenv("COLUMNS");
 		*cols = e && atoi(e) > 0 ? atoi(e) : 80;
 	}
-}
-
-static enum render_mode pick_mode(bool ascii, bool tty)
-{
-	if (ascii || !tty)
-		return RENDER_ASCII;
-	const char *ct = getenv("COLORTERM");
-	if (ct && (!strcmp(ct, "truecolor") || !strcmp(ct, "24bit")))
-		return RENDER_TRUECOLOR;
-	return RENDER_256;
 }
 
 static int write_all(const char *s, size_t n)
@@ -152,81 +165,78 @@ static int watch_loop(struct vnc_conn *c, int width, enum render_mode mode)
 	return rc;
 }
 
+/* Connect and wait for the first whole frame, within the timeout. Returns 0 or -1. */
+static int connect_first_frame(struct vnc_opts *vo, unsigned long timeout, struct vnc_conn **out)
+{
+	struct vnc_conn *c = NULL;
+	uint64_t deadline = util_now_ms() + timeout * 1000;
+	for (int attempt = 0;; attempt++) {
+		uint64_t now = util_now_ms();
+		int left = now < deadline ? (int)(deadline - now) : 1;
+		vo->timeout_ms = left;
+		if (vnc_open(vo, &c) < 0)
+			return -1;
+		int r = vnc_wait_frame(c, left, NULL);
+		if (r == 1) {
+			*out = c;
+			return 0;
+		}
+		vnc_close(c);
+		c = NULL;
+		/* a mode switch while the first frame comes can break the stream: once more */
+		if (!(r < 0 && attempt == 0 && util_now_ms() + 500 < deadline))
+			return -1;
+	}
+}
+
+/* The picture, once connected: a PNG, a redrawn screen, or one drawing. */
+static int show(struct vmm_ctx *ctx, struct vnc_conn *c, const struct vnc_args *a, bool tty)
+{
+	if (a->png) {
+		struct render_fb fb;
+		vnc_frame(c, &fb);
+		if (vnc_png_write(a->png, &fb) < 0)
+			return cmd_report();
+		if (ctx->verbose > 0)
+			printf("%s\n", a->png);
+		return cmd_flush();
+	}
+	enum render_mode mode = render_pick_mode((enum render_color)a->color, tty, getenv("COLORTERM"));
+	if (a->watch)
+		return watch_loop(c, (int)a->width, mode) < 0 ? cmd_report() : 0;
+	if (draw(c, (int)a->width, mode, false) < 0)
+		return cmd_report();
+	return cmd_flush();
+}
+
 int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "png", required_argument, NULL, 'p' },
-		{ "width", required_argument, NULL, 'w' },
-		{ "ascii", no_argument, NULL, 'a' },
-		{ "watch", no_argument, NULL, 'W' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "password-file", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *png = NULL, *pwfile = NULL;
-	unsigned long width = 0, timeout = 10;
-	bool ascii = false, watch = false;
-	int ch;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p':
-			if (!*optarg)
-				return cmd_usage_error("vnc", "--png needs a file name");
-			png = optarg;
-			break;
-		case 'w':
-			if (util_parse_uint("--width", optarg, 1, 10000, &width) < 0)
-				return cmd_report();
-			break;
-		case 'a':
-			ascii = true;
-			break;
-		case 'W':
-			watch = true;
-			break;
-		case 't':
-			if (util_parse_uint("--timeout", optarg, 1, 3600, &timeout) < 0)
-				return cmd_report();
-			break;
-		case 'P':
-			pwfile = optarg;
-			break;
-		case 'h':
-			cmd_print_help(stdout, "vnc");
-			return cmd_flush();
-		default:
-			return cmd_usage_error("vnc", "bad option");
-		}
-	}
-	if (argc - optind != 1)
-		return cmd_usage_error("vnc", "needs exactly one NAME");
+	struct vnc_args a = { .timeout = 10, .color = RENDER_COLOR_AUTO };
+	const char *name = NULL;
+	int rc = cmd_parse(&cmd_vnc_spec, argc, argv, &a);
+	if (rc || (rc = cmd_one_name("vnc", argc, argv, &name)))
+		return rc;
 	bool tty = util_isatty(STDOUT_FILENO);
-	if (png && watch)
+	if (a.png && a.watch)
 		return cmd_usage_error("vnc", "--png and --watch do not go together");
-	if (watch && !tty)
+	if (a.watch && !tty)
 		return cmd_usage_error("vnc", "--watch needs a terminal on stdout");
-	if (pwfile && util_check_readable("vnc password file", pwfile) < 0)
+	if (a.pwfile && util_check_readable("vnc password file", a.pwfile) < 0)
 		return cmd_report();
 
-	const char *name = argv[optind];
 	struct vmm_profile p;
+	struct vmm_status st;
 	struct vnc_conn *c = NULL;
-	int rc = 0;
 	if (store_load(&ctx->home, name, &p) < 0)
 		return cmd_report();
-
-	/* where: the backend's view of the running guest, else the profile */
-	struct vmm_status st;
-	if (lifecycle_status(&ctx->home, &p, &st) < 0) {
+	if (lifecycle_status(&ctx->home, &p, &st) < 0) { /* the backend's view, else the profile */
 		rc = cmd_report();
 		goto out;
 	}
+	const char *pw = a.pwfile ? a.pwfile : p.vnc_password_file;
 	if (ctx->dry_run) {
-		printf("vnc %s:%d%s%s\n", st.vnc_host, st.vnc_port,
-		       pwfile || p.vnc_password_file ? " password from " : "",
-		       pwfile ? pwfile : p.vnc_password_file ? p.vnc_password_file : "");
+		printf("vnc %s:%d%s%s\n", st.vnc_host, st.vnc_port, pw ? " password from " : "",
+		       pw ? pw : "");
 		rc = cmd_flush();
 		goto out;
 	}
@@ -234,57 +244,13 @@ int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_error(1, "%s: not running", name);
 		goto out;
 	}
-
 	struct vnc_opts vo = {
 		.label = name,
 		.host = st.vnc_host,
 		.port = st.vnc_port,
-		.password_file = pwfile ? pwfile : p.vnc_password_file,
-		.timeout_ms = (int)timeout * 1000,
+		.password_file = pw,
 	};
-	uint64_t deadline = util_now_ms() + timeout * 1000;
-	for (int attempt = 0;; attempt++) {
-		uint64_t now = util_now_ms();
-		int left = now < deadline ? (int)(deadline - now) : 1;
-		vo.timeout_ms = left;
-		if (vnc_open(&vo, &c) < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		int r = vnc_wait_frame(c, left, NULL);
-		if (r == 1)
-			break;
-		/* a mode switch while the first frame comes can break the stream: once more */
-		if (r < 0 && attempt == 0 && util_now_ms() + 500 < deadline) {
-			vnc_close(c);
-			c = NULL;
-			continue;
-		}
-		rc = cmd_report();
-		goto out;
-	}
-	if (png) {
-		struct render_fb fb;
-		vnc_frame(c, &fb);
-		if (vnc_png_write(png, &fb) < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-		if (ctx->verbose > 0)
-			printf("%s\n", png);
-		rc = cmd_flush();
-		goto out;
-	}
-	enum render_mode mode = pick_mode(ascii, tty);
-	if (watch) {
-		if (watch_loop(c, (int)width, mode) < 0)
-			rc = cmd_report();
-		goto out;
-	}
-	if (draw(c, (int)width, mode, false) < 0)
-		rc = cmd_report();
-	else
-		rc = cmd_flush();
+	rc = connect_first_frame(&vo, a.timeout, &c) < 0 ? cmd_report() : show(ctx, c, &a, tty);
 out:
 	vnc_close(c);
 	profile_free(&p);

@@ -84,7 +84,8 @@ expect_bad "vmm: ssh key $T/nope.pub: no such file or directory" create g --ssh-
 echo "not a key" > "$T/bad.pub"; before=$(tree_sum "$VMM_HOME")
 expect_bad "vmm: ssh key $T/bad.pub: not an OpenSSH public key" create g --ssh-key "$T/bad.pub"
 expect_bad "vmm: create: unknown option \"--bogus\" (see \"vmm help create\")" create g --bogus
-expect_bad "vmm: create: missing NAME (see \"vmm help create\")" create
+expect_bad "vmm: create: needs exactly one NAME (see \"vmm help create\")" create
+expect_bad "vmm: create: needs exactly one NAME (see \"vmm help create\")" create a b
 expect_bad "vmm: create: --size needs a value (see \"vmm help create\")" create g --size
 expect_bad "vmm: g: initrd and append need a kernel" create g --append console=ttyS0
 expect_bad "vmm: backend \"xen\": use qemu or libvirt" create g --backend xen
@@ -114,6 +115,17 @@ assert_eq "$RC" 1 "exit without qemu-img"
 assert_eq "$(cat "$T/e")" "vmm: qemu-img: not found (install the qemu-utils package)"
 assert_no_file "$VMM_HOME/profiles/nodisk.cfg"
 assert_eq "$(tree_sum "$VMM_HOME")" "$before" "home changed without qemu-img"
+
+# the profile cannot be written after the disk was made: the disk is removed again (a folder
+# squats the profile's temporary file name, which ends in the pid; exec keeps the shell's pid)
+before=$(tree_sum "$VMM_HOME")
+sh -c 'mkdir "$1/profiles/rb.cfg.tmp.$$" && exec "$2" create rb --size 1M' _ "$VMM_HOME" "$VMM" 2>"$T/e"
+assert_eq "$?" 1 "exit when the profile cannot be written"
+assert_contains "$(cat "$T/e")" "vmm: $VMM_HOME/profiles/rb.cfg: "
+assert_no_file "$VMM_HOME/images/rb.qcow2"
+assert_no_file "$VMM_HOME/profiles/rb.cfg"
+assert_eq "$(tree_sum "$VMM_HOME")" "$before" "home changed by a failed create"
+rmdir "$VMM_HOME"/profiles/rb.cfg.tmp.*
 
 # profiles with syntax errors and unknown keys: file:line and the key named
 cp "$VMM_HOME/profiles/ubuntu2.cfg" "$T/ubuntu2.cfg"

@@ -119,5 +119,6 @@ assert_contains "$ERR" 'vmm: seed: unknown option "--bogus"'
 run_vmm 2 seed 'Bad/Name'
 assert_eq "$(tree_sum "$VMM_HOME")" "$before" "home unchanged by refused commands"
 run_vmm 0 seed --help
-assert_contains "$OUT" "usage: vmm seed NAME [--print]"
+assert_contains "$OUT" "usage: vmm seed NAME [options]"
+assert_contains "$OUT" "  --print "
 echo ok

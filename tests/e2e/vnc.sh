@@ -186,6 +186,22 @@ assert_not_contains "$OUT" $'\e' "escape sequences on a pipe"
 longest=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$T/ascii.txt")
 [ "$longest" -le 80 ] || fail "ASCII line of $longest characters at --width 80"
 [ "$(printf '%s' "$OUT" | tr -d ' \n' | wc -c)" -gt 5 ] || fail "ASCII picture is blank"
+# --color=always: colour into a pipe too (less -R, CI logs); --color=never = ASCII; auto = ASCII here
+nsx "$NS" env COLORTERM=truecolor "$VMM" vnc g1 --width 60 --color=always >"$T/always.txt" 2>"$T/stderr" ||
+	fail "vmm vnc --color=always | cat: $(cat "$T/stderr")"
+grep -q $'\e\[38;2;' "$T/always.txt" || fail "--color=always into a pipe: no 24-bit colour"
+grep -q $'\xe2\x96\x80' "$T/always.txt" || fail "--color=always into a pipe: no half blocks"
+nsx "$NS" env COLORTERM= "$VMM" vnc g1 --width 60 --color always >"$T/always256.txt" 2>"$T/stderr" ||
+	fail "vmm vnc --color always | cat: $(cat "$T/stderr")"
+grep -q $'\e\[38;5;' "$T/always256.txt" || fail "--color always without COLORTERM: no 256-colour escapes"
+for c in never auto; do
+	nsx "$NS" env COLORTERM=truecolor "$VMM" vnc g1 --width 80 --color=$c >"$T/$c.txt" 2>"$T/stderr" ||
+		fail "vmm vnc --color=$c | cat: $(cat "$T/stderr")"
+	grep -q $'\e' "$T/$c.txt" && fail "--color=$c into a pipe printed escape sequences"
+	assert_eq "$(wc -l <"$T/$c.txt")" "$rows" "--color=$c: ASCII line count"
+done
+vnc 2 g1 --color=sometimes
+assert_eq "$ERR" "vmm: --color sometimes: want one of auto|always|never"
 if command -v script >/dev/null 2>&1; then
 	nsx "$NS" env COLORTERM=truecolor script -qec "$VMM vnc g1 --width 60" /dev/null >"$T/tty.out" 2>&1 ||
 		fail "vmm vnc on a terminal: $(tail -2 "$T/tty.out")"
@@ -197,6 +213,9 @@ if command -v script >/dev/null 2>&1; then
 	grep -q $'\e\[38;2;' "$T/tty256.out" && fail "24-bit escapes without COLORTERM"
 	nsx "$NS" script -qec "$VMM vnc g1 --width 60 --ascii" /dev/null >"$T/ttyascii.out" 2>&1
 	grep -q $'\e\[' "$T/ttyascii.out" && fail "--ascii printed escape sequences"
+	nsx "$NS" env COLORTERM=truecolor script -qec "$VMM vnc g1 --width 60 --color=never" /dev/null >"$T/ttynever.out" 2>&1
+	grep -q $'\e\[' "$T/ttynever.out" && fail "--color=never on a terminal printed escape sequences"
+	grep -q '[.:=+*#%@]' "$T/ttynever.out" || fail "--color=never on a terminal: no ASCII picture"
 fi
 
 # ---- port closed: a running guest whose profile names a display nobody listens on ----

@@ -310,6 +310,37 @@ static void test_png_roundtrip(void **state)
 	free(path);
 }
 
+/* --color=auto|always|never with and without a terminal, and COLORTERM's say on depth */
+static void test_pick_mode(void **state)
+{
+	(void)state;
+	static const struct {
+		enum render_color color;
+		bool tty;
+		const char *colorterm;
+		enum render_mode want;
+	} cases[] = {
+		{ RENDER_COLOR_AUTO, true, NULL, RENDER_256 },
+		{ RENDER_COLOR_AUTO, true, "truecolor", RENDER_TRUECOLOR },
+		{ RENDER_COLOR_AUTO, true, "24bit", RENDER_TRUECOLOR },
+		{ RENDER_COLOR_AUTO, true, "yes", RENDER_256 },
+		{ RENDER_COLOR_AUTO, false, "truecolor", RENDER_ASCII },
+		{ RENDER_COLOR_AUTO, false, NULL, RENDER_ASCII },
+		{ RENDER_COLOR_ALWAYS, false, NULL, RENDER_256 },
+		{ RENDER_COLOR_ALWAYS, false, "truecolor", RENDER_TRUECOLOR },
+		{ RENDER_COLOR_ALWAYS, true, "", RENDER_256 },
+		{ RENDER_COLOR_NEVER, true, "truecolor", RENDER_ASCII },
+		{ RENDER_COLOR_NEVER, false, NULL, RENDER_ASCII },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum render_mode got = render_pick_mode(cases[i].color, cases[i].tty, cases[i].colorterm);
+		if (got != cases[i].want)
+			fail_msg("case %zu: color %d tty %d COLORTERM %s: mode %d, wanted %d", i,
+				 cases[i].color, cases[i].tty, cases[i].colorterm ? cases[i].colorterm : "(unset)",
+				 got, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_ascii_blank),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_png_roundtrip),
+		cmocka_unit_test(test_pick_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/* guest_create.c: `vmm create`'s work: resolve the profile, write net.cfg, the disk, the profile */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "vmm/disk.h"
+#include "vmm/error.h"
+#include "vmm/guest_create.h"
+#include "vmm/util.h"
+
+static int absolute(const char *what, const char *path, char **out)
+{
+	char *abs = realpath(path, NULL);
+	if (!abs)
+		return vmm_invalid("%s %s: %s", what, path, util_strerror(errno));
+	*out = abs;
+	return 0;
+}
+
+/* One KEY=VALUE: a bare address takes the bridge's prefix, file names must be readable and
+ * become absolute. */
+static int set_key(struct vmm_profile *p, const struct profile_kv *kv, const struct vmm_netcfg *net)
+{
+	const char *v = kv->value;
+	char *owned = NULL;
+	bool file = !strcmp(kv->key, "iso") || !strcmp(kv->key, "kernel") ||
+		    !strcmp(kv->key, "initrd") || !strcmp(kv->key, "vnc.password_file");
+	if (!strcmp(kv->key, "address") && !strchr(v, '/')) {
+		v = owned = util_fmt("%s/%u", v, net->prefix);
+	} else if (file) {
+		const char *what = strcmp(kv->key, "vnc.password_file") ? kv->key : "vnc password file";
+		if (util_check_readable(what, v) < 0 || absolute(kv->key, v, &owned) < 0)
+			return -1;
+		v = owned;
+	}
+	int rc = profile_set_key(p, kv->key, v);
+	free(owned);
+	return rc;
+}
+
+/* A MAC derived from the name; on a clash with another guest, from the name salted. */
+static void pick_mac(struct vmm_profile *p, const struct vmm_profile *others, size_t n_others)
+{
+	profile_default_mac(p->name, p->mac);
+	for (unsigned k = 1; k < 65536; k++) {
+		bool clash = false;
+		for (size_t i = 0; i < n_others && !clash; i++)
+			clash = !strcasecmp(others[i].mac, p->mac);
+		if (!clash)
+			return;
+		char salted[VMM_NAME_MAX + 16];
+		snprintf(salted, sizeof(salted), "%s#%u", p->name, k);
+		profile_default_mac(salted, p->mac);
+	}
+}
+
+static int resolve(const struct guest_create_req *r, const struct vmm_netcfg *net,
+		   const struct vmm_profile *others, size_t n_others, struct vmm_profile *p)
+{
+	snprintf(p->name, sizeof(p->name), "%s", r->name);
+	p->vnc_listen = util_strdup("127.0.0.1");
+	for (size_t i = 0; i < r->n_kvs; i++)
+		if (set_key(p, &r->kvs[i], net) < 0)
+			return -1;
+	if (r->image && r->dry_run && r->image_pending)
+		p->backing = util_strdup(r->image);
+	else if (r->image && (util_check_readable("image", r->image) < 0 ||
+			      absolute("image", r->image, &p->backing) < 0))
+		return -1;
+	if (r->size) {
+		uint64_t bytes;
+		if (util_parse_size("size", r->size, &bytes) < 0)
+			return -1;
+		p->disk_size = util_strdup(r->size);
+	} else if (!r->image && !r->reuse_disk) {
+		p->disk_size = util_strdup(GUEST_CREATE_DEFAULT_SIZE);
+	}
+	p->disk_path = util_fmt("%s.qcow2", r->name);
+	if (!p->mac[0])
+		pick_mac(p, others, n_others);
+	if (!p->address && profile_pick_address(net, others, n_others, &p->address) < 0)
+		return -1;
+	if (p->vnc_display < 0 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
+		return -1;
+	if (!p->tap[0])
+		profile_pick_tap(r->name, others, n_others, p->tap);
+	if (profile_validate(p, net) < 0 || profile_check_conflicts(p, others, n_others) < 0)
+		return -1;
+	return 0;
+}
+
+/* The disk to adopt must be there and readable by qemu-img; a new one must not exist. */
+static int check_disk(const char *disk, bool reuse)
+{
+	if (!reuse) {
+		if (access(disk, F_OK) == 0)
+			return vmm_invalid("disk %s: already exists (not overwriting; use --reuse-disk "
+					   "to adopt it)", disk);
+		return 0;
+	}
+	char *fmt = NULL;
+	if (util_check_readable("disk", disk) < 0 || disk_info(disk, &fmt, NULL) < 0)
+		return -1;
+	free(fmt);
+	return 0;
+}
+
+static char *plan_text(const struct vmm_profile *p, const char *cfg, const char *text,
+		       const char *disk, bool reuse)
+{
+	uint64_t bytes = 0;
+	if (p->disk_size)
+		util_parse_size("size", p->disk_size, &bytes); /* checked by resolve */
+	if (reuse)
+		return util_fmt("# would write %s\n%s", cfg, text);
+	if (p->backing)
+		return util_fmt("# would write %s\n%s# would run: qemu-img create -q -f qcow2 -F "
+				"<format of %s> -b %s %s %" PRIu64 "\n",
+				cfg, text, p->backing, p->backing, disk, bytes);
+	return util_fmt("# would write %s\n%s# would run: qemu-img create -q -f qcow2 %s %" PRIu64
+			"\n", cfg, text, disk, bytes);
+}
+
+/* net.cfg is written once so that the user can see and edit the defaults. */
+static int write_netcfg(const struct vmm_home *h, const struct vmm_netcfg *net)
+{
+	char *path = store_net_path(h);
+	int rc = 0;
+	if (!util_exists(path)) {
+		char *text = netcfg_format(net);
+		rc = util_write_file(path, text, strlen(text), 0644);
+		free(text);
+	}
+	free(path);
+	return rc;
+}
+
+/* Create the disk, then the profile; the disk goes again if the profile cannot be written. */
+static int write_guest(const struct vmm_home *h, const struct guest_create_req *r,
+		       const struct vmm_profile *p, const char *disk, const char *cfg,
+		       const char *text)
+{
+	if (!r->reuse_disk) {
+		uint64_t bytes = 0;
+		if (p->disk_size && util_parse_size("size", p->disk_size, &bytes) < 0)
+			return -1;
+		if ((p->backing ? disk_create_overlay(disk, p->backing, bytes)
+				: disk_create(disk, bytes)) < 0)
+			return -1;
+	}
+	if (util_write_file(cfg, text, strlen(text), 0644) < 0) {
+		if (!r->reuse_disk)
+			unlink(disk);
+		return -1;
+	}
+	return 0; /* the profile now owns the disk */
+}
+
+int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
+		 struct guest_create_result *out)
+{
+	struct vmm_netcfg net;
+	struct vmm_profile *others = NULL;
+	size_t n_others = 0;
+	char *cfg = NULL, *text = NULL;
+	int lock = -1, rc = -1;
+	memset(out, 0, sizeof(*out));
+	profile_init(&out->profile);
+	if (store_load_net(h, &net) < 0)
+		goto out; /* net holds the defaults even then */
+	lock = store_lock(h);
+	if (lock < 0 || store_load_all(h, &others, &n_others) < 0)
+		goto out;
+	if (store_exists(h, r->name)) {
+		vmm_invalid("%s: already exists (see vmm show %s)", r->name, r->name);
+		goto out;
+	}
+	if (resolve(r, &net, others, n_others, &out->profile) < 0)
+		goto out;
+	out->disk = store_disk_path(h, &out->profile);
+	cfg = store_profile_path(h, r->name);
+	if (check_disk(out->disk, r->reuse_disk) < 0)
+		goto out;
+	text = profile_format(&out->profile);
+	if (r->dry_run) {
+		out->plan = plan_text(&out->profile, cfg, text, out->disk, r->reuse_disk);
+		rc = 0;
+	} else if (write_netcfg(h, &net) == 0 &&
+		   write_guest(h, r, &out->profile, out->disk, cfg, text) == 0) {
+		rc = 0;
+	}
+out:
+	if (lock >= 0)
+		close(lock);
+	store_free_all(others, n_others);
+	netcfg_free(&net);
+	free(text);
+	free(cfg);
+	return rc;
+}
+
+void guest_create_result_free(struct guest_create_result *r)
+{
+	profile_free(&r->profile);
+	free(r->disk);
+	free(r->plan);
+	memset(r, 0, sizeof(*r));
+}
