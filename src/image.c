@@ -922,10 +922,8 @@ int image_remove(const struct vmm_home *h, const struct image_catalog *c, const 
 		if (hl >= 0)
 			close(hl);
 	}
-	if (lock >= 0) {
-		unlink(lockp);
-		close(lock);
-	}
+	if (lock >= 0)
+		close(lock); /* the lock file stays: unlinking it would let two pulls hold two locks */
 	free(lockp);
 	free(dir);
 	image_cached_free(list, n);

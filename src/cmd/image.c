@@ -15,9 +15,9 @@
 
 static const struct cmd_sub image_subs[] = {
 	{ "list", "the catalog and the home's entries, and what is cached (--json too)" },
-	{ "pull NAME", "download NAME (resuming a cut-off one), check its digest; print its path" },
-	{ "add NAME URL", "add an image to this home, with --checksums, --sha256 or --sha512" },
-	{ "rm NAME", "remove NAME's cached copies (and its entry if added here); not while in use" },
+	{ "pull", "NAME: download it (resuming a cut-off download), check its digest, print its path" },
+	{ "add", "NAME URL: add an image to this home, with --checksums, --sha256 or --sha512" },
+	{ "rm", "NAME: remove its cached copies (and its entry if added here); not while in use" },
 	{ NULL, NULL },
 };
 
