@@ -17,7 +17,7 @@ PKGS_CFLAGS_ONLY := libvirt
 LIBVIRT_MIN := 6.0
 TEST_PKGS := cmocka
 
-# The Debian package with each pkg-config module's development files.
+# The Debian package with each pkg-config module's development files (add one for a new module).
 DEB_libconfig       := libconfig-dev
 DEB_libnl-3.0       := libnl-3-dev
 DEB_libnl-route-3.0 := libnl-route-3-dev
@@ -26,6 +26,8 @@ DEB_libvncclient    := libvncserver-dev
 DEB_json-c          := libjson-c-dev
 DEB_libisofs-1      := libisofs-dev
 DEB_libpng          := libpng-dev
+DEB_libcurl         := libcurl4-openssl-dev
+DEB_libcrypto       := libssl-dev
 DEB_libvirt         := libvirt-dev
 DEB_cmocka          := libcmocka-dev
 
@@ -50,7 +52,7 @@ NEED_PKGS := $(PKGS) $(PKGS_CFLAGS_ONLY) $(if $(filter unit asan check,$(GOALS))
 HAVE_PKGCONFIG := $(shell command -v pkg-config >/dev/null 2>&1 && echo yes)
 MISSING_DEBS := $(if $(HAVE_PKGCONFIG),,pkg-config) \
 	$(if $(filter asan fuzz,$(GOALS)),$(if $(shell command -v clang),,clang)) \
-	$(foreach p,$(NEED_PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo yes),,$(DEB_$(p))))
+	$(foreach p,$(NEED_PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo yes),,$(or $(DEB_$(p)),$(p).pc)))
 ifeq ($(strip $(MISSING_DEBS)),)
 ifneq ($(shell pkg-config --atleast-version=$(LIBVIRT_MIN) libvirt && echo ok),ok)
 MISSING_DEBS := libvirt-dev (version $(LIBVIRT_MIN) or later)

@@ -73,11 +73,7 @@ static const struct cmd_option global_options[] = {
 	OPT_FLAG('h', "help", struct vmm_ctx, help, "show help"),
 	OPT_END,
 };
-const struct cmd_spec cmd_global_spec = {
-	.name = "vmm",
-	.summary = "global options",
-	.options = global_options,
-};
+static const struct cmd_table table = { commands, N_COMMANDS, global_options };
 
 static const struct cmd_entry *find(const char *name)
 {
@@ -85,57 +81,6 @@ static const struct cmd_entry *find(const char *name)
 		if (!strcmp(commands[i].spec->name, name))
 			return &commands[i];
 	return NULL;
-}
-
-/* ---- printing helpers for the handlers ---- */
-
-int cmd_report(void)
-{
-	int code = vmm_errcode() ? vmm_errcode() : VMM_EFAIL;
-	fprintf(stderr, "vmm: %s\n", *vmm_errmsg() ? vmm_errmsg() : "failed");
-	return code;
-}
-
-int cmd_error(int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("vmm: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return code;
-}
-
-int cmd_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "vmm: %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (see \"vmm help %s\")\n", cmd);
-	va_end(ap);
-	return VMM_EINVAL;
-}
-
-void cmd_note(const struct vmm_ctx *ctx, const char *fmt, ...)
-{
-	if (ctx && ctx->verbose < 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-int cmd_flush(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "vmm: stdout: %s\n", util_strerror(errno ? errno : EIO));
-		return VMM_EFAIL;
-	}
-	return 0;
 }
 
 static int cmd_help(struct vmm_ctx *ctx, int argc, char **argv)
@@ -147,9 +92,9 @@ static int cmd_help(struct vmm_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 1)
 		return cmd_usage_error("help", "unexpected argument \"%s\"", argv[optind + 1]);
 	if (a.man)
-		cmd_help_man(stdout, commands, N_COMMANDS);
+		cmd_help_man(stdout, &table);
 	else if (a.bash)
-		cmd_help_bash(stdout, commands, N_COMMANDS);
+		cmd_help_bash(stdout, &table);
 	else if (optind < argc) {
 		const struct cmd_entry *c = find(argv[optind]);
 		if (!c)
@@ -157,7 +102,7 @@ static int cmd_help(struct vmm_ctx *ctx, int argc, char **argv)
 					 argv[optind]);
 		cmd_help_print(stdout, c->spec);
 	} else {
-		cmd_help_overview(stdout, commands, N_COMMANDS);
+		cmd_help_overview(stdout, &table);
 	}
 	return cmd_flush();
 }
@@ -238,11 +183,11 @@ int main(int argc, char **argv)
 		if (c)
 			cmd_help_print(stdout, c->spec);
 		else
-			cmd_help_overview(stdout, commands, N_COMMANDS);
+			cmd_help_overview(stdout, &table);
 		return cmd_flush();
 	}
 	if (!c) {
-		cmd_help_overview(stderr, commands, N_COMMANDS);
+		cmd_help_overview(stderr, &table);
 		return VMM_EINVAL;
 	}
 	if (c->flags & CMD_HOME) {

@@ -155,17 +155,21 @@ struct cmd_entry {
 	unsigned flags;
 };
 
-/* The global options (--home, --json, --dry-run, -q, -v, -h), stored in struct vmm_ctx. */
-extern const struct cmd_spec cmd_global_spec;
+/* What the help, the man page and the completion are generated from: src/main.c's tables. */
+struct cmd_table {
+	const struct cmd_entry *cmds;
+	size_t n;
+	const struct cmd_option *globals; /* --home, --json, ...: stored in struct vmm_ctx */
+};
 
 /* `vmm help CMD`: usage, summary, options, notes. */
 void cmd_help_print(FILE *f, const struct cmd_spec *s);
 /* `vmm help`: the commands and global options. */
-void cmd_help_overview(FILE *f, const struct cmd_entry *cmds, size_t n);
+void cmd_help_overview(FILE *f, const struct cmd_table *t);
 /* `vmm help --man`: the man page (troff). */
-void cmd_help_man(FILE *f, const struct cmd_entry *cmds, size_t n);
+void cmd_help_man(FILE *f, const struct cmd_table *t);
 /* `vmm help --bash-completion`: the bash completion script. */
-void cmd_help_bash(FILE *f, const struct cmd_entry *cmds, size_t n);
+void cmd_help_bash(FILE *f, const struct cmd_table *t);
 
 /* Print "vmm: MSG" for the error slot and return its code (1 when unset). */
 int cmd_report(void);

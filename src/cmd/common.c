@@ -1,10 +1,62 @@
 // SPDX-License-Identifier: MIT
-/* common.c: pieces several command handlers share: the one NAME, backend checks */
+/* common.c: what every command handler shares: printing errors and notes, the one NAME */
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 
-#include "vmm/backend.h"
 #include "vmm/cmd.h"
+#include "vmm/error.h"
+#include "vmm/util.h"
+
+int cmd_report(void)
+{
+	int code = vmm_errcode() ? vmm_errcode() : VMM_EFAIL;
+	fprintf(stderr, "vmm: %s\n", *vmm_errmsg() ? vmm_errmsg() : "failed");
+	return code;
+}
+
+int cmd_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("vmm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
+}
+
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "vmm: %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see \"vmm help %s\")\n", cmd);
+	va_end(ap);
+	return VMM_EINVAL;
+}
+
+void cmd_note(const struct vmm_ctx *ctx, const char *fmt, ...)
+{
+	if (ctx && ctx->verbose < 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int cmd_flush(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "vmm: stdout: %s\n", util_strerror(errno ? errno : EIO));
+		return VMM_EFAIL;
+	}
+	return 0;
+}
 
 int cmd_one_name(const char *cmd, int argc, char **argv, const char **name)
 {
