@@ -136,6 +136,14 @@ assert_eq "$(cat "$kd"/*.pub | sha256sum)" "$keys" "host keys made once"
 assert_eq "$(sha256sum <"$iso")" "$sum" "seed stable"
 run_vmm 0 seed g1 --print
 assert_contains "$OUT" "ssh_deletekeys: true"
+# cloud-init's own validator accepts the user-data with the host keys
+if command -v cloud-init >/dev/null; then
+	printf '%s\n' "$OUT" | sed -n '/^==> user-data <==$/,/^==> network-config <==$/p' | sed '1d;$d' >"$T/ud"
+	out=$(cloud-init schema --config-file "$T/ud" 2>&1) || fail "cloud-init schema: $out"
+	assert_contains "$out" "Valid cloud-config"
+	python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); k = d["ssh_keys"]; assert sorted(k) == sorted(t + s for t in ("ed25519", "ecdsa", "rsa") for s in ("_private", "_public")), k; assert k["ed25519_private"].startswith("-----BEGIN OPENSSH PRIVATE KEY-----\n"), k' "$T/ud" ||
+		fail "ssh_keys in user-data: $(cat "$T/ud")"
+fi
 assert_contains "$OUT" "  ed25519_public: \"$(cat "$kd/ssh_host_ed25519_key.pub")\""
 run_vmm 0 set g1 user=debian
 run_vmm 0 ssh g1 --print -- uname -a
