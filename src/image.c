@@ -350,8 +350,9 @@ out:
 	return rc;
 }
 
-/* The shipped catalog: VMM_IMAGE_CATALOG, DATADIR/images.cfg, or ../contrib/images.cfg from the
- * binary's folder (a build tree). NULL when there is none. */
+/* The shipped catalog: VMM_IMAGE_CATALOG, DATADIR/images.cfg, or from the binary's folder
+ * ../share/vmm/images.cfg (installed elsewhere) or ../contrib/images.cfg (a build tree). NULL when
+ * there is none. */
 static char *catalog_path(void)
 {
 	const char *env = getenv("VMM_IMAGE_CATALOG");
@@ -368,10 +369,15 @@ static char *catalog_path(void)
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			p = util_fmt("%s/../contrib/images.cfg", exe);
-			if (util_exists(p))
-				return p;
-			free(p);
+			/* installed under another PREFIX than the one compiled in; a build tree */
+			static const char *const rel[] = { "../share/vmm/images.cfg",
+							   "../contrib/images.cfg" };
+			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+				p = util_fmt("%s/%s", exe, rel[i]);
+				if (util_exists(p))
+					return p;
+				free(p);
+			}
 		}
 	}
 	return NULL;
