@@ -11,7 +11,8 @@ VERSION := 0.1.0
 # libvirt.so.0 with dlopen the first time a libvirt profile needs it (linking it costs every
 # command ~10 ms of loading). Its headers still come through pkg-config, and its version is
 # checked here.
-PKGS := libconfig libnl-3.0 libnl-route-3.0 libip4tc libvncclient json-c libisofs-1 libpng \
+
+PKGS := libconfig libacl libnl-3.0 libnl-route-3.0 libip4tc libnftables libvncclient json-c libisofs-1 libpng \
         libcurl libcrypto
 PKGS_CFLAGS_ONLY := libvirt
 LIBVIRT_MIN := 6.0
@@ -19,9 +20,11 @@ TEST_PKGS := cmocka
 
 # The Debian package with each pkg-config module's development files (add one for a new module).
 DEB_libconfig       := libconfig-dev
+DEB_libacl          := libacl1-dev
 DEB_libnl-3.0       := libnl-3-dev
 DEB_libnl-route-3.0 := libnl-route-3-dev
 DEB_libip4tc        := libip4tc-dev
+DEB_libnftables     := libnftables-dev
 DEB_libvncclient    := libvncserver-dev
 DEB_json-c          := libjson-c-dev
 DEB_libisofs-1      := libisofs-dev
@@ -155,14 +158,21 @@ man: $(BUILD)/vmm
 completion: $(BUILD)/vmm
 	$(BUILD)/vmm help --bash-completion > contrib/vmm.bash-completion
 
+# systemd units: vmm-net.service (the network at boot) and vmm@.service (one guest), their
+# ExecStart/ExecStop pointing at the installed binary.
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 install: $(BUILD)/vmm
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/vmm \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(SYSTEMD_UNITDIR)
 	install -m 0755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
 	install -m 0644 contrib/images.cfg $(DESTDIR)$(PREFIX)/share/vmm/images.cfg
 	install -m 0644 contrib/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
 	install -m 0644 contrib/vmm.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vmm
+	for u in contrib/systemd/*.service; do \
+		sed 's|/usr/local/bin/vmm|$(PREFIX)/bin/vmm|' $$u > $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) || exit 1; \
+	done
 
 # Every Debian package vmm needs to build, test, demo and benchmark (needs root).
 deps:

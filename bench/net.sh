@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # bench/net.sh [VMM] [CYCLES]: host network up+down, median of CYCLES (>= 10) cycles, each in its
 # own network namespace: vmm (in-process), the tutorial's shell procedure, and libvirt's
-# net-start/net-destroy of an equivalent NAT network (libvirtd started here, inside a namespace
+# net-start/net-destroy of an equivalent NAT network, and the kernel floor (one `ip -batch` for the
+# links, one `nft -f` for the rules) (libvirtd started here, inside a namespace
 # and a private mount namespace). Prints the ratios; then `vmm net up` with 64 defined guests.
 # Needs root; never touches the default namespace.
 set -u
@@ -74,8 +75,22 @@ echo "                                                 up+down        up      do
 home_with_guests "$W/home2" 2
 run_cycles vmm "$W/home2" >"$W/vmm.txt" || exit 1
 vmm_us=$(median 1 <"$W/vmm.txt")
-printf '  %-45s %s %s %s\n' "vmm net up + net down (in-process)" "$(ms "$vmm_us")" \
+ns=$(new_ns probe) || exit 1
+NS_LIST+=("$ns")
+backend=$(VMM_HOME="$W/home2" ip netns exec "$ns" "$VMM" net status 2>/dev/null |
+	sed -n 's/^firewall: \([a-z-]*\) (.*/\1/p')
+del_ns "$ns"
+printf '  %-45s %s %s %s\n' "vmm net up + net down (in-process, ${backend:-?})" "$(ms "$vmm_us")" \
 	"$(ms "$(median 2 <"$W/vmm.txt")")" "$(ms "$(median 3 <"$W/vmm.txt")")"
+if command -v nft >/dev/null; then
+	run_cycles floor "$W/home2" >"$W/floor.txt" || exit 1
+	fl_us=$(median 1 <"$W/floor.txt")
+	printf '  %-45s %s %s %s   vmm up+down %s of it, up %s, down %s\n' \
+		"kernel floor (ip -batch + nft -f, 3 processes)" \
+		"$(ms "$fl_us")" "$(ms "$(median 2 <"$W/floor.txt")")" "$(ms "$(median 3 <"$W/floor.txt")")" \
+		"$(ratio "$vmm_us" "$fl_us")" "$(ratio "$(median 2 <"$W/vmm.txt")" "$(median 2 <"$W/floor.txt")")" \
+		"$(ratio "$(median 3 <"$W/vmm.txt")" "$(median 3 <"$W/floor.txt")")"
+fi
 
 tut_us=
 if command -v brctl >/dev/null && command -v tunctl >/dev/null; then

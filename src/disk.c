@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm/disk.h"
@@ -61,7 +62,11 @@ out:
 static int run_create(char *argv[], const char *path)
 {
 	char *err = NULL;
+	/* a guest's disk is its owner's alone: qemu-img creates it 0600 (QEMU's user and
+	 * libvirt's get an ACL entry at start) */
+	mode_t old = umask(077);
 	int st = util_run(argv, NULL, &err);
+	umask(old);
 	int rc = 0;
 	if (st < 0)
 		rc = -1;

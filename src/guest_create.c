@@ -11,6 +11,8 @@
 #include "vmm/disk.h"
 #include "vmm/error.h"
 #include "vmm/guest_create.h"
+#include "vmm/net/forward.h"
+#include "vmm/net/hostnet.h"
 #include "vmm/util.h"
 
 static int absolute(const char *what, const char *path, char **out)
@@ -28,6 +30,9 @@ static int set_key(struct vmm_profile *p, const struct profile_kv *kv, const str
 {
 	const char *v = kv->value;
 	char *owned = NULL;
+	/* --forward is repeatable: each adds one (vmm set's forward= is the whole list) */
+	if (!strcmp(kv->key, "forward"))
+		return profile_add_forward(p, v);
 	bool file = !strcmp(kv->key, "iso") || !strcmp(kv->key, "kernel") ||
 		    !strcmp(kv->key, "initrd") || !strcmp(kv->key, "vnc.password_file");
 	if (!strcmp(kv->key, "address") && !strchr(v, '/')) {
@@ -85,7 +90,7 @@ static int resolve(const struct guest_create_req *r, const struct vmm_netcfg *ne
 		pick_mac(p, others, n_others);
 	if (!p->address && profile_pick_address(net, others, n_others, &p->address) < 0)
 		return -1;
-	if (p->vnc_display < 0 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
+	if (p->vnc_display == -1 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
 		return -1;
 	if (!p->tap[0])
 		profile_pick_tap(r->name, others, n_others, p->tap);
@@ -166,7 +171,8 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 {
 	struct vmm_netcfg net;
 	struct vmm_profile *others = NULL;
-	size_t n_others = 0;
+	struct store_invalid *bad = NULL;
+	size_t n_others = 0, n_bad = 0;
 	char *cfg = NULL, *text = NULL;
 	int lock = -1, rc = -1;
 	memset(out, 0, sizeof(*out));
@@ -174,7 +180,8 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 	if (store_load_net(h, &net) < 0)
 		goto out; /* net holds the defaults even then */
 	lock = store_lock(h);
-	if (lock < 0 || store_load_all(h, &others, &n_others) < 0)
+	/* a profile that does not load holds nothing vmm can see: it does not block others */
+	if (lock < 0 || store_load_all(h, &others, &n_others, &bad, &n_bad) < 0)
 		goto out;
 	if (store_exists(h, r->name)) {
 		vmm_invalid("%s: already exists (see vmm show %s)", r->name, r->name);
@@ -187,17 +194,28 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 	if (check_disk(out->disk, r->reuse_disk) < 0)
 		goto out;
 	text = profile_format(&out->profile);
+	bool forwards = out->profile.n_forwards > 0;
 	if (r->dry_run) {
 		out->plan = plan_text(&out->profile, cfg, text, out->disk, r->reuse_disk);
 		rc = 0;
+	} else if (forwards && hostnet_forwards_check(h) < 0) {
+		/* the network is up and the firewall may not be changed: nothing written */
 	} else if (write_netcfg(h, &net) == 0 &&
 		   write_guest(h, r, &out->profile, out->disk, cfg, text) == 0) {
-		rc = 0;
+		/* the forwards reach the firewall at once when the network is up */
+		if (forwards && forward_follow(h, &out->profile, false) < 0) {
+			unlink(cfg); /* nothing half-done: no profile, no new disk */
+			if (!r->reuse_disk)
+				unlink(out->disk);
+		} else {
+			rc = 0;
+		}
 	}
 out:
 	if (lock >= 0)
 		close(lock);
 	store_free_all(others, n_others);
+	store_free_invalid(bad, n_bad);
 	netcfg_free(&net);
 	free(text);
 	free(cfg);

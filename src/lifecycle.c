@@ -56,8 +56,14 @@ static int ensure_network(const struct vmm_home *h, const struct vmm_netcfg *n, 
 		return up < 0 ? -1 : 0;
 	*brought_up = true;
 	vmm_notice("network %s was down, bringing it up", n->bridge);
-	int rc = store_load_all(h, &all, &n_all) < 0 ? -1 : hostnet_up(h, n, all, n_all);
+	struct store_invalid *bad = NULL;
+	size_t n_bad = 0;
+	int rc = store_load_all(h, &all, &n_all, &bad, &n_bad) < 0 ? -1 : hostnet_up(h, n, all, n_all);
+	/* a profile that does not load gets no tap; the others do */
+	for (size_t i = 0; i < n_bad; i++)
+		vmm_notice("net up: skipped %s: %s", bad[i].name, bad[i].reason);
 	store_free_all(all, n_all);
+	store_free_invalid(bad, n_bad);
 	return rc;
 }
 

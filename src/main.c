@@ -49,6 +49,7 @@ static const struct cmd_entry commands[] = {
 	ENTRY(show, CMD_HOME),
 	ENTRY(set, CMD_HOME),
 	ENTRY(delete, CMD_HOME),
+	ENTRY(forward, CMD_HOME),
 	ENTRY(net, CMD_HOME),
 	ENTRY(seed, CMD_HOME),
 	ENTRY(start, CMD_HOME),
@@ -57,6 +58,7 @@ static const struct cmd_entry commands[] = {
 	ENTRY(console, CMD_HOME),
 	ENTRY(ssh, CMD_HOME),
 	ENTRY(vnc, CMD_HOME),
+	ENTRY(autostart, CMD_HOME),
 	ENTRY(help, 0),
 	ENTRY(version, 0),
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* profile.c: guest profiles and net.cfg as libconfig text: parse, validate, allocate, format */
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <libconfig.h>
@@ -15,7 +16,7 @@
 #define MEMORY_MIN 16u
 #define MEMORY_MAX (1024u * 1024u) /* 1 TiB in MiB */
 #define CPUS_MAX 255u
-#define VNC_MAX 99
+#define VNC_MAX VMM_VNC_MAX
 
 /* ---- small helpers ---- */
 
@@ -197,6 +198,9 @@ void netcfg_defaults(struct vmm_netcfg *n)
 		abort();
 	n->dns[0] = util_strdup("auto");
 	n->n_dns = 1;
+	n->firewall = util_strdup("auto");
+	n->foreign = util_strdup("open");
+	n->firewall_mark = 0x2000u;
 }
 
 void netcfg_free(struct vmm_netcfg *n)
@@ -204,6 +208,8 @@ void netcfg_free(struct vmm_netcfg *n)
 	free(n->address);
 	free(n->uplink);
 	strv_free(n->dns, n->n_dns);
+	free(n->firewall);
+	free(n->foreign);
 	free(n->image_mirror);
 	memset(n, 0, sizeof(*n));
 }
@@ -261,6 +267,16 @@ static int netcfg_check(struct vmm_netcfg *n, const char *file)
 		if (strcmp(n->dns[i], "auto") && util_parse_ipv4("dns", n->dns[i], &a) < 0)
 			return -1;
 	}
+	if (strcmp(n->firewall, "auto") && strcmp(n->firewall, "nftables") &&
+	    strcmp(n->firewall, "iptables-legacy"))
+		return vmm_invalid("%s: firewall \"%s\": use \"auto\", \"nftables\" or "
+				   "\"iptables-legacy\"", file, n->firewall);
+	if (strcmp(n->foreign, "open") && strcmp(n->foreign, "leave"))
+		return vmm_invalid("%s: foreign \"%s\": use \"open\" or \"leave\"", file,
+				   n->foreign);
+	if (n->firewall_mark == 0 || (n->firewall_mark & (n->firewall_mark - 1)))
+		return vmm_invalid("%s: firewall_mark 0x%x: must be a single bit, e.g. 0x2000", file,
+				   n->firewall_mark);
 	return 0;
 }
 
@@ -298,6 +314,21 @@ int netcfg_parse(const char *text, const char *filename, struct vmm_netcfg *n)
 		} else if (!strcmp(k, "dns")) {
 			if (get_strv(&r, s, &n->dns, &n->n_dns) < 0)
 				goto out;
+		} else if (!strcmp(k, "firewall")) {
+			if (get_string(&r, s, &n->firewall) < 0)
+				goto out;
+		} else if (!strcmp(k, "foreign")) {
+			if (get_string(&r, s, &n->foreign) < 0)
+				goto out;
+		} else if (!strcmp(k, "firewall_mark")) {
+			long long v;
+			if (get_int(&r, s, &v) < 0)
+				goto out;
+			if (v <= 0 || v > 0xffffffffLL) {
+				where_invalid(&r, s, "expected a single bit, e.g. 0x2000");
+				goto out;
+			}
+			n->firewall_mark = (uint32_t)v;
 		} else if (!strcmp(k, "image_mirror")) {
 			if (get_string(&r, s, &n->image_mirror) < 0)
 				goto out;
@@ -354,6 +385,19 @@ char *netcfg_format(const struct vmm_netcfg *n)
 	buf_quoted(&b, n->uplink ? n->uplink : "auto");
 	buf_add(&b, ";\nnat = %s;\n", n->nat ? "true" : "false");
 	fmt_strv(&b, "dns", n->dns, n->n_dns);
+	/* The firewall keys only when they differ from the defaults (older files stay as they are). */
+	if (n->firewall && strcmp(n->firewall, "auto")) {
+		buf_add(&b, "firewall = ");
+		buf_quoted(&b, n->firewall);
+		buf_add(&b, ";\n");
+	}
+	if (n->foreign && strcmp(n->foreign, "open")) {
+		buf_add(&b, "foreign = ");
+		buf_quoted(&b, n->foreign);
+		buf_add(&b, ";\n");
+	}
+	if (n->firewall_mark && n->firewall_mark != 0x2000u)
+		buf_add(&b, "firewall_mark = 0x%x;\n", n->firewall_mark);
 	if (n->image_mirror) {
 		buf_add(&b, "image_mirror = ");
 		buf_quoted(&b, n->image_mirror);
@@ -390,6 +434,7 @@ void profile_free(struct vmm_profile *p)
 	strv_free(p->runcmd, p->n_runcmd);
 	free(p->backend);
 	free(p->uri);
+	free(p->forwards);
 	free(p->user);
 	free(p->ssh_identity);
 	profile_init(p);
@@ -436,6 +481,146 @@ static char ***strv_key(struct vmm_profile *p, const char *k, size_t **count)
 	return NULL;
 }
 
+/* ---- host port forwards ---- */
+
+const char *profile_forward_proto(int proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+void profile_format_forward(const struct vmm_forward *f, char *buf)
+{
+	snprintf(buf, PROFILE_FORWARD_LEN, "%s:%u:%u", profile_forward_proto(f->proto),
+		 (unsigned)f->host_port, (unsigned)f->guest_port);
+}
+
+static int forward_port(const char *spec, const char *which, const char *s, size_t len, uint16_t *out)
+{
+	unsigned long v = 0;
+	if (len == 0)
+		return vmm_invalid("forward \"%s\": want [tcp:|udp:]HOSTPORT:GUESTPORT", spec);
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return vmm_invalid("forward \"%s\": %s port \"%.*s\": not a number", spec,
+					   which, (int)len, s);
+		if (v <= 65535)
+			v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return vmm_invalid("forward \"%s\": %s port %.*s: out of range (1 to 65535)", spec,
+				   which, (int)len, s);
+	*out = (uint16_t)v;
+	return 0;
+}
+
+int profile_parse_forward(const char *spec, struct vmm_forward *f)
+{
+	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	const char *ports = spec;
+	struct vmm_forward x = { IPPROTO_TCP, 0, 0 };
+	if (!c1 || (c2 && strchr(c2 + 1, ':')))
+		return vmm_invalid("forward \"%s\": want [tcp:|udp:]HOSTPORT:GUESTPORT", spec);
+	if (c2) {
+		size_t pl = (size_t)(c1 - spec);
+		if (pl == 3 && !strncasecmp(spec, "tcp", 3))
+			x.proto = IPPROTO_TCP;
+		else if (pl == 3 && !strncasecmp(spec, "udp", 3))
+			x.proto = IPPROTO_UDP;
+		else
+			return vmm_invalid("forward \"%s\": protocol \"%.*s\": use tcp or udp", spec,
+					   (int)pl, spec);
+		ports = c1 + 1;
+		c1 = c2;
+	}
+	if (forward_port(spec, "host", ports, (size_t)(c1 - ports), &x.host_port) < 0 ||
+	    forward_port(spec, "guest", c1 + 1, strlen(c1 + 1), &x.guest_port) < 0)
+		return -1;
+	*f = x;
+	return 0;
+}
+
+/* The forwards of a list of specs, each host port (per protocol) once. */
+static int forwards_from(char *const *specs, size_t n, struct vmm_forward **out, size_t *n_out)
+{
+	struct vmm_forward *v = n ? calloc(n, sizeof(*v)) : NULL;
+	if (n && !v)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (profile_parse_forward(specs[i], &v[i]) < 0)
+			goto fail;
+		for (size_t j = 0; j < i; j++)
+			if (v[j].proto == v[i].proto && v[j].host_port == v[i].host_port) {
+				vmm_invalid("forward \"%s\": %s host port %u is listed twice", specs[i],
+					    profile_forward_proto(v[i].proto), (unsigned)v[i].host_port);
+				goto fail;
+			}
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+fail:
+	free(v);
+	return -1;
+}
+
+static void set_forwards(struct vmm_profile *p, struct vmm_forward *v /* owned */, size_t n)
+{
+	free(p->forwards);
+	p->forwards = v;
+	p->n_forwards = n;
+}
+
+static int split_list(const char *value, char ***out, size_t *n);
+
+int profile_set_forwards(struct vmm_profile *p, const char *list)
+{
+	char **specs = NULL;
+	size_t n = 0;
+	struct vmm_forward *v = NULL;
+	size_t nv = 0;
+	split_list(list, &specs, &n);
+	int rc = forwards_from(specs, n, &v, &nv);
+	strv_free(specs, n);
+	if (rc < 0)
+		return -1;
+	set_forwards(p, v, nv);
+	return 0;
+}
+
+int profile_add_forward(struct vmm_profile *p, const char *spec)
+{
+	struct vmm_forward f;
+	if (profile_parse_forward(spec, &f) < 0)
+		return -1;
+	for (size_t i = 0; i < p->n_forwards; i++)
+		if (p->forwards[i].proto == f.proto && p->forwards[i].host_port == f.host_port)
+			return vmm_invalid("forward \"%s\": %s host port %u is listed twice", spec,
+					   profile_forward_proto(f.proto), (unsigned)f.host_port);
+	struct vmm_forward *v = realloc(p->forwards, (p->n_forwards + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	v[p->n_forwards] = f;
+	p->forwards = v;
+	p->n_forwards++;
+	return 0;
+}
+
+static int read_forwards(const struct reader *r, const config_setting_t *s, struct vmm_profile *p)
+{
+	char **specs = NULL;
+	size_t n = 0;
+	struct vmm_forward *v = NULL;
+	size_t nv = 0;
+	if (get_strv(r, s, &specs, &n) < 0)
+		return -1;
+	int rc = forwards_from(specs, n, &v, &nv);
+	strv_free(specs, n);
+	if (rc < 0)
+		return vmm_invalid("%s:%u: %s", r->file, config_setting_source_line(s), vmm_errmsg());
+	set_forwards(p, v, nv);
+	return 0;
+}
+
 static int read_group(struct reader *r, config_setting_t *g, struct vmm_profile *p)
 {
 	const char *gname = config_setting_name(g);
@@ -474,7 +659,7 @@ static int read_group(struct reader *r, config_setting_t *g, struct vmm_profile 
 		} else if (!strcmp(gname, "vnc") && !strcmp(k, "display")) {
 			rc = get_int(r, s, &v);
 			if (!rc && (v < 0 || v > VNC_MAX))
-				rc = where_invalid(r, s, "out of range (0 to 99)");
+				rc = where_invalid(r, s, "out of range (0 to " VMM_VNC_MAX_STR ")");
 			if (!rc)
 				p->vnc_display = (int)v;
 		} else if (!strcmp(gname, "vnc") && !strcmp(k, "listen"))
@@ -519,12 +704,28 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 				e = where_invalid(&r, s, "out of range (1 to 255)");
 			if (!e)
 				p->cpus = (unsigned)v;
+		} else if (!strcmp(k, "vnc") && config_setting_type(s) == CONFIG_TYPE_STRING) {
+			/* vnc = "none": a headless guest (serial console only) */
+			if (strcmp(config_setting_get_string(s), "none"))
+				e = where_invalid(&r, s, "want \"none\" or a group { display = N; }");
+			else
+				p->vnc_display = VMM_VNC_NONE;
+		} else if (!strcmp(k, "autostart")) {
+			e = get_bool(&r, s, &p->autostart);
+		} else if (!strcmp(k, "stop_timeout")) {
+			e = get_int(&r, s, &v);
+			if (!e && (v < 1 || v > 86400))
+				e = where_invalid(&r, s, "out of range (1 to 86400 seconds)");
+			if (!e)
+				p->stop_timeout = (unsigned)v;
 		} else if (!strcmp(k, "disk") || !strcmp(k, "net") || !strcmp(k, "vnc"))
 			e = read_group(&r, s, p);
 		else if ((str = string_key(p, k)))
 			e = get_string(&r, s, str);
 		else if ((strv = strv_key(p, k, &count)))
 			e = get_strv(&r, s, strv, count);
+		else if (!strcmp(k, "forward"))
+			e = read_forwards(&r, s, p);
 		else
 			e = unknown_key(&r, s, NULL);
 		if (e < 0)
@@ -539,8 +740,8 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 		profile_default_mac(p->name, p->mac);
 	if (!p->tap[0])
 		snprintf(p->tap, sizeof(p->tap), "vmm-%.*s", VMM_IFNAME_MAX - 4, p->name);
-	if (p->vnc_display < 0) {
-		vmm_invalid("%s: vnc.display: missing", filename);
+	if (p->vnc_display == -1) {
+		vmm_invalid("%s: vnc.display: missing (or vnc = \"none\")", filename);
 		goto out;
 	}
 	rc = 0;
@@ -599,13 +800,22 @@ char *profile_format(const struct vmm_profile *p)
 		buf_quoted(&b, p->tap);
 	}
 	buf_add(&b, "; };\n");
-	buf_add(&b, "vnc = { display = %d; listen = ", p->vnc_display);
-	buf_quoted(&b, profile_vnc_listen(p));
-	if (p->vnc_password_file) {
-		buf_add(&b, "; password_file = ");
-		buf_quoted(&b, p->vnc_password_file);
+	if (p->vnc_display == VMM_VNC_NONE) {
+		buf_add(&b, "vnc = \"none\";  # no display: serial console only\n");
+	} else {
+		buf_add(&b, "vnc = { display = %d; listen = ", p->vnc_display);
+		buf_quoted(&b, profile_vnc_listen(p));
+		if (p->vnc_password_file) {
+			buf_add(&b, "; password_file = ");
+			buf_quoted(&b, p->vnc_password_file);
+		}
+		buf_add(&b, "; };\n");
 	}
-	buf_add(&b, "; };\n");
+	if (p->autostart)
+		buf_add(&b, "autostart = true;\n");
+	if (p->stop_timeout)
+		buf_add(&b, "stop_timeout = %u;  # seconds to power off before QEMU is quit\n",
+			p->stop_timeout);
 	/* "iso" is written above, before the network */
 	for (size_t i = 1; i < ARRAY_SIZE(string_keys); i++) {
 		const char *val = *string_key((struct vmm_profile *)p, string_keys[i]);
@@ -621,6 +831,15 @@ char *profile_format(const struct vmm_profile *p)
 		fmt_strv(&b, "dns", p->dns, p->n_dns);
 	if (p->n_runcmd)
 		fmt_strv(&b, "runcmd", p->runcmd, p->n_runcmd);
+	if (p->n_forwards) {
+		buf_add(&b, "forward = [");
+		for (size_t i = 0; i < p->n_forwards; i++) {
+			char spec[PROFILE_FORWARD_LEN];
+			profile_format_forward(&p->forwards[i], spec);
+			buf_add(&b, "%s\"%s\"", i ? ", " : " ", spec);
+		}
+		buf_add(&b, " ];\n");
+	}
 	return b.s;
 }
 
@@ -674,8 +893,9 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 		return -1;
 	if (p->address && check_address(p->address, n) < 0)
 		return -1;
-	if (p->vnc_display < 0 || p->vnc_display > VNC_MAX)
-		return vmm_invalid("vnc :%d: out of range (0 to 99)", p->vnc_display);
+	if (p->vnc_display != VMM_VNC_NONE && (p->vnc_display < 0 || p->vnc_display > VNC_MAX))
+		return vmm_invalid("vnc :%d: out of range (0 to " VMM_VNC_MAX_STR ")",
+				   p->vnc_display);
 	if (p->vnc_listen) {
 		uint32_t a;
 		if (util_parse_ipv4("vnc listen", p->vnc_listen, &a) < 0)
@@ -714,6 +934,21 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 			return vmm_invalid("hostname \"%s\": use 1 to 63 letters, digits and '-'",
 					   p->hostname);
 	}
+	for (size_t i = 0; i < p->n_forwards; i++) {
+		char spec[PROFILE_FORWARD_LEN];
+		profile_format_forward(&p->forwards[i], spec);
+		if (!p->address)
+			return vmm_invalid("forward \"%s\": the guest has no address", spec);
+		if (p->forwards[i].host_port == 0 || p->forwards[i].guest_port == 0 ||
+		    (p->forwards[i].proto != IPPROTO_TCP && p->forwards[i].proto != IPPROTO_UDP))
+			return vmm_invalid("forward \"%s\": not a valid forward", spec);
+		for (size_t j = 0; j < i; j++)
+			if (p->forwards[j].proto == p->forwards[i].proto &&
+			    p->forwards[j].host_port == p->forwards[i].host_port)
+				return vmm_invalid("forward \"%s\": %s host port %u is listed twice",
+						   spec, profile_forward_proto(p->forwards[i].proto),
+						   (unsigned)p->forwards[i].host_port);
+	}
 	return 0;
 }
 
@@ -732,10 +967,21 @@ int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profil
 		if (have && o->address && util_parse_cidr("address", o->address, &theirs, &pre) == 0 &&
 		    theirs == mine)
 			return vmm_invalid("address %s: already used by %s", p->address, o->name);
-		if (o->vnc_display == p->vnc_display)
+		if (p->vnc_display != VMM_VNC_NONE && o->vnc_display == p->vnc_display)
 			return vmm_invalid("vnc :%d: already used by %s", p->vnc_display, o->name);
 		if (p->tap[0] && !strcmp(o->tap, p->tap))
 			return vmm_invalid("tap %s: already used by %s", p->tap, o->name);
+		for (size_t f = 0; f < p->n_forwards; f++)
+			for (size_t g = 0; g < o->n_forwards; g++) {
+				const struct vmm_forward *a = &p->forwards[f], *b = &o->forwards[g];
+				if (a->proto != b->proto || a->host_port != b->host_port)
+					continue;
+				char spec[PROFILE_FORWARD_LEN];
+				profile_format_forward(a, spec);
+				return vmm_invalid("forward \"%s\": %s host port %u is already "
+						   "forwarded to %s", spec, profile_forward_proto(a->proto),
+						   (unsigned)a->host_port, o->name);
+			}
 	}
 	vmm_error_clear();
 	return 0;
@@ -748,48 +994,65 @@ void profile_default_mac(const char *name, char mac[18])
 	util_format_mac(m, mac);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 int profile_pick_address(const struct vmm_netcfg *n, const struct vmm_profile *others,
 			 size_t n_others, char **address)
 {
 	uint32_t net = netcfg_network(n), bcast = netcfg_broadcast(n);
+	/* the others' addresses, parsed once and sorted: a thousand guests stay quick */
+	uint32_t *used = calloc(n_others + 1, sizeof(*used));
+	size_t n_used = 0;
+	if (!used)
+		abort();
+	for (size_t i = 0; i < n_others; i++) {
+		unsigned pre;
+		if (others[i].address &&
+		    util_parse_cidr("address", others[i].address, &used[n_used], &pre) == 0)
+			n_used++;
+	}
+	vmm_error_clear();
+	qsort(used, n_used, sizeof(*used), cmp_u32);
 	/* Like the tutorial: guests from .100 up when the subnet is large enough, else from .2 */
 	uint32_t first = (bcast - net > 200) ? net + 100 : net + 1;
 	for (int pass = 0; pass < 2; pass++) {
 		uint32_t lo = pass == 0 ? first : net + 1, hi = pass == 0 ? bcast : first;
 		for (uint32_t a = lo; a < hi; a++) {
-			if (a == n->addr)
+			if (a == n->addr || bsearch(&a, used, n_used, sizeof(*used), cmp_u32))
 				continue;
-			bool used = false;
-			for (size_t i = 0; i < n_others && !used; i++) {
-				uint32_t o;
-				unsigned pre;
-				used = others[i].address &&
-				       util_parse_cidr("address", others[i].address, &o, &pre) == 0 &&
-				       o == a;
-			}
-			if (!used) {
-				char ip[16];
-				util_format_ipv4(a, ip);
-				*address = util_fmt("%s/%u", ip, n->prefix);
-				return 0;
-			}
+			char ip[16];
+			util_format_ipv4(a, ip);
+			*address = util_fmt("%s/%u", ip, n->prefix);
+			free(used);
+			return 0;
 		}
 	}
+	free(used);
 	return vmm_fail("address: no free address left in %s", n->address);
 }
 
 int profile_pick_vnc(const struct vmm_profile *others, size_t n_others, int *display)
 {
+	/* one bit per display: linear in the number of guests */
+	static unsigned char used[VNC_MAX / 8 + 1];
+	memset(used, 0, sizeof(used));
+	for (size_t i = 0; i < n_others; i++) {
+		int d = others[i].vnc_display;
+		if (d >= 0 && d <= VNC_MAX)
+			used[d / 8] |= (unsigned char)(1u << (d % 8));
+	}
 	for (int d = 0; d <= VNC_MAX; d++) {
-		bool used = false;
-		for (size_t i = 0; i < n_others && !used; i++)
-			used = others[i].vnc_display == d;
-		if (!used) {
+		if (!(used[d / 8] & (1u << (d % 8)))) {
 			*display = d;
 			return 0;
 		}
 	}
-	return vmm_fail("vnc: no free display left (0 to 99)");
+	return vmm_fail("vnc: no free display left (0 to " VMM_VNC_MAX_STR "; vnc = \"none\" "
+			"needs none)");
 }
 
 static bool tap_used(const char *tap, const struct vmm_profile *others, size_t n_others)
@@ -844,6 +1107,8 @@ static int split_list(const char *value, char ***out, size_t *n)
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		while (*t == ' ')
 			t++;
+		for (size_t l = strlen(t); l && t[l - 1] == ' '; l--)
+			t[l - 1] = '\0';
 		if (!*t)
 			continue;
 		if (cnt + 2 > cap) {
@@ -899,8 +1164,13 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
 		set_str(&p->address, value);
 	} else if (!strcmp(key, "vnc")) {
 		const char *d = value[0] == ':' ? value + 1 : value;
+		if (!strcmp(value, "none")) {
+			p->vnc_display = VMM_VNC_NONE;
+			return 0;
+		}
 		if (util_parse_uint("vnc", d, 0, VNC_MAX, &v) < 0)
-			return vmm_invalid("vnc %s: want a display :N with N from 0 to 99", value);
+			return vmm_invalid("vnc %s: want a display :N with N from 0 to "
+					   VMM_VNC_MAX_STR " (port 5900+N), or none", value);
 		p->vnc_display = (int)v;
 	} else if (!strcmp(key, "vnc_listen") || !strcmp(key, "vnc.listen")) {
 		uint32_t a;
@@ -968,6 +1238,20 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
 		p->runcmd = nv;
 		p->runcmd[p->n_runcmd++] = util_strdup(value);
 		p->runcmd[p->n_runcmd] = NULL;
+	} else if (!strcmp(key, "forward")) {
+		if (profile_set_forwards(p, value) < 0)
+			return -1;
+	} else if (!strcmp(key, "stop_timeout")) {
+		if (util_parse_uint("stop_timeout", value, 1, 86400, &v) < 0)
+			return -1;
+		p->stop_timeout = (unsigned)v;
+	} else if (!strcmp(key, "autostart")) {
+		if (!strcmp(value, "on") || !strcmp(value, "true") || !strcmp(value, "yes"))
+			p->autostart = true;
+		else if (!strcmp(value, "off") || !strcmp(value, "false") || !strcmp(value, "no"))
+			p->autostart = false;
+		else
+			return vmm_invalid("autostart %s: want on or off", value);
 	} else if (!strcmp(key, "tap")) {
 		if (check_ifname("tap", value) < 0)
 			return -1;
@@ -990,5 +1274,5 @@ const char *profile_vnc_listen(const struct vmm_profile *p)
 
 int profile_vnc_port(const struct vmm_profile *p)
 {
-	return VNC_BASE_PORT + p->vnc_display;
+	return p->vnc_display == VMM_VNC_NONE ? 0 : VNC_BASE_PORT + p->vnc_display;
 }

@@ -334,7 +334,7 @@ int seed_iso_write(const char *path, const struct seed_files *f)
 	size_t size = 0;
 	if (seed_iso_build(f, &data, &size) < 0)
 		return -1;
-	int rc = util_write_file(path, data, size, 0644);
+	int rc = util_write_file(path, data, size, 0600);
 	free(data);
 	return rc;
 }
@@ -383,12 +383,9 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 		old = util_read_file(path, &old_len);
 		vmm_error_clear(); /* unreadable: simply rewritten */
 	}
-	/* with host keys in it, only the owner may read the seed */
-	mode_t mode = have_hk ? 0600 : 0644;
-	struct stat st;
-	if (!old || old_len != size || memcmp(old, data, size) != 0 || stat(path, &st) < 0 ||
-	    (st.st_mode & 0777) != mode) {
-		if (util_write_file(path, data, size, mode) < 0)
+	if (!old || old_len != size || memcmp(old, data, size) != 0) {
+		/* user data (SSH keys, runcmd, host keys): private like the disk */
+		if (util_write_file(path, data, size, 0600) < 0)
 			goto out;
 	}
 	*path_out = path; /* caller owns path */

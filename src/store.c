@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmm/access.h"
 #include "vmm/error.h"
 #include "vmm/store.h"
 #include "vmm/util.h"
@@ -25,6 +26,7 @@ static char *xdg(const char *var, const char *fallback_rel)
 int store_open(struct vmm_home *h, const char *dir)
 {
 	memset(h, 0, sizeof(*h));
+	bool shared_tmp = false; /* run/ in /tmp, where another user could have made it first */
 	if (!dir || !*dir)
 		dir = getenv("VMM_HOME");
 	if (dir && *dir) {
@@ -41,10 +43,12 @@ int store_open(struct vmm_home *h, const char *dir)
 		h->images = util_fmt("%s/images", data);
 		free(data);
 		const char *rt = getenv("XDG_RUNTIME_DIR");
-		h->run = rt && *rt == '/' ? util_fmt("%s/vmm", rt) : util_fmt("/tmp/vmm-%d", getuid());
+		shared_tmp = !(rt && *rt == '/');
+		h->run = shared_tmp ? util_fmt("/tmp/vmm-%d", getuid()) : util_fmt("%s/vmm", rt);
 	}
-	if (util_mkdir_p(h->profiles, 0755) < 0 || util_mkdir_p(h->images, 0755) < 0 ||
-	    util_mkdir_p(h->run, 0755) < 0) {
+	/* disks, seeds and run state are their owner's alone (QEMU's user gets ACL entries) */
+	if (util_mkdir_p(h->profiles, 0755) < 0 || util_mkdir_p(h->images, 0700) < 0 ||
+	    (shared_tmp ? access_private_dir(h->run) : util_mkdir_p(h->run, 0700)) < 0) {
 		store_close(h);
 		return -1;
 	}
@@ -105,9 +109,14 @@ static int load_checked(const struct vmm_home *h, const char *name, const struct
 			struct vmm_profile *p)
 {
 	profile_init(p);
-	if (profile_check_name(name) < 0)
-		return -1;
 	char *path = store_profile_path(h, name);
+	if (profile_check_name(name) < 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
+		vmm_invalid("%s: %s", path, msg);
+		free(path);
+		return -1;
+	}
 	int rc;
 	if (!util_exists(path))
 		rc = vmm_invalid("%s: no such guest (see vmm list)", name);
@@ -139,10 +148,32 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct vmm_profile *)a)->name, ((const struct vmm_profile *)b)->name);
 }
 
-int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n)
+static int bad_by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct store_invalid *)a)->name,
+		      ((const struct store_invalid *)b)->name);
+}
+
+static void *grow(void *v, size_t cnt, size_t *cap, size_t size)
+{
+	if (cnt < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 8;
+	v = realloc(v, *cap * size);
+	if (!v)
+		abort();
+	return v;
+}
+
+int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n,
+		   struct store_invalid **bad, size_t *n_bad)
 {
 	*out = NULL;
 	*n = 0;
+	if (bad) {
+		*bad = NULL;
+		*n_bad = 0;
+	}
 	struct vmm_netcfg net;
 	if (store_load_net(h, &net) < 0) {
 		netcfg_free(&net);
@@ -154,7 +185,8 @@ int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n
 		return vmm_fail("%s: %s", h->profiles, util_strerror(errno));
 	}
 	struct vmm_profile *v = NULL;
-	size_t cnt = 0, cap = 0;
+	struct store_invalid *b = NULL;
+	size_t cnt = 0, cap = 0, nb = 0, bcap = 0;
 	struct dirent *e;
 	int rc = 0;
 	while ((e = readdir(d))) {
@@ -165,29 +197,47 @@ int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n
 		if (len - 4 > VMM_NAME_MAX)
 			continue; /* not a name vmm would write */
 		snprintf(name, sizeof(name), "%.*s", (int)(len - 4), e->d_name);
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = realloc(v, cap * sizeof(*v));
-			if (!v)
-				abort();
+		v = grow(v, cnt, &cap, sizeof(*v));
+		if (load_checked(h, name, &net, &v[cnt]) == 0) {
+			cnt++;
+			continue;
 		}
-		if (load_checked(h, name, &net, &v[cnt]) < 0) {
+		if (!bad) {
 			rc = -1;
 			break;
 		}
-		cnt++;
+		/* one broken profile is one broken guest: keep its name and why */
+		b = grow(b, nb, &bcap, sizeof(*b));
+		snprintf(b[nb].name, sizeof(b[nb].name), "%s", name);
+		b[nb].reason = util_strdup(*vmm_errmsg() ? vmm_errmsg() : "does not load");
+		nb++;
+		vmm_error_clear();
 	}
 	closedir(d);
 	netcfg_free(&net);
 	if (rc < 0) {
 		store_free_all(v, cnt);
+		store_free_invalid(b, nb);
 		return -1;
 	}
 	if (cnt)
 		qsort(v, cnt, sizeof(*v), by_name);
+	if (nb)
+		qsort(b, nb, sizeof(*b), bad_by_name);
 	*out = v;
 	*n = cnt;
+	if (bad) {
+		*bad = b;
+		*n_bad = nb;
+	}
 	return 0;
+}
+
+void store_free_invalid(struct store_invalid *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(b[i].reason);
+	free(b);
 }
 
 void store_free_all(struct vmm_profile *ps, size_t n)

@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <acl/libacl.h>
+#include <sys/acl.h>
+
 #include "vmm/error.h"
 #include "vmm/util.h"
 
@@ -309,8 +312,18 @@ int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = util_fmt("%s.tmp.%ld", path, (long)getpid());
 	int rc = -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* a file that is replaced keeps its ACL entries (QEMU's user's), and its mode never gets
+	 * wider than it was nor than asked */
+	struct stat old;
+	bool had = stat(path, &old) == 0 && S_ISREG(old.st_mode);
+	acl_t acl = had && acl_extended_file(path) == 1 ? acl_get_file(path, ACL_TYPE_ACCESS) : NULL;
+	unlink(tmp); /* a leftover of a crashed writer with the same pid */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777);
 	if (fd < 0) {
+		vmm_fail("%s: %s", path, util_strerror(errno));
+		goto out;
+	}
+	if (had && (acl ? acl_set_fd(fd, acl) : fchmod(fd, old.st_mode & mode & 0777)) < 0) {
 		vmm_fail("%s: %s", path, util_strerror(errno));
 		goto out;
 	}
@@ -339,6 +352,8 @@ int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	rc = 0;
 out:
+	if (acl)
+		acl_free(acl);
 	if (fd >= 0)
 		close(fd);
 	if (rc < 0)

@@ -204,6 +204,7 @@ VMM_CMD(list);
 VMM_CMD(show);
 VMM_CMD(set);
 VMM_CMD(delete);
+VMM_CMD(forward);
 VMM_CMD(net);
 VMM_CMD(seed);
 VMM_CMD(start);
@@ -211,6 +212,7 @@ VMM_CMD(stop);
 VMM_CMD(status);
 VMM_CMD(console);
 VMM_CMD(vnc);
+VMM_CMD(autostart);
 VMM_CMD(ssh);
 
 #endif

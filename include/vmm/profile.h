@@ -9,6 +9,16 @@
 
 #define VMM_NAME_MAX 32
 #define VMM_IFNAME_MAX 15
+/* VNC displays: port 5900 + N, up to the last TCP port. */
+#define VMM_VNC_MAX (65535 - 5900)
+#define VMM_VNC_MAX_STR "59635"
+#define VMM_VNC_NONE (-2) /* vnc = "none": no display at all */
+
+/* One host port forward of a guest (profile key `forward`, spec "[tcp:|udp:]HOSTPORT:GUESTPORT"). */
+struct vmm_forward {
+	int proto;            /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port, guest_port;
+};
 
 struct vmm_profile {
 	char name[VMM_NAME_MAX + 1];
@@ -20,7 +30,7 @@ struct vmm_profile {
 	char *iso;            /* install ISO, or NULL */
 	char mac[18];         /* "52:54:00:xx:xx:xx" */
 	char *address;        /* "192.168.166.100/24" */
-	int vnc_display;      /* 0..99 */
+	int vnc_display;      /* 0..VMM_VNC_MAX, VMM_VNC_NONE, -1 while unset (create) */
 	char *vnc_listen;     /* "127.0.0.1" */
 	char *vnc_password_file; /* or NULL */
 	char tap[VMM_IFNAME_MAX + 1];
@@ -34,6 +44,10 @@ struct vmm_profile {
 	size_t n_runcmd;
 	char *backend;        /* "qemu" (default) or "libvirt" */
 	char *uri;            /* libvirt URI, or NULL (qemu:///system) */
+	struct vmm_forward *forwards; /* host port forwards, or NULL */
+	size_t n_forwards;
+	bool autostart;       /* started at boot by vmm@NAME.service (`vmm autostart`) */
+	unsigned stop_timeout; /* seconds the guest gets to power off (0: the default, 30) */
 	char *user;           /* the image's default user (vmm ssh logs in as it), or NULL */
 	char *ssh_identity;   /* private key vmm ssh uses (absolute path), or NULL */
 };
@@ -47,6 +61,9 @@ struct vmm_netcfg {
 	bool nat;
 	char **dns;           /* "auto" or addresses */
 	size_t n_dns;
+	char *firewall;       /* "auto" (default), "nftables" or "iptables-legacy" */
+	char *foreign;        /* "open" (default) or "leave": other tools' dropping forward chains */
+	uint32_t firewall_mark; /* one bit, default 0x2000 (FW_MARK_DEFAULT) */
 	char *image_mirror;   /* replaces the image catalog's base URLs, or NULL */
 };
 
@@ -60,6 +77,8 @@ void netcfg_free(struct vmm_netcfg *n);
 /* Network address, broadcast (host order). */
 uint32_t netcfg_network(const struct vmm_netcfg *n);
 uint32_t netcfg_broadcast(const struct vmm_netcfg *n);
+
+#define VMM_STOP_TIMEOUT 30 /* seconds, when the profile says nothing */
 
 void profile_init(struct vmm_profile *p);
 void profile_free(struct vmm_profile *p);
@@ -95,11 +114,25 @@ struct profile_kv {
 };
 int profile_set_key(struct vmm_profile *p, const char *key, const char *value);
 
+/* Parse one forward spec "[PROTO:]HOSTPORT:GUESTPORT" (PROTO tcp or udp, tcp when left out; ports
+ * 1 to 65535). 0, or -1 with vmm_invalid set to `forward "SPEC": why`. */
+int profile_parse_forward(const char *spec, struct vmm_forward *f);
+/* The canonical spec "tcp:8080:80" into buf (at least PROFILE_FORWARD_LEN bytes). */
+#define PROFILE_FORWARD_LEN 20
+void profile_format_forward(const struct vmm_forward *f, char *buf);
+/* "tcp" / "udp" */
+const char *profile_forward_proto(int proto);
+/* Replace p's forwards with a comma separated list of specs ("" clears them); the same checks as
+ * the profile key (no host port twice). Nothing changes on error. */
+int profile_set_forwards(struct vmm_profile *p, const char *list);
+/* Add one forward spec to p's (vmm create --forward, repeatable); its host port (per protocol)
+ * must not be listed yet. Nothing changes on error. */
+int profile_add_forward(struct vmm_profile *p, const char *spec);
 /* VNC: display N listens on VNC_BASE_PORT + N, on loopback unless the profile says otherwise. */
 #define VNC_BASE_PORT 5900
 #define VNC_DEFAULT_LISTEN "127.0.0.1"
 const char *profile_vnc_listen(const struct vmm_profile *p);
-int profile_vnc_port(const struct vmm_profile *p);
+int profile_vnc_port(const struct vmm_profile *p); /* 0 for vnc = "none" */
 
 /* The guest's address without prefix ("192.168.166.100") into buf. */
 int profile_ip(const struct vmm_profile *p, char buf[16]);

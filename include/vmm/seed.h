@@ -37,7 +37,7 @@ int seed_iso_write(const char *path, const struct seed_files *f);
 /*
  * The guest's seed in images/NAME-seed.iso: DNS from the profile's own list or else net.cfg's
  * (dns_servers), runcmd from the profile; when the profile has SSH keys, the guest's host keys
- * (made once, sshkey_host_ensure) go in too, the ISO is then private (0600), and the guest's
+ * (made once, sshkey_host_ensure) go in too, and the guest's
  * known_hosts is written for its address. The ISO is rewritten only when its content changed.
  * *path_out (malloc'd) receives its path. Returns 0 or -1.
  */

@@ -41,9 +41,19 @@ void store_guest_files_free(struct store_guest_files *f);
 /* Exclusive lock on the home (allocation, start). Returns fd; close() releases. */
 int store_lock(const struct vmm_home *h);
 
-/* Load every profile (sorted by name). Caller frees with store_free_all. */
-int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n);
+/* A profile that does not load (syntax, unknown key, invalid value): one broken guest. */
+struct store_invalid {
+	char name[VMM_NAME_MAX + 2]; /* from the file name (may itself be the problem) */
+	char *reason;                /* "FILE:LINE: REASON" or "FILE: REASON" */
+};
+
+/* Load every profile (sorted by name). Profiles that do not load go to *bad (sorted, free with
+ * store_free_invalid); with bad NULL the first of them fails the call. Caller frees *out with
+ * store_free_all. */
+int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n,
+		   struct store_invalid **bad, size_t *n_bad);
 void store_free_all(struct vmm_profile *ps, size_t n);
+void store_free_invalid(struct store_invalid *b, size_t n);
 int store_load(const struct vmm_home *h, const char *name, struct vmm_profile *p);
 int store_load_net(const struct vmm_home *h, struct vmm_netcfg *n);
 bool store_exists(const struct vmm_home *h, const char *name);

@@ -20,6 +20,7 @@
 #include <libvirt/virterror.h>
 
 #include "vmm/backend.h"
+#include "vmm/access.h"
 #include "vmm/error.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/backend/qemu.h"
@@ -197,15 +198,21 @@ char *virt_domain_xml(const struct virt_domain_spec *s)
 	fputs("'/>\n      <model type='virtio'/>\n    </interface>\n", f);
 	fputs("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n", f);
 	fputs("    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n", f);
-	fprintf(f, "    <graphics type='vnc' port='%d' autoport='no' listen='", profile_vnc_port(p));
-	xml_esc(f, profile_vnc_listen(p));
-	fputc('\'', f);
-	if (s->vnc_password) {
-		fputs(" passwd='", f);
-		xml_esc(f, s->vnc_password);
+	if (p->vnc_display == VMM_VNC_NONE) {
+		/* headless: no graphics, so no video card either */
+		fputs("    <video>\n      <model type='none'/>\n    </video>\n", f);
+	} else {
+		fprintf(f, "    <graphics type='vnc' port='%d' autoport='no' listen='",
+			profile_vnc_port(p));
+		xml_esc(f, profile_vnc_listen(p));
 		fputc('\'', f);
+		if (s->vnc_password) {
+			fputs(" passwd='", f);
+			xml_esc(f, s->vnc_password);
+			fputc('\'', f);
+		}
+		fputs("/>\n", f);
 	}
-	fputs("/>\n", f);
 	/* entropy from the host from the first boot on (as the QEMU backend's virtio-rng-pci) */
 	fputs("    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n"
 	      "    </rng>\n",
@@ -658,6 +665,38 @@ static int not_running(virConnectPtr c, const struct vmm_profile *p, bool remote
 	return vmm_fail("%s: already running", p->name);
 }
 
+/*
+ * A local libvirtd runs QEMU as its own user (qemu.conf `user`, libvirt-qemu on Debian), which
+ * must search every folder above the disk, seed, ISO, kernel and initrd and read them (libvirt
+ * relabels the files themselves only with dynamic_ownership). Grant what is missing with an ACL
+ * entry for that user, announced in one line, or refuse naming the folder and the fix.
+ */
+static int reach_preflight(const struct vmm_home *h, const struct vmm_profile *p,
+			   const struct store_guest_files *f, const char *seed)
+{
+	struct access_user u;
+	if (access_libvirt_user(&u) < 0)
+		return vmm_error_prefix("%s", p->name);
+	char *backing = p->backing ? store_image_path(h, p->backing) : NULL;
+	const struct access_need needs[] = {
+		{ "disk", f->disk, true, false },      { "backing image", backing, false, false },
+		{ "seed", seed, false, false },        { "iso", f->iso, false, false },
+		{ "kernel", f->kernel, false, false }, { "initrd", f->initrd, false, false },
+	};
+	char *note = NULL;
+	int rc = access_ensure(&u, needs, ARRAY_SIZE(needs), &note);
+	free(backing);
+	if (rc < 0) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
+		return vmm_fail("%s: %s (libvirt's QEMU runs as %s)", p->name, msg, u.name);
+	}
+	if (note)
+		vmm_notice("%s: %s, as virt-manager does", p->name, note);
+	free(note);
+	return 0;
+}
+
 static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		      const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
 		      struct vmm_status *st)
@@ -674,6 +713,8 @@ static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	if (store_guest_files(h, p, o->install, &v.f) < 0 || read_vnc_password(p, &v.pw) < 0)
 		goto out;
 	v.seed = util_strdup(seed);
+	if (!remote && reach_preflight(h, p, &v.f, seed) < 0)
+		goto out;
 	if (!(c = virt_open(p)) || not_running(c, p, remote) < 0)
 		goto out;
 	spec_fill(&s, p, n, &v, o->install, remote);

@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,12 +16,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "vmm/access.h"
 #include "vmm/error.h"
 #include "vmm/backend/qemu.h"
 #include "vmm/backend/qmp.h"
@@ -151,13 +156,21 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	}
 	if (f->iso)
 		add2(&a, "-boot", util_strdup("once=d"));
-	add2(&a, "-netdev", util_fmt("tap,id=n0,ifname=%s,script=no,downscript=no%s", p->tap,
-				     hc->vhost ? ",vhost=on" : ""));
+	/* vmm opens the tap (and vhost-net) and hands QEMU the descriptors: QEMU needs no
+	 * privilege for them once it runs as its own user */
+	add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD,
+				     hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR : ""));
 	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
 	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
 	add2(&a, "-device", util_strdup("virtio-rng-pci"));
-	add2(&a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p),
-				  p->vnc_display, p->vnc_password_file ? ",password=on" : ""));
+	if (p->vnc_display == VMM_VNC_NONE) {
+		/* a headless server: no display, no graphics card; the serial port is the console */
+		add2(&a, "-display", util_strdup("none"));
+		add2(&a, "-vga", util_strdup("none"));
+	} else {
+		add2(&a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p), p->vnc_display,
+					  p->vnc_password_file ? ",password=on" : ""));
+	}
 	e1 = qesc(f->run_dir);
 	add2(&a, "-qmp", util_fmt("unix:%s/" QEMU_QMP_SOCK ",server=on,wait=off", e1));
 	/* the serial port on a socket for `vmm console`, and everything it says in a log */
@@ -168,7 +181,10 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	add2(&a, "-serial", util_strdup("chardev:serial0"));
 	free(e1);
 	add2(&a, "-pidfile", util_fmt("%s/" QEMU_PIDFILE, f->run_dir));
-	add(&a, util_strdup("-daemonize"));
+	/* QEMU's seccomp filter: no obsolete calls, no set*id, no fork/exec, no scheduler or
+	 * cgroup games. (vmm itself starts QEMU as its user and in its own session: -runas and
+	 * -daemonize would need exactly the set*id and fork calls this filter denies.) */
+	add2(&a, "-sandbox", util_strdup(QEMU_SANDBOX));
 	if (f->kernel) {
 		add2(&a, "-kernel", util_strdup(f->kernel));
 		if (f->initrd)
@@ -264,17 +280,6 @@ int qemu_port_free(const char *addr, int port)
 static char *run_file(const struct vmm_home *h, const char *name, const char *file)
 {
 	return util_fmt("%s/%s/%s", h->run, name, file);
-}
-
-static pid_t read_pid(const struct vmm_home *h, const char *name)
-{
-	char *path = run_file(h, name, QEMU_PIDFILE);
-	char *text = util_exists(path) ? util_read_file(path, NULL) : NULL;
-	pid_t pid = text ? (pid_t)strtol(text, NULL, 10) : 0;
-	free(text);
-	free(path);
-	vmm_error_clear();
-	return pid;
 }
 
 static void sleep_ms(int ms)
@@ -373,7 +378,7 @@ int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 		return vmm_fail("%s: already running (pid %ld)", p->name, (long)pid);
 	int port = profile_vnc_port(p);
 	const char *listen = profile_vnc_listen(p);
-	int pf = qemu_port_free(listen, port);
+	int pf = port == 0 ? 1 : qemu_port_free(listen, port);
 	if (pf < 0)
 		return -1;
 	if (pf == 0)
@@ -420,14 +425,9 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
 		       struct vmm_status *st);
 
-/* QEMU is up: wait until the guest runs (QMP), then set the VNC password. */
+/* QEMU is up (QMP answers): wait until the guest runs, then set the VNC password. */
 static int await_running(const struct vmm_home *h, const struct vmm_profile *p, struct qmp **q)
 {
-	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
-	int qr = qmp_connect(sock, 10000, q);
-	free(sock);
-	if (qr < 0)
-		return -1;
 	bool running = false;
 	char status_s[64] = "";
 	for (int i = 0; i < 100 && !running; i++) {
@@ -443,20 +443,133 @@ static int await_running(const struct vmm_home *h, const struct vmm_profile *p, 
 	return 0;
 }
 
-/* Spawn QEMU (it daemonizes): its stderr reaches EOF once the daemon is set up (or QEMU died);
- * util_run closes every other descriptor in the child, so the daemon holds no pipe of vmm's
- * caller (a `$(vmm start x)` would hang on it). */
-static int spawn(const struct vmm_profile *p, char **argv)
+/* A queue of the (existing, enslaved) tap for QEMU: vmm attaches, QEMU inherits the fd. */
+static int tap_open(const char *tap)
 {
-	char *err = NULL;
-	int status = util_run(argv, NULL, &err);
-	if (status > 0) {
-		char line[512];
-		last_line(err, line, sizeof(line));
-		vmm_fail("%s: " QEMU_BINARY " failed: %s", p->name, *line ? line : "exit status not 0");
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return vmm_fail("tap %s: /dev/net/tun: %s", tap, util_strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int e = errno;
+		close(fd);
+		return vmm_fail("tap %s: %s", tap,
+				e == EBUSY ? "held open by another process" : util_strerror(e));
 	}
-	free(err);
-	return status == 0 ? 0 : -1;
+	return fd;
+}
+
+/*
+ * Start QEMU in its own session, stdin /dev/null, stdout and stderr to log_fd, the tap as fd 3
+ * and vhost-net as fd 4, nothing else; as user u when vmm is root (the child drops its
+ * groups, gid and uid before execve: QEMU's sandbox then denies any way back).
+ */
+static pid_t spawn_qemu(const char *path, char *const argv[], int tap_fd, int vhost_fd,
+			int log_fd, const struct access_user *u)
+{
+	bool drop = access_drops(u);
+	pid_t pid = fork();
+	if (pid < 0) {
+		vmm_fail("fork: %s", util_strerror(errno));
+		return -1;
+	}
+	if (pid > 0)
+		return pid;
+	/* the child: only async-signal-safe calls from here */
+	setsid();
+	umask(077);
+	int nul = open("/dev/null", O_RDWR);
+	int t = fcntl(tap_fd, F_DUPFD, 10), l = fcntl(log_fd, F_DUPFD, 10);
+	int v = vhost_fd >= 0 ? fcntl(vhost_fd, F_DUPFD, 10) : -1;
+	if (nul < 0 || t < 0 || l < 0 || (vhost_fd >= 0 && v < 0) || dup2(nul, 0) < 0 ||
+	    dup2(l, 1) < 0 || dup2(l, 2) < 0 || dup2(t, QEMU_TAP_FD) < 0 ||
+	    (v >= 0 && dup2(v, QEMU_VHOST_FD) < 0))
+		_exit(126);
+	closefrom(v >= 0 ? QEMU_VHOST_FD + 1 : QEMU_TAP_FD + 1);
+	if (drop && (setgroups((size_t)u->n_groups, u->groups) < 0 ||
+		     setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)) {
+		static const char msg[] = "vmm: cannot take the identity of QEMU's user\n";
+		if (write(2, msg, sizeof(msg) - 1) < 0)
+			_exit(126);
+		_exit(126);
+	}
+	execve(path, argv, environ);
+	static const char msg[] = QEMU_BINARY ": cannot execute it\n";
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Wait until QEMU answers on QMP, or fails (its log's last line says why). */
+static int wait_qmp(const struct vmm_home *h, const struct vmm_profile *p, pid_t pid,
+		    struct qmp **q)
+{
+	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
+	uint64_t end = util_now_ms() + 30000;
+	int rc = -1;
+	for (;;) {
+		int st;
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid) {
+			char *log = run_file(h, p->name, QEMU_LOG);
+			char *text = util_read_file(log, NULL);
+			char line[512];
+			last_line(text, line, sizeof(line));
+			vmm_fail("%s: " QEMU_BINARY " failed: %s", p->name,
+				 *line ? line : "exited at once");
+			free(text);
+			free(log);
+			break;
+		}
+		if (access(sock, F_OK) == 0 && qmp_connect(sock, 1000, q) == 0) {
+			rc = 0;
+			break;
+		}
+		vmm_error_clear();
+		if (util_now_ms() >= end) {
+			vmm_fail("%s: QEMU (pid %ld) does not answer on QMP", p->name, (long)pid);
+			break;
+		}
+		sleep_ms(20);
+	}
+	free(sock);
+	return rc;
+}
+
+/*
+ * run/NAME holds the QMP and serial sockets: its owner, QEMU's user, alone enters (0700). That
+ * user gets what it must open through ACL entries (announced); a new system user is announced.
+ */
+static int prepare_access(const struct vmm_home *h, const struct vmm_profile *p,
+			  const struct store_guest_files *f, const char *seed, const char *dir,
+			  struct access_user *u)
+{
+	bool made = false;
+	if (access_qemu_user(u, &made) < 0)
+		return -1;
+	if (made)
+		vmm_notice("created the system user " ACCESS_QEMU_USER " that QEMU runs as");
+	if (access_drops(u) && chown(dir, u->uid, u->gid) < 0)
+		return vmm_fail("%s: %s", dir, util_strerror(errno));
+	char *backing = p->backing ? store_image_path(h, p->backing) : NULL;
+	const struct access_need needs[] = {
+		{ "disk", f->disk, true, false },     { "backing image", backing, false, false },
+		{ "seed", seed, false, false },       { "iso", f->iso, false, false },
+		{ "kernel", f->kernel, false, false }, { "initrd", f->initrd, false, false },
+		{ "run folder", dir, true, true },
+	};
+	char *note = NULL;
+	int rc = access_ensure(u, needs, ARRAY_SIZE(needs), &note);
+	free(backing);
+	if (rc < 0)
+		return vmm_error_prefix("%s", p->name);
+	if (note)
+		vmm_notice("%s: %s", p->name, note);
+	free(note);
+	return 0;
 }
 
 static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
@@ -468,41 +581,77 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	char **argv = NULL;
 	struct qmp *q = NULL;
 	bool made_dir = false;
-	int rc = -1;
+	int rc = -1, tap_fd = -1, vhost_fd = -1, log_fd = -1;
 	pid_t pid = 0;
 	struct qemu_host hc;
+	struct access_user u;
+	char *qpath = NULL, *logp = NULL;
 	(void)n;
 	qemu_probe(&hc);
 
 	if (check_files(h, p, o, &f) < 0)
 		goto out;
 	/* stale state of a crashed QEMU (or a reboot) goes first */
-	if (util_rm_rf(dir) < 0 || util_mkdir_p(dir, 0755) < 0)
+	if (util_rm_rf(dir) < 0)
 		goto out;
+	if (mkdir(dir, 0700) < 0) {
+		vmm_fail("%s: %s", dir, util_strerror(errno));
+		goto out;
+	}
 	made_dir = true;
 	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
 	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0)
 		goto out;
+	if (prepare_access(h, p, &f, seed, dir, &u) < 0)
+		goto out;
 	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
 	argv = qemu_argv(p, &hc, &qf);
-	if (spawn(p, argv) < 0)
+	qpath = util_which(QEMU_BINARY);
+	logp = run_file(h, p->name, QEMU_LOG);
+	if ((tap_fd = tap_open(p->tap)) < 0)
 		goto out;
-	pid = read_pid(h, p->name);
-	if (await_running(h, p, &q) < 0)
+	if (hc.vhost && (vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0) {
+		vmm_fail("%s: /dev/vhost-net: %s (VMM_VHOST=off does without)", p->name,
+			 util_strerror(errno));
+		goto out;
+	}
+	log_fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (log_fd < 0) {
+		vmm_fail("%s: %s", logp, util_strerror(errno));
+		goto out;
+	}
+	/* QEMU runs in its own session as vmm's child, not a daemonized grandchild: vmm's caller
+	 * gets no pipe of its (a `$(vmm start x)` returns) and the sandbox allows no fork */
+	if (!qpath || (pid = spawn_qemu(qpath, argv, tap_fd, vhost_fd, log_fd, &u)) <= 0)
+		goto out;
+	if (wait_qmp(h, p, pid, &q) < 0 || await_running(h, p, &q) < 0)
 		goto out;
 	qemu_status(h, p, st);
 	st->tcg = !hc.kvm;
 	rc = 0;
 out:
+	/* QEMU holds its own copies now (or there is no QEMU): the tap can go on rollback */
+	if (tap_fd >= 0)
+		close(tap_fd);
+	if (vhost_fd >= 0)
+		close(vhost_fd);
+	if (log_fd >= 0)
+		close(log_fd);
+	free(qpath);
+	free(logp);
 	if (rc < 0) {
 		/* roll back: no QEMU, no run state */
 		struct vmm_saved_error e;
 		vmm_error_save(&e);
 		if (q)
 			qmp_execute(q, "quit", NULL, NULL, 2000);
-		if (pid > 0 && util_pid_alive(pid) && !wait_gone(pid, 2000)) {
+		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
+			/* our own child: reap it */
+			uint64_t end = util_now_ms() + 2000;
+			while (waitpid(pid, NULL, WNOHANG) == 0 && util_now_ms() < end)
+				sleep_ms(20);
 			kill(pid, SIGKILL);
-			wait_gone(pid, 2000);
+			waitpid(pid, NULL, 0);
 		}
 		if (made_dir)
 			util_rm_rf(dir);

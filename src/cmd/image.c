@@ -242,12 +242,13 @@ static int image_rm(struct vmm_ctx *ctx, const char *name)
 	struct image_catalog c;
 	struct image_cached *cl = NULL;
 	struct vmm_profile *ps = NULL;
-	size_t ncl = 0, nps = 0;
+	struct store_invalid *bad = NULL; /* profiles that do not load: their disks are unknown */
+	size_t ncl = 0, nps = 0, n_bad = 0;
 	int rc = 0;
 	if (load_catalog(ctx, &c) < 0)
 		return cmd_report();
 	if (image_cached_list(&ctx->home, name, &cl, &ncl) < 0 ||
-	    store_load_all(&ctx->home, &ps, &nps) < 0) {
+	    store_load_all(&ctx->home, &ps, &nps, &bad, &n_bad) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
@@ -273,6 +274,7 @@ static int image_rm(struct vmm_ctx *ctx, const char *name)
 			 ncl == 1 ? "" : "s");
 out:
 	store_free_all(ps, nps);
+	store_free_invalid(bad, n_bad);
 	image_cached_free(cl, ncl);
 	image_catalog_free(&c);
 	return rc;

@@ -18,7 +18,7 @@
 static const struct cmd_sub net_subs[] = {
 	{ "up", "bridge with its address, a tap per guest, forwarding, firewall rules" },
 	{ "down", "remove exactly what net up added (refused while guests run)" },
-	{ "status", "what exists, what is missing, and host problems (--json too)" },
+	{ "status", "what exists, what is missing, the firewall, host problems (--json too)" },
 	{ NULL, NULL },
 };
 
@@ -38,7 +38,12 @@ const struct cmd_spec cmd_net_spec = {
 	.options = net_options,
 	.subs = net_subs,
 	.notes = "With --json, status prints one JSON object; with --dry-run, up and down print the\n"
-		 "planned changes and change nothing.\n",
+		 "planned changes and change nothing.\n"
+		 "The firewall backend is net.cfg's firewall (auto, nftables, iptables-legacy). With\n"
+		 "nftables, vmm's rules are in `nft list table inet vmm`, and up opens the bridge's\n"
+		 "traffic in other tools' forward chains that would drop it (Docker, ufw, firewalld,\n"
+		 "nftables.conf) unless net.cfg says foreign = \"leave\"; status lists the forward\n"
+		 "hook's chains in the order the kernel runs them.\n",
 };
 
 struct net_opts {
@@ -90,11 +95,64 @@ static int net_down(struct vmm_ctx *ctx, const struct net_opts *o, const struct 
 	return 0;
 }
 
+/* The rules status lists: the five every config has (some "not used"), the forwards' when any. */
+static bool rule_listed(const struct hostnet_status *st, int i)
+{
+	return i <= FW_MASQ || st->fw.wanted[i] || st->fw.present[i];
+}
+
 static const char *rule_state(const struct hostnet_status *st, int i)
 {
-	if (!st->fw_relevant[i])
-		return st->fw.present[i] ? "present (not needed: nat = false)" : "not used";
+	if (!st->fw.wanted[i])
+		return st->fw.present[i] ? "present (not needed)" : "not used";
 	return st->fw.present[i] ? "present" : "missing";
+}
+
+/* What a forward-hook chain means for the guests, e.g. "policy drop: would drop guest traffic;
+ * vmm's opening in DOCKER-USER: present". */
+static void chain_state(const struct vmm_netcfg *n, const struct fw_hook_chain *c, char *buf,
+			size_t len)
+{
+	if (c->vmm) {
+		snprintf(buf, len, "vmm's: marks and accepts %s's traffic", n->bridge);
+		return;
+	}
+	if (!c->drops) {
+		snprintf(buf, len, "%s", !strcmp(c->family, "ip6") ? "IPv6 only: not the guests' traffic"
+								   : "lets guest traffic through");
+		return;
+	}
+	const char *why = c->policy_drop ? "policy drop" : "ends in drop/reject";
+	if (c->odd_name && !c->owned && !c->early)
+		snprintf(buf, len, "%s: drops guest traffic; its name cannot be written in nft's "
+				   "syntax, so vmm cannot open it (see the problems below)",
+			 why);
+	else if (c->owned && !c->early)
+		snprintf(buf, len, "%s: drops guest traffic; its table is owned by another process "
+				   "(flag owner), so vmm cannot open it (see the problems below)",
+			 why);
+	else if (c->early)
+		snprintf(buf, len, "%s: would drop guest traffic; runs before vmm's chain, so vmm "
+				   "cannot open it: accept %s's traffic there yourself",
+			 why, n->bridge);
+	else if (c->opened)
+		snprintf(buf, len, "%s: would drop guest traffic; vmm's opening in %s: present", why,
+			 c->open_in);
+	else if (!strcmp(n->foreign, "leave"))
+		snprintf(buf, len, "%s: drops guest traffic; left alone (foreign = \"leave\"); "
+				   "foreign = \"open\" or `nft insert rule %s %s %s meta mark & 0x%x == "
+				   "0x%x accept` would open it",
+			 why, c->family, c->table, c->open_in, n->firewall_mark, n->firewall_mark);
+	else
+		snprintf(buf, len, "%s: drops guest traffic; vmm's opening in %s: missing (`vmm net "
+				   "up` puts it back)", why, c->open_in);
+}
+
+/* The port forwards' rules are exactly the profiles' (both backends). */
+static bool forwards_in_place(const struct hostnet_status *st)
+{
+	return !st->fw.forwards_stale && (!st->fw.wanted[FW_DNAT] || st->fw.present[FW_DNAT]) &&
+	       (!st->fw.wanted[FW_ACCEPT_DNAT] || st->fw.present[FW_ACCEPT_DNAT]);
 }
 
 static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
@@ -132,11 +190,16 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 	json_object *fw = json_object_new_object();
 	json_object_object_add(fw, "known", json_object_new_boolean(st->fw_known));
 	if (st->fw_known) {
+		json_object_object_add(fw, "backend",
+				       json_object_new_string(fw_backend_name(st->fw.backend)));
+		json_object_object_add(fw, "backend_why", json_object_new_string(st->fw.backend_why));
 		json_object *rules = json_object_new_array();
 		for (int i = 0; i < FW_NRULES; i++) {
+			if (!rule_listed(st, i))
+				continue;
 			json_object *r = json_object_new_object();
-			json_object_object_add(r, "rule",
-					       json_object_new_string(fw_rule_name((enum fw_rule_id)i)));
+			json_object_object_add(r, "rule", json_object_new_string(fw_rule_name(
+								  st->fw.backend, (enum fw_rule_id)i)));
 			json_object_object_add(r, "state", json_object_new_string(rule_state(st, i)));
 			json_object_array_add(rules, r);
 		}
@@ -149,6 +212,34 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 				       json_object_new_boolean(st->fw.iptables_is_nft));
 		json_object_object_add(fw, "nft_forward_drop",
 				       json_object_new_boolean(st->fw.nft_forward_drop));
+		json_object_object_add(fw, "forwards", json_object_new_int((int)st->n_forwards));
+		json_object_object_add(fw, "forwards_in_place",
+				       json_object_new_boolean(forwards_in_place(st)));
+		json_object *hook = json_object_new_array();
+		for (size_t i = 0; i < st->fw.n_chains; i++) {
+			const struct fw_hook_chain *c = &st->fw.chains[i];
+			json_object *x = json_object_new_object();
+			char what[512];
+			chain_state(n, c, what, sizeof(what));
+			json_object_object_add(x, "family", json_object_new_string(c->family));
+			json_object_object_add(x, "table", json_object_new_string(c->table));
+			json_object_object_add(x, "chain", json_object_new_string(c->name));
+			json_object_object_add(x, "priority", json_object_new_int(c->prio));
+			json_object_object_add(x, "owner", json_object_new_string(c->owner));
+			json_object_object_add(x, "vmm", json_object_new_boolean(c->vmm));
+			json_object_object_add(x, "drops_guest_traffic", json_object_new_boolean(c->drops));
+			json_object_object_add(x, "table_owned", json_object_new_boolean(c->owned));
+			json_object_object_add(x, "opening_chain",
+					       c->drops ? json_object_new_string(c->open_in) : NULL);
+			json_object_object_add(x, "opening",
+					       c->drops && !c->early && !c->owned && !c->odd_name
+						       ? json_object_new_string(c->opened ? "present"
+											  : "missing")
+						       : NULL);
+			json_object_object_add(x, "state", json_object_new_string(what));
+			json_object_array_add(hook, x);
+		}
+		json_object_object_add(fw, "forward_hook", hook);
 	} else {
 		json_object_object_add(fw, "error", json_object_new_string(st->fw_error));
 	}
@@ -198,9 +289,26 @@ static void status_text(const struct vmm_netcfg *n, const struct hostnet_status 
 		       st->forwarding_by_vmm ? " (turned on by vmm)" : "");
 	printf("uplink: %s\n", st->uplink[0] ? st->uplink : "none");
 	if (st->fw_known) {
+		printf("firewall: %s (%s)\n", fw_backend_name(st->fw.backend), st->fw.backend_why);
 		for (int i = 0; i < FW_NRULES; i++)
-			printf("firewall %s: %s\n", fw_rule_name((enum fw_rule_id)i), rule_state(st, i));
-		printf("firewall FORWARD policy: %s\n", st->fw.forward_policy);
+			if (rule_listed(st, i))
+				printf("firewall %s: %s\n",
+				       fw_rule_name(st->fw.backend, (enum fw_rule_id)i), rule_state(st, i));
+		if (st->fw.backend == FW_IPTABLES_LEGACY)
+			printf("firewall FORWARD policy: %s\n", st->fw.forward_policy);
+		if (st->fw.n_chains)
+			printf("forward hook, in the order the kernel runs its chains:\n");
+		for (size_t i = 0; i < st->fw.n_chains; i++) {
+			const struct fw_hook_chain *c = &st->fw.chains[i];
+			char what[512];
+			chain_state(n, c, what, sizeof(what));
+			printf("  %4d %s %s %s (%s): %s\n", c->prio, c->family, c->table, c->name,
+			       c->owner, what);
+		}
+		if (st->n_forwards || st->fw.forwards_stale)
+			printf("firewall port forwards (%zu, see vmm forward): %s\n", st->n_forwards,
+			       forwards_in_place(st) ? "present"
+						     : "not as the profiles say (vmm net up fixes it)");
 	} else {
 		printf("firewall: unknown (%s)\n", st->fw_error);
 	}
@@ -273,10 +381,18 @@ int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)
 	if (net_cmds[k].needs_admin && !o.dry_run && !hostnet_can_admin())
 		return cmd_error(VMM_EFAIL, "net %s: needs root (CAP_NET_ADMIN)", sub);
 
-	if (store_load_net(&ctx->home, &n) < 0 || store_load_all(&ctx->home, &guests, &ng) < 0) {
+	struct store_invalid *bad = NULL;
+	size_t n_bad = 0;
+	if (store_load_net(&ctx->home, &n) < 0 ||
+	    store_load_all(&ctx->home, &guests, &ng, &bad, &n_bad) < 0) {
 		netcfg_free(&n);
 		return cmd_report();
 	}
+	/* a profile that does not load is one broken guest: the others still get their network */
+	if (strcmp(sub, "status") != 0)
+		for (size_t i = 0; i < n_bad; i++)
+			cmd_note(ctx, "vmm: net %s: skipped %s: %s", sub, bad[i].name, bad[i].reason);
+	store_free_invalid(bad, n_bad);
 	rc = net_cmds[k].fn(ctx, &o, &n, guests, ng);
 	store_free_all(guests, ng);
 	netcfg_free(&n);

@@ -16,6 +16,8 @@
 #include "vmm/error.h"
 #include "vmm/guest_create.h"
 #include "vmm/image.h"
+#include "vmm/net/forward.h"
+#include "vmm/net/hostnet.h"
 #include "vmm/profile.h"
 #include "vmm/sshkey.h"
 #include "vmm/store.h"
@@ -46,8 +48,8 @@ static const struct cmd_option create_options[] = {
 	OPT_KEY(0, "ip", A, kvs, "address", "ADDR/PREFIX",
 		"address on the bridge (default: the next free one in net.cfg's subnet)"),
 	OPT_KEY(0, "address", A, kvs, "address", "ADDR/PREFIX", NULL),
-	OPT_KEY(0, "vnc", A, kvs, "vnc", ":N",
-		"VNC display, port 5900+N on 127.0.0.1 (default: the lowest free one)"),
+	OPT_KEY(0, "vnc", A, kvs, "vnc", ":N|none",
+		"VNC display, port 5900+N (N up to 59635; default: the lowest free one), or none: a headless guest, serial console only"),
 	OPT_KEY(0, "vnc-listen", A, kvs, "vnc.listen", "ADDR", "address VNC listens on (default 127.0.0.1)"),
 	OPT_KEY_FILE(0, "vnc-password-file", A, kvs, "vnc.password_file", "FILE",
 		     "require this VNC password (the file's first line)"),
@@ -64,6 +66,8 @@ static const struct cmd_option create_options[] = {
 		"DNS servers for this guest, comma separated (default: net.cfg's)"),
 	OPT_KEY(0, "runcmd", A, kvs, "runcmd", "CMD", "a command cloud-init runs at first boot (repeatable)"),
 	OPT_KEY(0, "tap", A, kvs, "tap", "NAME", "tap interface name (default vmm-NAME, cut to 15 characters)"),
+	OPT_KEY(0, "forward", A, kvs, "forward", "[PROTO:]HOSTPORT:GUESTPORT",
+		"forward a host port to the guest: tcp (default) or udp, from any host address (repeatable; see vmm forward)"),
 	OPT_KEY_CHOICE(0, "backend", A, kvs, "backend", "qemu|libvirt", "B", "qemu (default) or libvirt"),
 	OPT_KEY(0, "uri", A, kvs, "uri", "URI", "libvirt connection URI (default qemu:///system)"),
 	OPT_FLAG(0, "reuse-disk", A, reuse_disk,
@@ -93,9 +97,11 @@ static const struct cmd_option list_options[] = {
 
 const struct cmd_spec cmd_list_spec = {
 	.name = "list",
-	.summary = "list guests: NAME STATE RAM CPUS DISK IP MAC VNC BACKEND",
+	.summary = "list guests: NAME STATE RAM CPUS DISK IP MAC VNC AUTO BACKEND",
 	.options = list_options,
-	.notes = "With --json, a JSON array of objects.\n",
+	.notes = "With --json, a JSON array of objects. AUTO yes: started at boot (vmm autostart).\n"
+		 "STATE invalid: the profile does not load; the rest of the line (JSON: \"reason\") says\n"
+		 "FILE:LINE: why. The other guests work as usual.\n",
 };
 
 const struct cmd_spec cmd_show_spec = {
@@ -110,11 +116,13 @@ const struct cmd_spec cmd_set_spec = {
 	.name = "set",
 	.args = "NAME KEY=VALUE...",
 	.summary = "change profile values, validated like create",
-	.notes = "keys: memory (or ram), cpus, mac, address (or ip), vnc, vnc.listen, vnc.password_file,\n"
-		 "iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file), runcmd (adds one),\n"
-		 "tap, backend, uri, user (the login of vmm ssh), ssh_identity (its private key); an empty\n"
-		 "value clears iso, kernel, initrd, append, hostname, uri, dns, user, ssh_identity.\n"
-		 "Changes apply at the next start.\n",
+	.notes = "keys: memory (or ram), cpus, mac, address (or ip), vnc (:N or none), vnc.listen,\n"
+		 "vnc.password_file, iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file),\n"
+		 "runcmd (adds one), tap, backend, uri, autostart (on or off), stop_timeout (seconds),\n"
+		 "forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...), user (the login of vmm ssh),\n"
+		 "ssh_identity (its private key); an empty value clears iso, kernel, initrd, append,\n"
+		 "hostname, uri, dns, forward, user, ssh_identity.\n"
+		 "Changes apply at the next start; forwards at once when the network is up.\n",
 	.complete = CMD_COMPLETE_PROFILE,
 };
 
@@ -172,10 +180,16 @@ static json_object *profile_json(const struct vmm_home *h, const struct vmm_prof
 	if (p->address)
 		json_object_object_add(o, "address", json_object_new_string(p->address));
 	json_object_object_add(o, "tap", json_object_new_string(p->tap));
-	json_object_object_add(o, "vnc_display", json_object_new_int(p->vnc_display));
-	char vnc[96];
-	snprintf(vnc, sizeof(vnc), "%s:%d", p->vnc_listen, 5900 + p->vnc_display);
-	json_object_object_add(o, "vnc", json_object_new_string(vnc));
+	if (p->vnc_display == VMM_VNC_NONE) {
+		json_object_object_add(o, "vnc_display", NULL);
+		json_object_object_add(o, "vnc", json_object_new_string("none"));
+	} else {
+		json_object_object_add(o, "vnc_display", json_object_new_int(p->vnc_display));
+		char vnc[96];
+		snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(p), profile_vnc_port(p));
+		json_object_object_add(o, "vnc", json_object_new_string(vnc));
+	}
+	json_object_object_add(o, "autostart", json_object_new_boolean(p->autostart));
 	if (p->kernel)
 		json_object_object_add(o, "kernel", json_object_new_string(p->kernel));
 	if (p->initrd)
@@ -186,6 +200,15 @@ static json_object *profile_json(const struct vmm_home *h, const struct vmm_prof
 	if (p->uri)
 		json_object_object_add(o, "uri", json_object_new_string(p->uri));
 	json_object_object_add(o, "host", json_object_new_string(st->host[0] ? st->host : "local"));
+	if (p->n_forwards) {
+		json_object *fw = json_object_new_array();
+		for (size_t i = 0; i < p->n_forwards; i++) {
+			char spec[PROFILE_FORWARD_LEN];
+			profile_format_forward(&p->forwards[i], spec);
+			json_object_array_add(fw, json_object_new_string(spec));
+		}
+		json_object_object_add(o, "forward", fw);
+	}
 	free(disk);
 	return o;
 }
@@ -195,6 +218,23 @@ static int print_json(json_object *o)
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return cmd_flush();
+}
+
+/* One note for each forward of p that old (NULL: none) did not have, when a host process already
+ * listens on its host port: connections forwarded to the guest no longer reach that process. */
+static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *p,
+			   const struct vmm_forward *old, size_t n_old)
+{
+	for (size_t i = 0; i < p->n_forwards; i++) {
+		const struct vmm_forward *f = &p->forwards[i];
+		if (!forward_new_listened(f, old, n_old))
+			continue;
+		char spec[PROFILE_FORWARD_LEN];
+		profile_format_forward(f, spec);
+		cmd_note(ctx, "vmm: forward \"%s\": note: a host process listens on %s port %u; "
+			 "connections to the host's addresses on it will reach %s instead",
+			 spec, profile_forward_proto(f->proto), (unsigned)f->host_port, p->name);
+	}
 }
 
 /* ---- create ---- */
@@ -362,10 +402,17 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		struct vmm_status st = { .state = VMM_STOPPED, .host = "local" };
 		rc = print_json(profile_json(&ctx->home, p, &st));
 	} else {
-		cmd_note(ctx, "created %s: %s, %u MiB, %u cpu%s, mac %s, address %s, vnc %s:%d, tap %s",
+		char vnc[96];
+		if (p->vnc_display == VMM_VNC_NONE)
+			snprintf(vnc, sizeof(vnc), "none");
+		else
+			snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(p), p->vnc_display);
+		cmd_note(ctx, "created %s: %s, %u MiB, %u cpu%s, mac %s, address %s, vnc %s, tap %s",
 			 name, r.disk, p->memory, p->cpus, p->cpus == 1 ? "" : "s", p->mac, p->address,
-			 p->vnc_listen, p->vnc_display, p->tap);
+			 vnc, p->tap);
 	}
+	if (rc == 0 && !ctx->dry_run)
+		note_listeners(ctx, p, NULL, 0);
 	guest_create_result_free(&r);
 	create_extra_free(&x);
 	return rc;
@@ -379,51 +426,80 @@ static int no_options(const struct cmd_spec *spec, int argc, char **argv)
 	return cmd_parse(spec, argc, argv, NULL);
 }
 
+/* A profile that does not load: its row says why. */
+static json_object *invalid_json(const struct vmm_home *h, const struct store_invalid *b)
+{
+	json_object *o = json_object_new_object();
+	char *cfg = store_profile_path(h, b->name);
+	json_object_object_add(o, "name", json_object_new_string(b->name));
+	json_object_object_add(o, "state", json_object_new_string("invalid"));
+	json_object_object_add(o, "reason", json_object_new_string(b->reason));
+	json_object_object_add(o, "profile", json_object_new_string(cfg));
+	free(cfg);
+	return o;
+}
+
 int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 {
 	struct vmm_profile *ps = NULL;
-	size_t n = 0;
+	struct store_invalid *bad = NULL;
+	size_t n = 0, nb = 0;
 	struct list_args a = { 0 };
 	int rc = cmd_parse(&cmd_list_spec, argc, argv, &a);
 	if (rc)
 		return rc;
 	if (optind < argc)
 		return cmd_usage_error("list", "unexpected argument \"%s\"", argv[optind]);
-	if (store_load_all(&ctx->home, &ps, &n) < 0)
+	if (store_load_all(&ctx->home, &ps, &n, &bad, &nb) < 0)
 		return cmd_report();
-	if (a.names) {
-		for (size_t i = 0; i < n; i++)
-			printf("%s\n", ps[i].name);
-		store_free_all(ps, n);
-		return cmd_flush();
-	}
-	json_object *arr = ctx->json ? json_object_new_array() : NULL;
-	if (!arr)
-		printf("%-16s %-8s %6s %4s %6s %-18s %-17s %-15s %s\n", "NAME", "STATE", "RAM",
-		       "CPUS", "DISK", "IP", "MAC", "VNC", "BACKEND");
-	for (size_t i = 0; i < n; i++) {
+	json_object *arr = ctx->json && !a.names ? json_object_new_array() : NULL;
+	if (!arr && !a.names)
+		printf("%-16s %-8s %6s %4s %6s %-18s %-17s %-15s %-4s %s\n", "NAME", "STATE", "RAM",
+		       "CPUS", "DISK", "IP", "MAC", "VNC", "AUTO", "BACKEND");
+	/* both lists are sorted by name: merge them */
+	for (size_t i = 0, j = 0; i < n || j < nb;) {
+		if (j < nb && (i == n || strcmp(bad[j].name, ps[i].name) < 0)) {
+			if (a.names)
+				printf("%s\n", bad[j].name);
+			else if (arr)
+				json_object_array_add(arr, invalid_json(&ctx->home, &bad[j]));
+			else
+				printf("%-16s %-8s %s\n", bad[j].name, "invalid", bad[j].reason);
+			j++;
+			continue;
+		}
+		const struct vmm_profile *g = &ps[i++];
+		if (a.names) {
+			printf("%s\n", g->name);
+			continue;
+		}
 		struct vmm_status st;
-		guest_status(&ctx->home, &ps[i], &st);
+		guest_status(&ctx->home, g, &st);
 		if (arr) {
-			json_object_array_add(arr, profile_json(&ctx->home, &ps[i], &st));
+			json_object_array_add(arr, profile_json(&ctx->home, g, &st));
 			continue;
 		}
 		char ram[16], vnc[80], backend[96];
-		if (ps[i].memory % 1024 == 0)
-			snprintf(ram, sizeof(ram), "%uG", ps[i].memory / 1024);
+		if (g->memory % 1024 == 0)
+			snprintf(ram, sizeof(ram), "%uG", g->memory / 1024);
 		else
-			snprintf(ram, sizeof(ram), "%uM", ps[i].memory);
-		snprintf(vnc, sizeof(vnc), "%s:%d", ps[i].vnc_listen, ps[i].vnc_display);
+			snprintf(ram, sizeof(ram), "%uM", g->memory);
+		if (g->vnc_display == VMM_VNC_NONE)
+			snprintf(vnc, sizeof(vnc), "none");
+		else
+			snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(g), g->vnc_display);
 		if (st.host[0] && strcmp(st.host, "local"))
-			snprintf(backend, sizeof(backend), "%s@%s", backend_name(&ps[i]), st.host);
+			snprintf(backend, sizeof(backend), "%s@%s", backend_name(g), st.host);
 		else
-			snprintf(backend, sizeof(backend), "%s", backend_name(&ps[i]));
-		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %s\n", ps[i].name,
-		       store_state_name(st.state), ram, ps[i].cpus,
-		       ps[i].disk_size ? ps[i].disk_size : (ps[i].backing ? "overlay" : "-"),
-		       ps[i].address ? ps[i].address : "-", ps[i].mac, vnc, backend);
+			snprintf(backend, sizeof(backend), "%s", backend_name(g));
+		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %-4s %s\n", g->name,
+		       store_state_name(st.state), ram, g->cpus,
+		       g->disk_size ? g->disk_size : (g->backing ? "overlay" : "-"),
+		       g->address ? g->address : "-", g->mac, vnc, g->autostart ? "yes" : "-",
+		       backend);
 	}
 	store_free_all(ps, n);
+	store_free_invalid(bad, nb);
 	return arr ? print_json(arr) : cmd_flush();
 }
 
@@ -484,13 +560,14 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 
 	struct vmm_netcfg net;
 	struct vmm_profile p, *others = NULL;
-	size_t n_others = 0;
+	struct store_invalid *bad = NULL;
+	size_t n_others = 0, n_bad = 0;
 	int lock = -1;
 	profile_init(&p);
 	rc = VMM_EFAIL;
 	if (store_load_net(&ctx->home, &net) < 0 || (lock = store_lock(&ctx->home)) < 0 ||
 	    store_load(&ctx->home, name, &p) < 0 ||
-	    store_load_all(&ctx->home, &others, &n_others) < 0) {
+	    store_load_all(&ctx->home, &others, &n_others, &bad, &n_bad) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
@@ -513,6 +590,12 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_report();
 		goto out;
 	}
+	/* the forwards (or the address they lead to) changed: the firewall follows at once */
+	const struct vmm_profile *before = NULL;
+	for (size_t i = 0; i < n_others && !before; i++)
+		if (!strcmp(others[i].name, name))
+			before = &others[i];
+	bool fwd_changed = before && !forward_same(before, &p);
 	if (ctx->dry_run) {
 		char *text = profile_format(&p);
 		fputs(text, stdout);
@@ -520,17 +603,31 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_flush();
 		goto out;
 	}
+	if (fwd_changed && hostnet_forwards_check(&ctx->home) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
 	if (store_save(&ctx->home, &p) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
-	if (store_state(&ctx->home, name, NULL) == VMM_RUNNING)
+	if (fwd_changed && forward_follow(&ctx->home, &p, false) < 0) {
+		rc = cmd_report();
+		store_save(&ctx->home, before); /* nothing half-done: the profile as it was */
+		goto out;
+	}
+	note_listeners(ctx, &p, before ? before->forwards : NULL, before ? before->n_forwards : 0);
+	bool only_forward = true;
+	for (int i = optind; i < argc; i++)
+		only_forward &= !strncmp(argv[i], "forward=", 8);
+	if (!only_forward && store_state(&ctx->home, name, NULL) == VMM_RUNNING)
 		cmd_note(ctx, "%s is running: the change applies at its next start", name);
 	rc = 0;
 out:
 	if (lock >= 0)
 		close(lock);
 	store_free_all(others, n_others);
+	store_free_invalid(bad, n_bad);
 	profile_free(&p);
 	netcfg_free(&net);
 	return rc;
@@ -550,14 +647,24 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	int lock = store_lock(&ctx->home);
 	if (lock < 0)
 		return cmd_report();
-	if (store_load(&ctx->home, name, &p) < 0) {
-		close(lock);
-		return cmd_report();
-	}
 	struct vmm_status st;
-	guest_status(&ctx->home, &p, &st);
+	bool invalid = false;
+	if (store_load(&ctx->home, name, &p) < 0) {
+		if (vmm_errcode() != VMM_EINVAL || !store_exists(&ctx->home, name)) {
+			close(lock);
+			return cmd_report();
+		}
+		/* a profile that does not load can still be deleted; its disk is not known for
+		 * sure, so it stays */
+		invalid = true;
+		vmm_error_clear();
+		memset(&st, 0, sizeof(st));
+		st.state = store_state(&ctx->home, name, NULL);
+	} else {
+		guest_status(&ctx->home, &p, &st);
+	}
 	char *cfg = store_profile_path(&ctx->home, name);
-	char *disk = store_disk_path(&ctx->home, &p);
+	char *disk = invalid ? NULL : store_disk_path(&ctx->home, &p);
 	char *seed = store_seed_path(&ctx->home, name);
 	char *run = store_run_dir(&ctx->home, name);
 	char *keys = sshkey_guest_dir(&ctx->home, name);
@@ -568,25 +675,41 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->dry_run) {
 		printf("would remove %s\n", cfg);
+		if (purge && disk)
+			printf("would remove %s\n", disk);
 		if (purge)
-			printf("would remove %s\nwould remove %s\nwould remove %s\n", disk, seed, keys);
+			printf("would remove %s\nwould remove %s\n", seed, keys);
 		rc = cmd_flush();
+		goto out;
+	}
+	if (p.n_forwards && hostnet_forwards_check(&ctx->home) < 0) {
+		rc = cmd_report();
 		goto out;
 	}
 	if (unlink(cfg) < 0) {
 		rc = cmd_error(VMM_EFAIL, "%s: %s", cfg, util_strerror(errno));
 		goto out;
 	}
+	/* its forwards leave the firewall at once when the network is up */
+	if (p.n_forwards && forward_follow(&ctx->home, &p, true) < 0) {
+		rc = cmd_report();
+		store_save(&ctx->home, &p); /* nothing half-done: the profile stays */
+		goto out;
+	}
 	util_rm_rf(run);
 	if (purge) {
 		if (unlink(seed) < 0 && errno != ENOENT)
 			rc = cmd_error(VMM_EFAIL, "%s: %s", seed, util_strerror(errno));
-		if (unlink(disk) < 0 && errno != ENOENT)
+		if (disk && unlink(disk) < 0 && errno != ENOENT)
 			rc = cmd_error(VMM_EFAIL, "%s: %s", disk, util_strerror(errno));
 		/* a new guest of this name gets new host keys */
 		if (util_rm_rf(keys) < 0)
 			rc = cmd_report();
-	} else if (util_exists(disk)) {
+	}
+	if (invalid) {
+		cmd_note(ctx, "deleted %s (its profile did not load, so its disk, if any, is kept)",
+			 name);
+	} else if (!purge && util_exists(disk)) {
 		cmd_note(ctx, "deleted %s; its disk %s is kept (--purge removes it)", name, disk);
 	}
 out:

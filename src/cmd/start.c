@@ -95,7 +95,10 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 	}
 	if (res.st.tcg)
 		cmd_note(ctx, "vmm: %s: no KVM, using TCG (slow)", name);
-	if (res.st.pid > 0)
+	if (res.st.pid > 0 && p.vnc_display == VMM_VNC_NONE)
+		cmd_note(ctx, "vmm: %s: running (pid %ld), no display, serial: vmm console %s", name,
+			 (long)res.st.pid, name);
+	else if (res.st.pid > 0)
 		cmd_note(ctx, "vmm: %s: running (pid %ld), vnc %s:%d, serial: vmm console %s", name,
 			 (long)res.st.pid, res.st.vnc_host, res.st.vnc_port, name);
 	else

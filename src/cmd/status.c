@@ -32,7 +32,10 @@ int cmd_status(struct vmm_ctx *ctx, int argc, char **argv)
 	lifecycle_status_any(&ctx->home, &p, &st);
 	const char *backend = p.backend ? p.backend : "qemu";
 	char vnc[96];
-	snprintf(vnc, sizeof(vnc), "%s:%d", st.vnc_host, st.vnc_port);
+	if (p.vnc_display == VMM_VNC_NONE)
+		snprintf(vnc, sizeof(vnc), "none");
+	else
+		snprintf(vnc, sizeof(vnc), "%s:%d", st.vnc_host, st.vnc_port);
 	if (ctx->json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(name));

@@ -18,7 +18,7 @@ static const struct cmd_option stop_options[] = {
 	OPT_FLAG(0, "force", struct stop_args, force,
 		 "quit QEMU at once instead of asking the guest to power off"),
 	OPT_UINT(0, "timeout", struct stop_args, timeout, 0, 86400, "S",
-		 "seconds the guest gets to power off before QEMU is quit (default 30)"),
+		 "seconds the guest gets to power off before QEMU is quit (default: the profile's stop_timeout, else 30)"),
 	OPT_END,
 };
 
@@ -32,13 +32,15 @@ const struct cmd_spec cmd_stop_spec = {
 
 int cmd_stop(struct vmm_ctx *ctx, int argc, char **argv)
 {
-	struct stop_args a = { .timeout = 30 };
+	struct stop_args a = { .timeout = (unsigned long)-1 };
 	struct vmm_profile p;
 	int rc = cmd_parse(&cmd_stop_spec, argc, argv, &a);
 	if (rc || (rc = cmd_load_one(ctx, "stop", argc, argv, &p)))
 		return rc;
 	bool force = a.force;
 	unsigned long timeout = a.timeout;
+	if (timeout == (unsigned long)-1) /* not given: the profile's */
+		timeout = p.stop_timeout ? p.stop_timeout : VMM_STOP_TIMEOUT;
 	const char *name = argv[optind];
 	enum vmm_state was;
 	if (ctx->dry_run) {

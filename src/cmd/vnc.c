@@ -229,6 +229,10 @@ int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 	struct vnc_conn *c = NULL;
 	if (store_load(&ctx->home, name, &p) < 0)
 		return cmd_report();
+	if (p.vnc_display == VMM_VNC_NONE) {
+		rc = cmd_error(VMM_EINVAL, "%s: has no display (vnc = none)", name);
+		goto out;
+	}
 	if (lifecycle_status(&ctx->home, &p, &st) < 0) { /* the backend's view, else the profile */
 		rc = cmd_report();
 		goto out;

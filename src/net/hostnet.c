@@ -12,6 +12,7 @@
 #include <netlink/route/link.h>
 
 #include "vmm/error.h"
+#include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/net/journal.h"
 #include "vmm/net/link.h"
@@ -43,6 +44,11 @@ void hostnet_fw_config(const struct vmm_netcfg *n, struct fw_config *fc)
 	fc->network = netcfg_network(n);
 	fc->prefix = n->prefix;
 	fc->nat = n->nat;
+	fc->backend = !n->firewall || !strcmp(n->firewall, "auto") ? FW_AUTO
+		      : !strcmp(n->firewall, "nftables")         ? FW_NFTABLES
+								 : FW_IPTABLES_LEGACY;
+	fc->foreign = n->foreign && !strcmp(n->foreign, "leave") ? FW_FOREIGN_LEAVE : FW_FOREIGN_OPEN;
+	fc->mark = n->firewall_mark;
 }
 
 static void fw_arg(const struct fw_config *fc, char *buf, size_t len)
@@ -146,13 +152,8 @@ static int preflight(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
 
 static int fw_all_present(const struct fw_config *fc, const struct fw_status *fs)
 {
-	for (int i = 0; i < FW_NRULES; i++) {
-		if (!fc->nat && (i == FW_MASQ || i == FW_JUMP_POSTROUTING))
-			continue;
-		if (!fs->present[i])
-			return 0;
-	}
-	return fs->chains_present ? 1 : 0;
+	/* (forwards_stale: a forward the config no longer has, legacy backend) */
+	return fw_status_complete(fc, fs) && !fs->forwards_stale ? 1 : 0;
 }
 
 /* ---- undo ---- */
@@ -412,19 +413,35 @@ static int up_taps(struct admin *a, const struct vmm_netcfg *n, const struct vmm
 	return 0;
 }
 
-static int up_firewall(struct admin *a, const struct vmm_netcfg *n)
+/* The firewall rules, with the port forwards of every guest. */
+static int up_firewall(struct admin *a, const struct vmm_netcfg *n,
+		       const struct vmm_profile *guests, size_t n_guests)
 {
 	struct fw_config fc;
 	struct fw_status fs;
+	struct fw_forward *fwd = NULL;
 	char arg[48];
+	int rc = 0;
 	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
 	memset(&fs, 0, sizeof(fs));
 	if (fw_status_rules(&fc, &fs) == 0 && fw_all_present(&fc, &fs))
-		return 0;
+		goto out;
+	/* A repair (an opening another tool dropped, a rule deleted by hand) of rules an earlier
+	 * net up made: a failure changes nothing (one transaction), so nothing is to be undone. */
+	bool some = fs.chains_present;
+	for (int i = 0; i < FW_NRULES; i++)
+		some |= fs.present[i];
+	vmm_error_clear();
 	fw_arg(&fc, arg, sizeof(arg));
-	if (intend(&a->j, "up", J_FIREWALL, n->bridge, arg) < 0)
-		return -1;
-	return fw_apply(&fc);
+	if (!some && intend(&a->j, "up", J_FIREWALL, n->bridge, arg) < 0)
+		rc = -1;
+	else
+		rc = fw_apply(&fc);
+out:
+	free(fwd);
+	return rc;
 }
 
 static int do_up(struct admin *a, const struct vmm_netcfg *n, const struct vmm_profile *guests,
@@ -443,7 +460,7 @@ static int do_up(struct admin *a, const struct vmm_netcfg *n, const struct vmm_p
 		    util_write_str(HOSTNET_IP_FORWARD, "1") < 0)
 			return -1;
 	}
-	if (journal_test_fail("forwarding") < 0 || up_firewall(a, n) < 0)
+	if (journal_test_fail("forwarding") < 0 || up_firewall(a, n, guests, n_guests) < 0)
 		return -1;
 	return journal_test_fail("firewall");
 }
@@ -462,6 +479,51 @@ int hostnet_up(const struct vmm_home *h, const struct vmm_netcfg *n,
 	rc = finish(&a.j);
 out:
 	admin_end(&a);
+	return rc;
+}
+
+/* ---- port forwards while the network is up ---- */
+
+/* Did vmm bring the network up in this home (a journal with records)? 1, 0 or -1. */
+static int net_recorded(const struct vmm_home *h)
+{
+	struct journal j;
+	if (journal_load(h, &j) < 0)
+		return -1;
+	int up = j.n > 0;
+	journal_free(&j);
+	return up;
+}
+
+int hostnet_forwards_check(const struct vmm_home *h)
+{
+	int up = net_recorded(h);
+	if (up < 0)
+		return -1;
+	if (up && !hostnet_can_admin())
+		return vmm_fail("forwards: the network is up: changing them needs root (CAP_NET_ADMIN)");
+	return 0;
+}
+
+int hostnet_forwards_update(const struct vmm_home *h, const struct vmm_netcfg *n,
+			    const struct vmm_profile *guests, size_t n_guests)
+{
+	struct admin a;
+	struct fw_config fc;
+	struct fw_forward *fwd = NULL;
+	int rc = hostnet_forwards_check(h), up = net_recorded(h);
+	if (rc < 0 || up <= 0)
+		return up < 0 ? -1 : rc; /* not up: net up installs them later */
+	rc = -1;
+	if (admin_begin(h, "forwards", &a) < 0)
+		goto out;
+	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
+	rc = fw_apply(&fc);
+out:
+	admin_end(&a);
+	free(fwd);
 	return rc;
 }
 
@@ -621,6 +683,7 @@ int hostnet_is_up(const struct vmm_netcfg *n)
 		rc = -1;
 		goto out;
 	}
+	fs.forwards_stale = false; /* the guests' forwards are not known here: base rules only */
 	rc = fw_all_present(&fc, &fs);
 out:
 	nl_socket_free(sk);
@@ -661,6 +724,7 @@ static int plan_up(FILE *t, const struct vmm_netcfg *n, const struct hostnet_pro
 {
 	struct fw_config fc;
 	struct fw_status fs;
+	struct fw_forward *fwd = NULL;
 	char a[16];
 	if (preflight(n, pb, guests, n_guests) < 0)
 		return -1;
@@ -678,15 +742,20 @@ static int plan_up(FILE *t, const struct vmm_netcfg *n, const struct hostnet_pro
 	if (util_read_int(HOSTNET_IP_FORWARD) != 1)
 		fprintf(t, "set %s = 1\n", HOSTNET_IP_FORWARD);
 	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
 	memset(&fs, 0, sizeof(fs));
 	bool fw_ok = fw_status_rules(&fc, &fs) == 0;
 	vmm_error_clear();
 	if (fw_ok && fw_all_present(&fc, &fs)) {
 		fprintf(t, "firewall rules present\n");
+		free(fwd);
 		return 0;
 	}
 	char *fwtext = NULL;
-	if (fw_plan(&fc, &fwtext) < 0)
+	int prc = fw_plan(&fc, &fwtext);
+	free(fwd);
+	if (prc < 0)
 		return -1;
 	fprintf(t, "firewall:\n%s", fwtext ? fwtext : "");
 	if (fwtext && *fwtext && fwtext[strlen(fwtext) - 1] != '\n')

@@ -10,6 +10,7 @@
 
 #include "vmm/error.h"
 #include "vmm/net/dns.h"
+#include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/net/journal.h"
 #include "vmm/net/link.h"
@@ -69,10 +70,15 @@ static void taps_of(struct nl_sock *sk, struct hostnet_status *st, const struct 
 			add_tap(sk, st, pb, j->v[i].name, NULL);
 }
 
-static void firewall_of(struct hostnet_status *st, const struct vmm_netcfg *n)
+static void firewall_of(struct hostnet_status *st, const struct vmm_netcfg *n,
+			const struct vmm_profile *guests, size_t n_guests)
 {
 	struct fw_config fc;
+	struct fw_forward *fwd = NULL;
 	hostnet_fw_config(n, &fc);
+	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	fc.forwards = fwd;
+	st->n_forwards = fc.n_forwards;
 	for (int i = 0; i < FW_NRULES; i++)
 		st->fw_relevant[i] = fc.nat || (i != FW_MASQ && i != FW_JUMP_POSTROUTING);
 	if (fw_status(&fc, &st->fw) == 0) {
@@ -81,6 +87,7 @@ static void firewall_of(struct hostnet_status *st, const struct vmm_netcfg *n)
 		snprintf(st->fw_error, sizeof(st->fw_error), "%s", vmm_errmsg());
 		vmm_error_clear();
 	}
+	free(fwd);
 }
 
 /* The guests' DNS servers; true when the host has only a loopback resolver. */
@@ -112,6 +119,40 @@ static void firewall_problems(struct hostnet_status *st, const struct vmm_netcfg
 		PROBLEM(st, "an nf_tables forward chain drops by default (iptables-nft or nft): "
 			    "vmm's legacy rules cannot override it; accept traffic from and back to "
 			    "%s there", n->bridge);
+	bool leave = n->foreign && !strcmp(n->foreign, "leave");
+	for (size_t i = 0; i < st->fw.n_chains; i++) {
+		const struct fw_hook_chain *c = &st->fw.chains[i];
+		if (!c->drops || (c->opened && !c->early))
+			continue;
+		if (c->owned && !c->early && !strcmp(c->owner, "firewalld"))
+			PROBLEM(st, "%s %s %s (firewalld) drops guest traffic and its table is owned by "
+				    "firewalld (flag owner): vmm cannot open it; `firewall-cmd --permanent "
+				    "--zone=trusted --add-interface=%s && firewall-cmd --reload` would",
+				c->family, c->table, c->name, n->bridge);
+		else if (c->odd_name && !c->owned && !c->early)
+			PROBLEM(st, "%s %s %s (%s) drops guest traffic and its name cannot be written in "
+				    "nft's syntax: vmm cannot open it; accept traffic from and back to %s "
+				    "there",
+				c->family, c->table, c->name, c->owner, n->bridge);
+		else if (c->owned && !c->early)
+			PROBLEM(st, "%s %s %s (%s) drops guest traffic and its table is owned by another "
+				    "process (flag owner): vmm cannot open it; that tool must accept "
+				    "traffic from and back to %s",
+				c->family, c->table, c->name, c->owner, n->bridge);
+		else if (c->early)
+			PROBLEM(st, "%s %s %s (%s) drops guest traffic and runs before vmm's chain: "
+				    "accept traffic from and back to %s there",
+				c->family, c->table, c->name, c->owner, n->bridge);
+		else if (leave)
+			PROBLEM(st, "%s %s %s (%s) drops guest traffic; left alone (foreign = \"leave\")",
+				c->family, c->table, c->name, c->owner);
+		else
+			PROBLEM(st, "%s %s %s (%s) drops guest traffic and vmm's opening in %s is "
+				    "missing: `vmm net up` puts it back",
+				c->family, c->table, c->name, c->owner, c->open_in);
+	}
+	if (st->fw.backend == FW_NFTABLES)
+		NOTE(st, "vmm's rules: `nft list table inet vmm`");
 	if (st->fw.iptables_is_nft)
 		NOTE(st, "iptables here is the nf_tables variant: vmm's rules are visible with "
 			 "`iptables-legacy -S` and `iptables-legacy -t nat -S`, not `iptables -S`");
@@ -180,7 +221,7 @@ int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
 		link_default_uplink(sk, st->uplink);
 		st->uplink_exists = st->uplink[0] != '\0';
 	}
-	firewall_of(st, n);
+	firewall_of(st, n, guests, n_guests);
 	bool loopback_only = dns_of(st, n);
 	host_problems(st, n, &pb, loopback_only);
 	rc = 0;

@@ -159,7 +159,7 @@ run_vmm 0 seed nokeys --print
 assert_not_contains "$OUT" "ssh_keys"
 run_vmm 0 seed nokeys
 assert_no_file "$VMM_HOME/images/ssh/nokeys"
-assert_eq "$(stat -c %a "$VMM_HOME/images/nokeys-seed.iso")" 644
+assert_eq "$(stat -c %a "$VMM_HOME/images/nokeys-seed.iso")" 600 "every seed is private"
 # delete --purge takes the host keys with it
 run_vmm 0 delete g1 --purge
 assert_no_file "$kd"

@@ -20,6 +20,8 @@ LVD="$T/libvirtd"
 stop_libvirtd() { ip netns exec "$HOST" "$SRCDIR/contrib/libvirtd-ns.sh" stop "$LVD"; }
 at_exit stop_libvirtd
 URI=$(ip netns exec "$HOST" "$SRCDIR/contrib/libvirtd-ns.sh" start "$LVD") || fail "private libvirtd did not start"
+# its QEMU runs as the user its own qemu.conf names (root here): what the reachability check asks
+export VMM_LIBVIRT_QEMU_CONF=$LVD/etc/qemu.conf
 assert_eq "$URI" "qemu+unix:///system?socket=$LVD/sock/libvirt-sock"
 vmm_in_ns "$HOST" # run_vmm and "$VMM" act in $HOST
 

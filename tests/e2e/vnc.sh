@@ -117,14 +117,16 @@ start_qemu() {
 # for the cursor) for 3 s; with MODESET=1, only once it has left the 720x400 text mode.
 settle() {
 	local name=$1 sock=${2:-$T/$1.qmp} modeset=${3:-$MODESET} i prev='' cur stable=0 w
+	# the dump lands next to the socket: a folder QEMU may write in (it runs as vmm's user)
+	local dump=${sock%/*}/settle.ppm
 	for ((i = 0; i < 150; i++)); do
-		qmp "$sock" "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/settle.ppm\"}}" ||
+		qmp "$sock" "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$dump\"}}" ||
 			fail "screendump of $name"
 		read -r w cur < <(python3 -c '
 import sys
 p = open(sys.argv[1], "rb").read().split(maxsplit=4)
 d = p[4]
-print(int(p[1]), sum(1 for i in range(0, len(d), 3) if d[i:i + 3] != b"\0\0\0"))' "$T/settle.ppm")
+print(int(p[1]), sum(1 for i in range(0, len(d), 3) if d[i:i + 3] != b"\0\0\0"))' "$dump")
 		if [ "$modeset" = 1 ] && [ "$w" = 720 ]; then
 			cur=0 # still the BIOS text mode
 		fi
@@ -288,8 +290,9 @@ if [ -s "$GUEST_KERNEL" ] && [ -s "$GUEST_INITRD" ] && "$VMM" start --help >/dev
 	assert_eq "$ERR" "vmm: vg: vnc authentication failed"
 	vnc 0 vg --png "$T/v.png" </dev/null
 	qmp "$VMM_HOME/run/vg/qmp.sock" \
-		"{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/dump3.ppm\"}}" || fail screendump
-	read -r W H DIFF LIT < <(compare "$T/v.png" "$T/dump3.ppm")
+		"{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$VMM_HOME/run/vg/dump3.ppm\"}}" ||
+		fail screendump
+	read -r W H DIFF LIT < <(compare "$T/v.png" "$VMM_HOME/run/vg/dump3.ppm")
 	echo "vmm start guest: png ${W}x$H, $DIFF pixels differ from the screendump, $LIT lit"
 	[ "$DIFF" != size ] && [ "$DIFF" -le 64 ] && [ "$LIT" -gt "$MIN_LIT" ] ||
 		fail "guest started by vmm: ${W}x$H, $DIFF differing, $LIT lit"

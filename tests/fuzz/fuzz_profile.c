@@ -65,6 +65,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)util_parse_ipv4("address", text, &a);
 	(void)util_parse_mac("mac", text, mac);
 	(void)profile_check_name(text);
+	struct vmm_forward f;
+	if (profile_parse_forward(text, &f) == 0) {
+		/* the canonical text parses back to the same forward */
+		char spec[PROFILE_FORWARD_LEN];
+		struct vmm_forward g;
+		profile_format_forward(&f, spec);
+		if (profile_parse_forward(spec, &g) != 0 || memcmp(&f, &g, sizeof(f)))
+			abort();
+	}
 	netcfg_free(&n);
 	free(text);
 	return 0;

@@ -120,7 +120,67 @@ assert_eq "$(printf '%s\n' "$all" | grep -c -- '-j VMM-FORWARD$')" 1 "one jump f
 for i in 1 2 3 4 5 6 7 8; do fw "$C" remove "br$i" "10.$i.0.0/16" nat; done
 assert_not_contains "$(save "$C")" "VMM-" "all removed"
 
-# 5. not root: a clear message, nothing changed
+# 5. port forwards, next to Docker's own DNAT chain: every plan line exactly once and byte-identical
+#    in iptables-legacy-save, read back by iptables (-C, save/restore), idempotent, a forward
+#    taken out of the config goes (and only it), remove leaves Docker's rules byte-identical
+FW="tcp:8080:192.168.166.100:80:web udp:5353:192.168.166.100:53:web tcp:2222:192.168.166.101:22:db"
+fwf() { # fwf NS OP FORWARDS...: fw with forwards
+	local ns=$1 op=$2; shift 2
+	OUT=$(nsx "$ns" "$BIN" --do "$op" br0 "$NET" nat "$@" 2>"$T/fw.err") || fail "fw $op: $(cat "$T/fw.err")"
+	COMMITS=$(printf '%s\n' "$OUT" | sed -n 's/^commits //p')
+}
+F=$(new_ns fwfwd); ns_track "$F"
+load_docker_rules "$F"
+before=$(save "$F")
+# shellcheck disable=SC2086
+fwf "$F" apply $FW
+assert_eq "$COMMITS" 2 "apply with forwards: one commit per table"
+once=$(save "$F")
+n=0
+while IFS= read -r line; do
+	assert_eq "$(printf '%s\n' "$once" | grep -cxF -- "$line")" 1 "exactly once: $line"
+	n=$((n + 1))
+done < <("$BIN" --do plan br0 "$NET" nat $FW | sed -n -e 's/^-I /-A /' -e '/^-A /p')
+assert_eq "$n" 16 "plan: 5 rules + 2 jumps + 3x3 forward rules"
+assert_not_contains "$once" "unsupported" "iptables-legacy-save understands every entry"
+for c in PREROUTING OUTPUT; do
+	assert_eq "$(printf '%s\n' "$once" | grep -m1 "^-A $c ")" \
+		"-A $c -m comment --comment vmm -j VMM-$c" "jump first in $c (before Docker's)"
+done
+assert_eq "$(printf '%s\n' "$once" | grep -v -e VMM- -e 'comment vmm')" "$before" "foreign rules unchanged"
+nsx "$F" iptables-legacy -t nat -C VMM-PREROUTING -p udp -m udp --dport 5353 -m addrtype --dst-type LOCAL \
+	-m comment --comment "vmm br0 web" -j DNAT --to-destination 192.168.166.100:53 || fail "-C dnat"
+nsx "$F" iptables-legacy -t nat -C VMM-OUTPUT ! -d 127.0.0.0/8 -p tcp -m tcp --dport 2222 -m addrtype \
+	--dst-type LOCAL -m comment --comment "vmm br0 db" -j DNAT --to-destination 192.168.166.101:22 ||
+	fail "-C dnat output"
+nsx "$F" iptables-legacy -C VMM-FORWARD -d 192.168.166.100/32 -o br0 -p tcp -m tcp --dport 80 \
+	-m conntrack --ctstate DNAT -m comment --comment "vmm br0 web" -j ACCEPT || fail "-C accept dnat"
+fwf "$F" status $FW
+assert_contains "$OUT" "forwards_stale 0"
+assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 7 "status with forwards: all 7 present (5 + accept + dnat)"
+for _ in 1 2 3; do fwf "$F" apply $FW; assert_eq "$COMMITS" 0 "apply with forwards again"; done
+assert_eq "$(save "$F")" "$once" "after apply x4"
+nsx "$F" iptables-legacy-save | nsx "$F" iptables-legacy-restore || fail "restore"
+fwf "$F" apply $FW
+assert_eq "$COMMITS" 0 "forward entries rebuilt by iptables-restore are what apply wants"
+# one forward fewer: status sees it, apply removes exactly its three rules
+fwf "$F" status tcp:8080:192.168.166.100:80:web udp:5353:192.168.166.100:53:web
+assert_contains "$OUT" "forwards_stale 1" "a forward no longer wanted"
+fwf "$F" apply tcp:8080:192.168.166.100:80:web udp:5353:192.168.166.100:53:web
+assert_eq "$COMMITS" 2 "dropping a forward"
+assert_eq "$(save "$F")" "$(printf '%s\n' "$once" | grep -v 'vmm br0 db')" "only db's rules went"
+fwf "$F" status $FW
+assert_contains "$OUT" "forwards_stale 1" "a wanted forward missing"
+# none left: the chains and their jumps go, the bridge's own rules stay
+fwf "$F" apply
+assert_not_contains "$(save "$F")" "VMM-PREROUTING"
+assert_not_contains "$(save "$F")" "VMM-OUTPUT"
+assert_contains "$(save "$F")" "VMM-POSTROUTING"
+fwf "$F" apply $FW
+fwf "$F" remove
+assert_eq "$(save "$F")" "$before" "docker rules byte-identical after apply+remove with forwards"
+
+# 6. not root: a clear message, nothing changed
 if command -v setpriv >/dev/null 2>&1; then
 	b=$(save "$C")
 	OUT=$(nsx "$C" setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" --do apply br0 "$NET" nat 2>&1)

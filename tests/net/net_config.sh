@@ -7,6 +7,7 @@ need_root
 need_cmd iptables-legacy-save
 tutorial_topology
 net_cfg vmbr1 10.77.0.1/16 uplink false '"192.168.1.191", "auto"'
+fw_pin iptables-legacy # the libiptc backend
 printf 'nameserver 10.9.9.9\n' >"$T/resolv.conf"
 export VMM_RESOLV_CONF="$T/resolv.conf"
 "$VMM" create web --size 1G >/dev/null 2>"$T/err" || fail "vmm create web: $(cat "$T/err")"

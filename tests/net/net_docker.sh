@@ -29,6 +29,11 @@ before=$(docker_rules)
 
 OUT=$(nsx "$HOST" "$VMM" net status)
 assert_contains "$OUT" "problem: the FORWARD policy is DROP (iptables-legacy) and vmm's accept rules are missing"
+# auto: Docker's legacy rules and an empty nf_tables: the legacy backend (libiptc)
+case "$(readlink -f /usr/sbin/iptables 2>/dev/null)" in
+*legacy*) assert_contains "$OUT" "firewall: iptables-legacy (auto: iptables is the legacy variant" ;;
+*) assert_contains "$OUT" "firewall: iptables-legacy (auto: the legacy iptables tables hold rules and nf_tables holds none)" ;;
+esac
 
 nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up: $(cat "$T/err")"
 # Docker's policy is untouched, vmm's jumps come first.

@@ -5,6 +5,7 @@
 need_root
 need_cmd iptables-legacy-save
 tutorial_topology
+fw_pin iptables-legacy # the libiptc backend (tests/net/nft_*.sh test nftables)
 create_guests ubuntu ubuntu2
 
 nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up: $(cat "$T/err")"

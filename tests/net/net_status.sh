@@ -7,6 +7,7 @@
 need_root
 need_cmd jq
 tutorial_topology
+fw_pin iptables-legacy # the libiptc backend (tests/net/nft_*.sh test nftables)
 create_guests ubuntu ubuntu2
 printf 'nameserver 192.168.1.191\n' >"$T/resolv.conf"
 export VMM_RESOLV_CONF="$T/resolv.conf" VMM_RESOLVED_CONF="$T/missing"

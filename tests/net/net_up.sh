@@ -7,6 +7,7 @@ need_root
 need_cmd iptables-legacy-save
 need_cmd setpriv
 tutorial_topology
+fw_pin iptables-legacy # the libiptc backend (tests/net/nft_*.sh test nftables)
 guest_standin
 
 create_guests ubuntu ubuntu2

@@ -12,28 +12,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <netinet/in.h>
 
 #include "vmm/error.h"
 #include "vmm/net/firewall.h"
+#include "vmm/net/fw_backend.h"
 #include "vmm/util.h"
 
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))
 #define NET167 ((192u << 24) | (168u << 16) | (167u << 8))
 
-static const struct fw_config tut = { "br0", NET166, 24, true };
+static const struct fw_config tut = { .bridge = "br0", .network = NET166, .prefix = 24, .nat = true, .backend = FW_IPTABLES_LEGACY };
 
 /* ---- pure cases ---- */
 
 static void test_rule_names(void **state)
 {
-	for (int i = 0; i < FW_NRULES; i++) {
-		assert_non_null(fw_rule_name((enum fw_rule_id)i));
-		for (int j = 0; j < i; j++)
-			assert_string_not_equal(fw_rule_name((enum fw_rule_id)i),
-						fw_rule_name((enum fw_rule_id)j));
-	}
-	assert_null(fw_rule_name(FW_NRULES));
-	assert_null(fw_rule_name((enum fw_rule_id)-1));
+	static const enum fw_backend b[] = { FW_IPTABLES_LEGACY, FW_NFTABLES };
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < FW_NRULES; i++) {
+			assert_non_null(fw_rule_name(b[k], (enum fw_rule_id)i));
+			for (int j = 0; j < i; j++)
+				assert_string_not_equal(fw_rule_name(b[k], (enum fw_rule_id)i),
+							fw_rule_name(b[k], (enum fw_rule_id)j));
+		}
+	assert_null(fw_rule_name(FW_IPTABLES_LEGACY, FW_NRULES));
+	assert_null(fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)-1));
 }
 
 static const char plan_tut[] =
@@ -57,7 +61,7 @@ static void test_plan(void **state)
 	assert_string_equal(text, plan_tut);
 	free(text);
 
-	struct fw_config c = { "vmbr-1", NET167, 25, false };
+	struct fw_config c = { .bridge = "vmbr-1", .network = NET167, .prefix = 25, .nat = false, .backend = FW_IPTABLES_LEGACY };
 	c.network = NET167 | 128;
 	assert_int_equal(fw_plan(&c, &text), 0);
 	assert_string_equal(text,
@@ -73,13 +77,65 @@ static void test_plan(void **state)
 static void test_rule_line(void **state)
 {
 	char buf[512];
-	struct fw_config c = { "br.0", NET166 | 7, 32, true };
+	struct fw_config c = { .bridge = "br.0", .network = NET166 | 7, .prefix = 32, .nat = true, .backend = FW_IPTABLES_LEGACY };
 	assert_int_equal(fw_rule_line(&c, FW_MASQ, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "-A VMM-POSTROUTING -s 192.168.166.7/32 ! -o br.0 -m comment --comment \"vmm br.0\" -j MASQUERADE");
 	assert_int_equal(fw_rule_line(&c, FW_JUMP_POSTROUTING, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "-A POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING");
 	assert_int_equal(fw_rule_line(&c, FW_NRULES, buf, sizeof(buf)), -1);
 	assert_int_equal(fw_rule_line(&c, FW_MASQ, buf, 20), -1); /* too small: refused, not cut */
+}
+
+static const struct fw_forward fwd_web[] = {
+	{ IPPROTO_TCP, 8080, 80, NET166 | 100, "web" },
+	{ IPPROTO_UDP, 5353, 53, NET166 | 100, "web" },
+	{ IPPROTO_TCP, 2222, 22, NET166 | 101, "db-1" },
+};
+
+/* Port forwards: the lines are byte-identical to what iptables-legacy-save prints for the entries
+ * (tests/net/firewall.sh checks that against the kernel); the nat table comes with forwards
+ * even when nat is off. */
+static void test_plan_forwards(void **state)
+{
+	struct fw_config c = tut;
+	char *text = NULL;
+	c.forwards = fwd_web;
+	c.n_forwards = 3;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	assert_string_equal(text,
+		"*filter\n"
+		":VMM-FORWARD - [0:0]\n"
+		"-I FORWARD -m comment --comment vmm -j VMM-FORWARD\n"
+		"-A VMM-FORWARD -i br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
+		"-A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"vmm br0\" -j ACCEPT\n"
+		"-A VMM-FORWARD -d 192.168.166.100/32 -o br0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 web\" -j ACCEPT\n"
+		"-A VMM-FORWARD -d 192.168.166.100/32 -o br0 -p udp -m udp --dport 53 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 web\" -j ACCEPT\n"
+		"-A VMM-FORWARD -d 192.168.166.101/32 -o br0 -p tcp -m tcp --dport 22 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 db-1\" -j ACCEPT\n"
+		"COMMIT\n"
+		"*nat\n"
+		":VMM-POSTROUTING - [0:0]\n"
+		":VMM-PREROUTING - [0:0]\n"
+		":VMM-OUTPUT - [0:0]\n"
+		"-I POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING\n"
+		"-A VMM-POSTROUTING -s 192.168.166.0/24 ! -o br0 -m comment --comment \"vmm br0\" -j MASQUERADE\n"
+		"-I PREROUTING -m comment --comment vmm -j VMM-PREROUTING\n"
+		"-A VMM-PREROUTING -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 web\" -j DNAT --to-destination 192.168.166.100:80\n"
+		"-A VMM-PREROUTING -p udp -m udp --dport 5353 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 web\" -j DNAT --to-destination 192.168.166.100:53\n"
+		"-A VMM-PREROUTING -p tcp -m tcp --dport 2222 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 db-1\" -j DNAT --to-destination 192.168.166.101:22\n"
+		"-I OUTPUT -m comment --comment vmm -j VMM-OUTPUT\n"
+		"-A VMM-OUTPUT ! -d 127.0.0.0/8 -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 web\" -j DNAT --to-destination 192.168.166.100:80\n"
+		"-A VMM-OUTPUT ! -d 127.0.0.0/8 -p udp -m udp --dport 5353 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 web\" -j DNAT --to-destination 192.168.166.100:53\n"
+		"-A VMM-OUTPUT ! -d 127.0.0.0/8 -p tcp -m tcp --dport 2222 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 db-1\" -j DNAT --to-destination 192.168.166.101:22\n"
+		"COMMIT\n");
+	free(text);
+
+	c.nat = false;
+	c.n_forwards = 1;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	assert_non_null(strstr(text, "COMMIT\n*nat\n:VMM-PREROUTING - [0:0]\n:VMM-OUTPUT - [0:0]\n"
+				     "-I PREROUTING -m comment --comment vmm -j VMM-PREROUTING\n"));
+	assert_null(strstr(text, "POSTROUTING"));
+	free(text);
 }
 
 static void expect_invalid(const struct fw_config *c, const char *msg)
@@ -120,6 +176,24 @@ static void test_invalid(void **state)
 	expect_invalid(&c, "firewall: bridge br+: only letters, digits, '-', '_' and '.' are allowed in its name");
 	c.bridge = "br 0";
 	expect_invalid(&c, "firewall: bridge br 0: only letters, digits, '-', '_' and '.' are allowed in its name");
+	/* forwards: outside the subnet, twice the same host port, port 0 or another protocol */
+	struct fw_forward f[2] = { fwd_web[0], fwd_web[0] };
+	c = tut;
+	c.forwards = f;
+	c.n_forwards = 1;
+	f[0].guest_ip = NET167 | 100;
+	expect_invalid(&c, "firewall: forward 1 of web: guest address 192.168.167.100 outside 192.168.166.0/24");
+	f[0] = fwd_web[0];
+	f[1].guest_port = 81;
+	snprintf(f[1].guest, sizeof(f[1].guest), "db");
+	c.n_forwards = 2;
+	expect_invalid(&c, "firewall: host port tcp/8080 forwarded twice (web, db)");
+	f[1].proto = IPPROTO_UDP;
+	f[1].host_port = 0;
+	expect_invalid(&c, "firewall: forward 2 of db: needs tcp or udp and two ports");
+	f[1].host_port = 1;
+	f[1].proto = IPPROTO_SCTP;
+	expect_invalid(&c, "firewall: forward 2 of db: needs tcp or udp and two ports");
 }
 
 static void test_not_root(void **state)
@@ -194,7 +268,7 @@ static void first_rule(const char *text, const char *chain, char *buf, size_t le
 static void expect_rules(const char *text, const struct fw_config *c, int times)
 {
 	char line[512];
-	for (int i = 0; i < FW_NRULES; i++) {
+	for (int i = 0; i <= FW_MASQ; i++) {
 		int want = times;
 		if (!c->nat && (i == FW_JUMP_POSTROUTING || i == FW_MASQ))
 			want = 0;
@@ -242,9 +316,9 @@ static void test_ns_apply(void **state)
 	assert_string_equal(first, line);
 
 	assert_int_equal(fw_status(&tut, &st), 0);
-	for (int i = 0; i < FW_NRULES; i++)
+	for (int i = 0; i <= FW_MASQ; i++)
 		if (!st.present[i])
-			fail_msg("missing after apply: %s", fw_rule_name((enum fw_rule_id)i));
+			fail_msg("missing after apply: %s", fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)i));
 	assert_true(st.chains_present);
 	assert_string_equal(st.forward_policy, "ACCEPT");
 	struct fw_status q;
@@ -340,7 +414,7 @@ static void test_ns_converge(void **state)
 
 static void test_ns_two_bridges(void **state)
 {
-	struct fw_config b1 = { "br1", NET167, 24, true };
+	struct fw_config b1 = { .bridge = "br1", .network = NET167, .prefix = 24, .nat = true, .backend = FW_IPTABLES_LEGACY };
 	struct fw_status st;
 	assert_int_equal(fw_apply(&tut), 0);
 	assert_int_equal(fw_apply(&b1), 0);
@@ -354,7 +428,7 @@ static void test_ns_two_bridges(void **state)
 	/* removing br0's leaves br1's (and the jumps) */
 	assert_int_equal(fw_remove(&tut), 0);
 	assert_int_equal(fw_status(&b1, &st), 0);
-	for (int i = 0; i < FW_NRULES; i++)
+	for (int i = 0; i <= FW_MASQ; i++)
 		assert_true(st.present[i]);
 	assert_int_equal(fw_status(&tut, &st), 0);
 	assert_false(st.present[FW_ACCEPT_OUT]);
@@ -413,13 +487,42 @@ static void test_ns_referenced_chain(void **state)
 static int driver(int argc, char **argv)
 {
 	struct fw_config c = { 0 };
+	struct fw_forward fwd[16];
 	uint32_t a;
 	unsigned p;
-	if (argc != 6) {
-		fprintf(stderr, "usage: test_firewall --do apply|remove|status|plan BRIDGE NET/PREFIX nat|nonat\n");
+	if (argc < 6 || argc > 6 + 16) {
+		fprintf(stderr, "usage: test_firewall --do apply|apply-broken|remove|status|plan BRIDGE "
+				"NET/PREFIX nat|nonat [tcp|udp:HOSTPORT:GUESTIP:GUESTPORT[:GUEST]...]\n"
+				"(VMM_TEST_FW=nftables|iptables-legacy|auto picks the backend; "
+				"default iptables-legacy)\n");
 		return 2;
 	}
 	c.bridge = argv[3];
+	const char *be = getenv("VMM_TEST_FW");
+	c.backend = !be || !strcmp(be, "iptables-legacy") ? FW_IPTABLES_LEGACY
+		    : !strcmp(be, "nftables")             ? FW_NFTABLES
+							  : FW_AUTO;
+	if (getenv("VMM_TEST_FW_LEAVE"))
+		c.foreign = FW_FOREIGN_LEAVE;
+	for (int i = 6; i < argc; i++) {
+		struct fw_forward *f = &fwd[i - 6];
+		char proto[8], ip[16];
+		unsigned hp, gp;
+		memset(f, 0, sizeof(*f));
+		int got = sscanf(argv[i], "%7[a-z]:%u:%15[0-9.]:%u:%32s", proto, &hp, ip, &gp, f->guest);
+		if (got < 4 || util_parse_ipv4("forward", ip, &f->guest_ip) < 0) {
+			fprintf(stderr, "forward %s: expected tcp|udp:HOSTPORT:GUESTIP:GUESTPORT[:GUEST]\n",
+				argv[i]);
+			return 2;
+		}
+		f->proto = !strcmp(proto, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
+		f->host_port = (uint16_t)hp;
+		f->guest_port = (uint16_t)gp;
+		if (got == 4)
+			snprintf(f->guest, sizeof(f->guest), "g%d", i - 6);
+	}
+	c.forwards = fwd;
+	c.n_forwards = (size_t)(argc - 6);
 	if (util_parse_cidr("network", argv[4], &a, &p) < 0) {
 		fprintf(stderr, "%s\n", vmm_errmsg());
 		return 2;
@@ -431,6 +534,21 @@ static int driver(int argc, char **argv)
 	const char *op = argv[2];
 	if (!strcmp(op, "apply")) {
 		rc = fw_apply(&c);
+		for (size_t i = 0; fw_announcement(i); i++)
+			printf("announce %s\n", fw_announcement(i));
+	} else if (!strcmp(op, "apply-broken")) {
+		/* nftables: the real transaction with one failing command at its end: one
+		 * transaction, so nothing of it may stay */
+		struct fw_nft_state *s = NULL;
+		char *batch = NULL, *bad = NULL;
+		if ((rc = fw_nft_read(&c, &s)) == 0 &&
+		    (rc = fw_nft_diff(&c, s, false, &batch, NULL, NULL)) == 0) {
+			bad = util_fmt("%sadd rule ip nosuchtable nosuchchain accept\n", batch);
+			rc = fw_nft_run(bad);
+		}
+		fw_nft_state_free(s);
+		free(batch);
+		free(bad);
 	} else if (!strcmp(op, "remove")) {
 		rc = fw_remove(&c);
 	} else if (!strcmp(op, "plan")) {
@@ -441,12 +559,18 @@ static int driver(int argc, char **argv)
 	} else if (!strcmp(op, "status")) {
 		struct fw_status st;
 		if ((rc = fw_status(&c, &st)) == 0) {
+			printf("backend %s\n", fw_backend_name(st.backend));
 			for (int i = 0; i < FW_NRULES; i++)
-				printf("rule %d %s: %s\n", i, st.present[i] ? "present" : "missing",
-				       fw_rule_name((enum fw_rule_id)i));
-			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n",
+				if (st.wanted[i] || st.present[i])
+					printf("rule %d %s: %s\n", i,
+					       st.present[i] ? "present" : "missing",
+					       fw_rule_name(st.backend, (enum fw_rule_id)i));
+			printf("complete %d\nmissing_openings %zu\n", fw_status_complete(&c, &st),
+			       st.n_missing_openings);
+			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n"
+			       "forwards_stale %d\n",
 			       st.chains_present ? "present" : "missing", st.forward_policy,
-			       st.iptables_is_nft, st.nft_forward_drop);
+			       st.iptables_is_nft, st.nft_forward_drop, st.forwards_stale);
 		}
 	} else {
 		fprintf(stderr, "unknown operation %s\n", op);
@@ -499,6 +623,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_names),
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_plan_forwards),
 		cmocka_unit_test(test_rule_line),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_not_root),

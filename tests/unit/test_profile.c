@@ -82,13 +82,15 @@ static void test_parse_errors(void **state)
 		       "t.cfg:3: unknown key \"colour\"");
 	expect_invalid(profile_parse("vnc = { display = 1; x = 1; };\n", "t.cfg", "g", &p),
 		       "t.cfg:1: unknown key \"vnc.x\"");
-	expect_invalid(profile_parse("vnc = { display = 100; };\n", "t.cfg", "g", &p),
-		       "t.cfg:1: display: out of range (0 to 99)");
+	expect_invalid(profile_parse("vnc = { display = 59636; };\n", "t.cfg", "g", &p),
+		       "t.cfg:1: display: out of range (0 to 59635)");
+	expect_invalid(profile_parse("vnc = \"off\";\n", "t.cfg", "g", &p),
+		       "t.cfg:1: vnc: want \"none\" or a group { display = N; }");
 	expect_invalid(profile_parse("vnc = 5;\n", "t.cfg", "g", &p),
 		       "t.cfg:1: vnc: expected a group { ... }");
 	expect_invalid(profile_parse("net = { mac = \"01:02:03:04:05:06\"; };\n", "t.cfg", "g", &p),
 		       "t.cfg:1: mac 01:02:03:04:05:06: multicast MAC address (first octet must be even)");
-	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p), "t.cfg: vnc.display: missing");
+	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p), "t.cfg: vnc.display: missing (or vnc = \"none\")");
 	expect_invalid(profile_parse("", "t.cfg", "Bad", &p),
 		       "name \"Bad\": use 1 to 32 characters a-z, 0-9 and '-', starting with a letter or digit");
 }
@@ -292,6 +294,35 @@ static void test_netcfg(void **state)
 	netcfg_free(&n);
 	expect_invalid(netcfg_parse("dns = [\"8.8.8\"];\n", "net.cfg", &n), "dns 8.8.8: not an IPv4 address");
 	netcfg_free(&n);
+	/* the firewall keys: defaults, round trip, refusals */
+	assert_int_equal(netcfg_parse("", "net.cfg", &n), 0);
+	assert_string_equal(n.firewall, "auto");
+	assert_string_equal(n.foreign, "open");
+	assert_int_equal(n.firewall_mark, 0x2000);
+	netcfg_free(&n);
+	assert_int_equal(netcfg_parse("firewall = \"iptables-legacy\";\nforeign = \"leave\";\n"
+				      "firewall_mark = 0x100000;\n",
+				      "net.cfg", &n),
+			 0);
+	text = netcfg_format(&n);
+	assert_non_null(strstr(text, "firewall = \"iptables-legacy\";\nforeign = \"leave\";\n"
+				     "firewall_mark = 0x100000;\n"));
+	assert_int_equal(netcfg_parse(text, "again", &m), 0);
+	assert_string_equal(m.firewall, "iptables-legacy");
+	assert_string_equal(m.foreign, "leave");
+	assert_int_equal(m.firewall_mark, 0x100000);
+	free(text);
+	netcfg_free(&n);
+	netcfg_free(&m);
+	expect_invalid(netcfg_parse("firewall = \"nft\";\n", "net.cfg", &n),
+		       "net.cfg: firewall \"nft\": use \"auto\", \"nftables\" or \"iptables-legacy\"");
+	netcfg_free(&n);
+	expect_invalid(netcfg_parse("foreign = \"close\";\n", "net.cfg", &n),
+		       "net.cfg: foreign \"close\": use \"open\" or \"leave\"");
+	netcfg_free(&n);
+	expect_invalid(netcfg_parse("firewall_mark = 0x3000;\n", "net.cfg", &n),
+		       "net.cfg: firewall_mark 0x3000: must be a single bit, e.g. 0x2000");
+	netcfg_free(&n);
 }
 
 static void test_set_key(void **state)
@@ -306,12 +337,139 @@ static void test_set_key(void **state)
 	expect_invalid(profile_set_key(&p, "cpus", "0"), "cpus 0: out of range (1 to 255)");
 	assert_int_equal(profile_set_key(&p, "vnc", ":5"), 0);
 	assert_int_equal(p.vnc_display, 5);
-	expect_invalid(profile_set_key(&p, "vnc", ":-1"), "vnc :-1: want a display :N with N from 0 to 99");
+	expect_invalid(profile_set_key(&p, "vnc", ":-1"),
+		       "vnc :-1: want a display :N with N from 0 to 59635 (port 5900+N), or none");
 	expect_invalid(profile_set_key(&p, "iso", "/nonexistent.iso"),
 		       "iso /nonexistent.iso: no such file or directory");
 	expect_invalid(profile_set_key(&p, "tap", "a/b"), "tap \"a/b\": use letters, digits, '-', '_' or '.'");
 	assert_int_equal(profile_set_key(&p, "iso", ""), 0);
 	assert_null(p.iso);
+	profile_free(&p);
+}
+
+/* forward specs: accepted forms, canonical text, every refusal with its exact message */
+static void test_forward_spec(void **state)
+{
+	static const struct { const char *in, *out; } ok[] = {
+		{ "tcp:8080:80", "tcp:8080:80" }, { "8080:80", "tcp:8080:80" },
+		{ "udp:5353:53", "udp:5353:53" }, { "UDP:1:65535", "udp:1:65535" },
+		{ "65535:1", "tcp:65535:1" },     { "tcp:00080:080", "tcp:80:80" },
+	};
+	static const struct { const char *in, *msg; } bad[] = {
+		{ "tcp:0:80", "forward \"tcp:0:80\": host port 0: out of range (1 to 65535)" },
+		{ "80:0", "forward \"80:0\": guest port 0: out of range (1 to 65535)" },
+		{ "65536:80", "forward \"65536:80\": host port 65536: out of range (1 to 65535)" },
+		{ "80:99999999999999999999", "forward \"80:99999999999999999999\": guest port "
+					     "99999999999999999999: out of range (1 to 65535)" },
+		{ "sctp:80:80", "forward \"sctp:80:80\": protocol \"sctp\": use tcp or udp" },
+		{ ":80:80", "forward \":80:80\": protocol \"\": use tcp or udp" },
+		{ "tcp:x:80", "forward \"tcp:x:80\": host port \"x\": not a number" },
+		{ "80:-1", "forward \"80:-1\": guest port \"-1\": not a number" },
+		{ "80: 81", "forward \"80: 81\": guest port \" 81\": not a number" },
+		{ "garbage", "forward \"garbage\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
+		{ "80", "forward \"80\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
+		{ "80:", "forward \"80:\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
+		{ "tcp:80:", "forward \"tcp:80:\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
+		{ "tcp:1:2:3", "forward \"tcp:1:2:3\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
+		{ "", "forward \"\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
+	};
+	struct vmm_forward f;
+	char buf[PROFILE_FORWARD_LEN];
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (profile_parse_forward(ok[i].in, &f) != 0)
+			fail_msg("%s: %s", ok[i].in, vmm_errmsg());
+		profile_format_forward(&f, buf);
+		assert_string_equal(buf, ok[i].out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_invalid(profile_parse_forward(bad[i].in, &f), bad[i].msg);
+	f = (struct vmm_forward){ 17, 65535, 65535 }; /* the longest text fits */
+	profile_format_forward(&f, buf);
+	assert_string_equal(buf, "udp:65535:65535");
+}
+
+/* the profile key: parse, format, round trip, duplicates, set, conflicts with other guests */
+static void test_forward_key(void **state)
+{
+	struct vmm_profile p, q, other;
+	char *text = util_fmt("%sforward = [ \"8080:80\", \"udp:5353:53\" ];\n", tutorial);
+	parse_ok(text, &p);
+	free(text);
+	assert_int_equal(p.n_forwards, 2);
+	assert_int_equal(p.forwards[0].proto, 6);
+	assert_int_equal(p.forwards[0].host_port, 8080);
+	assert_int_equal(p.forwards[0].guest_port, 80);
+	assert_int_equal(p.forwards[1].proto, 17);
+	text = profile_format(&p);
+	assert_non_null(strstr(text, "\nforward = [ \"tcp:8080:80\", \"udp:5353:53\" ];\n"));
+	parse_ok(text, &q);
+	assert_int_equal(q.n_forwards, 2);
+	assert_memory_equal(q.forwards, p.forwards, 2 * sizeof(*p.forwards));
+	free(text);
+	profile_free(&q);
+
+	/* errors name the file and line */
+	text = util_fmt("%sforward = [ \"tcp:80:80\",\n \"udp:0:1\" ];\n", tutorial);
+	expect_invalid(profile_parse(text, "t.cfg", "ubuntu", &q),
+		       "t.cfg:7: forward \"udp:0:1\": host port 0: out of range (1 to 65535)");
+	free(text);
+	text = util_fmt("%sforward = [ \"80:80\", \"tcp:80:81\" ];\n", tutorial);
+	expect_invalid(profile_parse(text, "t.cfg", "ubuntu", &q),
+		       "t.cfg:7: forward \"tcp:80:81\": tcp host port 80 is listed twice");
+	free(text);
+	text = util_fmt("%sforward = 80;\n", tutorial);
+	expect_invalid(profile_parse(text, "t.cfg", "ubuntu", &q),
+		       "t.cfg:7: forward: expected a list of strings");
+	free(text);
+	/* the same port number in tcp and udp is two forwards */
+	assert_int_equal(profile_set_key(&p, "forward", "53:53, udp:53:53 "), 0);
+	assert_int_equal(p.n_forwards, 2);
+	/* set replaces the whole list; a bad spec changes nothing */
+	expect_invalid(profile_set_key(&p, "forward", "1:1,x"),
+		       "forward \"x\": want [tcp:|udp:]HOSTPORT:GUESTPORT");
+	assert_int_equal(p.n_forwards, 2);
+	assert_int_equal(p.forwards[0].host_port, 53);
+	assert_int_equal(profile_set_key(&p, "forward", "tcp:2222:22"), 0);
+	assert_int_equal(p.n_forwards, 1);
+	/* create's --forward adds one at a time: no list, no host port twice, nothing changed on
+	 * error */
+	assert_int_equal(profile_add_forward(&p, "udp:2222:22"), 0);
+	assert_int_equal(p.n_forwards, 2);
+	assert_int_equal(p.forwards[1].proto, 17);
+	expect_invalid(profile_add_forward(&p, "2222:80"),
+		       "forward \"2222:80\": tcp host port 2222 is listed twice");
+	expect_invalid(profile_add_forward(&p, "1:1,2"),
+		       "forward \"1:1,2\": guest port \"1,2\": not a number");
+	assert_int_equal(p.n_forwards, 2);
+	assert_int_equal(profile_set_key(&p, "forward", "tcp:2222:22"), 0);
+	assert_int_equal(p.n_forwards, 1);
+
+	/* another guest forwarding the same host port (same protocol) is a conflict */
+	parse_ok("vnc = { display = 3; };\nnet = { address = \"192.168.166.101/24\"; "
+		 "mac = \"52:54:00:00:00:01\"; tap = \"vmm-web\"; };\n"
+		 "forward = [ \"udp:2222:22\", \"tcp:2222:23\" ];\n", &other);
+	snprintf(other.name, sizeof(other.name), "web");
+	expect_invalid(profile_check_conflicts(&p, &other, 1),
+		       "forward \"tcp:2222:22\": tcp host port 2222 is already forwarded to web");
+	assert_int_equal(profile_set_key(&other, "forward", "udp:2222:22"), 0);
+	assert_int_equal(profile_check_conflicts(&p, &other, 1), 0);
+	profile_free(&other);
+
+	/* a forward needs the guest's address */
+	struct vmm_netcfg n;
+	netcfg_defaults(&n);
+	assert_int_equal(profile_validate(&p, &n), 0);
+	free(p.address);
+	p.address = NULL;
+	expect_invalid(profile_validate(&p, &n), "forward \"tcp:2222:22\": the guest has no address");
+	/* an empty value removes every forward, and the key leaves the file */
+	assert_int_equal(profile_set_key(&p, "forward", ""), 0);
+	assert_int_equal(p.n_forwards, 0);
+	assert_null(p.forwards);
+	text = profile_format(&p);
+	assert_null(strstr(text, "forward"));
+	free(text);
+	netcfg_free(&n);
 	profile_free(&p);
 }
 
@@ -324,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_cidr),           cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_pick_tap),       cmocka_unit_test(test_pick_address_small_subnet),
 		cmocka_unit_test(test_netcfg),         cmocka_unit_test(test_set_key),
+		cmocka_unit_test(test_forward_spec),   cmocka_unit_test(test_forward_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,7 +52,7 @@ static void check_free(char **argv, const char *const *want, struct vmm_profile 
 /* The fixed profile's disk, seed, tap (EXTRA: options appended) and NIC. */
 #define DISK "-drive", "file=/h/images/ubuntu.qcow2,if=virtio,format=qcow2"
 #define SEED "-drive", "file=/h/images/ubuntu-seed.iso,media=cdrom,readonly=on"
-#define NETDEV(extra) "-netdev", "tap,id=n0,ifname=vmm-ubuntu,script=no,downscript=no" extra
+#define NETDEV(extra) "-netdev", "tap,id=n0,fd=3" extra
 #define NIC "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10", "-device", "virtio-rng-pci"
 #define HEAD(name) "qemu-system-x86_64", "-name", name ",process=vmm-" name, "-m", "2048", \
 		   "-smp", "2"
@@ -60,7 +60,8 @@ static void check_free(char **argv, const char *const *want, struct vmm_profile 
 	"-qmp", "unix:/h/run/ubuntu/qmp.sock,server=on,wait=off", "-chardev",             \
 		"socket,id=serial0,path=/h/run/ubuntu/serial.sock,server=on,wait=off,"    \
 		"logfile=/h/run/ubuntu/serial.log",                                       \
-		"-serial", "chardev:serial0", "-pidfile", "/h/run/ubuntu/pid", "-daemonize"
+		"-serial", "chardev:serial0", "-pidfile", "/h/run/ubuntu/pid", "-sandbox",      \
+		"on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
 
 static void test_tcg(void **state)
 {
@@ -90,7 +91,7 @@ static void test_kvm_vhost_password(void **state)
 		HEAD("ubuntu"), "-accel", "kvm", "-cpu", "host",
 		DISK,
 		SEED,
-		NETDEV(",vhost=on"),
+		NETDEV(",vhost=on,vhostfd=4"),
 		NIC,
 		"-vnc", "127.0.0.1:19,password=on", TAIL, NULL,
 	};
@@ -137,6 +138,25 @@ static void test_kernel_boot(void **state)
 		"-vnc", "127.0.0.1:19", TAIL,
 		"-kernel", "/img/vmm-guest.kernel", "-initrd", "/img/vmm-guest.initrd",
 		"-append", "console=ttyS0 quiet", NULL,
+	};
+	check_free(argv, want, &p);
+}
+
+/* vnc = "none": no VNC, no display, no graphics card */
+static void test_headless(void **state)
+{
+	struct vmm_profile p;
+	fixed_profile(&p);
+	p.vnc_display = VMM_VNC_NONE;
+	struct qemu_host hc = { 0 };
+	char **argv = qemu_argv(&p, &hc, &files);
+	static const char *const want[] = {
+		HEAD("ubuntu"), "-accel", "tcg",
+		DISK,
+		SEED,
+		NETDEV(""),
+		NIC,
+		"-display", "none", "-vga", "none", TAIL, NULL,
 	};
 	check_free(argv, want, &p);
 }
@@ -191,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_kvm_vhost_password),
 		cmocka_unit_test(test_install),
 		cmocka_unit_test(test_kernel_boot),
+		cmocka_unit_test(test_headless),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_probe_env),
 		cmocka_unit_test(test_port_free),

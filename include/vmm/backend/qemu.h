@@ -19,6 +19,14 @@
 #define QEMU_TAP_FILE "tap"           /* the tap this start used */
 #define QEMU_BACKEND_FILE "backend"   /* "qemu" */
 
+/* QEMU's log (its stderr) in run/NAME/. */
+#define QEMU_LOG "qemu.log"
+/* The descriptors QEMU inherits: the tap, and /dev/vhost-net when vhost is used. */
+#define QEMU_TAP_FD 3
+#define QEMU_VHOST_FD 4
+#define QEMU_VHOST_FD_STR "4"
+#define QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
+
 /* What the host offers. */
 struct qemu_host {
 	bool kvm;   /* /dev/kvm opens read-write, KVM_GET_API_VERSION works, CPU has vmx/svm */

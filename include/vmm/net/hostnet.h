@@ -49,6 +49,16 @@ int hostnet_is_up(const struct vmm_netcfg *n);
 int hostnet_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		 const struct vmm_profile *guests, size_t n_guests, bool down, char **text);
 
+/* Port forwards changed (vmm create/set/delete): when vmm brought the network up in this home
+ * (run/net.state), bring the firewall's forward rules to the guests' forwards at once (fw_apply:
+ * only vmm's own rules change, nothing is committed when nothing differs); otherwise nothing
+ * (net up installs them). */
+int hostnet_forwards_update(const struct vmm_home *h, const struct vmm_netcfg *n,
+			    const struct vmm_profile *guests, size_t n_guests);
+/* Refuse early (before anything is written) when the network is up and this process could not
+ * update its forwards. */
+int hostnet_forwards_check(const struct vmm_home *h);
+
 /* The firewall configuration derived from net.cfg. */
 void hostnet_fw_config(const struct vmm_netcfg *n, struct fw_config *fc);
 

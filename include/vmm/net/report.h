@@ -34,6 +34,7 @@ struct hostnet_status {
 	char fw_error[256];
 	struct fw_status fw;
 	bool fw_relevant[FW_NRULES]; /* the nat rules only matter with nat = true */
+	size_t n_forwards;      /* port forwards of the guests (fw.forwards_stale: not in place) */
 	char **dns;
 	size_t n_dns;
 	char dns_error[256];

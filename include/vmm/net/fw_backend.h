@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* fw_backend.h: what the two firewall backends offer the dispatcher (src/net/firewall.c) */
+#ifndef VMM_FW_BACKEND_H
+#define VMM_FW_BACKEND_H
+
+#include "vmm/net/firewall.h"
+
+/* ---- iptables-legacy (src/net/iptables.c, libiptc) ---- */
+int fw_legacy_apply(const struct fw_config *c);
+int fw_legacy_remove(const struct fw_config *c);
+int fw_legacy_status_rules(const struct fw_config *c, struct fw_status *st);
+/* The two host probes for status: iptables is the nf_tables variant; an nf_tables forward chain
+ * has policy drop. */
+void fw_legacy_probes(struct fw_status *st);
+int fw_legacy_plan(const struct fw_config *c, char **text);
+/* 1 when a legacy table in this network namespace holds a rule, a user chain or a policy other
+ * than ACCEPT; 0 when none does (or none is loaded); never loads a table. */
+int fw_legacy_in_use(void);
+unsigned fw_legacy_commits(void);
+
+/* ---- nftables (src/net/nftables.c, libnftables) ---- */
+#define FW_NFT_TABLE "vmm"       /* table inet vmm */
+#define FW_NFT_PRIO (-10)        /* vmm's forward chain: priority filter - 10 */
+
+/* What vmm needs to know of a ruleset (parsed from `nft -j list ruleset`). */
+struct fw_nft_state;
+
+/* Parse the JSON listing for config c (pure). *out is malloc'd: free with fw_nft_state_free. */
+int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_state **out);
+void fw_nft_state_free(struct fw_nft_state *s);
+/* 1 when the ruleset holds a table other than vmm's own, else 0. */
+int fw_nft_foreign_tables(const struct fw_nft_state *s);
+/* Fill the nftables part of st for c from s (pure). */
+void fw_nft_fill_status(const struct fw_config *c, const struct fw_nft_state *s,
+			struct fw_status *st);
+/* The transaction (nft -f syntax) that makes s what c wants (remove: what net down wants);
+ * "" when nothing is to be done. notes gets one announcement per opening added, n_notes their
+ * count (may be NULL). Pure. *batch is malloc'd. */
+int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool remove, char **batch,
+		char ***notes, size_t *n_notes);
+
+/* Live: read the ruleset (in-process), apply, remove, status. */
+int fw_nft_read(const struct fw_config *c, struct fw_nft_state **out);
+int fw_nft_apply(const struct fw_config *c, char ***notes, size_t *n_notes);
+int fw_nft_remove(const struct fw_config *c);
+int fw_nft_status(const struct fw_config *c, struct fw_status *st);
+int fw_nft_plan(const struct fw_config *c, char **text);
+/* Run one batch of nft commands as one transaction (counted as a commit). */
+int fw_nft_run(const char *batch);
+unsigned fw_nft_commits(void);
+
+#endif
