@@ -259,104 +259,133 @@ static void note_add(char **note, bool search, const char *path)
 	free(old);
 }
 
+/* A list of items that grows by doubling. */
+struct items {
+	struct item *v;
+	size_t n, cap;
+};
+
+/* The folder above path: the index of the last item with that path, -1 when none (or /). */
+static long items_parent(const struct items *it, char *path)
+{
+	long parent = -1;
+	char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		*slash = '\0';
+		for (size_t k = 0; k < it->n; k++)
+			if (!strcmp(it->v[k].path, path))
+				parent = (long)k;
+		*slash = '/';
+	}
+	return parent;
+}
+
+/* Add every folder above need->path (once each), then the path itself with the access it
+ * needs. */
+static int items_add_need(struct items *it, const struct access_need *need)
+{
+	char *real = realpath(need->path, NULL);
+	if (!real)
+		return vmm_fail("%s %s: %s", need->what, need->path, util_strerror(errno));
+	for (char *s = real + 1;; s++) {
+		bool end = *s == '\0';
+		if (*s != '/' && !end)
+			continue;
+		char c = *s;
+		*s = '\0';
+		bool seen = false;
+		for (size_t k = 0; k < it->n && !seen; k++)
+			seen = !strcmp(it->v[k].path, real);
+		long parent = items_parent(it, real);
+		if (!seen || end) {
+			if (it->n == it->cap) {
+				it->cap = it->cap ? it->cap * 2 : 16;
+				it->v = realloc(it->v, it->cap * sizeof(*it->v));
+				if (!it->v)
+					abort();
+			}
+			int mode = X_OK;
+			if (end)
+				mode = need->dir ? (R_OK | W_OK | X_OK)
+					: need->write ? (R_OK | W_OK) : R_OK;
+			it->v[it->n++] = (struct item){ util_strdup(real), mode, !end || need->dir,
+							false, need->what, parent };
+		}
+		*s = c;
+		if (end)
+			break;
+	}
+	free(real);
+	return 0;
+}
+
+/* Grant u what item i lacks, or fail naming the folder or file and the fix. */
+static int item_grant(const struct access_user *u, const struct item *i, char **note)
+{
+	bool search = i->dir && i->mode == X_OK;
+	if (acl_grant(i->path, u->uid, acl_perms(i->mode)) < 0) {
+		int e = errno;
+		if (search)
+			return vmm_fail("folder %s: user %s cannot search it and vmm cannot "
+					"grant it (%s); fix: setfacl -m u:%s:x %s",
+					i->path, u->name, util_strerror(e), u->name, i->path);
+		return vmm_fail("%s %s: user %s cannot %s it and vmm cannot grant "
+				"it (%s); fix: setfacl -m u:%s:%s %s",
+				i->what, i->path, u->name, (i->mode & W_OK) ? "write" : "read",
+				util_strerror(e), u->name, (i->mode & W_OK) ? "rw" : "r", i->path);
+	}
+	note_add(note, search, i->path);
+	return 0;
+}
+
+/* Top down: what lies below a closed folder looks closed too, so a round grants only where
+ * the folder above is open, and the next round looks again. */
+static int items_grant(const struct access_user *u, struct item *v, size_t nv, char **note)
+{
+	for (bool granted = true; granted;) {
+		granted = false;
+		if (check_as(u, v, nv) < 0)
+			return -1;
+		for (size_t i = 0; i < nv; i++) {
+			if (v[i].ok || (v[i].parent >= 0 && !v[v[i].parent].ok))
+				continue;
+			granted = true;
+			if (item_grant(u, &v[i], note) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* After grants, the kernel has the last word: every item must now be reachable. */
+static int items_verify(const struct access_user *u, struct item *v, size_t nv)
+{
+	if (check_as(u, v, nv) < 0)
+		return -1;
+	for (size_t i = 0; i < nv; i++)
+		if (!v[i].ok)
+			return vmm_fail("%s: user %s still cannot reach it after an ACL grant "
+					"(a security module?)",
+					v[i].path, u->name);
+	return 0;
+}
+
 int access_ensure(const struct access_user *u, const struct access_need *needs, size_t n,
 		  char **note)
 {
 	*note = NULL;
 	if (!access_drops(u))
 		return 0; /* QEMU runs as vmm's own user (or root): what vmm reaches, it reaches */
-	/* every folder above every path (once each), then the paths */
-	struct item *v = NULL;
-	size_t nv = 0, cap = 0;
+	struct items it = { NULL, 0, 0 };
 	int rc = -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!needs[i].path)
-			continue;
-		char *real = realpath(needs[i].path, NULL);
-		if (!real) {
-			rc = vmm_fail("%s %s: %s", needs[i].what, needs[i].path, util_strerror(errno));
+	for (size_t i = 0; i < n; i++)
+		if (needs[i].path && items_add_need(&it, &needs[i]) < 0)
 			goto out;
-		}
-		for (char *s = real + 1;; s++) {
-			bool end = *s == '\0';
-			if (*s != '/' && !end)
-				continue;
-			char c = *s;
-			*s = '\0';
-			bool seen = false;
-			for (size_t k = 0; k < nv && !seen; k++)
-				seen = !strcmp(v[k].path, real);
-			/* the folder above: the last item with that path */
-			long parent = -1;
-			char *slash = strrchr(real, '/');
-			if (slash && slash != real) {
-				*slash = '\0';
-				for (size_t k = 0; k < nv; k++)
-					if (!strcmp(v[k].path, real))
-						parent = (long)k;
-				*slash = '/';
-			}
-			if (!seen || end) {
-				if (nv == cap) {
-					cap = cap ? cap * 2 : 16;
-					v = realloc(v, cap * sizeof(*v));
-					if (!v)
-						abort();
-				}
-				int mode = X_OK;
-				if (end)
-					mode = needs[i].dir ? (R_OK | W_OK | X_OK)
-						: needs[i].write ? (R_OK | W_OK) : R_OK;
-				v[nv++] = (struct item){ util_strdup(real), mode, !end || needs[i].dir,
-							 false, needs[i].what, parent };
-			}
-			*s = c;
-			if (end)
-				break;
-		}
-		free(real);
-	}
-	/* top down: what lies below a closed folder looks closed too, so a round grants only
-	 * where the folder above is open, and the next round looks again */
-	for (bool granted = true; granted;) {
-		granted = false;
-		if (check_as(u, v, nv) < 0)
-			goto out;
-		for (size_t i = 0; i < nv; i++) {
-			bool search = v[i].dir && v[i].mode == X_OK;
-			if (v[i].ok || (v[i].parent >= 0 && !v[v[i].parent].ok))
-				continue;
-			granted = true;
-			if (acl_grant(v[i].path, u->uid, acl_perms(v[i].mode)) < 0) {
-				int e = errno;
-				if (search)
-					rc = vmm_fail("folder %s: user %s cannot search it and vmm cannot "
-						      "grant it (%s); fix: setfacl -m u:%s:x %s",
-						      v[i].path, u->name, util_strerror(e), u->name,
-						      v[i].path);
-				else
-					rc = vmm_fail("%s %s: user %s cannot %s it and vmm cannot grant "
-						      "it (%s); fix: setfacl -m u:%s:%s %s",
-						      v[i].what, v[i].path, u->name,
-						      (v[i].mode & W_OK) ? "write" : "read",
-						      util_strerror(e), u->name,
-						      (v[i].mode & W_OK) ? "rw" : "r", v[i].path);
-				goto out;
-			}
-			note_add(note, search, v[i].path);
-		}
-	}
-	/* the kernel has the last word */
+	if (items_grant(u, it.v, it.n, note) < 0)
+		goto out;
 	if (*note) {
-		if (check_as(u, v, nv) < 0)
+		if (items_verify(u, it.v, it.n) < 0)
 			goto out;
-		for (size_t i = 0; i < nv; i++)
-			if (!v[i].ok) {
-				rc = vmm_fail("%s: user %s still cannot reach it after an ACL grant "
-					      "(a security module?)",
-					      v[i].path, u->name);
-				goto out;
-			}
 		char *full = util_fmt("gave user %s (POSIX ACL) %s", u->name, *note);
 		free(*note);
 		*note = full;
@@ -367,7 +396,7 @@ out:
 		free(*note);
 		*note = NULL;
 	}
-	items_free(v, nv);
+	items_free(it.v, it.n);
 	return rc;
 }
 

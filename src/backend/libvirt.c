@@ -677,23 +677,11 @@ static int reach_preflight(const struct vmm_home *h, const struct vmm_profile *p
 	struct access_user u;
 	if (access_libvirt_user(&u) < 0)
 		return vmm_error_prefix("%s", p->name);
-	char *backing = p->backing ? store_image_path(h, p->backing) : NULL;
-	const struct access_need needs[] = {
-		{ "disk", f->disk, true, false },      { "backing image", backing, false, false },
-		{ "seed", seed, false, false },        { "iso", f->iso, false, false },
-		{ "kernel", f->kernel, false, false }, { "initrd", f->initrd, false, false },
-	};
-	char *note = NULL;
-	int rc = access_ensure(&u, needs, ARRAY_SIZE(needs), &note);
-	free(backing);
-	if (rc < 0) {
+	if (backend_guest_access(h, p, f, seed, NULL, &u, ", as virt-manager does") < 0) {
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
 		return vmm_fail("%s: %s (libvirt's QEMU runs as %s)", p->name, msg, u.name);
 	}
-	if (note)
-		vmm_notice("%s: %s, as virt-manager does", p->name, note);
-	free(note);
 	return 0;
 }
 

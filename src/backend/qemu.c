@@ -554,21 +554,8 @@ static int prepare_access(const struct vmm_home *h, const struct vmm_profile *p,
 		vmm_notice("created the system user " ACCESS_QEMU_USER " that QEMU runs as");
 	if (access_drops(u) && chown(dir, u->uid, u->gid) < 0)
 		return vmm_fail("%s: %s", dir, util_strerror(errno));
-	char *backing = p->backing ? store_image_path(h, p->backing) : NULL;
-	const struct access_need needs[] = {
-		{ "disk", f->disk, true, false },     { "backing image", backing, false, false },
-		{ "seed", seed, false, false },       { "iso", f->iso, false, false },
-		{ "kernel", f->kernel, false, false }, { "initrd", f->initrd, false, false },
-		{ "run folder", dir, true, true },
-	};
-	char *note = NULL;
-	int rc = access_ensure(u, needs, ARRAY_SIZE(needs), &note);
-	free(backing);
-	if (rc < 0)
+	if (backend_guest_access(h, p, f, seed, dir, u, "") < 0)
 		return vmm_error_prefix("%s", p->name);
-	if (note)
-		vmm_notice("%s: %s", p->name, note);
-	free(note);
 	return 0;
 }
 

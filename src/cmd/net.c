@@ -155,9 +155,9 @@ static bool forwards_in_place(const struct hostnet_status *st)
 	       (!st->fw.wanted[FW_ACCEPT_DNAT] || st->fw.present[FW_ACCEPT_DNAT]);
 }
 
-static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
+static json_object *bridge_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
 {
-	json_object *o = json_object_new_object(), *b = json_object_new_object();
+	json_object *b = json_object_new_object();
 	json_object_object_add(b, "name", json_object_new_string(n->bridge));
 	json_object_object_add(b, "exists", json_object_new_boolean(st->bridge_exists));
 	json_object_object_add(b, "is_bridge", json_object_new_boolean(st->bridge_is_bridge));
@@ -166,8 +166,11 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 	json_object_object_add(b, "up", json_object_new_boolean(st->bridge_up));
 	json_object_object_add(b, "address", json_object_new_string(n->address));
 	json_object_object_add(b, "address_present", json_object_new_boolean(st->address_present));
-	json_object_object_add(o, "bridge", b);
+	return b;
+}
 
+static json_object *taps_json(const struct hostnet_status *st)
+{
 	json_object *taps = json_object_new_array();
 	for (size_t i = 0; i < st->n_taps; i++) {
 		const struct hostnet_tap *t = &st->taps[i];
@@ -181,83 +184,95 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 						 : json_object_new_boolean(t->in_use == 1));
 		json_object_array_add(taps, x);
 	}
-	json_object_object_add(o, "taps", taps);
+	return taps;
+}
+
+/* One chain on the forward hook, as `net status --json` shows it under forward_hook. */
+static json_object *hook_chain_json(const struct vmm_netcfg *n, const struct fw_hook_chain *c)
+{
+	json_object *x = json_object_new_object();
+	char what[512];
+	chain_state(n, c, what, sizeof(what));
+	json_object_object_add(x, "family", json_object_new_string(c->family));
+	json_object_object_add(x, "table", json_object_new_string(c->table));
+	json_object_object_add(x, "chain", json_object_new_string(c->name));
+	json_object_object_add(x, "priority", json_object_new_int(c->prio));
+	json_object_object_add(x, "owner", json_object_new_string(c->owner));
+	json_object_object_add(x, "vmm", json_object_new_boolean(c->vmm));
+	json_object_object_add(x, "drops_guest_traffic", json_object_new_boolean(c->drops));
+	json_object_object_add(x, "table_owned", json_object_new_boolean(c->owned));
+	json_object_object_add(x, "opening_chain",
+			       c->drops ? json_object_new_string(c->open_in) : NULL);
+	json_object_object_add(x, "opening",
+			       c->drops && !c->early && !c->owned && !c->odd_name
+				       ? json_object_new_string(c->opened ? "present" : "missing")
+				       : NULL);
+	json_object_object_add(x, "state", json_object_new_string(what));
+	return x;
+}
+
+static json_object *firewall_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
+{
+	json_object *fw = json_object_new_object();
+	json_object_object_add(fw, "known", json_object_new_boolean(st->fw_known));
+	if (!st->fw_known) {
+		json_object_object_add(fw, "error", json_object_new_string(st->fw_error));
+		return fw;
+	}
+	json_object_object_add(fw, "backend",
+			       json_object_new_string(fw_backend_name(st->fw.backend)));
+	json_object_object_add(fw, "backend_why", json_object_new_string(st->fw.backend_why));
+	json_object *rules = json_object_new_array();
+	for (int i = 0; i < FW_NRULES; i++) {
+		if (!rule_listed(st, i))
+			continue;
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "rule", json_object_new_string(fw_rule_name(
+							  st->fw.backend, (enum fw_rule_id)i)));
+		json_object_object_add(r, "state", json_object_new_string(rule_state(st, i)));
+		json_object_array_add(rules, r);
+	}
+	json_object_object_add(fw, "rules", rules);
+	json_object_object_add(fw, "chains_present",
+			       json_object_new_boolean(st->fw.chains_present));
+	json_object_object_add(fw, "forward_policy", json_object_new_string(st->fw.forward_policy));
+	json_object_object_add(fw, "iptables_is_nft",
+			       json_object_new_boolean(st->fw.iptables_is_nft));
+	json_object_object_add(fw, "nft_forward_drop",
+			       json_object_new_boolean(st->fw.nft_forward_drop));
+	json_object_object_add(fw, "forwards", json_object_new_int((int)st->n_forwards));
+	json_object_object_add(fw, "forwards_in_place",
+			       json_object_new_boolean(forwards_in_place(st)));
+	json_object *hook = json_object_new_array();
+	for (size_t i = 0; i < st->fw.n_chains; i++)
+		json_object_array_add(hook, hook_chain_json(n, &st->fw.chains[i]));
+	json_object_object_add(fw, "forward_hook", hook);
+	return fw;
+}
+
+static json_object *strings_json(char *const *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "bridge", bridge_json(n, st));
+	json_object_object_add(o, "taps", taps_json(st));
 	json_object_object_add(o, "forwarding", st->forwarding < 0 ? NULL
 					 : json_object_new_boolean(st->forwarding == 1));
 	json_object_object_add(o, "forwarding_by_vmm", json_object_new_boolean(st->forwarding_by_vmm));
 	json_object_object_add(o, "uplink", st->uplink[0] ? json_object_new_string(st->uplink) : NULL);
-
-	json_object *fw = json_object_new_object();
-	json_object_object_add(fw, "known", json_object_new_boolean(st->fw_known));
-	if (st->fw_known) {
-		json_object_object_add(fw, "backend",
-				       json_object_new_string(fw_backend_name(st->fw.backend)));
-		json_object_object_add(fw, "backend_why", json_object_new_string(st->fw.backend_why));
-		json_object *rules = json_object_new_array();
-		for (int i = 0; i < FW_NRULES; i++) {
-			if (!rule_listed(st, i))
-				continue;
-			json_object *r = json_object_new_object();
-			json_object_object_add(r, "rule", json_object_new_string(fw_rule_name(
-								  st->fw.backend, (enum fw_rule_id)i)));
-			json_object_object_add(r, "state", json_object_new_string(rule_state(st, i)));
-			json_object_array_add(rules, r);
-		}
-		json_object_object_add(fw, "rules", rules);
-		json_object_object_add(fw, "chains_present",
-				       json_object_new_boolean(st->fw.chains_present));
-		json_object_object_add(fw, "forward_policy",
-				       json_object_new_string(st->fw.forward_policy));
-		json_object_object_add(fw, "iptables_is_nft",
-				       json_object_new_boolean(st->fw.iptables_is_nft));
-		json_object_object_add(fw, "nft_forward_drop",
-				       json_object_new_boolean(st->fw.nft_forward_drop));
-		json_object_object_add(fw, "forwards", json_object_new_int((int)st->n_forwards));
-		json_object_object_add(fw, "forwards_in_place",
-				       json_object_new_boolean(forwards_in_place(st)));
-		json_object *hook = json_object_new_array();
-		for (size_t i = 0; i < st->fw.n_chains; i++) {
-			const struct fw_hook_chain *c = &st->fw.chains[i];
-			json_object *x = json_object_new_object();
-			char what[512];
-			chain_state(n, c, what, sizeof(what));
-			json_object_object_add(x, "family", json_object_new_string(c->family));
-			json_object_object_add(x, "table", json_object_new_string(c->table));
-			json_object_object_add(x, "chain", json_object_new_string(c->name));
-			json_object_object_add(x, "priority", json_object_new_int(c->prio));
-			json_object_object_add(x, "owner", json_object_new_string(c->owner));
-			json_object_object_add(x, "vmm", json_object_new_boolean(c->vmm));
-			json_object_object_add(x, "drops_guest_traffic", json_object_new_boolean(c->drops));
-			json_object_object_add(x, "table_owned", json_object_new_boolean(c->owned));
-			json_object_object_add(x, "opening_chain",
-					       c->drops ? json_object_new_string(c->open_in) : NULL);
-			json_object_object_add(x, "opening",
-					       c->drops && !c->early && !c->owned && !c->odd_name
-						       ? json_object_new_string(c->opened ? "present"
-											  : "missing")
-						       : NULL);
-			json_object_object_add(x, "state", json_object_new_string(what));
-			json_object_array_add(hook, x);
-		}
-		json_object_object_add(fw, "forward_hook", hook);
-	} else {
-		json_object_object_add(fw, "error", json_object_new_string(st->fw_error));
-	}
-	json_object_object_add(o, "firewall", fw);
-
-	json_object *dns = json_object_new_array();
-	for (size_t i = 0; i < st->n_dns; i++)
-		json_object_array_add(dns, json_object_new_string(st->dns[i]));
-	json_object_object_add(o, "dns", dns);
+	json_object_object_add(o, "firewall", firewall_json(n, st));
+	json_object_object_add(o, "dns", strings_json(st->dns, st->n_dns));
 	if (st->dns_error[0])
 		json_object_object_add(o, "dns_error", json_object_new_string(st->dns_error));
-	json_object *pr = json_object_new_array(), *no = json_object_new_array();
-	for (size_t i = 0; i < st->n_problems; i++)
-		json_object_array_add(pr, json_object_new_string(st->problems[i]));
-	for (size_t i = 0; i < st->n_notes; i++)
-		json_object_array_add(no, json_object_new_string(st->notes[i]));
-	json_object_object_add(o, "problems", pr);
-	json_object_object_add(o, "notes", no);
+	json_object_object_add(o, "problems", strings_json(st->problems, st->n_problems));
+	json_object_object_add(o, "notes", strings_json(st->notes, st->n_notes));
 	return o;
 }
 

@@ -358,6 +358,16 @@ static void roll_back(struct admin *a)
 	vmm_error_restore(&e);
 }
 
+/* End the operation by its outcome rc: finished when it worked, else rolled back (-1). */
+static int conclude(struct admin *a, int rc)
+{
+	if (rc < 0) {
+		roll_back(a);
+		return -1;
+	}
+	return finish(&a->j);
+}
+
 /* ---- net up ---- */
 
 static int up_links(struct admin *a, const struct vmm_netcfg *n, const struct hostnet_probe *pb)
@@ -470,14 +480,8 @@ int hostnet_up(const struct vmm_home *h, const struct vmm_netcfg *n,
 {
 	struct admin a;
 	int rc = -1;
-	if (admin_begin(h, "net up", &a) < 0)
-		goto out;
-	if (do_up(&a, n, guests, n_guests) < 0) {
-		roll_back(&a);
-		goto out;
-	}
-	rc = finish(&a.j);
-out:
+	if (admin_begin(h, "net up", &a) == 0)
+		rc = conclude(&a, do_up(&a, n, guests, n_guests));
 	admin_end(&a);
 	return rc;
 }
@@ -619,27 +623,31 @@ int hostnet_down(const struct vmm_home *h, const struct vmm_netcfg *n,
 
 /* ---- a guest's tap ---- */
 
+static int tap_attach(struct admin *a, const struct vmm_netcfg *n, const struct vmm_profile *p,
+		      uid_t owner, bool *created)
+{
+	if (!tap_exists(p->tap)) {
+		if (intend(&a->j, "start", J_TAP, p->tap, NULL) < 0)
+			return -1;
+		*created = true;
+	}
+	if (tap_ensure_sk(a->sk, p->tap, n->bridge, owner, link_group_of(n->bridge), NULL) < 0)
+		return vmm_error_prefix("%s", p->name);
+	return 0;
+}
+
 int hostnet_tap_attach(const struct vmm_home *h, const struct vmm_netcfg *n,
 		       const struct vmm_profile *p, uid_t owner, bool *created)
 {
 	struct admin a;
 	int rc = -1;
 	*created = false;
-	if (admin_begin(h, "start", &a) < 0)
-		goto out;
-	if (!tap_exists(p->tap)) {
-		if (intend(&a.j, "start", J_TAP, p->tap, NULL) < 0)
-			goto out;
-		*created = true;
+	if (admin_begin(h, "start", &a) == 0) {
+		int r = tap_attach(&a, n, p, owner, created);
+		if (r < 0)
+			*created = false; /* rolled back */
+		rc = conclude(&a, r);
 	}
-	if (tap_ensure_sk(a.sk, p->tap, n->bridge, owner, link_group_of(n->bridge), NULL) < 0) {
-		vmm_error_prefix("%s", p->name);
-		roll_back(&a);
-		*created = false;
-		goto out;
-	}
-	rc = finish(&a.j);
-out:
 	admin_end(&a);
 	return rc;
 }

@@ -721,33 +721,38 @@ static int table_apply(const struct fw_config *c, const struct table_spec *s, bo
 
 /* ---- API ---- */
 
-int fw_legacy_apply(const struct fw_config *c)
+/* Take back the filter part just added (best effort, keeping the error already set). */
+static void filter_undo(const struct fw_config *c)
+{
+	char *msg = util_strdup(vmm_errmsg());
+	struct table_spec undo[2];
+	bool ch, hc;
+	table_specs(c, true, undo);
+	table_apply(c, &undo[0], true, &ch, &hc);
+	table_specs_free(undo);
+	vmm_fail("%s", msg);
+	free(msg);
+}
+
+/* Put c's rules in place (or take them out: remove) in filter, then nat, under the xtables
+ * lock. A table that is not wanted is only cleaned up, never instantiated for nothing; adding,
+ * a failure in nat undoes a filter part that was not there before. */
+static int tables_change(const struct fw_config *c, bool remove)
 {
 	struct table_spec s[2];
 	bool changed[2] = { false, false }, had[2] = { false, false };
 	int fd = -1, rc = -1;
 
-	if (fw_config_check(c) < 0)
-		return -1;
-	table_specs(c, false, s);
+	table_specs(c, remove, s);
 	if ((fd = xt_lock()) < 0)
 		goto out;
-	if (table_apply(c, &s[0], false, &changed[0], &had[0]) < 0)
-		goto out;
-	/* nat: when not wanted, only clean up, never instantiate the table for nothing */
-	if (table_apply(c, &s[1], !s[1].wanted, &changed[1], &had[1]) < 0) {
-		if (changed[0] && !had[0]) {
-			/* undo the filter part we just added (best effort, keep the first error) */
-			char *msg = util_strdup(vmm_errmsg());
-			struct table_spec undo[2];
-			bool ch, hc;
-			table_specs(c, true, undo);
-			table_apply(c, &undo[0], true, &ch, &hc);
-			table_specs_free(undo);
-			vmm_fail("%s", msg);
-			free(msg);
+	for (int i = 0; i < 2; i++) {
+		bool only_if_used = remove || !s[i].wanted;
+		if (table_apply(c, &s[i], only_if_used, &changed[i], &had[i]) < 0) {
+			if (i == 1 && !remove && changed[0] && !had[0])
+				filter_undo(c);
+			goto out;
 		}
-		goto out;
 	}
 	rc = 0;
 out:
@@ -757,28 +762,20 @@ out:
 	return rc;
 }
 
+int fw_legacy_apply(const struct fw_config *c)
+{
+	if (fw_config_check(c) < 0)
+		return -1;
+	return tables_change(c, false);
+}
+
 int fw_legacy_remove(const struct fw_config *c)
 {
-	struct table_spec s[2];
-	bool ch, had;
-	int fd = -1, rc = -1;
-
 	if (fw_config_check(c) < 0)
 		return -1;
 	if (table_in_use("filter") == 0 && table_in_use("nat") == 0)
 		return 0; /* nothing can be there: no need for root or the lock */
-	table_specs(c, true, s);
-	if ((fd = xt_lock()) < 0)
-		goto out;
-	for (int i = 0; i < 2; i++)
-		if (table_apply(c, &s[i], true, &ch, &had) < 0)
-			goto out;
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	table_specs_free(s);
-	return rc;
+	return tables_change(c, true);
 }
 
 /* Is /usr/sbin/iptables (or the one in PATH) the nf_tables variant? */

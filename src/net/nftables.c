@@ -239,6 +239,122 @@ static int chain_cmp(const void *a, const void *b)
 	return r ? r : strcmp(x->name, y->name);
 }
 
+/* Pass 1, one chain: note who owns its table, whether it is one of vmm's base chains, and
+ * keep it when it sits on the forward hook of ip, ip6 or inet. */
+static void parse_chain(struct fw_nft_state *s, struct tinfo **ti, size_t *n_ti, json_object *ch)
+{
+	const char *fam = jstr(ch, "family"), *tab = jstr(ch, "table"), *name = jstr(ch, "name");
+	struct tinfo *x = tinfo_get(ti, n_ti, fam, tab);
+	x->docker_user |= !strcmp(name, "DOCKER-USER");
+	x->docker |= !strcmp(name, "DOCKER");
+	x->ufw |= !strncmp(name, "ufw-", 4) || !strncmp(name, "ufw6-", 5);
+	long long prio = 0;
+	const char *hook = jstr(ch, "hook");
+	if (is_vmm_table(fam, tab)) {
+		for (int k = 0; k < CH_N; k++)
+			if (!strcmp(name, ch_name[k]) && !strcmp(hook, ch_hook[k]))
+				s->base[k] = true;
+	}
+	if (strcmp(hook, "forward") || !jint(ch, "prio", &prio))
+		return;
+	if (strcmp(fam, "ip") && strcmp(fam, "ip6") && strcmp(fam, "inet"))
+		return;
+	if (s->n_chains >= FW_MAX_CHAINS)
+		return;
+	struct fw_hook_chain *h = &s->chains[s->n_chains++];
+	memset(h, 0, sizeof(*h));
+	snprintf(h->family, sizeof(h->family), "%s", fam);
+	snprintf(h->table, sizeof(h->table), "%s", tab);
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->prio = (int)prio;
+	h->policy_drop = !strcmp(jstr(ch, "policy"), "drop");
+	h->vmm = is_vmm_table(fam, tab);
+	snprintf(h->open_in, sizeof(h->open_in), "%s", name);
+}
+
+/* Pass 2, one rule: remember it as the last of its hook chain (last[k]), keep it when it is
+ * in vmm's table, or as an opening when it carries vmm's comment elsewhere. */
+static void parse_rule(struct fw_nft_state *s, struct tinfo **ti, size_t *n_ti, json_object **last,
+		       json_object *r)
+{
+	const char *fam = jstr(r, "family"), *tab = jstr(r, "table"), *chain = jstr(r, "chain");
+	const char *com = jstr(r, "comment");
+	long long handle = 0;
+	jint(r, "handle", &handle);
+	json_object *expr = jget(r, "expr");
+	for (size_t k = 0; k < s->n_chains; k++) {
+		struct fw_hook_chain *h = &s->chains[k];
+		if (!strcmp(h->family, fam) && !strcmp(h->table, tab) && !strcmp(h->name, chain)) {
+			last[k] = expr;
+			/* Docker: the opening goes into DOCKER-USER when FORWARD jumps there */
+			if (jumps_to(expr, "DOCKER-USER"))
+				snprintf(h->open_in, sizeof(h->open_in), "DOCKER-USER");
+		}
+	}
+	if (is_vmm_table(fam, tab)) {
+		if (!(s->vr = realloc(s->vr, (s->n_vr + 1) * sizeof(*s->vr))))
+			abort();
+		struct vrule *v = &s->vr[s->n_vr++];
+		snprintf(v->chain, sizeof(v->chain), "%s", chain);
+		snprintf(v->comment, sizeof(v->comment), "%s", com);
+		v->handle = (unsigned long long)handle;
+	} else if (!strcmp(com, FW_COMMENT)) {
+		if (!(s->op = realloc(s->op, (s->n_op + 1) * sizeof(*s->op))))
+			abort();
+		struct opening *o = &s->op[s->n_op++];
+		snprintf(o->family, sizeof(o->family), "%s", fam);
+		snprintf(o->table, sizeof(o->table), "%s", tab);
+		snprintf(o->chain, sizeof(o->chain), "%s", chain);
+		o->handle = (unsigned long long)handle;
+		o->mark = opening_mark(expr);
+		o->owned = tinfo_get(ti, n_ti, fam, tab)->owned || !plain_name(tab) ||
+			   !plain_name(chain);
+	}
+}
+
+/* Who made a hook chain, from its table's name and chains (x: its table, NULL if unknown). */
+static const char *chain_owner(const struct fw_hook_chain *h, const struct tinfo *x)
+{
+	if (h->vmm)
+		return "vmm";
+	if (!strcmp(h->family, "inet") && !strcmp(h->table, "firewalld"))
+		return "firewalld";
+	if (x && (x->docker_user || x->docker))
+		return "Docker";
+	if (x && x->ufw)
+		return "ufw";
+	if (strcmp(h->family, "inet") &&
+	    (!strcmp(h->table, "filter") || !strcmp(h->table, "mangle")) &&
+	    !strcmp(h->name, "FORWARD"))
+		return "iptables-nft";
+	return "nftables";
+}
+
+/* Pass 3, one hook chain: how it ends (last: its last rule's expr, or NULL), who owns it,
+ * where vmm's opening goes and whether it is there for this mark. */
+static void chain_finish(const struct fw_nft_state *s, struct fw_hook_chain *h,
+			 const struct tinfo *ti, size_t n_ti, json_object *last, uint32_t mark)
+{
+	const struct tinfo *x = NULL;
+	for (size_t j = 0; j < n_ti; j++)
+		if (!strcmp(ti[j].family, h->family) && !strcmp(ti[j].table, h->table))
+			x = &ti[j];
+	h->ends_drop = last && ends_in_drop(last);
+	h->drops = !h->vmm && strcmp(h->family, "ip6") && (h->policy_drop || h->ends_drop);
+	h->early = !h->vmm && h->prio <= FW_NFT_PRIO;
+	h->owned = !h->vmm && x && x->owned;
+	h->odd_name = !h->vmm && (!plain_name(h->table) || !plain_name(h->open_in));
+	snprintf(h->owner, sizeof(h->owner), "%s", chain_owner(h, x));
+	if (strcmp(h->open_in, h->name) && !(x && x->docker_user))
+		snprintf(h->open_in, sizeof(h->open_in), "%s", h->name);
+	for (size_t j = 0; j < s->n_op; j++) {
+		const struct opening *o = &s->op[j];
+		if (!strcmp(o->family, h->family) && !strcmp(o->table, h->table) &&
+		    !strcmp(o->chain, h->open_in) && o->mark == mark)
+			h->opened = true;
+	}
+}
+
 int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_state **out)
 {
 	json_object *root = NULL, *arr = NULL;
@@ -271,115 +387,22 @@ int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_stat
 			else
 				s->other_tables = true;
 			tinfo_get(&ti, &n_ti, jstr(t, "family"), jstr(t, "name"))->owned = table_owned(t);
-			continue;
+		} else if ((ch = jget(item, "chain"))) {
+			parse_chain(s, &ti, &n_ti, ch);
 		}
-		if (!(ch = jget(item, "chain")))
-			continue;
-		const char *fam = jstr(ch, "family"), *tab = jstr(ch, "table"), *name = jstr(ch, "name");
-		struct tinfo *x = tinfo_get(&ti, &n_ti, fam, tab);
-		x->docker_user |= !strcmp(name, "DOCKER-USER");
-		x->docker |= !strcmp(name, "DOCKER");
-		x->ufw |= !strncmp(name, "ufw-", 4) || !strncmp(name, "ufw6-", 5);
-		long long prio = 0;
-		const char *hook = jstr(ch, "hook");
-		if (is_vmm_table(fam, tab)) {
-			for (int k = 0; k < CH_N; k++)
-				if (!strcmp(name, ch_name[k]) && !strcmp(hook, ch_hook[k]))
-					s->base[k] = true;
-		}
-		if (strcmp(hook, "forward") || !jint(ch, "prio", &prio))
-			continue;
-		if (strcmp(fam, "ip") && strcmp(fam, "ip6") && strcmp(fam, "inet"))
-			continue;
-		if (s->n_chains >= FW_MAX_CHAINS)
-			continue;
-		struct fw_hook_chain *h = &s->chains[s->n_chains++];
-		memset(h, 0, sizeof(*h));
-		snprintf(h->family, sizeof(h->family), "%s", fam);
-		snprintf(h->table, sizeof(h->table), "%s", tab);
-		snprintf(h->name, sizeof(h->name), "%s", name);
-		h->prio = (int)prio;
-		h->policy_drop = !strcmp(jstr(ch, "policy"), "drop");
-		h->vmm = is_vmm_table(fam, tab);
-		snprintf(h->open_in, sizeof(h->open_in), "%s", name);
 	}
 	if (!(last = calloc(FW_MAX_CHAINS, sizeof(*last))))
 		abort();
 	/* pass 2: rules */
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = jget(json_object_array_get_idx(arr, i), "rule");
-		if (!r)
-			continue;
-		const char *fam = jstr(r, "family"), *tab = jstr(r, "table"), *chain = jstr(r, "chain");
-		const char *com = jstr(r, "comment");
-		long long handle = 0;
-		jint(r, "handle", &handle);
-		json_object *expr = jget(r, "expr");
-		for (size_t k = 0; k < s->n_chains; k++) {
-			struct fw_hook_chain *h = &s->chains[k];
-			if (!strcmp(h->family, fam) && !strcmp(h->table, tab) && !strcmp(h->name, chain)) {
-				last[k] = expr;
-				/* Docker: the opening goes into DOCKER-USER when FORWARD jumps there */
-				if (jumps_to(expr, "DOCKER-USER"))
-					snprintf(h->open_in, sizeof(h->open_in), "DOCKER-USER");
-			}
-		}
-		if (is_vmm_table(fam, tab)) {
-			if (!(s->vr = realloc(s->vr, (s->n_vr + 1) * sizeof(*s->vr))))
-				abort();
-			struct vrule *v = &s->vr[s->n_vr++];
-			snprintf(v->chain, sizeof(v->chain), "%s", chain);
-			snprintf(v->comment, sizeof(v->comment), "%s", com);
-			v->handle = (unsigned long long)handle;
-		} else if (!strcmp(com, FW_COMMENT)) {
-			if (!(s->op = realloc(s->op, (s->n_op + 1) * sizeof(*s->op))))
-				abort();
-			struct opening *o = &s->op[s->n_op++];
-			snprintf(o->family, sizeof(o->family), "%s", fam);
-			snprintf(o->table, sizeof(o->table), "%s", tab);
-			snprintf(o->chain, sizeof(o->chain), "%s", chain);
-			o->handle = (unsigned long long)handle;
-			o->mark = opening_mark(expr);
-			o->owned = tinfo_get(&ti, &n_ti, fam, tab)->owned || !plain_name(tab) ||
-				   !plain_name(chain);
-		}
+		if (r)
+			parse_rule(s, &ti, &n_ti, last, r);
 	}
-	/* each hook chain: how it ends, who owns it, whether it is opened */
+	/* pass 3: each hook chain: how it ends, who owns it, whether it is opened */
 	uint32_t mark = mark_of(c);
-	for (size_t k = 0; k < s->n_chains; k++) {
-		struct fw_hook_chain *h = &s->chains[k];
-		const struct tinfo *x = NULL;
-		for (size_t j = 0; j < n_ti; j++)
-			if (!strcmp(ti[j].family, h->family) && !strcmp(ti[j].table, h->table))
-				x = &ti[j];
-		h->ends_drop = last[k] && ends_in_drop(last[k]);
-		h->drops = !h->vmm && strcmp(h->family, "ip6") && (h->policy_drop || h->ends_drop);
-		h->early = !h->vmm && h->prio <= FW_NFT_PRIO;
-		h->owned = !h->vmm && x && x->owned;
-		h->odd_name = !h->vmm && (!plain_name(h->table) || !plain_name(h->open_in));
-		const char *owner = "nftables";
-		if (!strcmp(h->family, "inet") && !strcmp(h->table, "firewalld"))
-			owner = "firewalld";
-		else if (x && (x->docker_user || x->docker))
-			owner = "Docker";
-		else if (x && x->ufw)
-			owner = "ufw";
-		else if (strcmp(h->family, "inet") &&
-			 (!strcmp(h->table, "filter") || !strcmp(h->table, "mangle")) &&
-			 !strcmp(h->name, "FORWARD"))
-			owner = "iptables-nft";
-		if (h->vmm)
-			owner = "vmm";
-		snprintf(h->owner, sizeof(h->owner), "%s", owner);
-		if (strcmp(h->open_in, h->name) && !(x && x->docker_user))
-			snprintf(h->open_in, sizeof(h->open_in), "%s", h->name);
-		for (size_t j = 0; j < s->n_op; j++) {
-			const struct opening *o = &s->op[j];
-			if (!strcmp(o->family, h->family) && !strcmp(o->table, h->table) &&
-			    !strcmp(o->chain, h->open_in) && o->mark == mark)
-				h->opened = true;
-		}
-	}
+	for (size_t k = 0; k < s->n_chains; k++)
+		chain_finish(s, &s->chains[k], ti, n_ti, last[k], mark);
 	qsort(s->chains, s->n_chains, sizeof(s->chains[0]), chain_cmp);
 	*out = s;
 	s = NULL;
@@ -401,15 +424,13 @@ struct want {
 	char comment[64];
 };
 
-static uint32_t fnv1a(const char *a, const char *b)
+/* A rule's id in its comment: the chain's name, a NUL byte, the rule's text (FNV-1a). The
+ * value must not change: rules already in place are found by it. */
+static uint32_t rule_hash(const char *chain, const char *text)
 {
-	uint32_t h = 2166136261u;
-	for (const char *p = a; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	h = (h ^ 0u) * 16777619u;
-	for (const char *p = b; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h;
+	uint32_t h = util_hash(UTIL_HASH_INIT, chain);
+	h = (h ^ 0u) * 16777619u; /* the NUL byte between the two */
+	return util_hash(h, text);
 }
 
 static void want_add(struct want **w, size_t *n, const struct fw_config *c, int chain,
@@ -427,7 +448,7 @@ static void want_add(struct want **w, size_t *n, const struct fw_config *c, int 
 	x->chain = chain;
 	x->id = id;
 	snprintf(x->comment, sizeof(x->comment), "%s %s %08x", FW_COMMENT, c->bridge,
-		 fnv1a(ch_name[chain], x->text));
+		 rule_hash(ch_name[chain], x->text));
 }
 
 static void wants(const struct fw_config *c, struct want **w, size_t *n)
@@ -545,52 +566,40 @@ static void note_add(char ***notes, size_t *n, char *s /* owned */)
 	(*notes)[(*n)++] = s;
 }
 
-int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool remove, char **batch,
-		char ***notes, size_t *n_notes)
+/* Removing c's bridge: its rules go; with the last bridge, the table and every opening go. */
+static void diff_remove(FILE *f, const struct fw_config *c, const struct fw_nft_state *s)
 {
-	struct want *w = NULL;
-	size_t n = 0;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	uint32_t m = mark_of(c);
-	bool need[CH_N];
-
-	*batch = NULL;
-	if (fw_config_check(c) < 0)
-		return -1;
-	if (!(f = open_memstream(&text, &len)))
-		abort();
-	/* f owns text until fclose */
-	if (remove) {
-		size_t others = 0;
-		for (size_t i = 0; i < s->n_vr; i++)
-			if (!bridge_comment(s->vr[i].comment, c->bridge))
-				others++;
-		if (others == 0) {
-			/* the last bridge: the table and every opening go */
-			if (s->have_table)
-				fprintf(f, "delete table inet %s\n", FW_NFT_TABLE);
-			for (size_t i = 0; i < s->n_op; i++)
-				if (s->op[i].mark && !s->op[i].owned)
-					fprintf(f, "delete rule %s %s %s handle %llu\n", s->op[i].family,
-						s->op[i].table, s->op[i].chain, s->op[i].handle);
-		} else {
-			for (size_t i = 0; i < s->n_vr; i++)
-				if (bridge_comment(s->vr[i].comment, c->bridge))
-					fprintf(f, "delete rule inet %s %s handle %llu\n", FW_NFT_TABLE,
-						s->vr[i].chain, s->vr[i].handle);
-		}
-		goto done;
+	size_t others = 0;
+	for (size_t i = 0; i < s->n_vr; i++)
+		if (!bridge_comment(s->vr[i].comment, c->bridge))
+			others++;
+	if (others == 0) {
+		if (s->have_table)
+			fprintf(f, "delete table inet %s\n", FW_NFT_TABLE);
+		for (size_t i = 0; i < s->n_op; i++)
+			if (s->op[i].mark && !s->op[i].owned)
+				fprintf(f, "delete rule %s %s %s handle %llu\n", s->op[i].family,
+					s->op[i].table, s->op[i].chain, s->op[i].handle);
+		return;
 	}
+	for (size_t i = 0; i < s->n_vr; i++)
+		if (bridge_comment(s->vr[i].comment, c->bridge))
+			fprintf(f, "delete rule inet %s %s handle %llu\n", FW_NFT_TABLE,
+				s->vr[i].chain, s->vr[i].handle);
+}
+
+/* vmm's own table: the table and base chains c needs, this bridge's rules nobody wants any
+ * more (and duplicates) out, the wanted ones (w, n) that are missing in. */
+static void diff_table(FILE *f, const struct fw_config *c, const struct fw_nft_state *s,
+		       const struct want *w, size_t n)
+{
+	bool need[CH_N];
 	chains_wanted(c, need);
-	wants(c, &w, &n);
 	if (!s->have_table)
 		fprintf(f, "add table inet %s\n", FW_NFT_TABLE);
 	for (int k = 0; k < CH_N; k++)
 		if (need[k] && !s->base[k])
 			fprintf(f, "add chain inet %s %s { %s }\n", FW_NFT_TABLE, ch_name[k], ch_spec[k]);
-	/* this bridge's rules nobody wants any more, and duplicates */
 	for (size_t i = 0; i < s->n_vr; i++) {
 		const struct vrule *v = &s->vr[i];
 		if (!bridge_comment(v->comment, c->bridge))
@@ -606,7 +615,15 @@ int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool re
 		if (!find_vrule(s, &w[j]))
 			fprintf(f, "add rule inet %s %s %s comment \"%s\"\n", FW_NFT_TABLE,
 				ch_name[w[j].chain], w[j].text, w[j].comment);
-	/* openings: stale ones (another mark, or foreign = leave) go, missing ones come */
+}
+
+/* Openings in other tables' forward chains: stale ones (another mark, or foreign = leave) go,
+ * missing ones come (foreign = open), each announced in notes; a chain vmm cannot open is a
+ * note too. */
+static void diff_openings(FILE *f, const struct fw_config *c, const struct fw_nft_state *s,
+			  char ***notes, size_t *n_notes)
+{
+	uint32_t m = mark_of(c);
 	for (size_t i = 0; i < s->n_op; i++) {
 		const struct opening *o = &s->op[i];
 		if (o->mark && !o->owned && (o->mark != m || c->foreign == FW_FOREIGN_LEAVE))
@@ -640,8 +657,31 @@ int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool re
 			 util_fmt("accepted %s in %s %s %s (%s)", c->bridge, h->family, h->table,
 				  h->open_in, h->owner));
 	}
-done:
-	free(w);
+}
+
+int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool remove, char **batch,
+		char ***notes, size_t *n_notes)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	*batch = NULL;
+	if (fw_config_check(c) < 0)
+		return -1;
+	if (!(f = open_memstream(&text, &len)))
+		abort();
+	/* f owns text until fclose */
+	if (remove) {
+		diff_remove(f, c, s);
+	} else {
+		struct want *w = NULL;
+		size_t n = 0;
+		wants(c, &w, &n);
+		diff_table(f, c, s, w, n);
+		diff_openings(f, c, s, notes, n_notes);
+		free(w);
+	}
 	if (fclose(f) != 0) {
 		free(text);
 		return vmm_fail("firewall: nftables: %s", util_strerror(errno));
