@@ -755,16 +755,110 @@ static char *part_record(const char *url, const char *alg, const char *digest)
 	return util_fmt("%s\n%s %s\n", url, alg, digest);
 }
 
+/* The paths of one pull. */
+struct pull {
+	const struct image_entry *e;
+	char *part, *info;  /* CACHE/NAME.part and the record of what it belongs to */
+	char *final, *side; /* CACHE/NAME-DIGEST16.img and its digest beside it */
+	char alg[8], digest[129];
+};
+
+/* Download e into p->part: resumed when the part belongs to this URL and digest, else from the
+ * start. 0, or -1 (the part is kept for the next pull). */
+static int pull_download(const struct pull *p, image_progress_fn progress, void *arg)
+{
+	const struct image_entry *e = p->e;
+	char *rec = part_record(e->url, p->alg, p->digest);
+	char *old = util_exists(p->info) ? util_read_file(p->info, NULL) : NULL;
+	vmm_error_clear();
+	bool resume = old && !strcmp(old, rec);
+	int rc = -1;
+	int fd = open(p->part, O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? 0 : O_TRUNC), 0644);
+	if (fd < 0) {
+		vmm_fail("%s: %s", p->part, util_strerror(errno));
+		goto out;
+	}
+	if (!resume && util_write_file(p->info, rec, strlen(rec), 0644) < 0)
+		goto out;
+	off_t have = lseek(fd, 0, SEEK_END);
+	if (have < 0) {
+		vmm_fail("%s: %s", p->part, util_strerror(errno));
+		goto out;
+	}
+	struct fetch f = { .fd = fd, .progress = progress, .arg = arg };
+	char errbuf[CURL_ERROR_SIZE];
+	long http = 0;
+	CURLcode r = fetch_run(&f, e->url, (uint64_t)have, &http, errbuf);
+	/* 416 after a part: the server has nothing after our bytes, they are checked as they are */
+	if (r != CURLE_OK && !(r == CURLE_HTTP_RETURNED_ERROR && http == 416 && have > 0)) {
+		off_t kept = lseek(fd, 0, SEEK_END);
+		if (f.werr)
+			vmm_fail("%s: %s", p->part, util_strerror(f.werr));
+		else if (kept > 0)
+			vmm_fail("image %s: download %s: %s (%lld bytes kept; vmm image pull %s resumes)",
+				 e->name, e->url, curl_msg(r, errbuf), (long long)kept, e->name);
+		else
+			vmm_fail("image %s: download %s: %s", e->name, e->url, curl_msg(r, errbuf));
+		goto out;
+	}
+	if (fsync(fd) < 0) {
+		vmm_fail("%s: %s", p->part, util_strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = vmm_fail("%s: %s", p->part, util_strerror(errno));
+	free(old);
+	free(rec);
+	return rc;
+}
+
+/* Check the part's digest; only a verified part gets its name in the cache (a rename), with its
+ * digest beside it. A mismatch removes the part. */
+static int pull_install(const struct pull *p)
+{
+	char got[129];
+	if (image_file_digest(p->part, p->alg, got) < 0)
+		return -1;
+	if (strcmp(got, p->digest)) {
+		unlink(p->part);
+		unlink(p->info);
+		return vmm_fail("image %s: %s mismatch for %s: expected %s, got %s (download removed)",
+				p->e->name, p->alg, p->e->url, p->digest, got);
+	}
+	if (rename(p->part, p->final) < 0)
+		return vmm_fail("%s: %s", p->final, util_strerror(errno));
+	char *line = util_fmt("%s  %s\n", p->digest, strrchr(p->final, '/') + 1);
+	int w = util_write_file(p->side, line, strlen(line), 0644);
+	free(line);
+	if (w < 0) {
+		unlink(p->final);
+		return -1;
+	}
+	unlink(p->info);
+	return 0;
+}
+
+/* Is the copy with p's digest already in the cache? */
+static bool pull_cached(const struct pull *p)
+{
+	if (!util_exists(p->final) || !util_exists(p->side))
+		return false;
+	char *s = util_read_file(p->side, NULL);
+	bool same = s && !strncmp(s, p->digest, strlen(p->digest));
+	free(s);
+	vmm_error_clear();
+	return same;
+}
+
 int image_pull(const struct vmm_home *h, const struct image_entry *e, image_progress_fn progress,
 	       void *arg, char **path_out, bool *downloaded)
 {
-	char alg[8], digest[129], got[129];
 	char *dir = image_cache_dir(h);
 	char *lockp = util_fmt("%s/%s.lock", dir, e->name);
-	char *part = util_fmt("%s/%s.part", dir, e->name);
-	char *info = util_fmt("%s/%s.part.info", dir, e->name);
-	char *final = NULL, *side = NULL, *rec = NULL, *old = NULL;
-	int lock = -1, fd = -1, rc = -1;
+	struct pull p = { .e = e };
+	int lock = -1, rc = -1;
 	bool curl_up = false;
 
 	*path_out = NULL;
@@ -781,111 +875,30 @@ int image_pull(const struct vmm_home *h, const struct image_entry *e, image_prog
 		goto out;
 	}
 	curl_up = true;
-	if (expected_digest(e, alg, digest) < 0)
+	if (expected_digest(e, p.alg, p.digest) < 0)
 		goto out;
-	final = util_fmt("%s/%s-%.16s.img", dir, e->name, digest);
-	side = util_fmt("%s.%s", final, alg);
-	if (util_exists(final) && util_exists(side)) {
-		char *s = util_read_file(side, NULL);
-		bool same = s && !strncmp(s, digest, strlen(digest));
-		free(s);
-		vmm_error_clear();
-		if (same) {
-			*path_out = final;
-			final = NULL;
-			rc = 0;
-			goto out;
-		}
-	}
-
-	/* resume only a part of this very URL and digest */
-	rec = part_record(e->url, alg, digest);
-	old = util_exists(info) ? util_read_file(info, NULL) : NULL;
-	vmm_error_clear();
-	bool resume = old && !strcmp(old, rec);
-	fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? 0 : O_TRUNC), 0644);
-	if (fd < 0) {
-		vmm_fail("%s: %s", part, util_strerror(errno));
-		goto out;
-	}
-	if (!resume && util_write_file(info, rec, strlen(rec), 0644) < 0)
-		goto out;
-	for (int attempt = 0;; attempt++) {
-		off_t have = lseek(fd, 0, SEEK_END);
-		if (have < 0) {
-			vmm_fail("%s: %s", part, util_strerror(errno));
-			goto out;
-		}
-		struct fetch f = { .fd = fd, .progress = progress, .arg = arg };
-		char errbuf[CURL_ERROR_SIZE];
-		long http = 0;
+	p.part = util_fmt("%s/%s.part", dir, e->name);
+	p.info = util_fmt("%s.info", p.part);
+	p.final = util_fmt("%s/%s-%.16s.img", dir, e->name, p.digest);
+	p.side = util_fmt("%s.%s", p.final, p.alg);
+	if (!pull_cached(&p)) {
 		if (downloaded)
 			*downloaded = true;
-		CURLcode r = fetch_run(&f, e->url, (uint64_t)have, &http, errbuf);
-		if (r == CURLE_HTTP_RETURNED_ERROR && http == 416 && have > 0 && attempt == 0) {
-			/* the server has nothing after our bytes: check them as they are */
-			break;
-		}
-		if (r != CURLE_OK) {
-			off_t kept = lseek(fd, 0, SEEK_END);
-			if (f.werr)
-				vmm_fail("%s: %s", part, util_strerror(f.werr));
-			else if (kept > 0)
-				vmm_fail("image %s: download %s: %s (%lld bytes kept; vmm image pull %s "
-					 "resumes)",
-					 e->name, e->url, curl_msg(r, errbuf), (long long)kept,
-					 e->name);
-			else
-				vmm_fail("image %s: download %s: %s", e->name, e->url,
-					 curl_msg(r, errbuf));
+		if (pull_download(&p, progress, arg) < 0 || pull_install(&p) < 0)
 			goto out;
-		}
-		break;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		vmm_fail("%s: %s", part, util_strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (image_file_digest(part, alg, got) < 0)
-		goto out;
-	if (strcmp(got, digest)) {
-		unlink(part);
-		unlink(info);
-		vmm_fail("image %s: %s mismatch for %s: expected %s, got %s (download removed)",
-			 e->name, alg, e->url, digest, got);
-		goto out;
-	}
-	/* verified: only now does it get its name in the cache */
-	if (rename(part, final) < 0) {
-		vmm_fail("%s: %s", final, util_strerror(errno));
-		goto out;
-	}
-	char *line = util_fmt("%s  %s\n", digest, strrchr(final, '/') + 1);
-	int w = util_write_file(side, line, strlen(line), 0644);
-	free(line);
-	if (w < 0) {
-		unlink(final);
-		goto out;
-	}
-	unlink(info);
-	*path_out = final;
-	final = NULL;
+	*path_out = p.final; /* the caller owns it now */
+	p.final = NULL;
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (curl_up)
 		curl_global_cleanup();
 	if (lock >= 0)
 		close(lock);
-	free(old);
-	free(rec);
-	free(side);
-	free(final);
-	free(info);
-	free(part);
+	free(p.part);
+	free(p.info);
+	free(p.final);
+	free(p.side);
 	free(lockp);
 	free(dir);
 	return rc;
