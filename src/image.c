@@ -148,7 +148,9 @@ int image_checksum_find(const char *text, const char *file, char alg[8], char di
 
 int image_file_digest(const char *path, const char *alg, char digest[129])
 {
-	const EVP_MD *md = !strcmp(alg, "sha256") ? EVP_sha256() : !strcmp(alg, "sha512") ? EVP_sha512() : NULL;
+	const EVP_MD *md = !strcmp(alg, "sha256")   ? EVP_sha256()
+			   : !strcmp(alg, "sha512") ? EVP_sha512()
+						    : NULL;
 	if (!md)
 		return vmm_fail("digest %s: unknown algorithm", alg);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

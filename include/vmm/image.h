@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* image.h: cloud images by name: the catalog, the home's own entries, the verified download cache */
+/* image.h: cloud images by name: the catalog, the home's entries, the verified download cache */
 #ifndef VMM_IMAGE_H
 #define VMM_IMAGE_H
 
