@@ -12,7 +12,8 @@ VERSION := 0.1.0
 # command ~10 ms of loading). Its headers still come through pkg-config, and its version is
 # checked here.
 
-PKGS := libconfig libacl libnl-3.0 libnl-route-3.0 libip4tc libnftables libvncclient json-c libisofs-1 libpng
+PKGS := libconfig libacl libnl-3.0 libnl-route-3.0 libip4tc libnftables libvncclient json-c libisofs-1 libpng \
+        libcurl libcrypto
 PKGS_CFLAGS_ONLY := libvirt
 LIBVIRT_MIN := 6.0
 TEST_PKGS := cmocka
@@ -28,6 +29,8 @@ DEB_libvncclient    := libvncserver-dev
 DEB_json-c          := libjson-c-dev
 DEB_libisofs-1      := libisofs-dev
 DEB_libpng          := libpng-dev
+DEB_libcurl         := libcurl4-openssl-dev
+DEB_libcrypto       := libssl-dev
 DEB_libvirt         := libvirt-dev
 DEB_cmocka          := libcmocka-dev
 
@@ -71,7 +74,7 @@ TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) \
-              -DVMM_VERSION='"$(VERSION)"' -MMD -MP
+              -DVMM_VERSION='"$(VERSION)"' -DVMM_DATADIR='"$(PREFIX)/share/vmm"' -MMD -MP
 LDLIBS  := $(PKG_LIBS) -ldl -lpthread
 
 LIB_SRC  := $(sort $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/cmd/*.c src/net/*.c src/backend/*.c))
@@ -79,7 +82,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean help check unit asan fuzz install deps demo bench guest man completion test-cmd test-net test-e2e
+.PHONY: all clean help check unit asan fuzz install deps demo bench guest debian-guest man completion test-cmd test-net test-e2e
 all: $(BUILD)/vmm
 
 $(BUILD)/%.o: %.c
@@ -113,6 +116,11 @@ $(BUILD)/vmm-test: $(BUILD)/src/main.o $(HOOK_OBJ) $(BUILD)/libvmm.a
 # The test guest (kernel + busybox + modules initramfs, and a bootable ISO of it) in images/.
 guest:
 	contrib/build-guest.sh images
+
+# A real Debian 12 cloud-init guest (debootstrap, as root) for the image/ssh tests, cached outside
+# the tree and rebuilt only when the script changes.
+debian-guest:
+	contrib/build-debian-guest.sh /var/cache/vmm-test/debian12
 
 # Everything that exists: unit, command-level, namespace and end-to-end tests. Golden files are
 # never rewritten here (VMM_UPDATE_GOLDEN is dropped), and a skipped test fails the run (unless
@@ -157,9 +165,10 @@ completion: $(BUILD)/vmm
 # ExecStart/ExecStop pointing at the installed binary.
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 install: $(BUILD)/vmm
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/vmm \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(SYSTEMD_UNITDIR)
 	install -m 0755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
+	install -m 0644 contrib/images.cfg $(DESTDIR)$(PREFIX)/share/vmm/images.cfg
 	install -m 0644 contrib/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
 	install -m 0644 contrib/vmm.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vmm
@@ -183,6 +192,6 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@echo "targets: all (default) check asan fuzz demo bench guest man completion install deps clean"
+	@echo "targets: all (default) check asan fuzz demo bench guest debian-guest man completion install deps clean"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

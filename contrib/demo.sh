@@ -101,8 +101,8 @@ tell "the address, the default route via 192.168.166.1 and the DNS server."
 
 say "4. Start them (QEMU with an argv, never a shell; --wait returns once the guest answers ping)"
 host "$VMM" --dry-run start ubuntu | fold -s -w 100 | sed '2,$s/^/      /'
-host "$VMM" start ubuntu --wait || die "vmm start ubuntu failed"
-host "$VMM" start ubuntu2 --wait || die "vmm start ubuntu2 failed"
+host "$VMM" start ubuntu --wait=ping || die "vmm start ubuntu failed"
+host "$VMM" start ubuntu2 --wait=ping || die "vmm start ubuntu2 failed"
 
 say "5. From the guests themselves"
 tell "ubuntu pings ubuntu2, the bridge, and the LAN host 192.168.1.191 through NAT:"

@@ -7,15 +7,16 @@ PKGS=(
 	# build
 	build-essential pkg-config clang libclang-rt-14-dev
 	libconfig-dev libnl-3-dev libnl-route-3-dev libip4tc-dev libnftables-dev libvncserver-dev libvirt-dev
-	libjson-c-dev libisofs-dev libpng-dev libcmocka-dev libacl1-dev
+	libjson-c-dev libisofs-dev libpng-dev libcmocka-dev libacl1-dev libcurl4-openssl-dev libssl-dev
 	# run
 	qemu-utils qemu-system-x86 iproute2 iptables passwd
 	# test guest, seed validation, tests and demo
 	linux-image-amd64 busybox-static cpio kmod grub-pc-bin grub-common xorriso mtools
 	cloud-init dnsmasq-base nftables iputils-ping procps psmisc tmux libxml2-utils
-	file binutils xz-utils jq openssh-client python3 util-linux acl systemd
+	file binutils xz-utils jq openssh-client openssh-server python3 util-linux acl systemd
 	# firewall coexistence tests: a real dockerd and ufw in namespaces, TCP/UDP probes
 	docker.io ufw socat
+	debootstrap e2fsprogs
 	# benchmarks and the libvirt backend
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
 	bridge-utils uml-utilities genisoimage cloud-image-utils hyperfine gvncviewer strace

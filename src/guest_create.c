@@ -72,8 +72,10 @@ static int resolve(const struct guest_create_req *r, const struct vmm_netcfg *ne
 	for (size_t i = 0; i < r->n_kvs; i++)
 		if (set_key(p, &r->kvs[i], net) < 0)
 			return -1;
-	if (r->image && (util_check_readable("image", r->image) < 0 ||
-			 absolute("image", r->image, &p->backing) < 0))
+	if (r->image && r->dry_run && r->image_pending)
+		p->backing = util_strdup(r->image);
+	else if (r->image && (util_check_readable("image", r->image) < 0 ||
+			      absolute("image", r->image, &p->backing) < 0))
 		return -1;
 	if (r->size) {
 		uint64_t bytes;

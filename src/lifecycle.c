@@ -111,37 +111,50 @@ out:
 	return rc;
 }
 
-int lifecycle_wait(const struct vmm_home *h, const struct vmm_profile *p, int secs,
-		   lifecycle_progress_fn progress, void *arg, uint64_t *elapsed_ms)
+enum guest_wait_kind lifecycle_wait_kind(const struct vmm_profile *p, const struct guest_wait *w)
+{
+	if (w->kind != GUEST_WAIT_AUTO)
+		return w->kind;
+	return p->n_ssh_keys ? GUEST_WAIT_SSH : GUEST_WAIT_PING;
+}
+
+struct wait_progress {
+	lifecycle_progress_fn fn;
+	void *arg;
+	const char *what;
+	uint64_t shown_s;
+};
+
+/* guest_wait reports every ~100 ms; the caller hears once a second */
+static void wait_tick(void *arg, uint64_t elapsed_ms)
+{
+	struct wait_progress *w = arg;
+	if (elapsed_ms / 1000 == w->shown_s)
+		return;
+	w->shown_s = elapsed_ms / 1000;
+	w->fn(w->arg, w->what, elapsed_ms);
+}
+
+int lifecycle_wait(const struct vmm_home *h, const struct vmm_profile *p,
+		   const struct guest_wait *w, lifecycle_progress_fn progress, void *arg,
+		   uint64_t *elapsed_ms)
 {
 	char ip[16], what[40];
 	(void)h;
 	if (profile_ip(p, ip) < 0)
 		return -1;
-	snprintf(what, sizeof(what), "ping at %s", ip);
-	uint64_t start = util_now_ms(), end = start + (uint64_t)secs * 1000;
-	char *argv[] = { "ping", "-n", "-q", "-c", "1", "-W", "1", ip, NULL };
-	for (;;) {
-		uint64_t t0 = util_now_ms();
-		int r = util_run(argv, NULL, NULL);
-		if (r < 0)
-			return -1;
-		uint64_t now = util_now_ms();
-		if (r == 0) {
-			if (elapsed_ms)
-				*elapsed_ms = now - start;
-			return 0;
-		}
-		if (now >= end)
-			return vmm_fail("%s: no answer to ping at %s after %d s (the guest still runs)",
-					p->name, ip, secs);
-		if (progress)
-			progress(arg, what, now - start);
-		if (now - t0 < 500) {
-			struct timespec ts = { 0, 500 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+	enum guest_wait_kind kind = lifecycle_wait_kind(p, w);
+	snprintf(what, sizeof(what), "%s at %s", kind == GUEST_WAIT_SSH ? "ssh" : "ping", ip);
+	struct wait_progress wp = { progress, arg, what, 0 };
+	int rc = kind == GUEST_WAIT_SSH
+			 ? guest_wait_ssh(ip, 22, w->secs, progress ? wait_tick : NULL, &wp, elapsed_ms)
+			 : guest_wait_ping(ip, w->secs, progress ? wait_tick : NULL, &wp, elapsed_ms);
+	if (rc < 0) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
+		return vmm_fail("%s: %s (the guest still runs)", p->name, msg);
 	}
+	return 0;
 }
 
 int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,

@@ -43,6 +43,7 @@ static int cmd_version(struct vmm_ctx *ctx, int argc, char **argv);
 
 /* The commands, in the order `vmm help` and the man page list them. */
 static const struct cmd_entry commands[] = {
+	ENTRY(image, CMD_HOME),
 	ENTRY(create, CMD_HOME),
 	ENTRY(list, CMD_HOME),
 	ENTRY(show, CMD_HOME),
@@ -55,6 +56,7 @@ static const struct cmd_entry commands[] = {
 	ENTRY(stop, CMD_HOME),
 	ENTRY(status, CMD_HOME),
 	ENTRY(console, CMD_HOME),
+	ENTRY(ssh, CMD_HOME),
 	ENTRY(vnc, CMD_HOME),
 	ENTRY(autostart, CMD_HOME),
 	ENTRY(help, 0),

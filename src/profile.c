@@ -210,6 +210,7 @@ void netcfg_free(struct vmm_netcfg *n)
 	strv_free(n->dns, n->n_dns);
 	free(n->firewall);
 	free(n->foreign);
+	free(n->image_mirror);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -233,6 +234,20 @@ static int check_ifname(const char *what, const char *name)
 		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
 			return vmm_invalid("%s \"%s\": use letters, digits, '-', '_' or '.'", what,
 					   name);
+	return 0;
+}
+
+int profile_check_user(const char *user)
+{
+	size_t len = strlen(user);
+	bool ok = len >= 1 && len <= 32 && (islower((unsigned char)user[0]) || user[0] == '_');
+	for (size_t i = 1; ok && i < len; i++)
+		ok = islower((unsigned char)user[i]) || isdigit((unsigned char)user[i]) ||
+		     user[i] == '_' || user[i] == '-';
+	if (!ok)
+		return vmm_invalid("user \"%s\": use 1 to 32 characters a-z, 0-9, '_' and '-', "
+				   "starting with a letter or '_'",
+				   user);
 	return 0;
 }
 
@@ -314,6 +329,9 @@ int netcfg_parse(const char *text, const char *filename, struct vmm_netcfg *n)
 				goto out;
 			}
 			n->firewall_mark = (uint32_t)v;
+		} else if (!strcmp(k, "image_mirror")) {
+			if (get_string(&r, s, &n->image_mirror) < 0)
+				goto out;
 		} else {
 			unknown_key(&r, s, NULL);
 			goto out;
@@ -380,6 +398,11 @@ char *netcfg_format(const struct vmm_netcfg *n)
 	}
 	if (n->firewall_mark && n->firewall_mark != 0x2000u)
 		buf_add(&b, "firewall_mark = 0x%x;\n", n->firewall_mark);
+	if (n->image_mirror) {
+		buf_add(&b, "image_mirror = ");
+		buf_quoted(&b, n->image_mirror);
+		buf_add(&b, ";\n");
+	}
 	return b.s;
 }
 
@@ -412,6 +435,8 @@ void profile_free(struct vmm_profile *p)
 	free(p->backend);
 	free(p->uri);
 	free(p->forwards);
+	free(p->user);
+	free(p->ssh_identity);
 	profile_init(p);
 }
 
@@ -432,12 +457,12 @@ int profile_check_name(const char *name)
 
 /* Top-level keys holding one string, in the order profile_format writes them after "iso". */
 static const char *const string_keys[] = { "iso", "kernel", "initrd", "append", "hostname",
-					   "backend", "uri" };
+					   "backend", "uri", "user", "ssh_identity" };
 
 static char **string_key(struct vmm_profile *p, const char *k)
 {
 	char **fields[] = { &p->iso, &p->kernel, &p->initrd, &p->append,
-			    &p->hostname, &p->backend, &p->uri };
+			    &p->hostname, &p->backend, &p->uri, &p->user, &p->ssh_identity };
 	for (size_t i = 0; i < ARRAY_SIZE(string_keys); i++)
 		if (!strcmp(k, string_keys[i]))
 			return fields[i];
@@ -878,6 +903,10 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 	}
 	if (p->tap[0] && check_ifname("tap", p->tap) < 0)
 		return -1;
+	if (p->user && profile_check_user(p->user) < 0)
+		return -1;
+	if (p->ssh_identity && p->ssh_identity[0] != '/')
+		return vmm_invalid("ssh_identity %s: want an absolute path", p->ssh_identity);
 	if (p->disk_size) {
 		uint64_t bytes;
 		if (util_parse_size("size", p->disk_size, &bytes) < 0)
@@ -1168,6 +1197,14 @@ int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
 		set_str(&p->backend, value);
 	} else if (!strcmp(key, "uri")) {
 		set_str(&p->uri, *value ? value : NULL);
+	} else if (!strcmp(key, "user")) {
+		if (*value && profile_check_user(value) < 0)
+			return -1;
+		set_str(&p->user, *value ? value : NULL);
+	} else if (!strcmp(key, "ssh_identity")) {
+		if (*value && value[0] != '/')
+			return vmm_invalid("ssh_identity %s: want an absolute path", value);
+		set_str(&p->ssh_identity, *value ? value : NULL);
 	} else if (!strcmp(key, "dns")) {
 		char **list;
 		size_t n;

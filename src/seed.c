@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* the struct burn_source copy in libisofs.h (no libburn here) */
@@ -90,7 +91,8 @@ static uint32_t fnv1a(uint32_t h, const char *s)
 }
 
 int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *const *dns,
-		size_t n_dns, char *const *runcmd, size_t n_runcmd, struct seed_files *out)
+		size_t n_dns, char *const *runcmd, size_t n_runcmd,
+		const struct sshkey_host *hostkeys, struct seed_files *out)
 {
 	struct sbuf meta = { 0 }, user = { 0 }, net = { 0 };
 	uint32_t addr, gw;
@@ -118,6 +120,9 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 	h = fnv1a(h, gwbuf);
 	for (size_t i = 0; i < n_dns; i++)
 		h = fnv1a(h, dns[i]);
+	/* new host keys are a new instance: cloud-init installs them again */
+	for (int i = 0; hostkeys && i < SSHKEY_HOST_TYPES; i++)
+		h = fnv1a(h, hostkeys->pub[i]);
 
 	sb_printf(&meta, "instance-id: vmm-%s-%08x\nlocal-hostname: %s\n", p->name, h, host);
 
@@ -127,6 +132,17 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 		for (size_t i = 0; i < p->n_ssh_keys; i++) {
 			sb_puts(&user, "  - ");
 			sb_yaml_str(&user, p->ssh_keys[i]);
+			sb_puts(&user, "\n");
+		}
+	}
+	if (hostkeys) {
+		/* the image's own host keys (if any) are deleted; these are the only ones */
+		sb_puts(&user, "ssh_deletekeys: true\nssh_keys:\n");
+		for (int i = 0; i < SSHKEY_HOST_TYPES; i++) {
+			sb_printf(&user, "  %s_private: ", sshkey_host_types[i]);
+			sb_yaml_str(&user, hostkeys->priv[i]);
+			sb_printf(&user, "\n  %s_public: ", sshkey_host_types[i]);
+			sb_yaml_str(&user, hostkeys->pub[i]);
 			sb_puts(&user, "\n");
 		}
 	}
@@ -334,6 +350,8 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 	char *old = NULL;
 	size_t old_len = 0;
 	char *path = NULL;
+	struct sshkey_host hk = { 0 };
+	bool have_hk = false;
 	int rc = -1;
 
 	*path_out = NULL;
@@ -345,7 +363,14 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 	}
 	if (dns_servers(&nc, &dns, &n_dns) < 0)
 		goto out;
-	if (seed_render(p, n, dns, n_dns, p->runcmd, p->n_runcmd, &f) < 0)
+	if (p->n_ssh_keys) {
+		char ip[16];
+		if (sshkey_host_ensure(h, p->name, &hk) < 0 || profile_ip(p, ip) < 0 ||
+		    sshkey_known_hosts_write(h, p->name, ip, &hk) < 0)
+			goto out;
+		have_hk = true;
+	}
+	if (seed_render(p, n, dns, n_dns, p->runcmd, p->n_runcmd, have_hk ? &hk : NULL, &f) < 0)
 		goto out;
 	if (seed_iso_build(&f, &data, &size) < 0)
 		goto out;
@@ -359,7 +384,7 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 		vmm_error_clear(); /* unreadable: simply rewritten */
 	}
 	if (!old || old_len != size || memcmp(old, data, size) != 0) {
-		/* user data (SSH keys, runcmd): private like the disk */
+		/* user data (SSH keys, runcmd, host keys): private like the disk */
 		if (util_write_file(path, data, size, 0600) < 0)
 			goto out;
 	}
@@ -372,5 +397,6 @@ out:
 	free(data);
 	seed_files_free(&f);
 	dns_free(dns, n_dns);
+	sshkey_host_free(&hk);
 	return rc;
 }

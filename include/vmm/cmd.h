@@ -102,6 +102,8 @@ struct cmd_kvs {
 /* --wait[=SECS]: a bare --wait stores dflt */
 #define OPT_UINT_OPTIONAL(s, l, T, f, lo, hi, dflt, meta, h)                                 \
 	CMD_OPT_(s, l, CMD_OPT_UINT, 2, T, f, meta, h, .min = lo, .max = hi, .num = dflt)
+/* --wait[=HOW]: a bare --wait stores "" (the field stays NULL when the option is absent) */
+#define OPT_STRING_OPTIONAL(s, l, T, f, meta, h) CMD_OPT_(s, l, CMD_OPT_STRING, 2, T, f, meta, h, .num = 0)
 #define OPT_CHOICE(s, l, T, f, words, meta, h)                                               \
 	CMD_OPT_(s, l, CMD_OPT_CHOICE, 1, T, f, meta, h, .choices = words)
 #define OPT_KEY(s, l, T, f, k, meta, h) CMD_OPT_(s, l, CMD_OPT_KEY, 1, T, f, meta, h, .key = k)
@@ -187,12 +189,16 @@ int cmd_one_name(const char *cmd, int argc, char **argv, const char **name);
 /* cmd_one_name, then load its profile into *p (nothing to free when it fails). */
 int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 		 struct vmm_profile *p);
+/* The cached, verified copy of image NAME (pulled first when needed, with a progress bar on a
+ * terminal); *user (may be NULL) gets its default user. 0, or -1 with the error slot set. */
+int cmd_image_fetch(struct vmm_ctx *ctx, const char *name, char **path, char **user);
 
 /* Each handler and its spec (cmd_NAME_spec) live in its file; main.c's table lists them. */
 #define VMM_CMD(n)                                                                   \
 	int cmd_##n(struct vmm_ctx *ctx, int argc, char **argv);                     \
 	extern const struct cmd_spec cmd_##n##_spec
 
+VMM_CMD(image);
 VMM_CMD(create);
 VMM_CMD(list);
 VMM_CMD(show);
@@ -207,5 +213,6 @@ VMM_CMD(status);
 VMM_CMD(console);
 VMM_CMD(vnc);
 VMM_CMD(autostart);
+VMM_CMD(ssh);
 
 #endif

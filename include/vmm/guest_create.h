@@ -16,6 +16,7 @@ struct guest_create_req {
 	const struct profile_kv *kvs; /* profile keys in order, as `vmm set` takes them; relative */
 	size_t n_kvs;                 /* file names (iso, kernel...) are made absolute */
 	const char *image;            /* base the disk on this image (a qcow2 overlay), or NULL */
+	bool image_pending;           /* dry run: image is where a pull would put it (not checked) */
 	const char *size;             /* disk size, or NULL: 20G (the image's size with image) */
 	bool reuse_disk;              /* adopt an existing disk at the disk path */
 	bool dry_run;                 /* resolve and check everything, change nothing */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "vmm/backend.h"
+#include "vmm/guest_wait.h"
 #include "vmm/profile.h"
 #include "vmm/store.h"
 
@@ -35,13 +36,18 @@ int lifecycle_plan(const struct vmm_home *h, const struct vmm_profile *p,
 /* Called about once a second while waiting: what is awaited ("ping at 192.168.166.100") and the
  * time so far. */
 typedef void (*lifecycle_progress_fn)(void *arg, const char *what, uint64_t elapsed_ms);
+/* What w waits for with this profile: GUEST_WAIT_AUTO is ssh when the profile has SSH keys
+ * (cloud-init installs them and the host keys vmm pinned), else ping. */
+enum guest_wait_kind lifecycle_wait_kind(const struct vmm_profile *p, const struct guest_wait *w);
 /*
- * Wait until the guest answers ping at its address, at most secs seconds; *elapsed_ms (may be
- * NULL) gets the time it took. On time-out: -1 with "NAME: no answer to ping at IP after S s
- * (the guest still runs)".
+ * Wait until the guest is ready at its address, at most w->secs seconds: its SSH server's banner
+ * on port 22, or an answer to ping (lifecycle_wait_kind); *elapsed_ms (may be NULL) gets the time
+ * it took. On time-out: -1 with "NAME: no SSH banner at IP:22 after S s (the guest still runs)"
+ * or "NAME: no answer to ping at IP after S s (...)".
  */
-int lifecycle_wait(const struct vmm_home *h, const struct vmm_profile *p, int secs,
-		   lifecycle_progress_fn progress, void *arg, uint64_t *elapsed_ms);
+int lifecycle_wait(const struct vmm_home *h, const struct vmm_profile *p,
+		   const struct guest_wait *w, lifecycle_progress_fn progress, void *arg,
+		   uint64_t *elapsed_ms);
 
 /* Stop a guest (ACPI power-off for timeout_secs, then harder; force: at once) and release its
  * tap. *was (may be NULL) gets the state it was in, *end (may be NULL) how the stop ended. */

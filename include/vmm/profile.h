@@ -48,6 +48,8 @@ struct vmm_profile {
 	size_t n_forwards;
 	bool autostart;       /* started at boot by vmm@NAME.service (`vmm autostart`) */
 	unsigned stop_timeout; /* seconds the guest gets to power off (0: the default, 30) */
+	char *user;           /* the image's default user (vmm ssh logs in as it), or NULL */
+	char *ssh_identity;   /* private key vmm ssh uses (absolute path), or NULL */
 };
 
 struct vmm_netcfg {
@@ -62,6 +64,7 @@ struct vmm_netcfg {
 	char *firewall;       /* "auto" (default), "nftables" or "iptables-legacy" */
 	char *foreign;        /* "open" (default) or "leave": other tools' dropping forward chains */
 	uint32_t firewall_mark; /* one bit, default 0x2000 (FW_MARK_DEFAULT) */
+	char *image_mirror;   /* replaces the image catalog's base URLs, or NULL */
 };
 
 /* Defaults: the tutorial's values. */
@@ -88,6 +91,8 @@ char *profile_format(const struct vmm_profile *p);
 
 /* Validators (vmm_invalid on failure). */
 int profile_check_name(const char *name);
+/* A login name for the guest's default user: [a-z_][a-z0-9_-]{0,31}. */
+int profile_check_user(const char *user);
 /* Check one profile on its own and against net.cfg (address inside the subnet, not network,
  * broadcast or bridge). */
 int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n);

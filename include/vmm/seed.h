@@ -6,22 +6,26 @@
 #include <stddef.h>
 
 #include "vmm/profile.h"
+#include "vmm/sshkey.h"
 #include "vmm/store.h"
 
 /* The three files of a NoCloud seed (malloc'd, NUL-terminated). */
 struct seed_files {
 	char *meta_data;      /* instance-id (changes with the network settings), local-hostname */
-	char *user_data;      /* #cloud-config: hostname, ssh_authorized_keys, runcmd */
+	char *user_data;      /* #cloud-config: hostname, ssh_authorized_keys, ssh_keys, runcmd */
 	char *network_config; /* version 2: match by MAC, address, default route, nameservers */
 };
 
 /*
  * Render the seed files for profile p on network n (pure: no files, no DNS lookups).
  * dns: the nameservers the guest gets; runcmd: commands for cloud-config's runcmd (may be 0).
+ * hostkeys (or NULL): the guest's SSH host keys, handed to cloud-init's ssh module (ssh_keys, with
+ * ssh_deletekeys so that only they remain); their public halves are part of the instance-id.
  * Returns 0, or -1 with the error slot set (invalid address in p or n).
  */
 int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *const *dns,
-		size_t n_dns, char *const *runcmd, size_t n_runcmd, struct seed_files *out);
+		size_t n_dns, char *const *runcmd, size_t n_runcmd,
+		const struct sshkey_host *hostkeys, struct seed_files *out);
 void seed_files_free(struct seed_files *f);
 
 /*
@@ -32,7 +36,9 @@ int seed_iso_write(const char *path, const struct seed_files *f);
 
 /*
  * The guest's seed in images/NAME-seed.iso: DNS from the profile's own list or else net.cfg's
- * (dns_servers), runcmd from the profile; the ISO is rewritten only when its content changed.
+ * (dns_servers), runcmd from the profile; when the profile has SSH keys, the guest's host keys
+ * (made once, sshkey_host_ensure) go in too, and the guest's
+ * known_hosts is written for its address. The ISO is rewritten only when its content changed.
  * *path_out (malloc'd) receives its path. Returns 0 or -1.
  */
 int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const struct vmm_netcfg *n,

@@ -213,6 +213,10 @@ char *virt_domain_xml(const struct virt_domain_spec *s)
 		}
 		fputs("/>\n", f);
 	}
+	/* entropy from the host from the first boot on (as the QEMU backend's virtio-rng-pci) */
+	fputs("    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n"
+	      "    </rng>\n",
+	      f);
 	fputs("  </devices>\n", f);
 	fputs("</domain>\n", f);
 	if (fclose(f) != 0)

@@ -161,6 +161,8 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD,
 				     hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR : ""));
 	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
+	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
+	add2(&a, "-device", util_strdup("virtio-rng-pci"));
 	if (p->vnc_display == VMM_VNC_NONE) {
 		/* a headless server: no display, no graphics card; the serial port is the console */
 		add2(&a, "-display", util_strdup("none"));

@@ -57,7 +57,8 @@ int cmd_option_apply(const struct cmd_option *o, const char *value, void *args)
 		if (o->complete != CMD_COMPLETE_NONE && !*value)
 			return vmm_invalid("%s: empty %s", what, o->complete == CMD_COMPLETE_DIR
 									? "folder name" : "file name");
-		*(const char **)field = value;
+		/* a bare optional-value option stores its .choices ("" unless the table says) */
+		*(const char **)field = value ? value : o->choices ? o->choices : "";
 		return 0;
 	case CMD_OPT_UINT:
 		if (!value) {

@@ -15,9 +15,11 @@
 #include "vmm/disk.h"
 #include "vmm/error.h"
 #include "vmm/guest_create.h"
+#include "vmm/image.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/profile.h"
+#include "vmm/sshkey.h"
 #include "vmm/store.h"
 #include "vmm/util.h"
 
@@ -33,8 +35,10 @@ struct create_args {
 static const struct cmd_option create_options[] = {
 	OPT_KEY_FILE(0, "iso", A, kvs, "iso", "FILE",
 		     "install ISO (boot it with \"vmm start NAME --install\")"),
-	OPT_FILE(0, "image", A, image, "FILE",
-		 "base the disk on this image (a qcow2 overlay; format read by qemu-img)"),
+	OPT_FILE(0, "image", A, image, "NAME|FILE",
+		 "base the disk on this image (a qcow2 overlay, grown to --size): an image NAME from "
+		 "\"vmm image list\" (pulled and verified when not cached yet; the profile gets its "
+		 "default user) or a FILE (a path, or an existing file)"),
 	OPT_STRING(0, "size", A, size, "SIZE",
 		   "virtual disk size: 40G, 512M, 1T (default 20G, or the image's size)"),
 	OPT_KEY(0, "ram", A, kvs, "memory", "MIB", "memory in MiB, or with a unit: 2G (default 1024)"),
@@ -49,7 +53,10 @@ static const struct cmd_option create_options[] = {
 	OPT_KEY(0, "vnc-listen", A, kvs, "vnc.listen", "ADDR", "address VNC listens on (default 127.0.0.1)"),
 	OPT_KEY_FILE(0, "vnc-password-file", A, kvs, "vnc.password_file", "FILE",
 		     "require this VNC password (the file's first line)"),
-	OPT_KEY_FILE(0, "ssh-key", A, kvs, "ssh_key", "FILE", "OpenSSH public key for the guest (repeatable)"),
+	OPT_KEY_FILE(0, "ssh-key", A, kvs, "ssh_key", "FILE",
+		     "OpenSSH public key for the guest (repeatable); default: ~/.ssh/id_ed25519.pub, "
+		     "id_ecdsa.pub or id_rsa.pub, else a key pair vmm makes once for the home "
+		     "(HOME/images/ssh/id_ed25519)"),
 	OPT_KEY_FILE(0, "kernel", A, kvs, "kernel", "FILE",
 		     "boot this kernel directly (with --initrd FILE and --append STR)"),
 	OPT_KEY_FILE(0, "initrd", A, kvs, "initrd", "FILE", "initramfs for --kernel"),
@@ -112,8 +119,9 @@ const struct cmd_spec cmd_set_spec = {
 	.notes = "keys: memory (or ram), cpus, mac, address (or ip), vnc (:N or none), vnc.listen,\n"
 		 "vnc.password_file, iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file),\n"
 		 "runcmd (adds one), tap, backend, uri, autostart (on or off), stop_timeout (seconds),\n"
-		 "forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...);\n"
-		 "an empty value clears iso, kernel, initrd, append, hostname, uri, dns, forward.\n"
+		 "forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...), user (the login of vmm ssh),\n"
+		 "ssh_identity (its private key); an empty value clears iso, kernel, initrd, append,\n"
+		 "hostname, uri, dns, forward, user, ssh_identity.\n"
 		 "Changes apply at the next start; forwards at once when the network is up.\n",
 	.complete = CMD_COMPLETE_PROFILE,
 };
@@ -123,7 +131,8 @@ struct delete_args {
 };
 
 static const struct cmd_option delete_options[] = {
-	OPT_FLAG(0, "purge", struct delete_args, purge, "also remove the disk and the seed ISO"),
+	OPT_FLAG(0, "purge", struct delete_args, purge,
+		 "also remove the disk, the seed ISO and the guest's SSH host keys"),
 	OPT_END,
 };
 
@@ -230,6 +239,126 @@ static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *
 
 /* ---- create ---- */
 
+/* What create adds to the command line's values: the image by name, the default SSH key. */
+struct create_extra {
+	const char *image;  /* --image as given */
+	char *image_path;   /* --image NAME: the cached copy (pulled before the lock) */
+	bool image_pending; /* dry run: not pulled, image_path is where it would go */
+	char *image_user;   /* its default user */
+	char *identity;     /* the private half of the guest's SSH key, when known */
+	char *default_pub;  /* the default public key file, when no --ssh-key was given */
+};
+
+static void create_extra_free(struct create_extra *o)
+{
+	free(o->image_path);
+	free(o->image_user);
+	free(o->identity);
+	free(o->default_pub);
+}
+
+/* realpath with the error slot set. */
+static int absolute(const char *what, const char *path, char **out)
+{
+	char *abs = realpath(path, NULL);
+	if (!abs)
+		return vmm_invalid("%s %s: %s", what, path, util_strerror(errno));
+	*out = abs;
+	return 0;
+}
+
+/* Is --image a name from the catalog (not a path, not an existing file)? */
+static bool image_is_name(const char *image)
+{
+	return !strchr(image, '/') && !util_exists(image);
+}
+
+/* --image NAME: the cached copy, pulled first when there is none. Returns 0 or the exit code. */
+static int create_image(struct vmm_ctx *ctx, struct create_extra *o)
+{
+	if (!o->image || !image_is_name(o->image))
+		return 0;
+	/* the name must be known (catalog or home) even when a copy is cached */
+	struct image_catalog c;
+	if (image_catalog_load(&ctx->home, NULL, &c) < 0)
+		return cmd_report();
+	const struct image_entry *e = image_find(&c, o->image);
+	if (e)
+		o->image_user = util_strdup(e->user);
+	image_catalog_free(&c);
+	if (!e)
+		return cmd_error(VMM_EINVAL, "image %s: no such file, and no image of that name (see "
+				 "vmm image list)", o->image);
+	/* a copy already cached is used as it is (no network); else it is pulled */
+	struct image_cached *cl = NULL;
+	size_t n = 0;
+	if (image_cached_list(&ctx->home, o->image, &cl, &n) < 0)
+		return cmd_report();
+	if (n)
+		o->image_path = util_strdup(cl[0].path);
+	image_cached_free(cl, n);
+	if (n)
+		return 0;
+	if (ctx->dry_run) {
+		o->image_path = util_fmt("%s/cache/%s-DIGEST.img", ctx->home.images, o->image);
+		o->image_pending = true;
+		printf("# would pull image %s\n", o->image);
+		return 0;
+	}
+	if (cmd_image_fetch(ctx, o->image, &o->image_path, NULL) < 0)
+		return cmd_report();
+	return 0;
+}
+
+/* Before the home lock (both can take long): the image by name, pulled into the cache when
+ * needed, then the default SSH key when none is given. Returns 0 or the exit code. */
+static int create_keys_and_image(struct vmm_ctx *ctx, struct create_extra *o,
+				 struct cmd_kvs *kvs)
+{
+	int rc = create_image(ctx, o);
+	if (rc)
+		return rc;
+	const char *first_key = NULL;
+	for (size_t i = 0; i < kvs->n; i++)
+		if (!strcmp(kvs->kv[i].key, "ssh_key") && !first_key)
+			first_key = kvs->kv[i].value;
+	if (first_key) {
+		/* the private half beside FILE.pub is what vmm ssh uses */
+		size_t l = strlen(first_key);
+		if (l > 4 && !strcmp(first_key + l - 4, ".pub")) {
+			char *k = util_fmt("%.*s", (int)(l - 4), first_key);
+			if (util_exists(k) && absolute("ssh key", k, &o->identity) < 0)
+				vmm_error_clear();
+			free(k);
+		}
+	} else {
+		char *pub = NULL, *priv = NULL;
+		bool made = false;
+		int r = sshkey_default_identity(&ctx->home, !ctx->dry_run, &pub, &priv, &made);
+		if (r < 0)
+			return cmd_report();
+		if (r > 0) {
+			cmd_note(ctx, "# would make an SSH key pair for this home (%s/ssh/id_ed25519)",
+				 ctx->home.images);
+		} else {
+			if (made)
+				cmd_note(ctx, "vmm: made an SSH key pair for this home: %s (vmm ssh uses it)",
+					 priv);
+			if (kvs->n == CMD_KVS_MAX) {
+				free(pub);
+				free(priv);
+				return cmd_usage_error("create", "too many options");
+			}
+			/* kvs points at pub; o owns it (default_pub) */
+			kvs->kv[kvs->n].key = "ssh_key";
+			kvs->kv[kvs->n++].value = pub;
+			o->default_pub = pub;
+			o->identity = priv;
+		}
+	}
+	return 0;
+}
+
 int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 {
 	struct create_args o = { 0 };
@@ -239,11 +368,25 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (o.image && o.reuse_disk)
 		return cmd_usage_error("create", "--image and --reuse-disk exclude each other");
+	if (store_exists(&ctx->home, name))
+		return cmd_error(VMM_EINVAL, "%s: already exists (see vmm show %s)", name, name);
+	struct create_extra x = { .image = o.image };
+	rc = create_keys_and_image(ctx, &x, &o.kvs);
+	/* the profile records the image's user and the private key vmm ssh uses */
+	if (!rc && x.image_user && o.kvs.n < CMD_KVS_MAX)
+		o.kvs.kv[o.kvs.n++] = (struct profile_kv){ .key = "user", .value = x.image_user };
+	if (!rc && x.identity && o.kvs.n < CMD_KVS_MAX)
+		o.kvs.kv[o.kvs.n++] = (struct profile_kv){ .key = "ssh_identity", .value = x.identity };
+	if (rc) {
+		create_extra_free(&x);
+		return rc;
+	}
 	struct guest_create_req req = {
 		.name = name,
 		.kvs = o.kvs.kv,
 		.n_kvs = o.kvs.n,
-		.image = o.image,
+		.image = x.image_path ? x.image_path : o.image,
+		.image_pending = x.image_pending,
 		.size = o.size,
 		.reuse_disk = o.reuse_disk,
 		.dry_run = ctx->dry_run,
@@ -271,6 +414,7 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 	if (rc == 0 && !ctx->dry_run)
 		note_listeners(ctx, p, NULL, 0);
 	guest_create_result_free(&r);
+	create_extra_free(&x);
 	return rc;
 }
 
@@ -523,6 +667,7 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	char *disk = invalid ? NULL : store_disk_path(&ctx->home, &p);
 	char *seed = store_seed_path(&ctx->home, name);
 	char *run = store_run_dir(&ctx->home, name);
+	char *keys = sshkey_guest_dir(&ctx->home, name);
 	rc = 0;
 	if (st.state == VMM_RUNNING) {
 		rc = cmd_error(VMM_EFAIL, "%s: is running (stop it first: vmm stop %s)", name, name);
@@ -533,7 +678,7 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 		if (purge && disk)
 			printf("would remove %s\n", disk);
 		if (purge)
-			printf("would remove %s\n", seed);
+			printf("would remove %s\nwould remove %s\n", seed, keys);
 		rc = cmd_flush();
 		goto out;
 	}
@@ -557,6 +702,9 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 			rc = cmd_error(VMM_EFAIL, "%s: %s", seed, util_strerror(errno));
 		if (disk && unlink(disk) < 0 && errno != ENOENT)
 			rc = cmd_error(VMM_EFAIL, "%s: %s", disk, util_strerror(errno));
+		/* a new guest of this name gets new host keys */
+		if (util_rm_rf(keys) < 0)
+			rc = cmd_report();
 	}
 	if (invalid) {
 		cmd_note(ctx, "deleted %s (its profile did not load, so its disk, if any, is kept)",
@@ -570,6 +718,7 @@ out:
 	free(disk);
 	free(seed);
 	free(run);
+	free(keys);
 	profile_free(&p);
 	return rc;
 }

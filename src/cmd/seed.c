@@ -30,20 +30,28 @@ const struct cmd_spec cmd_seed_spec = {
 };
 
 /* The three files, each under a "==> NAME <==" header (like `head` of several files). */
-static int print_files(const struct vmm_profile *p, const struct vmm_netcfg *n)
+static int print_files(const struct vmm_home *home, const struct vmm_profile *p,
+		       const struct vmm_netcfg *n)
 {
 	struct vmm_netcfg nc = *n;
 	char **dns = NULL;
 	size_t n_dns = 0;
 	struct seed_files f = { 0 };
-	int rc = 0;
+	struct sshkey_host hk = { 0 };
+	int rc = 0, have_hk = 1;
 
 	if (p->n_dns) {
 		nc.dns = p->dns;
 		nc.n_dns = p->n_dns;
 	}
+	/* the host keys as the ISO will carry them (not made here: printing changes nothing) */
+	if (p->n_ssh_keys && (have_hk = sshkey_host_load(home, p->name, &hk)) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
 	if (dns_servers(&nc, &dns, &n_dns) < 0 ||
-	    seed_render(p, n, dns, n_dns, p->runcmd, p->n_runcmd, &f) < 0) {
+	    seed_render(p, n, dns, n_dns, p->runcmd, p->n_runcmd, have_hk == 0 ? &hk : NULL,
+			&f) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
@@ -53,6 +61,7 @@ static int print_files(const struct vmm_profile *p, const struct vmm_netcfg *n)
 out:
 	seed_files_free(&f);
 	dns_free(dns, n_dns);
+	sshkey_host_free(&hk);
 	return rc;
 }
 
@@ -71,7 +80,7 @@ int cmd_seed(struct vmm_ctx *ctx, int argc, char **argv)
 		goto out; /* n holds the defaults even then */
 	}
 	if (print) {
-		rc = print_files(&p, &n);
+		rc = print_files(&ctx->home, &p, &n);
 		goto out;
 	}
 	if (seed_ensure(&ctx->home, &p, &n, &path) < 0) {

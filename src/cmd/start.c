@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* start.c: `vmm start NAME`: network up if needed, then the guest's backend starts it; --wait pings */
+/* start.c: `vmm start NAME`: network up if needed, then the guest's backend starts it; --wait waits
+ * for its SSH server or ping */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,18 +10,20 @@
 
 #include "vmm/cmd.h"
 #include "vmm/error.h"
+#include "vmm/guest_wait.h"
 #include "vmm/lifecycle.h"
 #include "vmm/util.h"
 
 struct start_args {
 	bool install;
-	unsigned long wait;
+	const char *wait; /* NULL: no --wait; "": a bare --wait */
 };
 
 static const struct cmd_option start_options[] = {
 	OPT_FLAG(0, "install", struct start_args, install, "attach the profile's ISO and boot from it once"),
-	OPT_UINT_OPTIONAL(0, "wait", struct start_args, wait, 1, 86400, 120, "SECS",
-			  "then wait until the guest answers ping at its address (default 120)"),
+	OPT_STRING_OPTIONAL(0, "wait", struct start_args, wait, "HOW",
+			    "then wait until it is ready: HOW = ssh (the SSH banner on port 22; the "
+			    "default with SSH keys), ping, SECS, ssh:SECS or ping:SECS (120 s)"),
 	OPT_END,
 };
 
@@ -39,23 +42,25 @@ const struct cmd_spec cmd_start_spec = {
 static void show_progress(void *arg, const char *what, uint64_t elapsed_ms)
 {
 	const char *name = arg;
-	fprintf(stderr, "\rvmm: waiting for %s to answer %s... %llu s", name, what,
+	fprintf(stderr, "\r\033[Kvmm: waiting for %s to answer %s... %llu s", name, what,
 		(unsigned long long)(elapsed_ms / 1000));
 }
 
-static int wait_guest(struct vmm_ctx *ctx, const struct vmm_profile *p, int secs)
+static int wait_guest(struct vmm_ctx *ctx, const struct vmm_profile *p, const struct guest_wait *w)
 {
 	bool tty = util_isatty(2) && ctx->verbose >= 0;
 	uint64_t ms = 0;
 	char ip[16] = "";
-	int rc = lifecycle_wait(&ctx->home, p, secs, tty ? show_progress : NULL, (void *)p->name,
+	enum guest_wait_kind kind = lifecycle_wait_kind(p, w);
+	int rc = lifecycle_wait(&ctx->home, p, w, tty ? show_progress : NULL, (void *)p->name,
 				&ms);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	if (rc < 0)
 		return cmd_report();
 	profile_ip(p, ip);
-	cmd_note(ctx, "vmm: %s: answers ping at %s after %.1f s", p->name, ip, (double)ms / 1000.0);
+	cmd_note(ctx, "vmm: %s: %s at %s after %.1f s", p->name,
+		 kind == GUEST_WAIT_SSH ? "SSH answers" : "answers ping", ip, (double)ms / 1000.0);
 	return 0;
 }
 
@@ -66,7 +71,12 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 	int rc = cmd_parse(&cmd_start_spec, argc, argv, &a);
 	if (rc || (rc = cmd_load_one(ctx, "start", argc, argv, &p)))
 		return rc;
-	struct lifecycle_start_opts so = { .install = a.install, .wait_secs = (int)a.wait };
+	struct guest_wait w = { GUEST_WAIT_NONE, 0 };
+	if (a.wait && guest_wait_parse(*a.wait ? a.wait : NULL, &w) < 0) {
+		profile_free(&p);
+		return cmd_report();
+	}
+	struct lifecycle_start_opts so = { .install = a.install, .wait_secs = (int)w.secs };
 	const char *name = argv[optind];
 	struct lifecycle_started res;
 	if (ctx->dry_run) {
@@ -93,7 +103,7 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 			 (long)res.st.pid, res.st.vnc_host, res.st.vnc_port, name);
 	else
 		cmd_note(ctx, "vmm: %s: running", name);
-	rc = so.wait_secs > 0 ? wait_guest(ctx, &p, so.wait_secs) : 0;
+	rc = w.kind != GUEST_WAIT_NONE ? wait_guest(ctx, &p, &w) : 0;
 out:
 	profile_free(&p);
 	return rc;

@@ -33,7 +33,7 @@ for c in $cmds; do
 	assert_contains "$man" ".SS \"$c" "man page entry for $c"
 	# options in help: "  --iso FILE", "  -f, --force", "  --wait[=SECS]", aliases "(also --memory)"
 	opts=$(printf '%s\n' "$a" | sed -n '/^options:/,/^$/p' |
-		grep -o -- '^  \(-., \)\?--[a-z][a-z-]*\|(also [^)]*)' | grep -o -- '--[a-z][a-z-]*' | sort -u)
+		grep -o -- '^  \(-., \)\?--[a-z][a-z0-9-]*\|(also [^)]*)' | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
 	copts=" $(complete_words "$VMM" "$c" --) "
 	for o in $opts; do
 		assert_contains "$man" "$(printf '%s' "$o" | sed 's/-/\\-/g')" "man page lists $o for $c"

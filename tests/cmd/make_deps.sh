@@ -19,7 +19,7 @@ mk() { # EXPECTED_RC ARGS...: make in the source tree (building into $T/b); $ERR
 	[ "$RC" = "$want" ] || fail "make $*: exit $RC, wanted $want: $ERR"
 }
 one_line() { [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "${1}: more than one line: $ERR"; }
-all_debs="libconfig-dev libacl1-dev libnl-3-dev libnl-route-3-dev libip4tc-dev libnftables-dev libvncserver-dev libjson-c-dev libisofs-dev libpng-dev libvirt-dev"
+all_debs="libconfig-dev libacl1-dev libnl-3-dev libnl-route-3-dev libip4tc-dev libnftables-dev libvncserver-dev libjson-c-dev libisofs-dev libpng-dev libcurl4-openssl-dev libssl-dev libvirt-dev"
 
 # nothing found by pkg-config: one line naming every -dev package, no package manager touched
 for goal in "" all unit; do
@@ -55,7 +55,7 @@ assert_eq "$(cat "$T/calls")" "" "make -n unit looked up packages"
 mk 0 help
 assert_eq "$(cat "$T/calls")" "" "make help looked up packages"
 
-# make install puts the binary, the man page and the bash completion in place
+# make install puts the binary, the man page, the bash completion and the image catalog in place
 if [ -x "$BUILD/vmm" ]; then
 	: >"$T/calls"
 	PATH="$T/bin:$PATH" make -C "$SRCDIR" --no-print-directory BUILD="$BUILD" DESTDIR="$T/dest" \
@@ -64,6 +64,7 @@ if [ -x "$BUILD/vmm" ]; then
 	cmp "$T/dest/usr/share/man/man1/vmm.1" "$SRCDIR/contrib/vmm.1" || fail "installed man page"
 	cmp "$T/dest/usr/share/bash-completion/completions/vmm" "$SRCDIR/contrib/vmm.bash-completion" ||
 		fail "installed bash completion"
+	cmp "$T/dest/usr/share/vmm/images.cfg" "$SRCDIR/contrib/images.cfg" || fail "installed image catalog"
 	assert_eq "$(cat "$T/calls")" "" "make install looked up packages"
 fi
 

@@ -21,8 +21,8 @@ guest_create ubuntu 192.168.166.100 --runcmd 'nslookup test.lan'
 guest_create ubuntu2 192.168.166.101
 
 # Both at once, the network down: one of them brings it up (and says so), both run.
-nsx "$HOST" "$VMM" start ubuntu --wait=120 >"$T/s1.out" 2>"$T/s1.err" & p1=$!
-nsx "$HOST" "$VMM" start ubuntu2 --wait=120 >"$T/s2.out" 2>"$T/s2.err" & p2=$!
+nsx "$HOST" "$VMM" start ubuntu --wait=ping:120 >"$T/s1.out" 2>"$T/s1.err" & p1=$!
+nsx "$HOST" "$VMM" start ubuntu2 --wait=ping:120 >"$T/s2.out" 2>"$T/s2.err" & p2=$!
 wait $p1 || fail "start ubuntu: $(cat "$T/s1.err")"
 wait $p2 || fail "start ubuntu2: $(cat "$T/s2.err")"
 notes=$(cat "$T/s1.err" "$T/s2.err")
@@ -160,7 +160,7 @@ run_vmm 0 status ubuntu2
 assert_contains "$OUT" "ubuntu2: stopped"
 ERR=$(nsx "$HOST" "$VMM" stop ubuntu2 2>&1) || fail "stop of a stopped guest: $ERR"
 assert_contains "$ERR" "vmm: ubuntu2: not running"
-nsx "$HOST" "$VMM" start ubuntu2 --wait=120 2>"$T/err" || fail "restart ubuntu2: $(cat "$T/err")"
+nsx "$HOST" "$VMM" start ubuntu2 --wait=ping:120 2>"$T/err" || fail "restart ubuntu2: $(cat "$T/err")"
 assert_not_contains "$(cat "$T/err")" "was down"
 out=$(guest_sh ubuntu2 'ping -c1 -W3 192.168.166.100 >/dev/null; echo "peer=$?"')
 assert_contains "$out" "peer=0" "ubuntu2 pings ubuntu after a restart"
@@ -173,7 +173,7 @@ run_vmm 0 status ubuntu2
 assert_contains "$OUT" "ubuntu2: crashed"
 run_vmm 0 list
 assert_contains "$OUT" "ubuntu2          crashed"
-nsx "$HOST" "$VMM" start ubuntu2 --wait=120 2>"$T/err" || fail "start after crash: $(cat "$T/err")"
+nsx "$HOST" "$VMM" start ubuntu2 --wait=ping:120 2>"$T/err" || fail "start after crash: $(cat "$T/err")"
 run_vmm 0 status ubuntu2
 assert_contains "$OUT" "ubuntu2: running"
 [ "$(cat "$VMM_HOME/run/ubuntu2/pid")" != "$pid2" ] || fail "same pid after restart"

@@ -12,7 +12,7 @@ e2e_net_cfg
 "$VMM" create inst --size 1G --ram 256 --iso "$GUEST_ISO" --ip 192.168.166.110/24 \
 	>"$T/create.log" 2>&1 || fail "create: $(cat "$T/create.log")"
 nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up: $(cat "$T/err")"
-nsx "$HOST" "$VMM" start inst --install --wait=180 2>"$T/err" || fail "start --install: $(cat "$T/err")"
+nsx "$HOST" "$VMM" start inst --install --wait=ping:180 2>"$T/err" || fail "start --install: $(cat "$T/err")"
 assert_contains "$(cat "$T/err")" "vmm: inst: answers ping at 192.168.166.110"
 pid=$(cat "$VMM_HOME/run/inst/pid")
 cmdline=$(tr '\0' '\n' <"/proc/$pid/cmdline")

@@ -53,7 +53,7 @@ static void check_free(char **argv, const char *const *want, struct vmm_profile 
 #define DISK "-drive", "file=/h/images/ubuntu.qcow2,if=virtio,format=qcow2"
 #define SEED "-drive", "file=/h/images/ubuntu-seed.iso,media=cdrom,readonly=on"
 #define NETDEV(extra) "-netdev", "tap,id=n0,fd=3" extra
-#define NIC "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10"
+#define NIC "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10", "-device", "virtio-rng-pci"
 #define HEAD(name) "qemu-system-x86_64", "-name", name ",process=vmm-" name, "-m", "2048", \
 		   "-smp", "2"
 #define TAIL                                                                              \

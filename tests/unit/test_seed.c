@@ -51,7 +51,7 @@ static void test_render_exact(void **state)
 	struct seed_files f;
 	char *runcmd[] = { "ping -c1 192.168.166.101", "echo \"quoted\" \\ back: slash" };
 	load(&p, &n, NULL);
-	assert_int_equal(seed_render(&p, &n, dns1, 1, runcmd, 2, &f), 0);
+	assert_int_equal(seed_render(&p, &n, dns1, 1, runcmd, 2, NULL, &f), 0);
 
 	assert_string_equal(f.meta_data, "instance-id: vmm-ubuntu-3ce1fae8\n"
 					 "local-hostname: ubuntu\n");
@@ -93,7 +93,7 @@ static void test_render_minimal(void **state)
 	struct seed_files f;
 	load(&p, &n, "hostname = \"web-1\";\n");
 	p.n_ssh_keys = 0; /* keys stay owned by p; only hidden from the renderer */
-	assert_int_equal(seed_render(&p, &n, NULL, 0, NULL, 0, &f), 0);
+	assert_int_equal(seed_render(&p, &n, NULL, 0, NULL, 0, NULL, &f), 0);
 	assert_string_equal(f.user_data, "#cloud-config\nhostname: web-1\n");
 	assert_non_null(strstr(f.meta_data, "\nlocal-hostname: web-1\n"));
 	assert_null(strstr(f.network_config, "nameservers"));
@@ -107,7 +107,7 @@ static void test_render_minimal(void **state)
 static char *iid(const struct vmm_profile *p, const struct vmm_netcfg *n, char **dns, size_t nd)
 {
 	struct seed_files f;
-	assert_int_equal(seed_render(p, n, dns, nd, NULL, 0, &f), 0);
+	assert_int_equal(seed_render(p, n, dns, nd, NULL, 0, NULL, &f), 0);
 	char *nl = strchr(f.meta_data, '\n');
 	assert_non_null(nl);
 	char *id = strndup(f.meta_data, (size_t)(nl - f.meta_data));
@@ -173,7 +173,7 @@ static void test_render_no_address(void **state)
 	free(p.address);
 	p.address = NULL;
 	vmm_error_clear();
-	assert_int_equal(seed_render(&p, &n, dns1, 1, NULL, 0, &f), -1);
+	assert_int_equal(seed_render(&p, &n, dns1, 1, NULL, 0, NULL, &f), -1);
 	assert_int_equal(vmm_errcode(), VMM_EINVAL);
 	assert_string_equal(vmm_errmsg(), "ubuntu: no address in the profile");
 	assert_null(f.meta_data);
