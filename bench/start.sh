@@ -192,7 +192,7 @@ fi
 echo "== boot to first ping: $BOOT_RUNS runs of each, interleaved (vmm, hand; then hand, vmm; ...)"
 boot_vmm() {
 	local t0 t1
-	t0=$(now_us); v start b1 --wait=120 >/dev/null 2>&1 || { echo "start --wait failed" >&2; return 1; }; t1=$(now_us)
+	t0=$(now_us); v start b1 --wait=ping:120 >/dev/null 2>&1 || { echo "start --wait failed" >&2; return 1; }; t1=$(now_us)
 	echo $((t1 - t0)) >>"$T/boot-vmm.us"
 	vmm_down
 }

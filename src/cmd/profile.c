@@ -247,6 +247,7 @@ struct create_extra {
 	char *image_user;   /* its default user */
 	char *identity;     /* the private half of the guest's SSH key, when known */
 	char *default_pub;  /* the default public key file, when no --ssh-key was given */
+	bool make_key;      /* none: the home's pair is to be made */
 };
 
 static void create_extra_free(struct create_extra *o)
@@ -333,17 +334,15 @@ static int create_keys_and_image(struct vmm_ctx *ctx, struct create_extra *o,
 		}
 	} else {
 		char *pub = NULL, *priv = NULL;
-		bool made = false;
-		int r = sshkey_default_identity(&ctx->home, !ctx->dry_run, &pub, &priv, &made);
+		int r = sshkey_default_identity(&ctx->home, false, &pub, &priv, NULL);
 		if (r < 0)
 			return cmd_report();
-		if (r > 0) {
+		if (r > 0 && ctx->dry_run) {
 			cmd_note(ctx, "# would make an SSH key pair for this home (%s/ssh/id_ed25519)",
 				 ctx->home.images);
+		} else if (r > 0) {
+			o->make_key = true; /* once the rest is known to be valid (create_default_key) */
 		} else {
-			if (made)
-				cmd_note(ctx, "vmm: made an SSH key pair for this home: %s (vmm ssh uses it)",
-					 priv);
 			if (kvs->n == CMD_KVS_MAX) {
 				free(pub);
 				free(priv);
@@ -356,6 +355,31 @@ static int create_keys_and_image(struct vmm_ctx *ctx, struct create_extra *o,
 			o->identity = priv;
 		}
 	}
+	return 0;
+}
+
+/* The home's key pair, made only after a dry run of the create found everything valid (a
+ * refused create leaves nothing behind); its halves go into kvs. 0 or the exit code. */
+static int create_default_key(struct vmm_ctx *ctx, struct create_extra *x, struct cmd_kvs *kvs,
+			      const struct guest_create_req *req)
+{
+	struct guest_create_req check = *req;
+	struct guest_create_result r;
+	check.dry_run = true;
+	int rc = guest_create(&ctx->home, &check, &r) < 0 ? cmd_report() : 0;
+	guest_create_result_free(&r);
+	if (rc)
+		return rc;
+	bool made = false;
+	if (sshkey_default_identity(&ctx->home, true, &x->default_pub, &x->identity, &made) < 0)
+		return cmd_report();
+	if (made)
+		cmd_note(ctx, "vmm: made an SSH key pair for this home: %s (vmm ssh uses it)",
+			 x->identity);
+	if (kvs->n + 2 > CMD_KVS_MAX)
+		return cmd_usage_error("create", "too many options");
+	kvs->kv[kvs->n++] = (struct profile_kv){ .key = "ssh_key", .value = x->default_pub };
+	kvs->kv[kvs->n++] = (struct profile_kv){ .key = "ssh_identity", .value = x->identity };
 	return 0;
 }
 
@@ -391,6 +415,14 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		.reuse_disk = o.reuse_disk,
 		.dry_run = ctx->dry_run,
 	};
+	if (x.make_key) {
+		rc = create_default_key(ctx, &x, &o.kvs, &req);
+		if (rc) {
+			create_extra_free(&x);
+			return rc;
+		}
+		req.n_kvs = o.kvs.n;
+	}
 	struct guest_create_result r;
 	const struct vmm_profile *p = &r.profile;
 	if (guest_create(&ctx->home, &req, &r) < 0) {
