@@ -247,7 +247,6 @@ struct create_extra {
 	char *image_user;   /* its default user */
 	char *identity;     /* the private half of the guest's SSH key, when known */
 	char *default_pub;  /* the default public key file, when no --ssh-key was given */
-	bool make_key;      /* none: the home's pair is to be made */
 };
 
 static void create_extra_free(struct create_extra *o)
@@ -334,15 +333,17 @@ static int create_keys_and_image(struct vmm_ctx *ctx, struct create_extra *o,
 		}
 	} else {
 		char *pub = NULL, *priv = NULL;
-		int r = sshkey_default_identity(&ctx->home, false, &pub, &priv, NULL);
+		bool made = false;
+		int r = sshkey_default_identity(&ctx->home, !ctx->dry_run, &pub, &priv, &made);
 		if (r < 0)
 			return cmd_report();
-		if (r > 0 && ctx->dry_run) {
+		if (r > 0) {
 			cmd_note(ctx, "# would make an SSH key pair for this home (%s/ssh/id_ed25519)",
 				 ctx->home.images);
-		} else if (r > 0) {
-			o->make_key = true; /* once the rest is known to be valid (create_default_key) */
 		} else {
+			if (made)
+				cmd_note(ctx, "vmm: made an SSH key pair for this home: %s (vmm ssh uses it)",
+					 priv);
 			if (kvs->n == CMD_KVS_MAX) {
 				free(pub);
 				free(priv);
@@ -358,29 +359,33 @@ static int create_keys_and_image(struct vmm_ctx *ctx, struct create_extra *o,
 	return 0;
 }
 
-/* The home's key pair, made only after a dry run of the create found everything valid (a
- * refused create leaves nothing behind); its halves go into kvs. 0 or the exit code. */
-static int create_default_key(struct vmm_ctx *ctx, struct create_extra *x, struct cmd_kvs *kvs,
-			      const struct guest_create_req *req)
+/* Everything create checks, before anything (an image pull, the home's key pair) is made: the
+ * same resolution as the real run, as a dry run. Returns 0 or the exit code. */
+static int create_validate(struct vmm_ctx *ctx, const char *name, const struct create_args *o)
 {
-	struct guest_create_req check = *req;
+	/* key files are read once, by the real run (one may be a pipe: --ssh-key <(...)) */
+	struct profile_kv kv[CMD_KVS_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < o->kvs.n; i++)
+		if (strcmp(o->kvs.kv[i].key, "ssh_key") != 0)
+			kv[n++] = o->kvs.kv[i];
+	struct guest_create_req req = {
+		.name = name,
+		.kvs = kv,
+		.n_kvs = n,
+		.image = o->image,
+		.size = o->size,
+		.reuse_disk = o->reuse_disk,
+		.dry_run = true,
+	};
+	if (o->image && image_is_name(o->image)) { /* pulled (or found cached) right after */
+		req.image = "(image)";
+		req.image_pending = true;
+	}
 	struct guest_create_result r;
-	check.dry_run = true;
-	int rc = guest_create(&ctx->home, &check, &r) < 0 ? cmd_report() : 0;
+	int rc = guest_create(&ctx->home, &req, &r) < 0 ? cmd_report() : 0;
 	guest_create_result_free(&r);
-	if (rc)
-		return rc;
-	bool made = false;
-	if (sshkey_default_identity(&ctx->home, true, &x->default_pub, &x->identity, &made) < 0)
-		return cmd_report();
-	if (made)
-		cmd_note(ctx, "vmm: made an SSH key pair for this home: %s (vmm ssh uses it)",
-			 x->identity);
-	if (kvs->n + 2 > CMD_KVS_MAX)
-		return cmd_usage_error("create", "too many options");
-	kvs->kv[kvs->n++] = (struct profile_kv){ .key = "ssh_key", .value = x->default_pub };
-	kvs->kv[kvs->n++] = (struct profile_kv){ .key = "ssh_identity", .value = x->identity };
-	return 0;
+	return rc;
 }
 
 int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
@@ -394,6 +399,8 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error("create", "--image and --reuse-disk exclude each other");
 	if (store_exists(&ctx->home, name))
 		return cmd_error(VMM_EINVAL, "%s: already exists (see vmm show %s)", name, name);
+	if (!ctx->dry_run && (rc = create_validate(ctx, name, &o)))
+		return rc;
 	struct create_extra x = { .image = o.image };
 	rc = create_keys_and_image(ctx, &x, &o.kvs);
 	/* the profile records the image's user and the private key vmm ssh uses */
@@ -415,14 +422,6 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		.reuse_disk = o.reuse_disk,
 		.dry_run = ctx->dry_run,
 	};
-	if (x.make_key) {
-		rc = create_default_key(ctx, &x, &o.kvs, &req);
-		if (rc) {
-			create_extra_free(&x);
-			return rc;
-		}
-		req.n_kvs = o.kvs.n;
-	}
 	struct guest_create_result r;
 	const struct vmm_profile *p = &r.profile;
 	if (guest_create(&ctx->home, &req, &r) < 0) {
