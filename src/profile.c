@@ -1126,145 +1126,267 @@ static int split_list(const char *value, char ***out, size_t *n)
 	return 0;
 }
 
-int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
+/* ---- profile_set_key: one setter per key, found through one table ---- */
+
+static int set_memory(struct vmm_profile *p, const char *key, const char *value)
 {
 	unsigned long v;
-	if (!strcmp(key, "memory") || !strcmp(key, "ram")) {
-		uint64_t bytes;
-		const char *last = value + strlen(value);
-		bool suffix = last > value && isalpha((unsigned char)last[-1]);
-		if (suffix) {
-			if (util_parse_size("memory", value, &bytes) < 0)
-				return -1;
-			if (bytes % (1024 * 1024))
-				return vmm_invalid("memory %s: not a whole number of MiB", value);
-			if (bytes / (1024 * 1024) > MEMORY_MAX || bytes / (1024 * 1024) < MEMORY_MIN)
-				return vmm_invalid("memory %s: out of range (16 to 1048576 MiB)",
-						   value);
-			p->memory = (unsigned)(bytes / (1024 * 1024));
-		} else {
-			if (util_parse_uint("memory", value, MEMORY_MIN, MEMORY_MAX, &v) < 0)
-				return -1;
-			p->memory = (unsigned)v;
-		}
-	} else if (!strcmp(key, "cpus")) {
-		if (util_parse_uint("cpus", value, 1, CPUS_MAX, &v) < 0)
+	uint64_t bytes;
+	const char *last = value + strlen(value);
+	(void)key;
+	if (!(last > value && isalpha((unsigned char)last[-1]))) {
+		if (util_parse_uint("memory", value, MEMORY_MIN, MEMORY_MAX, &v) < 0)
 			return -1;
-		p->cpus = (unsigned)v;
-	} else if (!strcmp(key, "mac")) {
-		uint8_t m[6];
-		if (util_parse_mac("mac", value, m) < 0)
-			return -1;
-		util_format_mac(m, p->mac);
-	} else if (!strcmp(key, "address") || !strcmp(key, "ip")) {
-		uint32_t a;
-		unsigned pre;
-		if (util_parse_cidr("address", value, &a, &pre) < 0)
-			return -1;
-		set_str(&p->address, value);
-	} else if (!strcmp(key, "vnc")) {
-		const char *d = value[0] == ':' ? value + 1 : value;
-		if (!strcmp(value, "none")) {
-			p->vnc_display = VMM_VNC_NONE;
-			return 0;
-		}
-		if (util_parse_uint("vnc", d, 0, VNC_MAX, &v) < 0)
-			return vmm_invalid("vnc %s: want a display :N with N from 0 to "
-					   VMM_VNC_MAX_STR " (port 5900+N), or none", value);
-		p->vnc_display = (int)v;
-	} else if (!strcmp(key, "vnc_listen") || !strcmp(key, "vnc.listen")) {
-		uint32_t a;
-		if (util_parse_ipv4("vnc listen", value, &a) < 0)
-			return -1;
-		set_str(&p->vnc_listen, value);
-	} else if (!strcmp(key, "vnc_password_file") || !strcmp(key, "vnc.password_file")) {
-		if (*value && util_check_readable("vnc password file", value) < 0)
-			return -1;
-		set_str(&p->vnc_password_file, *value ? value : NULL);
-	} else if (!strcmp(key, "iso") || !strcmp(key, "kernel") || !strcmp(key, "initrd")) {
-		if (*value && util_check_readable(key, value) < 0)
-			return -1;
-		char **dst = !strcmp(key, "iso") ? &p->iso : !strcmp(key, "kernel") ? &p->kernel
-										: &p->initrd;
-		set_str(dst, *value ? value : NULL);
-	} else if (!strcmp(key, "append")) {
-		set_str(&p->append, *value ? value : NULL);
-	} else if (!strcmp(key, "hostname")) {
-		set_str(&p->hostname, *value ? value : NULL);
-	} else if (!strcmp(key, "backend")) {
-		if (strcmp(value, "qemu") && strcmp(value, "libvirt"))
-			return vmm_invalid("backend \"%s\": use qemu or libvirt", value);
-		set_str(&p->backend, value);
-	} else if (!strcmp(key, "uri")) {
-		set_str(&p->uri, *value ? value : NULL);
-	} else if (!strcmp(key, "user")) {
-		if (*value && profile_check_user(value) < 0)
-			return -1;
-		set_str(&p->user, *value ? value : NULL);
-	} else if (!strcmp(key, "ssh_identity")) {
-		if (*value && value[0] != '/')
-			return vmm_invalid("ssh_identity %s: want an absolute path", value);
-		set_str(&p->ssh_identity, *value ? value : NULL);
-	} else if (!strcmp(key, "dns")) {
-		char **list;
-		size_t n;
-		split_list(value, &list, &n);
-		for (size_t i = 0; i < n; i++) {
-			uint32_t a;
-			if (util_parse_ipv4("dns", list[i], &a) < 0) {
-				strv_free(list, n);
-				return -1;
-			}
-		}
-		strv_free(p->dns, p->n_dns);
-		p->dns = n ? list : NULL;
-		p->n_dns = n;
-		if (!n)
-			strv_free(list, 0);
-	} else if (!strcmp(key, "ssh_key") || !strcmp(key, "ssh-key")) {
-		char *line = NULL;
-		if (read_key_file(value, &line) < 0)
-			return -1;
-		char **nv = realloc(p->ssh_keys, (p->n_ssh_keys + 2) * sizeof(char *));
-		if (!nv)
-			abort();
-		p->ssh_keys = nv;
-		p->ssh_keys[p->n_ssh_keys++] = line;
-		p->ssh_keys[p->n_ssh_keys] = NULL;
-	} else if (!strcmp(key, "runcmd")) {
-		char **nv = realloc(p->runcmd, (p->n_runcmd + 2) * sizeof(char *));
-		if (!nv)
-			abort();
-		p->runcmd = nv;
-		p->runcmd[p->n_runcmd++] = util_strdup(value);
-		p->runcmd[p->n_runcmd] = NULL;
-	} else if (!strcmp(key, "forward")) {
-		if (profile_set_forwards(p, value) < 0)
-			return -1;
-	} else if (!strcmp(key, "stop_timeout")) {
-		if (util_parse_uint("stop_timeout", value, 1, 86400, &v) < 0)
-			return -1;
-		p->stop_timeout = (unsigned)v;
-	} else if (!strcmp(key, "autostart")) {
-		if (!strcmp(value, "on") || !strcmp(value, "true") || !strcmp(value, "yes"))
-			p->autostart = true;
-		else if (!strcmp(value, "off") || !strcmp(value, "false") || !strcmp(value, "no"))
-			p->autostart = false;
-		else
-			return vmm_invalid("autostart %s: want on or off", value);
-	} else if (!strcmp(key, "tap")) {
-		if (check_ifname("tap", value) < 0)
-			return -1;
-		snprintf(p->tap, sizeof(p->tap), "%s", value);
-	} else if (!strcmp(key, "size") || !strcmp(key, "disk") || !strcmp(key, "image") ||
-		   !strcmp(key, "backing")) {
-		return vmm_invalid("%s: cannot be changed after create (use qemu-img resize or a new "
-				   "guest)",
-				   key);
-	} else {
-		return vmm_invalid("key \"%s\": unknown (see vmm help set)", key);
+		p->memory = (unsigned)v;
+		return 0;
 	}
+	if (util_parse_size("memory", value, &bytes) < 0)
+		return -1;
+	if (bytes % (1024 * 1024))
+		return vmm_invalid("memory %s: not a whole number of MiB", value);
+	if (bytes / (1024 * 1024) > MEMORY_MAX || bytes / (1024 * 1024) < MEMORY_MIN)
+		return vmm_invalid("memory %s: out of range (16 to 1048576 MiB)", value);
+	p->memory = (unsigned)(bytes / (1024 * 1024));
 	return 0;
+}
+
+static int set_cpus(struct vmm_profile *p, const char *key, const char *value)
+{
+	unsigned long v;
+	(void)key;
+	if (util_parse_uint("cpus", value, 1, CPUS_MAX, &v) < 0)
+		return -1;
+	p->cpus = (unsigned)v;
+	return 0;
+}
+
+static int set_mac(struct vmm_profile *p, const char *key, const char *value)
+{
+	uint8_t m[6];
+	(void)key;
+	if (util_parse_mac("mac", value, m) < 0)
+		return -1;
+	util_format_mac(m, p->mac);
+	return 0;
+}
+
+static int set_address(struct vmm_profile *p, const char *key, const char *value)
+{
+	uint32_t a;
+	unsigned pre;
+	(void)key;
+	if (util_parse_cidr("address", value, &a, &pre) < 0)
+		return -1;
+	set_str(&p->address, value);
+	return 0;
+}
+
+static int set_vnc(struct vmm_profile *p, const char *key, const char *value)
+{
+	unsigned long v;
+	const char *d = value[0] == ':' ? value + 1 : value;
+	(void)key;
+	if (!strcmp(value, "none")) {
+		p->vnc_display = VMM_VNC_NONE;
+		return 0;
+	}
+	if (util_parse_uint("vnc", d, 0, VNC_MAX, &v) < 0)
+		return vmm_invalid("vnc %s: want a display :N with N from 0 to " VMM_VNC_MAX_STR
+				   " (port 5900+N), or none", value);
+	p->vnc_display = (int)v;
+	return 0;
+}
+
+static int set_vnc_listen(struct vmm_profile *p, const char *key, const char *value)
+{
+	uint32_t a;
+	(void)key;
+	if (util_parse_ipv4("vnc listen", value, &a) < 0)
+		return -1;
+	set_str(&p->vnc_listen, value);
+	return 0;
+}
+
+/* The field a key with a plain string value sets. */
+static char **str_field(struct vmm_profile *p, const char *key)
+{
+	if (!strcmp(key, "vnc_password_file") || !strcmp(key, "vnc.password_file"))
+		return &p->vnc_password_file;
+	if (!strcmp(key, "iso"))
+		return &p->iso;
+	if (!strcmp(key, "kernel"))
+		return &p->kernel;
+	if (!strcmp(key, "initrd"))
+		return &p->initrd;
+	if (!strcmp(key, "append"))
+		return &p->append;
+	if (!strcmp(key, "hostname"))
+		return &p->hostname;
+	if (!strcmp(key, "uri"))
+		return &p->uri;
+	if (!strcmp(key, "user"))
+		return &p->user;
+	return &p->ssh_identity;
+}
+
+/* A string key; an empty value clears it. Files must be readable, users valid, the identity an
+ * absolute path. */
+static int set_string(struct vmm_profile *p, const char *key, const char *value)
+{
+	if (*value) {
+		if (!strcmp(key, "vnc_password_file") || !strcmp(key, "vnc.password_file")) {
+			if (util_check_readable("vnc password file", value) < 0)
+				return -1;
+		} else if (!strcmp(key, "iso") || !strcmp(key, "kernel") || !strcmp(key, "initrd")) {
+			if (util_check_readable(key, value) < 0)
+				return -1;
+		} else if (!strcmp(key, "user")) {
+			if (profile_check_user(value) < 0)
+				return -1;
+		} else if (!strcmp(key, "ssh_identity") && value[0] != '/') {
+			return vmm_invalid("ssh_identity %s: want an absolute path", value);
+		}
+	}
+	set_str(str_field(p, key), *value ? value : NULL);
+	return 0;
+}
+
+static int set_backend(struct vmm_profile *p, const char *key, const char *value)
+{
+	(void)key;
+	if (strcmp(value, "qemu") && strcmp(value, "libvirt"))
+		return vmm_invalid("backend \"%s\": use qemu or libvirt", value);
+	set_str(&p->backend, value);
+	return 0;
+}
+
+static int set_dns(struct vmm_profile *p, const char *key, const char *value)
+{
+	char **list;
+	size_t n;
+	(void)key;
+	split_list(value, &list, &n);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a;
+		if (util_parse_ipv4("dns", list[i], &a) < 0) {
+			strv_free(list, n);
+			return -1;
+		}
+	}
+	strv_free(p->dns, p->n_dns);
+	p->dns = n ? list : NULL;
+	p->n_dns = n;
+	if (!n)
+		strv_free(list, 0);
+	return 0;
+}
+
+/* Append one string to a NULL-terminated list (the string is owned by the list). */
+static void strv_push(char ***v, size_t *n, char *s)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+	if (!nv)
+		abort();
+	*v = nv;
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+}
+
+static int add_ssh_key(struct vmm_profile *p, const char *key, const char *value)
+{
+	char *line = NULL;
+	(void)key;
+	if (read_key_file(value, &line) < 0)
+		return -1;
+	strv_push(&p->ssh_keys, &p->n_ssh_keys, line);
+	return 0;
+}
+
+static int add_runcmd(struct vmm_profile *p, const char *key, const char *value)
+{
+	(void)key;
+	strv_push(&p->runcmd, &p->n_runcmd, util_strdup(value));
+	return 0;
+}
+
+static int set_forward(struct vmm_profile *p, const char *key, const char *value)
+{
+	(void)key;
+	return profile_set_forwards(p, value);
+}
+
+static int set_stop_timeout(struct vmm_profile *p, const char *key, const char *value)
+{
+	unsigned long v;
+	(void)key;
+	if (util_parse_uint("stop_timeout", value, 1, 86400, &v) < 0)
+		return -1;
+	p->stop_timeout = (unsigned)v;
+	return 0;
+}
+
+static int set_autostart(struct vmm_profile *p, const char *key, const char *value)
+{
+	(void)key;
+	if (!strcmp(value, "on") || !strcmp(value, "true") || !strcmp(value, "yes"))
+		p->autostart = true;
+	else if (!strcmp(value, "off") || !strcmp(value, "false") || !strcmp(value, "no"))
+		p->autostart = false;
+	else
+		return vmm_invalid("autostart %s: want on or off", value);
+	return 0;
+}
+
+static int set_tap(struct vmm_profile *p, const char *key, const char *value)
+{
+	(void)key;
+	if (check_ifname("tap", value) < 0)
+		return -1;
+	snprintf(p->tap, sizeof(p->tap), "%s", value);
+	return 0;
+}
+
+static int set_fixed(struct vmm_profile *p, const char *key, const char *value)
+{
+	(void)p;
+	(void)value;
+	return vmm_invalid("%s: cannot be changed after create (use qemu-img resize or a new guest)",
+			   key);
+}
+
+static const struct {
+	const char *names[3];
+	int (*set)(struct vmm_profile *p, const char *key, const char *value);
+} setters[] = {
+	{ { "memory", "ram" }, set_memory },
+	{ { "cpus" }, set_cpus },
+	{ { "mac" }, set_mac },
+	{ { "address", "ip" }, set_address },
+	{ { "vnc" }, set_vnc },
+	{ { "vnc_listen", "vnc.listen" }, set_vnc_listen },
+	{ { "vnc_password_file", "vnc.password_file" }, set_string },
+	{ { "iso", "kernel", "initrd" }, set_string },
+	{ { "append", "hostname", "uri" }, set_string },
+	{ { "user", "ssh_identity" }, set_string },
+	{ { "backend" }, set_backend },
+	{ { "dns" }, set_dns },
+	{ { "ssh_key", "ssh-key" }, add_ssh_key },
+	{ { "runcmd" }, add_runcmd },
+	{ { "forward" }, set_forward },
+	{ { "stop_timeout" }, set_stop_timeout },
+	{ { "autostart" }, set_autostart },
+	{ { "tap" }, set_tap },
+	{ { "size", "disk", "image" }, set_fixed },
+	{ { "backing" }, set_fixed },
+};
+
+int profile_set_key(struct vmm_profile *p, const char *key, const char *value)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(setters); i++)
+		for (size_t k = 0; k < ARRAY_SIZE(setters[i].names) && setters[i].names[k]; k++)
+			if (!strcmp(key, setters[i].names[k]))
+				return setters[i].set(p, key, value);
+	return vmm_invalid("key \"%s\": unknown (see vmm help set)", key);
 }
 
 const char *profile_vnc_listen(const struct vmm_profile *p)
