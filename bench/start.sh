@@ -192,7 +192,7 @@ fi
 echo "== boot to first ping: $BOOT_RUNS runs of each, interleaved (vmm, hand; then hand, vmm; ...)"
 boot_vmm() {
 	local t0 t1
-	t0=$(now_us); v start b1 --wait=120 >/dev/null 2>&1 || { echo "start --wait failed" >&2; return 1; }; t1=$(now_us)
+	t0=$(now_us); v start b1 --wait=ping:120 >/dev/null 2>&1 || { echo "start --wait failed" >&2; return 1; }; t1=$(now_us)
 	echo $((t1 - t0)) >>"$T/boot-vmm.us"
 	vmm_down
 }
@@ -210,5 +210,5 @@ boot_hand() {
 for i in $(seq "$BOOT_RUNS"); do
 	if [ $((i % 2)) = 1 ]; then boot_vmm && boot_hand; else boot_hand && boot_vmm; fi || exit 1
 done
-row "vmm start --wait" "$T/boot-vmm.us" "start, then ping -c1 -W1 at most every 0.5 s"
+row "vmm start --wait=ping" "$T/boot-vmm.us" "start, then ping -c1 -W1 at most every 0.5 s"
 row "QEMU by hand+ping" "$T/boot-hand.us" "ping -c1 -W1 back to back; vmm/hand $(ratio "$T/boot-vmm.us" "$T/boot-hand.us")"

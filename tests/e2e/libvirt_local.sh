@@ -40,7 +40,7 @@ virt-xml-validate "$T/g1.xml" domain >&2 || fail "dry-run XML does not validate"
 run_vmm 0 status g1
 assert_contains "$OUT" "stopped"
 
-run_vmm 0 start --wait=180 g1
+run_vmm 0 start --wait=ping:180 g1
 [ "$(virsh -c "$URI" domstate g1)" = running ] || fail "libvirt does not see g1 running"
 ip -n "$HOST" -o link show "$TAP" | grep -q "master br0" || fail "tap $TAP not on br0"
 virsh -c "$URI" dumpxml g1 | grep -q "<target dev='$TAP'" || fail "domain not on vmm's tap"
@@ -91,7 +91,7 @@ assert_contains "$OUT" "stopped"
 # --install boots the bootable ISO of the same guest (boot order: ISO, then the empty disk):
 # the guest's /proc/cmdline is GRUB's entry on the ISO (BOOT_IMAGE, both consoles)
 run_vmm 0 create g3 --backend libvirt --uri "$URI" --ram 512 --size 64M --iso "$IMG/vmm-guest.iso"
-run_vmm 0 start --install --wait=180 g3
+run_vmm 0 start --install --wait=ping:180 g3
 virsh -c "$URI" dumpxml g3 | grep -q "vmm-guest.iso" || fail "install ISO not attached"
 out=$(printf 'echo "cmdline=[$(cat /proc/cmdline)]"\r' | "$VMM" console --timeout 3 g3 2>"$T/console.err") ||
 	fail "console g3: $(cat "$T/console.err")"
