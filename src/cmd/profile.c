@@ -359,6 +359,35 @@ static int create_keys_and_image(struct vmm_ctx *ctx, struct create_extra *o,
 	return 0;
 }
 
+/* Everything create checks, before anything (an image pull, the home's key pair) is made: the
+ * same resolution as the real run, as a dry run. Returns 0 or the exit code. */
+static int create_validate(struct vmm_ctx *ctx, const char *name, const struct create_args *o)
+{
+	/* key files are read once, by the real run (one may be a pipe: --ssh-key <(...)) */
+	struct profile_kv kv[CMD_KVS_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < o->kvs.n; i++)
+		if (strcmp(o->kvs.kv[i].key, "ssh_key") != 0)
+			kv[n++] = o->kvs.kv[i];
+	struct guest_create_req req = {
+		.name = name,
+		.kvs = kv,
+		.n_kvs = n,
+		.image = o->image,
+		.size = o->size,
+		.reuse_disk = o->reuse_disk,
+		.dry_run = true,
+	};
+	if (o->image && image_is_name(o->image)) { /* pulled (or found cached) right after */
+		req.image = "(image)";
+		req.image_pending = true;
+	}
+	struct guest_create_result r;
+	int rc = guest_create(&ctx->home, &req, &r) < 0 ? cmd_report() : 0;
+	guest_create_result_free(&r);
+	return rc;
+}
+
 int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 {
 	struct create_args o = { 0 };
@@ -370,6 +399,8 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error("create", "--image and --reuse-disk exclude each other");
 	if (store_exists(&ctx->home, name))
 		return cmd_error(VMM_EINVAL, "%s: already exists (see vmm show %s)", name, name);
+	if (!ctx->dry_run && (rc = create_validate(ctx, name, &o)))
+		return rc;
 	struct create_extra x = { .image = o.image };
 	rc = create_keys_and_image(ctx, &x, &o.kvs);
 	/* the profile records the image's user and the private key vmm ssh uses */
