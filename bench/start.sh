@@ -210,5 +210,5 @@ boot_hand() {
 for i in $(seq "$BOOT_RUNS"); do
 	if [ $((i % 2)) = 1 ]; then boot_vmm && boot_hand; else boot_hand && boot_vmm; fi || exit 1
 done
-row "vmm start --wait" "$T/boot-vmm.us" "start, then ping -c1 -W1 at most every 0.5 s"
+row "vmm start --wait=ping" "$T/boot-vmm.us" "start, then ping -c1 -W1 at most every 0.5 s"
 row "QEMU by hand+ping" "$T/boot-hand.us" "ping -c1 -W1 back to back; vmm/hand $(ratio "$T/boot-vmm.us" "$T/boot-hand.us")"
