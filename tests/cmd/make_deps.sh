@@ -13,7 +13,7 @@ done
 mk() { # EXPECTED_RC ARGS...: make in the source tree (building into $T/b); $ERR is stderr
 	local want=$1; shift
 	: >"$T/calls"
-	PATH="$T/bin:$PATH" make -C "$SRCDIR" --no-print-directory BUILD="$T/b" "$@" >"$T/out" 2>"$T/err"
+	PATH="$T/bin:$PATH" env -u VMM_NO_DEPS -u MAKEFLAGS -u MAKELEVEL make -C "$SRCDIR" --no-print-directory BUILD="$T/b" "$@" >"$T/out" 2>"$T/err"
 	RC=$?
 	ERR=$(cat "$T/err")
 	[ "$RC" = "$want" ] || fail "make $*: exit $RC, wanted $want: $ERR"
