@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <strings.h>
 #include <libconfig.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1210,22 +1211,23 @@ static int set_vnc_listen(struct vmm_profile *p, const char *key, const char *va
 /* The field a key with a plain string value sets. */
 static char **str_field(struct vmm_profile *p, const char *key)
 {
-	if (!strcmp(key, "vnc_password_file") || !strcmp(key, "vnc.password_file"))
-		return &p->vnc_password_file;
-	if (!strcmp(key, "iso"))
-		return &p->iso;
-	if (!strcmp(key, "kernel"))
-		return &p->kernel;
-	if (!strcmp(key, "initrd"))
-		return &p->initrd;
-	if (!strcmp(key, "append"))
-		return &p->append;
-	if (!strcmp(key, "hostname"))
-		return &p->hostname;
-	if (!strcmp(key, "uri"))
-		return &p->uri;
-	if (!strcmp(key, "user"))
-		return &p->user;
+	static const struct {
+		const char *key;
+		size_t off;
+	} fields[] = {
+		{ "vnc_password_file", offsetof(struct vmm_profile, vnc_password_file) },
+		{ "vnc.password_file", offsetof(struct vmm_profile, vnc_password_file) },
+		{ "iso", offsetof(struct vmm_profile, iso) },
+		{ "kernel", offsetof(struct vmm_profile, kernel) },
+		{ "initrd", offsetof(struct vmm_profile, initrd) },
+		{ "append", offsetof(struct vmm_profile, append) },
+		{ "hostname", offsetof(struct vmm_profile, hostname) },
+		{ "uri", offsetof(struct vmm_profile, uri) },
+		{ "user", offsetof(struct vmm_profile, user) },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (!strcmp(key, fields[i].key))
+			return (char **)((char *)p + fields[i].off);
 	return &p->ssh_identity;
 }
 
