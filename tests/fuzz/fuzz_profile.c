@@ -8,7 +8,7 @@
 #include "vmm/profile.h"
 #include "vmm/util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* Another guest, parsed once: the fuzzed profile is checked for conflicts against it. */
 static const char other_text[] =
@@ -40,11 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		have_other = 1;
 	}
-	char *text = malloc(size + 1);
+	char *text = fuzz_text(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 
 	struct vmm_netcfg n;
 	netcfg_defaults(&n);
@@ -59,16 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (profile_check_conflicts(&p, &p, 1) != 0)
 			abort();
 		/* what vmm writes, vmm reads back to the same text */
-		char *out = profile_format(&p);
-		struct vmm_profile q;
-		if (profile_parse(out, "again", "fuzz", &q) != 0)
-			abort();
-		char *out2 = profile_format(&q);
-		if (strcmp(out, out2) != 0)
-			abort();
-		free(out2);
-		free(out);
-		profile_free(&q);
+		fuzz_round_trip(&p, "fuzz");
 	}
 	profile_free(&p);
 

@@ -6,7 +6,7 @@
 
 #include "vmm/profile.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char base_text[] =
 	"memory = 2048;\ncpus = 1;\ndisk = { path = \"ubuntu.qcow2\"; size = \"40G\"; };\n"
@@ -28,11 +28,9 @@ static int names_file(const char *key)
 /* The input: KEY=VALUE lines, applied in order to one profile like `vmm set` does. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_text(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 
 	struct vmm_profile p;
 	if (profile_parse(base_text, "base.cfg", "ubuntu", &p) != 0)
@@ -62,16 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* a profile `vmm set` would save (it validates first) reads back to the same text */
 	if (profile_validate(&p, &n) == 0) {
-		char *out = profile_format(&p);
-		struct vmm_profile q;
-		if (profile_parse(out, "again", "ubuntu", &q) != 0)
-			abort();
-		char *out2 = profile_format(&q);
-		if (strcmp(out, out2) != 0)
-			abort();
-		free(out2);
-		free(out);
-		profile_free(&q);
+		fuzz_round_trip(&p, "ubuntu");
 	}
 	profile_free(&p);
 	netcfg_free(&n);
