@@ -276,6 +276,7 @@ static int recover(struct admin *a)
 	char op[16];
 	snprintf(op, sizeof(op), "%s", j->op);
 	bool down = !strcmp(op, "down");
+	long pid = j->pid; /* the killed process's; journal_end clears it */
 	size_t before = j->n;
 	int rc = undo_from(a->sk, j, down ? 0 : j->open_at);
 	/* a tap a running guest holds stays; it goes away with the guest */
@@ -287,7 +288,7 @@ static int recover(struct admin *a)
 		return -1;
 	vmm_notice("net: %s an interrupted `%s` (pid %ld): %zu change%s undone", down ? "completed" :
 		   "rolled back", !strcmp(op, "start") ? "vmm start" : down ? "net down" : "net up",
-		   j->pid ? j->pid : 0L, before - j->n, before - j->n == 1 ? "" : "s");
+		   pid, before - j->n, before - j->n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -318,21 +319,11 @@ static void admin_end(struct admin *a)
 	journal_free(&a->j);
 }
 
-/* Open an operation in memory (written with its first record). */
-static void open_op(struct journal *j, const char *op)
-{
-	if (*j->op)
-		return;
-	snprintf(j->op, sizeof(j->op), "%s", op);
-	j->pid = (long)getpid();
-	j->open_at = j->n;
-}
-
 /* Record a change before making it; the first one of an operation opens it in the journal. */
 static int intend(struct journal *j, const char *op, enum journal_kind kind, const char *name,
 		  const char *arg)
 {
-	open_op(j, op);
+	journal_begin(j, op);
 	return journal_intend(j, kind, name, arg);
 }
 
@@ -405,7 +396,7 @@ static int up_taps(struct admin *a, const struct vmm_netcfg *n, const struct vmm
 	for (size_t i = 0; i < n_guests; i++) {
 		if (!guests[i].tap[0] || tap_exists(guests[i].tap))
 			continue;
-		open_op(&a->j, "up");
+		journal_begin(&a->j, "up");
 		journal_add(&a->j, J_TAP, guests[i].tap, NULL);
 		any_new = true;
 	}
@@ -599,7 +590,7 @@ int hostnet_down_ex(const struct vmm_home *h, const struct vmm_netcfg *n,
 			journal_sync(j);
 		goto out;
 	}
-	open_op(j, "down");
+	journal_begin(j, "down");
 	j->open_at = 0; /* the whole journal is being undone */
 	if (journal_sync(j) < 0)
 		goto out;
@@ -613,12 +604,6 @@ int hostnet_down_ex(const struct vmm_home *h, const struct vmm_netcfg *n,
 out:
 	admin_end(&a);
 	return rc;
-}
-
-int hostnet_down(const struct vmm_home *h, const struct vmm_netcfg *n,
-		 const struct vmm_profile *guests, size_t n_guests, bool force)
-{
-	return hostnet_down_ex(h, n, guests, n_guests, force, NULL);
 }
 
 /* ---- a guest's tap ---- */

@@ -147,12 +147,13 @@ int journal_sync(struct journal *j)
 	return rc;
 }
 
-int journal_begin(struct journal *j, const char *op)
+void journal_begin(struct journal *j, const char *op)
 {
+	if (*j->op)
+		return;
 	snprintf(j->op, sizeof(j->op), "%s", op);
 	j->pid = (long)getpid();
 	j->open_at = j->n;
-	return journal_sync(j);
 }
 
 int journal_intend(struct journal *j, enum journal_kind kind, const char *name, const char *arg)

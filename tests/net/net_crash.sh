@@ -30,9 +30,12 @@ for n in $(seq 1 60); do
 	[ $rc -eq 137 ] || fail "net up killed at point $n: exit $rc, wanted 137 (SIGKILL)"
 	killed=$((killed + 1))
 	if grep -q '^begin up' "$VMM_HOME/run/net.state" 2>/dev/null; then
+		cp "$VMM_HOME/run/net.state" "$T/journal.before"
 		# the next command recovers and says so in one line
 		out=$(nsx "$HOST" "$VMM" net up 2>&1) || fail "up after kill at $n: $out"
 		assert_contains "$out" "vmm: net: rolled back an interrupted \`net up\`" "kill at $n"
+		pid=$(sed -n 's/^begin up \([0-9]*\)$/\1/p' "$T/journal.before")
+		assert_contains "$out" "(pid $pid)" "the killed process named"
 		nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "down after kill at $n: $(cat "$T/err")"
 		after=$(net_snapshot "$HOST")
 		[ "$after" = "$before" ] || { diff <(echo "$before") <(echo "$after") >&2; fail "up killed at $n: host not as before"; }

@@ -37,8 +37,6 @@ int hostnet_up(const struct vmm_home *h, const struct vmm_netcfg *n,
  */
 int hostnet_down_ex(const struct vmm_home *h, const struct vmm_netcfg *n,
 		    const struct vmm_profile *guests, size_t n_guests, bool force, bool *nothing);
-int hostnet_down(const struct vmm_home *h, const struct vmm_netcfg *n,
-		 const struct vmm_profile *guests, size_t n_guests, bool force);
 
 /* 1 when the bridge exists with its address and the firewall rules are present, 0 otherwise,
  * -1 on error. */

@@ -50,8 +50,9 @@ void journal_add(struct journal *j, enum journal_kind kind, const char *name, co
 void journal_drop(struct journal *j, size_t i);
 /* Write the journal durably (write + fsync + rename); an empty one removes the file. */
 int journal_sync(struct journal *j);
-/* Start an operation: the begin line, written at once. */
-int journal_begin(struct journal *j, const char *op);
+/* Open an operation in memory (nothing when one is open already); its begin line is written with
+ * the next journal_sync, before its first record. */
+void journal_begin(struct journal *j, const char *op);
 /* Record one change before it is made: journal_add + journal_sync. */
 int journal_intend(struct journal *j, enum journal_kind kind, const char *name, const char *arg);
 /* End the open operation, keeping its records (they become committed); written at once. */
