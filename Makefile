@@ -77,7 +77,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) \
               -DVMM_VERSION='"$(VERSION)"' -DVMM_DATADIR='"$(PREFIX)/share/vmm"' -MMD -MP
 LDLIBS  := $(PKG_LIBS) -ldl -lpthread
 
-LIB_SRC  := $(sort $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/cmd/*.c src/net/*.c src/backend/*.c))
+LIB_SRC  := $(sort $(wildcard src/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 struct help_args {
 	bool man, bash;

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/backend.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/backend/backend.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 const struct vmm_backend *backend_for(const struct vmm_profile *p)
 {

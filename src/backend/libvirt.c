@@ -19,15 +19,15 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "vmm/backend.h"
-#include "vmm/access.h"
-#include "vmm/error.h"
+#include "vmm/backend/backend.h"
+#include "vmm/sys/access.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/backend/qemu.h"
-#include "vmm/seed.h"
-#include "vmm/store.h"
+#include "vmm/storage/seed.h"
+#include "vmm/config/store.h"
 #include "vmm/net/tap.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 #include "vmm/backend/libvirt.h"
 #include "vmm/backend/libvirt_load.h" /* after <libvirt/libvirt.h>: libvirt is loaded on first use */
 

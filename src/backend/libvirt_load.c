@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #define VIRTLIB_IMPL
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/backend/libvirt_load.h"
 
 #define VIRTLIB_DEFINE(name) __typeof__(&name) virtlib_##name;

@@ -23,13 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/access.h"
-#include "vmm/error.h"
+#include "vmm/sys/access.h"
+#include "vmm/sys/error.h"
 #include "vmm/backend/qemu.h"
 #include "vmm/backend/qmp.h"
-#include "vmm/seed.h"
+#include "vmm/storage/seed.h"
 #include "vmm/net/tap.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 /* ---- probing ---- */
 

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/backend/qmp.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 /* ---- framing ---- */
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 struct autostart_args {
 	bool boot;

@@ -5,9 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 int cmd_report(void)
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/cmd.h"
+#include "vmm/cmd/cmd.h"
 
 #define HELP_COL 17 /* option column width in `vmm help CMD` */
 

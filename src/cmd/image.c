@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/image.h"
-#include "vmm/util.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/storage/image.h"
+#include "vmm/sys/util.h"
 
 static const struct cmd_sub image_subs[] = {
 	{ "list", "the catalog and the home's entries, and what is cached (--json too)" },

@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/cmd.h"
-#include "vmm/error.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/net/report.h"
-#include "vmm/profile.h"
-#include "vmm/store.h"
-#include "vmm/util.h"
+#include "vmm/config/profile.h"
+#include "vmm/config/store.h"
+#include "vmm/sys/util.h"
 
 static const struct cmd_sub net_subs[] = {
 	{ "up", "bridge with its address, a tap per guest, forwarding, firewall rules" },

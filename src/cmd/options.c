@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 #define MAX_OPTS 64
 #define LONG_BASE 1000 /* getopt_long returns LONG_BASE + index for a long option */

@@ -10,18 +10,18 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "vmm/lifecycle.h"
-#include "vmm/cmd.h"
-#include "vmm/disk.h"
-#include "vmm/error.h"
-#include "vmm/guest_create.h"
-#include "vmm/image.h"
+#include "vmm/guest/lifecycle.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/storage/disk.h"
+#include "vmm/sys/error.h"
+#include "vmm/guest/create.h"
+#include "vmm/storage/image.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
-#include "vmm/profile.h"
-#include "vmm/sshkey.h"
-#include "vmm/store.h"
-#include "vmm/util.h"
+#include "vmm/config/profile.h"
+#include "vmm/storage/sshkey.h"
+#include "vmm/config/store.h"
+#include "vmm/sys/util.h"
 
 /* ---- create's options ---- */
 

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vmm/cmd.h"
+#include "vmm/cmd/cmd.h"
 #include "vmm/net/dns.h"
-#include "vmm/error.h"
-#include "vmm/seed.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/storage/seed.h"
+#include "vmm/sys/util.h"
 
 struct seed_args {
 	bool print;

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/sshkey.h"
-#include "vmm/util.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/storage/sshkey.h"
+#include "vmm/sys/util.h"
 
 struct ssh_args {
 	bool print;

@@ -8,11 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/guest_wait.h"
-#include "vmm/lifecycle.h"
-#include "vmm/util.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/guest/wait.h"
+#include "vmm/guest/lifecycle.h"
+#include "vmm/sys/util.h"
 
 struct start_args {
 	bool install;

@@ -7,10 +7,10 @@
 
 #include <json-c/json.h>
 
-#include "vmm/lifecycle.h"
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/guest/lifecycle.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 const struct cmd_spec cmd_status_spec = {
 	.name = "status",

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vmm/lifecycle.h"
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/guest/lifecycle.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 struct stop_args {
 	bool force;

@@ -10,12 +10,12 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "vmm/lifecycle.h"
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/render.h"
-#include "vmm/util.h"
-#include "vmm/vnc.h"
+#include "vmm/guest/lifecycle.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/display/render.h"
+#include "vmm/sys/util.h"
+#include "vmm/display/vnc.h"
 
 struct vnc_args {
 	const char *png, *pwfile;

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "vmm/net/dns.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 void dns_free(char **servers, size_t count)
 {

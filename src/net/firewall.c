@@ -8,10 +8,10 @@
 
 #include <net/if.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
 #include "vmm/net/fw_backend.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 static const char *const legacy_names[FW_NRULES] = {
 	[FW_JUMP_FORWARD] = "filter: jump from FORWARD to " FW_CHAIN_FILTER " (first rule)",

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 #define TCP_LISTEN 0x0a /* include/net/tcp_states.h: TCP_LISTEN */
 

@@ -11,13 +11,13 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/net/journal.h"
 #include "vmm/net/link.h"
 #include "vmm/net/tap.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 /* ---- small helpers ---- */
 

@@ -23,10 +23,10 @@
 
 #include <json-c/json.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
 #include "vmm/net/fw_backend.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 #define XTABLES_LOCK "/run/xtables.lock"
 #define LOCK_WAIT_MS 30000

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/journal.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 static const char *const words[] = {
 	[J_BRIDGE] = "bridge", [J_ADDRESS] = "address", [J_UP] = "up",

@@ -13,9 +13,9 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/route.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/link.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 struct nl_sock *link_nl_open(const char *what)
 {

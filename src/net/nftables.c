@@ -10,10 +10,10 @@
 #include <json-c/json.h>
 #include <nftables/libnftables.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
 #include "vmm/net/fw_backend.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 /*
  * How it works: read the whole ruleset as JSON (nft_run_cmd_from_buffer "list ruleset" with

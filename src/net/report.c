@@ -8,7 +8,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/dns.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
@@ -16,7 +16,7 @@
 #include "vmm/net/link.h"
 #include "vmm/net/report.h"
 #include "vmm/net/tap.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 static void push_str(char ***v, size_t *n, char *s /* owned */)
 {

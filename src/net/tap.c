@@ -13,7 +13,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/link.h"
 #include "vmm/net/tap.h"
 

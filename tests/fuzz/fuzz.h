@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/profile.h"
+#include "vmm/config/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

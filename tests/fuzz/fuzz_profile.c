@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vmm/profile.h"
-#include "vmm/util.h"
+#include "vmm/config/profile.h"
+#include "vmm/sys/util.h"
 
 #include "fuzz.h"
 

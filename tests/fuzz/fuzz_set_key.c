@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/profile.h"
+#include "vmm/config/profile.h"
 
 #include "fuzz.h"
 

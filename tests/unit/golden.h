@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 /* Golden files live in tests/unit/golden/ ($SRCDIR, else relative to this file's path at build
  * time). VMM_UPDATE_GOLDEN=1 (that value only) rewrites them from the output, and the test then

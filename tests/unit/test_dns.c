@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "vmm/net/dns.h"
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 
 static char dir[] = "/tmp/vmm-test-dns.XXXXXX";
 static char resolv[256], resolved[256];

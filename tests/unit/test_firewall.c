@@ -14,10 +14,10 @@
 #include <cmocka.h>
 #include <netinet/in.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
 #include "vmm/net/fw_backend.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))
 #define NET167 ((192u << 24) | (168u << 16) | (167u << 8))

@@ -15,9 +15,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/error.h"
-#include "vmm/guest_wait.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/guest/wait.h"
+#include "vmm/sys/util.h"
 
 struct server {
 	int fd;

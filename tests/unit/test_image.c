@@ -11,12 +11,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/error.h"
-#include "vmm/guest_wait.h"
-#include "vmm/image.h"
-#include "vmm/profile.h"
-#include "vmm/seed.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/guest/wait.h"
+#include "vmm/storage/image.h"
+#include "vmm/config/profile.h"
+#include "vmm/storage/seed.h"
+#include "vmm/sys/util.h"
 
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define H128 H64 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"

@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/cmd.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/cmd/cmd.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 struct targs {
 	bool flag;

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 #include "vmm/backend/qmp.h"
 
 #define GREETING                                                                          \

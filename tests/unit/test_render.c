@@ -13,10 +13,10 @@
 #include <png.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
-#include "vmm/render.h"
-#include "vmm/util.h"
-#include "vmm/vnc.h"
+#include "vmm/sys/error.h"
+#include "vmm/display/render.h"
+#include "vmm/sys/util.h"
+#include "vmm/display/vnc.h"
 
 #include "golden.h"
 

@@ -11,11 +11,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/error.h"
-#include "vmm/profile.h"
-#include "vmm/seed.h"
-#include "vmm/store.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/config/profile.h"
+#include "vmm/storage/seed.h"
+#include "vmm/config/store.h"
+#include "vmm/sys/util.h"
 
 static const char net_text[] = "bridge = \"br0\";\n"
 			       "address = \"192.168.166.1/24\";\n"

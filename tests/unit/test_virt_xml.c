@@ -9,9 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/error.h"
-#include "vmm/profile.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/config/profile.h"
+#include "vmm/sys/util.h"
 #include "vmm/backend/libvirt.h"
 
 #include "golden.h"

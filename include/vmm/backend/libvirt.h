@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vmm/profile.h"
+#include "vmm/config/profile.h"
 
 /* The URI used when a libvirt profile has none. */
 #define VIRT_DEFAULT_URI "qemu:///system"

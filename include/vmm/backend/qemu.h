@@ -5,9 +5,9 @@
 
 #include <stdbool.h>
 
-#include "vmm/backend.h"
-#include "vmm/profile.h"
-#include "vmm/store.h"
+#include "vmm/backend/backend.h"
+#include "vmm/config/profile.h"
+#include "vmm/config/store.h"
 
 #define QEMU_BINARY "qemu-system-x86_64"
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vmm/profile.h"
+#include "vmm/config/profile.h"
 
 /* Default files; the environment variables VMM_RESOLV_CONF and VMM_RESOLVED_CONF override them
  * (tests feed their own files that way). */

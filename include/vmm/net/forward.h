@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "vmm/net/firewall.h"
-#include "vmm/profile.h"
-#include "vmm/store.h"
+#include "vmm/config/profile.h"
+#include "vmm/config/store.h"
 
 /* Does a socket of this network namespace listen on the port (any address, IPv4 or IPv6)? For
  * tcp: a socket in LISTEN state; for udp: any bound socket. Read from /proc/net/{tcp,udp}{,6};

@@ -8,8 +8,8 @@
 #include <sys/types.h>
 
 #include "vmm/net/firewall.h"
-#include "vmm/profile.h"
-#include "vmm/store.h"
+#include "vmm/config/profile.h"
+#include "vmm/config/store.h"
 
 /* Every change is recorded in the journal (journal.h: <home>/run/net.state) before it is made,
  * so that `net down` undoes exactly that, in reverse, and a killed vmm is recovered from. */

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vmm/store.h"
+#include "vmm/config/store.h"
 
 /*
  * <home>/run/net.state, one line per change vmm made (and may have to undo):

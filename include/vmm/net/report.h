@@ -7,8 +7,8 @@
 #include <stddef.h>
 
 #include "vmm/net/firewall.h"
-#include "vmm/profile.h"
-#include "vmm/store.h"
+#include "vmm/config/profile.h"
+#include "vmm/config/store.h"
 
 struct hostnet_tap {
 	char name[16];

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "vmm/profile.h"
-#include "vmm/store.h"
+#include "vmm/config/profile.h"
+#include "vmm/config/store.h"
 
 struct vmm_ctx {
 	const char *home_dir; /* --home, or NULL */

@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 
-#include "vmm/profile.h"
-#include "vmm/sshkey.h"
-#include "vmm/store.h"
+#include "vmm/config/profile.h"
+#include "vmm/storage/sshkey.h"
+#include "vmm/config/store.h"
 
 /* The three files of a NoCloud seed (malloc'd, NUL-terminated). */
 struct seed_files {

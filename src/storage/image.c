@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
-#include "vmm/image.h"
-#include "vmm/profile.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/storage/image.h"
+#include "vmm/config/profile.h"
+#include "vmm/sys/util.h"
 
 #ifndef VMM_DATADIR
 #define VMM_DATADIR "/usr/local/share/vmm"

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "vmm/profile.h"
+#include "vmm/config/profile.h"
 
 struct vmm_home {
 	char *profiles; /* holds NAME.cfg and net.cfg */

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "vmm/render.h"
+#include "vmm/display/render.h"
 
 struct vnc_conn; /* one connection to a VNC server */
 

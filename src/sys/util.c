@@ -21,8 +21,8 @@
 #include <acl/libacl.h>
 #include <sys/acl.h>
 
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 extern char **environ;
 

@@ -15,9 +15,9 @@
 #include <libisofs/libisofs.h>
 
 #include "vmm/net/dns.h"
-#include "vmm/error.h"
-#include "vmm/seed.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/storage/seed.h"
+#include "vmm/sys/util.h"
 
 /* Every timestamp in the image: fixed, so that the same files give the same bytes. */
 #define SEED_TIME 1577836800 /* 2020-01-01 00:00:00 UTC */

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vmm/profile.h"
-#include "vmm/store.h"
+#include "vmm/config/profile.h"
+#include "vmm/config/store.h"
 
 #define GUEST_CREATE_DEFAULT_SIZE "20G"
 

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/access.h"
-#include "vmm/error.h"
-#include "vmm/store.h"
-#include "vmm/util.h"
+#include "vmm/sys/access.h"
+#include "vmm/sys/error.h"
+#include "vmm/config/store.h"
+#include "vmm/sys/util.h"
 
 static char *xdg(const char *var, const char *fallback_rel)
 {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "vmm/store.h"
+#include "vmm/config/store.h"
 
 /* One image the user can name. */
 struct image_entry {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/error.h"
+#include "vmm/sys/error.h"
 
 static char errbuf[1024];
 static int errcode;

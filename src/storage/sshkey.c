@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
-#include "vmm/sshkey.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/storage/sshkey.h"
+#include "vmm/sys/util.h"
 
 const char *const sshkey_host_types[SSHKEY_HOST_TYPES] = { "ed25519", "ecdsa", "rsa" };
 

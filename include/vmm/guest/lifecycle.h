@@ -6,10 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/backend.h"
-#include "vmm/guest_wait.h"
-#include "vmm/profile.h"
-#include "vmm/store.h"
+#include "vmm/backend/backend.h"
+#include "vmm/guest/wait.h"
+#include "vmm/config/profile.h"
+#include "vmm/config/store.h"
 
 struct lifecycle_start_opts {
 	bool install;   /* attach the profile's ISO and boot from it once */

@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "vmm/access.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/sys/access.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 int access_lookup(const char *name, struct access_user *u)
 {

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/error.h"
-#include "vmm/render.h"
+#include "vmm/sys/error.h"
+#include "vmm/display/render.h"
 
 #define UPPER_HALF "\xe2\x96\x80" /* U+2580 ▀ */
 static const char shades[] = " .:-=+*#%@";

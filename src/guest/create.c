@@ -8,12 +8,12 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "vmm/disk.h"
-#include "vmm/error.h"
-#include "vmm/guest_create.h"
+#include "vmm/storage/disk.h"
+#include "vmm/sys/error.h"
+#include "vmm/guest/create.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
-#include "vmm/util.h"
+#include "vmm/sys/util.h"
 
 static int absolute(const char *what, const char *path, char **out)
 {

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "vmm/store.h"
+#include "vmm/config/store.h"
 
 #define SSHKEY_HOST_TYPES 3
 /* "ed25519", "ecdsa", "rsa": cloud-init's ssh_keys names are TYPE_private / TYPE_public */

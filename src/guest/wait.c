@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
-#include "vmm/guest_wait.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/guest/wait.h"
+#include "vmm/sys/util.h"
 
 #define POLL_MS 100
 #define CONNECT_MS 1000

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/error.h"
-#include "vmm/profile.h"
-#include "vmm/util.h"
+#include "vmm/sys/error.h"
+#include "vmm/config/profile.h"
+#include "vmm/sys/util.h"
 
 #define MEMORY_MIN 16u
 #define MEMORY_MAX (1024u * 1024u) /* 1 TiB in MiB */

@@ -6,12 +6,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
-#include "vmm/lifecycle.h"
+#include "vmm/sys/error.h"
+#include "vmm/guest/lifecycle.h"
 #include "vmm/backend/qemu.h"
 #include "vmm/net/hostnet.h"
-#include "vmm/seed.h"
-#include "vmm/util.h"
+#include "vmm/storage/seed.h"
+#include "vmm/sys/util.h"
 
 /* The backend and where it runs the guest; refuses --wait for a remote one. */
 static const struct vmm_backend *checked_backend(const struct vmm_profile *p,

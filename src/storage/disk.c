@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/disk.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "vmm/storage/disk.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 /* First line of a tool's stderr, without the "qemu-img: " prefix. */
 static const char *first_line(char *err)

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "vmm/access.h"
-#include "vmm/profile.h"
-#include "vmm/store.h"
+#include "vmm/sys/access.h"
+#include "vmm/config/profile.h"
+#include "vmm/config/store.h"
 
 struct vmm_start_opts {
 	bool install;    /* attach the profile's ISO and boot from it once */

@@ -16,9 +16,9 @@
 
 #include <rfb/rfbclient.h>
 
-#include "vmm/error.h"
-#include "vmm/util.h"
-#include "vmm/vnc.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
+#include "vmm/display/vnc.h"
 
 struct vnc_conn {
 	rfbClient *cl;
