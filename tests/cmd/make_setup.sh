@@ -53,6 +53,21 @@ contrib/deps.sh tools 2>"$T/err"; rc=$?
 assert_eq "$rc:$(cat "$T/err")" \
 	"2:vmm: deps: group tools: unknown (groups: build run demo test libvirt bench)" "unknown group"
 
+# the README's set-up tables say what contrib/deps.sh does, and CI installs what make check does
+for g in build run demo test libvirt bench; do
+	row=$(grep "^| $g | " README.md) || fail "README: no row for the group $g"
+	named=$(sed 's/^| [^|]*| [^|]*| //' <<<"$row" | grep -o '`[a-z][a-z0-9.+-]*`' | tr -d '`')
+	for p in $named; do has "$(list $g)" "$p" || fail "README: $p is not in the group $g"; done
+	case $row in *...*) ;; *) assert_eq "$(sort <<<"$named")" "$(list $g | tr ' ' '\n' | sort)" \
+		"README: the group $g" ;; esac
+done
+for goal in deps demo guest check bench; do
+	row=$(grep "^| \`make $goal\`" README.md) || fail "README: no row for make $goal"
+	assert_eq "$(list --goal=$goal)" "$(list $(sed 's/^| [^|]*| //; s/ |$//; s/,//g' <<<"$row"))" \
+		"README: make $goal"
+done
+grep -q '^contrib/deps.sh --goal=check$' .ci/run || fail ".ci/run does not install make check's groups"
+
 # covered GOAL CMD...: each command that is installed here comes from a package of the goal's
 # list, or from one that such a package depends on, or from an essential one (dpkg, util-linux)
 covered() {
