@@ -163,6 +163,8 @@ links_revert() {
 
 apt_install() {
 	export DEBIAN_FRONTEND=noninteractive
+	# needrestart (Ubuntu's apt hook) would restart running services: not now
+	export NEEDRESTART_SUSPEND=1
 	local lists
 	lists=$(ls /var/lib/apt/lists 2>/dev/null | grep -v lock || true)
 	[ -n "$if_missing" ] && [ -n "$lists" ] || apt-get update -qq >&2
