@@ -356,3 +356,84 @@ int qmp_query_status(struct qmp *q, bool *running, char *status, size_t status_l
 	json_object_put(r);
 	return 0;
 }
+
+/* ---- jobs ---- */
+
+/* Is there a JOB_STATUS_CHANGE to status for job id among the events kept? Those of that job are
+ * dropped from the list once seen. */
+static bool take_job_event(struct qmp *q, const char *id, const char *status)
+{
+	bool seen = false;
+	size_t n = q->events ? json_object_array_length(q->events) : 0;
+	for (size_t i = 0; i < n;) {
+		json_object *ev = json_object_array_get_idx(q->events, i), *e = NULL, *d = NULL;
+		json_object *jid = NULL, *st = NULL;
+		if (!json_object_object_get_ex(ev, "event", &e) ||
+		    strcmp(json_object_get_string(e), "JOB_STATUS_CHANGE") ||
+		    !json_object_object_get_ex(ev, "data", &d) ||
+		    !json_object_object_get_ex(d, "id", &jid) ||
+		    strcmp(json_object_get_string(jid), id)) {
+			i++;
+			continue;
+		}
+		if (json_object_object_get_ex(d, "status", &st) &&
+		    !strcmp(json_object_get_string(st), status))
+			seen = true;
+		json_object_array_del_idx(q->events, i, 1);
+		n--;
+	}
+	return seen;
+}
+
+/* The job's entry in query-jobs: its "error" into err (empty when none). */
+static int job_error(struct qmp *q, const char *id, char *err, size_t len, int timeout_ms)
+{
+	json_object *r = NULL;
+	err[0] = '\0';
+	if (qmp_execute(q, "query-jobs", NULL, &r, timeout_ms) < 0)
+		return -1;
+	size_t n = json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *j = json_object_array_get_idx(r, i), *jid = NULL, *e = NULL;
+		if (json_object_object_get_ex(j, "id", &jid) &&
+		    !strcmp(json_object_get_string(jid), id) &&
+		    json_object_object_get_ex(j, "error", &e))
+			snprintf(err, len, "%s", json_object_get_string(e));
+	}
+	json_object_put(r);
+	return 0;
+}
+
+int qmp_job_run(struct qmp *q, const char *cmd, json_object *args, const char *job_id,
+		int timeout_ms)
+{
+	uint64_t deadline = util_now_ms() + (uint64_t)timeout_ms;
+	if (qmp_execute(q, cmd, args, NULL, timeout_ms) < 0)
+		return -1;
+	while (!take_job_event(q, job_id, "concluded")) {
+		json_object *msg = NULL;
+		if (remaining(deadline) == 0)
+			return vmm_fail("%s: job %s not concluded after %d ms", cmd, job_id,
+					timeout_ms);
+		if (read_message(q, deadline, &msg) < 0) {
+			if (!q->eof)
+				return vmm_fail("%s: job %s not concluded after %d ms", cmd, job_id,
+						timeout_ms);
+			return -1;
+		}
+		if (qmp_kind(msg) == QMP_EVENT)
+			keep_event(q, msg);
+		else
+			json_object_put(msg);
+	}
+	char err[512];
+	if (job_error(q, job_id, err, sizeof(err), 5000) < 0)
+		return -1;
+	json_object *d = json_object_new_object();
+	json_object_object_add(d, "id", json_object_new_string(job_id));
+	int rc = qmp_execute(q, "job-dismiss", d, NULL, 5000);
+	json_object_put(d);
+	if (err[0])
+		return vmm_fail("%s: %s", cmd, err);
+	return rc;
+}

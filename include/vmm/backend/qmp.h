@@ -66,4 +66,15 @@ int qmp_wait_event(struct qmp *q, const char *name, int timeout_ms);
 int qmp_query_status(struct qmp *q, bool *running, char *status, size_t status_len,
 		     int timeout_ms);
 
+/*
+ * Run a job command (snapshot-save, snapshot-load, snapshot-delete: QEMU >= 6.0). args must hold
+ * "job-id": job_id. QEMU answers {} at once, even for a job that will fail: the result comes
+ * only as JOB_STATUS_CHANGE events and in query-jobs. This waits until the job is "concluded"
+ * (events already received count), reads its error from query-jobs and dismisses it. 0, or -1
+ * with "CMD: ERROR" (QEMU's words), or "CMD: job JOB_ID not concluded after N ms" (the job is
+ * left to QEMU then).
+ */
+int qmp_job_run(struct qmp *q, const char *cmd, json_object *args, const char *job_id,
+		int timeout_ms);
+
 #endif

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/* virtiofsd.c: a virtiofs share's daemon: started before QEMU as root, its socket handed to QEMU */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/backend/helper.h"
+#include "vmm/backend/virtiofsd.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
+
+const char *virtiofsd_path(void)
+{
+	const char *p = getenv("VMM_VIRTIOFSD");
+	return p && *p ? p : VIRTIOFSD_PATH;
+}
+
+bool virtiofsd_available(void)
+{
+	return access(virtiofsd_path(), X_OK) == 0;
+}
+
+char *virtiofsd_sock(const char *run_dir, const char *tag)
+{
+	return util_fmt("%s/vfs-%s.sock", run_dir, tag);
+}
+
+int virtiofsd_start(const char *name, const char *run_dir, const char *tag, const char *dir,
+		    const struct access_user *u)
+{
+	char *sock = virtiofsd_sock(run_dir, tag);
+	char *sock_opt = util_fmt("--socket-path=%s", sock);
+	char *source = util_fmt("source=%s", dir);
+	char *pidfile = util_fmt("%s/vfs-%s.pid", run_dir, tag);
+	char *log = util_fmt("%s/virtiofsd-%s.log", run_dir, tag);
+	char *what = util_fmt("%s: virtiofsd for share %s", name, tag);
+	char *argv[] = { "virtiofsd", "-f", sock_opt, "-o", source, "-o", "cache=auto", NULL };
+	struct helper_spec s = { .what = what, .path = virtiofsd_path(), .argv = argv,
+				 .sock = sock, .pidfile = pidfile, .log = log, .as = NULL,
+				 .timeout_ms = 10000 };
+	pid_t pid;
+	int rc = helper_start(&s, &pid);
+	/* the socket is root's 0600: QEMU's user alone may connect */
+	if (rc == 0 && u && access_drops(u) && chown(sock, u->uid, u->gid) < 0) {
+		rc = vmm_fail("%s: %s: %s", what, sock, util_strerror(errno));
+		helper_stop(pidfile, 2000, NULL);
+	}
+	free(what);
+	free(log);
+	free(pidfile);
+	free(source);
+	free(sock_opt);
+	free(sock);
+	return rc;
+}
+
+int virtiofsd_stop_all(const char *run_dir)
+{
+	DIR *d = opendir(run_dir);
+	int rc = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : vmm_fail("%s: %s", run_dir, util_strerror(errno));
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "vfs-", 4) || n < 8 || strcmp(e->d_name + n - 4, ".pid"))
+			continue;
+		char *pidfile = util_fmt("%s/%s", run_dir, e->d_name);
+		if (helper_stop(pidfile, 3000, NULL) < 0)
+			rc = -1;
+		free(pidfile);
+	}
+	closedir(d);
+	return rc;
+}
