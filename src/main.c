@@ -56,6 +56,8 @@ static const struct cmd_entry commands[] = {
 	ENTRY(stop, CMD_HOME),
 	ENTRY(status, CMD_HOME),
 	ENTRY(console, CMD_HOME),
+	ENTRY(snapshot, CMD_HOME),
+	ENTRY(clone, CMD_HOME),
 	ENTRY(ssh, CMD_HOME),
 	ENTRY(vnc, CMD_HOME),
 	ENTRY(autostart, CMD_HOME),

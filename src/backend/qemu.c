@@ -27,6 +27,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/backend/qemu.h"
 #include "vmm/backend/qmp.h"
+#include "vmm/backend/qemu_snapshot.h"
 #include "vmm/storage/seed.h"
 #include "vmm/net/tap.h"
 #include "vmm/sys/util.h"
@@ -838,4 +839,5 @@ const struct vmm_backend qemu_backend = {
 	.stop = qemu_stop,
 	.status = qemu_status,
 	.console = qemu_console_op,
+	.snapshot = qemu_snapshot,
 };

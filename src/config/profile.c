@@ -438,6 +438,8 @@ void profile_free(struct vmm_profile *p)
 	free(p->forwards);
 	free(p->user);
 	free(p->ssh_identity);
+	strv_free(p->shares, p->n_shares);
+	free(p->firmware);
 	profile_init(p);
 }
 

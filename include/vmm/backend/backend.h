@@ -33,6 +33,13 @@ enum vmm_stop_end {
 	VMM_STOP_KILL,        /* QEMU killed with SIGKILL */
 };
 
+/* What a snapshot command does to a running guest (the guest layer checked the tag). */
+enum vmm_snapshot_op {
+	VMM_SNAPSHOT_CREATE,  /* the disks and the memory, under a new tag */
+	VMM_SNAPSHOT_RESTORE, /* back to that moment: the guest runs on from there */
+	VMM_SNAPSHOT_DELETE,
+};
+
 /*
  * What differs between the ways a guest is run. The flow around these (validation, the lock, the
  * network and the guest's tap, the seed, waiting) is the lifecycle's (lifecycle.h), the same for
@@ -59,6 +66,9 @@ struct vmm_backend {
 	int (*status)(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st);
 	/* Attach stdin/stdout to the serial console until Ctrl-] or EOF. */
 	int (*console)(const struct vmm_home *h, const struct vmm_profile *p);
+	/* A snapshot of the running guest with its memory (QMP jobs; virDomainSnapshot*). */
+	int (*snapshot)(const struct vmm_home *h, const struct vmm_profile *p,
+			enum vmm_snapshot_op op, const char *tag);
 };
 
 extern const struct vmm_backend qemu_backend;

@@ -214,5 +214,7 @@ VMM_CMD(console);
 VMM_CMD(vnc);
 VMM_CMD(autostart);
 VMM_CMD(ssh);
+VMM_CMD(snapshot);
+VMM_CMD(clone);
 
 #endif

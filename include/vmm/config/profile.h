@@ -50,6 +50,10 @@ struct vmm_profile {
 	unsigned stop_timeout; /* seconds the guest gets to power off (0: the default, 30) */
 	char *user;           /* the image's default user (vmm ssh logs in as it), or NULL */
 	char *ssh_identity;   /* private key vmm ssh uses (absolute path), or NULL */
+	char **shares;        /* shared folders: "DIR:TAG[:ro][:9p|:virtiofs]" (config/share.h) */
+	size_t n_shares;
+	char *firmware;       /* "uefi", "uefi-secure", or NULL: bios (storage/firmware.h) */
+	bool tpm;             /* a TPM 2.0 (swtpm), its state kept with the guest */
 };
 
 struct vmm_netcfg {

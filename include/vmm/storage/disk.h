@@ -3,6 +3,7 @@
 #ifndef VMM_DISK_H
 #define VMM_DISK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Create a new qcow2 at path with the given virtual size; refuses when path exists. */
@@ -12,5 +13,13 @@ int disk_create(const char *path, uint64_t bytes);
 int disk_create_overlay(const char *path, const char *backing, uint64_t bytes);
 /* Format ("qcow2", "raw", ...) and virtual size of an image (format may be NULL). */
 int disk_info(const char *path, char **format, uint64_t *virtual_size);
+
+/* A full copy of src at dst as a standalone qcow2 (qemu-img convert: backing files flattened,
+ * internal snapshots left behind). Refuses when dst exists; a failed copy is removed. */
+int disk_copy(const char *src, const char *dst);
+/* The backing files under path, nearest first (*files malloc'd, free with disk_chain_free;
+ * NULL when it has none), read with `qemu-img info -U --backing-chain`. */
+int disk_backing_chain(const char *path, char ***files, size_t *n);
+void disk_chain_free(char **files, size_t n);
 
 #endif
