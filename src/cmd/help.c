@@ -190,8 +190,8 @@ static void man_notes(FILE *f, const char *notes)
 /* The profile's keys as the file spells them: "net.address" (and vmm set's name when another). */
 static void man_profile_keys(FILE *f)
 {
-	fputs(".SH PROFILES\nA profile, HOME/profiles/NAME.cfg, is a libconfig file; a key GROUP.KEY "
-	      "is written GROUP = { KEY = VALUE; };. Its keys:\n", f);
+	fputs(".SH PROFILES\nA profile, HOME/profiles/NAME.cfg, is a libconfig file; a key "
+	      "GROUP.KEY is written GROUP = { KEY = VALUE; };. Its keys:\n", f);
 	for (size_t i = 0; i < profile_n_keys; i++) {
 		const struct profile_key *k = &profile_keys[i];
 		char tag[64], more[64] = "";
@@ -208,8 +208,8 @@ static void man_profile_keys(FILE *f)
 /* net.cfg's keys with their defaults: bridge = "br0". */
 static void man_netcfg_keys(FILE *f)
 {
-	fputs(".SH NET.CFG\nHOME/profiles/net.cfg, a libconfig file, describes the bridge the guests "
-	      "share. Its keys, with their defaults:\n", f);
+	fputs(".SH NET.CFG\nHOME/profiles/net.cfg, a libconfig file, describes the bridge the "
+	      "guests share. Its keys, with their defaults:\n", f);
 	for (size_t i = 0; i < netcfg_n_keys; i++) {
 		const struct netcfg_key *k = &netcfg_keys[i];
 		char *dflt = netcfg_key_default(k);

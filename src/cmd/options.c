@@ -125,7 +125,7 @@ int cmd_parse(const struct cmd_spec *s, int argc, char **argv, void *args)
 			return cmd_usage_error(s->name, "unknown option \"%s\"", opt);
 		}
 		const struct cmd_option *o = c >= LONG_BASE ? &opts[c - LONG_BASE]
-							    : cmd_option_find(opts, NULL, 0, (char)c);
+						: cmd_option_find(opts, NULL, 0, (char)c);
 		if (!o || cmd_option_apply(o, optarg, args) < 0)
 			return o ? cmd_report() : cmd_usage_error(s->name, "unknown option");
 	}

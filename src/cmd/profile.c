@@ -59,8 +59,9 @@ const struct cmd_spec cmd_create_spec = {
 	.args = "NAME",
 	.summary = "create a guest: write its profile and a new qcow2 disk (never overwriting one)",
 	.options_fn = create_options,
-	.notes = "Without --ssh-key the guest gets ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub,\n"
-		 "else a key pair vmm makes once for the home (HOME/images/ssh/id_ed25519).\n",
+	.notes = "Without --ssh-key the guest gets ~/.ssh/id_ed25519.pub, id_ecdsa.pub or\n"
+		 "id_rsa.pub, else a key pair vmm makes once for the home\n"
+		 "(HOME/images/ssh/id_ed25519).\n",
 };
 
 /* ---- list, show, set, delete ---- */

@@ -292,6 +292,31 @@ void cfg_write_field(struct cfg_buf *b, const struct cfg_field *f, const void *b
 	}
 }
 
+/* ---- choices ---- */
+
+bool cfg_choice_ok(const char *choices, const char *value)
+{
+	size_t len = strlen(value);
+	for (const char *w = choices; *w;) {
+		size_t wl = strcspn(w, "|");
+		if (wl == len && !strncmp(w, value, len))
+			return true;
+		w += wl + (w[wl] == '|');
+	}
+	return false;
+}
+
+void cfg_choice_words(struct cfg_buf *b, const char *choices, bool quoted)
+{
+	const char *q = quoted ? "\"" : "";
+	for (const char *w = choices; *w;) {
+		size_t wl = strcspn(w, "|");
+		const char *sep = w[wl] ? (strchr(w + wl + 1, '|') ? ", " : " or ") : "";
+		cfg_add(b, "%s%.*s%s%s", q, (int)wl, w, q, sep);
+		w += wl + (w[wl] == '|');
+	}
+}
+
 /* ---- string lists ---- */
 
 void cfg_strv_free(char **v, size_t n)

@@ -70,8 +70,8 @@ static int check_dns(struct vmm_netcfg *n, const char *file)
 static int check_mark(struct vmm_netcfg *n, const char *file)
 {
 	if (n->firewall_mark == 0 || (n->firewall_mark & (n->firewall_mark - 1)))
-		return vmm_invalid("%s: firewall_mark 0x%x: must be a single bit, e.g. 0x2000", file,
-				   n->firewall_mark);
+		return vmm_invalid("%s: firewall_mark 0x%x: must be a single bit, e.g. 0x2000",
+				   file, n->firewall_mark);
 	return 0;
 }
 
@@ -185,22 +185,11 @@ static const struct netcfg_key *find_key(const char *name)
 static int check_choice(const struct netcfg_key *k, struct vmm_netcfg *n, const char *file)
 {
 	const char *v = *(char **)key_field(k, n);
-	size_t len = strlen(v);
-	for (const char *w = k->choices; *w;) {
-		size_t wl = strcspn(w, "|");
-		if (wl == len && !strncmp(w, v, len))
-			return 0;
-		w += wl + (w[wl] == '|');
-	}
+	if (cfg_choice_ok(k->choices, v))
+		return 0;
 	struct cfg_buf b = { 0 };
-	cfg_add(&b, "use ");
-	for (const char *w = k->choices; *w;) {
-		size_t wl = strcspn(w, "|");
-		const char *sep = w[wl] ? (strchr(w + wl + 1, '|') ? ", " : " or ") : "";
-		cfg_add(&b, "\"%.*s\"%s", (int)wl, w, sep);
-		w += wl + (w[wl] == '|');
-	}
-	int rc = vmm_invalid("%s: %s \"%s\": %s", file, k->name, v, b.s);
+	cfg_choice_words(&b, k->choices, true);
+	int rc = vmm_invalid("%s: %s \"%s\": use %s", file, k->name, v, b.s);
 	free(b.s);
 	return rc;
 }

@@ -251,7 +251,8 @@ const struct profile_key profile_keys[] = {
 	  .help = "tap interface name (default vmm-NAME, cut to 15 characters)" },
 	{ .name = "vnc", .field = CFG_F_CUSTOM, .comment = "  # no display: serial console only",
 	  .present = no_display, .read = read_vnc_none, .write = write_vnc_none },
-	{ .group = "vnc", .name = "display", .field = CFG_F_INT(P, vnc_display, 0, VMM_VNC_MAX, NULL),
+	{ .group = "vnc", .name = "display",
+	  .field = CFG_F_INT(P, vnc_display, 0, VMM_VNC_MAX, NULL),
 	  .present = has_display, .set = "vnc", .set_fn = set_vnc, .create = "vnc",
 	  .metavar = ":N|none",
 	  .help = "VNC display, port 5900+N (N up to " VMM_VNC_MAX_STR "; default: the lowest free "
@@ -304,7 +305,8 @@ const struct profile_key profile_keys[] = {
 	  .flags = OPT | PROFILE_KEY_KEEP_EMPTY | CLR, .set = "dns", .check = check_ipv4,
 	  .create = "dns", .metavar = "LIST",
 	  .help = "DNS servers for this guest, comma separated (default: net.cfg's)" },
-	{ .name = "runcmd", .field = CFG_F_LIST(P, runcmd, n_runcmd), .flags = OPT | PROFILE_KEY_ADD,
+	{ .name = "runcmd", .field = CFG_F_LIST(P, runcmd, n_runcmd),
+	  .flags = OPT | PROFILE_KEY_ADD,
 	  .set = "runcmd", .create = "runcmd", .metavar = "CMD",
 	  .help = "add a command cloud-init runs at first boot (repeatable)" },
 	{ .name = "forward", .field = CFG_F_CUSTOM, .flags = CLR, .present = has_forwards,
@@ -343,20 +345,10 @@ const char *profile_key_what(const struct profile_key *k)
 
 int profile_key_choice(const struct profile_key *k, const char *value)
 {
-	size_t len = strlen(value);
-	for (const char *w = k->choices; *w;) {
-		size_t wl = strcspn(w, "|");
-		if (wl == len && !strncmp(w, value, len))
-			return 0;
-		w += wl + (w[wl] == '|');
-	}
+	if (cfg_choice_ok(k->choices, value))
+		return 0;
 	struct cfg_buf b = { 0 };
-	for (const char *w = k->choices; *w;) {
-		size_t wl = strcspn(w, "|");
-		const char *sep = w[wl] ? (strchr(w + wl + 1, '|') ? ", " : " or ") : "";
-		cfg_add(&b, "%.*s%s", (int)wl, w, sep);
-		w += wl + (w[wl] == '|');
-	}
+	cfg_choice_words(&b, k->choices, false);
 	int rc = vmm_invalid("%s \"%s\": use %s", profile_key_what(k), value, b.s);
 	free(b.s);
 	return rc;

@@ -40,7 +40,8 @@ static int set_key(struct vmm_profile *p, const struct profile_kv *kv, const str
 	if (!strcmp(kv->key, "address") && !strchr(v, '/')) {
 		v = owned = util_fmt("%s/%u", v, net->prefix);
 	} else if (file) {
-		if (util_check_readable(profile_key_what(k), v) < 0 || absolute(kv->key, v, &owned) < 0)
+		if (util_check_readable(profile_key_what(k), v) < 0 ||
+		    absolute(kv->key, v, &owned) < 0)
 			return -1;
 		v = owned;
 	}

@@ -79,7 +79,8 @@ for k in $("$VMM" help set | sed -n '/^keys:/,/^$/p' | grep -o '^  [a-z_.-]*=' |
 	assert_contains "$offered" " $k " "set's key $k completed"
 done
 assert_eq "$(complete_words vmm set g stop)" "stop_timeout=" "set's key by prefix"
-assert_eq "$(complete_words vmm set g memory = 4G "")" "$(complete_words vmm set g "")" "keys after a key"
+assert_eq "$(complete_words vmm set g memory = 4G "")" "$(complete_words vmm set g "")" \
+	"keys after a key"
 assert_eq "$(complete_words vmm set g backend = "")" "libvirt qemu" "set backend=VALUE"
 assert_eq "$(complete_words vmm help "")" "$(printf '%s\n' $cmds | sort | tr '\n' ' ' | sed 's/ $//')" "help CMD"
 touch "$T/disk-image.iso"

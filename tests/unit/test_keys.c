@@ -217,8 +217,8 @@ static void test_fixed_and_unknown(void **state)
 		if (!k->set || profile_key_settable(k))
 			continue;
 		char want[160];
-		snprintf(want, sizeof(want), "%s: cannot be changed after create (use qemu-img resize "
-			 "or a new guest)", k->set);
+		snprintf(want, sizeof(want), "%s: cannot be changed after create (use qemu-img "
+			 "resize or a new guest)", k->set);
 		assert_int_equal(profile_set_key(&p, k->set, "x"), -1);
 		assert_string_equal(vmm_errmsg(), want);
 	}
@@ -297,9 +297,10 @@ static void test_create_and_man(void **state)
 		for (size_t j = 0; j < 2; j++) {
 			if (!names[j])
 				continue;
-			const struct cmd_option *o = cmd_option_find(opts, names[j], strlen(names[j]), 0);
+			const char *name = names[j];
+			const struct cmd_option *o = cmd_option_find(opts, name, strlen(name), 0);
 			if (!o || o->kind != CMD_OPT_KEY || strcmp(o->key, k->set))
-				fail_msg("vmm create --%s: not the option of key %s", names[j], k->set);
+				fail_msg("vmm create --%s: not key %s's option", name, k->set);
 		}
 	}
 	struct cmd_entry entries[] = { { &cmd_set_spec, cmd_set, 0 } };

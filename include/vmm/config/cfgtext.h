@@ -42,7 +42,8 @@ struct cfg_field {
 #define CFG_F_BOOL(S, f) { CFG_BOOL, CFG_OFF(S, f, bool), 0, 0, 0, 0, NULL }
 #define CFG_F_STRING(S, f) { CFG_STRING, CFG_OFF(S, f, char *), 0, 0, 0, 0, NULL }
 #define CFG_F_CHARS(S, f) { CFG_CHARS, CFG_OFF_CHARS(S, f), 0, sizeof(((S *)0)->f), 0, 0, NULL }
-#define CFG_F_LIST(S, f, n) { CFG_LIST, CFG_OFF(S, f, char **), CFG_OFF(S, n, size_t), 0, 0, 0, NULL }
+#define CFG_F_LIST(S, f, n)                                                                  \
+	{ CFG_LIST, CFG_OFF(S, f, char **), CFG_OFF(S, n, size_t), 0, 0, 0, NULL }
 #define CFG_F_CUSTOM { CFG_CUSTOM, 0, 0, 0, 0, 0, NULL }
 
 /* Does the field hold a value: non-zero, true, a string (CHARS: non-empty), a list with at least
@@ -95,6 +96,13 @@ void cfg_quoted(struct cfg_buf *b, const char *s);
 void cfg_list(struct cfg_buf *b, char *const *v, size_t n);
 /* The field's value as libconfig text (NULL strings as ""). */
 void cfg_write_field(struct cfg_buf *b, const struct cfg_field *f, const void *base);
+
+/* ---- choices: "auto|nftables|iptables-legacy" ---- */
+
+/* Is value one of the '|' separated words? */
+bool cfg_choice_ok(const char *choices, const char *value);
+/* The words for a message: a, b or c (quoted: "a", "b" or "c"). */
+void cfg_choice_words(struct cfg_buf *b, const char *choices, bool quoted);
 
 /* ---- string lists ---- */
 

@@ -48,8 +48,8 @@ struct profile_key {
 	/* `vmm create --NAME` and another spelling; NULL: not a create option. */
 	const char *create, *create_alias;
 	const char *metavar;    /* the value in help: "MIB", ":N|none" */
-	const char *choices;    /* the accepted words, '|' separated (checked, completed), or NULL */
-	const char *help;       /* one line, for `vmm help set`, `vmm help create` and the man page */
+	const char *choices;    /* accepted words, '|' separated (checked, completed), or NULL */
+	const char *help;       /* one line: `vmm help set`, `vmm help create`, the man page */
 };
 
 extern const struct profile_key profile_keys[];

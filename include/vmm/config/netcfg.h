@@ -19,7 +19,7 @@ struct vmm_netcfg {
 	char **dns;           /* "auto" or addresses */
 	size_t n_dns;
 	char *firewall;       /* "auto" (default), "nftables" or "iptables-legacy" */
-	char *foreign;        /* "open" (default) or "leave": other tools' dropping forward chains */
+	char *foreign;        /* "open" (default) or "leave": others' dropping forward chains */
 	uint32_t firewall_mark; /* one bit, default 0x2000 (FW_MARK_DEFAULT) */
 	char *image_mirror;   /* replaces the image catalog's base URLs, or NULL */
 };
