@@ -8,6 +8,7 @@
 #                            forces it)
 #   OUTDIR/vmm-guest.initrd  gzip'd cpio (newc): busybox, the drivers from modules.dep, /init
 #   OUTDIR/vmm-guest.iso     a BIOS-bootable ISO (GRUB) of the same guest, for `vmm start --install`
+#   OUTDIR/vmm-guest.bzimage the bzImage itself: what UEFI (OVMF's fw_cfg loader) boots directly
 # Nothing is rebuilt when the outputs are newer than every input. KVER= picks a kernel version.
 set -eu
 out=${1:?usage: build-guest.sh OUTDIR}
@@ -18,7 +19,10 @@ vmlinuz=/boot/vmlinuz-$kver
 moddir=/lib/modules/$kver
 busybox=/bin/busybox
 want=${VMM_GUEST_KERNEL:-vmlinux}
-MODULES="virtio_pci virtio_net virtio_blk ata_piix ahci sr_mod sd_mod isofs nls_utf8 button evdev"
+# shared folders (9p, virtiofs), UEFI variables (efivarfs); tpm_crb and tpm_tis are built into
+# Debian's kernel (skipped when listed in modules.builtin)
+MODULES="virtio_pci virtio_net virtio_blk ata_piix ahci sr_mod sd_mod isofs nls_utf8 button evdev
+ 9p 9pnet_virtio virtiofs efivarfs tpm_crb tpm_tis"
 # loaded after the guest is ready: a console on QEMU's std or cirrus VGA (DRM + fbcon) for the VNC
 # preview; a kernel booted through PVH gets no VGA text console from the boot loader
 MODULES_LATE="bochs cirrus"
@@ -30,14 +34,14 @@ file -L "$busybox" 2>/dev/null | grep -q 'statically linked' || die "$busybox is
 for t in cpio gzip xz; do command -v $t >/dev/null || die "$t not found"; done
 
 mkdir -p "$out"
-K=$out/vmm-guest.kernel I=$out/vmm-guest.initrd ISO=$out/vmm-guest.iso
+K=$out/vmm-guest.kernel I=$out/vmm-guest.initrd ISO=$out/vmm-guest.iso BZ=$out/vmm-guest.bzimage
 stamp=$out/.vmm-guest.stamp
 inputs="$0 $vmlinuz $moddir/modules.dep $busybox $(find "$guest" -type f)"
 uptodate=1
-for o in "$K" "$I" "$ISO" "$stamp"; do [ -s "$o" ] || { [ "$o" = "$stamp" ] && [ -e "$o" ]; } || uptodate=0; done
+for o in "$K" "$I" "$ISO" "$BZ" "$stamp"; do [ -s "$o" ] || { [ "$o" = "$stamp" ] && [ -e "$o" ]; } || uptodate=0; done
 if [ $uptodate = 1 ] && [ "$(cat "$stamp")" = "$kver $want" ]; then
 	for i in $inputs; do
-		for o in "$K" "$I" "$ISO"; do [ "$i" -nt "$o" ] && uptodate=0; done
+		for o in "$K" "$I" "$ISO" "$BZ"; do [ "$i" -nt "$o" ] && uptodate=0; done
 	done
 	if [ $uptodate = 1 ]; then echo "build-guest: $out/vmm-guest.* up to date ($kver)"; exit 0; fi
 fi
@@ -145,8 +149,10 @@ else
 fi
 
 cp "$kernel" "$work/kernel"
+cp "$vmlinuz" "$work/bzimage"
 mv -f "$work/kernel" "$K"
+mv -f "$work/bzimage" "$BZ"
 mv -f "$work/initrd" "$I"
 mv -f "$work/iso.img" "$ISO"
 echo "$kver $want" >"$stamp"
-echo "build-guest: $K ($( [ "$kernel" = "$vmlinuz" ] && echo bzImage || echo vmlinux, PVH)), $I, $ISO ($kver, $(cat "$root"/etc/vmm-modules* | wc -l) modules)"
+echo "build-guest: $K ($( [ "$kernel" = "$vmlinuz" ] && echo bzImage || echo vmlinux, PVH)), $I, $ISO, $BZ ($kver, $(cat "$root"/etc/vmm-modules* | wc -l) modules)"

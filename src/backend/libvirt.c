@@ -677,7 +677,7 @@ static int reach_preflight(const struct vmm_home *h, const struct vmm_profile *p
 	struct access_user u;
 	if (access_libvirt_user(&u) < 0)
 		return vmm_error_prefix("%s", p->name);
-	if (backend_guest_access(h, p, f, seed, NULL, &u, ", as virt-manager does") < 0) {
+	if (backend_guest_access(h, p, f, seed, NULL, NULL, 0, &u, ", as virt-manager does") < 0) {
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
 		return vmm_fail("%s: %s (libvirt's QEMU runs as %s)", p->name, msg, u.name);

@@ -28,6 +28,8 @@
 #include "vmm/backend/qemu.h"
 #include "vmm/backend/qmp.h"
 #include "vmm/backend/qemu_snapshot.h"
+#include "vmm/backend/qemu_devices.h"
+#include "vmm/backend/swtpm.h"
 #include "vmm/storage/seed.h"
 #include "vmm/net/tap.h"
 #include "vmm/sys/util.h"
@@ -193,6 +195,12 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 		if (p->append)
 			add2(&a, "-append", util_strdup(p->append));
 	}
+	if (f->dev) {
+		char **dev = qemu_devices_argv(p, f->dev);
+		for (char **w = dev; *w; w++)
+			add(&a, *w); /* a now owns the word */
+		free(dev);
+	}
 	return a.v;
 }
 
@@ -301,10 +309,12 @@ static bool wait_gone(pid_t pid, int ms)
 	return true;
 }
 
-/* Forget a guest's run state (run/NAME); its tap is the lifecycle's. */
+/* Forget a guest's run state (run/NAME), with what ran beside QEMU (swtpm, virtiofsd: they
+ * go with it, unless it crashed); its tap is the lifecycle's. */
 static int cleanup_run(const struct vmm_home *h, const struct vmm_profile *p)
 {
 	char *dir = store_run_dir(h, p->name);
+	qemu_devices_stop(dir);
 	int rc = util_rm_rf(dir);
 	free(dir);
 	return rc;
@@ -370,8 +380,18 @@ int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct vmm_start_opts *o)
 {
 	struct store_guest_files f;
+	struct qemu_devices dev;
+	char *dir = store_run_dir(h, p->name), *swtpm = p->tpm ? util_which(SWTPM_BINARY) : NULL;
 	int rc = check_files(h, p, o, &f);
+	/* the firmware's files, the shares' folders, swtpm: before anything changes */
+	if (rc == 0)
+		rc = qemu_devices_resolve(h, p, dir, false, &dev);
+	if (rc == 0 && p->tpm && !swtpm)
+		rc = vmm_fail("%s: " SWTPM_BINARY ": not found (install the swtpm package)", p->name);
+	qemu_devices_free(&dev);
 	store_guest_files_free(&f);
+	free(swtpm);
+	free(dir);
 	if (rc < 0)
 		return -1;
 	pid_t pid = 0;
@@ -411,8 +431,17 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		return -1;
 	}
 	char *seed = store_seed_path(h, p->name), *dir = store_run_dir(h, p->name);
-	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
+	struct qemu_devices dev;
+	if (qemu_devices_resolve(h, p, dir, false, &dev) < 0) {
+		qemu_devices_free(&dev);
+		free(seed);
+		free(dir);
+		store_guest_files_free(&f);
+		return -1;
+	}
+	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir, &dev };
 	char **argv = qemu_argv(p, &hc, &qf);
+	qemu_devices_free(&dev);
 	char *line = qemu_argv_line(argv);
 	*text = util_fmt("%s\n", line);
 	free(line);
@@ -546,18 +575,32 @@ static int wait_qmp(const struct vmm_home *h, const struct vmm_profile *p, pid_t
  */
 static int prepare_access(const struct vmm_home *h, const struct vmm_profile *p,
 			  const struct store_guest_files *f, const char *seed, const char *dir,
-			  struct access_user *u)
+			  const struct qemu_devices *dev, struct access_user *u)
 {
 	bool made = false;
+	struct access_need extra[16];
+	char *tpm_dir = p->tpm ? swtpm_state_dir(h, p->name) : NULL;
+	int rc = -1;
 	if (access_qemu_user(u, &made) < 0)
-		return -1;
+		goto out;
 	if (made)
 		vmm_notice("created the system user " ACCESS_QEMU_USER " that QEMU runs as");
-	if (access_drops(u) && chown(dir, u->uid, u->gid) < 0)
-		return vmm_fail("%s: %s", dir, util_strerror(errno));
-	if (backend_guest_access(h, p, f, seed, dir, u, "") < 0)
-		return vmm_error_prefix("%s", p->name);
-	return 0;
+	if (access_drops(u) && chown(dir, u->uid, u->gid) < 0) {
+		vmm_fail("%s: %s", dir, util_strerror(errno));
+		goto out;
+	}
+	/* swtpm runs as QEMU's user and keeps its state in a folder of that user's */
+	if (tpm_dir && swtpm_state_ensure(h, p->name, u) < 0)
+		goto out;
+	size_t n = qemu_devices_needs(dev, tpm_dir, extra, ARRAY_SIZE(extra));
+	if (backend_guest_access(h, p, f, seed, dir, extra, n, u, "") < 0) {
+		vmm_error_prefix("%s", p->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tpm_dir);
+	return rc;
 }
 
 static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
@@ -573,6 +616,7 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	pid_t pid = 0;
 	struct qemu_host hc;
 	struct access_user u;
+	struct qemu_devices dev = { 0 };
 	char *qpath = NULL, *logp = NULL;
 	(void)n;
 	qemu_probe(&hc);
@@ -590,9 +634,13 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
 	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0)
 		goto out;
-	if (prepare_access(h, p, &f, seed, dir, &u) < 0)
+	if (qemu_devices_resolve(h, p, dir, true, &dev) < 0 ||
+	    prepare_access(h, p, &f, seed, dir, &dev, &u) < 0)
 		goto out;
-	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
+	/* swtpm and virtiofsd first: QEMU connects to their sockets as it starts */
+	if (qemu_devices_start(h, p, dir, &dev, &u) < 0)
+		goto out;
+	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir, &dev };
 	argv = qemu_argv(p, &hc, &qf);
 	qpath = util_which(QEMU_BINARY);
 	logp = run_file(h, p->name, QEMU_LOG);
@@ -641,10 +689,13 @@ out:
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 		}
-		if (made_dir)
+		if (made_dir) {
+			qemu_devices_stop(dir);
 			util_rm_rf(dir);
+		}
 		vmm_error_restore(&e);
 	}
+	qemu_devices_free(&dev);
 	qmp_close(q);
 	qemu_argv_free(argv);
 	store_guest_files_free(&f);

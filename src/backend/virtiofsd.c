@@ -9,18 +9,13 @@
 
 #include "vmm/backend/helper.h"
 #include "vmm/backend/virtiofsd.h"
+#include "vmm/config/share.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
 
-const char *virtiofsd_path(void)
-{
-	const char *p = getenv("VMM_VIRTIOFSD");
-	return p && *p ? p : VIRTIOFSD_PATH;
-}
-
 bool virtiofsd_available(void)
 {
-	return access(virtiofsd_path(), X_OK) == 0;
+	return access(share_virtiofsd_path(), X_OK) == 0;
 }
 
 char *virtiofsd_sock(const char *run_dir, const char *tag)
@@ -38,7 +33,7 @@ int virtiofsd_start(const char *name, const char *run_dir, const char *tag, cons
 	char *log = util_fmt("%s/virtiofsd-%s.log", run_dir, tag);
 	char *what = util_fmt("%s: virtiofsd for share %s", name, tag);
 	char *argv[] = { "virtiofsd", "-f", sock_opt, "-o", source, "-o", "cache=auto", NULL };
-	struct helper_spec s = { .what = what, .path = virtiofsd_path(), .argv = argv,
+	struct helper_spec s = { .what = what, .path = share_virtiofsd_path(), .argv = argv,
 				 .sock = sock, .pidfile = pidfile, .log = log, .as = NULL,
 				 .timeout_ms = 10000 };
 	pid_t pid;

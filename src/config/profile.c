@@ -155,6 +155,8 @@ static int set_share(struct vmm_profile *p, const char *key, const char *value)
 			return vmm_invalid("share \"%s\": tag \"%s\" is already used by \"%s\"",
 					   value, s.tag, p->shares[i]);
 	vmm_error_clear();
+	/* the kind is chosen now, once, and kept: the guest's seed mounts what QEMU will offer */
+	s.kind = share_kind_here(&s);
 	cfg_strv_push(&p->shares, &p->n_shares, share_format(&s));
 	return 0;
 }

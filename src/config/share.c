@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmm/config/share.h"
 #include "vmm/sys/error.h"
@@ -170,4 +171,19 @@ int share_resolve_kind(const struct vmm_share *s, bool as_root, bool have_virtio
 const char *share_kind_name(enum share_kind k)
 {
 	return k == SHARE_9P ? "9p" : k == SHARE_VIRTIOFS ? "virtiofs" : "auto";
+}
+
+const char *share_virtiofsd_path(void)
+{
+	const char *p = getenv("VMM_VIRTIOFSD");
+	return p && *p ? p : SHARE_VIRTIOFSD;
+}
+
+enum share_kind share_kind_here(const struct vmm_share *s)
+{
+	enum share_kind k = SHARE_9P;
+	if (share_resolve_kind(s, geteuid() == 0, access(share_virtiofsd_path(), X_OK) == 0,
+			       &k) < 0)
+		vmm_error_clear(); /* asked for virtiofs where it cannot run: start says so */
+	return s->kind == SHARE_AUTO ? k : s->kind;
 }

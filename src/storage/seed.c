@@ -14,6 +14,7 @@
 #define LIBISOFS_WITHOUT_LIBBURN 1
 #include <libisofs/libisofs.h>
 
+#include "vmm/config/share.h"
 #include "vmm/net/dns.h"
 #include "vmm/sys/error.h"
 #include "vmm/storage/seed.h"
@@ -83,6 +84,46 @@ static void sb_yaml_str(struct sbuf *b, const char *s)
 	sb_puts(b, "\"");
 }
 
+/*
+ * The shared folders and runcmd. Debian 12's cloud-init (22.4) drops a virtiofs or 9p tag from
+ * `mounts:` ("Ignoring nonexistent named mount"), so each share is an fstab line appended by
+ * write_files (nofail: a guest without the device still boots; later boots mount it through
+ * systemd's fstab generator) and mounted by runcmd, before the profile's own commands.
+ */
+static int render_shares(struct sbuf *user, const struct vmm_profile *p, char *const *runcmd,
+			 size_t n_runcmd)
+{
+	struct vmm_share *v = NULL;
+	if (share_parse_all(p->shares, p->n_shares, &v) < 0)
+		return vmm_error_prefix("%s", p->name);
+	if (p->n_shares)
+		sb_puts(user, "write_files:\n");
+	for (size_t i = 0; i < p->n_shares; i++) {
+		char *line = share_kind_here(&v[i]) == SHARE_VIRTIOFS
+				     ? util_fmt("%s " SHARE_MOUNT_DIR "/%s virtiofs nofail 0 0\n",
+						v[i].tag, v[i].tag)
+				     : util_fmt("%s " SHARE_MOUNT_DIR "/%s 9p trans=virtio,version="
+						"9p2000.L%s,nofail 0 0\n",
+						v[i].tag, v[i].tag, v[i].ro ? ",ro" : "");
+		sb_puts(user, "  - path: /etc/fstab\n    append: true\n    content: ");
+		sb_yaml_str(user, line);
+		sb_puts(user, "\n");
+		free(line);
+	}
+	if (p->n_shares + n_runcmd)
+		sb_puts(user, "runcmd:\n");
+	for (size_t i = 0; i < p->n_shares; i++)
+		sb_printf(user, "  - \"mkdir -p " SHARE_MOUNT_DIR "/%s && mount " SHARE_MOUNT_DIR
+				"/%s\"\n", v[i].tag, v[i].tag);
+	free(v);
+	for (size_t i = 0; i < n_runcmd; i++) {
+		sb_puts(user, "  - ");
+		sb_yaml_str(user, runcmd[i]);
+		sb_puts(user, "\n");
+	}
+	return 0;
+}
+
 /* One field of the guest's network identity into the hash, with a separator after it. */
 static uint32_t fnv1a(uint32_t h, const char *s)
 {
@@ -146,13 +187,10 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 			sb_puts(&user, "\n");
 		}
 	}
-	if (n_runcmd) {
-		sb_puts(&user, "runcmd:\n");
-		for (size_t i = 0; i < n_runcmd; i++) {
-			sb_puts(&user, "  - ");
-			sb_yaml_str(&user, runcmd[i]);
-			sb_puts(&user, "\n");
-		}
+	if (render_shares(&user, p, runcmd, n_runcmd) < 0) {
+		free(meta.s);
+		free(user.s);
+		return -1;
 	}
 
 	/* Matched by MAC only (no set-name); the default route as 0.0.0.0/0, since Debian 12's

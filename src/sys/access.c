@@ -305,9 +305,10 @@ static int items_add_need(struct items *it, const struct access_need *need)
 					abort();
 			}
 			int mode = X_OK;
-			if (end)
-				mode = need->dir ? (R_OK | W_OK | X_OK)
-					: need->write ? (R_OK | W_OK) : R_OK;
+			if (end && need->dir) /* a folder: search and list it, write in it */
+				mode = need->write ? (R_OK | W_OK | X_OK) : (R_OK | X_OK);
+			else if (end)
+				mode = need->write ? (R_OK | W_OK) : R_OK;
 			it->v[it->n++] = (struct item){ util_strdup(real), mode, !end || need->dir,
 							false, need->what, parent };
 		}

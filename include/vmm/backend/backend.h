@@ -77,12 +77,14 @@ extern const struct vmm_backend libvirt_backend;
 /* The backend a profile names (NULL backend key = qemu). */
 const struct vmm_backend *backend_for(const struct vmm_profile *p);
 
-/* Make what QEMU opens for guest p reachable by u (access_ensure): the disk (read-write), its
- * backing image, the seed, the ISO, the kernel and the initrd, and run_dir (a folder QEMU
- * creates its sockets in; NULL: none). What was granted is announced in one line
+/* Make what QEMU opens for guest p reachable by u (access_ensure): the disk (read-write), the
+ * images under it (its backing chain), the seed, the ISO, the kernel and the initrd, run_dir (a
+ * folder QEMU creates its sockets in; NULL: none) and the backend's extra needs (n_extra rows:
+ * firmware variables, shared folders). What was granted is announced in one line
  * "NAME: gave user ...", followed by tail ("" for nothing). */
 int backend_guest_access(const struct vmm_home *h, const struct vmm_profile *p,
 			 const struct store_guest_files *f, const char *seed, const char *run_dir,
+			 const struct access_need *extra, size_t n_extra,
 			 const struct access_user *u, const char *tail);
 
 #endif

@@ -9,6 +9,8 @@
 #include "vmm/config/profile.h"
 #include "vmm/config/store.h"
 
+struct qemu_devices;
+
 #define QEMU_BINARY "qemu-system-x86_64"
 
 /* Files under run/NAME/. */
@@ -45,6 +47,7 @@ struct qemu_files {
 	const char *kernel;  /* direct kernel boot, or NULL */
 	const char *initrd;  /* or NULL */
 	const char *run_dir; /* run/NAME */
+	const struct qemu_devices *dev; /* firmware, shares, TPM (qemu_devices.h), or NULL */
 };
 
 /* The qemu-system-x86_64 argv (NULL-terminated, malloc'd; free with qemu_argv_free). Pure. */

@@ -7,12 +7,7 @@
 
 #include "vmm/sys/access.h"
 
-/* QEMU 7.2's C daemon (package qemu-system-common); $VMM_VIRTIOFSD names another. */
-#define VIRTIOFSD_PATH "/usr/lib/qemu/virtiofsd"
-
-/* The daemon's path (VMM_VIRTIOFSD or VIRTIOFSD_PATH). */
-const char *virtiofsd_path(void);
-/* Is it there and executable? */
+/* Is share_virtiofsd_path() (config/share.h) there and executable? */
 bool virtiofsd_available(void);
 /* run_dir/vfs-TAG.sock (malloc'd): the socket QEMU's vhost-user-fs-pci connects to. */
 char *virtiofsd_sock(const char *run_dir, const char *tag);

@@ -44,6 +44,12 @@ int share_check_dir(const struct vmm_share *s);
  * (-1, vmm_invalid); 9p is always possible. */
 int share_resolve_kind(const struct vmm_share *s, bool as_root, bool have_virtiofsd,
 		       enum share_kind *kind);
+/* virtiofsd: QEMU 7.2's C daemon (package qemu-system-common); $VMM_VIRTIOFSD names another. */
+#define SHARE_VIRTIOFSD "/usr/lib/qemu/virtiofsd"
+const char *share_virtiofsd_path(void);
+/* The kind a share gets here: its own, or for SHARE_AUTO virtiofs when vmm runs as root, the
+ * share is read-write and virtiofsd is installed, else 9p. */
+enum share_kind share_kind_here(const struct vmm_share *s);
 /* "9p" or "virtiofs" ("auto" for SHARE_AUTO). */
 const char *share_kind_name(enum share_kind k);
 

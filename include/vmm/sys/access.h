@@ -35,7 +35,8 @@ struct access_need {
 	const char *what; /* "disk", "seed", "iso", "kernel", ... for messages */
 	const char *path;
 	bool write;       /* read-write (a disk), else read-only */
-	bool dir;         /* the path is a folder QEMU creates files in (rwx) */
+	bool dir;         /* the path is a folder: QEMU lists it (r-x) and, with write, creates
+			   * files in it (rwx) */
 };
 
 /*

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/* qemu_devices.c: firmware, shared folders and TPM of a QEMU guest: resolved, argv, helpers */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/backend/qemu_devices.h"
+#include "vmm/backend/swtpm.h"
+#include "vmm/backend/virtiofsd.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
+
+static int resolve_shares(const struct vmm_profile *p, const char *run_dir,
+			  struct qemu_devices *d)
+{
+	struct vmm_share *v = NULL;
+	if (share_parse_all(p->shares, p->n_shares, &v) < 0)
+		return vmm_error_prefix("%s", p->name);
+	d->shares = p->n_shares ? calloc(p->n_shares, sizeof(*d->shares)) : NULL;
+	if (p->n_shares && !d->shares)
+		abort();
+	d->n_shares = p->n_shares;
+	bool root = geteuid() == 0, have = virtiofsd_available();
+	int rc = 0;
+	for (size_t i = 0; i < p->n_shares && rc == 0; i++) {
+		struct qemu_share *q = &d->shares[i];
+		q->s = v[i];
+		/* the kind the seed mounts (the rule of share_kind_here), refused where it
+		 * cannot run */
+		rc = share_check_dir(&q->s) < 0 || share_resolve_kind(&q->s, root, have, &q->kind) < 0
+			     ? vmm_error_prefix("%s", p->name)
+			     : 0;
+		if (rc == 0 && q->kind == SHARE_VIRTIOFS)
+			q->sock = virtiofsd_sock(run_dir, q->s.tag);
+	}
+	free(v);
+	return rc;
+}
+
+int qemu_devices_resolve(const struct vmm_home *h, const struct vmm_profile *p,
+			 const char *run_dir, bool make_vars, struct qemu_devices *d)
+{
+	struct firmware_files f;
+	memset(d, 0, sizeof(*d));
+	if (firmware_parse(p->firmware, &d->fw) < 0)
+		return vmm_error_prefix("%s", p->name);
+	if (d->fw != FIRMWARE_BIOS) {
+		if (firmware_files(d->fw, &f) < 0)
+			return vmm_error_prefix("%s", p->name);
+		d->code = util_strdup(f.code);
+		if (!make_vars)
+			d->vars = firmware_vars_path(h, p->name, d->fw, true);
+		else if (firmware_vars_ensure(h, p->name, d->fw, true, &d->vars, NULL) < 0)
+			return -1;
+	}
+	if (resolve_shares(p, run_dir, d) < 0)
+		return -1;
+	if (p->tpm)
+		d->tpm_sock = util_fmt("%s/" SWTPM_SOCK, run_dir);
+	return 0;
+}
+
+void qemu_devices_free(struct qemu_devices *d)
+{
+	free(d->code);
+	free(d->vars);
+	for (size_t i = 0; i < d->n_shares; i++)
+		free(d->shares[i].sock);
+	free(d->shares);
+	free(d->tpm_sock);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- argv ---- */
+
+struct words {
+	char **v;
+	size_t n, cap;
+};
+
+static void put(struct words *w, char *s) /* w now owns s */
+{
+	if (w->n + 2 > w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->v = realloc(w->v, w->cap * sizeof(*w->v));
+		if (!w->v)
+			abort();
+	}
+	w->v[w->n++] = s;
+	w->v[w->n] = NULL;
+}
+
+static void put2(struct words *w, const char *opt, char *val)
+{
+	put(w, util_strdup(opt));
+	put(w, val);
+}
+
+/* A value inside a QEMU option: a literal comma is written twice. */
+static char *qesc(const char *s)
+{
+	char *r = malloc(strlen(s) * 2 + 1), *o = r;
+	if (!r)
+		abort();
+	for (; *s; s++) {
+		*o++ = *s;
+		if (*s == ',')
+			*o++ = ',';
+	}
+	*o = '\0';
+	return r;
+}
+
+static bool any_virtiofs(const struct qemu_devices *d)
+{
+	for (size_t i = 0; i < d->n_shares; i++)
+		if (d->shares[i].kind == SHARE_VIRTIOFS)
+			return true;
+	return false;
+}
+
+static void firmware_words(struct words *w, const struct qemu_devices *d)
+{
+	if (d->fw == FIRMWARE_BIOS)
+		return;
+	/* the Secure Boot build writes its variables only from SMM: the flash must say so */
+	if (d->fw == FIRMWARE_UEFI_SECURE)
+		put2(w, "-global", util_strdup("driver=cfi.pflash01,property=secure,value=on"));
+	char *code = qesc(d->code), *vars = qesc(d->vars);
+	put2(w, "-drive", util_fmt("if=pflash,format=raw,unit=0,readonly=on,file=%s", code));
+	/* qcow2, so that internal snapshots include it (a raw pflash refuses them) */
+	put2(w, "-drive", util_fmt("if=pflash,format=qcow2,unit=1,file=%s", vars));
+	free(code);
+	free(vars);
+}
+
+static void share_words(struct words *w, const struct qemu_devices *d)
+{
+	for (size_t i = 0; i < d->n_shares; i++) {
+		const struct qemu_share *q = &d->shares[i];
+		char *dir = qesc(q->s.dir);
+		if (q->kind == SHARE_VIRTIOFS) {
+			char *sock = qesc(q->sock);
+			put2(w, "-chardev", util_fmt("socket,id=vfs%zu,path=%s", i, sock));
+			put2(w, "-device", util_fmt("vhost-user-fs-pci,chardev=vfs%zu,tag=%s", i,
+						    q->s.tag));
+			free(sock);
+		} else {
+			/* mapped-xattr: the guest's owners and modes live in xattrs; its files
+			 * are QEMU's user's on the host */
+			put2(w, "-virtfs", util_fmt("local,path=%s,mount_tag=%s,security_model="
+						    "mapped-xattr,id=fs%zu%s",
+						    dir, q->s.tag, i, q->s.ro ? ",readonly=on" : ""));
+		}
+		free(dir);
+	}
+}
+
+char **qemu_devices_argv(const struct vmm_profile *p, const struct qemu_devices *d)
+{
+	struct words w = { 0 };
+	bool vfs = any_virtiofs(d);
+	put(&w, NULL); /* an empty list is a list */
+	w.n = 0;
+	if (d->fw != FIRMWARE_BIOS || vfs)
+		put2(&w, "-machine", util_fmt("%s%s%s", d->fw == FIRMWARE_BIOS ? "pc" : "q35",
+					      d->fw == FIRMWARE_UEFI_SECURE ? ",smm=on" : "",
+					      vfs ? ",memory-backend=mem" : ""));
+	if (vfs) /* vhost-user-fs: virtiofsd maps the guest's memory */
+		put2(&w, "-object",
+		     util_fmt("memory-backend-memfd,id=mem,size=%uM,share=on", p->memory));
+	firmware_words(&w, d);
+	share_words(&w, d);
+	if (d->tpm_sock) {
+		char *sock = qesc(d->tpm_sock);
+		put2(&w, "-chardev", util_fmt("socket,id=chrtpm,path=%s", sock));
+		put2(&w, "-tpmdev", util_strdup("emulator,id=tpm0,chardev=chrtpm"));
+		put2(&w, "-device", util_strdup("tpm-crb,tpmdev=tpm0"));
+		free(sock);
+	}
+	return w.v;
+}
+
+/* ---- access, helpers ---- */
+
+size_t qemu_devices_needs(const struct qemu_devices *d, const char *tpm_dir,
+			  struct access_need *out, size_t cap)
+{
+	size_t n = 0;
+	if (d->vars && n < cap)
+		out[n++] = (struct access_need){ "uefi variables", d->vars, true, false };
+	for (size_t i = 0; i < d->n_shares && n < cap; i++)
+		if (d->shares[i].kind == SHARE_9P) /* virtiofsd, not QEMU, opens the others */
+			out[n++] = (struct access_need){ "share", d->shares[i].s.dir,
+							 !d->shares[i].s.ro, true };
+	if (d->tpm_sock && tpm_dir && n < cap)
+		out[n++] = (struct access_need){ "tpm state", tpm_dir, true, true };
+	return n;
+}
+
+int qemu_devices_start(const struct vmm_home *h, const struct vmm_profile *p,
+		       const char *run_dir, const struct qemu_devices *d,
+		       const struct access_user *u)
+{
+	if (d->tpm_sock && swtpm_start(h, p->name, run_dir, u) < 0)
+		return -1;
+	for (size_t i = 0; i < d->n_shares; i++) {
+		const struct qemu_share *q = &d->shares[i];
+		if (q->kind == SHARE_VIRTIOFS &&
+		    virtiofsd_start(p->name, run_dir, q->s.tag, q->s.dir, u) < 0) {
+			struct vmm_saved_error e;
+			vmm_error_save(&e);
+			qemu_devices_stop(run_dir);
+			return vmm_error_restore(&e);
+		}
+	}
+	return 0;
+}
+
+void qemu_devices_stop(const char *run_dir)
+{
+	struct vmm_saved_error e;
+	vmm_error_save(&e);
+	swtpm_stop(run_dir);
+	virtiofsd_stop_all(run_dir);
+	vmm_error_restore(&e);
+}
