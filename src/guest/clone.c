@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm/guest/clone.h"
@@ -124,6 +125,11 @@ static int overlay_disks(const char *src_disk, const char *new_disk, const char 
 		free(*base);
 		*base = NULL;
 		return vmm_fail("%s: %s: %s", src, src_disk, util_strerror(e));
+	}
+	/* read-only from now on: QEMU's user gets read access to it at each start */
+	if (chmod(*base, 0400) < 0) {
+		vmm_fail("%s: %s: %s", src, *base, util_strerror(errno));
+		goto undo;
 	}
 	if (disk_create_overlay(src_disk, *base, 0) < 0)
 		goto undo;
