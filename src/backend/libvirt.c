@@ -24,6 +24,8 @@
 #include "vmm/sys/error.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/backend/qemu.h"
+#include "vmm/storage/disksnap.h"
+#include "vmm/storage/firmware.h"
 #include "vmm/storage/seed.h"
 #include "vmm/config/store.h"
 #include "vmm/net/tap.h"
@@ -110,9 +112,10 @@ static void xml_esc(FILE *f, const char *s)
 	}
 }
 
-/* One CD-ROM or disk: a file on the libvirt host or a volume of pool. */
+/* One CD-ROM or disk: a file on the libvirt host or a volume of pool. On q35 (UEFI) a CD-ROM is
+ * on SATA: that machine has no IDE. */
 static void xml_disk(FILE *f, const char *pool, const char *src, bool cdrom, const char *dev,
-		     int boot)
+		     int boot, bool q35)
 {
 	fprintf(f, "    <disk type='%s' device='%s'>\n", pool ? "volume" : "file",
 		cdrom ? "cdrom" : "disk");
@@ -128,7 +131,10 @@ static void xml_disk(FILE *f, const char *pool, const char *src, bool cdrom, con
 	fputs("'/>\n", f);
 	/* IDE on the default "pc" machine: the CD-ROM is seen by the same ata_piix driver as with
 	 * the qemu backend's -cdrom */
-	fprintf(f, "      <target dev='%s' bus='%s'/>\n", dev, cdrom ? "ide" : "virtio");
+	if (cdrom && q35)
+		fprintf(f, "      <target dev='sd%c' bus='sata'/>\n", dev[2]);
+	else
+		fprintf(f, "      <target dev='%s' bus='%s'/>\n", dev, cdrom ? "ide" : "virtio");
 	if (cdrom)
 		fputs("      <readonly/>\n", f);
 	if (boot)
@@ -143,6 +149,76 @@ static void xml_elem(FILE *f, const char *indent, const char *tag, const char *t
 	fprintf(f, "</%s>\n", tag);
 }
 
+/* <os>'s firmware: OVMF on q35 (explicit files, or libvirt's choice for "efi"). */
+static void xml_firmware(FILE *f, const struct virt_domain_spec *s)
+{
+	if (!s->fw_code) {
+		fputs("    <type arch='x86_64'>hvm</type>\n", f);
+		return;
+	}
+	fputs("    <type arch='x86_64' machine='q35'>hvm</type>\n", f);
+	if (!strcmp(s->fw_code, "efi")) {
+		fprintf(f, "    <firmware>\n      <feature enabled='%s' name='secure-boot'/>\n"
+			   "    </firmware>\n", s->fw_secure ? "yes" : "no");
+		return;
+	}
+	fprintf(f, "    <loader readonly='yes' secure='%s' type='pflash'>",
+		s->fw_secure ? "yes" : "no");
+	xml_esc(f, s->fw_code);
+	fputs("</loader>\n    <nvram>", f);
+	xml_esc(f, s->fw_vars);
+	fputs("</nvram>\n", f);
+}
+
+/* A stable UUID from the name: libvirt keeps a TPM's state by the domain's UUID, and a transient
+ * domain would get a new one at each start. */
+static void xml_uuid(FILE *f, const char *name)
+{
+	uint32_t h[4];
+	for (int i = 0; i < 4; i++) {
+		char salt[8];
+		snprintf(salt, sizeof(salt), "vmm%d", i);
+		h[i] = util_hash(util_hash(UTIL_HASH_INIT, salt), name);
+	}
+	fprintf(f, "  <uuid>%08x-%04x-4%03x-8%03x-%04x%08x</uuid>\n", h[0], h[1] >> 16,
+		h[1] & 0xfff, h[2] >> 20, h[2] & 0xffff, h[3]);
+}
+
+/* Shared folders (virtiofs through libvirt's own virtiofsd, or 9p) and the TPM. */
+static void xml_devices(FILE *f, const struct virt_domain_spec *s)
+{
+	for (size_t i = 0; i < s->n_shares; i++) {
+		const struct vmm_share *sh = &s->shares[i];
+		bool vfs = sh->kind == SHARE_VIRTIOFS;
+		fprintf(f, "    <filesystem type='mount' accessmode='%s'>\n",
+			vfs ? "passthrough" : "mapped");
+		if (vfs) {
+			fputs("      <driver type='virtiofs'/>\n      <binary path='", f);
+			xml_esc(f, share_virtiofsd_path());
+			fputs("'/>\n", f);
+		}
+		fputs("      <source dir='", f);
+		xml_esc(f, sh->dir);
+		fputs("'/>\n      <target dir='", f);
+		xml_esc(f, sh->tag);
+		fputs("'/>\n", f);
+		if (sh->ro)
+			fputs("      <readonly/>\n", f);
+		fputs("    </filesystem>\n", f);
+	}
+	if (s->tpm)
+		fputs("    <tpm model='tpm-crb'>\n      <backend type='emulator' version='2.0' "
+		      "persistent_state='yes'/>\n    </tpm>\n", f);
+}
+
+static bool any_virtiofs(const struct virt_domain_spec *s)
+{
+	for (size_t i = 0; i < s->n_shares; i++)
+		if (s->shares[i].kind == SHARE_VIRTIOFS)
+			return true;
+	return false;
+}
+
 char *virt_domain_xml(const struct virt_domain_spec *s)
 {
 	const struct vmm_profile *p = s->p;
@@ -154,10 +230,15 @@ char *virt_domain_xml(const struct virt_domain_spec *s)
 		abort();
 	fprintf(f, "<domain type='%s'>\n", s->type);
 	xml_elem(f, "  ", "name", p->name);
+	if (s->tpm)
+		xml_uuid(f, p->name);
 	fprintf(f, "  <memory unit='MiB'>%u</memory>\n", p->memory);
+	if (any_virtiofs(s)) /* virtiofsd maps the guest's memory */
+		fputs("  <memoryBacking>\n    <source type='memfd'/>\n    <access mode='shared'/>\n"
+		      "  </memoryBacking>\n", f);
 	fprintf(f, "  <vcpu>%u</vcpu>\n", p->cpus);
-	fputs("  <os>\n", f);
-	fputs("    <type arch='x86_64'>hvm</type>\n", f);
+	fprintf(f, "  <os%s>\n", s->fw_code && !strcmp(s->fw_code, "efi") ? " firmware='efi'" : "");
+	xml_firmware(f, s);
 	if (s->iso) {
 		/* per-device boot order below: the install ISO, then the disk. Each start builds a
 		 * fresh transient domain, so the ISO comes first only for this --install start */
@@ -174,16 +255,18 @@ char *virt_domain_xml(const struct virt_domain_spec *s)
 	if (!strcmp(s->type, "kvm")) /* like the qemu backend's -cpu host */
 		fputs("  <cpu mode='host-passthrough'/>\n", f);
 	/* ACPI: virDomainShutdown is an ACPI power button press */
-	fputs("  <features>\n    <acpi/>\n    <apic/>\n  </features>\n", f);
+	fprintf(f, "  <features>\n    <acpi/>\n    <apic/>\n%s  </features>\n",
+		s->fw_secure ? "    <smm state='on'/>\n" : "");
 	fputs("  <on_poweroff>destroy</on_poweroff>\n", f);
 	fputs("  <on_reboot>restart</on_reboot>\n", f);
 	fputs("  <on_crash>destroy</on_crash>\n", f);
 	fputs("  <devices>\n", f);
-	xml_disk(f, s->pool, s->disk, false, "vda", s->iso ? 2 : 0);
+	bool q35 = s->fw_code != NULL;
+	xml_disk(f, s->pool, s->disk, false, "vda", s->iso ? 2 : 0, q35);
 	if (s->seed)
-		xml_disk(f, s->pool, s->seed, true, "hdc", 0);
+		xml_disk(f, s->pool, s->seed, true, "hdc", 0, q35);
 	if (s->iso)
-		xml_disk(f, s->pool, s->iso, true, "hdd", 1);
+		xml_disk(f, s->pool, s->iso, true, "hdd", 1, q35);
 	if (s->network) {
 		fputs("    <interface type='network'>\n      <source network='", f);
 		xml_esc(f, s->network);
@@ -213,6 +296,7 @@ char *virt_domain_xml(const struct virt_domain_spec *s)
 		}
 		fputs("/>\n", f);
 	}
+	xml_devices(f, s);
 	/* entropy from the host from the first boot on (as the QEMU backend's virtio-rng-pci) */
 	fputs("    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n"
 	      "    </rng>\n",
@@ -530,21 +614,12 @@ static int virt_where(const struct vmm_profile *p, char *host, size_t len)
 	return virt_uri_is_remote(uri) ? 1 : 0;
 }
 
-static int virt_preflight(const struct vmm_home *h, const struct vmm_profile *p,
-			  const struct vmm_start_opts *o)
-{
-	struct store_guest_files f;
-	char *pw = NULL;
-	int rc = store_guest_files(h, p, o->install, &f) < 0 ? -1 : read_vnc_password(p, &pw);
-	store_guest_files_free(&f);
-	free(pw);
-	return rc;
-}
-
 /* What a start names: the local files, or volumes in the remote pool. Strings it owns. */
 struct virt_names {
 	struct store_guest_files f;
 	char *seed, *pw, *isovol, *diskvol, *seedvol, *kvol, *ivol, *kpath, *ipath;
+	char *fw_code, *fw_vars;
+	struct vmm_share *shares;
 };
 
 static void names_free(struct virt_names *v)
@@ -559,6 +634,68 @@ static void names_free(struct virt_names *v)
 	free(v->ivol);
 	free(v->kpath);
 	free(v->ipath);
+	free(v->fw_code);
+	free(v->fw_vars);
+	free(v->shares);
+}
+
+/*
+ * The firmware, shared folders and TPM into the spec. Local: OVMF's files and the guest's own
+ * NVRAM (images/NAME-KIND-vars.fd: libvirt 9.0 knows only raw NVRAM; made from the template when
+ * make_vars), each share's folder checked and its kind resolved. Remote: libvirt picks the
+ * firmware and keeps the NVRAM; shares are refused (their folders would be on that host).
+ */
+static int devices_fill(const struct vmm_home *h, const struct vmm_profile *p,
+			struct virt_domain_spec *s, struct virt_names *v, bool remote,
+			bool make_vars)
+{
+	enum firmware_kind k;
+	struct firmware_files fw;
+	s->tpm = p->tpm;
+	if (firmware_parse(p->firmware, &k) < 0)
+		return vmm_error_prefix("%s", p->name);
+	s->fw_secure = k == FIRMWARE_UEFI_SECURE;
+	if (k != FIRMWARE_BIOS && remote)
+		s->fw_code = "efi";
+	else if (k != FIRMWARE_BIOS) {
+		if (firmware_files(k, &fw) < 0)
+			return vmm_error_prefix("%s", p->name);
+		s->fw_code = v->fw_code = util_strdup(fw.code);
+		if (!make_vars)
+			v->fw_vars = firmware_vars_path(h, p->name, k, false);
+		else if (firmware_vars_ensure(h, p->name, k, false, &v->fw_vars, NULL) < 0)
+			return -1;
+		s->fw_vars = v->fw_vars;
+	}
+	if (p->n_shares && remote)
+		return vmm_invalid("%s: shared folders need a local guest (the folders would be on "
+				   "the libvirt host)", p->name);
+	if (share_parse_all(p->shares, p->n_shares, &v->shares) < 0)
+		return vmm_error_prefix("%s", p->name);
+	for (size_t i = 0; i < p->n_shares; i++) {
+		if (share_check_dir(&v->shares[i]) < 0)
+			return vmm_error_prefix("%s", p->name);
+		v->shares[i].kind = share_kind_here(&v->shares[i]);
+	}
+	s->shares = v->shares;
+	s->n_shares = p->n_shares;
+	return 0;
+}
+
+static int virt_preflight(const struct vmm_home *h, const struct vmm_profile *p,
+			  const struct vmm_start_opts *o)
+{
+	struct store_guest_files f;
+	struct virt_domain_spec s = { 0 };
+	struct virt_names v = { 0 };
+	char *pw = NULL;
+	int rc = store_guest_files(h, p, o->install, &f) < 0 ? -1 : read_vnc_password(p, &pw);
+	if (rc == 0)
+		rc = devices_fill(h, p, &s, &v, virt_uri_is_remote(virt_uri(p)), false);
+	names_free(&v);
+	store_guest_files_free(&f);
+	free(pw);
+	return rc;
 }
 
 /* Fill the spec from the profile and the names (local paths, or volumes for a remote pool). */
@@ -602,6 +739,11 @@ static int virt_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 	vmm_error_clear();
 	v.seed = store_seed_path(h, p->name);
 	spec_fill(&s, p, n, &v, o->install, remote);
+	if (devices_fill(h, p, &s, &v, remote, false) < 0) {
+		if (c)
+			virConnectClose(c);
+		goto out;
+	}
 	s.type = domain_type(c, remote);
 	if (remote) {
 		s.pool = "default";
@@ -706,6 +848,8 @@ static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	if (!(c = virt_open(p)) || not_running(c, p, remote) < 0)
 		goto out;
 	spec_fill(&s, p, n, &v, o->install, remote);
+	if (devices_fill(h, p, &s, &v, remote, true) < 0)
+		goto out;
 	s.type = domain_type(c, remote);
 	if (remote && remote_prepare(c, h, n, p, &s, &v, &pool) < 0)
 		goto out;
@@ -1050,6 +1194,97 @@ out:
 	return rc;
 }
 
+/* ---- snapshots ---- */
+
+/*
+ * Tell libvirt about an internal snapshot it does not know (made by an earlier run of this
+ * transient domain, or while it was stopped): libvirt forgets a transient domain's snapshot
+ * metadata when the domain goes, but the qcow2 keeps the snapshot. Redefined with the domain's
+ * current XML, as running when it holds memory.
+ */
+static virDomainSnapshotPtr snap_redefine(virDomainPtr d, const struct vmm_home *h,
+					  const struct vmm_profile *p, const char *tag)
+{
+	char *disk = store_disk_path(h, p), *dom = NULL, *xml = NULL;
+	struct disksnap *v = NULL;
+	size_t n = 0;
+	virDomainSnapshotPtr snap = NULL;
+	const struct disksnap *ds = NULL;
+	if (disksnap_list(p->name, disk, &v, &n) < 0)
+		goto out;
+	if (!(ds = disksnap_find(v, n, tag))) {
+		vmm_invalid("%s: no snapshot %s", p->name, tag);
+		goto out;
+	}
+	if (!(dom = virDomainGetXMLDesc(d, 0))) {
+		virt_err(p->name);
+		goto out;
+	}
+	xml = util_fmt("<domainsnapshot>\n  <name>%s</name>\n  <state>%s</state>\n"
+		       "  <creationTime>%lld</creationTime>\n  <memory snapshot='%s'/>\n%s"
+		       "</domainsnapshot>\n",
+		       tag, ds->vm_state_size ? "running" : "shutoff", (long long)ds->date_sec,
+		       ds->vm_state_size ? "internal" : "no", dom);
+	snap = virDomainSnapshotCreateXML(d, xml, VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE);
+	if (!snap)
+		virt_err(p->name);
+out:
+	free(xml);
+	free(dom);
+	free(v);
+	free(disk);
+	return snap;
+}
+
+static int virt_snapshot_on(virDomainPtr d, const struct vmm_home *h,
+			    const struct vmm_profile *p, enum vmm_snapshot_op op, const char *tag)
+{
+	virDomainSnapshotPtr snap = NULL;
+	int rc = -1;
+	if (op == VMM_SNAPSHOT_CREATE) {
+		/* disks and memory inside the qcow2 (savevm), the read-only CD-ROMs left out */
+		char *xml = util_fmt("<domainsnapshot>\n  <name>%s</name>\n"
+				     "  <memory snapshot='internal'/>\n</domainsnapshot>\n", tag);
+		snap = virDomainSnapshotCreateXML(d, xml, 0);
+		free(xml);
+		if (!snap)
+			return virt_err(p->name);
+		virDomainSnapshotFree(snap);
+		return 0;
+	}
+	snap = virDomainSnapshotLookupByName(d, tag, 0);
+	if (!snap && virt_err_code() != VIR_ERR_NO_DOMAIN_SNAPSHOT)
+		return virt_err(p->name);
+	if (!snap && !(snap = snap_redefine(d, h, p, tag)))
+		return -1;
+	if (op == VMM_SNAPSHOT_RESTORE)
+		rc = virDomainRevertToSnapshot(snap, VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING);
+	else
+		rc = virDomainSnapshotDelete(snap, 0);
+	if (rc < 0)
+		virt_err(p->name);
+	virDomainSnapshotFree(snap);
+	return rc < 0 ? -1 : 0;
+}
+
+static int virt_snapshot(const struct vmm_home *h, const struct vmm_profile *p,
+			 enum vmm_snapshot_op op, const char *tag)
+{
+	virConnectPtr c = virt_open(p);
+	virDomainPtr d = NULL;
+	int rc = -1;
+	if (!c)
+		return -1;
+	if (!(d = virDomainLookupByName(c, p->name)))
+		virt_err(p->name);
+	else
+		rc = virt_snapshot_on(d, h, p, op, tag);
+	if (d)
+		virDomainFree(d);
+	virConnectClose(c);
+	return rc;
+}
+
 const struct vmm_backend libvirt_backend = {
 	.name = "libvirt",
 	.where = virt_where,
@@ -1059,4 +1294,5 @@ const struct vmm_backend libvirt_backend = {
 	.stop = virt_stop,
 	.status = virt_status,
 	.console = virt_console,
+	.snapshot = virt_snapshot,
 };

@@ -29,13 +29,15 @@ int guest_snapshot_list(const struct vmm_home *h, const struct vmm_profile *p, s
 
 /* The tag must exist (restore, delete) or not (create) among the disk's snapshots. */
 static int check_tag_state(const struct vmm_home *h, const struct vmm_profile *p,
-			   enum vmm_snapshot_op op, const char *tag)
+			   enum vmm_snapshot_op op, const char *tag, bool *memory)
 {
 	struct disksnap *v = NULL;
 	size_t n = 0;
 	if (disksnap_check_tag(tag) < 0 || guest_snapshot_list(h, p, &v, &n) < 0)
 		return -1;
-	bool have = disksnap_find(v, n, tag) != NULL;
+	const struct disksnap *s = disksnap_find(v, n, tag);
+	bool have = s != NULL;
+	*memory = s && s->vm_state_size > 0;
 	free(v);
 	if (op == VMM_SNAPSHOT_CREATE && have)
 		return vmm_invalid("%s: snapshot %s already exists (vmm snapshot %s delete %s first)",
@@ -113,11 +115,18 @@ int guest_snapshot(const struct vmm_home *h, const struct vmm_profile *p, enum v
 	/* one change at a time: no start, stop or other snapshot in between */
 	if ((lock = store_lock(h)) < 0)
 		return -1;
-	if (lifecycle_status(h, p, &st) < 0 || check_tag_state(h, p, op, tag) < 0)
+	bool memory = false;
+	if (lifecycle_status(h, p, &st) < 0 || check_tag_state(h, p, op, tag, &memory) < 0)
 		goto out;
 	if (st.state == VMM_RUNNING) {
 		if (live_refusals(p, b) < 0)
 			goto out;
+		if (op == VMM_SNAPSHOT_RESTORE && !memory) {
+			vmm_invalid("%s: snapshot %s holds no memory (taken while stopped): stop the "
+				    "guest to restore it",
+				    p->name, tag);
+			goto out;
+		}
 		if (!b->snapshot) {
 			vmm_invalid("%s: the %s backend takes no snapshots", p->name, b->name);
 			goto out;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "vmm/config/profile.h"
+#include "vmm/config/share.h"
 
 /* The URI used when a libvirt profile has none. */
 #define VIRT_DEFAULT_URI "qemu:///system"
@@ -35,6 +36,14 @@ struct virt_domain_spec {
 	const char *append;
 	const char *network;      /* NULL: <interface type='ethernet'> on p->tap; else this network */
 	const char *vnc_password; /* NULL: none */
+	/* Firmware: NULL fw_code is SeaBIOS ("pc"); else OVMF on q35 with fw_vars as the guest's
+	 * NVRAM (raw), Secure Boot (SMM) with fw_secure. fw_code "efi" (a remote host): libvirt
+	 * picks OVMF from its firmware descriptors and keeps the NVRAM itself. */
+	const char *fw_code, *fw_vars;
+	bool fw_secure;
+	const struct vmm_share *shares; /* each with its kind resolved (9p or virtiofs) */
+	size_t n_shares;
+	bool tpm;                 /* a TPM 2.0: libvirt's swtpm, its state kept (persistent_state) */
 };
 
 /* The domain XML (malloc'd, caller frees). Pure: no I/O, so tests compare it byte for byte. */

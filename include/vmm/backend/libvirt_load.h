@@ -26,10 +26,16 @@
 	X(virDomainDestroy)             \
 	X(virDomainFree)                \
 	X(virDomainGetState)            \
+	X(virDomainGetXMLDesc)          \
 	X(virDomainIsActive)            \
 	X(virDomainLookupByName)        \
 	X(virDomainOpenConsole)         \
+	X(virDomainRevertToSnapshot)    \
 	X(virDomainShutdown)            \
+	X(virDomainSnapshotCreateXML)   \
+	X(virDomainSnapshotDelete)      \
+	X(virDomainSnapshotFree)        \
+	X(virDomainSnapshotLookupByName) \
 	X(virEventAddHandle)            \
 	X(virEventAddTimeout)           \
 	X(virEventRegisterDefaultImpl)  \
@@ -90,10 +96,16 @@ int virtlib_load(void);
 #define virDomainDestroy (*virtlib_virDomainDestroy)
 #define virDomainFree (*virtlib_virDomainFree)
 #define virDomainGetState (*virtlib_virDomainGetState)
+#define virDomainGetXMLDesc (*virtlib_virDomainGetXMLDesc)
 #define virDomainIsActive (*virtlib_virDomainIsActive)
 #define virDomainLookupByName (*virtlib_virDomainLookupByName)
 #define virDomainOpenConsole (*virtlib_virDomainOpenConsole)
+#define virDomainRevertToSnapshot (*virtlib_virDomainRevertToSnapshot)
 #define virDomainShutdown (*virtlib_virDomainShutdown)
+#define virDomainSnapshotCreateXML (*virtlib_virDomainSnapshotCreateXML)
+#define virDomainSnapshotDelete (*virtlib_virDomainSnapshotDelete)
+#define virDomainSnapshotFree (*virtlib_virDomainSnapshotFree)
+#define virDomainSnapshotLookupByName (*virtlib_virDomainSnapshotLookupByName)
 #define virEventAddHandle (*virtlib_virEventAddHandle)
 #define virEventAddTimeout (*virtlib_virEventAddTimeout)
 #define virEventRegisterDefaultImpl (*virtlib_virEventRegisterDefaultImpl)
