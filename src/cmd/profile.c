@@ -535,6 +535,7 @@ int cmd_show(struct vmm_ctx *ctx, int argc, char **argv)
 		json_object *o = profile_json(&ctx->home, &p, &st);
 		char *cfg = store_profile_path(&ctx->home, name);
 		json_object_object_add(o, "profile", json_object_new_string(cfg));
+		cmd_show_devices_json(&ctx->home, &p, o);
 		free(cfg);
 		profile_free(&p);
 		return print_json(o);
@@ -546,9 +547,11 @@ int cmd_show(struct vmm_ctx *ctx, int argc, char **argv)
 	printf("name:     %s\nstate:    %s", p.name, store_state_name(st.state));
 	if (st.pid > 0)
 		printf(" (pid %ld)", (long)st.pid);
-	printf("\nprofile:  %s\ndisk:     %s%s\nseed:     %s%s\nbackend:  %s%s%s\n\n%s", cfg, disk,
+	printf("\nprofile:  %s\ndisk:     %s%s\nseed:     %s%s\nbackend:  %s%s%s\n", cfg, disk,
 	       util_exists(disk) ? "" : " (missing)", seed, util_exists(seed) ? "" : " (not built yet)",
-	       backend_name(&p), p.uri ? " " : "", p.uri ? p.uri : "", text);
+	       backend_name(&p), p.uri ? " " : "", p.uri ? p.uri : "");
+	cmd_show_devices(&ctx->home, &p);
+	printf("\n%s", text);
 	free(text);
 	free(seed);
 	free(disk);

@@ -36,40 +36,58 @@ const struct cmd_spec cmd_snapshot_spec = {
 	.complete = CMD_COMPLETE_PROFILE,
 };
 
+static void snap_date(const struct disksnap *s, char date[32])
+{
+	time_t t = (time_t)s->date_sec;
+	struct tm tm;
+	snprintf(date, 32, "-");
+	if (localtime_r(&t, &tm))
+		strftime(date, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void cmd_snapshot_text(const struct disksnap *s, char *buf, size_t len)
+{
+	char date[32], mem[24] = "-";
+	uint64_t secs = s->vm_clock_ns / 1000000000u;
+	snap_date(s, date);
+	if (s->vm_state_size)
+		snprintf(mem, sizeof(mem), "%" PRIu64 "M", s->vm_state_size >> 20);
+	snprintf(buf, len, "%-20s %-20s %10s %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s->name,
+		 date, mem, secs / 3600, secs / 60 % 60, secs % 60);
+}
+
+json_object *cmd_snapshots_json(const struct disksnap *v, size_t n)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		char date[32];
+		json_object *o = json_object_new_object();
+		snap_date(&v[i], date);
+		json_object_object_add(o, "tag", json_object_new_string(v[i].name));
+		json_object_object_add(o, "date", json_object_new_string(date));
+		json_object_object_add(o, "vm_state_size",
+				       json_object_new_int64((int64_t)v[i].vm_state_size));
+		json_object_object_add(o, "vm_clock_ns",
+				       json_object_new_int64((int64_t)v[i].vm_clock_ns));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 static void print_list(const struct disksnap *v, size_t n, bool json)
 {
-	json_object *arr = json ? json_object_new_array() : NULL;
-	if (!arr)
-		printf("%-20s %-20s %10s %s\n", "TAG", "DATE", "MEMORY", "CLOCK");
-	for (size_t i = 0; i < n; i++) {
-		char date[32] = "-";
-		time_t t = (time_t)v[i].date_sec;
-		struct tm tm;
-		if (localtime_r(&t, &tm))
-			strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-		if (arr) {
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "tag", json_object_new_string(v[i].name));
-			json_object_object_add(o, "date", json_object_new_string(date));
-			json_object_object_add(o, "vm_state_size",
-					       json_object_new_int64((int64_t)v[i].vm_state_size));
-			json_object_object_add(o, "vm_clock_ns",
-					       json_object_new_int64((int64_t)v[i].vm_clock_ns));
-			json_object_array_add(arr, o);
-			continue;
-		}
-		char mem[24] = "-", clock[24];
-		if (v[i].vm_state_size)
-			snprintf(mem, sizeof(mem), "%" PRIu64 "M", v[i].vm_state_size >> 20);
-		uint64_t s = v[i].vm_clock_ns / 1000000000u;
-		snprintf(clock, sizeof(clock), "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600,
-			 s / 60 % 60, s % 60);
-		printf("%-20s %-20s %10s %s\n", v[i].name, date, mem, clock);
-	}
-	if (arr) {
+	if (json) {
+		json_object *arr = cmd_snapshots_json(v, n);
 		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
+		return;
+	}
+	printf("%-20s %-20s %10s %s\n", "TAG", "DATE", "MEMORY", "CLOCK");
+	for (size_t i = 0; i < n; i++) {
+		char line[160];
+		cmd_snapshot_text(&v[i], line, sizeof(line));
+		printf("%s\n", line);
 	}
 }
 

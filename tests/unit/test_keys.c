@@ -53,6 +53,9 @@ static const struct {
 	{ "dns", "9.9.9.9, 1.1.1.1" },
 	{ "runcmd", "echo hi" },
 	{ "forward", "8080:80,udp:5353:53" },
+	{ "share", "/tmp:tmp:ro:9p" },
+	{ "firmware", "uefi-secure" },
+	{ "tpm", "on" },
 };
 
 static char key_file[] = "/tmp/vmm-test-keys-XXXXXX";

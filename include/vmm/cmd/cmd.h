@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <json-c/json.h>
+
 #include "vmm/config/profile.h"
 #include "vmm/config/store.h"
 
@@ -211,6 +213,17 @@ int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 /* The cached, verified copy of image NAME (pulled first when needed, with a progress bar on a
  * terminal); *user (may be NULL) gets its default user. 0, or -1 with the error slot set. */
 int cmd_image_fetch(struct vmm_ctx *ctx, const char *name, char **path, char **user);
+
+/* A guest's snapshots, shared folders, firmware and TPM for `vmm show` (src/cmd/show_devices.c):
+ * as lines after the profile's paths, or as members of its JSON object. */
+struct disksnap;
+void cmd_show_devices(const struct vmm_home *h, const struct vmm_profile *p);
+void cmd_show_devices_json(const struct vmm_home *h, const struct vmm_profile *p,
+			   json_object *o);
+/* One snapshot as a `vmm snapshot NAME list` line (TAG DATE MEMORY CLOCK), and a list as a JSON
+ * array of {tag, date, vm_state_size, vm_clock_ns} (src/cmd/snapshot.c). */
+void cmd_snapshot_text(const struct disksnap *s, char *buf, size_t len);
+json_object *cmd_snapshots_json(const struct disksnap *v, size_t n);
 
 /* Each handler and its spec (cmd_NAME_spec) live in its file; main.c's table lists them. */
 #define VMM_CMD(n)                                                                   \
