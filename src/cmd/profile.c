@@ -280,7 +280,7 @@ static int create_image(struct vmm_ctx *ctx, struct create_extra *o)
 		return 0;
 	/* the name must be known (catalog or home) even when a copy is cached */
 	struct image_catalog c;
-	if (image_catalog_load(&ctx->home, NULL, &c) < 0)
+	if (image_catalog_load(&ctx->home, NULL, false, &c) < 0)
 		return cmd_report();
 	const struct image_entry *e = image_find(&c, o->image);
 	if (e)
