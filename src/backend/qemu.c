@@ -163,15 +163,21 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
 	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
 	add2(&a, "-device", util_strdup("virtio-rng-pci"));
+	e1 = qesc(f->run_dir);
 	if (p->vnc_display == VMM_VNC_NONE) {
 		/* a headless server: no display, no graphics card; the serial port is the console */
 		add2(&a, "-display", util_strdup("none"));
 		add2(&a, "-vga", util_strdup("none"));
+	} else if (!profile_vnc_tcp(p)) {
+		/* the screen on a socket in the private run folder: no port another account reaches
+		 * or squats */
+		add2(&a, "-vnc", util_fmt("unix:%s/" BACKEND_VNC_SOCK, e1));
 	} else {
+		/* a TCP display off loopback always has a password (the profile's, or vmm's) */
+		bool pw = p->vnc_password_file || !profile_vnc_loopback(p);
 		add2(&a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p), p->vnc_display,
-					  p->vnc_password_file ? ",password=on" : ""));
+					  pw ? ",password=on" : ""));
 	}
-	e1 = qesc(f->run_dir);
 	add2(&a, "-qmp", util_fmt("unix:%s/" QEMU_QMP_SOCK ",server=on,wait=off", e1));
 	/* the serial port on a socket for `vmm console`, and everything it says in a log */
 	add2(&a, "-chardev",
@@ -350,18 +356,12 @@ static void last_line(char *text, char *buf, size_t len)
 	snprintf(buf, len, "%s", l);
 }
 
-static int set_vnc_password(struct qmp *q, const struct vmm_profile *p)
+static int set_vnc_password(struct qmp *q, const char *pw)
 {
-	char *pw = util_read_file(p->vnc_password_file, NULL);
-	if (!pw)
-		return vmm_fail("%s: vnc password file: %s", p->name, vmm_errmsg());
-	pw[strcspn(pw, "\r\n")] = '\0';
 	json_object *args = json_object_new_object();
 	json_object_object_add(args, "password", json_object_new_string(pw));
 	int rc = qmp_execute(q, "change-vnc-password", args, NULL, 5000);
 	json_object_put(args);
-	explicit_bzero(pw, strlen(pw));
-	free(pw);
 	return rc;
 }
 
@@ -425,8 +425,8 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
 		       struct vmm_status *st);
 
-/* QEMU is up (QMP answers): wait until the guest runs, then set the VNC password. */
-static int await_running(const struct vmm_home *h, const struct vmm_profile *p, struct qmp **q)
+/* QEMU is up (QMP answers): wait until the guest runs, then set the VNC password (or none). */
+static int await_running(const struct vmm_profile *p, const char *vnc_pw, struct qmp **q)
 {
 	bool running = false;
 	char status_s[64] = "";
@@ -438,7 +438,7 @@ static int await_running(const struct vmm_home *h, const struct vmm_profile *p, 
 	}
 	if (!running)
 		return vmm_fail("%s: QEMU started but the guest is %s", p->name, status_s);
-	if (p->vnc_password_file && set_vnc_password(*q, p) < 0)
+	if (vnc_pw && set_vnc_password(*q, vnc_pw) < 0)
 		return -1;
 	return 0;
 }
@@ -572,7 +572,7 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	pid_t pid = 0;
 	struct qemu_host hc;
 	struct access_user u;
-	char *qpath = NULL, *logp = NULL;
+	char *qpath = NULL, *logp = NULL, *vnc_pw = NULL;
 	(void)n;
 	qemu_probe(&hc);
 
@@ -587,7 +587,8 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	}
 	made_dir = true;
 	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
-	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0)
+	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0 ||
+	    backend_vnc_password_make(h, p, &vnc_pw) < 0)
 		goto out;
 	if (prepare_access(h, p, &f, seed, dir, &u) < 0)
 		goto out;
@@ -611,7 +612,7 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	 * gets no pipe of its (a `$(vmm start x)` returns) and the sandbox allows no fork */
 	if (!qpath || (pid = spawn_qemu(qpath, argv, tap_fd, vhost_fd, log_fd, &u)) <= 0)
 		goto out;
-	if (wait_qmp(h, p, pid, &q) < 0 || await_running(h, p, &q) < 0)
+	if (wait_qmp(h, p, pid, &q) < 0 || await_running(p, vnc_pw, &q) < 0)
 		goto out;
 	qemu_status(h, p, st);
 	st->tcg = !hc.kvm;
@@ -626,6 +627,9 @@ out:
 		close(log_fd);
 	free(qpath);
 	free(logp);
+	if (vnc_pw)
+		explicit_bzero(vnc_pw, strlen(vnc_pw));
+	free(vnc_pw);
 	if (rc < 0) {
 		/* roll back: no QEMU, no run state */
 		struct vmm_saved_error e;
@@ -703,8 +707,10 @@ static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
 	memset(st, 0, sizeof(*st));
 	st->state = store_state(h, p->name, &st->pid);
 	snprintf(st->host, sizeof(st->host), "local");
+	char *sock = backend_vnc_socket(h, p);
 	snprintf(st->vnc_host, sizeof(st->vnc_host), "%s",
-		 profile_vnc_listen(p));
+		 profile_vnc_tcp(p) ? profile_vnc_listen(p) : sock);
+	free(sock);
 	st->vnc_port = profile_vnc_port(p);
 	return 0;
 }

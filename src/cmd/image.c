@@ -47,9 +47,9 @@ const struct cmd_spec cmd_image_spec = {
 	.subs = image_subs,
 	.notes = "The catalog is PREFIX/share/vmm/images.cfg (VMM_IMAGE_CATALOG overrides); the cache\n"
 		 "is HOME/images/cache. VMM_IMAGE_MIRROR (or image_mirror in net.cfg) replaces the\n"
-		 "catalog's base URLs. Downloads check certificates against the system's CA store.\n"
-		 "URLs are https:// or file://; plain http:// only with --insecure-http (image add)\n"
-		 "or VMM_IMAGE_MIRROR_INSECURE=1 (a mirror). A download larger than\n"
+		 "catalog's base URLs. Downloads check certificates against the system's CA\n"
+		 "store. URLs are https:// or file://; plain http:// only with --insecure-http\n"
+		 "(image add) or VMM_IMAGE_MIRROR_INSECURE=1 (a mirror). A download larger than\n"
 		 "VMM_IMAGE_MAX_SIZE (default 16G) is stopped and removed.\n",
 };
 

@@ -48,11 +48,15 @@ static const struct cmd_option create_options[] = {
 	OPT_KEY(0, "ip", A, kvs, "address", "ADDR/PREFIX",
 		"address on the bridge (default: the next free one in net.cfg's subnet)"),
 	OPT_KEY(0, "address", A, kvs, "address", "ADDR/PREFIX", NULL),
-	OPT_KEY(0, "vnc", A, kvs, "vnc", ":N|none",
-		"VNC display, port 5900+N (N up to 59635; default: the lowest free one), or none: a headless guest, serial console only"),
-	OPT_KEY(0, "vnc-listen", A, kvs, "vnc.listen", "ADDR", "address VNC listens on (default 127.0.0.1)"),
+	OPT_KEY(0, "vnc", A, kvs, "vnc", ":N|socket|none",
+		"the screen: socket (the default: a unix socket in the guest's private run "
+		"folder, for vmm vnc), :N a TCP display on port 5900+N (N up to 59635), or none: "
+		"a headless guest, serial console only"),
+	OPT_KEY(0, "vnc-listen", A, kvs, "vnc.listen", "ADDR",
+		"address a TCP display listens on (default 127.0.0.1; elsewhere: a password)"),
 	OPT_KEY_FILE(0, "vnc-password-file", A, kvs, "vnc.password_file", "FILE",
-		     "require this VNC password (the file's first line)"),
+		     "require this VNC password on a TCP display (the file's first line); else "
+		     "a display off loopback gets one vmm makes (vmm vnc NAME --password)"),
 	OPT_KEY_FILE(0, "ssh-key", A, kvs, "ssh_key", "FILE",
 		     "OpenSSH public key for the guest (repeatable); default: ~/.ssh/id_ed25519.pub, "
 		     "id_ecdsa.pub or id_rsa.pub, else a key pair vmm makes once for the home "
@@ -116,8 +120,9 @@ const struct cmd_spec cmd_set_spec = {
 	.name = "set",
 	.args = "NAME KEY=VALUE...",
 	.summary = "change profile values, validated like create",
-	.notes = "keys: memory (or ram), cpus, mac, address (or ip), vnc (:N or none), vnc.listen,\n"
-		 "vnc.password_file, iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file),\n"
+	.notes = "keys: memory (or ram), cpus, mac, address (or ip), vnc (:N, socket or none),\n"
+		 "vnc.listen, vnc.password_file, iso, kernel, initrd, append, hostname, dns,\n"
+		 "ssh_key (adds a key file),\n"
 		 "runcmd (adds one), tap, backend, uri, autostart (on or off), stop_timeout (seconds),\n"
 		 "forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...), user (the login of vmm ssh),\n"
 		 "ssh_identity (its private key); an empty value clears iso, kernel, initrd, append,\n"
@@ -180,9 +185,10 @@ static json_object *profile_json(const struct vmm_home *h, const struct vmm_prof
 	if (p->address)
 		json_object_object_add(o, "address", json_object_new_string(p->address));
 	json_object_object_add(o, "tap", json_object_new_string(p->tap));
-	if (p->vnc_display == VMM_VNC_NONE) {
+	if (!profile_vnc_tcp(p)) {
 		json_object_object_add(o, "vnc_display", NULL);
-		json_object_object_add(o, "vnc", json_object_new_string("none"));
+		json_object_object_add(o, "vnc", json_object_new_string(
+			p->vnc_display == VMM_VNC_NONE ? "none" : "socket"));
 	} else {
 		json_object_object_add(o, "vnc_display", json_object_new_int(p->vnc_display));
 		char vnc[96];
@@ -434,10 +440,7 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = print_json(profile_json(&ctx->home, p, &st));
 	} else {
 		char vnc[96];
-		if (p->vnc_display == VMM_VNC_NONE)
-			snprintf(vnc, sizeof(vnc), "none");
-		else
-			snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(p), p->vnc_display);
+		profile_vnc_describe(p, vnc, sizeof(vnc));
 		cmd_note(ctx, "created %s: %s, %u MiB, %u cpu%s, mac %s, address %s, vnc %s, tap %s",
 			 name, r.disk, p->memory, p->cpus, p->cpus == 1 ? "" : "s", p->mac, p->address,
 			 vnc, p->tap);
@@ -515,10 +518,7 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 			snprintf(ram, sizeof(ram), "%uG", g->memory / 1024);
 		else
 			snprintf(ram, sizeof(ram), "%uM", g->memory);
-		if (g->vnc_display == VMM_VNC_NONE)
-			snprintf(vnc, sizeof(vnc), "none");
-		else
-			snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(g), g->vnc_display);
+		profile_vnc_describe(g, vnc, sizeof(vnc));
 		if (st.host[0] && strcmp(st.host, "local"))
 			snprintf(backend, sizeof(backend), "%s@%s", backend_name(g), st.host);
 		else

@@ -675,6 +675,19 @@ static int read_group(struct reader *r, config_setting_t *g, struct vmm_profile 
 	return 0;
 }
 
+/* vnc = "none" (a headless guest, serial console only) or "socket" (the private default). */
+static int read_vnc_word(struct reader *r, config_setting_t *s, struct vmm_profile *p)
+{
+	const char *w = config_setting_get_string(s);
+	if (!strcmp(w, "none"))
+		p->vnc_display = VMM_VNC_NONE;
+	else if (!strcmp(w, "socket"))
+		p->vnc_display = VMM_VNC_SOCKET;
+	else
+		return where_invalid(r, s, "want \"socket\", \"none\" or a group { display = N; }");
+	return 0;
+}
+
 int profile_parse(const char *text, const char *filename, const char *name, struct vmm_profile *p)
 {
 	struct reader r;
@@ -706,11 +719,7 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 			if (!e)
 				p->cpus = (unsigned)v;
 		} else if (!strcmp(k, "vnc") && config_setting_type(s) == CONFIG_TYPE_STRING) {
-			/* vnc = "none": a headless guest (serial console only) */
-			if (strcmp(config_setting_get_string(s), "none"))
-				e = where_invalid(&r, s, "want \"none\" or a group { display = N; }");
-			else
-				p->vnc_display = VMM_VNC_NONE;
+			e = read_vnc_word(&r, s, p);
 		} else if (!strcmp(k, "autostart")) {
 			e = get_bool(&r, s, &p->autostart);
 		} else if (!strcmp(k, "stop_timeout")) {
@@ -742,7 +751,7 @@ int profile_parse(const char *text, const char *filename, const char *name, stru
 	if (!p->tap[0])
 		snprintf(p->tap, sizeof(p->tap), "vmm-%.*s", VMM_IFNAME_MAX - 4, p->name);
 	if (p->vnc_display == -1) {
-		vmm_invalid("%s: vnc.display: missing (or vnc = \"none\")", filename);
+		vmm_invalid("%s: vnc.display: missing (or vnc = \"socket\" or \"none\")", filename);
 		goto out;
 	}
 	rc = 0;
@@ -803,6 +812,9 @@ char *profile_format(const struct vmm_profile *p)
 	buf_add(&b, "; };\n");
 	if (p->vnc_display == VMM_VNC_NONE) {
 		buf_add(&b, "vnc = \"none\";  # no display: serial console only\n");
+	} else if (p->vnc_display == VMM_VNC_SOCKET) {
+		buf_add(&b, "vnc = \"socket\";  # the screen on a unix socket in the run folder "
+			"(vmm vnc NAME)\n");
 	} else {
 		buf_add(&b, "vnc = { display = %d; listen = ", p->vnc_display);
 		buf_quoted(&b, profile_vnc_listen(p));
@@ -894,7 +906,8 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 		return -1;
 	if (p->address && check_address(p->address, n) < 0)
 		return -1;
-	if (p->vnc_display != VMM_VNC_NONE && (p->vnc_display < 0 || p->vnc_display > VNC_MAX))
+	if (p->vnc_display != VMM_VNC_NONE && p->vnc_display != VMM_VNC_SOCKET &&
+	    (p->vnc_display < 0 || p->vnc_display > VNC_MAX))
 		return vmm_invalid("vnc :%d: out of range (0 to " VMM_VNC_MAX_STR ")",
 				   p->vnc_display);
 	if (p->vnc_listen) {
@@ -968,7 +981,7 @@ int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profil
 		if (have && o->address && util_parse_cidr("address", o->address, &theirs, &pre) == 0 &&
 		    theirs == mine)
 			return vmm_invalid("address %s: already used by %s", p->address, o->name);
-		if (p->vnc_display != VMM_VNC_NONE && o->vnc_display == p->vnc_display)
+		if (profile_vnc_tcp(p) && o->vnc_display == p->vnc_display)
 			return vmm_invalid("vnc :%d: already used by %s", p->vnc_display, o->name);
 		if (p->tap[0] && !strcmp(o->tap, p->tap))
 			return vmm_invalid("tap %s: already used by %s", p->tap, o->name);
@@ -1187,13 +1200,13 @@ static int set_vnc(struct vmm_profile *p, const char *key, const char *value)
 	unsigned long v;
 	const char *d = value[0] == ':' ? value + 1 : value;
 	(void)key;
-	if (!strcmp(value, "none")) {
-		p->vnc_display = VMM_VNC_NONE;
+	if (!strcmp(value, "none") || !strcmp(value, "socket")) {
+		p->vnc_display = value[0] == 'n' ? VMM_VNC_NONE : VMM_VNC_SOCKET;
 		return 0;
 	}
 	if (util_parse_uint("vnc", d, 0, VNC_MAX, &v) < 0)
 		return vmm_invalid("vnc %s: want a display :N with N from 0 to " VMM_VNC_MAX_STR
-				   " (port 5900+N), or none", value);
+				   " (port 5900+N), socket or none", value);
 	p->vnc_display = (int)v;
 	return 0;
 }
@@ -1398,5 +1411,28 @@ const char *profile_vnc_listen(const struct vmm_profile *p)
 
 int profile_vnc_port(const struct vmm_profile *p)
 {
-	return p->vnc_display == VMM_VNC_NONE ? 0 : VNC_BASE_PORT + p->vnc_display;
+	return profile_vnc_tcp(p) ? VNC_BASE_PORT + p->vnc_display : 0;
+}
+
+bool profile_vnc_tcp(const struct vmm_profile *p)
+{
+	return p->vnc_display >= 0;
+}
+
+bool profile_vnc_loopback(const struct vmm_profile *p)
+{
+	uint32_t a = 0;
+	if (util_parse_ipv4("vnc listen", profile_vnc_listen(p), &a) < 0) {
+		vmm_error_clear();
+		return false;
+	}
+	return (a >> 24) == 127;
+}
+
+void profile_vnc_describe(const struct vmm_profile *p, char *buf, size_t len)
+{
+	if (profile_vnc_tcp(p))
+		snprintf(buf, len, "%s:%d", profile_vnc_listen(p), p->vnc_display);
+	else
+		snprintf(buf, len, "%s", p->vnc_display == VMM_VNC_NONE ? "none" : "socket");
 }

@@ -72,7 +72,8 @@ int store_open(struct vmm_home *h, const char *dir)
 	}
 	/* disks, seeds and run state are their owner's alone (QEMU's user gets ACL entries) */
 	/* (run/ in /tmp is checked more strictly by access_private_dir first) */
-	if (trust_home(h, dir, !shared_tmp) < 0 || util_mkdir_p(h->profiles, 0755) < 0 || util_mkdir_p(h->images, 0700) < 0 ||
+	if (trust_home(h, dir, !shared_tmp) < 0 || util_mkdir_p(h->profiles, 0755) < 0 ||
+	    util_mkdir_p(h->images, 0700) < 0 ||
 	    (shared_tmp ? access_private_dir(h->run) : util_mkdir_p(h->run, 0700)) < 0 ||
 	    trust_home(h, dir, true) < 0) {
 		store_close(h);

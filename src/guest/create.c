@@ -90,8 +90,9 @@ static int resolve(const struct guest_create_req *r, const struct vmm_netcfg *ne
 		pick_mac(p, others, n_others);
 	if (!p->address && profile_pick_address(net, others, n_others, &p->address) < 0)
 		return -1;
-	if (p->vnc_display == -1 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
-		return -1;
+	/* the screen on a private unix socket unless TCP is asked for (issue 17, item 7) */
+	if (p->vnc_display == -1)
+		p->vnc_display = VMM_VNC_SOCKET;
 	if (!p->tap[0])
 		profile_pick_tap(r->name, others, n_others, p->tap);
 	if (profile_validate(p, net) < 0 || profile_check_conflicts(p, others, n_others) < 0)

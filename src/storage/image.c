@@ -237,9 +237,9 @@ static int check_plain_http(const struct image_entry *e)
 	const char *url = is_plain_http(e->url) ? e->url : e->checksums;
 	if (e->insecure_http || !is_plain_http(url))
 		return 0;
-	return vmm_invalid("image %s: %s: plain http, anyone on the way could swap the image and its "
-			   "checksums (use https:// or file://, or add it with --insecure-http)",
-			   e->name, url);
+	return vmm_invalid("image %s: %s: plain http, anyone on the way could swap the image and "
+			   "its checksums (use https:// or file://, or add it with "
+			   "--insecure-http)", e->name, url);
 }
 
 int image_entry_check(const struct image_entry *e)
@@ -274,6 +274,24 @@ static const char *cfg_str(config_setting_t *g, const char *key)
 {
 	const char *v = NULL;
 	return config_setting_lookup_string(g, key, &v) == CONFIG_TRUE ? v : NULL;
+}
+
+/* An entry's keys are all known ones. */
+static int check_keys(config_setting_t *g, const char *path, unsigned line)
+{
+	static const char *const known[] = {
+		"name", "url", "base", "file", "checksums", "sha256", "sha512",
+		"user", "description", "insecure_http",
+	};
+	for (int k = 0; k < config_setting_length(g); k++) {
+		const char *key = config_setting_name(config_setting_get_elem(g, (unsigned)k));
+		bool ok = false;
+		for (size_t j = 0; j < sizeof(known) / sizeof(known[0]); j++)
+			ok = ok || !strcmp(key, known[j]);
+		if (!ok)
+			return vmm_invalid("%s:%u: %s: unknown key", path, line, key);
+	}
+	return 0;
 }
 
 /* Read PATH's "images" list into c (home entries replace catalog entries of the same name). */
@@ -317,19 +335,8 @@ static int read_entries(const char *path, bool home, const char *mirror, bool mi
 				    line);
 			goto out;
 		}
-		for (int k = 0; k < config_setting_length(g); k++) {
-			const char *key = config_setting_name(config_setting_get_elem(g, (unsigned)k));
-			static const char *const known[] = { "name", "url", "base", "file", "checksums",
-							     "sha256", "sha512", "user", "description",
-							     "insecure_http" };
-			bool ok = false;
-			for (size_t j = 0; j < sizeof(known) / sizeof(known[0]); j++)
-				ok = ok || !strcmp(key, known[j]);
-			if (!ok) {
-				vmm_invalid("%s:%u: %s: unknown key", path, line, key);
-				goto out;
-			}
-		}
+		if (check_keys(g, path, line) < 0)
+			goto out;
 		e.name = util_strdup(name);
 		if (url) {
 			e.url = util_strdup(url);
@@ -341,8 +348,8 @@ static int read_entries(const char *path, bool home, const char *mirror, bool mi
 			e.insecure_http = mirror && *mirror && mirror_insecure;
 		}
 		int insecure = 0;
-		if (config_setting_lookup_bool(g, "insecure_http", &insecure) == CONFIG_TRUE && insecure)
-			e.insecure_http = true;
+		if (config_setting_lookup_bool(g, "insecure_http", &insecure) == CONFIG_TRUE)
+			e.insecure_http |= insecure != 0;
 		if (s256 || s512) {
 			e.alg = util_strdup(s256 ? "sha256" : "sha512");
 			e.digest = util_strdup(s256 ? s256 : s512);
@@ -476,7 +483,7 @@ static void put_entry(FILE *f, const struct image_entry *e)
 		fputs(";\n", f);
 	}
 	if (e->insecure_http)
-		fputs("    insecure_http = true;  # plain http was asked for (--insecure-http)\n", f);
+		fputs("    insecure_http = true;  # plain http asked for (--insecure-http)\n", f);
 	fputs("  }", f);
 }
 
@@ -680,8 +687,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
 			}
 			f->offset = 0;
 		}
-		/* the announced length (http's Content-Length, a local file's size): over the limit,
-		 * not a byte is written */
+		/* the announced length (http's Content-Length, a local file's size): over the
+		 * limit, not a byte is written */
 		curl_off_t len = -1;
 		curl_easy_getinfo(f->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
 		if (f->limit && len > 0 && f->offset + (uint64_t)len > f->limit) {
@@ -761,7 +768,8 @@ static CURLcode fetch_run(struct fetch *f, const char *url, uint64_t resume_from
 		curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)resume_from);
 	/* a server that announces more than the limit is refused before a byte */
 	if (f->fd >= 0 && f->limit > resume_from)
-		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(f->limit - resume_from));
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+				 (curl_off_t)(f->limit - resume_from));
 	CURLcode r = curl_easy_perform(c);
 	*http = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, http);

@@ -32,8 +32,8 @@ static int check_one(const char *path, const struct stat *st, uid_t me, bool las
 		user_name(st->st_uid, who, sizeof(who));
 		user_name(me, mine, sizeof(mine));
 		if (me == 0)
-			return vmm_invalid("%s: owned by %s, not root: refused (fix: chown root %s)",
-					   path, who, path);
+			return vmm_invalid("%s: owned by %s, not root: refused "
+					   "(fix: chown root %s)", path, who, path);
 		return vmm_invalid("%s: owned by %s, not by you (%s) or root: refused "
 				   "(fix: chown %s %s)", path, who, mine, mine, path);
 	}

@@ -96,9 +96,9 @@ static void test_entry_check(void **state)
 				 .checksums = "http://h/SHA512SUMS" };
 	/* plain http only when asked for (issue 17, item 8), the image or its checksums */
 	assert_int_equal(image_entry_check(&e), -1);
-	assert_string_equal(vmm_errmsg(), "image deb12: http://h/x.qcow2: plain http, anyone on the "
-			    "way could swap the image and its checksums (use https:// or file://, or "
-			    "add it with --insecure-http)");
+	assert_string_equal(vmm_errmsg(), "image deb12: http://h/x.qcow2: plain http, anyone on "
+			    "the way could swap the image and its checksums (use https:// or "
+			    "file://, or add it with --insecure-http)");
 	e.url = "https://h/x.qcow2";
 	assert_int_equal(image_entry_check(&e), -1);
 	e.checksums = "https://h/SHA512SUMS";

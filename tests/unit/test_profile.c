@@ -85,12 +85,13 @@ static void test_parse_errors(void **state)
 	expect_invalid(profile_parse("vnc = { display = 59636; };\n", "t.cfg", "g", &p),
 		       "t.cfg:1: display: out of range (0 to 59635)");
 	expect_invalid(profile_parse("vnc = \"off\";\n", "t.cfg", "g", &p),
-		       "t.cfg:1: vnc: want \"none\" or a group { display = N; }");
+		       "t.cfg:1: vnc: want \"socket\", \"none\" or a group { display = N; }");
 	expect_invalid(profile_parse("vnc = 5;\n", "t.cfg", "g", &p),
 		       "t.cfg:1: vnc: expected a group { ... }");
 	expect_invalid(profile_parse("net = { mac = \"01:02:03:04:05:06\"; };\n", "t.cfg", "g", &p),
 		       "t.cfg:1: mac 01:02:03:04:05:06: multicast MAC address (first octet must be even)");
-	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p), "t.cfg: vnc.display: missing (or vnc = \"none\")");
+	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p),
+		       "t.cfg: vnc.display: missing (or vnc = \"socket\" or \"none\")");
 	expect_invalid(profile_parse("", "t.cfg", "Bad", &p),
 		       "name \"Bad\": use 1 to 32 characters a-z, 0-9 and '-', starting with a letter or digit");
 }
@@ -215,6 +216,11 @@ static void test_validate(void **state)
 	expect_invalid(profile_check_conflicts(&p, others, 2), "tap vmm-ubuntu: already used by ubuntu");
 	snprintf(p.tap, sizeof(p.tap), "vmm-g");
 	assert_int_equal(profile_check_conflicts(&p, others, 2), 0);
+	/* guests on their private sockets never collide */
+	p.vnc_display = others[1].vnc_display = VMM_VNC_SOCKET;
+	assert_int_equal(profile_check_conflicts(&p, others, 2), 0);
+	others[1].vnc_display = 29;
+	p.vnc_display = 3;
 	/* the profile itself (same name) does not conflict with its stored copy */
 	assert_int_equal(profile_check_conflicts(&others[0], others, 2), 0);
 
@@ -338,7 +344,29 @@ static void test_set_key(void **state)
 	assert_int_equal(profile_set_key(&p, "vnc", ":5"), 0);
 	assert_int_equal(p.vnc_display, 5);
 	expect_invalid(profile_set_key(&p, "vnc", ":-1"),
-		       "vnc :-1: want a display :N with N from 0 to 59635 (port 5900+N), or none");
+		       "vnc :-1: want a display :N with N from 0 to 59635 (port 5900+N), socket or "
+		       "none");
+	/* the private socket (issue 17, item 7): no port, so it takes no display number */
+	assert_int_equal(profile_set_key(&p, "vnc", "socket"), 0);
+	assert_int_equal(p.vnc_display, VMM_VNC_SOCKET);
+	assert_false(profile_vnc_tcp(&p));
+	assert_int_equal(profile_vnc_port(&p), 0);
+	char *text = profile_format(&p);
+	assert_non_null(strstr(text, "vnc = \"socket\";"));
+	struct vmm_profile q;
+	parse_ok(text, &q);
+	assert_int_equal(q.vnc_display, VMM_VNC_SOCKET);
+	profile_free(&q);
+	free(text);
+	/* loopback or not: a TCP display elsewhere gets a password */
+	assert_int_equal(profile_set_key(&p, "vnc", ":5"), 0);
+	assert_true(profile_vnc_tcp(&p) && profile_vnc_loopback(&p));
+	assert_int_equal(profile_set_key(&p, "vnc.listen", "127.0.0.2"), 0);
+	assert_true(profile_vnc_loopback(&p));
+	assert_int_equal(profile_set_key(&p, "vnc.listen", "0.0.0.0"), 0);
+	assert_false(profile_vnc_loopback(&p));
+	assert_int_equal(profile_set_key(&p, "vnc.listen", "192.168.1.184"), 0);
+	assert_false(profile_vnc_loopback(&p));
 	expect_invalid(profile_set_key(&p, "iso", "/nonexistent.iso"),
 		       "iso /nonexistent.iso: no such file or directory");
 	expect_invalid(profile_set_key(&p, "tap", "a/b"), "tap \"a/b\": use letters, digits, '-', '_' or '.'");

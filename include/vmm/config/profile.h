@@ -13,6 +13,9 @@
 #define VMM_VNC_MAX (65535 - 5900)
 #define VMM_VNC_MAX_STR "59635"
 #define VMM_VNC_NONE (-2) /* vnc = "none": no display at all */
+/* vnc = "socket" (what vmm create writes): the display on a unix socket in the guest's private
+ * run folder, reached by root or the profile's owner only (vmm vnc); no TCP port at all */
+#define VMM_VNC_SOCKET (-3)
 
 /* One host port forward of a guest (profile key `forward`, spec "[tcp:|udp:]HOSTPORT:GUESTPORT"). */
 struct vmm_forward {
@@ -30,7 +33,7 @@ struct vmm_profile {
 	char *iso;            /* install ISO, or NULL */
 	char mac[18];         /* "52:54:00:xx:xx:xx" */
 	char *address;        /* "192.168.166.100/24" */
-	int vnc_display;      /* 0..VMM_VNC_MAX, VMM_VNC_NONE, -1 while unset (create) */
+	int vnc_display;      /* 0..VMM_VNC_MAX (TCP), VMM_VNC_SOCKET, VMM_VNC_NONE, -1 unset */
 	char *vnc_listen;     /* "127.0.0.1" */
 	char *vnc_password_file; /* or NULL */
 	char tap[VMM_IFNAME_MAX + 1];
@@ -132,7 +135,13 @@ int profile_add_forward(struct vmm_profile *p, const char *spec);
 #define VNC_BASE_PORT 5900
 #define VNC_DEFAULT_LISTEN "127.0.0.1"
 const char *profile_vnc_listen(const struct vmm_profile *p);
-int profile_vnc_port(const struct vmm_profile *p); /* 0 for vnc = "none" */
+int profile_vnc_port(const struct vmm_profile *p); /* 0 unless TCP (a display number) */
+/* Is the display on TCP (vnc = { display = N; }), and then on a loopback address (127/8)? A TCP
+ * display anywhere else needs a password (the profile's password_file, or one vmm makes). */
+bool profile_vnc_tcp(const struct vmm_profile *p);
+bool profile_vnc_loopback(const struct vmm_profile *p);
+/* "none", "socket" or "LISTEN:N" (the display), for lists and messages. */
+void profile_vnc_describe(const struct vmm_profile *p, char *buf, size_t len);
 
 /* The guest's address without prefix ("192.168.166.100") into buf. */
 int profile_ip(const struct vmm_profile *p, char buf[16]);

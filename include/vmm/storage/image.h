@@ -20,8 +20,9 @@ struct image_entry {
 	char *user;      /* the image's default user, or NULL */
 	char *description;
 	bool home;       /* added to the home with `vmm image add` (else: the shipped catalog) */
-	bool insecure_http; /* plain http:// URLs allowed: asked for (image add --insecure-http,
-			     * `insecure_http = true;`), or the entry comes from an insecure mirror */
+	/* plain http:// URLs allowed: asked for (image add --insecure-http, `insecure_http =
+	 * true;`), or the entry comes from a mirror allowed so */
+	bool insecure_http;
 };
 
 struct image_catalog {
