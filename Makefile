@@ -35,17 +35,20 @@ DEB_libvirt         := libvirt-dev
 DEB_cmocka          := libcmocka-dev
 
 # Building never installs anything: a missing library is one line naming the -dev packages.
-# `make deps` installs everything (contrib/deps.sh); the goals that set up a whole machine (the
-# tests, the demo, the benchmarks, the test guest) run it first, so that on a fresh Debian the
-# README's two commands are the whole set-up. VMM_NO_DEPS=1 skips that installation.
+# The goals that set up a whole machine (the tests, the demo, the benchmarks, the test guest)
+# first install what is missing of their own package groups (contrib/deps.sh --goal=GOAL: demo
+# gets build + run + the tiny guest's, check everything the tests need), so that on a fresh
+# Debian the README's two commands are the whole set-up; no installation starts or enables a
+# service. `make deps` installs build + run. VMM_NO_DEPS=1 skips the installation.
 GOALS         := $(or $(MAKECMDGOALS),all)
 NOBUILD_GOALS := clean distclean help deps
 INSTALL_GOALS := check demo bench guest
 ifeq ($(VMM_NO_DEPS),)
 ifneq ($(filter $(INSTALL_GOALS),$(GOALS)),)
-DEPS_STATUS := $(shell contrib/deps.sh --if-missing >&2; echo $$?)
+DEPS_ARGS   := $(addprefix --goal=,$(filter $(INSTALL_GOALS),$(GOALS)))
+DEPS_STATUS := $(shell contrib/deps.sh --if-missing $(DEPS_ARGS) >&2; echo $$?)
 ifneq ($(DEPS_STATUS),0)
-$(error vmm: contrib/deps.sh failed; run "make deps" as root to see why)
+$(error vmm: contrib/deps.sh $(DEPS_ARGS) failed (run it as root to see why))
 endif
 endif
 endif
@@ -177,9 +180,10 @@ install: $(BUILD)/vmm
 		chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) || exit 1; \
 	done
 
-# Every Debian package vmm needs to build, test, demo and benchmark (needs root).
+# The Debian packages vmm needs to build and run (needs root; contrib/deps.sh --list --goal=G
+# shows what another goal installs).
 deps:
-	contrib/deps.sh
+	contrib/deps.sh --goal=deps
 
 # The tutorial, narrated, inside namespaces it creates and removes.
 demo: $(BUILD)/vmm guest

@@ -31,60 +31,37 @@ struct create_args {
 	bool reuse_disk;
 };
 
+/* The options that are not profile keys; the keys' (--ram, --ip, ...) come from the key table. */
 #define A struct create_args
-static const struct cmd_option create_options[] = {
-	OPT_KEY_FILE(0, "iso", A, kvs, "iso", "FILE",
-		     "install ISO (boot it with \"vmm start NAME --install\")"),
+static const struct cmd_option create_fixed[] = {
 	OPT_FILE(0, "image", A, image, "NAME|FILE",
 		 "base the disk on this image (a qcow2 overlay, grown to --size): an image NAME from "
 		 "\"vmm image list\" (pulled and verified when not cached yet; the profile gets its "
 		 "default user) or a FILE (a path, or an existing file)"),
 	OPT_STRING(0, "size", A, size, "SIZE",
 		   "virtual disk size: 40G, 512M, 1T (default 20G, or the image's size)"),
-	OPT_KEY(0, "ram", A, kvs, "memory", "MIB", "memory in MiB, or with a unit: 2G (default 1024)"),
-	OPT_KEY(0, "memory", A, kvs, "memory", "MIB", NULL),
-	OPT_KEY(0, "cpus", A, kvs, "cpus", "N", "virtual CPUs (default 1)"),
-	OPT_KEY(0, "mac", A, kvs, "mac", "MAC", "MAC address (default: derived from the name, 52:54:00 prefix)"),
-	OPT_KEY(0, "ip", A, kvs, "address", "ADDR/PREFIX",
-		"address on the bridge (default: the next free one in net.cfg's subnet)"),
-	OPT_KEY(0, "address", A, kvs, "address", "ADDR/PREFIX", NULL),
-	OPT_KEY(0, "vnc", A, kvs, "vnc", ":N|socket|none",
-		"the screen: socket (the default: a unix socket in the guest's private run "
-		"folder, for vmm vnc), :N a TCP display on port 5900+N (N up to 59635), or none: "
-		"a headless guest, serial console only"),
-	OPT_KEY(0, "vnc-listen", A, kvs, "vnc.listen", "ADDR",
-		"address a TCP display listens on (default 127.0.0.1; elsewhere: a password)"),
-	OPT_KEY_FILE(0, "vnc-password-file", A, kvs, "vnc.password_file", "FILE",
-		     "require this VNC password on a TCP display (the file's first line); else "
-		     "a display off loopback gets one vmm makes (vmm vnc NAME --password)"),
-	OPT_KEY_FILE(0, "ssh-key", A, kvs, "ssh_key", "FILE",
-		     "OpenSSH public key for the guest (repeatable); default: ~/.ssh/id_ed25519.pub, "
-		     "id_ecdsa.pub or id_rsa.pub, else a key pair vmm makes once for the home "
-		     "(HOME/images/ssh/id_ed25519)"),
-	OPT_KEY_FILE(0, "kernel", A, kvs, "kernel", "FILE",
-		     "boot this kernel directly (with --initrd FILE and --append STR)"),
-	OPT_KEY_FILE(0, "initrd", A, kvs, "initrd", "FILE", "initramfs for --kernel"),
-	OPT_KEY(0, "append", A, kvs, "append", "STR", "kernel command line for --kernel"),
-	OPT_KEY(0, "hostname", A, kvs, "hostname", "NAME", "guest host name (default: the guest name)"),
-	OPT_KEY(0, "dns", A, kvs, "dns", "LIST",
-		"DNS servers for this guest, comma separated (default: net.cfg's)"),
-	OPT_KEY(0, "runcmd", A, kvs, "runcmd", "CMD", "a command cloud-init runs at first boot (repeatable)"),
-	OPT_KEY(0, "tap", A, kvs, "tap", "NAME", "tap interface name (default vmm-NAME, cut to 15 characters)"),
-	OPT_KEY(0, "forward", A, kvs, "forward", "[PROTO:]HOSTPORT:GUESTPORT",
-		"forward a host port to the guest: tcp (default) or udp, from any host address (repeatable; see vmm forward)"),
-	OPT_KEY_CHOICE(0, "backend", A, kvs, "backend", "qemu|libvirt", "B", "qemu (default) or libvirt"),
-	OPT_KEY(0, "uri", A, kvs, "uri", "URI", "libvirt connection URI (default qemu:///system)"),
 	OPT_FLAG(0, "reuse-disk", A, reuse_disk,
 		 "adopt an existing disk image at the disk path instead of refusing"),
 	OPT_END,
 };
+
+static const struct cmd_option *create_options(void)
+{
+	static struct cmd_option all[CMD_OPTIONS_MAX];
+	if (!all[0].name)
+		cmd_keys_table(all, ARRAY_SIZE(all), create_fixed, offsetof(A, kvs), true);
+	return all;
+}
 #undef A
 
 const struct cmd_spec cmd_create_spec = {
 	.name = "create",
 	.args = "NAME",
 	.summary = "create a guest: write its profile and a new qcow2 disk (never overwriting one)",
-	.options = create_options,
+	.options_fn = create_options,
+	.notes = "Without --ssh-key the guest gets ~/.ssh/id_ed25519.pub, id_ecdsa.pub or\n"
+		 "id_rsa.pub, else a key pair vmm makes once for the home\n"
+		 "(HOME/images/ssh/id_ed25519).\n",
 };
 
 /* ---- list, show, set, delete ---- */
@@ -116,18 +93,22 @@ const struct cmd_spec cmd_show_spec = {
 	.complete = CMD_COMPLETE_PROFILE,
 };
 
+/* set's KEY=VALUE list: the settable rows of the key table */
+static const struct cmd_option *set_keys(void)
+{
+	static struct cmd_option all[CMD_OPTIONS_MAX];
+	if (!all[0].name)
+		cmd_keys_table(all, ARRAY_SIZE(all), NULL, 0, false);
+	return all;
+}
+
 const struct cmd_spec cmd_set_spec = {
 	.name = "set",
 	.args = "NAME KEY=VALUE...",
 	.summary = "change profile values, validated like create",
-	.notes = "keys: memory (or ram), cpus, mac, address (or ip), vnc (:N, socket or none),\n"
-		 "vnc.listen, vnc.password_file, iso, kernel, initrd, append, hostname, dns,\n"
-		 "ssh_key (adds a key file),\n"
-		 "runcmd (adds one), tap, backend, uri, autostart (on or off), stop_timeout (seconds),\n"
-		 "forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...), user (the login of vmm ssh),\n"
-		 "ssh_identity (its private key); an empty value clears iso, kernel, initrd, append,\n"
-		 "hostname, uri, dns, forward, user, ssh_identity.\n"
-		 "Changes apply at the next start; forwards at once when the network is up.\n",
+	.keys_fn = set_keys,
+	.notes = "KEY=[VALUE]: an empty value clears the key. Changes apply at the next start;\n"
+		 "forwards at once when the network is up.\n",
 	.complete = CMD_COMPLETE_PROFILE,
 };
 

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "vmm/config/keys.h"
 #include "vmm/storage/disk.h"
 #include "vmm/sys/error.h"
 #include "vmm/guest/create.h"
@@ -33,13 +34,14 @@ static int set_key(struct vmm_profile *p, const struct profile_kv *kv, const str
 	/* --forward is repeatable: each adds one (vmm set's forward= is the whole list) */
 	if (!strcmp(kv->key, "forward"))
 		return profile_add_forward(p, v);
-	bool file = !strcmp(kv->key, "iso") || !strcmp(kv->key, "kernel") ||
-		    !strcmp(kv->key, "initrd") || !strcmp(kv->key, "vnc.password_file");
+	/* a file whose path the profile keeps (iso, kernel...): stored absolute */
+	const struct profile_key *k = profile_key_find(kv->key);
+	bool file = k && (k->flags & PROFILE_KEY_FILE) && k->field.type == CFG_STRING;
 	if (!strcmp(kv->key, "address") && !strchr(v, '/')) {
 		v = owned = util_fmt("%s/%u", v, net->prefix);
 	} else if (file) {
-		const char *what = strcmp(kv->key, "vnc.password_file") ? kv->key : "vnc password file";
-		if (util_check_readable(what, v) < 0 || absolute(kv->key, v, &owned) < 0)
+		if (util_check_readable(profile_key_what(k), v) < 0 ||
+		    absolute(kv->key, v, &owned) < 0)
 			return -1;
 		v = owned;
 	}

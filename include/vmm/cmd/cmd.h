@@ -79,6 +79,9 @@ struct cmd_option {
 	enum cmd_complete complete;
 };
 
+/* At most this many entries in one option table (cmd_parse's limit). */
+#define CMD_OPTIONS_MAX 64
+
 /* Up to CMD_KVS_MAX KEY=VALUE pairs gathered from OPT_KEY options, in command-line order. */
 #define CMD_KVS_MAX 64
 struct cmd_kvs {
@@ -129,7 +132,23 @@ struct cmd_spec {
 	const struct cmd_sub *subs;       /* NULL or ends with { NULL } */
 	const char *notes;                /* text after the options, lines ending in \n */
 	enum cmd_complete complete;       /* what its positional arguments are */
+	/* Tables made at run time from config's key table (src/cmd/keys.c); NULL for most
+	 * commands. options_fn: used instead of .options (create's --ram, --ip, ...). keys_fn: the
+	 * KEY=VALUE arguments after the positional one (set's keys), CMD_OPT_KEY entries whose
+	 * has_arg is optional_argument when an empty value is allowed (it clears the key). */
+	const struct cmd_option *(*options_fn)(void);
+	const struct cmd_option *(*keys_fn)(void);
 };
+
+/* The spec's options and its KEY=VALUE keys (NULL: none), whichever way the spec gives them. */
+const struct cmd_option *cmd_spec_options(const struct cmd_spec *s);
+const struct cmd_option *cmd_spec_keys(const struct cmd_spec *s);
+/* Fill out (cap entries, ending with OPT_END) with fixed's entries (NULL: none), then one
+ * CMD_OPT_KEY entry per profile key and one per other spelling (help NULL: an alias), storing
+ * into the struct cmd_kvs at kvs_off: create's options (create: its --NAME) or set's keys (else:
+ * the set name). */
+void cmd_keys_table(struct cmd_option *out, size_t cap, const struct cmd_option *fixed,
+		    size_t kvs_off, bool create);
 
 /* Parse argv[1..] against s->options into *args (struct the table's fields belong to). Stops
  * with optind at the first argument left (getopt_long permutes them to the end). Returns 0, or

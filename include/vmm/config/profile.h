@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* profile.h: guest profiles and net.cfg as libconfig files: parse, validate, write */
+/* profile.h: guest profiles as libconfig files: parse, format, set, validate, allocate */
 #ifndef VMM_PROFILE_H
 #define VMM_PROFILE_H
 
@@ -7,8 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/config/netcfg.h"
+
 #define VMM_NAME_MAX 32
-#define VMM_IFNAME_MAX 15
 /* VNC displays: port 5900 + N, up to the last TCP port. */
 #define VMM_VNC_MAX (65535 - 5900)
 #define VMM_VNC_MAX_STR "59635"
@@ -55,44 +56,26 @@ struct vmm_profile {
 	char *ssh_identity;   /* private key vmm ssh uses (absolute path), or NULL */
 };
 
-struct vmm_netcfg {
-	char bridge[VMM_IFNAME_MAX + 1]; /* "br0" */
-	char *address;        /* "192.168.166.1/24" */
-	uint32_t addr;        /* host order, the bridge address */
-	unsigned prefix;
-	char *uplink;         /* "auto" or an interface name */
-	bool nat;
-	char **dns;           /* "auto" or addresses */
-	size_t n_dns;
-	char *firewall;       /* "auto" (default), "nftables" or "iptables-legacy" */
-	char *foreign;        /* "open" (default) or "leave": other tools' dropping forward chains */
-	uint32_t firewall_mark; /* one bit, default 0x2000 (FW_MARK_DEFAULT) */
-	char *image_mirror;   /* replaces the image catalog's base URLs, or NULL */
-};
-
-/* Defaults: the tutorial's values. */
-void netcfg_defaults(struct vmm_netcfg *n);
-/* Parse net.cfg text / file (file name used in messages); unknown keys are refused. */
-int netcfg_parse(const char *text, const char *filename, struct vmm_netcfg *n);
-int netcfg_load(const char *path, struct vmm_netcfg *n); /* missing file = defaults */
-char *netcfg_format(const struct vmm_netcfg *n);
-void netcfg_free(struct vmm_netcfg *n);
-/* Network address, broadcast (host order). */
-uint32_t netcfg_network(const struct vmm_netcfg *n);
-uint32_t netcfg_broadcast(const struct vmm_netcfg *n);
-
 #define VMM_STOP_TIMEOUT 30 /* seconds, when the profile says nothing */
+#define VMM_STOP_TIMEOUT_MAX 86400u
+#define VMM_MEMORY_MIN 16u               /* MiB */
+#define VMM_MEMORY_MAX (1024u * 1024u)   /* 1 TiB in MiB */
+#define VMM_CPUS_MAX 255u
+
+/* The functions below live in src/config/profile.c (the key table: parse, format, set),
+ * validate.c, alloc.c and forward_spec.c. */
 
 void profile_init(struct vmm_profile *p);
 void profile_free(struct vmm_profile *p);
-/* Parse profile text. name: the profile's name (from its file name). Unknown keys are refused,
- * syntax errors reported as FILE:LINE: MESSAGE. */
+/* Parse profile text (the keys of keys.h's table). name: the profile's name (from its file name).
+ * Unknown keys are refused, syntax errors reported as FILE:LINE: MESSAGE. Values a hand-written
+ * profile leaves out get what create would have chosen (disk path, MAC, tap, VNC listen). */
 int profile_parse(const char *text, const char *filename, const char *name, struct vmm_profile *p);
 int profile_load(const char *path, const char *name, struct vmm_profile *p);
-/* libconfig text for the profile (malloc'd). */
+/* libconfig text for the profile (malloc'd): its keys in table order. */
 char *profile_format(const struct vmm_profile *p);
 
-/* Validators (vmm_invalid on failure). */
+/* Validators (vmm_invalid on failure). A guest name: [a-z0-9][a-z0-9-]*, at most VMM_NAME_MAX. */
 int profile_check_name(const char *name);
 /* A login name for the guest's default user: [a-z_][a-z0-9_-]{0,31}. */
 int profile_check_user(const char *user);
@@ -111,7 +94,8 @@ int profile_pick_address(const struct vmm_netcfg *n, const struct vmm_profile *o
 int profile_pick_vnc(const struct vmm_profile *others, size_t n_others, int *display);
 void profile_pick_tap(const char *name, const struct vmm_profile *others, size_t n_others,
 		      char tap[VMM_IFNAME_MAX + 1]);
-/* Set one KEY=VALUE (keys as in `vmm set`: memory, cpus, iso, mac, address/ip, vnc, ...). */
+/* Set one KEY=VALUE as `vmm set` does (the set names of keys.h's table: memory, cpus, iso, mac,
+ * address/ip, vnc, ...): checked first, nothing changes on error. */
 struct profile_kv {
 	const char *key, *value;
 };
@@ -128,6 +112,8 @@ const char *profile_forward_proto(int proto);
 /* Replace p's forwards with a comma separated list of specs ("" clears them); the same checks as
  * the profile key (no host port twice). Nothing changes on error. */
 int profile_set_forwards(struct vmm_profile *p, const char *list);
+/* The same from n specs (the profile key's list). */
+int profile_set_forward_list(struct vmm_profile *p, char *const *specs, size_t n);
 /* Add one forward spec to p's (vmm create --forward, repeatable); its host port (per protocol)
  * must not be listed yet. Nothing changes on error. */
 int profile_add_forward(struct vmm_profile *p, const char *spec);
