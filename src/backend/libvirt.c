@@ -620,6 +620,8 @@ static int virt_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 	virConnectPtr c = virt_open(p);
 	vmm_error_clear();
 	v.seed = store_seed_path(h, p->name);
+	if (p->vnc_display == VMM_VNC_SOCKET && !remote) /* where start puts it */
+		v.sock = backend_vnc_socket(h, p);
 	spec_fill(&s, p, n, &v, o->install, remote);
 	s.type = domain_type(c, remote);
 	if (remote) {
