@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "vmm/cmd/cmd.h"
-#include "vmm/net/dns.h"
+#include "vmm/config/dns.h"
 #include "vmm/sys/error.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"

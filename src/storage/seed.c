@@ -14,7 +14,7 @@
 #define LIBISOFS_WITHOUT_LIBBURN 1
 #include <libisofs/libisofs.h>
 
-#include "vmm/net/dns.h"
+#include "vmm/config/dns.h"
 #include "vmm/sys/error.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
