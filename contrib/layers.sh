@@ -285,6 +285,7 @@ if [ -n "$build" ]; then
 	for o in $objs; do
 		m=${o#"$build"/src/}
 		m=${m%.o}
+		[ -f "src/$m.c" ] || continue # a stale object of a moved or removed file
 		nm -g --defined-only "$o" | awk -v m="$m" 'NF == 3 && $2 ~ /^[TDRBG]$/ { print $3, m }'
 	done >"$tmp/defined"
 	for h in include/vmm/*/*.h; do

@@ -22,11 +22,9 @@
 #include "vmm/backend/backend.h"
 #include "vmm/sys/access.h"
 #include "vmm/sys/error.h"
-#include "vmm/net/hostnet.h"
 #include "vmm/backend/qemu_host.h"
 #include "vmm/storage/seed.h"
 #include "vmm/config/store.h"
-#include "vmm/net/tap.h"
 #include "vmm/sys/util.h"
 #include "vmm/backend/libvirt_xml.h"
 #include "vmm/backend/libvirt_load.h" /* after <libvirt/libvirt.h>: libvirt is loaded on first use */
@@ -474,7 +472,7 @@ static int reach_preflight(const struct vmm_home *h, const struct vmm_profile *p
 
 static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		      const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
-		      struct vmm_status *st)
+		      int tap_fd, struct vmm_status *st)
 {
 	bool remote = virt_uri_is_remote(virt_uri(p));
 	struct virt_domain_spec s = { 0 };
@@ -761,7 +759,7 @@ static void con_tick(int timer, void *opaque)
 		cn->quit = true;
 }
 
-static int virt_console(const struct vmm_home *h, const struct vmm_profile *p)
+static int virt_console(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms)
 {
 	static bool event_impl;
 	struct console cn = { .stdin_watch = -1 };

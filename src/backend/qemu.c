@@ -27,7 +27,6 @@
 #include "vmm/backend/qemu.h"
 #include "vmm/backend/qmp.h"
 #include "vmm/storage/seed.h"
-#include "vmm/net/tap.h"
 #include "vmm/sys/util.h"
 
 int qemu_port_free(const char *addr, int port)
@@ -161,8 +160,6 @@ int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 	if (pf == 0)
 		return vmm_fail("%s: vnc %s:%d: port in use by another process (vmm set %s vnc=:N)",
 				p->name, listen, port, p->name);
-	if (tap_in_use(p->tap) == 1)
-		return vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
 	vmm_error_clear();
 	return 0;
 }
@@ -218,25 +215,6 @@ static int await_running(const struct vmm_home *h, const struct vmm_profile *p, 
 	if (p->vnc_password_file && set_vnc_password(*q, p) < 0)
 		return -1;
 	return 0;
-}
-
-/* A queue of the (existing, enslaved) tap for QEMU: vmm attaches, QEMU inherits the fd. */
-static int tap_open(const char *tap)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return vmm_fail("tap %s: /dev/net/tun: %s", tap, util_strerror(errno));
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int e = errno;
-		close(fd);
-		return vmm_fail("tap %s: %s", tap,
-				e == EBUSY ? "held open by another process" : util_strerror(e));
-	}
-	return fd;
 }
 
 /*
@@ -338,14 +316,14 @@ static int prepare_access(const struct vmm_home *h, const struct vmm_profile *p,
 
 static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		      const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
-		      struct vmm_status *st)
+		      int tap_fd, struct vmm_status *st)
 {
 	struct store_guest_files f;
 	char *dir = store_run_dir(h, p->name);
 	char **argv = NULL;
 	struct qmp *q = NULL;
 	bool made_dir = false;
-	int rc = -1, tap_fd = -1, vhost_fd = -1, log_fd = -1;
+	int rc = -1, vhost_fd = -1, log_fd = -1;
 	pid_t pid = 0;
 	struct qemu_host hc;
 	struct access_user u;
@@ -372,8 +350,10 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	argv = qemu_argv(p, &hc, &qf);
 	qpath = util_which(QEMU_BINARY);
 	logp = run_file(h, p->name, QEMU_LOG);
-	if ((tap_fd = tap_open(p->tap)) < 0)
+	if (tap_fd < 0) {
+		vmm_fail("%s: tap %s: not open (the lifecycle opens it for QEMU)", p->name, p->tap);
 		goto out;
+	}
 	if (hc.vhost && (vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0) {
 		vmm_fail("%s: /dev/vhost-net: %s (VMM_VHOST=off does without)", p->name,
 			 util_strerror(errno));
@@ -394,9 +374,7 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	st->tcg = !hc.kvm;
 	rc = 0;
 out:
-	/* QEMU holds its own copies now (or there is no QEMU): the tap can go on rollback */
-	if (tap_fd >= 0)
-		close(tap_fd);
+	/* QEMU holds its own copies now (or there is no QEMU); the tap's is the caller's */
 	if (vhost_fd >= 0)
 		close(vhost_fd);
 	if (log_fd >= 0)
@@ -601,9 +579,9 @@ int qemu_console(const struct vmm_home *h, const struct vmm_profile *p, int in_f
 	return rc;
 }
 
-static int qemu_console_op(const struct vmm_home *h, const struct vmm_profile *p)
+static int qemu_console_op(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms)
 {
-	return qemu_console(h, p, 0, 1, 0);
+	return qemu_console(h, p, 0, 1, idle_ms);
 }
 
 const struct vmm_backend qemu_backend = {
@@ -615,4 +593,5 @@ const struct vmm_backend qemu_backend = {
 	.stop = qemu_stop,
 	.status = qemu_status,
 	.console = qemu_console_op,
+	.tap_fd = true,
 };

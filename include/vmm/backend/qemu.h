@@ -33,8 +33,8 @@ int qemu_console(const struct vmm_home *h, const struct vmm_profile *p, int in_f
 
 /*
  * What start refuses before changing anything (also checked by start itself): the disk, the ISO
- * for --install, kernel/initrd, qemu-system-x86_64, already running, the VNC port taken, the tap
- * held by another process.
+ * for --install, kernel/initrd, qemu-system-x86_64, already running, the VNC port taken. (A tap
+ * held by another process is the lifecycle's refusal: it opens the tap.)
  */
 int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct vmm_start_opts *o);
