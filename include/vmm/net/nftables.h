@@ -1,24 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* fw_backend.h: what the two firewall backends offer the dispatcher (src/net/firewall.c) */
-#ifndef VMM_FW_BACKEND_H
-#define VMM_FW_BACKEND_H
+/* nftables.h: the nftables firewall backend (libnftables): fw_nft_ops, and its pure parts */
+#ifndef VMM_NFTABLES_H
+#define VMM_NFTABLES_H
 
-#include "vmm/net/firewall.h"
+#include "vmm/net/fw_config.h"
 
-/* ---- iptables-legacy (src/net/iptables.c, libiptc) ---- */
-int fw_legacy_apply(const struct fw_config *c);
-int fw_legacy_remove(const struct fw_config *c);
-int fw_legacy_status_rules(const struct fw_config *c, struct fw_status *st);
-/* The two host probes for status: iptables is the nf_tables variant; an nf_tables forward chain
- * has policy drop. */
-void fw_legacy_probes(struct fw_status *st);
-int fw_legacy_plan(const struct fw_config *c, char **text);
-/* 1 when a legacy table in this network namespace holds a rule, a user chain or a policy other
- * than ACCEPT; 0 when none does (or none is loaded); never loads a table. */
-int fw_legacy_in_use(void);
-unsigned fw_legacy_commits(void);
+/* The backend's face to firewall.c. */
+extern const struct fw_ops fw_nft_ops;
 
-/* ---- nftables (src/net/nftables.c, libnftables) ---- */
 #define FW_NFT_TABLE "vmm"       /* table inet vmm */
 #define FW_NFT_PRIO (-10)        /* vmm's forward chain: priority filter - 10 */
 
