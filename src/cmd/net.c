@@ -62,7 +62,7 @@ static int print_plan(struct vmm_ctx *ctx, const struct vmm_netcfg *n, const str
 		return cmd_report();
 	fputs(plan, stdout);
 	free(plan);
-	return cmd_flush();
+	return 0;
 }
 
 static int net_up(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
@@ -356,7 +356,7 @@ static int net_status(struct vmm_ctx *ctx, const struct net_opts *o, const struc
 		status_text(n, &st);
 	}
 	report_status_free(&st);
-	return cmd_flush();
+	return 0;
 }
 
 /* What each of net_subs does, in the same order. */
