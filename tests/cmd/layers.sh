@@ -30,15 +30,17 @@ line_of() { wc -l <"$T/tree/$1"; } # the line a text appended to FILE lands on, 
 # an arrow up: storage includes a header of the guest layer
 copy
 echo '#include "vmm/guest/lifecycle.h"' >>"$T/tree/src/storage/seed.c"
+at="src/storage/seed.c:$(line_of src/storage/seed.c)"
 planted "an include up" \
-	"src/storage/seed.c:$(line_of src/storage/seed.c): #include \"vmm/guest/lifecycle.h\" points up: guest is a layer above storage"
+	"$at: #include \"vmm/guest/lifecycle.h\" points up: guest is a layer above storage"
 assert_eq "$(printf '%s\n' "$OUT" | wc -l)" 1 "one break, one line"
 
 # an arrow across: a backend includes the host network's taps (a header too)
 copy
 echo '#include "vmm/net/tap.h"' >>"$T/tree/include/vmm/backend/qemu.h"
+at="include/vmm/backend/qemu.h:$(line_of include/vmm/backend/qemu.h)"
 planted "an include across" \
-	"include/vmm/backend/qemu.h:$(line_of include/vmm/backend/qemu.h): #include \"vmm/net/tap.h\" points across: net and backend are siblings"
+	"$at: #include \"vmm/net/tap.h\" points across: net and backend are siblings"
 
 # a circle inside a folder: forward.c, a leaf under hostnet, includes hostnet.h
 copy
