@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* cmd/profile.c: vmm create, list, show, set and delete: the profile store from the command line */
+/* cmd/profile.c: vmm create, list, show, set and delete: parse, call the guest layer, print */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>

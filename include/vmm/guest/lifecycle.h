@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* lifecycle.h: one flow for every backend: validate → lock → network → seed → start → wait; stop */
+/* lifecycle.h: one flow for every backend: validate → lock → network → seed → start → wait;
+ * stop, status, console */
 #ifndef VMM_LIFECYCLE_H
 #define VMM_LIFECYCLE_H
 
