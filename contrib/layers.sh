@@ -98,6 +98,10 @@ check) ;;
 *) usage ;;
 esac
 
+if [ -n "$build" ]; then
+	b=$build
+	build=$(cd "$b" 2>/dev/null && pwd) || { echo "layers: no build folder $b" >&2; exit 2; }
+fi
 cd "$dir" || exit 2
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
