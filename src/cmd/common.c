@@ -9,6 +9,7 @@
 #include "vmm/cmd/cmd.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 void cmd_vnc_where(const struct vmm_profile *p, const struct vmm_status *st, char *buf,
 		   size_t len)

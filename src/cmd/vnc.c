@@ -206,14 +206,14 @@ static int show(struct vmm_ctx *ctx, struct vnc_conn *c, const struct vnc_args *
 			return cmd_report();
 		if (ctx->verbose > 0)
 			printf("%s\n", a->png);
-		return cmd_flush();
+		return 0;
 	}
 	enum render_mode mode = render_pick_mode((enum render_color)a->color, tty, getenv("COLORTERM"));
 	if (a->watch)
 		return watch_loop(c, (int)a->width, mode) < 0 ? cmd_report() : 0;
 	if (draw(c, (int)a->width, mode, false) < 0)
 		return cmd_report();
-	return cmd_flush();
+	return 0;
 }
 
 /* --password: the password a viewer needs, on stdout. */
@@ -230,7 +230,7 @@ static int print_password(struct vmm_ctx *ctx, const struct vmm_profile *p)
 	printf("%s\n", pw);
 	explicit_bzero(pw, strlen(pw));
 	free(pw);
-	return cmd_flush();
+	return 0;
 }
 
 /* Where vmm vnc connects, and with which password (vo's strings live in st and *pw). */
@@ -294,7 +294,7 @@ int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 		const char *f = a.pwfile ? a.pwfile : p.vnc_password_file;
 		cmd_vnc_where(&p, &st, where, sizeof(where));
 		printf("vnc %s%s%s\n", where, f ? " password from " : "", f ? f : "");
-		rc = cmd_flush();
+		rc = 0;
 		goto out;
 	}
 	if (st.state != VMM_RUNNING) {

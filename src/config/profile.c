@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "vmm/config/cfgtext.h"
-#include "vmm/config/keys.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/alloc.h"
+#include "vmm/config/validate.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
 
@@ -141,12 +143,12 @@ static int set_forward(struct vmm_profile *p, const char *key, const char *value
 /* A TCP display: the vnc group. Else vnc is a word: "socket" or "none". */
 static bool has_display(const struct vmm_profile *p)
 {
-	return profile_vnc_tcp(p);
+	return p->vnc_display >= 0; /* (profile_vnc_tcp, without reaching into validate.c) */
 }
 
 static bool no_display(const struct vmm_profile *p)
 {
-	return !profile_vnc_tcp(p);
+	return !has_display(p);
 }
 
 static bool has_forwards(const struct vmm_profile *p)

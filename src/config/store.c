@@ -12,6 +12,7 @@
 #include "vmm/config/store.h"
 #include "vmm/sys/trust.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 static char *xdg(const char *var, const char *fallback_rel)
 {
