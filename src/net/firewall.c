@@ -21,6 +21,9 @@ static const char *const legacy_names[FW_NRULES] = {
 	[FW_MASQ] = "nat: masquerade the subnet when not leaving through the bridge",
 	[FW_ACCEPT_DNAT] = "filter: accept port-forwarded connections to the bridge",
 	[FW_DNAT] = "nat: DNAT of the host port forwards",
+	[FW_ACCEPT_BRIDGED] = "filter: accept what is bridged (in and out by the bridge)",
+	[FW_DROP_OUT] = "filter: drop the rest from the bridge (sources outside the subnet)",
+	[FW_DROP_IN] = "filter: drop the rest to the bridge (new connections from outside)",
 };
 
 static const char *const nft_names[FW_NRULES] = {
@@ -31,6 +34,9 @@ static const char *const nft_names[FW_NRULES] = {
 	[FW_MASQ] = "postrouting: masquerade the subnet when not leaving through the bridge",
 	[FW_ACCEPT_DNAT] = "forward: mark and accept port-forwarded connections to the bridge",
 	[FW_DNAT] = "prerouting, output: DNAT of the host port forwards",
+	[FW_ACCEPT_BRIDGED] = "forward: mark and accept what is bridged (in and out by the bridge)",
+	[FW_DROP_OUT] = "forward: drop the rest from the bridge (sources outside the subnet)",
+	[FW_DROP_IN] = "forward: drop the rest to the bridge (new connections from outside)",
 };
 
 const char *fw_rule_name(enum fw_backend b, enum fw_rule_id id)
@@ -85,8 +91,13 @@ int fw_config_check(const struct fw_config *c)
 			return vmm_invalid("firewall: forward %zu of %s: guest address %s outside %s/%u",
 					   i + 1, f->guest, a, nw, c->prefix);
 		}
+		uint32_t lo = f->host_ip >> 24;
+		if (f->host_ip && (lo == 127 || lo == 0 || lo >= 224))
+			return vmm_invalid("firewall: forward %zu of %s: host address not usable "
+					   "(loopback, 0.0.0.0/8 or multicast)", i + 1, f->guest);
 		for (size_t j = 0; j < i; j++)
-			if (c->forwards[j].proto == f->proto && c->forwards[j].host_port == f->host_port)
+			if (c->forwards[j].proto == f->proto && c->forwards[j].host_port == f->host_port &&
+			    (!f->host_ip || !c->forwards[j].host_ip || f->host_ip == c->forwards[j].host_ip))
 				return vmm_invalid("firewall: host port %s/%u forwarded twice (%s, %s)",
 						   f->proto == 6 ? "tcp" : "udp", f->host_port,
 						   c->forwards[j].guest, f->guest);
