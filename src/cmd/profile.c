@@ -66,8 +66,11 @@ static const struct cmd_option create_options[] = {
 		"DNS servers for this guest, comma separated (default: net.cfg's)"),
 	OPT_KEY(0, "runcmd", A, kvs, "runcmd", "CMD", "a command cloud-init runs at first boot (repeatable)"),
 	OPT_KEY(0, "tap", A, kvs, "tap", "NAME", "tap interface name (default vmm-NAME, cut to 15 characters)"),
-	OPT_KEY(0, "forward", A, kvs, "forward", "[PROTO:]HOSTPORT:GUESTPORT",
-		"forward a host port to the guest: tcp (default) or udp, from any host address (repeatable; see vmm forward)"),
+	OPT_KEY(0, "forward", A, kvs, "forward",
+		"[PROTO:][ADDR:]HOSTPORT:GUESTPORT[!]",
+		"forward a host port to the guest: tcp (default) or udp, from every host address or "
+		"ADDR only; a port a host process listens on, or below 1024, only with a trailing "
+		"'!' (repeatable; see vmm forward)"),
 	OPT_KEY_CHOICE(0, "backend", A, kvs, "backend", "qemu|libvirt", "B", "qemu (default) or libvirt"),
 	OPT_KEY(0, "uri", A, kvs, "uri", "URI", "libvirt connection URI (default qemu:///system)"),
 	OPT_FLAG(0, "reuse-disk", A, reuse_disk,
@@ -119,9 +122,10 @@ const struct cmd_spec cmd_set_spec = {
 	.notes = "keys: memory (or ram), cpus, mac, address (or ip), vnc (:N or none), vnc.listen,\n"
 		 "vnc.password_file, iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file),\n"
 		 "runcmd (adds one), tap, backend, uri, autostart (on or off), stop_timeout (seconds),\n"
-		 "forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...), user (the login of vmm ssh),\n"
-		 "ssh_identity (its private key); an empty value clears iso, kernel, initrd, append,\n"
-		 "hostname, uri, dns, forward, user, ssh_identity.\n"
+		 "forward (the whole list: [PROTO:][ADDR:]HOSTPORT:GUESTPORT[!],...; a new one that\n"
+		 "takes a port a host process listens on, or one below 1024, needs the '!'),\n"
+		 "user (the login of vmm ssh), ssh_identity (its private key); an empty value clears\n"
+		 "iso, kernel, initrd, append, hostname, uri, dns, forward, user, ssh_identity.\n"
 		 "Changes apply at the next start; forwards at once when the network is up.\n",
 	.complete = CMD_COMPLETE_PROFILE,
 };
@@ -218,23 +222,6 @@ static int print_json(json_object *o)
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return cmd_flush();
-}
-
-/* One note for each forward of p that old (NULL: none) did not have, when a host process already
- * listens on its host port: connections forwarded to the guest no longer reach that process. */
-static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *p,
-			   const struct vmm_forward *old, size_t n_old)
-{
-	for (size_t i = 0; i < p->n_forwards; i++) {
-		const struct vmm_forward *f = &p->forwards[i];
-		if (!forward_new_listened(f, old, n_old))
-			continue;
-		char spec[PROFILE_FORWARD_LEN];
-		profile_format_forward(f, spec);
-		cmd_note(ctx, "vmm: forward \"%s\": note: a host process listens on %s port %u; "
-			 "connections to the host's addresses on it will reach %s instead",
-			 spec, profile_forward_proto(f->proto), (unsigned)f->host_port, p->name);
-	}
 }
 
 /* ---- create ---- */
@@ -442,8 +429,6 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 			 name, r.disk, p->memory, p->cpus, p->cpus == 1 ? "" : "s", p->mac, p->address,
 			 vnc, p->tap);
 	}
-	if (rc == 0 && !ctx->dry_run)
-		note_listeners(ctx, p, NULL, 0);
 	guest_create_result_free(&r);
 	create_extra_free(&x);
 	return rc;
@@ -627,6 +612,12 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		if (!strcmp(others[i].name, name))
 			before = &others[i];
 	bool fwd_changed = before && !forward_same(before, &p);
+	/* a new forward may not take a host port from the host unless forced ('!') */
+	if (forward_check_new(&p, before ? before->forwards : NULL, before ? before->n_forwards : 0) <
+	    0) {
+		rc = cmd_report();
+		goto out;
+	}
 	if (ctx->dry_run) {
 		char *text = profile_format(&p);
 		fputs(text, stdout);
@@ -647,7 +638,6 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		store_save(&ctx->home, before); /* nothing half-done: the profile as it was */
 		goto out;
 	}
-	note_listeners(ctx, &p, before ? before->forwards : NULL, before ? before->n_forwards : 0);
 	bool only_forward = true;
 	for (int i = optind; i < argc; i++)
 		only_forward &= !strncmp(argv[i], "forward=", 8);

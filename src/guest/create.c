@@ -189,6 +189,9 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 	}
 	if (resolve(r, &net, others, n_others, &out->profile) < 0)
 		goto out;
+	/* a forward may not take a host port from the host unless forced ('!') */
+	if (forward_check_new(&out->profile, NULL, 0) < 0)
+		goto out;
 	out->disk = store_disk_path(h, &out->profile);
 	cfg = store_profile_path(h, r->name);
 	if (check_disk(out->disk, r->reuse_disk) < 0)

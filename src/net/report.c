@@ -76,7 +76,7 @@ static void firewall_of(struct hostnet_status *st, const struct vmm_netcfg *n,
 	struct fw_config fc;
 	struct fw_forward *fwd = NULL;
 	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	forward_list(guests, n_guests, false, &fwd, &fc.n_forwards);
 	fc.forwards = fwd;
 	st->n_forwards = fc.n_forwards;
 	for (int i = 0; i < FW_NRULES; i++)
