@@ -128,6 +128,17 @@ run_vmm 0 forward g2
 assert_eq "$OUT" "$(printf 'GUEST            PROTO HOSTPORT  TO\n%-16s %-5s %8s  %s' g2 udp "$port" 192.168.166.103:22)" \
 	"vmm forward g2"
 assert_eq "$ERR" "vmm: forward \"tcp:$port:1\" of g2: not installed: $held; \"tcp:$port:1!\" would take it anyway" "vmm forward's note"
+# an IPv6 listener on every address (dual stack) holds the IPv4 port too
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::", 0))' 2>/dev/null; then
+	python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_INET6); s.bind(("::", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)' >"$T/port6" &
+	track_pid $!
+	for _ in $(seq 50); do [ -s "$T/port6" ] && break; sleep 0.1; done
+	port6=$(cat "$T/port6")
+	[ -n "$port6" ] || fail "IPv6 listener did not start"
+	run_vmm 2 set plain forward="tcp:$port6:80"
+	assert_contains "$ERR" "tcp host port $port6 is in use by python3 (pid $!)" "IPv6 listener"
+fi
 # a listener on loopback only keeps its port: the forward leaves 127.0.0.0/8 alone
 python3 -c 'import socket,sys,time
 s=socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)' >"$T/lport" &
