@@ -79,6 +79,9 @@ scenario() {
  not installed: tcp host port 2222 is in use by socat (pid $LPID); \"tcp:2222:80!\" would take it\
  anyway" "$fw: net up's notice"
 	assert_eq "$(ask tcp 192.168.1.184 2222)" "host2222 192.168.1.191" "$fw: the host's port 2222 back"
+	run_vmm 0 net status
+	assert_contains "$OUT" "problem: forward \"tcp:2222:80\" of web: not installed: tcp host port 2222" \
+		"$fw: net status names the forward left out"
 	kill "$LPID"
 
 	# bound to one host address: forwarded there only, the other address keeps the host's
