@@ -16,7 +16,7 @@
 static const char *const legacy_names[FW_NRULES] = {
 	[FW_JUMP_FORWARD] = "filter: jump from FORWARD to " FW_CHAIN_FILTER " (first rule)",
 	[FW_JUMP_POSTROUTING] = "nat: jump from POSTROUTING to " FW_CHAIN_NAT " (first rule)",
-	[FW_ACCEPT_OUT] = "filter: accept forwarding in from the bridge",
+	[FW_ACCEPT_OUT] = "filter: accept forwarding in from the bridge (the subnet's sources)",
 	[FW_ACCEPT_BACK] = "filter: accept RELATED,ESTABLISHED back to the bridge",
 	[FW_MASQ] = "nat: masquerade the subnet when not leaving through the bridge",
 	[FW_ACCEPT_DNAT] = "filter: accept port-forwarded connections to the bridge",
@@ -29,7 +29,7 @@ static const char *const legacy_names[FW_NRULES] = {
 static const char *const nft_names[FW_NRULES] = {
 	[FW_JUMP_FORWARD] = "inet vmm: chain forward (hook forward, priority filter - 10)",
 	[FW_JUMP_POSTROUTING] = "inet vmm: chain postrouting (nat, hook postrouting)",
-	[FW_ACCEPT_OUT] = "forward: mark and accept forwarding in from the bridge",
+	[FW_ACCEPT_OUT] = "forward: mark and accept forwarding in from the bridge (the subnet's sources)",
 	[FW_ACCEPT_BACK] = "forward: mark and accept replies back to the bridge",
 	[FW_MASQ] = "postrouting: masquerade the subnet when not leaving through the bridge",
 	[FW_ACCEPT_DNAT] = "forward: mark and accept port-forwarded connections to the bridge",
