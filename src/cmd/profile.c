@@ -208,23 +208,6 @@ static int print_json(json_object *o)
 	return 0;
 }
 
-/* One note for each forward of p that old (NULL: none) did not have, when a host process already
- * listens on its host port: connections forwarded to the guest no longer reach that process. */
-static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *p,
-			   const struct vmm_forward *old, size_t n_old)
-{
-	for (size_t i = 0; i < p->n_forwards; i++) {
-		const struct vmm_forward *f = &p->forwards[i];
-		if (!forward_new_listened(f, old, n_old))
-			continue;
-		char spec[PROFILE_FORWARD_LEN];
-		profile_format_forward(f, spec);
-		cmd_note(ctx, "vmm: forward \"%s\": note: a host process listens on %s port %u; "
-			 "connections to the host's addresses on it will reach %s instead",
-			 spec, profile_forward_proto(f->proto), (unsigned)f->host_port, p->name);
-	}
-}
-
 /* ---- create ---- */
 
 /* What create adds to the command line's values: the image by name, the default SSH key. */
@@ -427,8 +410,6 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 			 name, r.disk, p->memory, p->cpus, p->cpus == 1 ? "" : "s", p->mac, p->address,
 			 vnc, p->tap);
 	}
-	if (rc == 0 && !ctx->dry_run)
-		note_listeners(ctx, p, NULL, 0);
 	guest_create_result_free(&r);
 	create_extra_free(&x);
 	return rc;
@@ -588,7 +569,6 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 	} else if (ctx->dry_run) {
 		fputs(r.plan, stdout);
 	} else {
-		note_listeners(ctx, &r.profile, r.before.forwards, r.before.n_forwards);
 		if (!only_forward && r.running)
 			cmd_note(ctx, "%s is running: the change applies at its next start", name);
 	}

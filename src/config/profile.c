@@ -322,9 +322,11 @@ const struct profile_key profile_keys[] = {
 	  .help = "add a command cloud-init runs at first boot (repeatable)" },
 	{ .name = "forward", .field = CFG_F_CUSTOM, .flags = CLR, .present = has_forwards,
 	  .read = read_forwards, .write = write_forwards, .set = "forward", .set_fn = set_forward,
-	  .create = "forward", .metavar = "[PROTO:]HOSTPORT:GUESTPORT",
-	  .help = "forward a host port to the guest: tcp (default) or udp, from any host address "
-		  "(create: repeatable; set: the whole list, comma separated; see vmm forward)" },
+	  .create = "forward", .metavar = "[PROTO:][ADDR:]HOSTPORT:GUESTPORT[!]",
+	  .help = "forward a host port to the guest: tcp (default) or udp, from every host address "
+		  "or ADDR only; a port a host process listens on, or below 1024, only with a "
+		  "trailing '!' (create: repeatable; set: the whole list, comma separated; see "
+		  "vmm forward)" },
 };
 #undef FIXED
 #undef FILE_
@@ -491,10 +493,18 @@ static bool is_group(const char *name)
 	return false;
 }
 
+/* One key from the file: its value, then (a string with choices) one of them. */
 static int read_key(const struct profile_key *k, const struct cfg_reader *r,
 		    const config_setting_t *s, struct vmm_profile *p)
 {
-	return k->read ? k->read(r, s, p) : cfg_read_field(r, s, &k->field, p);
+	if (k->read)
+		return k->read(r, s, p);
+	if (cfg_read_field(r, s, &k->field, p) < 0)
+		return -1;
+	const char *v = k->field.type == CFG_STRING ? *(char **)((char *)p + k->field.off) : NULL;
+	if (k->choices && v && profile_key_choice(k, v) < 0)
+		return cfg_invalid_here(r, s);
+	return 0;
 }
 
 static int read_group(const struct cfg_reader *r, const config_setting_t *g,

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vmm/config/profile.h"
 #include "vmm/config/forward_spec.h"
 #include "vmm/config/validate.h"
 #include "vmm/sys/error.h"
@@ -119,8 +118,6 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 		if (util_parse_ipv4("dns", p->dns[i], &a) < 0)
 			return -1;
 	}
-	if (p->backend && profile_key_choice(profile_key_find("backend"), p->backend) < 0)
-		return -1;
 	if (p->uri && (!p->backend || strcmp(p->backend, "libvirt")))
 		return vmm_invalid("uri %s: only with backend libvirt", p->uri);
 	if (p->hostname) {
@@ -141,8 +138,7 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 		    (p->forwards[i].proto != IPPROTO_TCP && p->forwards[i].proto != IPPROTO_UDP))
 			return vmm_invalid("forward \"%s\": not a valid forward", spec);
 		for (size_t j = 0; j < i; j++)
-			if (p->forwards[j].proto == p->forwards[i].proto &&
-			    p->forwards[j].host_port == p->forwards[i].host_port)
+			if (profile_forwards_clash(&p->forwards[j], &p->forwards[i]))
 				return vmm_invalid("forward \"%s\": %s host port %u is listed twice",
 						   spec, profile_forward_proto(p->forwards[i].proto),
 						   (unsigned)p->forwards[i].host_port);
@@ -172,7 +168,7 @@ int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profil
 		for (size_t f = 0; f < p->n_forwards; f++)
 			for (size_t g = 0; g < o->n_forwards; g++) {
 				const struct vmm_forward *a = &p->forwards[f], *b = &o->forwards[g];
-				if (a->proto != b->proto || a->host_port != b->host_port)
+				if (!profile_forwards_clash(a, b))
 					continue;
 				char spec[PROFILE_FORWARD_LEN];
 				profile_format_forward(a, spec);

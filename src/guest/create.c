@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vmm/config/profile.h"
+#include "vmm/net/forward.h"
 #include "vmm/config/forward_spec.h"
 #include "vmm/config/alloc.h"
 #include "vmm/config/validate.h"
@@ -214,6 +215,9 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 		goto out;
 	}
 	if (resolve(r, net, e.all, e.n_all, &out->profile) < 0)
+		goto out;
+	/* a forward may not take a host port from the host unless forced ('!') */
+	if (forward_check_new(&out->profile, NULL, 0) < 0)
 		goto out;
 	out->disk = store_disk_path(h, &out->profile);
 	cfg = store_profile_path(h, r->name);

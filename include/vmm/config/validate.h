@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "vmm/config/profile.h"
+#include "vmm/config/types.h"
 
 /* Validators (vmm_invalid on failure). A guest name: [a-z0-9][a-z0-9-]*, at most VMM_NAME_MAX. */
 int profile_check_name(const char *name);
