@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/backend/qemu.h"
+#include "vmm/backend/qemu_argv.h"
 #include "vmm/backend/qemu_snapshot.h"
 #include "vmm/backend/qmp.h"
 #include "vmm/sys/error.h"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "vmm/cmd/cmd.h"
+#include "vmm/config/validate.h"
 #include "vmm/guest/clone.h"
 #include "vmm/sys/error.h"
 
@@ -51,9 +52,8 @@ int cmd_clone(struct vmm_ctx *ctx, int argc, char **argv)
 		return rc;
 	}
 	const struct vmm_profile *p = &r.profile;
-	char vnc[80] = "none";
-	if (p->vnc_display != VMM_VNC_NONE)
-		snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(p), p->vnc_display);
+	char vnc[80];
+	profile_vnc_describe(p, vnc, sizeof(vnc));
 	if (r.base)
 		cmd_note(ctx, "vmm: %s: disk frozen as %s; %s and %s run on overlays of it", src,
 			 r.base, src, dst);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "vmm/cmd/cmd.h"
-#include "vmm/config/keys.h"
+#include "vmm/config/profile.h"
 
 #define HELP_COL 17 /* option column width in `vmm help CMD` */
 
@@ -283,9 +283,16 @@ void cmd_help_man(FILE *f, const struct cmd_table *t)
 	      ".PP\nWith \\fB\\-\\-home\\fR or \\fBVMM_HOME\\fR, HOME is that folder. Otherwise root "
 	      "uses /etc/vmm for profiles, /var/lib/vmm/images and /run/vmm; other users the XDG "
 	      "folders (~/.config/vmm, ~/.local/share/vmm/images, $XDG_RUNTIME_DIR/vmm).\n"
+	      ".PP\nA home, its folders, net.cfg, the journal (run/net.state), images.cfg and the "
+	      "profiles, and every folder above them, must belong to root or the user running vmm "
+	      "and not be writable by group or others (sticky folders such as /tmp aside); "
+	      "otherwise vmm refuses them before reading, naming the file and the fix.\n"
 	      ".SH ENVIRONMENT\n.TP\n.B VMM_HOME\nthe home, as \\fB\\-\\-home\\fR\n"
 	      ".TP\n.B VMM_IMAGE_MIRROR\nreplaces the image catalog's base URLs (also image_mirror "
-	      "in net.cfg)\n"
+	      "in net.cfg); https:// or file://\n"
+	      ".TP\n.B VMM_IMAGE_MIRROR_INSECURE\n1: a plain http:// mirror is allowed\n"
+	      ".TP\n.B VMM_IMAGE_MAX_SIZE\nthe largest download (default 16G); a larger one is "
+	      "stopped and removed\n"
 	      ".TP\n.B VMM_IMAGE_CATALOG\nread this image catalog instead of the installed one\n"
 	      ".SH EXIT STATUS\n.TP\n.B 0\nsuccess\n.TP\n.B 1\nfailure while acting\n"
 	      ".TP\n.B 2\nbad usage or invalid input; nothing was changed\n"

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "vmm/config/cfgtext.h"
-#include "vmm/config/keys.h"
 #include "vmm/config/netcfg.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"

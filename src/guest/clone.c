@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/config/alloc.h"
+#include "vmm/config/validate.h"
 #include "vmm/guest/clone.h"
 #include "vmm/guest/lifecycle.h"
 #include "vmm/storage/disk.h"
@@ -57,8 +59,7 @@ static int new_profile(struct clone_ctx *c, const char *dst, struct vmm_profile 
 	}
 	if (profile_pick_address(&c->net, c->all, c->n_all, &p->address) < 0)
 		return -1;
-	if (p->vnc_display != VMM_VNC_NONE &&
-	    profile_pick_vnc(c->all, c->n_all, &p->vnc_display) < 0)
+	if (profile_vnc_tcp(p) && profile_pick_vnc(c->all, c->n_all, &p->vnc_display) < 0)
 		return -1;
 	profile_pick_tap(dst, c->all, c->n_all, p->tap);
 	if (profile_validate(p, &c->net) < 0 || profile_check_conflicts(p, c->all, c->n_all) < 0)

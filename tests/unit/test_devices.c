@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/backend/libvirt.h"
+#include "vmm/backend/libvirt_xml.h"
 #include "vmm/backend/qemu_devices.h"
 #include "vmm/backend/qmp.h"
 #include "vmm/config/share.h"

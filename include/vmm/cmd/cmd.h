@@ -200,7 +200,8 @@ int cmd_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Informational line on stderr unless -q ("vmm: " prefix not added). */
 void cmd_note(const struct vmm_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Flush stdout and check for write errors; returns 0 or 1. Call before returning 0 after printing. */
+/* Flush stdout and check for write errors; returns 0 or 1. main calls it once, after every
+ * command: handlers do not. */
 int cmd_flush(void);
 
 /* Shared by handlers (src/cmd/common.c). After the options: exactly one NAME must be left
@@ -210,6 +211,11 @@ int cmd_one_name(const char *cmd, int argc, char **argv, const char **name);
 /* cmd_one_name, then load its profile into *p (nothing to free when it fails). */
 int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 		 struct vmm_profile *p);
+/* Where a guest's screen is, for people: "none", "unix:PATH" (the private socket), "socket"
+ * (a socket vmm cannot name: a remote libvirt host's) or "HOST:PORT". */
+struct vmm_status;
+void cmd_vnc_where(const struct vmm_profile *p, const struct vmm_status *st, char *buf,
+		   size_t len);
 /* The cached, verified copy of image NAME (pulled first when needed, with a progress bar on a
  * terminal); *user (may be NULL) gets its default user. 0, or -1 with the error slot set. */
 int cmd_image_fetch(struct vmm_ctx *ctx, const char *name, char **path, char **user);

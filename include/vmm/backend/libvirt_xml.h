@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* libvirt.h: the libvirt backend (virt_backend in backend.h): domain/network XML, local and remote URIs */
-#ifndef VMM_VIRT_H
-#define VMM_VIRT_H
+/* libvirt_xml.h: the libvirt backend's pure part: URIs, the domain and network XML */
+#ifndef VMM_LIBVIRT_XML_H
+#define VMM_LIBVIRT_XML_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,7 +36,8 @@ struct virt_domain_spec {
 	const char *append;
 	const char *network;      /* NULL: <interface type='ethernet'> on p->tap; else this network */
 	const char *vnc_password; /* NULL: none */
-	/* Firmware: NULL fw_code is SeaBIOS ("pc"); else OVMF on q35 with fw_vars as the guest's
+	const char *vnc_socket;   /* vnc = "socket": vmm's path for it (a local libvirt), or NULL:
+				   * one libvirt picks in its own private folder (a remote host) */	/* Firmware: NULL fw_code is SeaBIOS ("pc"); else OVMF on q35 with fw_vars as the guest's
 	 * NVRAM (raw), Secure Boot (SMM) with fw_secure. fw_code "efi" (a remote host): libvirt
 	 * picks OVMF from its firmware descriptors and keeps the NVRAM itself. */
 	const char *fw_code, *fw_vars;
