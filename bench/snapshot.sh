@@ -4,9 +4,10 @@
 # (256 MiB, memory included) against the same QMP commands typed by hand: snapshot-save or
 # snapshot-load as a job, waiting for JOB_STATUS_CHANGE to concluded, query-jobs, job-dismiss, on
 # a fresh QMP connection each time like vmm (the node names looked up once beforehand, as a
-# person would; a python3 script types them: its start is shown apart). The sides run interleaved (one run of each in turn, the order alternating), each
-# snapshot deleted again between runs (untimed), so that both start from the same image; every
-# figure is min / median / max of RUNS (at least 15) runs. Inside a throwaway network namespace.
+# person would; a python3 script types them: its start is shown apart). The sides run
+# interleaved (one run of each in turn, the order alternating), each snapshot deleted again
+# between runs (untimed), so that both start from the same image; every figure is min / median /
+# max of RUNS (at least 15) runs. Inside a throwaway network namespace.
 set -u
 VMM=$(realpath "${1:-${VMM:-build/vmm}}")
 RUNS=${2:-15}
@@ -15,7 +16,8 @@ IMG="$SRCDIR/images"
 . "$SRCDIR/bench/lib.sh"
 [ "$RUNS" -ge 15 ] || { echo "bench/snapshot.sh: at least 15 runs" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "bench/snapshot.sh: needs root (namespaces, taps)" >&2; exit 77; }
-command -v qemu-system-x86_64 >/dev/null || { echo "bench/snapshot.sh: needs qemu-system-x86_64" >&2; exit 77; }
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "bench/snapshot.sh: needs qemu-system-x86_64" >&2; exit 77; }
 [ -f "$IMG/vmm-guest.kernel" ] || "$SRCDIR/contrib/build-guest.sh" "$IMG" >&2 || exit 1
 
 T=$(mktemp -d /tmp/vmm-bench-snapshot.XXXXXX)
@@ -31,7 +33,8 @@ row() { printf '  %-24s %s%s\n' "$1" "$(stats ms 1000 <"$2")" "${3:+   $3}"; }
 ratio() { awk -v a="$(median <"$1")" -v b="$(median <"$2")" 'BEGIN { printf "%.2fx", a / b }'; }
 
 v create b1 --ram 256 --size 64M --ip 192.168.166.100/24 --kernel "$IMG/vmm-guest.kernel" \
-	--initrd "$IMG/vmm-guest.initrd" --append console=ttyS0 >/dev/null 2>&1 || { echo "create failed" >&2; exit 1; }
+	--initrd "$IMG/vmm-guest.initrd" --append console=ttyS0 >/dev/null 2>&1 ||
+	{ echo "create failed" >&2; exit 1; }
 v start b1 --wait=ping:180 >/dev/null 2>&1 || { echo "start failed" >&2; exit 1; }
 SOCK=$VMM_HOME/run/b1/qmp.sock
 
@@ -60,7 +63,8 @@ if op != "snapshot-delete":
     args["vmstate"] = nodes[0]
 cmd(op, args)
 def done():
-    return any(e.get("event") == "JOB_STATUS_CHANGE" and e["data"] == {"status": "concluded", "id": "hand"} for e in events)
+    want = {"status": "concluded", "id": "hand"}
+    return any(e.get("event") == "JOB_STATUS_CHANGE" and e["data"] == want for e in events)
 while not done():
     events.append(json.loads(f.readline()))
 jobs = cmd("query-jobs")["return"]

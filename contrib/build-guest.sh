@@ -38,7 +38,9 @@ K=$out/vmm-guest.kernel I=$out/vmm-guest.initrd ISO=$out/vmm-guest.iso BZ=$out/v
 stamp=$out/.vmm-guest.stamp
 inputs="$0 $vmlinuz $moddir/modules.dep $busybox $(find "$guest" -type f)"
 uptodate=1
-for o in "$K" "$I" "$ISO" "$BZ" "$stamp"; do [ -s "$o" ] || { [ "$o" = "$stamp" ] && [ -e "$o" ]; } || uptodate=0; done
+for o in "$K" "$I" "$ISO" "$BZ" "$stamp"; do
+	[ -s "$o" ] || { [ "$o" = "$stamp" ] && [ -e "$o" ]; } || uptodate=0
+done
 if [ $uptodate = 1 ] && [ "$(cat "$stamp")" = "$kver $want" ]; then
 	for i in $inputs; do
 		for o in "$K" "$I" "$ISO" "$BZ"; do [ "$i" -nt "$o" ] && uptodate=0; done
@@ -155,4 +157,6 @@ mv -f "$work/bzimage" "$BZ"
 mv -f "$work/initrd" "$I"
 mv -f "$work/iso.img" "$ISO"
 echo "$kver $want" >"$stamp"
-echo "build-guest: $K ($( [ "$kernel" = "$vmlinuz" ] && echo bzImage || echo vmlinux, PVH)), $I, $ISO, $BZ ($kver, $(cat "$root"/etc/vmm-modules* | wc -l) modules)"
+kind=$( [ "$kernel" = "$vmlinuz" ] && echo bzImage || echo vmlinux, PVH)
+n=$(cat "$root"/etc/vmm-modules* | wc -l)
+echo "build-guest: $K ($kind), $I, $ISO, $BZ ($kver, $n modules)"

@@ -21,7 +21,8 @@ static const struct cmd_option clone_options[] = {
 const struct cmd_spec cmd_clone_spec = {
 	.name = "clone",
 	.args = "SRC NEW",
-	.summary = "copy a stopped guest as NEW, with its own MAC, address, VNC display, tap and SSH host keys",
+	.summary = "copy a stopped guest as NEW, with its own MAC, address, VNC display, tap and "
+		   "SSH host keys",
 	.options = clone_options,
 	.notes = "NEW gets SRC's profile (memory, CPUs, boot files, keys, shares, firmware, TPM) with\n"
 		 "a new MAC, address, VNC display and tap; its SSH host keys, and so its cloud-init\n"

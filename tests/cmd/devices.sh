@@ -16,7 +16,8 @@ P=$VMM_HOME/profiles
 one_line() { assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "$1: one line"; }
 
 # ---- profile keys ----
-run_vmm 0 create g2 --size 16M --share "$SH/data" --share "$SH/docs:manuals:ro" --firmware uefi --tpm
+run_vmm 0 create g2 --size 16M --share "$SH/data" --share "$SH/docs:manuals:ro" \
+	--firmware uefi --tpm
 assert_contains "$(cat "$P/g2.cfg")" "shares = [ \"$SH/data:data:" "shares in the profile"
 assert_contains "$(cat "$P/g2.cfg")" "\"$SH/docs:manuals:ro:9p\" ];" "a read-only share is 9p"
 assert_contains "$(cat "$P/g2.cfg")" 'firmware = "uefi";'
@@ -28,7 +29,8 @@ assert_contains "$OUT" "share:    $SH/docs at /mnt/manuals (9p, read-only)"
 assert_contains "$OUT" "snapshots: none"
 run_vmm 0 --json show g2
 assert_eq "$(python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["shares"][1]
-print(d["firmware"], d["tpm"], len(d["shares"]), s["tag"], s["mount"], s["kind"], s["readonly"], d["snapshots"])' <<<"$OUT")" \
+print(d["firmware"], d["tpm"], len(d["shares"]), s["tag"], s["mount"], s["kind"],
+      s["readonly"], d["snapshots"])' <<<"$OUT")" \
 	"uefi True 2 manuals /mnt/manuals 9p True []" "show --json"
 run_vmm 0 show g1
 assert_contains "$OUT" "firmware: bios"
@@ -53,7 +55,8 @@ assert_eq "$ERR" "vmm: share \"$T/nowhere\": no such folder"
 run_vmm 2 set g1 share="$T/nowhere:x"
 assert_eq "$ERR" "vmm: share \"$T/nowhere\": no such folder"
 run_vmm 2 set g1 share="$SH/data" share="$SH/docs:data"
-assert_contains "$ERR" "vmm: share \"$SH/docs:data\": tag \"data\" is already used by \"$SH/data:data"
+assert_contains "$ERR" \
+	"vmm: share \"$SH/docs:data\": tag \"data\" is already used by \"$SH/data:data"
 one_line "a tag used twice"
 run_vmm 2 set g1 firmware=efi
 assert_eq "$ERR" 'vmm: firmware "efi": use bios, uefi or uefi-secure'
@@ -76,8 +79,8 @@ assert_eq "$(tree_sum "$VMM_HOME")" "$before" "an existing tag: nothing written"
 run_vmm 0 snapshot g1 list
 assert_contains "$OUT" "first "
 run_vmm 0 --json snapshot g1 list
-assert_eq "$(python3 -c 'import json,sys; print([s["tag"] for s in json.load(sys.stdin)])' <<<"$OUT")" \
-	"['first']"
+tags() { python3 -c 'import json,sys; print([s["tag"] for s in json.load(sys.stdin)])'; }
+assert_eq "$(tags <<<"$OUT")" "['first']"
 run_vmm 0 snapshot g1 restore first
 run_vmm 0 snapshot g1 delete first
 assert_not_contains "$(qemu-img snapshot -l "$IMG/g1.qcow2")" " first "
@@ -101,7 +104,8 @@ before=$(tree_sum "$VMM_HOME")
 run_vmm 2 clone g1 g2
 assert_eq "$ERR" "vmm: g2: already exists (see vmm show g2)"
 run_vmm 2 clone u1 u2
-assert_eq "$ERR" "vmm: u1: has 1 snapshot, which would stay behind in the frozen base: clone with --full, or delete them"
+assert_eq "$ERR" "vmm: u1: has 1 snapshot, which would stay behind in the frozen base: clone \
+with --full, or delete them"
 run_vmm 2 clone g1 Bad
 one_line "clone to a bad name"
 assert_eq "$(tree_sum "$VMM_HOME")" "$before" "refused clones: nothing written"
@@ -110,9 +114,13 @@ run_vmm 0 set g1 hostname=one forward=8022:22
 run_vmm 0 clone g1 c1
 assert_file "$IMG/g1-base-1.qcow2"
 assert_eq "$(stat -c %a "$IMG/g1-base-1.qcow2")" 400 "the base is read-only"
+# backing IMAGE: its backing file (False: none)
+backing() {
+	qemu-img info -U --output=json "$1" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get("backing-filename", False))'
+}
 for d in g1 c1; do
-	assert_eq "$(qemu-img info -U --output=json "$IMG/$d.qcow2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["backing-filename"])')" \
-		"$IMG/g1-base-1.qcow2" "$d's disk is an overlay on the base"
+	assert_eq "$(backing "$IMG/$d.qcow2")" "$IMG/g1-base-1.qcow2" "$d's disk is on the base"
 done
 python3 - "$P/g1.cfg" "$P/c1.cfg" <<'PY' || fail "the clone's identity"
 import re, sys
@@ -125,7 +133,6 @@ assert get(b, "hostname") is None and get(b, "forward") is None, b
 PY
 # a full copy stands alone
 run_vmm 0 clone u1 u2 --full
-assert_eq "$(qemu-img info --output=json "$IMG/u2.qcow2" | python3 -c 'import json,sys; print("backing-filename" in json.load(sys.stdin))')" \
-	False "a full copy has no backing file"
+assert_eq "$(backing "$IMG/u2.qcow2")" False "a full copy has no backing file"
 assert_file "$IMG/u2-uefi-vars.qcow2"
 exit 0

@@ -19,7 +19,8 @@ assert_eq "$ERR" "vmm: src: running: stop it first (a clone starts from a stoppe
 run_vmm 0 stop --force src
 
 run_vmm 0 clone src new
-assert_contains "$ERR" "vmm: src: disk frozen as $IMG/src-base-1.qcow2; src and new run on overlays of it"
+assert_contains "$ERR" \
+	"vmm: src: disk frozen as $IMG/src-base-1.qcow2; src and new run on overlays of it"
 run_vmm 0 --json show new
 read -r NEW_IP NEW_MAC NEW_TAP < <(python3 -c 'import json,sys; d=json.load(sys.stdin)
 print(d["address"].split("/")[0], d["mac"], d["tap"])' <<<"$OUT")
@@ -49,7 +50,8 @@ run_vmm 0 stop --force src
 
 # a full copy stands alone and boots too
 run_vmm 0 clone src copy --full
-assert_eq "$(qemu-img info --output=json "$IMG/copy.qcow2" | python3 -c 'import json,sys; print("backing-filename" in json.load(sys.stdin))')" \
+assert_eq "$(qemu-img info --output=json "$IMG/copy.qcow2" |
+	python3 -c 'import json,sys; print("backing-filename" in json.load(sys.stdin))')" \
 	False "--full: no backing file"
 run_vmm 0 start --wait=ping:120 copy
 run_vmm 0 stop --force copy

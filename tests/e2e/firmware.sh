@@ -27,7 +27,8 @@ guest_create u1 192.168.166.100 --firmware uefi --kernel "$BZ"
 guest_create s1 192.168.166.101 --firmware uefi-secure --tpm --kernel "$BZ"
 run_vmm 0 start --wait=ping:300 u1
 assert_file "$IMG/u1-uefi-vars.qcow2"
-assert_eq "$(qemu-img info -U --output=json "$IMG/u1-uefi-vars.qcow2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["format"])')" \
+assert_eq "$(qemu-img info -U --output=json "$IMG/u1-uefi-vars.qcow2" |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["format"])')" \
 	qcow2 "the guest's own variables, as qcow2"
 out=$(guest_sh u1 "echo \"efi=[\$(ls /sys/firmware/efi | grep -c .)]\"" \
 	"echo \"sb=[\$(od -An -t u1 $efi_var | awk '{print \$5}')]\"" | tr -d '\r')

@@ -21,12 +21,14 @@ e2e_net_cfg
 LVD="$T/libvirtd"
 stop_libvirtd() { ip netns exec "$HOST" "$SRCDIR/contrib/libvirtd-ns.sh" stop "$LVD"; }
 at_exit stop_libvirtd
-URI=$(ip netns exec "$HOST" "$SRCDIR/contrib/libvirtd-ns.sh" start "$LVD") || fail "private libvirtd did not start"
+URI=$(ip netns exec "$HOST" "$SRCDIR/contrib/libvirtd-ns.sh" start "$LVD") ||
+	fail "private libvirtd did not start"
 export VMM_LIBVIRT_QEMU_CONF=$LVD/etc/qemu.conf
 vmm_in_ns "$HOST"
 lv() { run_vmm 0 create "$@" --backend libvirt --uri "$URI" --ram 256 --size 64M \
 	--initrd "$IMG/vmm-guest.initrd" --append console=ttyS0; }
 con() { local g=$1; shift; printf '%s\n' "$@" | "$VMM" console --timeout 4 "$g" 2>&1 | tr -d '\r'; }
+value() { con "$1" 'echo "val=[$(cat /tmp/value)]"'; }
 efi_var=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c
 
 # ---- shares and a TPM ----
@@ -60,10 +62,11 @@ run_vmm 0 start --wait=ping:300 d2
 con d2 'echo before >/tmp/value' >/dev/null
 run_vmm 0 snapshot d2 create s1
 assert_eq "$ERR" "vmm: d2: snapshot s1 created (running: disks and memory)"
-[ "$(virsh -c "$URI" snapshot-list d2 --name | tr -d '\n ')" = s1 ] || fail "libvirt does not list s1"
+[ "$(virsh -c "$URI" snapshot-list d2 --name | tr -d '\n ')" = s1 ] ||
+	fail "libvirt does not list s1"
 con d2 'echo after >/tmp/value' >/dev/null
 run_vmm 0 snapshot d2 restore s1
-assert_contains "$(con d2 'echo "val=[$(cat /tmp/value)]"')" "val=[before]" "restored through libvirt"
+assert_contains "$(value d2)" "val=[before]" "restored through libvirt"
 run_vmm 2 snapshot d2 create s1
 assert_eq "$ERR" "vmm: d2: snapshot s1 already exists (vmm snapshot d2 delete s1 first)"
 # a new transient domain knows no snapshot; the qcow2 still holds s1
@@ -71,7 +74,7 @@ run_vmm 0 stop --force d2
 run_vmm 0 start --wait=ping:300 d2
 [ -z "$(virsh -c "$URI" snapshot-list d2 --name | tr -d '\n ')" ] || fail "libvirt kept metadata"
 run_vmm 0 snapshot d2 restore s1
-assert_contains "$(con d2 'echo "val=[$(cat /tmp/value)]"')" "val=[before]" "restored after a restart"
+assert_contains "$(value d2)" "val=[before]" "restored after a restart"
 run_vmm 0 snapshot d2 delete s1
 run_vmm 0 snapshot d2 list
 assert_not_contains "$OUT" "s1 "
@@ -86,6 +89,7 @@ out=$(con d3 "echo \"sb=[\$(od -An -t u1 $efi_var | awk '{print \$5}')]\"" \
 assert_contains "$out" "sb=[1]"
 assert_contains "$out" "secureboot: Secure boot enabled"
 run_vmm 2 snapshot d3 create s1
-assert_eq "$ERR" "vmm: d3: libvirt 9.0 refuses internal snapshots of a running guest with UEFI firmware (pflash); stop it to snapshot its disk"
+assert_eq "$ERR" "vmm: d3: libvirt 9.0 refuses internal snapshots of a running guest with UEFI \
+firmware (pflash); stop it to snapshot its disk"
 run_vmm 0 stop --force d3
 exit 0

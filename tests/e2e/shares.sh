@@ -58,7 +58,8 @@ assert_eq "$(stat -c %U "/proc/$vpid")" root "virtiofsd's user"
 assert_not_contains "$(getfacl -p "$S/rw" 2>/dev/null)" "user:vmm" "no grant on the virtiofs folder"
 
 run_vmm 2 snapshot g1 create s1
-assert_eq "$ERR" "vmm: g1: shared folder rw blocks a snapshot with memory (QEMU cannot save a virtiofs device or a mounted 9p export); stop the guest to snapshot its disks"
+assert_eq "$ERR" "vmm: g1: shared folder rw blocks a snapshot with memory (QEMU cannot save a \
+virtiofs device or a mounted 9p export); stop the guest to snapshot its disks"
 
 run_vmm 0 stop --force g1
 for _ in $(seq 50); do kill -0 "$vpid" 2>/dev/null || break; sleep 0.1; done

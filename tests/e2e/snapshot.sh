@@ -32,7 +32,9 @@ for cmd in ("qmp_capabilities", "query-status"):
 print(r["return"]["status"])
 PY
 }
-value() { guest_sh g1 'echo "val=[$(cat /tmp/value)]"' | tr -d '\r' | grep -o 'val=\[[a-z]*\]' | tail -1; }
+value() {
+	guest_sh g1 'echo "val=[$(cat /tmp/value)]"' | tr -d '\r' | grep -o 'val=\[[a-z]*\]' | tail -1
+}
 
 guest_sh g1 'echo before >/tmp/value' >/dev/null
 assert_eq "$(value)" "val=[before]" "the value is set"
@@ -60,7 +62,8 @@ assert_contains "$OUT" "s1 "
 mem=$(awk '$1 == "s1" {print $4}' <<<"$OUT")
 [ "${mem%M}" -gt 10 ] 2>/dev/null || fail "s1 holds no memory: $OUT"
 run_vmm 0 --json show g1
-assert_eq "$(python3 -c 'import json,sys; print([s["tag"] for s in json.load(sys.stdin)["snapshots"]])' <<<"$OUT")" \
+assert_eq "$(python3 -c 'import json,sys
+print([s["tag"] for s in json.load(sys.stdin)["snapshots"]])' <<<"$OUT")" \
 	"['s1']" "show --json lists the snapshot"
 run_vmm 0 snapshot g1 delete s1
 run_vmm 0 snapshot g1 list
@@ -72,7 +75,8 @@ run_vmm 0 snapshot g1 create cold
 assert_eq "$ERR" "vmm: g1: snapshot cold created (stopped: disks)"
 run_vmm 0 start --wait=ping:120 g1
 run_vmm 2 snapshot g1 restore cold
-assert_eq "$ERR" "vmm: g1: snapshot cold holds no memory (taken while stopped): stop the guest to restore it"
+assert_eq "$ERR" "vmm: g1: snapshot cold holds no memory (taken while stopped): stop the guest \
+to restore it"
 assert_eq "$(qmp_status)" running
 run_vmm 0 stop --force g1
 run_vmm 0 snapshot g1 restore cold

@@ -37,7 +37,8 @@ struct virt_domain_spec {
 	const char *network;      /* NULL: <interface type='ethernet'> on p->tap; else this network */
 	const char *vnc_password; /* NULL: none */
 	const char *vnc_socket;   /* vnc = "socket": vmm's path for it (a local libvirt), or NULL:
-				   * one libvirt picks in its own private folder (a remote host) */	/* Firmware: NULL fw_code is SeaBIOS ("pc"); else OVMF on q35 with fw_vars as the guest's
+				   * one libvirt picks in its own private folder (a remote host) */
+	/* Firmware: NULL fw_code is SeaBIOS ("pc"); else OVMF on q35 with fw_vars as the guest's
 	 * NVRAM (raw), Secure Boot (SMM) with fw_secure. fw_code "efi" (a remote host): libvirt
 	 * picks OVMF from its firmware descriptors and keeps the NVRAM itself. */
 	const char *fw_code, *fw_vars;

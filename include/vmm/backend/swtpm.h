@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* swtpm.h: a guest's TPM 2.0 (profile key `tpm`): swtpm beside QEMU, its state kept with the guest */
+/* swtpm.h: a guest's TPM 2.0 (profile key `tpm`): swtpm beside QEMU, its state kept */
 #ifndef VMM_SWTPM_H
 #define VMM_SWTPM_H
 

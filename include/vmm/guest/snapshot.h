@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* guest/snapshot.h: `vmm snapshot`: a guest's internal snapshots, running (with memory) or stopped */
+/* guest/snapshot.h: `vmm snapshot`: internal snapshots, running (with memory) or stopped */
 #ifndef VMM_GUEST_SNAPSHOT_H
 #define VMM_GUEST_SNAPSHOT_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* firmware.h: a guest's firmware (profile key `firmware`): SeaBIOS, or OVMF with its own variables */
+/* firmware.h: a guest's firmware (profile key `firmware`): SeaBIOS, or OVMF, own variables */
 #ifndef VMM_FIRMWARE_H
 #define VMM_FIRMWARE_H
 
