@@ -64,6 +64,7 @@ virtiofs device or a mounted 9p export); stop the guest to snapshot its disks"
 run_vmm 0 stop --force g1
 for _ in $(seq 50); do kill -0 "$vpid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$vpid" 2>/dev/null && fail "virtiofsd still runs after the guest stopped"
+pgrep -f "$VMM_HOME/run/g1/vfs-" >/dev/null && fail "a virtiofsd process is left: $(pgrep -af vfs-rw)"
 assert_no_file "$VMM_HOME/run/g1"
 # an unknown folder at start: refused before anything runs
 rmdir "$S/ro" 2>/dev/null || rm -rf "$S/ro"
