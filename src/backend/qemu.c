@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <net/if.h>
@@ -17,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "vmm/sys/access.h"
+#include "vmm/backend/qemu_spawn.h"
 #include "vmm/sys/error.h"
 #include "vmm/backend/qemu.h"
 #include "vmm/backend/qmp.h"
@@ -87,6 +90,9 @@ void qemu_probe(struct qemu_host *hc)
 
 /* ---- argv ---- */
 
+#define QEMU_STR_(x) #x
+#define QEMU_STR(x) QEMU_STR_(x)
+
 struct args {
 	char **v;
 	size_t n, cap;
@@ -128,11 +134,56 @@ static char *qesc(const char *s)
 	return r;
 }
 
+/* -add-fd for descriptor fd, in the fd set of the same number; the path is only its label. */
+static void add_fd(struct args *a, int fd, const char *path)
+{
+	char *e = qesc(path);
+	add2(a, "-add-fd", util_fmt("fd=%d,set=%d,opaque=%s", fd, fd, e));
+	free(e);
+}
+
+/* The disk and its backing files as block nodes, the deepest first (a node names its backing
+ * node, so QEMU opens no file by the name in a header), each from its descriptor. */
+static void add_disk(struct args *a, const struct qemu_files *f)
+{
+	for (size_t i = f->n_layers; i-- > 0;) {
+		int fd = QEMU_DISK_FD + (int)i;
+		const char *ro = i ? ",read-only=on" : "";
+		add_fd(a, fd, f->layers[i].path);
+		add2(a, "-blockdev", util_fmt("driver=file,node-name=file%zu,filename=/dev/fdset/%d%s",
+					      i, fd, ro));
+		char *backing = i + 1 < f->n_layers ? util_fmt(",backing=disk%zu", i + 1) : NULL;
+		add2(a, "-blockdev", util_fmt("driver=%s,node-name=disk%zu,file=file%zu%s%s",
+					      f->layers[i].fmt, i, i, ro, backing ? backing : ""));
+		free(backing);
+	}
+	add2(a, "-device", util_strdup("virtio-blk-pci,drive=disk0"));
+}
+
+/* A read-only CD-ROM from descriptor fd (raw: nothing is probed). */
+static void add_cdrom(struct args *a, int fd, const char *path)
+{
+	add_fd(a, fd, path);
+	add2(a, "-drive", util_fmt("file=/dev/fdset/%d,media=cdrom,readonly=on,format=raw", fd));
+}
+
+/* QMP and the serial port on the sockets vmm listens on; the serial port also logged. */
+static void add_consoles(struct args *a, const struct qemu_files *f)
+{
+	add2(a, "-chardev", util_fmt("socket,id=qmp,fd=%d,server=on,wait=off", QEMU_QMP_FD));
+	add2(a, "-mon", util_strdup("chardev=qmp,mode=control"));
+	char *log = util_fmt("%s/" QEMU_SERIAL_LOG, f->run_dir);
+	add_fd(a, QEMU_SERIAL_LOG_FD, log);
+	free(log);
+	add2(a, "-chardev", util_fmt("socket,id=serial0,fd=%d,server=on,wait=off,logfile=/dev/fdset/%d",
+				     QEMU_SERIAL_FD, QEMU_SERIAL_LOG_FD));
+	add2(a, "-serial", util_strdup("chardev:serial0"));
+}
+
 char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 		 const struct qemu_files *f)
 {
 	struct args a = { 0 };
-	char *e1 = NULL;
 	add(&a, util_strdup(QEMU_BINARY));
 	add2(&a, "-name", util_fmt("%s,process=vmm-%s", p->name, p->name));
 	add2(&a, "-m", util_fmt("%u", p->memory));
@@ -140,20 +191,11 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	add2(&a, "-accel", util_strdup(hc->kvm ? "kvm" : "tcg"));
 	if (hc->kvm)
 		add2(&a, "-cpu", util_strdup("host"));
-	e1 = qesc(f->disk);
-	add2(&a, "-drive", util_fmt("file=%s,if=virtio,format=qcow2", e1));
-	free(e1);
-	if (f->iso) {
-		/* first CD-ROM: the one "-boot once=d" starts from */
-		e1 = qesc(f->iso);
-		add2(&a, "-drive", util_fmt("file=%s,media=cdrom,readonly=on", e1));
-		free(e1);
-	}
-	if (f->seed) {
-		e1 = qesc(f->seed);
-		add2(&a, "-drive", util_fmt("file=%s,media=cdrom,readonly=on", e1));
-		free(e1);
-	}
+	add_disk(&a, f);
+	if (f->iso) /* first CD-ROM: the one "-boot once=d" starts from */
+		add_cdrom(&a, QEMU_ISO_FD, f->iso);
+	if (f->seed)
+		add_cdrom(&a, QEMU_SEED_FD, f->seed);
 	if (f->iso)
 		add2(&a, "-boot", util_strdup("once=d"));
 	/* vmm opens the tap (and vhost-net) and hands QEMU the descriptors: QEMU needs no
@@ -171,24 +213,17 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 		add2(&a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p), p->vnc_display,
 					  p->vnc_password_file ? ",password=on" : ""));
 	}
-	e1 = qesc(f->run_dir);
-	add2(&a, "-qmp", util_fmt("unix:%s/" QEMU_QMP_SOCK ",server=on,wait=off", e1));
-	/* the serial port on a socket for `vmm console`, and everything it says in a log */
-	add2(&a, "-chardev",
-	     util_fmt("socket,id=serial0,path=%s/" QEMU_SERIAL_SOCK
-		      ",server=on,wait=off,logfile=%s/" QEMU_SERIAL_LOG,
-		      e1, e1));
-	add2(&a, "-serial", util_strdup("chardev:serial0"));
-	free(e1);
-	add2(&a, "-pidfile", util_fmt("%s/" QEMU_PIDFILE, f->run_dir));
+	add_consoles(&a, f);
 	/* QEMU's seccomp filter: no obsolete calls, no set*id, no fork/exec, no scheduler or
 	 * cgroup games. (vmm itself starts QEMU as its user and in its own session: -runas and
 	 * -daemonize would need exactly the set*id and fork calls this filter denies.) */
 	add2(&a, "-sandbox", util_strdup(QEMU_SANDBOX));
 	if (f->kernel) {
-		add2(&a, "-kernel", util_strdup(f->kernel));
+		/* -kernel and -initrd take no fd set: a sealed memory copy, reopened by QEMU
+		 * through /proc/self/fd (a memfd opens for anyone who holds it) */
+		add2(&a, "-kernel", util_strdup("/proc/self/fd/" QEMU_STR(QEMU_KERNEL_FD)));
 		if (f->initrd)
-			add2(&a, "-initrd", util_strdup(f->initrd));
+			add2(&a, "-initrd", util_strdup("/proc/self/fd/" QEMU_STR(QEMU_INITRD_FD)));
 		if (p->append)
 			add2(&a, "-append", util_strdup(p->append));
 	}
@@ -288,31 +323,37 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Wait up to ms for pid to go away. true when it did. */
-static bool wait_gone(pid_t pid, int ms)
+/* Wait up to ms for the process behind pidfd to end (the pidfd polls readable). */
+static bool wait_gone(int pidfd, int ms)
 {
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 	uint64_t end = util_now_ms() + (uint64_t)ms;
-	while (util_pid_alive(pid)) {
-		if (util_now_ms() >= end)
+	for (;;) {
+		uint64_t now = util_now_ms();
+		int r = poll(&pfd, 1, now >= end ? 0 : (int)(end - now));
+		if (r > 0)
+			return true;
+		if (r == 0 || errno != EINTR)
 			return false;
-		sleep_ms(25);
 	}
-	return true;
 }
 
-/* Forget a guest's run state (run/NAME); its tap is the lifecycle's. */
+static int signal_pidfd(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* Forget a guest's run state (run/NAME, removed without following anything); its tap is the
+ * lifecycle's. */
 static int cleanup_run(const struct vmm_home *h, const struct vmm_profile *p)
 {
-	char *dir = store_run_dir(h, p->name);
-	int rc = util_rm_rf(dir);
-	free(dir);
-	return rc;
+	return store_run_remove(h, p->name);
 }
 
 static int write_run(const struct vmm_home *h, const char *name, const char *file, const char *s)
 {
 	char *path = run_file(h, name, file);
-	int rc = util_write_file(path, s, strlen(s), 0644);
+	int rc = util_write_file(path, s, strlen(s), 0600);
 	free(path);
 	return rc;
 }
@@ -365,11 +406,31 @@ static int set_vnc_password(struct qmp *q, const struct vmm_profile *p)
 	return rc;
 }
 
+/* The files QEMU will get, checked (opened the safe way, the backing chain read) and closed;
+ * and the account vmm, refused when it is more than a system account. */
+static int check_open(const struct vmm_home *h, const struct vmm_profile *p,
+		      const struct store_guest_files *f)
+{
+	struct qemu_spawn s;
+	struct access_user u;
+	bool made;
+	char *seed = store_seed_path(h, p->name);
+	qemu_spawn_init(&s);
+	int rc = qemu_spawn_files(h, p, f, seed, NULL, false, &s);
+	qemu_spawn_close(&s);
+	free(seed);
+	if (rc == 0 && geteuid() == 0 && getpwnam(ACCESS_QEMU_USER))
+		rc = access_qemu_user(&u, &made) < 0 ? vmm_error_prefix("%s", p->name) : 0;
+	return rc;
+}
+
 int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct vmm_start_opts *o)
 {
 	struct store_guest_files f;
 	int rc = check_files(h, p, o, &f);
+	if (rc == 0)
+		rc = check_open(h, p, &f);
 	store_guest_files_free(&f);
 	if (rc < 0)
 		return -1;
@@ -410,16 +471,21 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		return -1;
 	}
 	char *seed = store_seed_path(h, p->name), *dir = store_run_dir(h, p->name);
-	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
-	char **argv = qemu_argv(p, &hc, &qf);
-	char *line = qemu_argv_line(argv);
-	*text = util_fmt("%s\n", line);
-	free(line);
-	qemu_argv_free(argv);
+	struct qemu_spawn s;
+	qemu_spawn_init(&s);
+	int rc = qemu_spawn_files(h, p, &f, seed, dir, false, &s);
+	if (rc == 0) {
+		char **argv = qemu_argv(p, &hc, &s.files);
+		char *line = qemu_argv_line(argv);
+		*text = util_fmt("%s\n", line);
+		free(line);
+		qemu_argv_free(argv);
+	}
+	qemu_spawn_close(&s);
 	free(seed);
 	free(dir);
 	store_guest_files_free(&f);
-	return 0;
+	return rc;
 }
 
 static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
@@ -462,47 +528,6 @@ static int tap_open(const char *tap)
 	return fd;
 }
 
-/*
- * Start QEMU in its own session, stdin /dev/null, stdout and stderr to log_fd, the tap as fd 3
- * and vhost-net as fd 4, nothing else; as user u when vmm is root (the child drops its
- * groups, gid and uid before execve: QEMU's sandbox then denies any way back).
- */
-static pid_t spawn_qemu(const char *path, char *const argv[], int tap_fd, int vhost_fd,
-			int log_fd, const struct access_user *u)
-{
-	bool drop = access_drops(u);
-	pid_t pid = fork();
-	if (pid < 0) {
-		vmm_fail("fork: %s", util_strerror(errno));
-		return -1;
-	}
-	if (pid > 0)
-		return pid;
-	/* the child: only async-signal-safe calls from here */
-	setsid();
-	umask(077);
-	int nul = open("/dev/null", O_RDWR);
-	int t = fcntl(tap_fd, F_DUPFD, 10), l = fcntl(log_fd, F_DUPFD, 10);
-	int v = vhost_fd >= 0 ? fcntl(vhost_fd, F_DUPFD, 10) : -1;
-	if (nul < 0 || t < 0 || l < 0 || (vhost_fd >= 0 && v < 0) || dup2(nul, 0) < 0 ||
-	    dup2(l, 1) < 0 || dup2(l, 2) < 0 || dup2(t, QEMU_TAP_FD) < 0 ||
-	    (v >= 0 && dup2(v, QEMU_VHOST_FD) < 0))
-		_exit(126);
-	closefrom(v >= 0 ? QEMU_VHOST_FD + 1 : QEMU_TAP_FD + 1);
-	if (drop && (setgroups((size_t)u->n_groups, u->groups) < 0 ||
-		     setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)) {
-		static const char msg[] = "vmm: cannot take the identity of QEMU's user\n";
-		if (write(2, msg, sizeof(msg) - 1) < 0)
-			_exit(126);
-		_exit(126);
-	}
-	execve(path, argv, environ);
-	static const char msg[] = QEMU_BINARY ": cannot execute it\n";
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(127);
-	_exit(127);
-}
-
 /* Wait until QEMU answers on QMP, or fails (its log's last line says why). */
 static int wait_qmp(const struct vmm_home *h, const struct vmm_profile *p, pid_t pid,
 		    struct qmp **q)
@@ -524,7 +549,7 @@ static int wait_qmp(const struct vmm_home *h, const struct vmm_profile *p, pid_t
 			free(log);
 			break;
 		}
-		if (access(sock, F_OK) == 0 && qmp_connect(sock, 1000, q) == 0) {
+		if (qmp_connect(sock, 1000, q) == 0) {
 			rc = 0;
 			break;
 		}
@@ -539,24 +564,40 @@ static int wait_qmp(const struct vmm_home *h, const struct vmm_profile *p, pid_t
 	return rc;
 }
 
-/*
- * run/NAME holds the QMP and serial sockets: its owner, QEMU's user, alone enters (0700). That
- * user gets what it must open through ACL entries (announced); a new system user is announced.
- */
-static int prepare_access(const struct vmm_home *h, const struct vmm_profile *p,
-			  const struct store_guest_files *f, const char *seed, const char *dir,
-			  struct access_user *u)
+/* The tap, vhost-net, the run state and QEMU's user into s; run/NAME is made here. */
+static int prepare_spawn(const struct vmm_home *h, const struct vmm_profile *p,
+			 const struct qemu_host *hc, const char *dir, struct qemu_spawn *s)
 {
-	bool made = false;
-	if (access_qemu_user(u, &made) < 0)
+	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
+	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0 ||
+	    qemu_spawn_run(dir, s) < 0 || qemu_spawn_user(dir, s) < 0)
 		return -1;
-	if (made)
-		vmm_notice("created the system user " ACCESS_QEMU_USER " that QEMU runs as");
-	if (access_drops(u) && chown(dir, u->uid, u->gid) < 0)
-		return vmm_fail("%s: %s", dir, util_strerror(errno));
-	if (backend_guest_access(h, p, f, seed, dir, u, "") < 0)
-		return vmm_error_prefix("%s", p->name);
+	if ((s->fd[QEMU_TAP_FD] = tap_open(p->tap)) < 0)
+		return -1;
+	if (hc->vhost && (s->fd[QEMU_VHOST_FD] = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0)
+		return vmm_fail("%s: /dev/vhost-net: %s (VMM_VHOST=off does without)", p->name,
+				util_strerror(errno));
 	return 0;
+}
+
+/* Undo a start that failed: no QEMU (our own child, reaped), no run state. */
+static void rollback_start(const struct vmm_home *h, const struct vmm_profile *p, struct qmp *q,
+			   pid_t pid, bool made_dir)
+{
+	struct vmm_saved_error e;
+	vmm_error_save(&e);
+	if (q)
+		qmp_execute(q, "quit", NULL, NULL, 2000);
+	if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
+		uint64_t end = util_now_ms() + 2000;
+		while (waitpid(pid, NULL, WNOHANG) == 0 && util_now_ms() < end)
+			sleep_ms(20);
+		kill(pid, SIGKILL); /* our child, not reaped yet: the pid is still ours */
+		waitpid(pid, NULL, 0);
+	}
+	if (made_dir)
+		store_run_remove(h, p->name);
+	vmm_error_restore(&e);
 }
 
 static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
@@ -564,52 +605,32 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		      struct vmm_status *st)
 {
 	struct store_guest_files f;
-	char *dir = store_run_dir(h, p->name);
+	struct qemu_spawn s;
+	char *dir = store_run_dir(h, p->name), *qpath = NULL;
 	char **argv = NULL;
 	struct qmp *q = NULL;
 	bool made_dir = false;
-	int rc = -1, tap_fd = -1, vhost_fd = -1, log_fd = -1;
+	int rc = -1;
 	pid_t pid = 0;
 	struct qemu_host hc;
-	struct access_user u;
-	char *qpath = NULL, *logp = NULL;
 	(void)n;
 	qemu_probe(&hc);
-
-	if (check_files(h, p, o, &f) < 0)
+	qemu_spawn_init(&s);
+	/* every file first (nothing is changed before they all open), then the run state: a
+	 * stale one of a crashed QEMU (or a reboot) goes */
+	if (check_files(h, p, o, &f) < 0 || qemu_spawn_files(h, p, &f, seed, dir, true, &s) < 0)
 		goto out;
-	/* stale state of a crashed QEMU (or a reboot) goes first */
-	if (util_rm_rf(dir) < 0)
+	if (store_run_create(h, p->name) < 0)
 		goto out;
-	if (mkdir(dir, 0700) < 0) {
-		vmm_fail("%s: %s", dir, util_strerror(errno));
-		goto out;
-	}
 	made_dir = true;
-	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
-	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0)
+	if (prepare_spawn(h, p, &hc, dir, &s) < 0)
 		goto out;
-	if (prepare_access(h, p, &f, seed, dir, &u) < 0)
-		goto out;
-	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
-	argv = qemu_argv(p, &hc, &qf);
-	qpath = util_which(QEMU_BINARY);
-	logp = run_file(h, p->name, QEMU_LOG);
-	if ((tap_fd = tap_open(p->tap)) < 0)
-		goto out;
-	if (hc.vhost && (vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0) {
-		vmm_fail("%s: /dev/vhost-net: %s (VMM_VHOST=off does without)", p->name,
-			 util_strerror(errno));
-		goto out;
-	}
-	log_fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (log_fd < 0) {
-		vmm_fail("%s: %s", logp, util_strerror(errno));
-		goto out;
-	}
+	argv = qemu_argv(p, &hc, &s.files);
 	/* QEMU runs in its own session as vmm's child, not a daemonized grandchild: vmm's caller
 	 * gets no pipe of its (a `$(vmm start x)` returns) and the sandbox allows no fork */
-	if (!qpath || (pid = spawn_qemu(qpath, argv, tap_fd, vhost_fd, log_fd, &u)) <= 0)
+	if (!(qpath = util_which(QEMU_BINARY)) || (pid = qemu_spawn(qpath, argv, &s)) <= 0)
+		goto out;
+	if (store_pid_write(h, p->name, pid) < 0)
 		goto out;
 	if (wait_qmp(h, p, pid, &q) < 0 || await_running(h, p, &q) < 0)
 		goto out;
@@ -618,80 +639,58 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	rc = 0;
 out:
 	/* QEMU holds its own copies now (or there is no QEMU): the tap can go on rollback */
-	if (tap_fd >= 0)
-		close(tap_fd);
-	if (vhost_fd >= 0)
-		close(vhost_fd);
-	if (log_fd >= 0)
-		close(log_fd);
-	free(qpath);
-	free(logp);
-	if (rc < 0) {
-		/* roll back: no QEMU, no run state */
-		struct vmm_saved_error e;
-		vmm_error_save(&e);
-		if (q)
-			qmp_execute(q, "quit", NULL, NULL, 2000);
-		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
-			/* our own child: reap it */
-			uint64_t end = util_now_ms() + 2000;
-			while (waitpid(pid, NULL, WNOHANG) == 0 && util_now_ms() < end)
-				sleep_ms(20);
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-		if (made_dir)
-			util_rm_rf(dir);
-		vmm_error_restore(&e);
-	}
+	qemu_spawn_close(&s);
+	if (rc < 0)
+		rollback_start(h, p, q, pid, made_dir);
 	qmp_close(q);
 	qemu_argv_free(argv);
 	store_guest_files_free(&f);
+	free(qpath);
 	free(dir);
 	return rc;
 }
 
 /* ---- stop ---- */
 
+/* The ways to stop QEMU, gentlest first, each given its time; every signal goes through the
+ * pidfd of the process vmm started (store_pidfd), never to a bare pid. */
+static enum vmm_stop_end stop_process(struct qmp *q, int pidfd, bool force, int timeout_secs)
+{
+	/* QEMU exits after system_powerdown only when the guest powers itself off */
+	if (q && !force && qmp_execute(q, "system_powerdown", NULL, NULL, 3000) == 0 &&
+	    wait_gone(pidfd, timeout_secs * 1000))
+		return VMM_STOP_POWEROFF;
+	if (q && (qmp_execute(q, "quit", NULL, NULL, 3000), wait_gone(pidfd, 5000)))
+		return VMM_STOP_QUIT;
+	if (signal_pidfd(pidfd, SIGTERM) == 0 && wait_gone(pidfd, 5000))
+		return VMM_STOP_TERM;
+	if (signal_pidfd(pidfd, SIGKILL) == 0 && wait_gone(pidfd, 5000))
+		return VMM_STOP_KILL;
+	return wait_gone(pidfd, 0) ? VMM_STOP_KILL : VMM_STOP_NOT_RUNNING;
+}
+
 static int qemu_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
 		     int timeout_secs, enum vmm_stop_end *end)
 {
 	pid_t pid = 0;
-	enum vmm_state st = store_state(h, p->name, &pid);
+	int pidfd = store_pidfd(h, p->name, &pid);
 	*end = VMM_STOP_NOT_RUNNING;
-	if (st != VMM_RUNNING)
-		return cleanup_run(h, p); /* crashed or stale: just forget it */
-
+	if (pidfd < 0)
+		return cleanup_run(h, p); /* crashed, stale or never started: just forget it */
 	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
 	struct qmp *q = NULL;
 	if (qmp_connect(sock, 3000, &q) < 0)
 		q = NULL; /* fall back to signals */
 	free(sock);
 	vmm_error_clear();
-	bool gone = false;
-	/* QEMU exits after system_powerdown only when the guest powers itself off */
-	*end = VMM_STOP_POWEROFF;
-	if (q && !force && qmp_execute(q, "system_powerdown", NULL, NULL, 3000) == 0)
-		gone = wait_gone(pid, timeout_secs * 1000);
-	if (!gone && q) {
-		*end = VMM_STOP_QUIT;
-		qmp_execute(q, "quit", NULL, NULL, 3000);
-		gone = wait_gone(pid, 5000);
-	}
+	*end = stop_process(q, pidfd, force, timeout_secs);
 	qmp_close(q);
-	if (!gone) {
-		*end = VMM_STOP_TERM;
-		kill(pid, SIGTERM);
-		gone = wait_gone(pid, 5000);
-	}
-	if (!gone) {
-		*end = VMM_STOP_KILL;
-		kill(pid, SIGKILL);
-		gone = wait_gone(pid, 5000);
-	}
+	close(pidfd);
 	vmm_error_clear();
-	if (!gone)
+	if (*end == VMM_STOP_NOT_RUNNING) {
+		*end = VMM_STOP_KILL;
 		return vmm_fail("%s: QEMU (pid %ld) does not go away", p->name, (long)pid);
+	}
 	return cleanup_run(h, p);
 }
 

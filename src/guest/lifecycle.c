@@ -67,6 +67,16 @@ static int ensure_network(const struct vmm_home *h, const struct vmm_netcfg *n, 
 	return rc;
 }
 
+/* After a failed start: the grants for the guest's QEMU user go, unless the guest runs (a start
+ * of a guest running elsewhere fails too, and must leave it what it has). */
+static void release_if_stopped(const struct vmm_home *h, const struct vmm_backend *b,
+			       const struct vmm_profile *p)
+{
+	struct vmm_status st;
+	if (b->status(h, p, &st) == 0 && st.state != VMM_RUNNING)
+		backend_guest_release(h, p);
+}
+
 int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 		    const struct lifecycle_start_opts *o, struct lifecycle_started *out)
 {
@@ -74,14 +84,16 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	struct vmm_netcfg n;
 	bool remote, have_net = false, tap_made = false;
 	char *seed = NULL;
-	int lock = -1, rc = -1;
+	int lock = -1, rc = -1, guest_lock = -1;
 
 	memset(out, 0, sizeof(*out));
 	const struct vmm_backend *b = checked_backend(p, o, &remote);
-	if (!b || b->preflight(h, p, &so) < 0)
+	/* the guest's own lock before anything is looked at: a second start of it waits, then
+	 * finds it running and touches nothing */
+	if (!b || (guest_lock = store_guest_lock(h, p->name)) < 0)
 		return -1;
-	if (store_load_net(h, &n) < 0)
-		return -1;
+	if (b->preflight(h, p, &so) < 0 || store_load_net(h, &n) < 0)
+		goto out;
 	have_net = true;
 	/* one start at a time per home: allocation, tap and spawn never collide */
 	if ((lock = store_lock(h)) < 0)
@@ -97,14 +109,17 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 		goto out;
 	rc = 0;
 out:
-	if (rc < 0 && tap_made) { /* undo: the tap was this start's and no guest uses it */
+	if (rc < 0 && have_net) { /* undo: the tap was this start's and no guest uses it */
 		struct vmm_saved_error e;
 		vmm_error_save(&e);
-		hostnet_tap_release(h, p->tap);
+		if (tap_made)
+			hostnet_tap_release(h, p->tap);
+		release_if_stopped(h, b, p);
 		vmm_error_restore(&e);
 	}
 	if (lock >= 0)
 		close(lock);
+	close(guest_lock);
 	free(seed);
 	if (have_net)
 		netcfg_free(&n);
@@ -157,8 +172,8 @@ int lifecycle_wait(const struct vmm_home *h, const struct vmm_profile *p,
 	return 0;
 }
 
-int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
-		   int timeout_secs, enum vmm_state *was, enum vmm_stop_end *end)
+static int stop_locked(const struct vmm_home *h, const struct vmm_profile *p, bool force,
+		       int timeout_secs, enum vmm_state *was, enum vmm_stop_end *end)
 {
 	enum vmm_stop_end ended = VMM_STOP_NOT_RUNNING;
 	const struct vmm_backend *b = backend_for(p);
@@ -173,10 +188,24 @@ int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool f
 	if (end)
 		*end = ended;
 	int remote = b->where ? b->where(p, host, sizeof(host)) : 0;
+	if (remote == 0 && backend_guest_release(h, p) < 0)
+		return -1; /* what libvirt's QEMU user was given for it goes with the guest */
 	if (remote != 0 || !p->tap[0])
 		return remote < 0 ? -1 : 0;
 	/* the guest is gone: its tap goes too (journaled), when this process may touch links */
 	return hostnet_can_admin() ? hostnet_tap_release(h, p->tap) : 0;
+}
+
+int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
+		   int timeout_secs, enum vmm_state *was, enum vmm_stop_end *end)
+{
+	/* one at a time with the guest's starts: a start under way finishes first */
+	int lock = store_guest_lock(h, p->name);
+	if (lock < 0)
+		return -1;
+	int rc = stop_locked(h, p, force, timeout_secs, was, end);
+	close(lock);
+	return rc;
 }
 
 int lifecycle_status(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st)

@@ -22,6 +22,7 @@
 #include <sys/acl.h>
 
 #include "vmm/sys/error.h"
+#include "vmm/sys/safepath.h"
 #include "vmm/sys/util.h"
 
 extern char **environ;
@@ -144,9 +145,18 @@ static int wait_status(pid_t pid)
 	return 255;
 }
 
-/* Spawn path with stdin from /dev/null, stdout to out_fd and stderr to err_fd (-1: /dev/null);
- * returns posix_spawn's error number (0: *pid is the child). */
-static int spawn_std(pid_t *pid, const char *path, char *const argv[], int out_fd, int err_fd)
+/* What a helper run as root inherits: nothing of the caller's environment. */
+static char *const clean_env[] = { "PATH=" UTIL_CLEAN_PATH, "LANG=C", NULL };
+
+char *const *util_clean_env(void)
+{
+	return clean_env;
+}
+
+/* Spawn path with stdin from /dev/null, stdout to out_fd and stderr to err_fd (-1: /dev/null)
+ * and the environment env; returns posix_spawn's error number (0: *pid is the child). */
+static int spawn_std(pid_t *pid, const char *path, char *const argv[], int out_fd, int err_fd,
+		     char *const env[])
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
@@ -161,12 +171,12 @@ static int spawn_std(pid_t *pid, const char *path, char *const argv[], int out_f
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	/* the child gets 0-2 only: no caller's pipe or lock leaks into long-lived children */
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	int e = posix_spawn(pid, path, &fa, NULL, argv, environ);
+	int e = posix_spawn(pid, path, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	return e;
 }
 
-int util_run(char *const argv[], char **out, char **err)
+static int run_env(char *const argv[], char **out, char **err, char *const env[])
 {
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
 	int rc = -1;
@@ -182,7 +192,7 @@ int util_run(char *const argv[], char **out, char **err)
 		goto out;
 	}
 	pid_t pid;
-	int e = spawn_std(&pid, path, argv, out ? po[1] : -1, err ? pe[1] : -1);
+	int e = spawn_std(&pid, path, argv, out ? po[1] : -1, err ? pe[1] : -1, env);
 	if (po[1] >= 0)
 		close(po[1]);
 	if (pe[1] >= 0)
@@ -212,13 +222,23 @@ out:
 	return rc;
 }
 
+int util_run(char *const argv[], char **out, char **err)
+{
+	return run_env(argv, out, err, environ);
+}
+
+int util_run_clean(char *const argv[], char **out, char **err)
+{
+	return run_env(argv, out, err, geteuid() == 0 ? clean_env : environ);
+}
+
 pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd)
 {
 	char *path = util_which(argv[0]);
 	if (!path)
 		return not_found(argv[0]);
 	pid_t pid;
-	int e = spawn_std(&pid, path, argv, out_fd, err_fd);
+	int e = spawn_std(&pid, path, argv, out_fd, err_fd, environ);
 	free(path);
 	if (e != 0)
 		return vmm_fail("%s: %s", argv[0], util_strerror(e));
@@ -385,33 +405,22 @@ int util_mkdir_p(const char *path, mode_t mode)
 
 int util_rm_rf(const char *path)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : vmm_fail("%s: %s", path, util_strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		if (!d)
-			return vmm_fail("%s: %s", path, util_strerror(errno));
-		struct dirent *e;
-		int rc = 0;
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			char *sub = util_fmt("%s/%s", path, e->d_name);
-			if (util_rm_rf(sub) < 0)
-				rc = -1;
-			free(sub);
-		}
-		closedir(d);
-		if (rc < 0)
-			return -1;
-		if (rmdir(path) < 0 && errno != ENOENT)
-			return vmm_fail("%s: %s", path, util_strerror(errno));
-		return 0;
-	}
-	if (unlink(path) < 0 && errno != ENOENT)
-		return vmm_fail("%s: %s", path, util_strerror(errno));
-	return 0;
+	/* the folder holding path is the caller's; below it nothing is followed (safepath.h) */
+	char *parent = util_strdup(path);
+	char *slash = strrchr(parent, '/');
+	const char *name = slash ? slash + 1 : path;
+	if (slash)
+		*slash = '\0';
+	int dirfd = open(!slash ? "." : *parent ? parent : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+	if (dirfd < 0)
+		rc = errno == ENOENT ? 0 : vmm_fail("%s: %s", parent, util_strerror(errno));
+	else if ((rc = safepath_remove_at(dirfd, name)) < 0)
+		vmm_error_prefix("%s", slash ? parent : ".");
+	if (dirfd >= 0)
+		close(dirfd);
+	free(parent);
+	return rc;
 }
 
 bool util_exists(const char *path)
