@@ -63,6 +63,7 @@ start_qemu() {
 	nsx "$NS" qemu-system-x86_64 "${args[@]}" >"$T/$name.qemu.log" 2>&1 ||
 		fail "qemu for $name: $(cat "$T/$name.qemu.log")"
 	track_pid "$(cat "$VMM_HOME/run/$name/pid")"
+	fake_running "$name" "$(cat "$VMM_HOME/run/$name/pid")" # with its start time, as vmm's
 }
 
 # settle NAME [QMP-SOCKET [MODESET]]: wait until the screen shows text and stays the same (but
@@ -180,7 +181,7 @@ fi
 # ---- port closed: a running guest whose profile names a display nobody listens on ----
 mkprofile g9 9
 mkdir -p "$VMM_HOME/run/g9"
-cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g9/pid"
+cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g1/starttime" "$VMM_HOME/run/g9/"
 vnc 1 g9 --png "$T/x.png"
 assert_eq "$ERR" "vmm: g9: vnc 127.0.0.1:5909: connection refused"
 rm -f "$VMM_HOME/run/g9/pid"
@@ -210,7 +211,7 @@ read -r W H DIFF LIT < <(image_diff "$T/p.png" "$T/dump2.ppm")
 # ---- a server that never sends a frame ----
 mkprofile g3 3
 mkdir -p "$VMM_HOME/run/g3"
-cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g3/pid"
+cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g1/starttime" "$VMM_HOME/run/g3/"
 nsx "$NS" python3 - 5903 <<'PY' &
 import socket, struct, sys, time
 s = socket.socket()
