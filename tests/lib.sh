@@ -103,8 +103,14 @@ new_user() {
 	U="$1$RANDOM"
 	useradd --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group "$U" ||
 		fail "useradd $U"
-	at_exit "userdel $U"
+	at_exit "_user_del $U"
 	U_UID=$(id -u "$U") U_GID=$(id -g "$U")
+}
+# (the test's own processes, by PID, may still run as the user: they go first)
+_user_del() {
+	local p
+	for p in "${_pid_list[@]}"; do kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	userdel "$1"
 }
 as_user() { setpriv --reuid="$U_UID" --regid="$U_GID" --clear-groups "$@"; }
 # fake_running NAME PID: run/NAME says that PID is the guest's QEMU, as vmm writes it (the pid

@@ -247,25 +247,35 @@ static int remove_children(int fd, const char *name)
 	return rc;
 }
 
-int safepath_remove_at(int dirfd, const char *name)
+/* One try: 0, -1 (error slot set), or 1 when the entry changed kind under us (a folder
+ * swapped for a link or back): the caller tries again. */
+static int remove_once(int dirfd, const char *name)
 {
-	/* a folder is entered below its parent without following a link: a folder swapped for a
-	 * link in between is then a link, and only the link goes */
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
 		if (errno != ENOTDIR && errno != ELOOP)
 			return vmm_fail("%s: %s", name, util_strerror(errno));
-		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
-			return vmm_fail("%s: %s", name,
-					errno == EISDIR ? "changed while being removed"
-							: util_strerror(errno));
-		return 0;
+		if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+			return 0;
+		return errno == EISDIR ? 1 : vmm_fail("%s: %s", name, util_strerror(errno));
 	}
 	if (remove_children(fd, name) < 0)
 		return -1;
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return vmm_fail("%s: %s", name, util_strerror(errno));
-	return 0;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	return errno == ENOTDIR ? 1 : vmm_fail("%s: %s", name, util_strerror(errno));
+}
+
+int safepath_remove_at(int dirfd, const char *name)
+{
+	/* a folder is entered below its parent without following a link: a folder swapped for a
+	 * link in between is then a link, and only the link goes */
+	for (int tries = 0; tries < 16; tries++) {
+		int r = remove_once(dirfd, name);
+		if (r <= 0)
+			return r;
+	}
+	return vmm_fail("%s: changes while being removed", name);
 }
