@@ -187,8 +187,10 @@ int access_guest_user(const struct access_user *qemu, const char *tag, struct ac
 	int dir = open(ACCESS_UID_LOCKS, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir < 0)
 		return vmm_fail(ACCESS_UID_LOCKS ": %s", util_strerror(errno));
-	/* a guest usually gets the same uid each time: easier to follow in ps */
-	unsigned start = util_hash(UTIL_HASH_INIT, tag) % count;
+	/* a guest usually gets the same uid each time (easier to follow in ps), and the lock
+	 * files stay few: the search starts at a hash of its name */
+	const char *name = strrchr(tag, '/') ? strrchr(tag, '/') + 1 : tag;
+	unsigned start = util_hash(UTIL_HASH_INIT, name) % count;
 	for (unsigned k = 0; k < count && *lock_fd < 0; k++) {
 		uid_t uid = first + (start + k) % count;
 		if (getpwuid(uid))

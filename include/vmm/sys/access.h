@@ -46,7 +46,8 @@ int access_libvirt_user(struct access_user *u);
 void access_guest_range(uid_t *first, unsigned *count);
 /*
  * A uid of the guest's own, so that no QEMU can open another's files, descriptors (/proc/PID/fd)
- * or memory (ptrace): the first uid of the range, counted from a hash of tag, that no running
+ * or memory (ptrace): the first uid of the range, counted from a hash of tag's last component
+ * (the guest's name), that no running
  * QEMU holds and no account has. *out runs with that uid, qemu's group (the account vmm's) and
  * the kvm group; *lock_fd holds the uid's lock (ACCESS_UID_LOCKS/UID, flock) until QEMU, which
  * inherits it, and vmm have both closed it. tag (the guest's run folder) is written in the lock.
