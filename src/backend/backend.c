@@ -36,8 +36,9 @@ int backend_guest_access(const struct vmm_home *h, const struct vmm_profile *p,
 	needs[n++] = (struct access_need){ "kernel", f->kernel, false, false };
 	needs[n++] = (struct access_need){ "initrd", f->initrd, false, false };
 	needs[n++] = (struct access_need){ "run folder", run_dir, true, true };
-	/* what an earlier run of this guest was given goes first (it may have stopped alone) */
-	if (rc == 0 && access_revoke(record) == 0)
+	/* grants an earlier run left (a guest that stopped by itself) are still in the record:
+	 * what they cover is reachable, nothing is granted twice, the stop takes all back */
+	if (rc == 0)
 		rc = access_ensure(u, needs, n, record, &note);
 	if (note)
 		vmm_notice("%s: %s%s", p->name, note, tail);

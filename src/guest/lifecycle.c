@@ -67,13 +67,13 @@ static int ensure_network(const struct vmm_home *h, const struct vmm_netcfg *n, 
 	return rc;
 }
 
-/* After a failed start: the grants for the guest's QEMU user go, unless the guest runs (a start
- * of a guest running elsewhere fails too, and must leave it what it has). */
+/* After a failed start: the grants for the guest's QEMU user go, unless the guest runs (a second
+ * start of a running guest fails too, and must leave it what it has). */
 static void release_if_stopped(const struct vmm_home *h, const struct vmm_backend *b,
 			       const struct vmm_profile *p)
 {
 	struct vmm_status st;
-	if (b->status(h, p, &st) == 0 && st.state != VMM_RUNNING)
+	if (b->status(h, p, &st) < 0 || st.state != VMM_RUNNING)
 		backend_guest_release(h, p);
 }
 

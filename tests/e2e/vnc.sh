@@ -4,6 +4,8 @@
 # the PNG equals QEMU's own screendump, ASCII on a pipe, colour on a terminal, and the failures
 # (not running, port closed, no/wrong password, no frame in time) each give one line and exit 1.
 . "$SRCDIR/tests/lib.sh"
+# screendumps QEMU writes, whatever uid it runs as
+DUMPS=$T/dumps && mkdir -m 1777 "$DUMPS" && chmod 0711 "$T"
 need_root
 need_cmd qemu-system-x86_64
 need_cmd qemu-img
@@ -70,8 +72,8 @@ start_qemu() {
 # for the cursor) for 3 s; with MODESET=1, only once it has left the 720x400 text mode.
 settle() {
 	local name=$1 sock=${2:-$T/$1.qmp} modeset=${3:-$MODESET} i prev='' cur stable=0 w
-	# the dump lands next to the socket: a folder QEMU may write in (it runs as vmm's user)
-	local dump=${sock%/*}/settle.ppm
+	# the dump lands where any QEMU may write (one started by vmm runs as a uid of its own)
+	local dump=$DUMPS/$name.settle.ppm
 	for ((i = 0; i < 150; i++)); do
 		qmp "$sock" "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$dump\"}}" ||
 			fail "screendump of $name"
@@ -247,11 +249,11 @@ settle vg "$VMM_HOME/run/vg/qmp.sock" 1
 vnc 1 vg --png "$T/v.png" --password-file "$T/badpw" </dev/null
 assert_eq "$ERR" "vmm: vg: vnc authentication failed"
 vnc 0 vg --png "$T/v.png" </dev/null
-# the dump lands in the run folder: QEMU runs as vmm's user and may write there
+# the dump lands where any QEMU may write (run/vg is root's: QEMU writes nothing there)
 qmp "$VMM_HOME/run/vg/qmp.sock" \
-	"{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$VMM_HOME/run/vg/dump3.ppm\"}}" ||
+	"{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$DUMPS/dump3.ppm\"}}" ||
 	fail screendump
-read -r W H DIFF LIT < <(image_diff "$T/v.png" "$VMM_HOME/run/vg/dump3.ppm")
+read -r W H DIFF LIT < <(image_diff "$T/v.png" "$DUMPS/dump3.ppm")
 echo "vmm start guest: png ${W}x$H, $DIFF pixels differ from the screendump, $LIT lit"
 [ "$DIFF" != size ] && [ "$DIFF" -le 64 ] && [ "$LIT" -gt "$MIN_LIT" ] ||
 	fail "guest started by vmm: ${W}x$H, $DIFF differing, $LIT lit"

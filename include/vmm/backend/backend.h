@@ -70,8 +70,8 @@ const struct vmm_backend *backend_for(const struct vmm_profile *p);
 /* Make what libvirt's QEMU opens for guest p reachable by u (access_ensure): the disk
  * (read-write) and its backing chain (chain_open: refused when it leaves the profile's image
  * and the image cache), the seed, the ISO, the kernel and the initrd, and run_dir (a folder QEMU
- * creates its sockets in; NULL: none). Grants an earlier run left are taken back first; the new
- * ones are recorded in store_grants_path. What was granted is announced in one line
+ * creates its sockets in; NULL: none). New grants are added to the record store_grants_path
+ * (backend_guest_release takes them all back). What was granted is announced in one line
  * "NAME: gave user ...", followed by tail ("" for nothing). */
 int backend_guest_access(const struct vmm_home *h, const struct vmm_profile *p,
 			 const struct store_guest_files *f, const char *seed, const char *run_dir,
