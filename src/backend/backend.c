@@ -30,7 +30,8 @@ int backend_guest_access(const struct vmm_home *h, const struct vmm_profile *p,
 	size_t n = 0;
 	int rc = chain_open(f->disk, false, &allow, &c);
 	for (size_t i = 0; rc == 0 && i < c.n; i++)
-		needs[n++] = (struct access_need){ i ? "backing file" : "disk", c.v[i].path, !i, false };
+		needs[n++] = (struct access_need){ i ? "backing file" : "disk", c.v[i].path, !i,
+						   false };
 	needs[n++] = (struct access_need){ "seed", seed, false, false };
 	needs[n++] = (struct access_need){ "iso", f->iso, false, false };
 	needs[n++] = (struct access_need){ "kernel", f->kernel, false, false };

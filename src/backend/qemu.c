@@ -150,8 +150,8 @@ static void add_disk(struct args *a, const struct qemu_files *f)
 		int fd = QEMU_DISK_FD + (int)i;
 		const char *ro = i ? ",read-only=on" : "";
 		add_fd(a, fd, f->layers[i].path);
-		add2(a, "-blockdev", util_fmt("driver=file,node-name=file%zu,filename=/dev/fdset/%d%s",
-					      i, fd, ro));
+		add2(a, "-blockdev",
+		     util_fmt("driver=file,node-name=file%zu,filename=/dev/fdset/%d%s", i, fd, ro));
 		char *backing = i + 1 < f->n_layers ? util_fmt(",backing=disk%zu", i + 1) : NULL;
 		add2(a, "-blockdev", util_fmt("driver=%s,node-name=disk%zu,file=file%zu%s%s",
 					      f->layers[i].fmt, i, i, ro, backing ? backing : ""));
@@ -175,8 +175,9 @@ static void add_consoles(struct args *a, const struct qemu_files *f)
 	char *log = util_fmt("%s/" QEMU_SERIAL_LOG, f->run_dir);
 	add_fd(a, QEMU_SERIAL_LOG_FD, log);
 	free(log);
-	add2(a, "-chardev", util_fmt("socket,id=serial0,fd=%d,server=on,wait=off,logfile=/dev/fdset/%d",
-				     QEMU_SERIAL_FD, QEMU_SERIAL_LOG_FD));
+	add2(a, "-chardev",
+	     util_fmt("socket,id=serial0,fd=%d,server=on,wait=off,logfile=/dev/fdset/%d",
+		      QEMU_SERIAL_FD, QEMU_SERIAL_LOG_FD));
 	add2(a, "-serial", util_strdup("chardev:serial0"));
 }
 
@@ -528,40 +529,64 @@ static int tap_open(const char *tap)
 	return fd;
 }
 
-/* Wait until QEMU answers on QMP, or fails (its log's last line says why). */
+/* QEMU's exit, said with the last line of its log. */
+static int qemu_died(const struct vmm_home *h, const struct vmm_profile *p)
+{
+	char *log = run_file(h, p->name, QEMU_LOG);
+	char *text = util_read_file(log, NULL);
+	char line[512];
+	last_line(text, line, sizeof(line));
+	vmm_fail("%s: " QEMU_BINARY " failed: %s", p->name, *line ? line : "exited at once");
+	free(text);
+	free(log);
+	return -1;
+}
+
+/* A connection to the QMP socket vmm listens on: it waits in the backlog until QEMU accepts. */
+static int qmp_dial(const struct vmm_home *h, const struct vmm_profile *p)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		vmm_fail("%s: %s", sock, util_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	free(sock);
+	return fd;
+}
+
+/* Wait until QEMU greets on QMP (one connection, made at once), or fails (its log's last line
+ * says why). */
 static int wait_qmp(const struct vmm_home *h, const struct vmm_profile *p, pid_t pid,
 		    struct qmp **q)
 {
-	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
 	uint64_t end = util_now_ms() + 30000;
-	int rc = -1;
-	for (;;) {
-		int st;
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid) {
-			char *log = run_file(h, p->name, QEMU_LOG);
-			char *text = util_read_file(log, NULL);
-			char line[512];
-			last_line(text, line, sizeof(line));
-			vmm_fail("%s: " QEMU_BINARY " failed: %s", p->name,
-				 *line ? line : "exited at once");
-			free(text);
-			free(log);
-			break;
+	int fd = qmp_dial(h, p), st;
+	while (fd >= 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, 50) > 0 && qmp_open_fd(fd, 10000, q) == 0) /* it owns fd */
+			return 0;
+		if (pfd.revents) { /* closed: QEMU is going, its log says why */
+			uint64_t gone = util_now_ms() + 2000;
+			while (waitpid(pid, &st, WNOHANG) == 0 && util_now_ms() < gone)
+				sleep_ms(20);
+			return kill(pid, 0) < 0 ? qemu_died(h, p) : -1;
 		}
-		if (qmp_connect(sock, 1000, q) == 0) {
-			rc = 0;
-			break;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			close(fd);
+			return qemu_died(h, p);
 		}
-		vmm_error_clear();
 		if (util_now_ms() >= end) {
-			vmm_fail("%s: QEMU (pid %ld) does not answer on QMP", p->name, (long)pid);
-			break;
+			close(fd);
+			return vmm_fail("%s: QEMU (pid %ld) does not answer on QMP", p->name,
+					(long)pid);
 		}
-		sleep_ms(20);
 	}
-	free(sock);
-	return rc;
+	return -1;
 }
 
 /* The tap, vhost-net, the run state and QEMU's user into s; run/NAME is made here. */

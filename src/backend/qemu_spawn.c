@@ -104,10 +104,11 @@ int qemu_spawn_files(const struct vmm_home *h, const struct vmm_profile *p,
 		s->layers[i] = (struct qemu_layer){ s->chain.v[i].path, s->chain.v[i].fmt };
 	}
 	bool have_seed = seed && (open_all || util_exists(seed));
-	if ((have_seed && open_ro("seed", seed, open_all, false, &s->fd[QEMU_SEED_FD]) < 0) ||
-	    (f->iso && open_ro("iso", f->iso, open_all, false, &s->fd[QEMU_ISO_FD]) < 0) ||
-	    (f->kernel && open_ro("kernel", f->kernel, open_all, true, &s->fd[QEMU_KERNEL_FD]) < 0) ||
-	    (f->initrd && open_ro("initrd", f->initrd, open_all, true, &s->fd[QEMU_INITRD_FD]) < 0))
+	int *fd = s->fd;
+	if ((have_seed && open_ro("seed", seed, open_all, false, &fd[QEMU_SEED_FD]) < 0) ||
+	    (f->iso && open_ro("iso", f->iso, open_all, false, &fd[QEMU_ISO_FD]) < 0) ||
+	    (f->kernel && open_ro("kernel", f->kernel, open_all, true, &fd[QEMU_KERNEL_FD]) < 0) ||
+	    (f->initrd && open_ro("initrd", f->initrd, open_all, true, &fd[QEMU_INITRD_FD]) < 0))
 		return vmm_error_prefix("%s", p->name);
 	s->files = (struct qemu_files){ s->layers, s->chain.n, seed, f->iso, f->kernel,
 					f->initrd, run_dir };
@@ -162,7 +163,8 @@ int qemu_spawn_user(const char *run_dir, struct qemu_spawn *s)
 	if (access_qemu_user(&vmm, &made) < 0)
 		return -1;
 	if (made)
-		vmm_notice("created the system user " ACCESS_QEMU_USER " whose group QEMU runs with");
+		vmm_notice("created the system user " ACCESS_QEMU_USER
+			   " whose group QEMU runs with");
 	if (!access_drops(&vmm)) {
 		s->user = vmm;
 		return 0;

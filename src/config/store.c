@@ -402,7 +402,8 @@ int store_pid_write(const struct vmm_home *h, const char *name, pid_t pid)
 	if (!t)
 		return vmm_fail("%s: pid %ld: no start time in /proc", name, (long)pid);
 	char *dir = store_run_dir(h, name);
-	char *pf = util_fmt("%s/" STORE_PID_FILE, dir), *sf = util_fmt("%s/" STORE_STARTTIME_FILE, dir);
+	char *pf = util_fmt("%s/" STORE_PID_FILE, dir);
+	char *sf = util_fmt("%s/" STORE_STARTTIME_FILE, dir);
 	char pbuf[32], sbuf[32];
 	snprintf(pbuf, sizeof(pbuf), "%ld\n", (long)pid);
 	snprintf(sbuf, sizeof(sbuf), "%llu\n", t);

@@ -161,7 +161,7 @@ static int open_layer(struct disk_chain *c, const char *disk, char *path, const 
 		goto out;
 	if (!fmt)
 		fmt = "qcow2";
-	else if (!*fmt) /* not recorded: what the header shows (a file in the cache or the profile's) */
+	else if (!*fmt) /* not recorded: what the header shows (the cache's, or the profile's) */
 		fmt = h->qcow2 ? "qcow2" : "raw";
 	if (strcmp(fmt, "qcow2") && strcmp(fmt, "raw")) {
 		vmm_invalid("disk %s: %s: format %s (qcow2 or raw only)", disk, path, fmt);
@@ -197,7 +197,8 @@ int chain_open(const char *disk, bool write, const struct chain_allow *allow,
 	int rc = open_layer(c, disk, util_strdup(disk), NULL, write, allow, h);
 	while (rc == 0 && h->backing[0]) {
 		if (c->n == CHAIN_MAX) {
-			rc = vmm_invalid("disk %s: more than %d backing files", disk, CHAIN_MAX - 1);
+			rc = vmm_invalid("disk %s: more than %d backing files", disk,
+					 CHAIN_MAX - 1);
 			break;
 		}
 		snprintf(fmt, sizeof(fmt), "%s", h->backing_fmt);

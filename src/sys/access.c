@@ -84,8 +84,8 @@ static int check_qemu_account(const struct passwd *pw)
 				"(vmm makes it again, a system user without shell or home)",
 				n, pw->pw_uid == 0 ? "uid" : "gid", n);
 	if (login_shell(pw->pw_shell))
-		return vmm_fail("user %s: has the login shell %s; fix: usermod -s /usr/sbin/nologin "
-				"%s",
+		return vmm_fail("user %s: has the login shell %s; fix: usermod -s "
+				"/usr/sbin/nologin %s",
 				n, pw->pw_shell, n);
 	if (pw->pw_dir && *pw->pw_dir && stat(pw->pw_dir, &st) == 0)
 		return vmm_fail("user %s: has the home %s; fix: usermod -d /nonexistent %s", n,
@@ -147,8 +147,9 @@ void access_guest_range(uid_t *first, unsigned *count)
 		unsigned long a, c;
 		char user[64];
 		/* "vmm:FIRST:COUNT"; a range that reaches root or wraps is ignored */
-		if (sscanf(l, "%63[^:]:%lu:%lu", user, &a, &c) == 3 && !strcmp(user, ACCESS_QEMU_USER) &&
-		    a > 0 && c > 0 && c <= UINT_MAX && a + c - 1 < UINT_MAX) {
+		if (sscanf(l, "%63[^:]:%lu:%lu", user, &a, &c) == 3 &&
+		    !strcmp(user, ACCESS_QEMU_USER) && a > 0 && c > 0 && c <= UINT_MAX &&
+		    a + c - 1 < UINT_MAX) {
 			*first = (uid_t)a;
 			*count = (unsigned)c;
 			break;
@@ -630,8 +631,8 @@ static void revoke_lines(char *lines, const char *others)
 			held = o == others || o[-1] == '\n';
 		if (held)
 			continue; /* another guest still needs it */
-		int fd = safepath_open("granted", l + off, kind == 'd' ? O_PATH | O_DIRECTORY : O_PATH,
-				       NULL);
+		int flags = kind == 'd' ? O_PATH | O_DIRECTORY : O_PATH;
+		int fd = safepath_open("granted", l + off, flags, NULL);
 		struct stat st;
 		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == (dev_t)dev &&
 		    st.st_ino == (ino_t)ino)

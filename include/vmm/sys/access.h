@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* access.h: who QEMU runs as (a uid of its own per guest, libvirt's QEMU user) and what it may reach */
+/* access.h: who QEMU runs as (a uid of its own per guest, libvirt's user) and what it may reach */
 #ifndef VMM_ACCESS_H
 #define VMM_ACCESS_H
 
