@@ -708,9 +708,15 @@ static int qemu_stop(const struct vmm_home *h, const struct vmm_profile *p, bool
 		q = NULL; /* fall back to signals */
 	free(sock);
 	vmm_error_clear();
+	unsigned long long started = store_proc_starttime(pid);
 	*end = stop_process(q, pidfd, force, timeout_secs);
 	qmp_close(q);
 	close(pidfd);
+	/* it has ended; its parent (init, once vmm start left) reaps it soon: wait for that, so
+	 * that the pid is free when stop returns */
+	for (uint64_t reaped = util_now_ms() + 5000;
+	     started && store_proc_starttime(pid) == started && util_now_ms() < reaped;)
+		sleep_ms(20);
 	vmm_error_clear();
 	if (*end == VMM_STOP_NOT_RUNNING) {
 		*end = VMM_STOP_KILL;

@@ -328,7 +328,9 @@ static int read_run_file(int dir, const char *file, char *buf, size_t len)
 	return 0;
 }
 
-unsigned long long store_proc_starttime(pid_t pid)
+/* /proc/PID/stat's state (field 3) and start time (field 22); false when there is no such
+ * process. */
+static bool proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
@@ -337,16 +339,30 @@ unsigned long long store_proc_starttime(pid_t pid)
 	if (fd >= 0)
 		close(fd);
 	if (n <= 0)
-		return 0;
+		return false;
 	buf[n] = '\0';
 	/* "PID (COMM) STATE ...": COMM may hold spaces and parentheses; count from the last ')' */
 	char *s = strrchr(buf, ')');
-	unsigned long long v = 0;
+	if (!s || sscanf(s + 1, " %c", state) != 1)
+		return false;
 	for (int field = 2; s && field < 22; field++)
 		s = strchr(s + 1, ' ');
-	if (s && sscanf(s + 1, "%llu", &v) != 1)
-		v = 0;
-	return v;
+	return s && sscanf(s + 1, "%llu", start) == 1;
+}
+
+unsigned long long store_proc_starttime(pid_t pid)
+{
+	char state;
+	unsigned long long t = 0;
+	return proc_stat(pid, &state, &t) ? t : 0;
+}
+
+/* Is pid the live process that started at t (not a zombie, not a recycled pid)? */
+static bool proc_is(pid_t pid, unsigned long long t)
+{
+	char state;
+	unsigned long long start;
+	return proc_stat(pid, &state, &start) && start == t && state != 'Z' && state != 'X';
 }
 
 /* The pid vmm recorded, when that process is still the one it started (same start time). */
@@ -364,7 +380,7 @@ static pid_t recorded_pid(const struct vmm_home *h, const char *name, bool *had)
 	char *end;
 	long p = ok ? strtol(pbuf, &end, 10) : 0;
 	unsigned long long t = ok ? strtoull(sbuf, NULL, 10) : 0;
-	if (p <= 0 || p > INT_MAX || t == 0 || store_proc_starttime((pid_t)p) != t)
+	if (p <= 0 || p > INT_MAX || t == 0 || !proc_is((pid_t)p, t))
 		return 0;
 	return (pid_t)p;
 }

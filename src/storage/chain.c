@@ -168,7 +168,7 @@ static int open_layer(struct disk_chain *c, const char *disk, char *path, const 
 		goto out;
 	}
 	if (!strcmp(fmt, "qcow2") && (!h->qcow2 || h->data_file)) {
-		vmm_invalid("disk %s: %s: %s", disk, path,
+		vmm_invalid("disk %s: %s%s%s", disk, top ? "" : path, top ? "" : ": ",
 			    h->qcow2 ? "has an external data file (refused)" : "not a qcow2 image");
 		goto out;
 	}

@@ -129,13 +129,23 @@ assert_eq "$RC" 1 "start with the tap held"
 assert_eq "$OUT" "vmm: g3: tap vmm-g3: held open by another process"
 assert_no_file "$VMM_HOME/run/g3"
 kill $hp; wait $hp 2>/dev/null
-# QEMU itself fails (a disk that is not qcow2): its message, and everything rolled back
+# a disk that is not qcow2: vmm reads its header and refuses before anything changes
 guest_create g4 192.168.166.104 --vnc :44
 truncate -s 1M "$T/raw.img"; cp "$T/raw.img" "$VMM_HOME/images/g4.qcow2"
 OUT=$(nsx "$HOST" "$VMM" start g4 2>&1); RC=$?
-assert_eq "$RC" 1 "start with a broken disk"
+assert_eq "$RC" 2 "start with a broken disk"
+assert_eq "$OUT" "vmm: g4: disk $VMM_HOME/images/g4.qcow2: not a qcow2 image"
+assert_no_file "$VMM_HOME/run/g4"
+nsx "$HOST" ip link show vmm-g4 >/dev/null 2>&1 && fail "tap vmm-g4 left after a refused start"
+# QEMU itself fails (a kernel that is none): its message, and everything rolled back
+rm "$VMM_HOME/images/g4.qcow2"
+qemu-img create -q -f qcow2 "$VMM_HOME/images/g4.qcow2" 64M
+echo "not a kernel" >"$T/notakernel"
+"$VMM" set g4 "kernel=$T/notakernel" >/dev/null 2>&1 || fail "set g4 kernel"
+OUT=$(nsx "$HOST" "$VMM" start g4 2>&1); RC=$?
+assert_eq "$RC" 1 "start with a broken kernel"
 assert_contains "$OUT" "vmm: g4: qemu-system-x86_64 failed: "
-assert_contains "$OUT" "Image is not in qcow2 format"
+assert_contains "$OUT" "linux kernel too old to load a ram disk"
 assert_no_file "$VMM_HOME/run/g4"
 nsx "$HOST" ip link show vmm-g4 >/dev/null 2>&1 && fail "tap vmm-g4 left after a failed start"
 

@@ -65,7 +65,8 @@ int store_save(const struct vmm_home *h, const struct vmm_profile *p);
 enum vmm_state { VMM_STOPPED, VMM_RUNNING, VMM_CRASHED };
 const char *store_state_name(enum vmm_state s);
 /* Running when run/NAME (a real folder of vmm's user, writable by no one else) holds a pid file
- * and a start time, both vmm's, and that pid is alive with that start time; crashed when the pid
+ * and a start time, both vmm's, and that pid lives (not a zombie) with that start time; crashed
+ * when the pid
  * file is there but not that process; stopped when there is none. *pid (may be NULL) gets the
  * pid when running, else 0. */
 enum vmm_state store_state(const struct vmm_home *h, const char *name, pid_t *pid);
@@ -74,7 +75,8 @@ enum vmm_state store_state(const struct vmm_home *h, const char *name, pid_t *pi
 int store_pidfd(const struct vmm_home *h, const char *name, pid_t *pid);
 /* Record pid (a process vmm just started) with its start time in run/NAME. */
 int store_pid_write(const struct vmm_home *h, const char *name, pid_t pid);
-/* /proc/PID/stat's field 22 (clock ticks after boot), 0 when there is no such process. */
+/* /proc/PID/stat's field 22 (clock ticks after boot), 0 when there is no such process (a
+ * zombie still has it: it is gone once reaped). */
 unsigned long long store_proc_starttime(pid_t pid);
 /* A fresh, empty run/NAME (0700): what was there is removed first (store_run_remove). */
 int store_run_create(const struct vmm_home *h, const char *name);
