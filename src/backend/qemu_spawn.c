@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,65 @@ int qemu_spawn_user(const char *run_dir, struct qemu_spawn *s)
 		return 0;
 	}
 	return access_guest_user(&vmm, run_dir, &s->user, &s->fd[QEMU_UID_LOCK_FD]);
+}
+
+int qemu_spawn_vnc_dir(const char *run_dir, struct qemu_spawn *s)
+{
+	char *path = util_fmt("%s/" QEMU_VNC_DIR, run_dir);
+	int rc = -1;
+	if (mkdir(path, 0700) < 0) {
+		vmm_fail("%s: %s", path, util_strerror(errno));
+		goto out;
+	}
+	/* run/NAME is vmm's alone: nothing can be swapped in between */
+	if (access_drops(&s->user) && chown(path, s->user.uid, s->user.gid) < 0) {
+		vmm_fail("%s: %s", path, util_strerror(errno));
+		goto out;
+	}
+	s->fd[QEMU_VNC_DIR_FD] = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->fd[QEMU_VNC_DIR_FD] < 0) {
+		vmm_fail("%s: %s", path, util_strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(path);
+	return rc;
+}
+
+static bool is_socket(int dirfd, const char *name)
+{
+	struct stat st;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode);
+}
+
+int qemu_spawn_vnc_link(const char *run_dir)
+{
+	int dir = open(run_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int vdir = dir < 0 ? -1 : openat(dir, QEMU_VNC_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					 O_CLOEXEC);
+	int rc = -1;
+	if (vdir < 0) {
+		vmm_fail("%s/" QEMU_VNC_DIR ": %s", run_dir, util_strerror(errno));
+		goto out;
+	}
+	/* linkat without AT_SYMLINK_FOLLOW links what is there, never what it points to; what
+	 * landed in vmm's folder is checked once more (QEMU may have swapped it meanwhile) */
+	if (!is_socket(vdir, BACKEND_VNC_SOCK) ||
+	    linkat(vdir, BACKEND_VNC_SOCK, dir, BACKEND_VNC_SOCK, 0) < 0 ||
+	    !is_socket(dir, BACKEND_VNC_SOCK)) {
+		unlinkat(dir, BACKEND_VNC_SOCK, 0);
+		vmm_fail("vnc socket %s/" QEMU_VNC_DIR "/" BACKEND_VNC_SOCK ": not a socket QEMU made",
+			 run_dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (vdir >= 0)
+		close(vdir);
+	if (dir >= 0)
+		close(dir);
+	return rc;
 }
 
 /* The child, after fork: only async-signal-safe calls. Every descriptor is first moved above

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* safepath.c: paths opened as root one component at a time, links followed only when trusted */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -227,55 +226,4 @@ int safepath_open(const char *what, const char *path, int flags, struct safepath
 	if (r < 0)
 		return walk_error(what, path, &k, r);
 	return fd;
-}
-
-static int remove_children(int fd, const char *name)
-{
-	DIR *d = fdopendir(fd); /* d now owns fd */
-	if (!d) {
-		int e = errno;
-		close(fd);
-		return vmm_fail("%s: %s", name, util_strerror(e));
-	}
-	int rc = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    safepath_remove_at(dirfd(d), e->d_name) < 0)
-			rc = -1;
-	closedir(d);
-	return rc;
-}
-
-/* One try: 0, -1 (error slot set), or 1 when the entry changed kind under us (a folder
- * swapped for a link or back): the caller tries again. */
-static int remove_once(int dirfd, const char *name)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		if (errno != ENOTDIR && errno != ELOOP)
-			return vmm_fail("%s: %s", name, util_strerror(errno));
-		if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
-			return 0;
-		return errno == EISDIR ? 1 : vmm_fail("%s: %s", name, util_strerror(errno));
-	}
-	if (remove_children(fd, name) < 0)
-		return -1;
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
-		return 0;
-	return errno == ENOTDIR ? 1 : vmm_fail("%s: %s", name, util_strerror(errno));
-}
-
-int safepath_remove_at(int dirfd, const char *name)
-{
-	/* a folder is entered below its parent without following a link: a folder swapped for a
-	 * link in between is then a link, and only the link goes */
-	for (int tries = 0; tries < 16; tries++) {
-		int r = remove_once(dirfd, name);
-		if (r <= 0)
-			return r;
-	}
-	return vmm_fail("%s: changes while being removed", name);
 }

@@ -22,7 +22,6 @@
 #include <sys/acl.h>
 
 #include "vmm/sys/error.h"
-#include "vmm/sys/safepath.h"
 #include "vmm/sys/util.h"
 
 extern char **environ;
@@ -403,9 +402,60 @@ int util_mkdir_p(const char *path, mode_t mode)
 	return rc;
 }
 
+static int remove_children(int fd, const char *name)
+{
+	DIR *d = fdopendir(fd); /* d now owns fd */
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return vmm_fail("%s: %s", name, util_strerror(e));
+	}
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    util_remove_at(dirfd(d), e->d_name) < 0)
+			rc = -1;
+	closedir(d);
+	return rc;
+}
+
+/* One try: 0, -1 (error slot set), or 1 when the entry changed kind under us (a folder
+ * swapped for a link or back): the caller tries again. */
+static int remove_once(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno != ENOTDIR && errno != ELOOP)
+			return vmm_fail("%s: %s", name, util_strerror(errno));
+		if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+			return 0;
+		return errno == EISDIR ? 1 : vmm_fail("%s: %s", name, util_strerror(errno));
+	}
+	if (remove_children(fd, name) < 0)
+		return -1;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	return errno == ENOTDIR ? 1 : vmm_fail("%s: %s", name, util_strerror(errno));
+}
+
+int util_remove_at(int dirfd, const char *name)
+{
+	/* a folder is entered below its parent without following a link: a folder swapped for a
+	 * link in between is then a link, and only the link goes */
+	for (int tries = 0; tries < 16; tries++) {
+		int r = remove_once(dirfd, name);
+		if (r <= 0)
+			return r;
+	}
+	return vmm_fail("%s: changes while being removed", name);
+}
+
 int util_rm_rf(const char *path)
 {
-	/* the folder holding path is the caller's; below it nothing is followed (safepath.h) */
+	/* the folder holding path is the caller's; below it nothing is followed */
 	char *parent = util_strdup(path);
 	char *slash = strrchr(parent, '/');
 	const char *name = slash ? slash + 1 : path;
@@ -415,7 +465,7 @@ int util_rm_rf(const char *path)
 	int rc;
 	if (dirfd < 0)
 		rc = errno == ENOENT ? 0 : vmm_fail("%s: %s", parent, util_strerror(errno));
-	else if ((rc = safepath_remove_at(dirfd, name)) < 0)
+	else if ((rc = util_remove_at(dirfd, name)) < 0)
 		vmm_error_prefix("%s", slash ? parent : ".");
 	if (dirfd >= 0)
 		close(dirfd);

@@ -127,8 +127,8 @@ static void test_remove(void **state)
 	link_at(victim, "tree/sub/link");
 	link_at(victim, "tree/link2");
 	int d = open(dir, O_PATH | O_DIRECTORY);
-	assert_int_equal(safepath_remove_at(d, "tree"), 0);
-	assert_int_equal(safepath_remove_at(d, "tree"), 0); /* gone is fine */
+	assert_int_equal(util_remove_at(d, "tree"), 0);
+	assert_int_equal(util_remove_at(d, "tree"), 0); /* gone is fine */
 	close(d);
 	char *keep = at("victim/keep"), *tree = at("tree");
 	assert_true(util_exists(keep));

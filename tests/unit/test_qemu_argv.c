@@ -2,6 +2,7 @@
 /* test_qemu_argv.c: the exact qemu-system-x86_64 argv for a fixed profile, and its shell quoting */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,8 +54,8 @@ static void check_free(char **argv, const char *const *want, struct vmm_profile 
 
 /* The fixed profile's disk, seed, tap (EXTRA: options appended) and NIC: every file a
  * descriptor (-add-fd, /dev/fdset/N), its path only a label. */
-#define DISK "-add-fd", "fd=13,set=13,opaque=/h/images/ubuntu.qcow2", "-blockdev",          \
-	     "driver=file,node-name=file0,filename=/dev/fdset/13", "-blockdev",                 \
+#define DISK "-add-fd", "fd=14,set=14,opaque=/h/images/ubuntu.qcow2", "-blockdev",          \
+	     "driver=file,node-name=file0,filename=/dev/fdset/14", "-blockdev",                 \
 	     "driver=qcow2,node-name=disk0,file=file0", "-device", "virtio-blk-pci,drive=disk0"
 #define SEED "-add-fd", "fd=11,set=11,opaque=/h/images/ubuntu-seed.iso", "-drive",          \
 	     "file=/dev/fdset/11,media=cdrom,readonly=on,format=raw"
@@ -166,14 +167,14 @@ static void test_chain(void **state)
 	char **argv = qemu_argv(&p, &hc, &f);
 	static const char *const want[] = {
 		HEAD("ubuntu"), "-accel", "tcg",
-		"-add-fd", "fd=15,set=15,opaque=/h/images/cache/base.img",
-		"-blockdev", "driver=file,node-name=file2,filename=/dev/fdset/15,read-only=on",
+		"-add-fd", "fd=16,set=16,opaque=/h/images/cache/base.img",
+		"-blockdev", "driver=file,node-name=file2,filename=/dev/fdset/16,read-only=on",
 		"-blockdev", "driver=raw,node-name=disk2,file=file2,read-only=on",
-		"-add-fd", "fd=14,set=14,opaque=/h/images/cache/deb.qcow2",
-		"-blockdev", "driver=file,node-name=file1,filename=/dev/fdset/14,read-only=on",
+		"-add-fd", "fd=15,set=15,opaque=/h/images/cache/deb.qcow2",
+		"-blockdev", "driver=file,node-name=file1,filename=/dev/fdset/15,read-only=on",
 		"-blockdev", "driver=qcow2,node-name=disk1,file=file1,read-only=on,backing=disk2",
-		"-add-fd", "fd=13,set=13,opaque=/h/images/ubuntu.qcow2",
-		"-blockdev", "driver=file,node-name=file0,filename=/dev/fdset/13",
+		"-add-fd", "fd=14,set=14,opaque=/h/images/ubuntu.qcow2",
+		"-blockdev", "driver=file,node-name=file0,filename=/dev/fdset/14",
 		"-blockdev", "driver=qcow2,node-name=disk0,file=file0,backing=disk1",
 		"-device", "virtio-blk-pci,drive=disk0",
 		SEED,
@@ -199,6 +200,44 @@ static void test_headless(void **state)
 		NETDEV(""),
 		NIC,
 		"-display", "none", "-vga", "none", TAIL, NULL,
+	};
+	check_free(argv, want, &p);
+}
+
+/* vnc = "socket" (what create writes, issue 17 item 7): the screen on a unix socket QEMU makes
+ * in the folder it gets as descriptor 13 (run/NAME/vnc, the one it may write), no TCP port; a
+ * TCP display off loopback always asks for a password */
+static void test_vnc_private(void **state)
+{
+	struct vmm_profile p;
+	fixed_profile(&p);
+	p.vnc_display = VMM_VNC_SOCKET;
+	struct qemu_host hc = { 0 };
+	struct qemu_files f = files;
+	f.run_dir = "/h/run,x/ubuntu"; /* (not in the -vnc value: the folder is a descriptor) */
+	char **argv = qemu_argv(&p, &hc, &f);
+	bool found = false;
+	for (size_t i = 0; argv[i]; i++) {
+		if (strcmp(argv[i], "-vnc"))
+			continue;
+		assert_string_equal(argv[i + 1], "unix:/proc/self/fd/13/vnc.sock");
+		found = true;
+	}
+	assert_true(found);
+	qemu_argv_free(argv);
+	profile_free(&p);
+
+	fixed_profile(&p);
+	free(p.vnc_listen);
+	p.vnc_listen = strdup("0.0.0.0");
+	argv = qemu_argv(&p, &hc, &files);
+	static const char *const want[] = {
+		HEAD("ubuntu"), "-accel", "tcg",
+		DISK,
+		SEED,
+		NETDEV(""),
+		NIC,
+		"-vnc", "0.0.0.0:19,password=on", TAIL, NULL,
 	};
 	check_free(argv, want, &p);
 }
@@ -255,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_boot),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_headless),
+		cmocka_unit_test(test_vnc_private),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_probe_env),
 		cmocka_unit_test(test_port_free),

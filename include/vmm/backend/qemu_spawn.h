@@ -7,11 +7,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "vmm/backend/qemu.h"
+#include "vmm/backend/backend.h"
+#include "vmm/backend/qemu_argv.h"
 #include "vmm/storage/chain.h"
 #include "vmm/sys/access.h"
 
 #define QEMU_FD_SLOTS (QEMU_DISK_FD + CHAIN_MAX)
+/* QEMU's log (its stdout and stderr) in run/NAME/. */
+#define QEMU_LOG "qemu.log"
 
 struct qemu_spawn {
 	int fd[QEMU_FD_SLOTS];  /* what QEMU gets as descriptor N (qemu.h), -1 for nothing */
@@ -40,6 +43,14 @@ int qemu_spawn_files(const struct vmm_home *h, const struct vmm_profile *p,
 /* The run state QEMU talks through, made by vmm in run_dir (vmm's user's, 0700): the QMP and
  * serial sockets vmm binds and listens on, the serial log and QEMU's own log. */
 int qemu_spawn_run(const char *run_dir, struct qemu_spawn *s);
+/* The folder QEMU makes its VNC socket in (vnc = "socket"): run_dir/vnc, the one thing under
+ * run/ that QEMU's uid may write, given as descriptor QEMU_VNC_DIR_FD (QEMU reaches it through
+ * /proc/self/fd, not through run/). After qemu_spawn_user. */
+int qemu_spawn_vnc_dir(const char *run_dir, struct qemu_spawn *s);
+/* Once QEMU answers: its VNC socket, linked into run_dir as BACKEND_VNC_SOCK by vmm (a hard
+ * link in vmm's own folder, so that QEMU cannot turn the name clients connect to into a link);
+ * anything but a socket there is refused. */
+int qemu_spawn_vnc_link(const char *run_dir);
 /* Who QEMU runs as: vmm's own user, or as root a uid of the guest's own (access_guest_user;
  * its lock becomes QEMU_UID_LOCK_FD). A new account vmm is announced. */
 int qemu_spawn_user(const char *run_dir, struct qemu_spawn *s);

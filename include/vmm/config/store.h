@@ -81,7 +81,7 @@ unsigned long long store_proc_starttime(pid_t pid);
 /* A fresh, empty run/NAME (0700): what was there is removed first (store_run_remove). */
 int store_run_create(const struct vmm_home *h, const char *name);
 /* Remove run/NAME within the opened run folder: each folder below is opened without following a
- * link and emptied with unlinkat (safepath_remove_at). Absent is success. */
+ * link and emptied with unlinkat (util_remove_at). Absent is success. */
 int store_run_remove(const struct vmm_home *h, const char *name);
 /* The guest's own lock (run/.NAME.lock, flock), held across a start or a stop so that any mix of
  * starts and stops of one guest happens one at a time; blocks until free. close() releases. */

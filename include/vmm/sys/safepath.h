@@ -29,9 +29,4 @@ struct safepath_walk {
 int safepath_open(const char *what, const char *path, int flags, struct safepath_walk *walk);
 void safepath_walk_free(struct safepath_walk *w);
 
-/* The remove of a tree that names no path twice: each folder is opened below its parent with
- * O_NOFOLLOW, entries go with unlinkat. name is removed from the folder dirfd (a symlink there
- * is removed, never followed). ENOENT is success. */
-int safepath_remove_at(int dirfd, const char *name);
-
 #endif

@@ -52,9 +52,14 @@ int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
 /* mkdir -p */
 int util_mkdir_p(const char *path, mode_t mode);
 /* Remove a tree: each folder below the one holding path is opened without following a link
- * and emptied with unlinkat (safepath_remove_at), so a swap cannot redirect it. ENOENT is
+ * and emptied with unlinkat (util_remove_at), so a swap cannot redirect it. ENOENT is
  * success. */
 int util_rm_rf(const char *path);
+/* Remove name from the folder dirfd, a tree that names no path twice: each folder is opened
+ * below its parent with O_NOFOLLOW and emptied with unlinkat; a link is removed, never
+ * followed. Gives up, saying so, when an entry keeps changing kind under it (a folder swapped
+ * for a link and back). ENOENT is success. */
+int util_remove_at(int dirfd, const char *name);
 bool util_exists(const char *path);
 /* Can the file be opened for reading (a regular file or block device)? Sets the error slot. */
 int util_check_readable(const char *what, const char *path);
