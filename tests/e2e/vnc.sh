@@ -200,7 +200,8 @@ S=$VMM_HOME/run/gs/vnc.sock
 vnc 0 --dry-run gs
 assert_eq "$OUT" "vnc unix:$S"
 mkdir -p "$VMM_HOME/run/gs"
-cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/gs/pid" # "running", but nothing serves the socket yet
+cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g1/starttime" "$VMM_HOME/run/gs/" # "running", but
+# nothing serves the socket yet
 vnc 1 gs --png "$T/s.png"
 assert_eq "$ERR" "vmm: gs: vnc $S: no such file or directory"
 rm -f "$VMM_HOME/run/gs/pid"
