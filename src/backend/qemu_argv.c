@@ -106,7 +106,8 @@ static void add_consoles(struct args *a, const struct qemu_files *f)
 static void add_display(struct args *a, const struct vmm_profile *p)
 {
 	if (p->vnc_display == VMM_VNC_NONE) {
-		/* a headless server: no display, no graphics card; the serial port is the console */
+		/* a headless server: no display, no graphics card; the serial port is the
+		 * console */
 		add2(a, "-display", util_strdup("none"));
 		add2(a, "-vga", util_strdup("none"));
 	} else if (!profile_vnc_tcp(p)) {

@@ -219,8 +219,8 @@ int qemu_spawn_vnc_link(const char *run_dir)
 	    linkat(vdir, BACKEND_VNC_SOCK, dir, BACKEND_VNC_SOCK, 0) < 0 ||
 	    !is_socket(dir, BACKEND_VNC_SOCK)) {
 		unlinkat(dir, BACKEND_VNC_SOCK, 0);
-		vmm_fail("vnc socket %s/" QEMU_VNC_DIR "/" BACKEND_VNC_SOCK ": not a socket QEMU made",
-			 run_dir);
+		vmm_fail("vnc socket %s/" QEMU_VNC_DIR "/" BACKEND_VNC_SOCK
+			 ": not a socket QEMU made", run_dir);
 		goto out;
 	}
 	rc = 0;
