@@ -219,7 +219,8 @@ static void test_argv(void **state)
 	argv = dnsmasq_argv(&c);
 	for (size_t i = 0; argv[i]; i++) {
 		assert_null(strstr(argv[i], "--user"));
-		assert_null(strstr(argv[i], "-ra"));
+		assert_null(strstr(argv[i], "ra-stateless"));
+		assert_null(strstr(argv[i], "enable-ra"));
 		assert_null(strstr(argv[i], ".200,"));
 	}
 	dnsmasq_argv_free(argv);
