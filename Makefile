@@ -88,7 +88,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean help check unit asan fuzz install deps demo bench guest debian-guest man completion test-cmd test-net test-e2e
+.PHONY: all clean help check unit asan fuzz install deps demo bench guest debian-guest man completion test-cmd test-net test-e2e layers
 all: $(BUILD)/vmm $(BUILD)/libnss_vmm.so.2
 
 # The NSS module (hosts: NAME.vmm from /etc/vmm's profiles): libc only, loaded by every process
@@ -141,6 +141,13 @@ debian-guest:
 # VMM_ALLOW_SKIP=1). The last line is the summary "N passed, N failed, N skipped".
 check: $(BUILD)/vmm $(BUILD)/vmm-test unit guest
 	env -u VMM_UPDATE_GOLDEN tests/run.sh $(BUILD)
+
+# The layer picture (contrib/layers) as a test: every #include "vmm/..." points down it, no
+# circle inside a folder, each declaration in its module's header (nm of the objects), HACKING.md's
+# picture the table's. `make check` runs it too (tests/cmd/layers.sh, which also plants each kind
+# of break in a copy of the tree and watches the checker name it).
+layers: $(BUILD)/libvmm.a
+	contrib/layers.sh check -b $(BUILD)
 
 # Unit tests under ASan+UBSan, in their own build folder.
 asan:
@@ -209,6 +216,6 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@echo "targets: all (default) check asan fuzz demo bench guest debian-guest man completion install deps clean"
+	@echo "targets: all (default) check layers asan fuzz demo bench guest debian-guest man completion install deps clean"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -8,6 +8,7 @@
 #include "vmm/cmd/cmd.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 int cmd_report(void)
 {

@@ -10,6 +10,8 @@
 #include "vmm/cmd/cmd.h"
 #include "vmm/sys/error.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/validate.h"
 #include "vmm/sys/util.h"
 
 const struct cmd_spec cmd_forward_spec = {
@@ -88,5 +90,5 @@ int cmd_forward(struct vmm_ctx *ctx, int argc, char **argv)
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
 	}
-	return cmd_flush();
+	return 0;
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "vmm/cmd/cmd.h"
-#include "vmm/config/keys.h"
+#include "vmm/config/profile.h"
 
 #define HELP_COL 17 /* option column width in `vmm help CMD` */
 

@@ -224,7 +224,7 @@ static int image_list(struct vmm_ctx *ctx)
 	if (rc == 0 && !c.catalog_path && !ctx->json)
 		cmd_note(ctx, "vmm: no image catalog found (install vmm, or set VMM_IMAGE_CATALOG)");
 	image_catalog_free(&c);
-	return rc ? rc : cmd_flush();
+	return rc;
 }
 
 static int image_pull_cmd(struct vmm_ctx *ctx, const char *name)
@@ -234,7 +234,7 @@ static int image_pull_cmd(struct vmm_ctx *ctx, const char *name)
 		return cmd_report();
 	printf("%s\n", path);
 	free(path);
-	return cmd_flush();
+	return 0;
 }
 
 static int image_rm(struct vmm_ctx *ctx, const char *name)
@@ -264,7 +264,7 @@ static int image_rm(struct vmm_ctx *ctx, const char *name)
 	if (ctx->dry_run) {
 		for (size_t k = 0; k < ncl; k++)
 			printf("would remove %s\n", cl[k].path);
-		rc = cmd_flush();
+		rc = 0;
 		goto out;
 	}
 	if (image_remove(&ctx->home, &c, name) < 0)
@@ -301,7 +301,7 @@ static int image_add_cmd(struct vmm_ctx *ctx, const struct image_args *a, const 
 		rc = image_entry_check(&e) < 0 ? cmd_report() : 0;
 		if (!rc) {
 			printf("would add image %s: %s\n", e.name, e.url);
-			rc = cmd_flush();
+			rc = 0;
 		}
 	} else if (image_add(&ctx->home, &e) < 0) {
 		rc = cmd_report();

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "vmm/cmd/cmd.h"
-#include "vmm/config/keys.h"
+#include "vmm/config/profile.h"
 
 const struct cmd_option *cmd_spec_options(const struct cmd_spec *s)
 {

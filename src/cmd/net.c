@@ -62,7 +62,7 @@ static int print_plan(struct vmm_ctx *ctx, const struct vmm_netcfg *n, const str
 		return cmd_report();
 	fputs(plan, stdout);
 	free(plan);
-	return cmd_flush();
+	return 0;
 }
 
 static int net_up(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
@@ -96,12 +96,12 @@ static int net_down(struct vmm_ctx *ctx, const struct net_opts *o, const struct 
 }
 
 /* The rules status lists: the five every config has (some "not used"), the forwards' when any. */
-static bool rule_listed(const struct hostnet_status *st, int i)
+static bool rule_listed(const struct report_status *st, int i)
 {
 	return i <= FW_MASQ || st->fw.wanted[i] || st->fw.present[i];
 }
 
-static const char *rule_state(const struct hostnet_status *st, int i)
+static const char *rule_state(const struct report_status *st, int i)
 {
 	if (!st->fw.wanted[i])
 		return st->fw.present[i] ? "present (not needed)" : "not used";
@@ -149,13 +149,13 @@ static void chain_state(const struct vmm_netcfg *n, const struct fw_hook_chain *
 }
 
 /* The port forwards' rules are exactly the profiles' (both backends). */
-static bool forwards_in_place(const struct hostnet_status *st)
+static bool forwards_in_place(const struct report_status *st)
 {
 	return !st->fw.forwards_stale && (!st->fw.wanted[FW_DNAT] || st->fw.present[FW_DNAT]) &&
 	       (!st->fw.wanted[FW_ACCEPT_DNAT] || st->fw.present[FW_ACCEPT_DNAT]);
 }
 
-static json_object *bridge_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
+static json_object *bridge_json(const struct vmm_netcfg *n, const struct report_status *st)
 {
 	json_object *b = json_object_new_object();
 	json_object_object_add(b, "name", json_object_new_string(n->bridge));
@@ -169,11 +169,11 @@ static json_object *bridge_json(const struct vmm_netcfg *n, const struct hostnet
 	return b;
 }
 
-static json_object *taps_json(const struct hostnet_status *st)
+static json_object *taps_json(const struct report_status *st)
 {
 	json_object *taps = json_object_new_array();
 	for (size_t i = 0; i < st->n_taps; i++) {
-		const struct hostnet_tap *t = &st->taps[i];
+		const struct report_tap *t = &st->taps[i];
 		json_object *x = json_object_new_object();
 		json_object_object_add(x, "name", json_object_new_string(t->name));
 		json_object_object_add(x, "guest", t->guest[0] ? json_object_new_string(t->guest) : NULL);
@@ -211,7 +211,7 @@ static json_object *hook_chain_json(const struct vmm_netcfg *n, const struct fw_
 	return x;
 }
 
-static json_object *firewall_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
+static json_object *firewall_json(const struct vmm_netcfg *n, const struct report_status *st)
 {
 	json_object *fw = json_object_new_object();
 	json_object_object_add(fw, "known", json_object_new_boolean(st->fw_known));
@@ -258,7 +258,7 @@ static json_object *strings_json(char *const *v, size_t n)
 	return a;
 }
 
-static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
+static json_object *status_json(const struct vmm_netcfg *n, const struct report_status *st)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "bridge", bridge_json(n, st));
@@ -276,7 +276,7 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 	return o;
 }
 
-static void status_text(const struct vmm_netcfg *n, const struct hostnet_status *st)
+static void status_text(const struct vmm_netcfg *n, const struct report_status *st)
 {
 	if (!st->bridge_exists)
 		printf("bridge %s: missing\n", n->bridge);
@@ -286,7 +286,7 @@ static void status_text(const struct vmm_netcfg *n, const struct hostnet_status 
 		printf("bridge %s: present, %s\n", n->bridge, st->bridge_up ? "up" : "down");
 	printf("address %s: %s\n", n->address, st->address_present ? "present" : "missing");
 	for (size_t i = 0; i < st->n_taps; i++) {
-		const struct hostnet_tap *t = &st->taps[i];
+		const struct report_tap *t = &st->taps[i];
 		printf("tap %s", t->name);
 		if (t->guest[0])
 			printf(" (guest %s)", t->guest);
@@ -344,8 +344,8 @@ static void status_text(const struct vmm_netcfg *n, const struct hostnet_status 
 static int net_status(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
 		      const struct vmm_profile *g, size_t ng)
 {
-	struct hostnet_status st;
-	if (hostnet_status(&ctx->home, n, g, ng, &st) < 0)
+	struct report_status st;
+	if (report_status(&ctx->home, n, g, ng, &st) < 0)
 		return cmd_report();
 	if (o->json) {
 		json_object *j = status_json(n, &st);
@@ -355,8 +355,8 @@ static int net_status(struct vmm_ctx *ctx, const struct net_opts *o, const struc
 	} else {
 		status_text(n, &st);
 	}
-	hostnet_status_free(&st);
-	return cmd_flush();
+	report_status_free(&st);
+	return 0;
 }
 
 /* What each of net_subs does, in the same order. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* cmd/profile.c: vmm create, list, show, set and delete: the profile store from the command line */
+/* cmd/profile.c: vmm create, list, show, set and delete: parse, call the guest layer, print */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -12,15 +12,16 @@
 
 #include "vmm/guest/lifecycle.h"
 #include "vmm/cmd/cmd.h"
-#include "vmm/storage/disk.h"
 #include "vmm/sys/error.h"
 #include "vmm/guest/create.h"
+#include "vmm/guest/edit.h"
 #include "vmm/storage/image.h"
-#include "vmm/net/forward.h"
-#include "vmm/net/hostnet.h"
 #include "vmm/config/profile.h"
-#include "vmm/storage/sshkey.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/validate.h"
 #include "vmm/config/store.h"
+#include "vmm/net/forward.h"
+#include "vmm/storage/sshkey.h"
 #include "vmm/sys/util.h"
 
 /* ---- create's options ---- */
@@ -203,7 +204,7 @@ static int print_json(json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
-	return cmd_flush();
+	return 0;
 }
 
 /* One note for each forward of p that old (NULL: none) did not have, when a host process already
@@ -414,7 +415,7 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_report();
 	} else if (ctx->dry_run) {
 		fputs(r.plan, stdout);
-		rc = cmd_flush();
+		rc = 0;
 	} else if (ctx->json) {
 		struct vmm_status st = { .state = VMM_STOPPED, .host = "local" };
 		rc = print_json(profile_json(&ctx->home, p, &st));
@@ -517,7 +518,7 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 	}
 	store_free_all(ps, n);
 	store_free_invalid(bad, nb);
-	return arr ? print_json(arr) : cmd_flush();
+	return arr ? print_json(arr) : 0;
 }
 
 int cmd_show(struct vmm_ctx *ctx, int argc, char **argv)
@@ -554,7 +555,7 @@ int cmd_show(struct vmm_ctx *ctx, int argc, char **argv)
 	free(disk);
 	free(cfg);
 	profile_free(&p);
-	return cmd_flush();
+	return 0;
 }
 
 /* ---- set ---- */
@@ -574,79 +575,33 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (!strchr(argv[i], '=') || argv[i][0] == '=')
 			return cmd_usage_error("set", "\"%s\": want KEY=VALUE", argv[i]);
-
-	struct vmm_netcfg net;
-	struct vmm_profile p, *others = NULL;
-	struct store_invalid *bad = NULL;
-	size_t n_others = 0, n_bad = 0;
-	int lock = -1;
-	profile_init(&p);
-	rc = VMM_EFAIL;
-	if (store_load_net(&ctx->home, &net) < 0 || (lock = store_lock(&ctx->home)) < 0 ||
-	    store_load(&ctx->home, name, &p) < 0 ||
-	    store_load_all(&ctx->home, &others, &n_others, &bad, &n_bad) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	for (int i = optind; i < argc; i++) {
-		char *key = util_strdup(argv[i]);
-		char *value = strchr(key, '=');
-		*value++ = '\0';
-		char *full = NULL;
-		if ((!strcmp(key, "address") || !strcmp(key, "ip")) && !strchr(value, '/'))
-			value = full = util_fmt("%s/%u", value, net.prefix);
-		int e = profile_set_key(&p, key, value);
-		free(full);
-		free(key);
-		if (e < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-	}
-	if (profile_validate(&p, &net) < 0 || profile_check_conflicts(&p, others, n_others) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	/* the forwards (or the address they lead to) changed: the firewall follows at once */
-	const struct vmm_profile *before = NULL;
-	for (size_t i = 0; i < n_others && !before; i++)
-		if (!strcmp(others[i].name, name))
-			before = &others[i];
-	bool fwd_changed = before && !forward_same(before, &p);
-	if (ctx->dry_run) {
-		char *text = profile_format(&p);
-		fputs(text, stdout);
-		free(text);
-		rc = cmd_flush();
-		goto out;
-	}
-	if (fwd_changed && hostnet_forwards_check(&ctx->home) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	if (store_save(&ctx->home, &p) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	if (fwd_changed && forward_follow(&ctx->home, &p, false) < 0) {
-		rc = cmd_report();
-		store_save(&ctx->home, before); /* nothing half-done: the profile as it was */
-		goto out;
-	}
-	note_listeners(ctx, &p, before ? before->forwards : NULL, before ? before->n_forwards : 0);
+	size_t n = (size_t)(argc - optind);
+	struct profile_kv *kv = calloc(n, sizeof(*kv));
+	char **keys = calloc(n, sizeof(*keys));
 	bool only_forward = true;
-	for (int i = optind; i < argc; i++)
-		only_forward &= !strncmp(argv[i], "forward=", 8);
-	if (!only_forward && store_state(&ctx->home, name, NULL) == VMM_RUNNING)
-		cmd_note(ctx, "%s is running: the change applies at its next start", name);
-	rc = 0;
-out:
-	if (lock >= 0)
-		close(lock);
-	store_free_all(others, n_others);
-	store_free_invalid(bad, n_bad);
-	profile_free(&p);
-	netcfg_free(&net);
+	if (!kv || !keys)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const char *arg = argv[optind + (int)i], *eq = strchr(arg, '=');
+		keys[i] = util_fmt("%.*s", (int)(eq - arg), arg);
+		kv[i] = (struct profile_kv){ .key = keys[i], .value = eq + 1 };
+		only_forward &= !strcmp(keys[i], "forward");
+	}
+	struct guest_set_result r;
+	if (guest_set(&ctx->home, name, kv, n, ctx->dry_run, &r) < 0) {
+		rc = cmd_report();
+	} else if (ctx->dry_run) {
+		fputs(r.plan, stdout);
+	} else {
+		note_listeners(ctx, &r.profile, r.before.forwards, r.before.n_forwards);
+		if (!only_forward && r.running)
+			cmd_note(ctx, "%s is running: the change applies at its next start", name);
+	}
+	guest_set_result_free(&r);
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	free(kv);
 	return rc;
 }
 
@@ -659,83 +614,21 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	int rc = cmd_parse(&cmd_delete_spec, argc, argv, &a);
 	if (rc || (rc = cmd_one_name("delete", argc, argv, &name)))
 		return rc;
-	bool purge = a.purge;
-	struct vmm_profile p;
-	int lock = store_lock(&ctx->home);
-	if (lock < 0)
-		return cmd_report();
-	struct vmm_status st;
-	bool invalid = false;
-	if (store_load(&ctx->home, name, &p) < 0) {
-		if (vmm_errcode() != VMM_EINVAL || !store_exists(&ctx->home, name)) {
-			close(lock);
-			return cmd_report();
-		}
-		/* a profile that does not load can still be deleted; its disk is not known for
-		 * sure, so it stays */
-		invalid = true;
-		vmm_error_clear();
-		memset(&st, 0, sizeof(st));
-		st.state = store_state(&ctx->home, name, NULL);
-	} else {
-		guest_status(&ctx->home, &p, &st);
-	}
-	char *cfg = store_profile_path(&ctx->home, name);
-	char *disk = invalid ? NULL : store_disk_path(&ctx->home, &p);
-	char *seed = store_seed_path(&ctx->home, name);
-	char *run = store_run_dir(&ctx->home, name);
-	char *keys = sshkey_guest_dir(&ctx->home, name);
-	rc = 0;
-	if (st.state == VMM_RUNNING) {
-		rc = cmd_error(VMM_EFAIL, "%s: is running (stop it first: vmm stop %s)", name, name);
-		goto out;
-	}
-	if (ctx->dry_run) {
-		printf("would remove %s\n", cfg);
-		if (purge && disk)
-			printf("would remove %s\n", disk);
-		if (purge)
-			printf("would remove %s\nwould remove %s\n", seed, keys);
-		rc = cmd_flush();
-		goto out;
-	}
-	if (p.n_forwards && hostnet_forwards_check(&ctx->home) < 0) {
+	struct guest_delete_result r;
+	if (guest_delete(&ctx->home, name, a.purge, ctx->dry_run, &r) < 0) {
 		rc = cmd_report();
-		goto out;
-	}
-	if (unlink(cfg) < 0) {
-		rc = cmd_error(VMM_EFAIL, "%s: %s", cfg, util_strerror(errno));
-		goto out;
-	}
-	/* its forwards leave the firewall at once when the network is up */
-	if (p.n_forwards && forward_follow(&ctx->home, &p, true) < 0) {
-		rc = cmd_report();
-		store_save(&ctx->home, &p); /* nothing half-done: the profile stays */
-		goto out;
-	}
-	util_rm_rf(run);
-	if (purge) {
-		if (unlink(seed) < 0 && errno != ENOENT)
-			rc = cmd_error(VMM_EFAIL, "%s: %s", seed, util_strerror(errno));
-		if (disk && unlink(disk) < 0 && errno != ENOENT)
-			rc = cmd_error(VMM_EFAIL, "%s: %s", disk, util_strerror(errno));
-		/* a new guest of this name gets new host keys */
-		if (util_rm_rf(keys) < 0)
-			rc = cmd_report();
-	}
-	if (invalid) {
+	} else if (ctx->dry_run) {
+		printf("would remove %s\n", r.profile);
+		if (a.purge && r.disk)
+			printf("would remove %s\n", r.disk);
+		if (a.purge)
+			printf("would remove %s\nwould remove %s\n", r.seed, r.keys);
+	} else if (r.invalid) {
 		cmd_note(ctx, "deleted %s (its profile did not load, so its disk, if any, is kept)",
 			 name);
-	} else if (!purge && util_exists(disk)) {
-		cmd_note(ctx, "deleted %s; its disk %s is kept (--purge removes it)", name, disk);
+	} else if (r.disk_kept) {
+		cmd_note(ctx, "deleted %s; its disk %s is kept (--purge removes it)", name, r.disk);
 	}
-out:
-	close(lock);
-	free(cfg);
-	free(disk);
-	free(seed);
-	free(run);
-	free(keys);
-	profile_free(&p);
+	guest_delete_result_free(&r);
 	return rc;
 }

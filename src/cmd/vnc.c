@@ -199,14 +199,14 @@ static int show(struct vmm_ctx *ctx, struct vnc_conn *c, const struct vnc_args *
 			return cmd_report();
 		if (ctx->verbose > 0)
 			printf("%s\n", a->png);
-		return cmd_flush();
+		return 0;
 	}
 	enum render_mode mode = render_pick_mode((enum render_color)a->color, tty, getenv("COLORTERM"));
 	if (a->watch)
 		return watch_loop(c, (int)a->width, mode) < 0 ? cmd_report() : 0;
 	if (draw(c, (int)a->width, mode, false) < 0)
 		return cmd_report();
-	return cmd_flush();
+	return 0;
 }
 
 int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
@@ -241,7 +241,7 @@ int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 	if (ctx->dry_run) {
 		printf("vnc %s:%d%s%s\n", st.vnc_host, st.vnc_port, pw ? " password from " : "",
 		       pw ? pw : "");
-		rc = cmd_flush();
+		rc = 0;
 		goto out;
 	}
 	if (st.state != VMM_RUNNING) {

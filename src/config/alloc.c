@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vmm/config/profile.h"
+#include "vmm/config/alloc.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
 

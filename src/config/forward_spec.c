@@ -9,6 +9,7 @@
 
 #include "vmm/config/cfgtext.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/forward_spec.h"
 #include "vmm/sys/error.h"
 
 const char *profile_forward_proto(int proto)

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "vmm/config/cfgtext.h"
-#include "vmm/config/keys.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/alloc.h"
+#include "vmm/config/validate.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
 

@@ -11,6 +11,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/config/store.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 static char *xdg(const char *var, const char *fallback_rel)
 {

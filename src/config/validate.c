@@ -7,8 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vmm/config/keys.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/validate.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
 

@@ -8,10 +8,11 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/guest/lifecycle.h"
-#include "vmm/backend/qemu.h"
 #include "vmm/net/hostnet.h"
+#include "vmm/net/tap.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 /* The backend and where it runs the guest; refuses --wait for a remote one. */
 static const struct vmm_backend *checked_backend(const struct vmm_profile *p,
@@ -74,12 +75,15 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	struct vmm_netcfg n;
 	bool remote, have_net = false, tap_made = false;
 	char *seed = NULL;
-	int lock = -1, rc = -1;
+	int lock = -1, rc = -1, tap_fd = -1;
 
 	memset(out, 0, sizeof(*out));
 	const struct vmm_backend *b = checked_backend(p, o, &remote);
 	if (!b || b->preflight(h, p, &so) < 0)
 		return -1;
+	if (!remote && b->tap_fd && tap_in_use(p->tap) == 1)
+		return vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
+	vmm_error_clear();
 	if (store_load_net(h, &n) < 0)
 		return -1;
 	have_net = true;
@@ -89,14 +93,19 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	if (!remote) {
 		if (ensure_network(h, &n, &out->net_brought_up) < 0)
 			goto out;
-		/* QEMU opens the tap as root before it drops anything; libvirtd opens it itself */
+		/* the tap belongs to root; QEMU inherits a queue vmm opens, libvirtd opens it
+		 * itself */
 		if (hostnet_tap_attach(h, &n, p, (uid_t)-1, &tap_made) < 0)
 			goto out;
+		if (b->tap_fd && (tap_fd = tap_open_queue(p->tap)) < 0)
+			goto out;
 	}
-	if (seed_ensure(h, p, &n, &seed) < 0 || b->start(h, &n, p, &so, seed, &out->st) < 0)
+	if (seed_ensure(h, p, &n, &seed) < 0 || b->start(h, &n, p, &so, seed, tap_fd, &out->st) < 0)
 		goto out;
 	rc = 0;
 out:
+	if (tap_fd >= 0) /* QEMU has its copy; a failed start's tap can go */
+		close(tap_fd);
 	if (rc < 0 && tap_made) { /* undo: the tap was this start's and no guest uses it */
 		struct vmm_saved_error e;
 		vmm_error_save(&e);
@@ -205,8 +214,5 @@ void lifecycle_status_any(const struct vmm_home *h, const struct vmm_profile *p,
 
 int lifecycle_console(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms)
 {
-	const struct vmm_backend *b = backend_for(p);
-	if (b == &qemu_backend)
-		return qemu_console(h, p, 0, 1, idle_ms);
-	return b->console(h, p);
+	return backend_for(p)->console(h, p, idle_ms);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* forward.c: host port forwards: the firewall's list from the profiles, kept current; host listeners */
+/* forward.c: host port forwards: the firewall's list from the profiles (the guest layer keeps it
+ * current), host listeners */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +8,6 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/net/forward.h"
-#include "vmm/net/hostnet.h"
 #include "vmm/sys/util.h"
 
 #define TCP_LISTEN 0x0a /* include/net/tcp_states.h: TCP_LISTEN */
@@ -97,31 +97,4 @@ bool forward_new_listened(const struct vmm_forward *f, const struct vmm_forward 
 		if (old[i].proto == f->proto && old[i].host_port == f->host_port)
 			return false;
 	return forward_host_listening(f->proto, f->host_port) == 1;
-}
-
-int forward_follow(const struct vmm_home *h, const struct vmm_profile *p, bool deleted)
-{
-	struct vmm_netcfg net;
-	struct vmm_profile *all = NULL, *v = NULL;
-	struct store_invalid *bad = NULL;
-	size_t n = 0, n_bad = 0, k = 0;
-	int rc = -1;
-	if (store_load_net(h, &net) < 0 || store_load_all(h, &all, &n, &bad, &n_bad) < 0)
-		goto out;
-	/* shallow copies: their strings belong to all and p */
-	v = calloc(n + 1, sizeof(*v));
-	if (!v)
-		abort();
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(all[i].name, p->name))
-			v[k++] = all[i];
-	if (!deleted)
-		v[k++] = *p;
-	rc = hostnet_forwards_update(h, &net, v, k);
-out:
-	free(v);
-	store_free_all(all, n);
-	store_free_invalid(bad, n_bad);
-	netcfg_free(&net);
-	return rc;
 }

@@ -24,8 +24,8 @@
 #include <json-c/json.h>
 
 #include "vmm/sys/error.h"
-#include "vmm/net/firewall.h"
-#include "vmm/net/fw_backend.h"
+#include "vmm/net/fw_config.h"
+#include "vmm/net/iptables.h"
 #include "vmm/net/iptables_rules.h"
 #include "vmm/sys/util.h"
 
@@ -646,3 +646,37 @@ int fw_legacy_plan(const struct fw_config *c, char **text)
 	*text = out; /* caller owns it */
 	return 0;
 }
+
+/* ---- the backend's face to firewall.c ---- */
+
+static int legacy_apply(const struct fw_config *c, char ***notes, size_t *n_notes)
+{
+	(void)notes; /* nothing to announce: vmm's own chains only */
+	(void)n_notes;
+	return fw_legacy_apply(c);
+}
+
+static int legacy_status(const struct fw_config *c, struct fw_status *st, bool probes)
+{
+	if (fw_legacy_status_rules(c, st) < 0)
+		return -1;
+	if (probes)
+		fw_legacy_probes(st);
+	return 0;
+}
+
+static int legacy_in_use(const struct fw_config *c)
+{
+	(void)c;
+	return fw_legacy_in_use();
+}
+
+const struct fw_ops fw_legacy_ops = {
+	.id = FW_IPTABLES_LEGACY,
+	.apply = legacy_apply,
+	.remove = fw_legacy_remove,
+	.status = legacy_status,
+	.plan = fw_legacy_plan,
+	.in_use = legacy_in_use,
+	.commits = fw_legacy_commits,
+};

@@ -17,7 +17,7 @@
 #include <netinet/in.h>
 
 #include "vmm/sys/error.h"
-#include "vmm/net/firewall.h"
+#include "vmm/net/fw_config.h"
 #include "vmm/net/iptables_rules.h"
 #include "vmm/sys/util.h"
 

@@ -11,8 +11,8 @@
 #include <nftables/libnftables.h>
 
 #include "vmm/sys/error.h"
-#include "vmm/net/firewall.h"
-#include "vmm/net/fw_backend.h"
+#include "vmm/net/fw_config.h"
+#include "vmm/net/nftables.h"
 #include "vmm/net/nftables_rules.h"
 #include "vmm/sys/util.h"
 
@@ -287,3 +287,30 @@ int fw_nft_plan(const struct fw_config *c, char **text)
 	fw_nft_state_free(s);
 	return rc;
 }
+
+/* ---- the backend's face to firewall.c ---- */
+
+static int nft_status(const struct fw_config *c, struct fw_status *st, bool probes)
+{
+	(void)probes; /* everything is read in-process */
+	return fw_nft_status(c, st);
+}
+
+/* Another tool's table (vmm's own aside): nf_tables is in use. */
+static int nft_in_use(const struct fw_config *c)
+{
+	struct fw_nft_state *s = NULL;
+	int rc = fw_nft_read(c, &s) == 0 ? fw_nft_foreign_tables(s) : -1;
+	fw_nft_state_free(s);
+	return rc;
+}
+
+const struct fw_ops fw_nft_ops = {
+	.id = FW_NFTABLES,
+	.apply = fw_nft_apply,
+	.remove = fw_nft_remove,
+	.status = nft_status,
+	.plan = fw_nft_plan,
+	.in_use = nft_in_use,
+	.commits = fw_nft_commits,
+};

@@ -11,8 +11,7 @@
 #include <json-c/json.h>
 
 #include "vmm/sys/error.h"
-#include "vmm/net/firewall.h"
-#include "vmm/net/fw_backend.h"
+#include "vmm/net/fw_config.h"
 #include "vmm/net/nftables_rules.h"
 #include "vmm/sys/util.h"
 

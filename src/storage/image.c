@@ -18,6 +18,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/storage/image.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/validate.h"
 #include "vmm/sys/util.h"
 
 #ifndef VMM_DATADIR

@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "vmm/config/profile.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/validate.h"
 #include "vmm/sys/util.h"
 
 #include "fuzz.h"

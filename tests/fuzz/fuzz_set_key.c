@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/config/keys.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/validate.h"
 
 #include "fuzz.h"
 

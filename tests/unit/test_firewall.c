@@ -16,7 +16,8 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
-#include "vmm/net/fw_backend.h"
+#include "vmm/net/iptables.h"
+#include "vmm/net/nftables.h"
 #include "vmm/sys/util.h"
 
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include "vmm/cmd/cmd.h"
-#include "vmm/config/keys.h"
 #include "vmm/config/profile.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"

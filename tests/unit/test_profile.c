@@ -11,6 +11,9 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/alloc.h"
+#include "vmm/config/validate.h"
 #include "vmm/sys/util.h"
 
 static const char tutorial[] =

@@ -12,7 +12,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/config/profile.h"
 #include "vmm/sys/util.h"
-#include "vmm/backend/libvirt.h"
+#include "vmm/backend/libvirt_xml.h"
 
 #include "golden.h"
 

@@ -9,6 +9,7 @@
 
 #include "vmm/sys/access.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/validate.h"
 #include "vmm/config/store.h"
 
 struct vmm_start_opts {
@@ -50,15 +51,21 @@ struct vmm_backend {
 	int (*plan)(const struct vmm_home *h, const struct vmm_netcfg *n,
 		    const struct vmm_profile *p, const struct vmm_start_opts *o, char **text);
 	/* Run the guest with its seed ISO (the tap, for local guests, is there); fill *st. A failure
-	 * leaves nothing of the guest running. */
+	 * leaves nothing of the guest running. tap_fd: an open queue of the guest's tap for QEMU
+	 * to inherit when the backend takes one (.tap_fd) and the guest is local, else -1; the
+	 * caller closes its copy after start. */
 	int (*start)(const struct vmm_home *h, const struct vmm_netcfg *n,
 		     const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
-		     struct vmm_status *st);
+		     int tap_fd, struct vmm_status *st);
 	int (*stop)(const struct vmm_home *h, const struct vmm_profile *p, bool force,
 		    int timeout_secs, enum vmm_stop_end *end);
 	int (*status)(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st);
-	/* Attach stdin/stdout to the serial console until Ctrl-] or EOF. */
-	int (*console)(const struct vmm_home *h, const struct vmm_profile *p);
+	/* Attach stdin/stdout to the serial console until Ctrl-] or EOF; idle_ms > 0: also once
+	 * the guest was silent that long (a backend that cannot tell detaches on its own). */
+	int (*console)(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms);
+	/* start takes an open queue of a local guest's tap (the lifecycle opens it: QEMU run by
+	 * vmm); false: the backend's own process opens the tap by name (libvirtd). */
+	bool tap_fd;
 };
 
 extern const struct vmm_backend qemu_backend;

@@ -198,7 +198,8 @@ int cmd_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Informational line on stderr unless -q ("vmm: " prefix not added). */
 void cmd_note(const struct vmm_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Flush stdout and check for write errors; returns 0 or 1. Call before returning 0 after printing. */
+/* Flush stdout and check for write errors; returns 0 or 1. main calls it once, after every
+ * command: handlers do not. */
 int cmd_flush(void);
 
 /* Shared by handlers (src/cmd/common.c). After the options: exactly one NAME must be left

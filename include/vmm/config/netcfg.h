@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/config/cfgtext.h"
+
 #define VMM_IFNAME_MAX 15
 
 struct vmm_netcfg {
@@ -53,5 +55,33 @@ uint32_t netcfg_broadcast(const struct vmm_netcfg *n);
 int netcfg_ipv6_resolve(struct vmm_netcfg *n);
 /* The domain guests' names are in ("vmm" by default). */
 const char *netcfg_domain(const struct vmm_netcfg *n);
+
+/*
+ * A net.cfg key is one row of netcfg_keys[] (src/config/netcfg.c): it drives netcfg_defaults,
+ * netcfg_parse (with the checks), netcfg_format and the man page's NET.CFG section.
+ */
+struct netcfg_key {
+	const char *name;
+	struct cfg_field field;  /* where its value lives in struct vmm_netcfg */
+	const char *dflt;        /* the default, as in the file without quotes ("br0", "true",
+				  * "0x2000"; a list: its one entry); NULL: none */
+	bool omit_default;       /* written only when it differs from the default (files made
+				  * before the key existed stay as they were) */
+	const char *choices;     /* the accepted words, '|' separated, or NULL */
+	/* Checks the value once the whole file is read: 0 or -1 with vmm_invalid. */
+	int (*check)(struct vmm_netcfg *n, const char *file);
+	/* Keys read or written their own way (NULL: by the field's type). */
+	int (*read)(const struct cfg_reader *r, const config_setting_t *s, struct vmm_netcfg *n);
+	void (*write)(struct cfg_buf *b, const struct vmm_netcfg *n);
+	const char *metavar;     /* the value in the man page when there is no default */
+	const char *help;        /* one line */
+};
+
+extern const struct netcfg_key netcfg_keys[];
+extern const size_t netcfg_n_keys;
+
+/* The key's default as file text ("\"br0\"", "true", "[ \"auto\" ]"), malloc'd; NULL when it has
+ * none. */
+char *netcfg_key_default(const struct netcfg_key *k);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/config/cfgtext.h"
 #include "vmm/config/netcfg.h"
 
 #define VMM_NAME_MAX 32
@@ -72,25 +73,6 @@ int profile_load(const char *path, const char *name, struct vmm_profile *p);
 /* libconfig text for the profile (malloc'd): its keys in table order. */
 char *profile_format(const struct vmm_profile *p);
 
-/* Validators (vmm_invalid on failure). A guest name: [a-z0-9][a-z0-9-]*, at most VMM_NAME_MAX. */
-int profile_check_name(const char *name);
-/* A login name for the guest's default user: [a-z_][a-z0-9_-]{0,31}. */
-int profile_check_user(const char *user);
-/* Check one profile on its own and against net.cfg (address inside the subnet, not network,
- * broadcast or bridge). */
-int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n);
-/* Check that p does not collide with the others (MAC, address, VNC display, tap). Profiles
- * with the same name as p are skipped. */
-int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profile *others,
-			    size_t n_others);
-
-/* Allocation helpers for unset values (used under the home lock). */
-void profile_default_mac(const char *name, char mac[18]);
-int profile_pick_address(const struct vmm_netcfg *n, const struct vmm_profile *others,
-			 size_t n_others, char **address);
-int profile_pick_vnc(const struct vmm_profile *others, size_t n_others, int *display);
-void profile_pick_tap(const char *name, const struct vmm_profile *others, size_t n_others,
-		      char tap[VMM_IFNAME_MAX + 1]);
 /* Set one KEY=VALUE as `vmm set` does (the set names of keys.h's table: memory, cpus, iso, mac,
  * address/ip, vnc, ...): checked first, nothing changes on error. */
 struct profile_kv {
@@ -98,29 +80,59 @@ struct profile_kv {
 };
 int profile_set_key(struct vmm_profile *p, const char *key, const char *value);
 
-/* Parse one forward spec "[PROTO:]HOSTPORT:GUESTPORT" (PROTO tcp or udp, tcp when left out; ports
- * 1 to 65535). 0, or -1 with vmm_invalid set to `forward "SPEC": why`. */
-int profile_parse_forward(const char *spec, struct vmm_forward *f);
-/* The canonical spec "tcp:8080:80" into buf (at least PROFILE_FORWARD_LEN bytes). */
-#define PROFILE_FORWARD_LEN 20
-void profile_format_forward(const struct vmm_forward *f, char *buf);
-/* "tcp" / "udp" */
-const char *profile_forward_proto(int proto);
-/* Replace p's forwards with a comma separated list of specs ("" clears them); the same checks as
- * the profile key (no host port twice). Nothing changes on error. */
-int profile_set_forwards(struct vmm_profile *p, const char *list);
-/* The same from n specs (the profile key's list). */
-int profile_set_forward_list(struct vmm_profile *p, char *const *specs, size_t n);
-/* Add one forward spec to p's (vmm create --forward, repeatable); its host port (per protocol)
- * must not be listed yet. Nothing changes on error. */
-int profile_add_forward(struct vmm_profile *p, const char *spec);
-/* VNC: display N listens on VNC_BASE_PORT + N, on loopback unless the profile says otherwise. */
-#define VNC_BASE_PORT 5900
-#define VNC_DEFAULT_LISTEN "127.0.0.1"
-const char *profile_vnc_listen(const struct vmm_profile *p);
-int profile_vnc_port(const struct vmm_profile *p); /* 0 for vnc = "none" */
+/*
+ * A profile key is one row of profile_keys[] (src/config/profile_keys.c). The row drives the
+ * reader (profile_parse), the writer (profile_format, in table order), `vmm set KEY=VALUE`
+ * (profile_set_key), `vmm create`'s option for it, `vmm help set`, the man page and the bash
+ * completion (src/cmd/keys.c, src/cmd/help.c). Adding a key is one row here, plus its QEMU argv
+ * and libvirt XML in backend/.
+ */
+enum profile_key_flag {
+	PROFILE_KEY_OPTIONAL = 1 << 0,   /* written only when set (cfg_field_set) */
+	PROFILE_KEY_KEEP_EMPTY = 1 << 1, /* LIST: an empty list is written too (dns = []) */
+	PROFILE_KEY_CLEAR = 1 << 2,      /* `vmm set KEY=` (empty) clears it */
+	PROFILE_KEY_FILE = 1 << 3,       /* names a file vmm reads: set checks it is readable (a
+					  * STRING's path: create stores it absolute); completion
+					  * offers file names */
+	PROFILE_KEY_FIXED = 1 << 4,      /* set refuses it: fixed at create */
+	PROFILE_KEY_ADD = 1 << 5,        /* LIST: set adds one value (else: the whole list) */
+};
 
-/* The guest's address without prefix ("192.168.166.100") into buf. */
-int profile_ip(const struct vmm_profile *p, char buf[16]);
+struct profile_key {
+	const char *group;      /* libconfig group ("net" for net.mac), NULL at the top level */
+	const char *name;       /* the key in the file (inside its group) */
+	struct cfg_field field; /* where its value lives in struct vmm_profile */
+	unsigned flags;         /* PROFILE_KEY_* */
+	const char *comment;    /* written after the value: "  # MiB" */
+	/* Written at all (NULL: always, or when set with PROFILE_KEY_OPTIONAL)? */
+	bool (*present)(const struct vmm_profile *p);
+	/* Reading and writing keys with structure (NULL: by the field's type). */
+	int (*read)(const struct cfg_reader *r, const config_setting_t *s, struct vmm_profile *p);
+	void (*write)(struct cfg_buf *b, const struct vmm_profile *p);
+	/* `vmm set`: its name and another accepted spelling; NULL: set does not know it. */
+	const char *set, *set_alias;
+	const char *what;       /* the value in messages ("vnc listen"); NULL: the set name */
+	/* Checks a value before set stores it (what, value): 0 or -1 with vmm_invalid. */
+	int (*check)(const char *what, const char *value);
+	/* Sets a value its own way (key: as typed); NULL: by the field's type, after check. */
+	int (*set_fn)(struct vmm_profile *p, const char *key, const char *value);
+	/* `vmm create --NAME` and another spelling; NULL: not a create option. */
+	const char *create, *create_alias;
+	const char *metavar;    /* the value in help: "MIB", ":N|none" */
+	const char *choices;    /* accepted words, '|' separated (checked, completed), or NULL */
+	const char *help;       /* one line: `vmm help set`, `vmm help create`, the man page */
+};
+
+extern const struct profile_key profile_keys[];
+extern const size_t profile_n_keys;
+
+/* The row `vmm set` knows by this name (set or set_alias), or NULL. */
+const struct profile_key *profile_key_find(const char *set_name);
+/* May `vmm set` change it (a set name, not fixed at create)? */
+bool profile_key_settable(const struct profile_key *k);
+/* The value's name in messages. */
+const char *profile_key_what(const struct profile_key *k);
+/* Is value one of k->choices? 0, or vmm_invalid `WHAT "VALUE": use a, b or c`. */
+int profile_key_choice(const struct profile_key *k, const char *value);
 
 #endif

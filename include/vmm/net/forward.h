@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* forward.h: host port forwards: the firewall's list from the profiles, kept current; host listeners */
+/* forward.h: host port forwards: the firewall's list from the profiles (guest_edit_commit keeps
+ * it current), host listeners */
 #ifndef VMM_FORWARD_H
 #define VMM_FORWARD_H
 
@@ -7,9 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/net/firewall.h"
+#include "vmm/net/fw_config.h"
 #include "vmm/config/profile.h"
-#include "vmm/config/store.h"
 
 /* Does a socket of this network namespace listen on the port (any address, IPv4 or IPv6)? For
  * tcp: a socket in LISTEN state; for udp: any bound socket. Read from /proc/net/{tcp,udp}{,6};
@@ -27,12 +27,5 @@ bool forward_same(const struct vmm_profile *a, const struct vmm_profile *b);
  * process already listen on its host port (forward_host_listening)? Then connections to the host's
  * addresses on that port reach the guest instead: worth a note. */
 bool forward_new_listened(const struct vmm_forward *f, const struct vmm_forward *old, size_t n_old);
-
-/* Guest p's profile was just written (deleted: just removed): when vmm brought the network up in
- * this home, the firewall's forwards become every guest's at once (hostnet_forwards_update). The
- * guests are the home's profiles as they load now (those that do not load hold no forwards vmm
- * knows), p standing for the one of its name (deleted: left out). 0 (also when the network is
- * not up: net up installs them), or -1 with the error slot set and the firewall as it was. */
-int forward_follow(const struct vmm_home *h, const struct vmm_profile *p, bool deleted);
 
 #endif

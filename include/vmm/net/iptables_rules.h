@@ -13,7 +13,7 @@
 #include <libiptc/libiptc.h>
 #include <linux/netfilter/xt_comment.h>
 
-#include "vmm/net/firewall.h"
+#include "vmm/net/fw_config.h"
 
 /* nat chains of the port forwards, each reached by one jump placed first in PREROUTING/OUTPUT */
 #define FW_CHAIN_PREROUTING "VMM-PREROUTING"
@@ -84,5 +84,8 @@ void iptr_entries_free(struct iptr_entry *v, size_t n);
 /* The line iptables-legacy-save prints for r ("-A CHAIN ...", no newline) into buf; -1 with the
  * error slot set when it does not fit. */
 int iptr_rule_text(const struct iptr_rule *r, char *buf, size_t len);
+
+/* The iptables-save line ("-A CHAIN ...", no newline) of one rule or jump; pure; buf >= 512. */
+int fw_rule_line(const struct fw_config *c, enum fw_rule_id id, char *buf, size_t len);
 
 #endif

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* nftables_rules.h: the nftables backend's pure part (src/net/nftables_rules.c): the ruleset as
- * vmm reads it and the helpers the live part (src/net/nftables.c) shares. The entry points
- * (fw_nft_parse, fw_nft_diff, fw_nft_fill_status) are declared in fw_backend.h. No function
+ * vmm reads it and the helpers the live part (src/net/nftables.c) shares. No function
  * here touches the kernel. */
 #ifndef VMM_NFTABLES_RULES_H
 #define VMM_NFTABLES_RULES_H
@@ -12,8 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "vmm/net/firewall.h"
-#include "vmm/net/fw_backend.h"
+#include "vmm/net/fw_config.h"
 
 /* vmm's base chains in table inet vmm. */
 enum nftr_chain { NFTR_CH_FORWARD, NFTR_CH_POSTROUTING, NFTR_CH_PREROUTING, NFTR_CH_OUTPUT,
@@ -57,5 +55,23 @@ json_object *nftr_jget(json_object *o, const char *key);
  * (every name Docker, ufw, firewalld and the usual nftables.conf use). Anything else (quotes,
  * spaces, newlines) is never spliced into the command text. */
 bool nftr_plain_name(const char *s);
+
+/* The entry points the live part and the tests use. */
+#define FW_NFT_TABLE "vmm"       /* table inet vmm */
+#define FW_NFT_PRIO (-10)        /* vmm's forward chain: priority filter - 10 */
+
+/* Parse the JSON listing for config c (pure). *out is malloc'd: free with fw_nft_state_free. */
+int fw_nft_parse(const char *json, const struct fw_config *c, struct fw_nft_state **out);
+void fw_nft_state_free(struct fw_nft_state *s);
+/* 1 when the ruleset holds a table other than vmm's own, else 0. */
+int fw_nft_foreign_tables(const struct fw_nft_state *s);
+/* Fill the nftables part of st for c from s (pure). */
+void fw_nft_fill_status(const struct fw_config *c, const struct fw_nft_state *s,
+			struct fw_status *st);
+/* The transaction (nft -f syntax) that makes s what c wants (remove: what net down wants);
+ * "" when nothing is to be done. notes gets one announcement per opening added, n_notes their
+ * count (may be NULL). Pure. *batch is malloc'd. */
+int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool remove, char **batch,
+		char ***notes, size_t *n_notes);
 
 #endif

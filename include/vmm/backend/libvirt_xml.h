@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* libvirt.h: the libvirt backend (virt_backend in backend.h): domain/network XML, local and remote URIs */
-#ifndef VMM_VIRT_H
-#define VMM_VIRT_H
+/* libvirt_xml.h: the libvirt backend's pure part: URIs, the domain and network XML */
+#ifndef VMM_LIBVIRT_XML_H
+#define VMM_LIBVIRT_XML_H
 
 #include <stdbool.h>
 #include <stddef.h>
