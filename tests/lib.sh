@@ -108,7 +108,7 @@ ipt_save() {
 }
 # net_sysctls: (run inside a namespace) the sysctls vmm may touch or that decide what the guests'
 # traffic goes through: forwarding (global and per interface, IPv4 and IPv6), rp_filter,
-# proxy_arp, IPv6 on/off, and br_netfilter's per-namespace switches; one line per interface,
+# proxy_arp, IPv6 on/off and accept_ra, and br_netfilter's per-namespace switches; one line per interface,
 # "sysctl IFACE: key=value ...", so that `grep -v IFACE:` drops an interface's line with its link.
 net_sysctls() {
 	local d i k v line
@@ -122,7 +122,7 @@ net_sysctls() {
 		i=${d##*/}
 		line="sysctl $i:"
 		for k in ipv4/conf/$i/forwarding ipv4/conf/$i/rp_filter ipv4/conf/$i/proxy_arp \
-			ipv6/conf/$i/forwarding ipv6/conf/$i/disable_ipv6; do
+			ipv6/conf/$i/forwarding ipv6/conf/$i/disable_ipv6 ipv6/conf/$i/accept_ra; do
 			v=$(cat "/proc/sys/net/$k" 2>/dev/null) || v=-
 			line="$line ${k%%/*}.${k##*/}=$v"
 		done

@@ -258,6 +258,49 @@ static json_object *strings_json(char *const *v, size_t n)
 	return a;
 }
 
+/* The bridge's services: the IPv6 address, dnsmasq and its leases. */
+static void services_text(const struct report_status *st)
+{
+	if (st->ipv6[0])
+		printf("address %s: %s\n", st->ipv6, st->ipv6_present ? "present" : "missing");
+	if (!st->dhcp)
+		printf("dnsmasq: off (net.cfg dhcp = false)\n");
+	else if (st->dnsmasq_pid)
+		printf("dnsmasq: running (pid %d)\n", st->dnsmasq_pid);
+	else
+		printf("dnsmasq: not running (vmm net up starts it)\n");
+	for (size_t i = 0; i < st->n_leases; i++) {
+		const struct dnsmasq_lease *l = &st->leases[i];
+		printf("lease %s %s%s%s", l->addr, strcmp(l->name, "*") ? l->name : "-",
+		       l->mac[0] ? " " : "", l->mac);
+		if (l->expiry)
+			printf(" until %lld", l->expiry);
+		printf("\n");
+	}
+}
+
+static json_object *services_json(const struct report_status *st)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	json_object_object_add(o, "dhcp", json_object_new_boolean(st->dhcp));
+	json_object_object_add(o, "pid", st->dnsmasq_pid ? json_object_new_int(st->dnsmasq_pid)
+							: NULL);
+	for (size_t i = 0; i < st->n_leases; i++) {
+		const struct dnsmasq_lease *l = &st->leases[i];
+		json_object *x = json_object_new_object();
+		json_object_object_add(x, "address", json_object_new_string(l->addr));
+		json_object_object_add(x, "mac", l->mac[0] ? json_object_new_string(l->mac) : NULL);
+		json_object_object_add(x, "name", strcmp(l->name, "*") ? json_object_new_string(l->name)
+								 : NULL);
+		json_object_object_add(x, "expiry", json_object_new_int64(l->expiry));
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "leases", a);
+	json_object_object_add(o, "ipv6", st->ipv6[0] ? json_object_new_string(st->ipv6) : NULL);
+	json_object_object_add(o, "ipv6_present", json_object_new_boolean(st->ipv6_present));
+	return o;
+}
+
 static json_object *status_json(const struct vmm_netcfg *n, const struct report_status *st)
 {
 	json_object *o = json_object_new_object();
@@ -267,6 +310,7 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct report_
 					 : json_object_new_boolean(st->forwarding == 1));
 	json_object_object_add(o, "forwarding_by_vmm", json_object_new_boolean(st->forwarding_by_vmm));
 	json_object_object_add(o, "uplink", st->uplink[0] ? json_object_new_string(st->uplink) : NULL);
+	json_object_object_add(o, "dnsmasq", services_json(st));
 	json_object_object_add(o, "firewall", firewall_json(n, st));
 	json_object_object_add(o, "dns", strings_json(st->dns, st->n_dns));
 	if (st->dns_error[0])
@@ -303,6 +347,7 @@ static void status_text(const struct vmm_netcfg *n, const struct report_status *
 		printf("forwarding: %s%s\n", st->forwarding == 1 ? "on" : "off",
 		       st->forwarding_by_vmm ? " (turned on by vmm)" : "");
 	printf("uplink: %s\n", st->uplink[0] ? st->uplink : "none");
+	services_text(st);
 	if (st->fw_known) {
 		printf("firewall: %s (%s)\n", fw_backend_name(st->fw.backend), st->fw.backend_why);
 		for (int i = 0; i < FW_NRULES; i++)

@@ -18,12 +18,23 @@
 
 /* ---- pure ---- */
 
-void dnsmasq_conf_init(struct dnsmasq_conf *c, const struct vmm_netcfg *n,
-		       const struct vmm_home *h)
+void dnsmasq_conf_at(struct dnsmasq_conf *c, const char *run, const char *bridge,
+		     const char *pub_root)
 {
-	const char *run = h && h->run ? h->run : "/run/vmm";
 	memset(c, 0, sizeof(*c));
-	c->bridge = n->bridge;
+	c->bridge = bridge;
+	c->domain = "vmm";
+	c->dir = util_fmt("%s/dnsmasq-%s", run, bridge);
+	if (pub_root) /* one folder per home and bridge: the run folder's hash names it */
+		c->pub = util_fmt("%s/%08x-%s", pub_root, util_hash(UTIL_HASH_INIT, run), bridge);
+	else
+		c->pub = util_strdup(c->dir);
+}
+
+void dnsmasq_conf_init(struct dnsmasq_conf *c, const struct vmm_netcfg *n,
+		       const struct vmm_home *h, const char *pub_root)
+{
+	dnsmasq_conf_at(c, h && h->run ? h->run : "/run/vmm", n->bridge, pub_root);
 	c->addr = n->addr;
 	c->prefix = n->prefix;
 	c->pool_lo = n->pool_lo;
@@ -31,8 +42,6 @@ void dnsmasq_conf_init(struct dnsmasq_conf *c, const struct vmm_netcfg *n,
 	c->domain = netcfg_domain(n);
 	c->has_ipv6 = n->has_ipv6;
 	memcpy(c->prefix6, n->ipv6_prefix, sizeof(c->prefix6));
-	c->dir = util_fmt("%s/dnsmasq-%s", run, n->bridge);
-	c->pub = util_fmt("%s.dnsmasq-%s", run, n->bridge);
 }
 
 void dnsmasq_conf_free(struct dnsmasq_conf *c)
@@ -277,7 +286,13 @@ static int write_hosts(const struct dnsmasq_conf *c, const struct vmm_profile *g
 	struct dnsmasq_host *v = NULL;
 	size_t nv = 0;
 	int rc = -1;
-	if (make_dir(c->dir, 0700) < 0 || make_dir(c->pub, 0755) < 0)
+	char *root = util_strdup(c->pub), *slash = strrchr(root, '/');
+	if (slash)
+		*slash = '\0';
+	int ok = make_dir(c->dir, 0700) == 0 &&
+		 (!strcmp(c->pub, c->dir) || (make_dir(root, 0755) == 0 && make_dir(c->pub, 0755) == 0));
+	free(root);
+	if (!ok)
 		return -1;
 	dnsmasq_hosts(c, guests, n, &v, &nv);
 	if (write_text(c->pub, "dhcp-hosts", dnsmasq_dhcp_hosts_text(v, nv)) == 0 &&
@@ -364,6 +379,12 @@ int dnsmasq_stop(const struct dnsmasq_conf *c)
 	}
 	if (util_rm_rf(c->pub) < 0 || util_rm_rf(c->dir) < 0)
 		return -1;
+	char *root = util_strdup(c->pub), *slash = strrchr(root, '/');
+	if (slash && strcmp(c->pub, c->dir)) {
+		*slash = '\0';
+		rmdir(root); /* when no other home's dnsmasq has a folder there */
+	}
+	free(root);
 	return 0;
 }
 

@@ -143,7 +143,7 @@ static void fixture(struct vmm_netcfg *n, struct vmm_profile g[3], struct dnsmas
 	snprintf(g[2].name, sizeof(g[2].name), "app");
 	snprintf(g[2].mac, sizeof(g[2].mac), "52:54:00:00:00:03");
 	g[2].address = strdup("192.168.166.103/24");
-	dnsmasq_conf_init(c, n, &h);
+	dnsmasq_conf_init(c, n, &h, "/run/vmm-dnsmasq");
 }
 
 static void test_files(void **state)
@@ -155,7 +155,11 @@ static void test_files(void **state)
 	size_t nv;
 	fixture(&n, g, &c);
 	assert_string_equal(c.dir, "/home/x/run/dnsmasq-br0");
-	assert_string_equal(c.pub, "/home/x/run.dnsmasq-br0");
+	assert_string_equal(c.pub, "/run/vmm-dnsmasq/fbf8170c-br0"); /* FNV-1a of the run path */
+	struct dnsmasq_conf self;
+	dnsmasq_conf_at(&self, "/home/x/run", "br0", NULL); /* no drop: one folder */
+	assert_string_equal(self.pub, "/home/x/run/dnsmasq-br0");
+	dnsmasq_conf_free(&self);
 	dnsmasq_hosts(&c, g, 3, &v, &nv);
 	assert_int_equal(nv, 2);
 	char *t = dnsmasq_dhcp_hosts_text(v, nv);
@@ -201,8 +205,8 @@ static void test_argv(void **state)
 		"--dhcp-leasefile=/home/x/run/dnsmasq-br0/leases", "--user=nobody",
 		"--interface=br0", "--except-interface=lo", "--bind-dynamic", "--no-hosts",
 		"--no-resolv", "--server=192.168.1.191", "--domain=vmm", "--local=/vmm/",
-		"--addn-hosts=/home/x/run.dnsmasq-br0/names",
-		"--dhcp-hostsfile=/home/x/run.dnsmasq-br0/dhcp-hosts", "--dhcp-authoritative",
+		"--addn-hosts=/run/vmm-dnsmasq/fbf8170c-br0/names",
+		"--dhcp-hostsfile=/run/vmm-dnsmasq/fbf8170c-br0/dhcp-hosts", "--dhcp-authoritative",
 		"--dhcp-range=192.168.166.0,static,255.255.255.0,1h",
 		"--dhcp-range=192.168.166.200,192.168.166.250,255.255.255.0,1h", "--enable-ra",
 		"--dhcp-range=::,constructor:br0,ra-stateless,64,1h",

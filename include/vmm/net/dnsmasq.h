@@ -16,9 +16,11 @@
 /*
  * Where its files live. dir (private, 0700, inside run/): dnsmasq's pid file, vmm's record of it
  * (pid and start time), the leases, the log; dnsmasq opens them as root before it drops to its
- * user. pub (0755, beside run/: "<run>.dnsmasq-BRIDGE"): the two hosts files dnsmasq rereads on
- * SIGHUP after it dropped to `nobody`, who cannot enter the 0700 run/. They hold only what the
- * profiles (0644) already show: names, MACs and addresses.
+ * user. pub: the two hosts files dnsmasq rereads on SIGHUP. As root dnsmasq drops to `nobody`,
+ * who cannot enter the 0700 run/ (nor a home under a private /tmp folder), so they go to a
+ * root-owned 0755 folder of their own, PUB_ROOT/HASH-BRIDGE (HASH: of the run folder's path, one
+ * per home); they hold only what the profiles (0644) already show: names, MACs and addresses.
+ * When dnsmasq keeps vmm's user (no pub_root), pub is dir.
  */
 struct dnsmasq_conf {
 	const char *bridge;
@@ -54,10 +56,13 @@ struct dnsmasq_lease {
 /* ---- pure: what dnsmasq is told ---- */
 
 /* The conf from net.cfg (bridge, addresses, pool, domain, IPv6) with dir and pub for home h
- * (NULL: "/run/vmm"). upstream and user are left for the caller. */
+ * (NULL: "/run/vmm") and pub_root (above). upstream and user are left for the caller. */
 void dnsmasq_conf_init(struct dnsmasq_conf *c, const struct vmm_netcfg *n,
-		       const struct vmm_home *h);
+		       const struct vmm_home *h, const char *pub_root);
 void dnsmasq_conf_free(struct dnsmasq_conf *c);
+/* Only what finding and stopping it needs: the bridge (not copied) and the folders under run. */
+void dnsmasq_conf_at(struct dnsmasq_conf *c, const char *run, const char *bridge,
+		     const char *pub_root);
 /* The guests with a MAC and an address (IPv6 derived from the MAC when c has a prefix). *out is
  * malloc'd (NULL when n is 0). */
 void dnsmasq_hosts(const struct dnsmasq_conf *c, const struct vmm_profile *guests, size_t n,
