@@ -73,6 +73,7 @@ void forward_list(const struct vmm_profile *ps, size_t n, struct fw_forward **ou
 			f->guest_port = ps[i].forwards[j].guest_port;
 			f->guest_ip = ip;
 			snprintf(f->guest, sizeof(f->guest), "%s", ps[i].name);
+			f->has_mac = util_parse_mac("mac", ps[i].mac, f->mac) == 0;
 		}
 	}
 	vmm_error_clear();

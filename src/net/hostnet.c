@@ -51,6 +51,9 @@ void hostnet_fw_config(const struct vmm_netcfg *n, struct fw_config *fc)
 								 : FW_IPTABLES_LEGACY;
 	fc->foreign = n->foreign && !strcmp(n->foreign, "leave") ? FW_FOREIGN_LEAVE : FW_FOREIGN_OPEN;
 	fc->mark = n->firewall_mark;
+	fc->ipv6 = n->has_ipv6;
+	memcpy(fc->prefix6, n->ipv6_prefix, sizeof(fc->prefix6));
+	fc->nat6 = n->nat6;
 }
 
 static void fw_arg(const struct fw_config *fc, char *buf, size_t len)

@@ -355,6 +355,28 @@ int seed_iso_write(const char *path, const struct seed_files *f)
 	return rc;
 }
 
+int seed_dns(const struct vmm_profile *p, const struct vmm_netcfg *n, char ***dns,
+	     size_t *n_dns)
+{
+	struct vmm_netcfg nc = *n;
+	*dns = NULL;
+	*n_dns = 0;
+	if (p->n_dns) { /* the profile's own dns list replaces net.cfg's */
+		nc.dns = p->dns;
+		nc.n_dns = p->n_dns;
+	} else if (n->dhcp) {
+		/* the bridge's dnsmasq: the guests' names, the rest forwarded to net.cfg's dns */
+		char gw[16];
+		util_format_ipv4(n->addr, gw);
+		if (!(*dns = calloc(1, sizeof(**dns))))
+			abort();
+		(*dns)[0] = util_strdup(gw);
+		*n_dns = 1;
+		return 0;
+	}
+	return dns_servers(&nc, dns, n_dns);
+}
+
 int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const struct vmm_netcfg *n,
 		char **path_out)
 {
@@ -371,23 +393,8 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 	int rc = -1;
 
 	*path_out = NULL;
-	/* the profile's own dns list replaces net.cfg's */
-	struct vmm_netcfg nc = *n;
-	if (p->n_dns) {
-		nc.dns = p->dns;
-		nc.n_dns = p->n_dns;
-	}
-	if (!p->n_dns && n->dhcp) {
-		/* the bridge's dnsmasq: the guests' names, the rest forwarded to net.cfg's dns */
-		char gw[16];
-		util_format_ipv4(n->addr, gw);
-		if (!(dns = calloc(1, sizeof(*dns))))
-			abort();
-		dns[0] = util_strdup(gw);
-		n_dns = 1;
-	} else if (dns_servers(&nc, &dns, &n_dns) < 0) {
+	if (seed_dns(p, n, &dns, &n_dns) < 0)
 		goto out;
-	}
 	if (p->n_ssh_keys) {
 		char ip[16];
 		if (sshkey_host_ensure(h, p->name, &hk) < 0 || profile_ip(p, ip) < 0 ||
