@@ -453,7 +453,11 @@ int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < n_bad; i++)
 			cmd_note(ctx, "vmm: net %s: skipped %s: %s", sub, bad[i].name, bad[i].reason);
 	store_free_invalid(bad, n_bad);
-	rc = net_cmds[k].fn(ctx, &o, &n, guests, ng);
+	/* ipv6 = "auto" becomes this host's prefix once, in net.cfg */
+	if (!strcmp(sub, "up") && !o.dry_run && store_net_resolve(&ctx->home, &n) < 0)
+		rc = cmd_report();
+	else
+		rc = net_cmds[k].fn(ctx, &o, &n, guests, ng);
 	store_free_all(guests, ng);
 	netcfg_free(&n);
 	return rc;

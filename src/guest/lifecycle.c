@@ -87,6 +87,8 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	if (store_load_net(h, &n) < 0)
 		return -1;
 	have_net = true;
+	if (!remote && store_net_resolve(h, &n) < 0)
+		goto out;
 	/* one start at a time per home: allocation, tap and spawn never collide */
 	if ((lock = store_lock(h)) < 0)
 		goto out;

@@ -115,8 +115,8 @@ assert_contains "$(cat "$run/leases")" "52:54:00:00:00:10 192.168.166.50 web" "l
 nsx "$GUEST" ip link set eth0 down
 nsx "$GUEST" ip link set eth0 up # a router solicitation: answered at once
 want6=fd12:3456:789a:1:5054:ff:fe00:10
-for _ in $(seq 50); do
-	nsx "$GUEST" ip -o -6 addr show dev eth0 | grep -q "$want6/64" && break
+for _ in $(seq 50); do # (until duplicate address detection is done: no longer tentative)
+	nsx "$GUEST" ip -o -6 addr show dev eth0 | grep "$want6/64" | grep -vq tentative && break
 	sleep 0.2
 done
 assert_contains "$(nsx "$GUEST" ip -o -6 addr show dev eth0)" "$want6/64" "SLAAC address"
