@@ -182,6 +182,16 @@ lan_dns() {
 	done
 	fail "dnsmasq did not start: $(cat "$T/dnsmasq.log")"
 }
+# dnsmasq_pub [BRIDGE]: the folder of this home's dnsmasq hosts files as root (dnsmasq.h: FNV-1a
+# of the run folder's path); removed when the test ends, however it ends.
+dnsmasq_pub() {
+	echo "/run/vmm-dnsmasq/$(python3 -c 'import sys
+h = 2166136261
+for c in sys.argv[1].encode(): h = ((h ^ c) * 16777619) & 0xffffffff
+print("%08x" % h)' "$VMM_HOME/run")-${1:-br0}"
+}
+_rm_dnsmasq_pub() { rm -rf "$(dnsmasq_pub)"; rmdir /run/vmm-dnsmasq 2>/dev/null; true; }
+at_exit _rm_dnsmasq_pub
 # e2e_net_cfg: the tutorial's net.cfg with the LAN's dnsmasq as the guests' DNS.
 e2e_net_cfg() { net_cfg br0 192.168.166.1/24 auto true '"192.168.1.191"'; }
 # guest_create NAME IP [vmm create options...]: a test guest booted straight from its kernel.

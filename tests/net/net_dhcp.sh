@@ -50,6 +50,8 @@ before=$(net_snapshot "$HOST")
 
 nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up: $(cat "$T/err")"
 assert_contains "$(cat "$T/err")" "dnsmasq on br0 (pid "
+assert_eq "$(stat -c '%a %U' "$(dnsmasq_pub)" "$(dnsmasq_pub)/names")" "755 root
+644 root" "the hosts files: root's, readable by dnsmasq's user"
 run=$VMM_HOME/run/dnsmasq-br0
 read -r pid _ <"$run/vmm.pid" || fail "no vmm.pid"
 assert_eq "$(cat /proc/"$pid"/comm)" dnsmasq "the recorded pid is dnsmasq"
@@ -104,7 +106,7 @@ assert_contains "$(lookup test.lan)" "192.168.1.191"
 assert_contains "$(lookup app.vmm)" "192.168.166.52" "a new guest resolves at once"
 "$VMM" set db address=192.168.166.61 >/dev/null || fail "set db"
 assert_contains "$(lookup db.vmm)" "192.168.166.61" "a changed address resolves at once"
-assert_contains "$(cat "/run/vmm-dnsmasq/"*"-br0/dhcp-hosts")" "52:54:00:00:00:11,192.168.166.61,db"
+assert_contains "$(cat "$(dnsmasq_pub)/dhcp-hosts")" "52:54:00:00:00:11,192.168.166.61,db"
 "$VMM" delete app >/dev/null || fail "delete app"
 assert_not_contains "$(lookup app.vmm)" "192.168.166.52" "a deleted guest's name is gone"
 read -r pid2 _ <"$run/vmm.pid"
@@ -159,6 +161,6 @@ nsx "$HOST" ip link set vg1 nomaster down
 nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "net down: $(cat "$T/err")"
 [ -e /proc/"$pid3" ] && fail "dnsmasq still runs after net down"
 assert_no_file "$run"
-ls /run/vmm-dnsmasq/*-br0 2>/dev/null | grep -q "$(basename "$(dirname "$run")")" && fail "pub left"
+assert_no_file "$(dnsmasq_pub)"
 assert_eq "$(net_snapshot "$HOST")" "$before" "the namespace after net down"
 echo "ok"
