@@ -16,9 +16,10 @@
 #include "vmm/sys/util.h"
 
 static const struct cmd_sub net_subs[] = {
-	{ "up", "bridge with its address, a tap per guest, forwarding, firewall rules" },
+	{ "up", "bridge with its address, a tap per guest, forwarding, firewall rules, dnsmasq" },
 	{ "down", "remove exactly what net up added (refused while guests run)" },
-	{ "status", "what exists, what is missing, the firewall, host problems (--json too)" },
+	{ "status", "what exists, what is missing, the firewall, dnsmasq and its leases, host "
+		    "problems (--json too)" },
 	{ NULL, NULL },
 };
 
@@ -43,7 +44,13 @@ const struct cmd_spec cmd_net_spec = {
 		 "nftables, vmm's rules are in `nft list table inet vmm`, and up opens the bridge's\n"
 		 "traffic in other tools' forward chains that would drop it (Docker, ufw, firewalld,\n"
 		 "nftables.conf) unless net.cfg says foreign = \"leave\"; status lists the forward\n"
-		 "hook's chains in the order the kernel runs them.\n",
+		 "hook's chains in the order the kernel runs them.\n"
+		 "With net.cfg dhcp (the default), up also runs dnsmasq on the bridge: DHCP with one\n"
+		 "reservation per profile (and dhcp_pool for other MACs), the guests' names as\n"
+		 "NAME.vmm, router advertisements with ipv6; it is started again when it died, and\n"
+		 "down stops it. With ipv6, up gives the bridge PREFIX::1, turns IPv6 forwarding on\n"
+		 "(accept_ra = 2 on an uplink that had 1) and masquerades the /64 unless nat6 = false;\n"
+		 "down puts every sysctl back.\n",
 };
 
 struct net_opts {
