@@ -331,6 +331,7 @@ static int virt_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 struct virt_names {
 	struct store_guest_files f;
 	char *seed, *pw, *isovol, *diskvol, *seedvol, *kvol, *ivol, *kpath, *ipath;
+	char *sock, *run; /* the VNC socket (local); run/NAME when this start made it */
 };
 
 static void names_free(struct virt_names *v)
@@ -345,6 +346,8 @@ static void names_free(struct virt_names *v)
 	free(v->ivol);
 	free(v->kpath);
 	free(v->ipath);
+	free(v->sock);
+	free(v->run);
 }
 
 /* Fill the spec from the profile and the names (local paths, or volumes for a remote pool). */
@@ -352,6 +355,7 @@ static void spec_fill(struct virt_domain_spec *s, const struct vmm_profile *p,
 		      const struct vmm_netcfg *n, struct virt_names *v, bool install, bool remote)
 {
 	s->p = p;
+	s->vnc_socket = remote ? NULL : v->sock;
 	s->iso = install ? v->f.iso : NULL;
 	s->kernel = v->f.kernel;
 	s->initrd = v->f.initrd;
@@ -387,6 +391,8 @@ static int virt_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 	virConnectPtr c = virt_open(p);
 	vmm_error_clear();
 	v.seed = store_seed_path(h, p->name);
+	if (p->vnc_display == VMM_VNC_SOCKET && !remote) /* where start puts it */
+		v.sock = backend_vnc_socket(h, p);
 	spec_fill(&s, p, n, &v, o->install, remote);
 	s.type = domain_type(c, remote);
 	if (remote) {
@@ -394,8 +400,8 @@ static int virt_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		if (c && !(pool = virStoragePoolLookupByName(c, "default")))
 			s.pool = VIRT_VMM_POOL;
 	}
-	if (v.pw)
-		s.vnc_password = "********"; /* never print the secret */
+	if (v.pw || (profile_vnc_tcp(p) && !profile_vnc_loopback(p)))
+		s.vnc_password = "********"; /* never print the secret (or the one start makes) */
 	*text = virt_domain_xml(&s);
 	if (pool)
 		virStoragePoolFree(pool);
@@ -435,6 +441,34 @@ static int remote_prepare(virConnectPtr c, const struct vmm_home *h, const struc
 	return 0;
 }
 
+/*
+ * The VNC side of a start (issue 17, item 7): run/NAME (private, made afresh) when the guest
+ * needs it: a local libvirt's QEMU makes the socket of vnc = "socket" there, and a TCP display
+ * off loopback keeps the password vmm makes there (v->pw, unless the profile has its own).
+ */
+static int vnc_prepare(const struct vmm_home *h, const struct vmm_profile *p, bool remote,
+		       struct virt_names *v)
+{
+	bool sock = p->vnc_display == VMM_VNC_SOCKET && !remote;
+	bool made_pw = profile_vnc_tcp(p) && !profile_vnc_loopback(p) && !p->vnc_password_file;
+	if (!sock && !made_pw)
+		return 0;
+	char *dir = store_run_dir(h, p->name);
+	int rc = util_rm_rf(dir);
+	if (rc == 0 && mkdir(dir, 0700) < 0)
+		rc = vmm_fail("%s: %s", dir, util_strerror(errno));
+	if (rc < 0) {
+		free(dir);
+		return -1;
+	}
+	v->run = dir; /* v owns it */
+	if (sock)
+		v->sock = backend_vnc_socket(h, p);
+	if (made_pw && backend_vnc_password_make(h, p, &v->pw) < 0)
+		return -1;
+	return 0;
+}
+
 /* 0 when no domain of that name runs there; -1 (already running, or an error) otherwise. */
 static int not_running(virConnectPtr c, const struct vmm_profile *p, bool remote)
 {
@@ -458,12 +492,12 @@ static int not_running(virConnectPtr c, const struct vmm_profile *p, bool remote
  * entry for that user, announced in one line, or refuse naming the folder and the fix.
  */
 static int reach_preflight(const struct vmm_home *h, const struct vmm_profile *p,
-			   const struct store_guest_files *f, const char *seed)
+			   const struct store_guest_files *f, const char *seed, const char *run)
 {
 	struct access_user u;
 	if (access_libvirt_user(&u) < 0)
 		return vmm_error_prefix("%s", p->name);
-	if (backend_guest_access(h, p, f, seed, NULL, &u, ", as virt-manager does") < 0) {
+	if (backend_guest_access(h, p, f, seed, run, &u, ", as virt-manager does") < 0) {
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
 		return vmm_fail("%s: %s (libvirt's QEMU runs as %s)", p->name, msg, u.name);
@@ -487,9 +521,13 @@ static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	if (store_guest_files(h, p, o->install, &v.f) < 0 || read_vnc_password(p, &v.pw) < 0)
 		goto out;
 	v.seed = util_strdup(seed);
-	if (!remote && reach_preflight(h, p, &v.f, seed) < 0)
+	if (!remote && reach_preflight(h, p, &v.f, seed, NULL) < 0)
 		goto out;
-	if (!(c = virt_open(p)) || not_running(c, p, remote) < 0)
+	if (!(c = virt_open(p)) || not_running(c, p, remote) < 0 ||
+	    vnc_prepare(h, p, remote, &v) < 0)
+		goto out;
+	/* libvirt's QEMU makes the VNC socket in run/NAME: the same grant, for that folder too */
+	if (v.sock && reach_preflight(h, p, &v.f, seed, v.run) < 0)
 		goto out;
 	spec_fill(&s, p, n, &v, o->install, remote);
 	s.type = domain_type(c, remote);
@@ -505,6 +543,8 @@ static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	st->tcg = !strcmp(s.type, "qemu");
 	rc = 0;
 out:
+	if (rc < 0 && v.run) /* made by this start: nothing of it stays */
+		util_rm_rf(v.run);
 	if (dom)
 		virDomainFree(dom);
 	if (pool)
@@ -573,7 +613,11 @@ static int virt_stop(const struct vmm_home *h, const struct vmm_profile *p, bool
 		goto out;
 	}
 gone:
-	rc = 0; /* a local guest's tap is the lifecycle's */
+	rc = 0; /* a local guest's tap is the lifecycle's; its run folder (VNC) goes */
+	char *dir = store_run_dir(h, p->name);
+	util_rm_rf(dir);
+	free(dir);
+	vmm_error_clear();
 out:
 	if (d)
 		virDomainFree(d);
@@ -587,13 +631,17 @@ static int virt_status(const struct vmm_home *h, const struct vmm_profile *p, st
 	virDomainPtr d = NULL;
 	int state = 0, reason = 0, rc = -1;
 
-	(void)h;
 	memset(st, 0, sizeof *st);
 	st->state = VMM_STOPPED;
 	if (virt_host_of(virt_uri(p), st->host, sizeof st->host) < 0)
 		return -1;
-	snprintf(st->vnc_host, sizeof st->vnc_host, "%s",
-		 profile_vnc_listen(p));
+	if (profile_vnc_tcp(p)) {
+		snprintf(st->vnc_host, sizeof st->vnc_host, "%s", profile_vnc_listen(p));
+	} else if (!virt_uri_is_remote(virt_uri(p))) { /* (a remote host's socket is its own) */
+		char *sock = backend_vnc_socket(h, p);
+		snprintf(st->vnc_host, sizeof st->vnc_host, "%s", sock);
+		free(sock);
+	}
 	st->vnc_port = profile_vnc_port(p);
 	c = virt_open(p);
 	if (!c)

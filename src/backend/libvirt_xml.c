@@ -119,6 +119,19 @@ static void xml_elem(FILE *f, const char *indent, const char *tag, const char *t
 	fprintf(f, "</%s>\n", tag);
 }
 
+/* vnc = "socket": vmm's path (local), or one libvirt picks in its own private folder (remote). */
+static void xml_vnc_socket(FILE *f, const struct virt_domain_spec *s)
+{
+	if (!s->vnc_socket) {
+		fputs("    <graphics type='vnc'>\n      <listen type='socket'/>\n"
+		      "    </graphics>\n", f);
+		return;
+	}
+	fputs("    <graphics type='vnc' socket='", f);
+	xml_esc(f, s->vnc_socket);
+	fputs("'/>\n", f);
+}
+
 char *virt_domain_xml(const struct virt_domain_spec *s)
 {
 	const struct vmm_profile *p = s->p;
@@ -177,6 +190,8 @@ char *virt_domain_xml(const struct virt_domain_spec *s)
 	if (p->vnc_display == VMM_VNC_NONE) {
 		/* headless: no graphics, so no video card either */
 		fputs("    <video>\n      <model type='none'/>\n    </video>\n", f);
+	} else if (!profile_vnc_tcp(p)) {
+		xml_vnc_socket(f, s);
 	} else {
 		fprintf(f, "    <graphics type='vnc' port='%d' autoport='no' listen='",
 			profile_vnc_port(p));

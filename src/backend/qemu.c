@@ -127,18 +127,12 @@ static void last_line(char *text, char *buf, size_t len)
 	snprintf(buf, len, "%s", l);
 }
 
-static int set_vnc_password(struct qmp *q, const struct vmm_profile *p)
+static int set_vnc_password(struct qmp *q, const char *pw)
 {
-	char *pw = util_read_file(p->vnc_password_file, NULL);
-	if (!pw)
-		return vmm_fail("%s: vnc password file: %s", p->name, vmm_errmsg());
-	pw[strcspn(pw, "\r\n")] = '\0';
 	json_object *args = json_object_new_object();
 	json_object_object_add(args, "password", json_object_new_string(pw));
 	int rc = qmp_execute(q, "change-vnc-password", args, NULL, 5000);
 	json_object_put(args);
-	explicit_bzero(pw, strlen(pw));
-	free(pw);
 	return rc;
 }
 
@@ -200,8 +194,8 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
 		       struct vmm_status *st);
 
-/* QEMU is up (QMP answers): wait until the guest runs, then set the VNC password. */
-static int await_running(const struct vmm_home *h, const struct vmm_profile *p, struct qmp **q)
+/* QEMU is up (QMP answers): wait until the guest runs, then set the VNC password (or none). */
+static int await_running(const struct vmm_profile *p, const char *vnc_pw, struct qmp **q)
 {
 	bool running = false;
 	char status_s[64] = "";
@@ -213,7 +207,7 @@ static int await_running(const struct vmm_home *h, const struct vmm_profile *p, 
 	}
 	if (!running)
 		return vmm_fail("%s: QEMU started but the guest is %s", p->name, status_s);
-	if (p->vnc_password_file && set_vnc_password(*q, p) < 0)
+	if (vnc_pw && set_vnc_password(*q, vnc_pw) < 0)
 		return -1;
 	return 0;
 }
@@ -328,7 +322,7 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	pid_t pid = 0;
 	struct qemu_host hc;
 	struct access_user u;
-	char *qpath = NULL, *logp = NULL;
+	char *qpath = NULL, *logp = NULL, *vnc_pw = NULL;
 	(void)n;
 	qemu_probe(&hc);
 
@@ -343,7 +337,8 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	}
 	made_dir = true;
 	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
-	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0)
+	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0 ||
+	    backend_vnc_password_make(h, p, &vnc_pw) < 0)
 		goto out;
 	if (prepare_access(h, p, &f, seed, dir, &u) < 0)
 		goto out;
@@ -369,7 +364,7 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	 * gets no pipe of its (a `$(vmm start x)` returns) and the sandbox allows no fork */
 	if (!qpath || (pid = spawn_qemu(qpath, argv, tap_fd, vhost_fd, log_fd, &u)) <= 0)
 		goto out;
-	if (wait_qmp(h, p, pid, &q) < 0 || await_running(h, p, &q) < 0)
+	if (wait_qmp(h, p, pid, &q) < 0 || await_running(p, vnc_pw, &q) < 0)
 		goto out;
 	qemu_status(h, p, st);
 	st->tcg = !hc.kvm;
@@ -382,6 +377,9 @@ out:
 		close(log_fd);
 	free(qpath);
 	free(logp);
+	if (vnc_pw)
+		explicit_bzero(vnc_pw, strlen(vnc_pw));
+	free(vnc_pw);
 	if (rc < 0) {
 		/* roll back: no QEMU, no run state */
 		struct vmm_saved_error e;
@@ -459,8 +457,10 @@ static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
 	memset(st, 0, sizeof(*st));
 	st->state = store_state(h, p->name, &st->pid);
 	snprintf(st->host, sizeof(st->host), "local");
+	char *sock = backend_vnc_socket(h, p);
 	snprintf(st->vnc_host, sizeof(st->vnc_host), "%s",
-		 profile_vnc_listen(p));
+		 profile_vnc_tcp(p) ? profile_vnc_listen(p) : sock);
+	free(sock);
 	st->vnc_port = profile_vnc_port(p);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/backend/backend.h"
 #include "vmm/backend/qemu_argv.h"
 #include "vmm/sys/util.h"
 #include "vmm/config/validate.h"
@@ -86,15 +87,21 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
 	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
 	add2(&a, "-device", util_strdup("virtio-rng-pci"));
+	e1 = qesc(f->run_dir);
 	if (p->vnc_display == VMM_VNC_NONE) {
 		/* a headless server: no display, no graphics card; the serial port is the console */
 		add2(&a, "-display", util_strdup("none"));
 		add2(&a, "-vga", util_strdup("none"));
+	} else if (!profile_vnc_tcp(p)) {
+		/* the screen on a socket in the private run folder: no port another account reaches
+		 * or squats */
+		add2(&a, "-vnc", util_fmt("unix:%s/" BACKEND_VNC_SOCK, e1));
 	} else {
+		/* a TCP display off loopback always has a password (the profile's, or vmm's) */
+		bool pw = p->vnc_password_file || !profile_vnc_loopback(p);
 		add2(&a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p), p->vnc_display,
-					  p->vnc_password_file ? ",password=on" : ""));
+					  pw ? ",password=on" : ""));
 	}
-	e1 = qesc(f->run_dir);
 	add2(&a, "-qmp", util_fmt("unix:%s/" QEMU_QMP_SOCK ",server=on,wait=off", e1));
 	/* the serial port on a socket for `vmm console`, and everything it says in a log */
 	add2(&a, "-chardev",

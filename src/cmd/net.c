@@ -102,7 +102,8 @@ static int net_down(struct vmm_ctx *ctx, const struct net_opts *o, const struct 
 	return 0;
 }
 
-/* The rules status lists: the five every config has (some "not used"), the forwards' when any. */
+/* The rules status lists: the five every config has (some "not used"), the forwards' when any,
+ * and the bridged accept and the two drops (wanted by every config). */
 static bool rule_listed(const struct report_status *st, int i)
 {
 	return i <= FW_MASQ || st->fw.wanted[i] || st->fw.present[i];

@@ -195,9 +195,10 @@ static json_object *profile_json(const struct vmm_home *h, const struct vmm_prof
 	if (n)
 		netcfg_free(n);
 	json_object_object_add(o, "tap", json_object_new_string(p->tap));
-	if (p->vnc_display == VMM_VNC_NONE) {
+	if (!profile_vnc_tcp(p)) {
 		json_object_object_add(o, "vnc_display", NULL);
-		json_object_object_add(o, "vnc", json_object_new_string("none"));
+		json_object_object_add(o, "vnc", json_object_new_string(
+			p->vnc_display == VMM_VNC_NONE ? "none" : "socket"));
 	} else {
 		json_object_object_add(o, "vnc_display", json_object_new_int(p->vnc_display));
 		char vnc[96];
@@ -233,23 +234,6 @@ static int print_json(json_object *o)
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return 0;
-}
-
-/* One note for each forward of p that old (NULL: none) did not have, when a host process already
- * listens on its host port: connections forwarded to the guest no longer reach that process. */
-static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *p,
-			   const struct vmm_forward *old, size_t n_old)
-{
-	for (size_t i = 0; i < p->n_forwards; i++) {
-		const struct vmm_forward *f = &p->forwards[i];
-		if (!forward_new_listened(f, old, n_old))
-			continue;
-		char spec[PROFILE_FORWARD_LEN];
-		profile_format_forward(f, spec);
-		cmd_note(ctx, "vmm: forward \"%s\": note: a host process listens on %s port %u; "
-			 "connections to the host's addresses on it will reach %s instead",
-			 spec, profile_forward_proto(f->proto), (unsigned)f->host_port, p->name);
-	}
 }
 
 /* ---- create ---- */
@@ -295,7 +279,7 @@ static int create_image(struct vmm_ctx *ctx, struct create_extra *o)
 		return 0;
 	/* the name must be known (catalog or home) even when a copy is cached */
 	struct image_catalog c;
-	if (image_catalog_load(&ctx->home, NULL, &c) < 0)
+	if (image_catalog_load(&ctx->home, NULL, false, &c) < 0)
 		return cmd_report();
 	const struct image_entry *e = image_find(&c, o->image);
 	if (e)
@@ -449,16 +433,11 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = print_json(profile_json(&ctx->home, p, &st));
 	} else {
 		char vnc[96];
-		if (p->vnc_display == VMM_VNC_NONE)
-			snprintf(vnc, sizeof(vnc), "none");
-		else
-			snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(p), p->vnc_display);
+		profile_vnc_describe(p, vnc, sizeof(vnc));
 		cmd_note(ctx, "created %s: %s, %u MiB, %u cpu%s, mac %s, address %s, vnc %s, tap %s",
 			 name, r.disk, p->memory, p->cpus, p->cpus == 1 ? "" : "s", p->mac, p->address,
 			 vnc, p->tap);
 	}
-	if (rc == 0 && !ctx->dry_run)
-		note_listeners(ctx, p, NULL, 0);
 	guest_create_result_free(&r);
 	create_extra_free(&x);
 	return rc;
@@ -533,10 +512,7 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 			snprintf(ram, sizeof(ram), "%uG", g->memory / 1024);
 		else
 			snprintf(ram, sizeof(ram), "%uM", g->memory);
-		if (g->vnc_display == VMM_VNC_NONE)
-			snprintf(vnc, sizeof(vnc), "none");
-		else
-			snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(g), g->vnc_display);
+		profile_vnc_describe(g, vnc, sizeof(vnc));
 		if (st.host[0] && strcmp(st.host, "local"))
 			snprintf(backend, sizeof(backend), "%s@%s", backend_name(g), st.host);
 		else
@@ -635,7 +611,6 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 	} else if (ctx->dry_run) {
 		fputs(r.plan, stdout);
 	} else {
-		note_listeners(ctx, &r.profile, r.before.forwards, r.before.n_forwards);
 		if (!only_forward && r.running)
 			cmd_note(ctx, "%s is running: the change applies at its next start", name);
 	}

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/config/profile.h"
 #include "vmm/config/alloc.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"

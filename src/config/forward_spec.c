@@ -8,9 +8,9 @@
 #include <strings.h>
 
 #include "vmm/config/cfgtext.h"
-#include "vmm/config/profile.h"
 #include "vmm/config/forward_spec.h"
 #include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 const char *profile_forward_proto(int proto)
 {
@@ -19,15 +19,28 @@ const char *profile_forward_proto(int proto)
 
 void profile_format_forward(const struct vmm_forward *f, char *buf)
 {
-	snprintf(buf, PROFILE_FORWARD_LEN, "%s:%u:%u", profile_forward_proto(f->proto),
-		 (unsigned)f->host_port, (unsigned)f->guest_port);
+	char a[16] = "";
+	if (f->addr)
+		util_format_ipv4(f->addr, a);
+	snprintf(buf, PROFILE_FORWARD_LEN, "%s:%s%s%u:%u%s", profile_forward_proto(f->proto), a,
+		 f->addr ? ":" : "", (unsigned)f->host_port, (unsigned)f->guest_port,
+		 f->force ? "!" : "");
 }
 
-static int forward_port(const char *spec, const char *which, const char *s, size_t len, uint16_t *out)
+bool profile_forwards_clash(const struct vmm_forward *a, const struct vmm_forward *b)
+{
+	return a->proto == b->proto && a->host_port == b->host_port &&
+	       (!a->addr || !b->addr || a->addr == b->addr);
+}
+
+#define FORWARD_WANT "want [tcp:|udp:][ADDR:]HOSTPORT:GUESTPORT[!]"
+
+static int forward_port(const char *spec, const char *which, const char *s, size_t len,
+			uint16_t *out)
 {
 	unsigned long v = 0;
 	if (len == 0)
-		return vmm_invalid("forward \"%s\": want [tcp:|udp:]HOSTPORT:GUESTPORT", spec);
+		return vmm_invalid("forward \"%s\": " FORWARD_WANT, spec);
 	for (size_t i = 0; i < len; i++) {
 		if (!isdigit((unsigned char)s[i]))
 			return vmm_invalid("forward \"%s\": %s port \"%.*s\": not a number", spec,
@@ -42,27 +55,63 @@ static int forward_port(const char *spec, const char *which, const char *s, size
 	return 0;
 }
 
+/* The host address a forward is bound to: an IPv4 address a LAN client can reach the host on. */
+static int forward_addr(const char *spec, const char *s, size_t len, uint32_t *out)
+{
+	char a[16];
+	if (len == 0 || len >= sizeof(a))
+		return vmm_invalid("forward \"%s\": address \"%.*s\": not an IPv4 address", spec,
+				   (int)len, s);
+	memcpy(a, s, len);
+	a[len] = '\0';
+	if (util_parse_ipv4("address", a, out) < 0)
+		return vmm_invalid("forward \"%s\": address \"%s\": not an IPv4 address", spec, a);
+	unsigned hi = *out >> 24;
+	if (hi == 127 || hi == 0 || hi >= 224)
+		return vmm_invalid("forward \"%s\": address %s: not one a forward can be bound to "
+				   "(loopback, 0.0.0.0/8, multicast); leave it out for every address",
+				   spec, a);
+	return 0;
+}
+
 int profile_parse_forward(const char *spec, struct vmm_forward *f)
 {
-	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	const char *ports = spec;
-	struct vmm_forward x = { IPPROTO_TCP, 0, 0 };
-	if (!c1 || (c2 && strchr(c2 + 1, ':')))
-		return vmm_invalid("forward \"%s\": want [tcp:|udp:]HOSTPORT:GUESTPORT", spec);
-	if (c2) {
-		size_t pl = (size_t)(c1 - spec);
-		if (pl == 3 && !strncasecmp(spec, "tcp", 3))
+	const char *part[5];
+	size_t len[5], n = 0, l = strlen(spec);
+	struct vmm_forward x;
+	memset(&x, 0, sizeof(x));
+	x.proto = IPPROTO_TCP;
+	if (l && spec[l - 1] == '!') {
+		x.force = true;
+		l--;
+	}
+	for (const char *p = spec; n < 5;) { /* split spec[0..l) at ':' */
+		const char *c = memchr(p, ':', (size_t)(spec + l - p));
+		part[n] = p;
+		len[n++] = c ? (size_t)(c - p) : (size_t)(spec + l - p);
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	if (n < 2 || n > 4)
+		return vmm_invalid("forward \"%s\": " FORWARD_WANT, spec);
+	size_t k = 0;
+	bool has_addr = n == 4 || (n == 3 && memchr(part[0], '.', len[0]));
+	if (n == 4 || (n == 3 && !has_addr)) {
+		if (len[0] == 3 && !strncasecmp(part[0], "tcp", 3))
 			x.proto = IPPROTO_TCP;
-		else if (pl == 3 && !strncasecmp(spec, "udp", 3))
+		else if (len[0] == 3 && !strncasecmp(part[0], "udp", 3))
 			x.proto = IPPROTO_UDP;
 		else
 			return vmm_invalid("forward \"%s\": protocol \"%.*s\": use tcp or udp", spec,
-					   (int)pl, spec);
-		ports = c1 + 1;
-		c1 = c2;
+					   (int)len[0], part[0]);
+		k++;
 	}
-	if (forward_port(spec, "host", ports, (size_t)(c1 - ports), &x.host_port) < 0 ||
-	    forward_port(spec, "guest", c1 + 1, strlen(c1 + 1), &x.guest_port) < 0)
+	if (has_addr && forward_addr(spec, part[k], len[k], &x.addr) < 0)
+		return -1;
+	k += has_addr;
+	if (forward_port(spec, "host", part[k], len[k], &x.host_port) < 0 ||
+	    forward_port(spec, "guest", part[k + 1], len[k + 1], &x.guest_port) < 0)
 		return -1;
 	*f = x;
 	return 0;
@@ -78,7 +127,7 @@ static int forwards_from(char *const *specs, size_t n, struct vmm_forward **out,
 		if (profile_parse_forward(specs[i], &v[i]) < 0)
 			goto fail;
 		for (size_t j = 0; j < i; j++)
-			if (v[j].proto == v[i].proto && v[j].host_port == v[i].host_port) {
+			if (profile_forwards_clash(&v[j], &v[i])) {
 				vmm_invalid("forward \"%s\": %s host port %u is listed twice", specs[i],
 					    profile_forward_proto(v[i].proto), (unsigned)v[i].host_port);
 				goto fail;
@@ -125,7 +174,7 @@ int profile_add_forward(struct vmm_profile *p, const char *spec)
 	if (profile_parse_forward(spec, &f) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_forwards; i++)
-		if (p->forwards[i].proto == f.proto && p->forwards[i].host_port == f.host_port)
+		if (profile_forwards_clash(&p->forwards[i], &f))
 			return vmm_invalid("forward \"%s\": %s host port %u is listed twice", spec,
 					   profile_forward_proto(f.proto), (unsigned)f.host_port);
 	struct vmm_forward *v = realloc(p->forwards, (p->n_forwards + 1) * sizeof(*v));

@@ -8,7 +8,6 @@
 
 #include "vmm/config/cfgtext.h"
 #include "vmm/config/ipv6.h"
-#include "vmm/config/profile.h"
 #include "vmm/config/netcfg.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"

@@ -82,19 +82,19 @@ static int set_mac(struct vmm_profile *p, const char *key, const char *value)
 	return 0;
 }
 
-/* ":N", "N" or "none". */
+/* ":N", "N", "socket" or "none". */
 static int set_vnc(struct vmm_profile *p, const char *key, const char *value)
 {
 	unsigned long v;
 	const char *d = value[0] == ':' ? value + 1 : value;
 	(void)key;
-	if (!strcmp(value, "none")) {
-		p->vnc_display = VMM_VNC_NONE;
+	if (!strcmp(value, "none") || !strcmp(value, "socket")) {
+		p->vnc_display = value[0] == 'n' ? VMM_VNC_NONE : VMM_VNC_SOCKET;
 		return 0;
 	}
 	if (util_parse_uint("vnc", d, 0, VMM_VNC_MAX, &v) < 0)
 		return vmm_invalid("vnc %s: want a display :N with N from 0 to " VMM_VNC_MAX_STR
-				   " (port 5900+N), or none", value);
+				   " (port 5900+N), socket or none", value);
 	p->vnc_display = (int)v;
 	return 0;
 }
@@ -140,14 +140,15 @@ static int set_forward(struct vmm_profile *p, const char *key, const char *value
 
 /* ---- keys read and written their own way ---- */
 
+/* A TCP display: the vnc group. Else vnc is a word: "socket" or "none". */
 static bool has_display(const struct vmm_profile *p)
 {
-	return p->vnc_display != VMM_VNC_NONE;
+	return p->vnc_display >= 0; /* (profile_vnc_tcp, without reaching into validate.c) */
 }
 
 static bool no_display(const struct vmm_profile *p)
 {
-	return p->vnc_display == VMM_VNC_NONE;
+	return !has_display(p);
 }
 
 static bool has_forwards(const struct vmm_profile *p)
@@ -165,22 +166,26 @@ static int read_mac(const struct cfg_reader *r, const config_setting_t *s, struc
 	return rc;
 }
 
-/* vnc = "none": a headless guest (serial console only); else vnc is a group. */
-static int read_vnc_none(const struct cfg_reader *r, const config_setting_t *s,
+/* vnc = "socket": the screen on a unix socket in the guest's private run folder (what create
+ * writes); vnc = "none": a headless guest (serial console only); else vnc is a group. */
+static int read_vnc_word(const struct cfg_reader *r, const config_setting_t *s,
 			 struct vmm_profile *p)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
 		return cfg_invalid(r, s, "expected a group { ... }");
-	if (strcmp(config_setting_get_string(s), "none"))
-		return cfg_invalid(r, s, "want \"none\" or a group { display = N; }");
-	p->vnc_display = VMM_VNC_NONE;
+	const char *w = config_setting_get_string(s);
+	if (!strcmp(w, "none"))
+		p->vnc_display = VMM_VNC_NONE;
+	else if (!strcmp(w, "socket"))
+		p->vnc_display = VMM_VNC_SOCKET;
+	else
+		return cfg_invalid(r, s, "want \"socket\", \"none\" or a group { display = N; }");
 	return 0;
 }
 
-static void write_vnc_none(struct cfg_buf *b, const struct vmm_profile *p)
+static void write_vnc_word(struct cfg_buf *b, const struct vmm_profile *p)
 {
-	(void)p;
-	cfg_quoted(b, "none");
+	cfg_quoted(b, p->vnc_display == VMM_VNC_NONE ? "none" : "socket");
 }
 
 static void write_vnc_listen(struct cfg_buf *b, const struct vmm_profile *p)
@@ -251,24 +256,28 @@ const struct profile_key profile_keys[] = {
 	{ .group = "net", .name = "tap", .field = CFG_F_CHARS(P, tap), .flags = OPT, .set = "tap",
 	  .check = check_ifname, .create = "tap", .metavar = "NAME",
 	  .help = "tap interface name (default vmm-NAME, cut to 15 characters)" },
-	{ .name = "vnc", .field = CFG_F_CUSTOM, .comment = "  # no display: serial console only",
-	  .present = no_display, .read = read_vnc_none, .write = write_vnc_none },
+	{ .name = "vnc", .field = CFG_F_CUSTOM,
+	  .comment = "  # \"socket\": the screen for vmm vnc only; \"none\": serial console only",
+	  .present = no_display, .read = read_vnc_word, .write = write_vnc_word },
 	{ .group = "vnc", .name = "display",
 	  .field = CFG_F_INT(P, vnc_display, 0, VMM_VNC_MAX, NULL),
 	  .present = has_display, .set = "vnc", .set_fn = set_vnc, .create = "vnc",
-	  .metavar = ":N|none",
-	  .help = "VNC display, port 5900+N (N up to " VMM_VNC_MAX_STR "; default: the lowest free "
-		  "one), or none: a headless guest, serial console only" },
+	  .metavar = ":N|socket|none",
+	  .help = "the screen: socket (the default: a unix socket in the guest's private run "
+		  "folder, for vmm vnc), :N a TCP display on port 5900+N (N up to "
+		  VMM_VNC_MAX_STR "), or none: a headless guest, serial console only" },
 	{ .group = "vnc", .name = "listen", .field = CFG_F_STRING(P, vnc_listen),
 	  .present = has_display, .write = write_vnc_listen, .set = "vnc.listen",
 	  .set_alias = "vnc_listen", .what = "vnc listen", .check = check_ipv4,
 	  .create = "vnc-listen", .metavar = "ADDR",
-	  .help = "address VNC listens on (default " VNC_DEFAULT_LISTEN ")" },
+	  .help = "address a TCP display listens on (default " VNC_DEFAULT_LISTEN
+		  "; elsewhere it gets a password)" },
 	{ .group = "vnc", .name = "password_file", .field = CFG_F_STRING(P, vnc_password_file),
 	  .flags = OPT | CLR | FILE_, .present = has_display, .set = "vnc.password_file",
 	  .set_alias = "vnc_password_file", .what = "vnc password file",
 	  .create = "vnc-password-file", .metavar = "FILE",
-	  .help = "require this VNC password (the file's first line)" },
+	  .help = "require this VNC password on a TCP display (the file's first line); else a "
+		  "display off loopback gets one vmm makes (vmm vnc NAME --password)" },
 	{ .name = "autostart", .field = CFG_F_BOOL(P, autostart), .flags = OPT, .set = "autostart",
 	  .metavar = "on|off", .help = "start the guest at boot (as vmm autostart does)" },
 	{ .name = "stop_timeout",
@@ -313,9 +322,11 @@ const struct profile_key profile_keys[] = {
 	  .help = "add a command cloud-init runs at first boot (repeatable)" },
 	{ .name = "forward", .field = CFG_F_CUSTOM, .flags = CLR, .present = has_forwards,
 	  .read = read_forwards, .write = write_forwards, .set = "forward", .set_fn = set_forward,
-	  .create = "forward", .metavar = "[PROTO:]HOSTPORT:GUESTPORT",
-	  .help = "forward a host port to the guest: tcp (default) or udp, from any host address "
-		  "(create: repeatable; set: the whole list, comma separated; see vmm forward)" },
+	  .create = "forward", .metavar = "[PROTO:][ADDR:]HOSTPORT:GUESTPORT[!]",
+	  .help = "forward a host port to the guest: tcp (default) or udp, from every host address "
+		  "or ADDR only; a port a host process listens on, or below 1024, only with a "
+		  "trailing '!' (create: repeatable; set: the whole list, comma separated; see "
+		  "vmm forward)" },
 };
 #undef FIXED
 #undef FILE_
@@ -482,10 +493,18 @@ static bool is_group(const char *name)
 	return false;
 }
 
+/* One key from the file: its value, then (a string with choices) one of them. */
 static int read_key(const struct profile_key *k, const struct cfg_reader *r,
 		    const config_setting_t *s, struct vmm_profile *p)
 {
-	return k->read ? k->read(r, s, p) : cfg_read_field(r, s, &k->field, p);
+	if (k->read)
+		return k->read(r, s, p);
+	if (cfg_read_field(r, s, &k->field, p) < 0)
+		return -1;
+	const char *v = k->field.type == CFG_STRING ? *(char **)((char *)p + k->field.off) : NULL;
+	if (k->choices && v && profile_key_choice(k, v) < 0)
+		return cfg_invalid_here(r, s);
+	return 0;
 }
 
 static int read_group(const struct cfg_reader *r, const config_setting_t *g,
@@ -529,7 +548,8 @@ static int fill_defaults(struct vmm_profile *p, const char *filename)
 	if (!p->tap[0])
 		snprintf(p->tap, sizeof(p->tap), "vmm-%.*s", VMM_IFNAME_MAX - 4, p->name);
 	if (p->vnc_display == -1)
-		return vmm_invalid("%s: vnc.display: missing (or vnc = \"none\")", filename);
+		return vmm_invalid("%s: vnc.display: missing (or vnc = \"socket\" or \"none\")",
+				   filename);
 	return 0;
 }
 

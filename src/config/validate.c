@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vmm/config/profile.h"
 #include "vmm/config/forward_spec.h"
 #include "vmm/config/validate.h"
 #include "vmm/sys/error.h"
@@ -90,7 +89,8 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 		return -1;
 	if (p->address && check_address(p->address, n) < 0)
 		return -1;
-	if (p->vnc_display != VMM_VNC_NONE && (p->vnc_display < 0 || p->vnc_display > VMM_VNC_MAX))
+	if (p->vnc_display != VMM_VNC_NONE && p->vnc_display != VMM_VNC_SOCKET &&
+	    (p->vnc_display < 0 || p->vnc_display > VMM_VNC_MAX))
 		return vmm_invalid("vnc :%d: out of range (0 to " VMM_VNC_MAX_STR ")",
 				   p->vnc_display);
 	if (p->vnc_listen) {
@@ -118,8 +118,6 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 		if (util_parse_ipv4("dns", p->dns[i], &a) < 0)
 			return -1;
 	}
-	if (p->backend && profile_key_choice(profile_key_find("backend"), p->backend) < 0)
-		return -1;
 	if (p->uri && (!p->backend || strcmp(p->backend, "libvirt")))
 		return vmm_invalid("uri %s: only with backend libvirt", p->uri);
 	if (p->hostname) {
@@ -140,8 +138,7 @@ int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n)
 		    (p->forwards[i].proto != IPPROTO_TCP && p->forwards[i].proto != IPPROTO_UDP))
 			return vmm_invalid("forward \"%s\": not a valid forward", spec);
 		for (size_t j = 0; j < i; j++)
-			if (p->forwards[j].proto == p->forwards[i].proto &&
-			    p->forwards[j].host_port == p->forwards[i].host_port)
+			if (profile_forwards_clash(&p->forwards[j], &p->forwards[i]))
 				return vmm_invalid("forward \"%s\": %s host port %u is listed twice",
 						   spec, profile_forward_proto(p->forwards[i].proto),
 						   (unsigned)p->forwards[i].host_port);
@@ -164,14 +161,14 @@ int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profil
 		if (have && o->address && util_parse_cidr("address", o->address, &theirs, &pre) == 0 &&
 		    theirs == mine)
 			return vmm_invalid("address %s: already used by %s", p->address, o->name);
-		if (p->vnc_display != VMM_VNC_NONE && o->vnc_display == p->vnc_display)
+		if (profile_vnc_tcp(p) && o->vnc_display == p->vnc_display)
 			return vmm_invalid("vnc :%d: already used by %s", p->vnc_display, o->name);
 		if (p->tap[0] && !strcmp(o->tap, p->tap))
 			return vmm_invalid("tap %s: already used by %s", p->tap, o->name);
 		for (size_t f = 0; f < p->n_forwards; f++)
 			for (size_t g = 0; g < o->n_forwards; g++) {
 				const struct vmm_forward *a = &p->forwards[f], *b = &o->forwards[g];
-				if (a->proto != b->proto || a->host_port != b->host_port)
+				if (!profile_forwards_clash(a, b))
 					continue;
 				char spec[PROFILE_FORWARD_LEN];
 				profile_format_forward(a, spec);
@@ -191,5 +188,28 @@ const char *profile_vnc_listen(const struct vmm_profile *p)
 
 int profile_vnc_port(const struct vmm_profile *p)
 {
-	return p->vnc_display == VMM_VNC_NONE ? 0 : VNC_BASE_PORT + p->vnc_display;
+	return profile_vnc_tcp(p) ? VNC_BASE_PORT + p->vnc_display : 0;
+}
+
+bool profile_vnc_tcp(const struct vmm_profile *p)
+{
+	return p->vnc_display >= 0;
+}
+
+bool profile_vnc_loopback(const struct vmm_profile *p)
+{
+	uint32_t a = 0;
+	if (util_parse_ipv4("vnc listen", profile_vnc_listen(p), &a) < 0) {
+		vmm_error_clear();
+		return false;
+	}
+	return (a >> 24) == 127;
+}
+
+void profile_vnc_describe(const struct vmm_profile *p, char *buf, size_t len)
+{
+	if (profile_vnc_tcp(p))
+		snprintf(buf, len, "%s:%d", profile_vnc_listen(p), p->vnc_display);
+	else
+		snprintf(buf, len, "%s", p->vnc_display == VMM_VNC_NONE ? "none" : "socket");
 }

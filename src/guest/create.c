@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vmm/config/profile.h"
+#include "vmm/net/forward.h"
 #include "vmm/config/forward_spec.h"
 #include "vmm/config/alloc.h"
 #include "vmm/config/validate.h"
@@ -94,8 +95,9 @@ static int resolve(const struct guest_create_req *r, const struct vmm_netcfg *ne
 		pick_mac(p, others, n_others);
 	if (!p->address && profile_pick_address(net, others, n_others, &p->address) < 0)
 		return -1;
-	if (p->vnc_display == -1 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
-		return -1;
+	/* the screen on a private unix socket unless TCP is asked for (issue 17, item 7) */
+	if (p->vnc_display == -1)
+		p->vnc_display = VMM_VNC_SOCKET;
 	if (!p->tap[0])
 		profile_pick_tap(r->name, others, n_others, p->tap);
 	if (profile_validate(p, net) < 0 || profile_check_conflicts(p, others, n_others) < 0)
@@ -213,6 +215,9 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 		goto out;
 	}
 	if (resolve(r, net, e.all, e.n_all, &out->profile) < 0)
+		goto out;
+	/* a forward may not take a host port from the host unless forced ('!') */
+	if (forward_check_new(&out->profile, NULL, 0) < 0)
 		goto out;
 	out->disk = store_disk_path(h, &out->profile);
 	cfg = store_profile_path(h, r->name);

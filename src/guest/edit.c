@@ -186,6 +186,9 @@ int guest_set(const struct vmm_home *h, const char *name, const struct profile_k
 	if (apply_kvs(p, kvs, n_kvs, net) < 0 || profile_validate(p, net) < 0 ||
 	    profile_check_conflicts(p, e.all, e.n_all) < 0)
 		goto out;
+	/* a new forward may not take a host port from the host unless forced ('!') */
+	if (forward_check_new(p, out->before.forwards, out->before.n_forwards) < 0)
+		goto out;
 	if (dry_run) {
 		out->plan = profile_format(p);
 		rc = 0;

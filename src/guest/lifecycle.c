@@ -194,7 +194,7 @@ int lifecycle_status(const struct vmm_home *h, const struct vmm_profile *p, stru
 {
 	memset(st, 0, sizeof(*st));
 	int rc = backend_for(p)->status(h, p, st);
-	if (!st->vnc_host[0])
+	if (!st->vnc_host[0] && profile_vnc_tcp(p)) /* (a socket has no address to guess) */
 		snprintf(st->vnc_host, sizeof(st->vnc_host), "%s", profile_vnc_listen(p));
 	if (st->vnc_port <= 0)
 		st->vnc_port = profile_vnc_port(p);

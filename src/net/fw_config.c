@@ -45,8 +45,13 @@ int fw_config_check(const struct fw_config *c)
 			return vmm_invalid("firewall: forward %zu of %s: guest address %s outside %s/%u",
 					   i + 1, f->guest, a, nw, c->prefix);
 		}
+		uint32_t lo = f->host_ip >> 24;
+		if (f->host_ip && (lo == 127 || lo == 0 || lo >= 224))
+			return vmm_invalid("firewall: forward %zu of %s: host address not usable "
+					   "(loopback, 0.0.0.0/8 or multicast)", i + 1, f->guest);
 		for (size_t j = 0; j < i; j++)
-			if (c->forwards[j].proto == f->proto && c->forwards[j].host_port == f->host_port)
+			if (c->forwards[j].proto == f->proto && c->forwards[j].host_port == f->host_port &&
+			    (!f->host_ip || !c->forwards[j].host_ip || f->host_ip == c->forwards[j].host_ip))
 				return vmm_invalid("firewall: host port %s/%u forwarded twice (%s, %s)",
 						   f->proto == 6 ? "tcp" : "udp", f->host_port,
 						   c->forwards[j].guest, f->guest);

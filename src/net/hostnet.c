@@ -474,7 +474,7 @@ static int up_firewall(struct admin *a, const struct vmm_netcfg *n,
 	char arg[48];
 	int rc = 0;
 	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	forward_list(guests, n_guests, true, &fwd, &fc.n_forwards);
 	fc.forwards = fwd;
 	memset(&fs, 0, sizeof(fs));
 	if (fw_status_rules(&fc, &fs) == 0 && fw_all_present(&fc, &fs))
@@ -658,7 +658,7 @@ int hostnet_forwards_update(const struct vmm_home *h, const struct vmm_netcfg *n
 	if (admin_begin(h, "forwards", &a) < 0)
 		goto out;
 	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	forward_list(guests, n_guests, false, &fwd, &fc.n_forwards);
 	fc.forwards = fwd;
 	/* the test build can make this update fail (VMM_TEST_NET_FAIL_AFTER=forwards) */
 	rc = journal_test_fail("forwards") < 0 ? -1 : fw_apply(&fc);
@@ -925,7 +925,7 @@ static int plan_up(FILE *t, const struct vmm_netcfg *n, const struct hostnet_pro
 		fprintf(t, "set %s = 1\n", HOSTNET_IP_FORWARD);
 	plan_services(t, n);
 	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	forward_list(guests, n_guests, true, &fwd, &fc.n_forwards);
 	fc.forwards = fwd;
 	memset(&fs, 0, sizeof(fs));
 	bool fw_ok = fw_status_rules(&fc, &fs) == 0;

@@ -148,6 +148,92 @@ static int del_num(struct xtc_handle *h, const char *table, const char *chain, i
 	return 0;
 }
 
+/* Wanted rules found more than once: the first stays. */
+static int dedupe(struct xtc_handle *h, const char *table, const struct iptr_chain *s,
+		  const struct iptr_entry *want, bool *changed)
+{
+	for (size_t i = 0; i < s->n_want; i++) {
+		int n;
+		find_rule(h, s->chain, is_same, &want[i], &n);
+		for (; n > 1; n--) {
+			int last = -1, j = 0;
+			for (const struct ipt_entry *x = iptc_first_rule(s->chain, h); x;
+			     x = iptc_next_rule(x, h), j++)
+				if (same_rule(h, x, &want[i]))
+					last = j;
+			if (del_num(h, table, s->chain, last) < 0)
+				return -1;
+			*changed = true;
+		}
+	}
+	return 0;
+}
+
+/* Which of the n wanted entries x is (the first it equals), or -1. */
+static int wanted_index(struct xtc_handle *h, const struct ipt_entry *x,
+			const struct iptr_entry *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (same_rule(h, x, &want[i]))
+			return (int)i;
+	return -1;
+}
+
+/* The wanted rules present in the chain that stand after a rule wanted later (out of order);
+ * *last gets the highest wanted index present (-1: none). */
+static size_t misplaced(struct xtc_handle *h, const struct iptr_chain *s,
+			const struct iptr_entry *want, int *last)
+{
+	size_t n = 0;
+	*last = -1;
+	for (const struct ipt_entry *x = iptc_first_rule(s->chain, h); x; x = iptc_next_rule(x, h)) {
+		int i = wanted_index(h, x, want, s->n_want);
+		if (i < 0)
+			continue;
+		if (i < *last)
+			n++;
+		else
+			*last = i;
+	}
+	return n;
+}
+
+static bool is_wanted(struct xtc_handle *h, const struct ipt_entry *x, const void *arg)
+{
+	const struct iptr_chain *s = ((const void *const *)arg)[0];
+	const struct iptr_entry *want = ((const void *const *)arg)[1];
+	return wanted_index(h, x, want, s->n_want) >= 0;
+}
+
+/* The wanted rules (stale ones and duplicates gone already) into the chain in want's order:
+ * the missing ones appended when they all come after the present ones; otherwise this bridge's
+ * rules of the chain taken out and put back in order (one commit either way). */
+static int put_in_order(struct xtc_handle *h, const char *table, const struct iptr_chain *s,
+			const struct iptr_entry *want, bool *changed)
+{
+	const void *arg[2] = { s, want };
+	int last, idx;
+	bool redo = misplaced(h, s, want, &last) > 0;
+	for (size_t i = 0; i < s->n_want && !redo; i++)
+		redo = (int)i < last && find_rule(h, s->chain, is_same, &want[i], NULL) < 0;
+	while (redo && (idx = find_rule(h, s->chain, is_wanted, arg, NULL)) >= 0) {
+		if (del_num(h, table, s->chain, idx) < 0)
+			return -1;
+		*changed = true;
+	}
+	for (size_t i = 0; i < s->n_want; i++) {
+		if (find_rule(h, s->chain, is_same, &want[i], NULL) >= 0)
+			continue;
+		if (!iptc_append_entry(s->chain, want[i].e, h)) {
+			char what[64];
+			snprintf(what, sizeof(what), "%s %s", table, s->chain);
+			return fw_fail_errno(what, errno);
+		}
+		*changed = true;
+	}
+	return 0;
+}
+
 /* Bring one of vmm's chains (in the table of handle h) to what s wants for bridge c->bridge.
  * *changed set when the handle was modified. *had_chain: vmm's chain existed before. */
 static int chain_converge(struct xtc_handle *h, const struct fw_config *c, const char *table,
@@ -181,26 +267,8 @@ static int chain_converge(struct xtc_handle *h, const struct fw_config *c, const
 			goto out;
 		*changed = true;
 	}
-	for (size_t i = 0; i < s->n_want; i++) {
-		idx = find_rule(h, s->chain, is_same, &want[i], &n);
-		for (; n > 1; n--) { /* keep the first */
-			int last = -1, j = 0;
-			for (const struct ipt_entry *x = iptc_first_rule(s->chain, h); x;
-			     x = iptc_next_rule(x, h), j++)
-				if (same_rule(h, x, &want[i]))
-					last = j;
-			if (del_num(h, table, s->chain, last) < 0)
-				goto out;
-			*changed = true;
-		}
-		if (idx < 0) {
-			if (!iptc_append_entry(s->chain, want[i].e, h)) {
-				fw_fail_errno(what, errno);
-				goto out;
-			}
-			*changed = true;
-		}
-	}
+	if (dedupe(h, table, s, want, changed) < 0 || put_in_order(h, table, s, want, changed) < 0)
+		goto out;
 	/* the jump: exactly one, first, while the chain has rules; none (and no chain) otherwise */
 	bool empty = iptc_first_rule(s->chain, h) == NULL;
 	idx = find_rule(h, s->builtin, is_jump_to, s->chain, &n);
@@ -511,15 +579,16 @@ static int table_status(const struct fw_config *c, const struct iptr_table *s, s
 			fwd_wanted |= cs->want[j].fwd;
 			if (cs->want[j].fwd)
 				*fwd_stale |= !there;
-			else if (!strcmp(cs->want[j].target, IPTC_LABEL_ACCEPT))
-				st->present[cs->want[j].in ? FW_ACCEPT_OUT : FW_ACCEPT_BACK] = there;
 			else
-				st->present[FW_MASQ] = there;
+				st->present[cs->want[j].id] = there;
 		}
 		if (here) {
 			/* a rule of this bridge that c does not want: a forward since removed */
 			struct stale_arg sa = { c->bridge, want, cs->n_want };
+			int last;
 			*fwd_stale |= find_rule(h, cs->chain, is_stale, &sa, NULL) >= 0;
+			/* out of order (e.g. an accept after the drops): apply puts them back */
+			st->n_stale += misplaced(h, cs, want, &last);
 		}
 		if (fwd_wanted && !jump)
 			*fwd_stale = true;
@@ -550,6 +619,7 @@ int fw_legacy_status_rules(const struct fw_config *c, struct fw_status *st)
 	st->chains_present = chain[0] && (!c->nat || chain[1]);
 	for (int i = 0; i <= FW_MASQ; i++)
 		st->wanted[i] = c->nat || (i != FW_MASQ && i != FW_JUMP_POSTROUTING);
+	st->wanted[FW_ACCEPT_BRIDGED] = st->wanted[FW_DROP_OUT] = st->wanted[FW_DROP_IN] = true;
 	/* the forwards' rules: filter's accepts, nat's DNAT (with their chains and jumps) */
 	st->wanted[FW_ACCEPT_DNAT] = st->wanted[FW_DNAT] = c->n_forwards > 0;
 	st->present[FW_ACCEPT_DNAT] = c->n_forwards > 0 && !stale[0];

@@ -44,22 +44,42 @@ void iptr_jump_rule(const char *builtin, const char *chain, struct iptr_rule *r)
 static void rule_of(const struct fw_config *c, enum fw_rule_id id, struct iptr_rule *r)
 {
 	switch (id) {
-	case FW_JUMP_FORWARD: iptr_jump_rule("FORWARD", FW_CHAIN_FILTER, r); return;
-	case FW_JUMP_POSTROUTING: iptr_jump_rule("POSTROUTING", FW_CHAIN_NAT, r); return;
+	case FW_JUMP_FORWARD:
+		iptr_jump_rule("FORWARD", FW_CHAIN_FILTER, r);
+		r->id = id;
+		return;
+	case FW_JUMP_POSTROUTING:
+		iptr_jump_rule("POSTROUTING", FW_CHAIN_NAT, r);
+		r->id = id;
+		return;
 	default: break;
 	}
 	memset(r, 0, sizeof(*r));
 	snprintf(r->comment, sizeof(r->comment), "%s %s", FW_COMMENT, c->bridge);
+	r->id = id;
 	r->target = IPTC_LABEL_ACCEPT;
 	r->chain = FW_CHAIN_FILTER;
 	switch (id) {
-	case FW_ACCEPT_OUT:
+	case FW_ACCEPT_BRIDGED:
+		r->in = r->out = c->bridge;
+		break;
+	case FW_ACCEPT_OUT: /* only the subnet's own sources */
+		r->src = c->network;
+		r->src_len = c->prefix;
 		r->in = c->bridge;
 		break;
 	case FW_ACCEPT_BACK:
 		r->out = c->bridge;
 		r->ctstate = XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) |
 			     XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
+		break;
+	case FW_DROP_OUT:
+		r->in = c->bridge;
+		r->target = IPTC_LABEL_DROP;
+		break;
+	case FW_DROP_IN:
+		r->out = c->bridge;
+		r->target = IPTC_LABEL_DROP;
 		break;
 	default: /* FW_MASQ */
 		r->chain = FW_CHAIN_NAT;
@@ -70,6 +90,12 @@ static void rule_of(const struct fw_config *c, enum fw_rule_id id, struct iptr_r
 		r->target = "MASQUERADE";
 		break;
 	}
+}
+
+/* A rule of the bridge's own (not a forward's, not a jump) that fw_rule_line can print. */
+static bool fixed_rule(enum fw_rule_id id)
+{
+	return id <= FW_MASQ || id == FW_ACCEPT_BRIDGED || id == FW_DROP_OUT || id == FW_DROP_IN;
 }
 
 /* The three rules of a port forward: DNAT of what arrives for a local address (from the LAN),
@@ -87,6 +113,7 @@ static void rule_of_forward(const struct fw_config *c, const struct fw_forward *
 		snprintf(r->comment, sizeof(r->comment), "%s %s", FW_COMMENT, c->bridge);
 	r->proto = (uint8_t)f->proto;
 	r->fwd = true;
+	r->id = k == FWD_ACCEPT ? FW_ACCEPT_DNAT : FW_DNAT;
 	switch (k) {
 	case FWD_ACCEPT:
 		r->chain = FW_CHAIN_FILTER;
@@ -106,6 +133,11 @@ static void rule_of_forward(const struct fw_config *c, const struct fw_forward *
 	default:
 		r->chain = FW_CHAIN_PREROUTING;
 		break;
+	}
+	if (f->host_ip) { /* bound to one address (never loopback: fw_config_check) */
+		r->dst = f->host_ip;
+		r->dst_len = 32;
+		r->not_dst = false;
 	}
 	r->dport = f->host_port;
 	r->local_dst = true;
@@ -296,13 +328,19 @@ void iptr_table_specs(const struct fw_config *c, bool remove, struct iptr_table 
 	t[0].table = "filter";
 	t[0].n_chains = 1;
 	struct iptr_chain *fwd = &t[0].chains[0];
-	*fwd = (struct iptr_chain){ "FORWARD", FW_CHAIN_FILTER, rules_alloc(2 + nf), 0 };
+	*fwd = (struct iptr_chain){ "FORWARD", FW_CHAIN_FILTER, rules_alloc(5 + nf), 0 };
+	/* in this order: the accepts, the forwards' accepts, then the drops */
 	if (!remove) {
+		rule_of(c, FW_ACCEPT_BRIDGED, &fwd->want[fwd->n_want++]);
 		rule_of(c, FW_ACCEPT_OUT, &fwd->want[fwd->n_want++]);
 		rule_of(c, FW_ACCEPT_BACK, &fwd->want[fwd->n_want++]);
 	}
 	for (size_t i = 0; i < nf; i++)
 		rule_of_forward(c, &c->forwards[i], FWD_ACCEPT, &fwd->want[fwd->n_want++]);
+	if (!remove) {
+		rule_of(c, FW_DROP_OUT, &fwd->want[fwd->n_want++]);
+		rule_of(c, FW_DROP_IN, &fwd->want[fwd->n_want++]);
+	}
 
 	t[1].table = "nat";
 	t[1].n_chains = 3;
@@ -432,7 +470,7 @@ int fw_rule_line(const struct fw_config *c, enum fw_rule_id id, char *buf, size_
 	struct iptr_rule r;
 	if (fw_config_check(c) < 0)
 		return -1;
-	if ((unsigned)id > FW_MASQ)
+	if ((unsigned)id >= FW_NRULES || !fixed_rule(id))
 		return vmm_invalid("firewall: rule %d: no such rule", (int)id);
 	rule_of(c, id, &r);
 	return iptr_rule_text(&r, buf, len);

@@ -432,9 +432,21 @@ static void wants(const struct fw_config *c, struct want **w, size_t *n)
 	util_format_ipv4(c->network, net);
 	*w = NULL;
 	*n = 0;
+	/* chain forward, in this order (like libvirt's NAT network): what is bridged, what the
+	 * subnet sends, replies, DNATed connections; then nothing else from or to the bridge */
+	want_add(w, n, c, NFTR_CH_FORWARD, FW_ACCEPT_BRIDGED,
+		 "iifname \"%s\" oifname \"%s\" meta mark set meta mark | 0x%08x accept",
+		 c->bridge, c->bridge, m);
 	want_add(w, n, c, NFTR_CH_FORWARD, FW_ACCEPT_OUT,
-		 "iifname \"%s\" meta mark set meta mark | 0x%08x accept",
-		 c->bridge, m);
+		 "iifname \"%s\" ip saddr %s/%u meta mark set meta mark | 0x%08x accept",
+		 c->bridge, net, c->prefix, m);
+	char p6[IPV6_TEXT_MAX + 4];
+	if (c->ipv6) { /* and the /64's own sources, the IPv6 side of the same rule */
+		ipv6_format_prefix64(c->prefix6, p6);
+		want_add(w, n, c, NFTR_CH_FORWARD, FW_ACCEPT_OUT,
+			 "iifname \"%s\" ip6 saddr %s meta mark set meta mark | 0x%08x accept",
+			 c->bridge, p6, m);
+	}
 	want_add(w, n, c, NFTR_CH_FORWARD, FW_ACCEPT_BACK,
 		 "oifname \"%s\" ct state established,related meta mark set meta mark | 0x%08x accept",
 		 c->bridge, m);
@@ -442,28 +454,30 @@ static void wants(const struct fw_config *c, struct want **w, size_t *n)
 		want_add(w, n, c, NFTR_CH_FORWARD, FW_ACCEPT_DNAT,
 			 "oifname \"%s\" ct status dnat meta mark set meta mark | 0x%08x accept",
 			 c->bridge, m);
+	want_add(w, n, c, NFTR_CH_FORWARD, FW_DROP_OUT, "iifname \"%s\" drop", c->bridge);
+	want_add(w, n, c, NFTR_CH_FORWARD, FW_DROP_IN, "oifname \"%s\" drop", c->bridge);
 	if (c->nat)
 		want_add(w, n, c, NFTR_CH_POSTROUTING, FW_MASQ,
 			 "ip saddr %s/%u oifname != \"%s\" masquerade", net, c->prefix, c->bridge);
-	char p6[IPV6_TEXT_MAX + 4];
-	if (c->ipv6)
-		ipv6_format_prefix64(c->prefix6, p6);
 	if (c->ipv6 && c->nat6) /* NAT66: the ULA /64 leaves as the uplink's address */
 		want_add(w, n, c, NFTR_CH_POSTROUTING, FW_MASQ,
 			 "ip6 saddr %s oifname != \"%s\" masquerade", p6, c->bridge);
 	for (size_t i = 0; i < c->n_forwards; i++) {
 		const struct fw_forward *f = &c->forwards[i];
 		const char *p = f->proto == 17 ? "udp" : "tcp";
-		char g[16];
+		char g[16], a[16], dst[48] = "";
 		util_format_ipv4(f->guest_ip, g);
+		if (f->host_ip) { /* bound to one address (never loopback: fw_config_check) */
+			util_format_ipv4(f->host_ip, a);
+			snprintf(dst, sizeof(dst), "ip daddr %s ", a);
+		}
 		want_add(w, n, c, NFTR_CH_PREROUTING, FW_DNAT,
-			 "meta nfproto ipv4 fib daddr type local %s dport %u dnat ip to %s:%u", p,
-			 f->host_port, g, f->guest_port);
-		want_add(w, n, c, NFTR_CH_OUTPUT, FW_DNAT,
-			 "meta nfproto ipv4 ip daddr != 127.0.0.0/8 fib daddr type local %s dport %u "
-			 "dnat ip to %s:%u",
+			 "meta nfproto ipv4 %sfib daddr type local %s dport %u dnat ip to %s:%u", dst,
 			 p, f->host_port, g, f->guest_port);
-		if (c->ipv6 && f->has_mac)
+		want_add(w, n, c, NFTR_CH_OUTPUT, FW_DNAT,
+			 "meta nfproto ipv4 %sfib daddr type local %s dport %u dnat ip to %s:%u",
+			 *dst ? dst : "ip daddr != 127.0.0.0/8 ", p, f->host_port, g, f->guest_port);
+		if (c->ipv6 && f->has_mac && !f->host_ip) /* bound to an IPv4 address: IPv4 only */
 			wants_forward6(w, n, c, f);
 	}
 }
@@ -489,6 +503,39 @@ static const struct nftr_rule *find_vrule(const struct fw_nft_state *s, const st
 		if (!strcmp(s->vr[i].chain, ch_name[w->chain]) && !strcmp(s->vr[i].comment, w->comment))
 			return &s->vr[i];
 	return NULL;
+}
+
+/* Which wanted rule v is (its index in w), or -1. */
+static int want_of(const struct fw_nft_state *s, const struct want *w, size_t n,
+		   const struct nftr_rule *v)
+{
+	for (size_t j = 0; j < n; j++)
+		if (find_vrule(s, &w[j]) == v)
+			return (int)j;
+	return -1;
+}
+
+/* Chain k's wanted rules in place: the number that stand after a rule wanted later (out of
+ * order; rules are listed in chain order); *redo: the chain's rules of this bridge must be put
+ * back in order (some are out of order, or a missing one comes before a present one). */
+static size_t chain_order(const struct fw_nft_state *s, const struct want *w, size_t n, int k,
+			  bool *redo)
+{
+	size_t mis = 0;
+	int last = -1;
+	for (size_t i = 0; i < s->n_vr; i++) {
+		int j = strcmp(s->vr[i].chain, ch_name[k]) ? -1 : want_of(s, w, n, &s->vr[i]);
+		if (j < 0)
+			continue;
+		if (j < last)
+			mis++;
+		else
+			last = j;
+	}
+	*redo = mis > 0;
+	for (size_t j = 0; j < n && !*redo; j++)
+		*redo = w[j].chain == k && (int)j < last && !find_vrule(s, &w[j]);
+	return mis;
 }
 
 void fw_nft_fill_status(const struct fw_config *c, const struct fw_nft_state *s,
@@ -524,6 +571,10 @@ void fw_nft_fill_status(const struct fw_config *c, const struct fw_nft_state *s,
 		for (size_t j = 0; j < n && !keep; j++)
 			keep = find_vrule(s, &w[j]) == &s->vr[i];
 		st->n_stale += !keep;
+	}
+	for (int k = 0; k < NFTR_CH_N; k++) {
+		bool redo;
+		st->n_stale += chain_order(s, w, n, k, &redo);
 	}
 	for (size_t i = 0; i < s->n_op; i++)
 		st->n_stale += s->op[i].mark && !s->op[i].owned &&
@@ -572,12 +623,15 @@ static void diff_remove(FILE *f, const struct fw_config *c, const struct fw_nft_
 }
 
 /* vmm's own table: the table and base chains c needs, this bridge's rules nobody wants any
- * more (and duplicates) out, the wanted ones (w, n) that are missing in. */
+ * more (and duplicates) out, the wanted ones (w, n) that are missing in; a chain whose rules
+ * are out of order gets all of this bridge's out and back in order. */
 static void diff_table(FILE *f, const struct fw_config *c, const struct fw_nft_state *s,
 		       const struct want *w, size_t n)
 {
-	bool need[NFTR_CH_N];
+	bool need[NFTR_CH_N], redo[NFTR_CH_N];
 	chains_wanted(c, need);
+	for (int k = 0; k < NFTR_CH_N; k++)
+		chain_order(s, w, n, k, &redo[k]);
 	if (!s->have_table)
 		fprintf(f, "add table inet %s\n", FW_NFT_TABLE);
 	for (int k = 0; k < NFTR_CH_N; k++)
@@ -587,15 +641,13 @@ static void diff_table(FILE *f, const struct fw_config *c, const struct fw_nft_s
 		const struct nftr_rule *v = &s->vr[i];
 		if (!bridge_comment(v->comment, c->bridge))
 			continue;
-		bool keep = false;
-		for (size_t j = 0; j < n && !keep; j++)
-			keep = find_vrule(s, &w[j]) == v;
-		if (!keep)
+		int j = want_of(s, w, n, v);
+		if (j < 0 || redo[w[j].chain])
 			fprintf(f, "delete rule inet %s %s handle %llu\n", FW_NFT_TABLE, v->chain,
 				v->handle);
 	}
 	for (size_t j = 0; j < n; j++)
-		if (!find_vrule(s, &w[j]))
+		if (!find_vrule(s, &w[j]) || redo[w[j].chain])
 			fprintf(f, "add rule inet %s %s %s comment \"%s\"\n", FW_NFT_TABLE,
 				ch_name[w[j].chain], w[j].text, w[j].comment);
 }

@@ -77,9 +77,17 @@ static void firewall_of(struct report_status *st, const struct vmm_netcfg *n,
 	struct fw_config fc;
 	struct fw_forward *fwd = NULL;
 	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	forward_list(guests, n_guests, false, &fwd, &fc.n_forwards);
 	fc.forwards = fwd;
 	st->n_forwards = fc.n_forwards;
+	/* the forwards net up leaves out: they would take a host port from the host */
+	for (size_t i = 0; i < n_guests; i++)
+		for (size_t j = 0; guests[i].address && j < guests[i].n_forwards; j++) {
+			char line[320];
+			if (forward_left_out(&guests[i].forwards[j], guests[i].name, line,
+					     sizeof(line)))
+				PROBLEM(st, "%s", line);
+		}
 	for (int i = 0; i < FW_NRULES; i++)
 		st->fw_relevant[i] = fc.nat || (i != FW_MASQ && i != FW_JUMP_POSTROUTING);
 	if (fw_status(&fc, &st->fw) == 0) {

@@ -20,8 +20,9 @@ struct vmm_status {
 	enum vmm_state state;
 	pid_t pid;            /* 0 when unknown/remote */
 	char host[64];        /* "local" or the libvirt URI's host */
-	char vnc_host[64];    /* address QEMU listens on for VNC */
-	int vnc_port;         /* VNC_BASE_PORT + display */
+	char vnc_host[108];   /* address QEMU listens on for VNC, or the path of its unix socket
+			       * (starts with '/', vnc_port 0); "" when vmm cannot reach it */
+	int vnc_port;         /* VNC_BASE_PORT + display, 0 for a socket */
 	bool tcg;             /* started without KVM (set by start) */
 };
 
@@ -73,6 +74,25 @@ extern const struct vmm_backend libvirt_backend;
 
 /* The backend a profile names (NULL backend key = qemu). */
 const struct vmm_backend *backend_for(const struct vmm_profile *p);
+
+/* In run/NAME: the VNC socket of vnc = "socket", and the password vmm made for a TCP display
+ * off loopback (0600, vmm's user; `vmm vnc NAME --password` prints it). */
+#define BACKEND_VNC_SOCK "vnc.sock"
+#define BACKEND_VNC_PASSWORD "vnc.password"
+char *backend_vnc_socket(const struct vmm_home *h, const struct vmm_profile *p);
+
+/*
+ * The VNC password a start gives QEMU (*pw malloc'd, NULL: none): the first line of the
+ * profile's vnc.password_file; else, for a TCP display off loopback, a new random one of 8
+ * characters (VNC's limit) written to run/NAME/vnc.password (run/NAME must exist); else none.
+ */
+int backend_vnc_password_make(const struct vmm_home *h, const struct vmm_profile *p, char **pw);
+/*
+ * The password a client needs now (*pw malloc'd, NULL: none): the profile's file, else the one
+ * made at start, read without following a link and only when it is a regular file of vmm's user
+ * that nobody else may read.
+ */
+int backend_vnc_password_get(const struct vmm_home *h, const struct vmm_profile *p, char **pw);
 
 /* Make what QEMU opens for guest p reachable by u (access_ensure): the disk (read-write), its
  * backing image, the seed, the ISO, the kernel and the initrd, and run_dir (a folder QEMU

@@ -35,6 +35,8 @@ struct virt_domain_spec {
 	const char *append;
 	const char *network;      /* NULL: <interface type='ethernet'> on p->tap; else this network */
 	const char *vnc_password; /* NULL: none */
+	const char *vnc_socket;   /* vnc = "socket": vmm's path for it (a local libvirt), or NULL:
+				   * one libvirt picks in its own private folder (a remote host) */
 };
 
 /* The domain XML (malloc'd, caller frees). Pure: no I/O, so tests compare it byte for byte. */

@@ -209,6 +209,11 @@ int cmd_one_name(const char *cmd, int argc, char **argv, const char **name);
 /* cmd_one_name, then load its profile into *p (nothing to free when it fails). */
 int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 		 struct vmm_profile *p);
+/* Where a guest's screen is, for people: "none", "unix:PATH" (the private socket), "socket"
+ * (a socket vmm cannot name: a remote libvirt host's) or "HOST:PORT". */
+struct vmm_status;
+void cmd_vnc_where(const struct vmm_profile *p, const struct vmm_status *st, char *buf,
+		   size_t len);
 /* The cached, verified copy of image NAME (pulled first when needed, with a progress bar on a
  * terminal); *user (may be NULL) gets its default user. 0, or -1 with the error slot set. */
 int cmd_image_fetch(struct vmm_ctx *ctx, const char *name, char **path, char **user);

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "vmm/config/profile.h"
+#include "vmm/config/types.h"
 
 /* Allocation helpers for unset values (used under the home lock). */
 void profile_default_mac(const char *name, char mac[18]);

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "vmm/config/profile.h"
+#include "vmm/config/types.h"
 
 /* Validators (vmm_invalid on failure). A guest name: [a-z0-9][a-z0-9-]*, at most VMM_NAME_MAX. */
 int profile_check_name(const char *name);
@@ -23,7 +23,13 @@ int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profil
 #define VNC_BASE_PORT 5900
 #define VNC_DEFAULT_LISTEN "127.0.0.1"
 const char *profile_vnc_listen(const struct vmm_profile *p);
-int profile_vnc_port(const struct vmm_profile *p); /* 0 for vnc = "none" */
+int profile_vnc_port(const struct vmm_profile *p); /* 0 unless TCP (a display number) */
+/* Is the display on TCP (vnc = { display = N; }), and then on a loopback address (127/8)? A TCP
+ * display anywhere else needs a password (the profile's password_file, or one vmm makes). */
+bool profile_vnc_tcp(const struct vmm_profile *p);
+bool profile_vnc_loopback(const struct vmm_profile *p);
+/* "none", "socket" or "LISTEN:N" (the display), for lists and messages. */
+void profile_vnc_describe(const struct vmm_profile *p, char *buf, size_t len);
 
 /* The guest's address without prefix ("192.168.166.100") into buf. */
 int profile_ip(const struct vmm_profile *p, char buf[16]);

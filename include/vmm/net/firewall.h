@@ -14,22 +14,33 @@
  * Two backends behind this one interface (src/net/firewall.c picks one, see fw_backend_resolve,
  * and calls it through its struct fw_ops):
  *
- * nftables (src/net/nftables.c, libnftables in-process): vmm's own table `inet vmm`:
- *   chain forward     (filter hook forward, priority filter - 10): mark (c->mark) and accept the
- *                     bridge's traffic: in from it, replies back to it, port-forwarded to it;
+ * nftables (src/net/nftables*.c, libnftables in-process): vmm's own table `inet vmm`:
+ *   chain forward     (filter hook forward, priority filter - 10), per bridge BR, in this order
+ *                     (like libvirt's NAT network): accept what is bridged (in and out by BR),
+ *                     what the subnet sends out of BR (source in the subnet), the replies back
+ *                     to BR (ct state established,related) and, with forwards, the DNATed
+ *                     connections to BR (ct status dnat); every accept also sets the mark
+ *                     (c->mark); then drop the rest from BR (a guest forging a source outside
+ *                     the subnet) and to BR (new connections from the LAN);
  *   chain postrouting (nat, srcnat): masquerade the subnet when it does not leave by the bridge;
- *   chain prerouting, output (nat, dstnat): DNAT of the host port forwards (any local address).
+ *   chain prerouting, output (nat, dstnat): DNAT of the host port forwards (any local address,
+ *                     or the one address a forward is bound to).
  *   Each rule is commented "vmm BR HASH" (HASH: of the rule's text, so a changed config is seen).
  *   Other tools' base chains at the forward hook that would drop the bridge's traffic get one
  *   "opening" at their top (Docker: DOCKER-USER), readable by iptables-nft:
  *     meta mark & MARK == MARK counter accept comment "vmm"
- *   Every change is one nft transaction; nothing is committed when nothing changes.
+ *   (only traffic vmm's chain accepted carries the mark). Every change is one nft transaction;
+ *   nothing is committed when nothing changes.
  *
- * iptables-legacy (src/net/iptables.c, libiptc), for hosts whose iptables is the legacy variant:
- *   filter: chain VMM-FORWARD, reached by one jump placed first in FORWARD;
- *           -A VMM-FORWARD -i BR -m comment --comment "vmm BR" -j ACCEPT
+ * iptables-legacy (src/net/iptables*.c, libiptc), for hosts whose iptables is the legacy variant:
+ *   filter: chain VMM-FORWARD, reached by one jump placed first in FORWARD; per bridge, in order:
+ *           -A VMM-FORWARD -i BR -o BR -m comment --comment "vmm BR" -j ACCEPT
+ *           -A VMM-FORWARD -s NET/PREFIX -i BR -m comment --comment "vmm BR" -j ACCEPT
  *           -A VMM-FORWARD -o BR -m conntrack --ctstate RELATED,ESTABLISHED
  *              -m comment --comment "vmm BR" -j ACCEPT
+ *           (the forwards' accepts, below)
+ *           -A VMM-FORWARD -i BR -m comment --comment "vmm BR" -j DROP
+ *           -A VMM-FORWARD -o BR -m comment --comment "vmm BR" -j DROP
  *   nat:    chain VMM-POSTROUTING, reached by one jump placed first in POSTROUTING (only when nat);
  *           -A VMM-POSTROUTING -s NET/PREFIX ! -o BR -m comment --comment "vmm BR" -j MASQUERADE
  *   forwards (proto P, host port H to guest G port N), in nat chains VMM-PREROUTING and
@@ -40,11 +51,15 @@
  *              -m comment --comment "vmm BR GUEST" -j DNAT --to-destination G:N
  *           -A VMM-OUTPUT ! -d 127.0.0.0/8 -p P -m P --dport H -m addrtype --dst-type LOCAL
  *              -m comment --comment "vmm BR GUEST" -j DNAT --to-destination G:N
+ *   (a forward bound to address A: "-d A/32" in both DNAT rules instead of "! -d 127.0.0.0/8")
  *   Jumps carry the comment "vmm". Rules inside vmm's chains belong to the bridge they name
  *   (-i/-o BR, or a comment "vmm BR ..."), so two bridges can share the chains; a chain (and its
  *   jump) goes away when its last rule does. Chain policies are never changed. Each table
  *   changes in one iptc_commit, under the xtables lock (/run/xtables.lock), retried when another
  *   writer raced us (EAGAIN).
+ *
+ * Both backends keep one bridge's rules in a chain in the order above: a rule found out of that
+ * order counts as stale, and apply puts that bridge's rules of the chain back in order.
  */
 /* Short human text for a rule of a backend, e.g. "nat: masquerade the subnet when not leaving
  * through the bridge" (static, generic); NULL for an id out of range. */

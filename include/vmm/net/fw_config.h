@@ -18,13 +18,14 @@ enum fw_backend { FW_AUTO, FW_NFTABLES, FW_IPTABLES_LEGACY };
  * open exactly that traffic there (default), or leave them alone and only report them. */
 enum fw_foreign { FW_FOREIGN_OPEN, FW_FOREIGN_LEAVE };
 
-/* One host port forwarded to a guest: a connection to any local address on host_port reaches
+/* One host port forwarded to a guest: a connection to any local address (or to host_ip only) on
  * guest_ip:guest_port (the guest sees the client's address). */
 struct fw_forward {
 	int proto;           /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t host_port, guest_port;
 	uint32_t guest_ip;   /* host order */
 	char guest[33];      /* the guest's name, for comments and messages */
+	uint32_t host_ip;    /* host order; 0: every local address but loopback */
 	bool has_mac;        /* mac: the guest's, for its IPv6 (SLAAC) address in fw_config's /64 */
 	uint8_t mac[6];
 };
@@ -61,6 +62,9 @@ enum fw_rule_id {
 	FW_MASQ,
 	FW_ACCEPT_DNAT, /* accept port-forwarded connections to the bridge (only with forwards) */
 	FW_DNAT,        /* the host port forwards' DNAT (only with forwards) */
+	FW_ACCEPT_BRIDGED, /* accept what is bridged: in and out by the bridge (guest to guest) */
+	FW_DROP_OUT,    /* drop the rest from the bridge (a source outside the subnet) */
+	FW_DROP_IN,     /* drop the rest to the bridge (new connections from outside) */
 	FW_NRULES
 };
 

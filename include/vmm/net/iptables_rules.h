@@ -39,6 +39,7 @@ struct iptr_rule {
 	uint32_t to_ip;                        /* DNAT --to-destination to_ip:to_port */
 	uint16_t to_port;
 	bool fwd;                              /* one of a port forward's rules */
+	enum fw_rule_id id;                    /* what it is for (FW_DNAT: a forward's DNAT) */
 };
 
 /* One rule's entry as libiptc takes it. */
