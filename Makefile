@@ -139,7 +139,7 @@ debian-guest:
 # Everything that exists: unit, command-level, namespace and end-to-end tests. Golden files are
 # never rewritten here (VMM_UPDATE_GOLDEN is dropped), and a skipped test fails the run (unless
 # VMM_ALLOW_SKIP=1). The last line is the summary "N passed, N failed, N skipped".
-check: $(BUILD)/vmm $(BUILD)/vmm-test unit guest
+check: $(BUILD)/vmm $(BUILD)/vmm-test $(BUILD)/libnss_vmm.so.2 unit guest
 	env -u VMM_UPDATE_GOLDEN tests/run.sh $(BUILD)
 
 # The layer picture (contrib/layers) as a test: every #include "vmm/..." points down it, no

@@ -11,7 +11,8 @@ VMM=$(realpath "${1:-${VMM:-build/vmm}}")
 RUNS=${2:-15}
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRCDIR/bench/lib.sh"
-[ "$(id -u)" = 0 ] || { echo "bench/net-services.sh: needs root (namespaces, libvirtd)" >&2; exit 77; }
+[ "$(id -u)" = 0 ] ||
+	{ echo "bench/net-services.sh: needs root (namespaces, libvirtd)" >&2; exit 77; }
 for c in libvirtd virsh dnsmasq; do
 	command -v $c >/dev/null || { echo "bench/net-services.sh: needs $c" >&2; exit 77; }
 done
@@ -25,7 +26,8 @@ cleanup() {
 }
 bench_ns_up
 # an uplink with a default route, as on a host (the NAT rules name the way out)
-ip -n "$NS" link add uplink type veth peer name upeer && ip -n "$NS" link set upeer up && ip -n "$NS" addr add 192.168.1.184/24 dev uplink &&
+ip -n "$NS" link add uplink type veth peer name upeer && ip -n "$NS" link set upeer up &&
+	ip -n "$NS" addr add 192.168.1.184/24 dev uplink &&
 	ip -n "$NS" link set uplink up && ip -n "$NS" route add default via 192.168.1.1 || exit 1
 URI=$(ip netns exec "$NS" "$SRCDIR/contrib/libvirtd-ns.sh" start "$T/lvd") || exit 1
 export VMM_HOME="$T/home"

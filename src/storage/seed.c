@@ -92,6 +92,46 @@ static uint32_t fnv1a(uint32_t h, const char *s)
 	return (h ^ 0xff) * 16777619u; /* field separator */
 }
 
+/* network-config (version 2) for the guest's NIC: address ip/prefix, route via gw, dns. */
+static void render_net(struct sbuf *net, const struct vmm_profile *p, const struct vmm_netcfg *n,
+		       const char *ip, unsigned prefix, const char *gw, char *const *dns,
+		       size_t n_dns)
+{
+	/* Matched by MAC only (no set-name); the default route as 0.0.0.0/0, since Debian 12's
+	 * cloud-init 22.4 crashes on "to: default". With IPv6 the seed states the SLAAC address
+	 * (EUI-64 of the MAC: the one the router advertisements would give) and the route via the
+	 * bridge's ::1 itself, so networkd need not wait for advertisements either way. */
+	char ip6[IPV6_TEXT_MAX] = "", gw6[IPV6_TEXT_MAX] = "";
+	uint8_t mac[6];
+	if (n->has_ipv6 && util_parse_mac("mac", p->mac, mac) == 0) {
+		ipv6_eui64(n->ipv6_prefix, mac, ip6);
+		ipv6_host(n->ipv6_prefix, 1, gw6);
+	}
+	vmm_error_clear();
+	sb_printf(net,
+		  "version: 2\n"
+		  "ethernets:\n"
+		  "  eth0:\n"
+		  "    match:\n"
+		  "      macaddress: \"%s\"\n"
+		  "    addresses:\n"
+		  "      - %s/%u\n",
+		  p->mac, ip, prefix);
+	if (*ip6)
+		sb_printf(net, "      - %s/64\n", ip6);
+	sb_printf(net, "    routes:\n      - to: 0.0.0.0/0\n        via: %s\n", gw);
+	if (*ip6)
+		sb_printf(net, "      - to: ::/0\n        via: %s\n", gw6);
+	if (n_dns) {
+		sb_puts(net, "    nameservers:\n      addresses:\n");
+		for (size_t i = 0; i < n_dns; i++)
+			sb_printf(net, "        - %s\n", dns[i]);
+		if (n->dhcp) /* the bridge's dnsmasq answers NAME.domain */
+			sb_printf(net, "      search:\n        - %s\n", netcfg_domain(n));
+	}
+	sb_puts(net, "    accept-ra: false\n");
+}
+
 int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *const *dns,
 		size_t n_dns, char *const *runcmd, size_t n_runcmd,
 		const struct sshkey_host *hostkeys, struct seed_files *out)
@@ -159,39 +199,7 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 		}
 	}
 
-	/* Matched by MAC only (no set-name); the default route as 0.0.0.0/0, since Debian 12's
-	 * cloud-init 22.4 crashes on "to: default". With IPv6 the seed states the SLAAC address
-	 * (EUI-64 of the MAC: the one the router advertisements would give) and the route via the
-	 * bridge's ::1 itself, so networkd need not wait for advertisements either way. */
-	char ip6[IPV6_TEXT_MAX] = "", gw6[IPV6_TEXT_MAX] = "";
-	uint8_t mac[6];
-	if (n->has_ipv6 && util_parse_mac("mac", p->mac, mac) == 0) {
-		ipv6_eui64(n->ipv6_prefix, mac, ip6);
-		ipv6_host(n->ipv6_prefix, 1, gw6);
-	}
-	vmm_error_clear();
-	sb_printf(&net,
-		  "version: 2\n"
-		  "ethernets:\n"
-		  "  eth0:\n"
-		  "    match:\n"
-		  "      macaddress: \"%s\"\n"
-		  "    addresses:\n"
-		  "      - %s/%u\n",
-		  p->mac, ip, prefix);
-	if (*ip6)
-		sb_printf(&net, "      - %s/64\n", ip6);
-	sb_printf(&net, "    routes:\n      - to: 0.0.0.0/0\n        via: %s\n", gwbuf);
-	if (*ip6)
-		sb_printf(&net, "      - to: ::/0\n        via: %s\n", gw6);
-	if (n_dns) {
-		sb_puts(&net, "    nameservers:\n      addresses:\n");
-		for (size_t i = 0; i < n_dns; i++)
-			sb_printf(&net, "        - %s\n", dns[i]);
-		if (n->dhcp) /* the bridge's dnsmasq answers NAME.domain */
-			sb_printf(&net, "      search:\n        - %s\n", netcfg_domain(n));
-	}
-	sb_puts(&net, "    accept-ra: false\n");
+	render_net(&net, p, n, ip, prefix, gwbuf, dns, n_dns);
 
 	/* out now owns the three buffers */
 	out->meta_data = meta.s;

@@ -21,7 +21,8 @@ nsx "$HOST" "$VMM" start web --wait=ping:120 2>"$T/err" || fail "start web: $(ca
 nsx "$HOST" "$VMM" start dyn 2>"$T/err" || fail "start dyn: $(cat "$T/err")"
 serial_wait dyn "VMM-GUEST: ready" 120
 log=$(tr -d '\r' <"$VMM_HOME/run/dyn/serial.log")
-assert_contains "$log" "VMM-GUEST: net eth0 192.168.166.120/24 via 192.168.166.1 dns 192.168.166.1 (dhcp)" \
+assert_contains "$log" \
+	"VMM-GUEST: net eth0 192.168.166.120/24 via 192.168.166.1 dns 192.168.166.1 (dhcp)" \
 	"the reservation, by DHCP"
 assert_contains "$log" "VMM-GUEST: net eth0 fd12:3456:789a:1:5054:ff:fe00:120/64 (slaac)" \
 	"the SLAAC address is the one vmm derives from the MAC"
@@ -36,7 +37,8 @@ assert_contains "$out" "name=0" "dyn pings web.vmm"
 assert_contains "$out" "short=0" "dyn pings web (the search domain from DHCP)"
 assert_contains "$out" "bridge6=0" "dyn pings the bridge over IPv6"
 assert_contains "$out" "search vmm"
-tr -d '\r' <<<"$out" | awk '/^Name:[ \t]*test\.lan$/ { n = NR } n && NR == n + 1 && /^Address:?[ \t]*192\.168\.1\.191$/ { ok = 1 } END { exit !ok }' ||
+tr -d '\r' <<<"$out" | awk '/^Name:[ \t]*test\.lan$/ { n = NR }
+	n && NR == n + 1 && /^Address:?[ \t]*192\.168\.1\.191$/ { ok = 1 } END { exit !ok }' ||
 	fail "dyn did not resolve test.lan through the bridge's dnsmasq: $out"
 out=$(guest_sh web 'ping -c1 -W3 dyn.vmm >/dev/null; echo "name=$?"')
 assert_contains "$out" "name=0" "web pings dyn.vmm"

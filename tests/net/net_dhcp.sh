@@ -122,11 +122,12 @@ for _ in $(seq 50); do # (until duplicate address detection is done: no longer t
 	sleep 0.2
 done
 assert_contains "$(nsx "$GUEST" ip -o -6 addr show dev eth0)" "$want6/64" "SLAAC address"
-nsx "$GUEST" ping -6 -c1 -W2 fd12:3456:789a:1::1 >/dev/null || fail "guest cannot ping the bridge's ::1"
+nsx "$GUEST" ping -6 -c1 -W2 fd12:3456:789a:1::1 >/dev/null ||
+	fail "guest cannot ping the bridge's ::1"
 
 # the host resolves NAME.vmm through the NSS module: a mount namespace whose /etc (an overlay)
 # has nsswitch.conf with `vmm` and root's profiles (/etc/vmm) from this home
-make -s -C "$SRCDIR" BUILD="$BUILD" "$BUILD/libnss_vmm.so.2" >/dev/null || fail "make nss"
+[ -f "$BUILD/libnss_vmm.so.2" ] || fail "no $BUILD/libnss_vmm.so.2 (make builds it)"
 mkdir -p "$T/etc/upper/vmm" "$T/etc/work"
 cp "$VMM_HOME/profiles/"*.cfg "$T/etc/upper/vmm/"
 sed -E 's/^hosts:.*/hosts: files vmm/' /etc/nsswitch.conf >"$T/etc/upper/nsswitch.conf"
@@ -134,8 +135,9 @@ grep -q '^hosts: files vmm' "$T/etc/upper/nsswitch.conf" ||
 	echo 'hosts: files vmm' >>"$T/etc/upper/nsswitch.conf"
 chmod 0755 "$T/etc/upper/vmm"
 nss() {
-	unshare -m sh -c 'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc &&
-		shift && LD_LIBRARY_PATH=$0 getent "$@"' "$BUILD" "$T/etc" "$@"
+	unshare -m sh -c 'o="lowerdir=/etc,upperdir=$1/upper,workdir=$1/work"
+		mount -t overlay overlay -o "$o" /etc && shift && LD_LIBRARY_PATH=$0 getent "$@"' \
+		"$BUILD" "$T/etc" "$@"
 }
 assert_eq "$(nss ahostsv4 web.vmm | awk 'NR==1{print $1}')" 192.168.166.50 "getent: web.vmm"
 assert_eq "$(nss ahostsv6 db.vmm | awk 'NR==1{print $1}')" fd12:3456:789a:1:5054:ff:fe00:11 \

@@ -66,28 +66,33 @@ for _ in $(seq 50); do # (until duplicate address detection is done: no longer t
 done
 assert_contains "$(nsx "$GUEST" ip -o -6 addr show dev eth0)" "$want/64" "SLAAC address"
 assert_contains "$("$VMM" show web)" "ipv6:     $want/64"
-assert_eq "$("$VMM" --json show web | python3 -c 'import json,sys; print(json.load(sys.stdin)["address6"])')" \
+json6() { python3 -c 'import json, sys; print(json.load(sys.stdin)["address6"])'; }
+assert_eq "$("$VMM" --json show web | json6)" \
 	"$want" "show --json"
 assert_contains "$("$VMM" list)" "$want"
 
 # NAT66: the LAN peer sees the host's address
 # socat's $SOCAT_PEERADDR is an IPv6 address written in full: "[ADDR]" written so
-full6() { python3 -c 'import ipaddress, sys; print("[%s]" % ipaddress.IPv6Address(sys.argv[1]).exploded)' "$1"; }
+full6() { python3 -c 'import ipaddress, sys
+print("[%s]" % ipaddress.IPv6Address(sys.argv[1]).exploded)' "$1"; }
 lan6() { # what the LAN's server saw as the stand-in's address
 	nsx "$GUEST" timeout 5 socat -T2 - TCP6:[fd00:1::191]:7006,connect-timeout=2 </dev/null 2>/dev/null
 }
 nsx "$LAN" socat TCP6-LISTEN:7006,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' >/dev/null 2>&1 &
 track_pid $!
 for _ in $(seq 50); do nsx "$LAN" ss -ltn | grep -q ':7006 ' && break; sleep 0.1; done
-nsx "$GUEST" ping -6 -c1 -W2 fd00:1::191 >/dev/null || fail "the stand-in cannot ping the LAN over IPv6"
+nsx "$GUEST" ping -6 -c1 -W2 fd00:1::191 >/dev/null ||
+	fail "the stand-in cannot ping the LAN over IPv6"
 assert_eq "$(lan6)" "$(full6 fd00:1::184)" "TCP over IPv6 from the stand-in, source seen by the LAN"
 assert_contains "$(nft_save "$HOST")" "ip6 saddr $prefix oifname != \"br0\" masquerade"
 
 # a forward over IPv6: the LAN connects to the host's IPv6 address, the guest answers
-nsx "$GUEST" socat TCP6-LISTEN:80,reuseaddr,fork SYSTEM:'echo web6 $SOCAT_PEERADDR' >/dev/null 2>&1 &
+nsx "$GUEST" socat TCP6-LISTEN:80,reuseaddr,fork SYSTEM:'echo web6 $SOCAT_PEERADDR' \
+	>/dev/null 2>&1 &
 track_pid $!
 for _ in $(seq 50); do nsx "$GUEST" ss -ltn | grep -q ':80 ' && break; sleep 0.1; done
-got=$(nsx "$LAN" timeout 5 socat -T2 - TCP6:[fd00:1::184]:8080,connect-timeout=2 </dev/null 2>/dev/null)
+got=$(nsx "$LAN" timeout 5 socat -T2 - TCP6:[fd00:1::184]:8080,connect-timeout=2 </dev/null \
+	2>/dev/null)
 assert_eq "$got" "web6 $(full6 fd00:1::191)" "the forward over IPv6 (the guest sees the client)"
 
 # routed: nat6 = false drops the masquerade; the LAN then sees the guest's own address (it has

@@ -40,7 +40,8 @@ int seed_dns(const struct vmm_profile *p, const struct vmm_netcfg *n, char ***dn
 	     size_t *n_dns);
 
 /*
- * The guest's seed in images/NAME-seed.iso: DNS from seed_dns, runcmd from the profile; when the profile has SSH keys, the guest's host keys
+ * The guest's seed in images/NAME-seed.iso: DNS from seed_dns, runcmd from the profile; when
+ * the profile has SSH keys, the guest's host keys
  * (made once, sshkey_host_ensure) go in too, and the guest's
  * known_hosts is written for its address. The ISO is rewritten only when its content changed.
  * *path_out (malloc'd) receives its path. Returns 0 or -1.
