@@ -136,6 +136,22 @@ out:
 	return rc;
 }
 
+/* IPv6's rules (the /64's forward rules, NAT66, forwards) exist in the nftables backend only:
+ * with iptables-legacy the /64 would be forwarded without them, so net up refuses. */
+static int ipv6_backend_check(const struct vmm_netcfg *n)
+{
+	struct fw_config fc;
+	char why[192];
+	if (!n->has_ipv6)
+		return 0;
+	hostnet_fw_config(n, &fc);
+	if (fw_backend_resolve(&fc, why, sizeof(why)) != FW_IPTABLES_LEGACY)
+		return 0;
+	return vmm_invalid("net.cfg: ipv6 %s: needs the nftables firewall backend (this host's is "
+			   "iptables-legacy: %s); set firewall = \"nftables\" or ipv6 = \"none\"",
+			   n->ipv6, why);
+}
+
 /* Checks that make `net up` refuse before changing anything. */
 static int preflight(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
 		     const struct vmm_profile *guests, size_t n_guests)
@@ -152,7 +168,7 @@ static int preflight(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
 		if (!strcmp(guests[i].tap, n->bridge))
 			return vmm_invalid("%s: tap %s: same name as the bridge", guests[i].name,
 					   guests[i].tap);
-	return 0;
+	return ipv6_backend_check(n);
 }
 
 static int fw_all_present(const struct fw_config *fc, const struct fw_status *fs)

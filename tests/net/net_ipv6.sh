@@ -4,7 +4,8 @@
 # once, in net.cfg (the rest of the file kept); a guest stand-in takes its SLAAC address from
 # the bridge's router advertisements and reaches an IPv6 LAN peer, which sees the host's address
 # (NAT66); a forward answers over IPv6 from the LAN; nat6 = false leaves the /64 routed; `net down`
-# returns the namespace as it was (ruleset, IPv6 sysctls, addresses).
+# returns the namespace as it was (ruleset, IPv6 sysctls, addresses); with iptables-legacy (no IPv6
+# rules there) net up refuses.
 . "$SRCDIR/tests/lib.sh"
 need_root
 need_cmd dnsmasq
@@ -107,4 +108,11 @@ ip -n "$LAN" -6 route del "$prefix" via fd00:1::184
 nsx "$HOST" ip link set vg0 nomaster down
 nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "net down: $(cat "$T/err")"
 assert_eq "$(net_snapshot "$HOST")" "$before" "the namespace after net down"
+
+# the iptables-legacy backend has no IPv6 rules: net up refuses, exit 2, nothing changed
+sed -i 's/^firewall = "nftables";/firewall = "iptables-legacy";/' "$VMM_HOME/profiles/net.cfg"
+OUT=$(nsx "$HOST" "$VMM" net up 2>&1); RC=$?
+assert_eq "$RC" 2 "net up with ipv6 and iptables-legacy"
+assert_contains "$OUT" "vmm: net.cfg: ipv6 $prefix: needs the nftables firewall backend"
+assert_eq "$(net_snapshot "$HOST")" "$before" "the namespace after the refused net up"
 echo ok
