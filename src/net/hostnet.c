@@ -684,6 +684,17 @@ out:
 	return rc;
 }
 
+bool hostnet_services_alive(const struct vmm_home *h, const struct vmm_netcfg *n)
+{
+	struct dnsmasq_conf c;
+	if (!n->dhcp)
+		return true;
+	dnsmasq_conf_init(&c, n, h, hostnet_dnsmasq_pub());
+	bool alive = dnsmasq_running(&c) > 0;
+	dnsmasq_conf_free(&c);
+	return alive;
+}
+
 int hostnet_services_update(const struct vmm_home *h, const struct vmm_netcfg *n,
 			    const struct vmm_profile *guests, size_t n_guests)
 {

@@ -3,7 +3,8 @@
 # dhcp.sh: the tiny guest that ignores its seed's address (`vmm.dhcp` on its kernel command line,
 # as an installer or an image without cloud-init) gets its profile's address by DHCP from the
 # bridge's dnsmasq, its IPv6 address by SLAAC (the one vmm derives from its MAC), the bridge as
-# DNS; it resolves and pings another guest by name (NAME.vmm), as the host does (NSS module).
+# DNS; it resolves and pings another guest by name (NAME.vmm) and is resolved by it. A dnsmasq
+# that died is started again by the next `vmm start`.
 . "$SRCDIR/tests/lib.sh"
 need_root
 need_cmd dnsmasq
@@ -18,7 +19,12 @@ nsx "$HOST" sh -c 'echo 0 >/proc/sys/net/ipv6/conf/default/addr_gen_mode'
 guest_create web 192.168.166.100
 guest_create dyn 192.168.166.120 --append 'console=ttyS0 vmm.dhcp' --mac 52:54:00:00:01:20
 nsx "$HOST" "$VMM" start web --wait=ping:120 2>"$T/err" || fail "start web: $(cat "$T/err")"
+# dnsmasq dies while the network stays up: the next start brings it back before the guest boots
+read -r dpid _ <"$VMM_HOME/run/dnsmasq-br0/vmm.pid" || fail "no dnsmasq record"
+kill -9 "$dpid"
+for _ in $(seq 50); do [ -e "/proc/$dpid" ] || break; sleep 0.1; done
 nsx "$HOST" "$VMM" start dyn 2>"$T/err" || fail "start dyn: $(cat "$T/err")"
+assert_contains "$(cat "$T/err")" "vmm: dnsmasq on br0 was not running, starting it"
 serial_wait dyn "VMM-GUEST: ready" 120
 log=$(tr -d '\r' <"$VMM_HOME/run/dyn/serial.log")
 assert_contains "$log" \

@@ -74,6 +74,8 @@ int hostnet_forwards_check(const struct vmm_home *h);
 void hostnet_dnsmasq_conf(const struct vmm_home *h, const struct vmm_netcfg *n,
 			  struct dnsmasq_conf *c);
 void hostnet_dnsmasq_conf_free(struct dnsmasq_conf *c);
+/* Does the bridge's dnsmasq run (or is it off: net.cfg dhcp = false)? */
+bool hostnet_services_alive(const struct vmm_home *h, const struct vmm_netcfg *n);
 /* The profiles changed (create, set, delete): when the bridge's dnsmasq runs, it gets the new
  * reservations and names at once (hosts files + SIGHUP: leases stay); otherwise nothing. */
 int hostnet_services_update(const struct vmm_home *h, const struct vmm_netcfg *n,
