@@ -358,6 +358,7 @@ static int chain_converge(const struct xt *t, const struct fw_config *c, const c
 	snprintf(what, sizeof(what), "%s %s", table, s->chain);
 	*had_chain = t->f->is_chain(s->chain, t->h);
 	iptr_jump_rule(s->builtin, s->chain, &jr);
+	jr.v6 = t->f->v6;
 	iptr_build_entry(&jr, &jump);
 
 	if (!*had_chain) {
