@@ -567,7 +567,8 @@ static void addr_text(const struct iptr_rule *r, uint32_t v4, const uint8_t v6[1
 		util_format_ipv4(v4, a);
 }
 
-/* The line iptables-legacy-save (r->v6: ip6tables-legacy-save) prints for r: fields in its order (addresses, interfaces,
+/* The line iptables-legacy-save (r->v6: ip6tables-legacy-save) prints for r: fields in its
+ * order (addresses, interfaces,
  * protocol, then the matches as the entry holds them, then the target). */
 int iptr_rule_text(const struct iptr_rule *r, char *buf, size_t len)
 {

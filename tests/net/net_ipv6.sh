@@ -85,7 +85,8 @@ dual_stack() {
 	# a forward over IPv6: the LAN connects to the host's IPv6 address, the guest answers
 	got=$(nsx "$LAN" timeout 5 socat -T2 - TCP6:[fd00:1::184]:8080,connect-timeout=2 \
 		</dev/null 2>/dev/null)
-	assert_eq "$got" "web6 $(full6 fd00:1::191)" "$1: the forward over IPv6 (the guest sees the client)"
+	assert_eq "$got" "web6 $(full6 fd00:1::191)" \
+		"$1: the forward over IPv6 (the guest sees the client)"
 
 	# a connection from the LAN straight to the guest (a route to the /64 through the host) is
 	# not one the guest asked for: dropped
@@ -107,7 +108,9 @@ dual_stack() {
 	assert_eq "$(net_snapshot "$HOST")" "$before" "$1: the namespace after net down"
 	ipt_nft_clean "$HOST" # iptables-nft still reads every table without a warning
 }
-rules6() { if [ "$1" = nftables ]; then nft_save "$HOST"; else nsx "$HOST" ip6tables-legacy-save; fi; }
+rules6() {
+	if [ "$1" = nftables ]; then nft_save "$HOST"; else nsx "$HOST" ip6tables-legacy-save; fi
+}
 masq6() {
 	if [ "$1" = nftables ]; then echo "ip6 saddr $prefix oifname != \"br0\" masquerade"
 	else echo "-A VMM-POSTROUTING -s $prefix ! -o br0 -m comment --comment \"vmm br0\" -j MASQUERADE"
@@ -133,14 +136,16 @@ sed -i 's/^firewall = "nftables";/firewall = "iptables-legacy";/' "$VMM_HOME/pro
 plan=$(nsx "$HOST" "$VMM" net up --dry-run 2>&1) || fail "net up --dry-run: $plan"
 assert_contains "$plan" "# ip6tables-legacy-restore --noflush" "the plan's IPv6 part"
 assert_contains "$plan" "$(masq6 iptables-legacy)"
-assert_contains "$plan" "-A VMM-FORWARD -s $prefix -i br0 -m comment --comment \"vmm br0\" -j ACCEPT"
+assert_contains "$plan" \
+	"-A VMM-FORWARD -s $prefix -i br0 -m comment --comment \"vmm br0\" -j ACCEPT"
 nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "iptables-legacy: net up: $(cat "$T/err")"
 # every line of the plan's IPv6 part is in ip6tables-legacy-save, byte for byte
 saved6=$(nsx "$HOST" ip6tables-legacy-save)
 while IFS= read -r l; do
 	case "$l" in -A*) assert_contains "$saved6" "$l" "ip6tables-legacy-save";; esac
 done < <(sed -n '/^# ip6tables-legacy-restore/,$p' <<<"$plan")
-assert_contains "$saved6" "-A VMM-PREROUTING -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL"
+assert_contains "$saved6" \
+	"-A VMM-PREROUTING -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL"
 nsx "$HOST" ip link set vg0 master br0 up
 # a new bridge: the stand-in asks for its router again (link down and up: a router solicitation)
 ip -n "$GUEST" link set eth0 down
