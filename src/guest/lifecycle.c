@@ -47,16 +47,23 @@ int lifecycle_plan(const struct vmm_home *h, const struct vmm_profile *p,
 	return rc;
 }
 
-/* The bridge, forwarding and firewall when they are not there, with every guest's tap. */
+/* The bridge, forwarding and firewall when they are not there, with every guest's tap; net up
+ * again when only the bridge's dnsmasq died. */
 static int ensure_network(const struct vmm_home *h, const struct vmm_netcfg *n, bool *brought_up)
 {
 	struct vmm_profile *all = NULL;
 	size_t n_all = 0;
 	int up = hostnet_is_up(n);
-	if (up != 0)
-		return up < 0 ? -1 : 0;
-	*brought_up = true;
-	vmm_notice("network %s was down, bringing it up", n->bridge);
+	if (up < 0)
+		return -1;
+	if (up > 0 && hostnet_services_alive(h, n))
+		return 0;
+	if (up > 0) {
+		vmm_notice("dnsmasq on %s was not running, starting it", n->bridge);
+	} else {
+		*brought_up = true;
+		vmm_notice("network %s was down, bringing it up", n->bridge);
+	}
 	struct store_invalid *bad = NULL;
 	size_t n_bad = 0;
 	int rc = store_load_all(h, &all, &n_all, &bad, &n_bad) < 0 ? -1 : hostnet_up(h, n, all, n_all);
@@ -103,6 +110,8 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	if (store_load_net(h, &n) < 0)
 		goto out;
 	have_net = true;
+	if (!remote && store_net_resolve(h, &n) < 0)
+		goto out;
 	/* one start at a time per home: allocation, tap and spawn never collide */
 	if ((lock = store_lock(h)) < 0)
 		goto out;
