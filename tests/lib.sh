@@ -59,8 +59,8 @@ assert_contains() { case "$1" in *"$2"*) ;; *) fail "${3:-missing text}: [$2] no
 assert_not_contains() { case "$1" in *"$2"*) fail "${3:-unexpected text}: [$2] in [$1]";; esac; }
 assert_file() { [ -e "$1" ] || fail "missing file $1"; }
 assert_no_file() { [ ! -e "$1" ] || fail "file should not exist: $1"; }
-# Snapshot of a folder (names and checksums; lock files excluded) to prove nothing changed.
-tree_sum() { (cd "$1" && find . -type f ! -name .lock -print0 | sort -z | xargs -0r sha256sum) ; }
+# Snapshot of a folder (names and checksums; lock files, *.lock, excluded) to prove nothing changed.
+tree_sum() { (cd "$1" && find . -type f ! -name '*.lock' -print0 | sort -z | xargs -0r sha256sum) ; }
 
 # new_ns BASE: create a namespace with a random suffix, lo up; prints its name. A new namespace
 # copies its IPv4 settings from the default one (net.core.devconf_inherit_init_net = 0): IPv4
@@ -97,18 +97,46 @@ tutorial_topology() {
 	ip -n "$LAN" link set lan0 up
 }
 
+# new_user BASE: a local account of the test's own (no home, no login shell), removed at exit;
+# sets U (its name), U_UID and U_GID. as_user CMD...: CMD as that account, without groups.
+new_user() {
+	U="$1$RANDOM"
+	useradd --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group "$U" ||
+		fail "useradd $U"
+	at_exit "_user_del $U"
+	U_UID=$(id -u "$U") U_GID=$(id -g "$U")
+}
+# (the test's own processes, by PID, may still run as the user: they go first)
+_user_del() {
+	local p
+	for p in "${_pid_list[@]}"; do kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	userdel "$1"
+}
+as_user() { setpriv --reuid="$U_UID" --regid="$U_GID" --clear-groups "$@"; }
+# fake_running NAME PID: run/NAME says that PID is the guest's QEMU, as vmm writes it (the pid
+# and its start time, /proc/PID/stat field 22).
+fake_running() {
+	mkdir -p "$VMM_HOME/run/$1" && chmod 700 "$VMM_HOME/run/$1"
+	awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$2/stat" >"$VMM_HOME/run/$1/starttime"
+	echo "$2" >"$VMM_HOME/run/$1/pid"
+}
+
 # ---- host networking helpers (tests/net) ----
-# ipt_save NS: iptables-legacy-save of NS without the date comments and packet counters.
+# ipt_save NS: iptables-legacy-save and ip6tables-legacy-save of NS without the date comments and packet counters.
 # Reading a table instantiates it in the namespace (empty, policy ACCEPT): both are read first,
 # so that merely looking (vmm net status, --dry-run) does not count as a change.
 ipt_save() {
 	nsx "$1" iptables-legacy -t filter -S >/dev/null 2>&1
 	nsx "$1" iptables-legacy -t nat -S >/dev/null 2>&1
 	nsx "$1" iptables-legacy-save | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]/[c]/'
+	command -v ip6tables-legacy-save >/dev/null || return 0
+	nsx "$1" ip6tables-legacy -t filter -S >/dev/null 2>&1
+	nsx "$1" ip6tables-legacy -t nat -S >/dev/null 2>&1
+	nsx "$1" ip6tables-legacy-save | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]/[c]/'
 }
 # net_sysctls: (run inside a namespace) the sysctls vmm may touch or that decide what the guests'
 # traffic goes through: forwarding (global and per interface, IPv4 and IPv6), rp_filter,
-# proxy_arp, IPv6 on/off, and br_netfilter's per-namespace switches; one line per interface,
+# proxy_arp, IPv6 on/off and accept_ra, and br_netfilter's per-namespace switches; one line per interface,
 # "sysctl IFACE: key=value ...", so that `grep -v IFACE:` drops an interface's line with its link.
 net_sysctls() {
 	local d i k v line
@@ -122,7 +150,7 @@ net_sysctls() {
 		i=${d##*/}
 		line="sysctl $i:"
 		for k in ipv4/conf/$i/forwarding ipv4/conf/$i/rp_filter ipv4/conf/$i/proxy_arp \
-			ipv6/conf/$i/forwarding ipv6/conf/$i/disable_ipv6; do
+			ipv6/conf/$i/forwarding ipv6/conf/$i/disable_ipv6 ipv6/conf/$i/accept_ra; do
 			v=$(cat "/proc/sys/net/$k" 2>/dev/null) || v=-
 			line="$line ${k%%/*}.${k##*/}=$v"
 		done
@@ -182,6 +210,16 @@ lan_dns() {
 	done
 	fail "dnsmasq did not start: $(cat "$T/dnsmasq.log")"
 }
+# dnsmasq_pub [BRIDGE]: the folder of this home's dnsmasq hosts files as root (dnsmasq.h: FNV-1a
+# of the run folder's path); removed when the test ends, however it ends.
+dnsmasq_pub() {
+	echo "/run/vmm-dnsmasq/$(python3 -c 'import sys
+h = 2166136261
+for c in sys.argv[1].encode(): h = ((h ^ c) * 16777619) & 0xffffffff
+print("%08x" % h)' "$VMM_HOME/run")-${1:-br0}"
+}
+_rm_dnsmasq_pub() { rm -rf "$(dnsmasq_pub)"; rmdir /run/vmm-dnsmasq 2>/dev/null; true; }
+at_exit _rm_dnsmasq_pub
 # e2e_net_cfg: the tutorial's net.cfg with the LAN's dnsmasq as the guests' DNS.
 e2e_net_cfg() { net_cfg br0 192.168.166.1/24 auto true '"192.168.1.191"'; }
 # guest_create NAME IP [vmm create options...]: a test guest booted straight from its kernel.

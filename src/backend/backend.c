@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "vmm/backend/backend.h"
-#include "vmm/storage/disk.h"
+#include "vmm/storage/chain.h"
+#include "vmm/storage/image.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
 
@@ -27,37 +28,43 @@ int backend_guest_access(const struct vmm_home *h, const struct vmm_profile *p,
 			 const struct access_need *extra, size_t n_extra,
 			 const struct access_user *u, const char *tail)
 {
+	/* the chain as vmm reads it (the profile's image and the cache only), each layer granted */
 	char *backing = p->backing ? store_image_path(h, p->backing) : NULL;
-	char **chain = NULL;
-	size_t n_chain = 0;
-	/* every image under the disk (a clone's frozen base, a cloud image), not only the one
-	 * the profile names */
-	if (disk_backing_chain(f->disk, &chain, &n_chain) < 0)
-		vmm_error_clear(); /* QEMU will say what is wrong with the disk */
-	const struct access_need base[] = {
-		{ "disk", f->disk, true, false },      { "backing image", backing, false, false },
-		{ "seed", seed, false, false },        { "iso", f->iso, false, false },
-		{ "kernel", f->kernel, false, false }, { "initrd", f->initrd, false, false },
-		{ "run folder", run_dir, true, true },
-	};
-	size_t n = ARRAY_SIZE(base) + n_chain + n_extra;
-	struct access_need *needs = calloc(n, sizeof(*needs));
-	if (!needs)
-		abort();
-	memcpy(needs, base, sizeof(base));
-	for (size_t i = 0; i < n_chain; i++)
-		needs[ARRAY_SIZE(base) + i] = (struct access_need){ "backing image", chain[i], false,
-								    false };
-	if (n_extra)
-		memcpy(needs + ARRAY_SIZE(base) + n_chain, extra, n_extra * sizeof(*extra));
-	char *note = NULL;
-	int rc = access_ensure(u, needs, n, &note);
-	free(needs);
-	disk_chain_free(chain, n_chain);
-	free(backing);
+	char *cache = image_cache_dir(h), *record = store_grants_path(h, p->name), *note = NULL;
+	struct chain_allow allow = { backing, cache };
+	struct disk_chain c;
+	struct access_need needs[CHAIN_MAX + 6 + 16];
+	size_t n = 0;
+	int rc = chain_open(f->disk, false, &allow, &c);
+	for (size_t i = 0; rc == 0 && i < c.n; i++)
+		needs[n++] = (struct access_need){ i ? "backing file" : "disk", c.v[i].path, !i,
+						   false };
+	needs[n++] = (struct access_need){ "seed", seed, false, false };
+	needs[n++] = (struct access_need){ "iso", f->iso, false, false };
+	needs[n++] = (struct access_need){ "kernel", f->kernel, false, false };
+	needs[n++] = (struct access_need){ "initrd", f->initrd, false, false };
+	needs[n++] = (struct access_need){ "run folder", run_dir, true, true };
+	for (size_t i = 0; i < n_extra && i < 16; i++)
+		needs[n++] = extra[i];
+	/* grants an earlier run left (a guest that stopped by itself) are still in the record:
+	 * what they cover is reachable, nothing is granted twice, the stop takes all back */
+	if (rc == 0)
+		rc = access_ensure(u, needs, n, record, &note);
 	if (note)
 		vmm_notice("%s: %s%s", p->name, note, tail);
+	chain_close(&c);
 	free(note);
+	free(record);
+	free(cache);
+	free(backing);
+	return rc < 0 ? -1 : 0;
+}
+
+int backend_guest_release(const struct vmm_home *h, const struct vmm_profile *p)
+{
+	char *record = store_grants_path(h, p->name);
+	int rc = access_revoke(record);
+	free(record);
 	return rc;
 }
 

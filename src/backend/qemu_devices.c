@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* qemu_devices.c: firmware, shared folders and TPM of a QEMU guest: resolved, argv, helpers */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +10,18 @@
 #include "vmm/backend/swtpm.h"
 #include "vmm/backend/virtiofsd.h"
 #include "vmm/sys/error.h"
+#include "vmm/sys/safepath.h"
 #include "vmm/sys/util.h"
 
-static int resolve_shares(const struct vmm_profile *p, const char *run_dir,
-			  struct qemu_devices *d)
+static int resolve_shares(const struct vmm_profile *p, struct qemu_devices *d)
 {
 	struct vmm_share *v = NULL;
 	if (share_parse_all(p->shares, p->n_shares, &v) < 0)
 		return vmm_error_prefix("%s", p->name);
+	if (p->n_shares > QEMU_DEVFD_MAX_SHARES) {
+		free(v);
+		return vmm_invalid("%s: at most %d shared folders", p->name, QEMU_DEVFD_MAX_SHARES);
+	}
 	d->shares = p->n_shares ? calloc(p->n_shares, sizeof(*d->shares)) : NULL;
 	if (p->n_shares && !d->shares)
 		abort();
@@ -31,15 +36,13 @@ static int resolve_shares(const struct vmm_profile *p, const char *run_dir,
 		rc = share_check_dir(&q->s) < 0 || share_resolve_kind(&q->s, root, have, &q->kind) < 0
 			     ? vmm_error_prefix("%s", p->name)
 			     : 0;
-		if (rc == 0 && q->kind == SHARE_VIRTIOFS)
-			q->sock = virtiofsd_sock(run_dir, q->s.tag);
 	}
 	free(v);
 	return rc;
 }
 
-int qemu_devices_resolve(const struct vmm_home *h, const struct vmm_profile *p,
-			 const char *run_dir, bool make_vars, struct qemu_devices *d)
+int qemu_devices_resolve(const struct vmm_home *h, const struct vmm_profile *p, bool make_vars,
+			 struct qemu_devices *d)
 {
 	struct firmware_files f;
 	memset(d, 0, sizeof(*d));
@@ -54,10 +57,9 @@ int qemu_devices_resolve(const struct vmm_home *h, const struct vmm_profile *p,
 		else if (firmware_vars_ensure(h, p->name, d->fw, true, &d->vars, NULL) < 0)
 			return -1;
 	}
-	if (resolve_shares(p, run_dir, d) < 0)
+	if (resolve_shares(p, d) < 0)
 		return -1;
-	if (p->tpm)
-		d->tpm_sock = util_fmt("%s/" SWTPM_SOCK, run_dir);
+	d->tpm = p->tpm;
 	return 0;
 }
 
@@ -65,10 +67,7 @@ void qemu_devices_free(struct qemu_devices *d)
 {
 	free(d->code);
 	free(d->vars);
-	for (size_t i = 0; i < d->n_shares; i++)
-		free(d->shares[i].sock);
 	free(d->shares);
-	free(d->tpm_sock);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -120,35 +119,50 @@ static bool any_virtiofs(const struct qemu_devices *d)
 	return false;
 }
 
-static void firmware_words(struct words *w, const struct qemu_devices *d)
+/* A file QEMU gets as descriptor slot (from QEMU_DEV_FD): -add-fd, and its path as the opaque
+ * note for the reader. */
+static void add_fd(struct words *w, int base, int slot, const char *path)
+{
+	char *e = qesc(path);
+	int fd = base + slot;
+	put2(w, "-add-fd", util_fmt("fd=%d,set=%d,opaque=%s", fd, fd, e));
+	free(e);
+}
+
+/* OVMF's code and the guest's variables as block nodes on their descriptors; the variables
+ * qcow2, so that internal snapshots include them (a raw pflash refuses them). */
+static void firmware_words(struct words *w, const struct qemu_devices *d, int base)
 {
 	if (d->fw == FIRMWARE_BIOS)
 		return;
 	/* the Secure Boot build writes its variables only from SMM: the flash must say so */
 	if (d->fw == FIRMWARE_UEFI_SECURE)
 		put2(w, "-global", util_strdup("driver=cfi.pflash01,property=secure,value=on"));
-	char *code = qesc(d->code), *vars = qesc(d->vars);
-	put2(w, "-drive", util_fmt("if=pflash,format=raw,unit=0,readonly=on,file=%s", code));
-	/* qcow2, so that internal snapshots include it (a raw pflash refuses them) */
-	put2(w, "-drive", util_fmt("if=pflash,format=qcow2,unit=1,file=%s", vars));
-	free(code);
-	free(vars);
+	int code = base + QEMU_DEVFD_CODE, vars = base + QEMU_DEVFD_VARS;
+	add_fd(w, base, QEMU_DEVFD_CODE, d->code);
+	put2(w, "-blockdev", util_fmt("driver=file,node-name=fwcode-file,filename=/dev/fdset/%d,"
+				      "read-only=on", code));
+	put2(w, "-blockdev", util_strdup("driver=raw,node-name=fwcode,file=fwcode-file,"
+					 "read-only=on"));
+	add_fd(w, base, QEMU_DEVFD_VARS, d->vars);
+	put2(w, "-blockdev", util_fmt("driver=file,node-name=fwvars-file,filename=/dev/fdset/%d",
+				      vars));
+	put2(w, "-blockdev", util_strdup("driver=qcow2,node-name=fwvars,file=fwvars-file"));
 }
 
-static void share_words(struct words *w, const struct qemu_devices *d)
+static void share_words(struct words *w, const struct qemu_devices *d, int base)
 {
 	for (size_t i = 0; i < d->n_shares; i++) {
 		const struct qemu_share *q = &d->shares[i];
 		char *dir = qesc(q->s.dir);
 		if (q->kind == SHARE_VIRTIOFS) {
-			char *sock = qesc(q->sock);
-			put2(w, "-chardev", util_fmt("socket,id=vfs%zu,path=%s", i, sock));
+			put2(w, "-chardev", util_fmt("socket,id=vfs%zu,fd=%d", i,
+						     base + QEMU_DEVFD_SHARE + (int)i));
 			put2(w, "-device", util_fmt("vhost-user-fs-pci,chardev=vfs%zu,tag=%s", i,
 						    q->s.tag));
-			free(sock);
 		} else {
 			/* mapped-xattr: the guest's owners and modes live in xattrs; its files
-			 * are QEMU's user's on the host */
+			 * are QEMU's uid's on the host */
 			put2(w, "-virtfs", util_fmt("local,path=%s,mount_tag=%s,security_model="
 						    "mapped-xattr,id=fs%zu%s",
 						    dir, q->s.tag, i, q->s.ro ? ",readonly=on" : ""));
@@ -157,58 +171,81 @@ static void share_words(struct words *w, const struct qemu_devices *d)
 	}
 }
 
-char **qemu_devices_argv(const struct vmm_profile *p, const struct qemu_devices *d)
+char **qemu_devices_argv(const struct vmm_profile *p, const struct qemu_devices *d, int base)
 {
 	struct words w = { 0 };
 	bool vfs = any_virtiofs(d);
 	put(&w, NULL); /* an empty list is a list */
 	w.n = 0;
 	if (d->fw != FIRMWARE_BIOS || vfs)
-		put2(&w, "-machine", util_fmt("%s%s%s", d->fw == FIRMWARE_BIOS ? "pc" : "q35",
-					      d->fw == FIRMWARE_UEFI_SECURE ? ",smm=on" : "",
-					      vfs ? ",memory-backend=mem" : ""));
+		put2(&w, "-machine",
+		     util_fmt("%s%s%s%s", d->fw == FIRMWARE_BIOS ? "pc" : "q35",
+			      d->fw == FIRMWARE_UEFI_SECURE ? ",smm=on" : "",
+			      d->fw != FIRMWARE_BIOS ? ",pflash0=fwcode,pflash1=fwvars" : "",
+			      vfs ? ",memory-backend=mem" : ""));
 	if (vfs) /* vhost-user-fs: virtiofsd maps the guest's memory */
 		put2(&w, "-object",
 		     util_fmt("memory-backend-memfd,id=mem,size=%uM,share=on", p->memory));
-	firmware_words(&w, d);
-	share_words(&w, d);
-	if (d->tpm_sock) {
-		char *sock = qesc(d->tpm_sock);
-		put2(&w, "-chardev", util_fmt("socket,id=chrtpm,path=%s", sock));
+	firmware_words(&w, d, base);
+	share_words(&w, d, base);
+	if (d->tpm) {
+		put2(&w, "-chardev", util_fmt("socket,id=chrtpm,fd=%d", base + QEMU_DEVFD_TPM));
 		put2(&w, "-tpmdev", util_strdup("emulator,id=tpm0,chardev=chrtpm"));
 		put2(&w, "-device", util_strdup("tpm-crb,tpmdev=tpm0"));
-		free(sock);
 	}
 	return w.v;
 }
 
-/* ---- access, helpers ---- */
+/* ---- descriptors, helpers ---- */
 
-size_t qemu_devices_needs(const struct qemu_devices *d, const char *tpm_dir,
-			  struct access_need *out, size_t cap)
+/* Each 9p folder (QEMU itself opens it by path) granted to u, recorded for the release. */
+static int grant_9p(const struct vmm_home *h, const struct vmm_profile *p,
+		    const struct qemu_devices *d, const struct access_user *u)
 {
+	struct access_need needs[QEMU_DEVFD_MAX_SHARES];
 	size_t n = 0;
-	if (d->vars && n < cap)
-		out[n++] = (struct access_need){ "uefi variables", d->vars, true, false };
-	for (size_t i = 0; i < d->n_shares && n < cap; i++)
-		if (d->shares[i].kind == SHARE_9P) /* virtiofsd, not QEMU, opens the others */
-			out[n++] = (struct access_need){ "share", d->shares[i].s.dir,
-							 !d->shares[i].s.ro, true };
-	if (d->tpm_sock && tpm_dir && n < cap)
-		out[n++] = (struct access_need){ "tpm state", tpm_dir, true, true };
-	return n;
+	for (size_t i = 0; i < d->n_shares; i++)
+		if (d->shares[i].kind == SHARE_9P)
+			needs[n++] = (struct access_need){ "share", d->shares[i].s.dir,
+							   !d->shares[i].s.ro, true };
+	if (!n)
+		return 0;
+	char *record = store_grants_path(h, p->name), *note = NULL;
+	int rc = access_ensure(u, needs, n, record, &note);
+	if (note)
+		vmm_notice("%s: %s", p->name, note);
+	free(note);
+	free(record);
+	return rc < 0 ? vmm_error_prefix("%s", p->name) : 0;
+}
+
+/* OVMF's code (read-only) and the guest's variables (read-write) into their slots. */
+static int open_firmware(const struct vmm_profile *p, const struct qemu_devices *d, int *fds)
+{
+	if (d->fw == FIRMWARE_BIOS)
+		return 0;
+	fds[QEMU_DEVFD_CODE] = safepath_open("firmware", d->code, O_RDONLY, NULL);
+	if (fds[QEMU_DEVFD_CODE] < 0)
+		return vmm_error_prefix("%s", p->name);
+	fds[QEMU_DEVFD_VARS] = safepath_open("uefi variables", d->vars, O_RDWR, NULL);
+	if (fds[QEMU_DEVFD_VARS] < 0)
+		return vmm_error_prefix("%s", p->name);
+	return 0;
 }
 
 int qemu_devices_start(const struct vmm_home *h, const struct vmm_profile *p,
 		       const char *run_dir, const struct qemu_devices *d,
-		       const struct access_user *u)
+		       const struct access_user *u, int *fds)
 {
-	if (d->tpm_sock && swtpm_start(h, p->name, run_dir, u) < 0)
+	if (open_firmware(p, d, fds) < 0 || grant_9p(h, p, d, u) < 0)
+		return -1;
+	if (d->tpm && swtpm_start(h, p->name, run_dir, u, &fds[QEMU_DEVFD_TPM]) < 0)
 		return -1;
 	for (size_t i = 0; i < d->n_shares; i++) {
 		const struct qemu_share *q = &d->shares[i];
 		if (q->kind == SHARE_VIRTIOFS &&
-		    virtiofsd_start(p->name, run_dir, q->s.tag, q->s.dir, u) < 0) {
+		    virtiofsd_start(p->name, run_dir, q->s.tag, q->s.dir,
+				    &fds[QEMU_DEVFD_SHARE + i]) < 0) {
 			struct vmm_saved_error e;
 			vmm_error_save(&e);
 			qemu_devices_stop(run_dir);

@@ -41,7 +41,8 @@ static int snapshot_nodes(struct qmp *q, const struct vmm_profile *p, const char
 			break;
 		}
 		json_object_array_add(list, json_object_new_string(node));
-		if (file && !strcmp(file, disk))
+		/* the guest's disk: node disk0 of the QEMU argv (qemu_argv.c), or found by path */
+		if (!strcmp(node, "disk0") || (!vmstate[0] && file && !strcmp(file, disk)))
 			snprintf(vmstate, len, "%s", node);
 	}
 	json_object_put(r);

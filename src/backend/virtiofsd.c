@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "vmm/backend/helper.h"
@@ -23,8 +25,25 @@ char *virtiofsd_sock(const char *run_dir, const char *tag)
 	return util_fmt("%s/vfs-%s.sock", run_dir, tag);
 }
 
+/* A connection to the unix socket at path (the caller owns it). */
+static int connect_unix(const char *what, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return vmm_fail("%s: %s: socket path too long", what, path);
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return vmm_fail("%s: %s: %s", what, path, util_strerror(e));
+	}
+	return fd;
+}
+
 int virtiofsd_start(const char *name, const char *run_dir, const char *tag, const char *dir,
-		    const struct access_user *u)
+		    int *qemu_fd)
 {
 	char *sock = virtiofsd_sock(run_dir, tag);
 	char *sock_opt = util_fmt("--socket-path=%s", sock);
@@ -34,13 +53,13 @@ int virtiofsd_start(const char *name, const char *run_dir, const char *tag, cons
 	char *what = util_fmt("%s: virtiofsd for share %s", name, tag);
 	char *argv[] = { "virtiofsd", "-f", sock_opt, "-o", source, "-o", "cache=auto", NULL };
 	struct helper_spec s = { .what = what, .path = share_virtiofsd_path(), .argv = argv,
-				 .sock = sock, .pidfile = pidfile, .log = log, .as = NULL,
-				 .timeout_ms = 10000 };
+				 .sock = sock, .pass_fd = -1, .pidfile = pidfile, .log = log,
+				 .as = NULL, .timeout_ms = 10000 };
 	pid_t pid;
+	*qemu_fd = -1;
 	int rc = helper_start(&s, &pid);
-	/* the socket is root's 0600: QEMU's user alone may connect */
-	if (rc == 0 && u && access_drops(u) && chown(sock, u->uid, u->gid) < 0) {
-		rc = vmm_fail("%s: %s: %s", what, sock, util_strerror(errno));
+	if (rc == 0 && (*qemu_fd = connect_unix(what, sock)) < 0) {
+		rc = -1;
 		helper_stop(pidfile, 2000, NULL);
 	}
 	free(what);

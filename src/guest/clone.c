@@ -12,7 +12,9 @@
 #include "vmm/config/validate.h"
 #include "vmm/guest/clone.h"
 #include "vmm/guest/lifecycle.h"
+#include "vmm/storage/chain.h"
 #include "vmm/storage/disk.h"
+#include "vmm/storage/image.h"
 #include "vmm/storage/disksnap.h"
 #include "vmm/storage/firmware.h"
 #include "vmm/sys/error.h"
@@ -67,6 +69,29 @@ static int new_profile(struct clone_ctx *c, const char *dst, struct vmm_profile 
 	return 0;
 }
 
+/* Under the frozen base the overlays name it as their profile's image, so every older layer must
+ * be in the image cache (chain_open refuses a backing file that is neither: a start would). */
+static int check_chain(struct clone_ctx *c, const char *disk)
+{
+	char *backing = c->src.backing ? store_image_path(c->h, c->src.backing) : NULL;
+	char *cache = image_cache_dir(c->h);
+	struct chain_allow allow = { backing, cache };
+	struct disk_chain ch;
+	bool opened = chain_open(disk, false, &allow, &ch) == 0;
+	int rc = opened ? 0 : -1;
+	size_t len = strlen(cache);
+	for (size_t i = 1; opened && rc == 0 && i < ch.n; i++)
+		if (strncmp(ch.v[i].path, cache, len) || ch.v[i].path[len] != '/')
+			rc = vmm_invalid("%s: its image %s is outside the image cache, so overlays on "
+					 "a frozen base could not name it: clone with --full",
+					 c->src.name, ch.v[i].path);
+	if (opened)
+		chain_close(&ch);
+	free(cache);
+	free(backing);
+	return rc;
+}
+
 /* Refusals about SRC: loadable, local, stopped, its disk there (and, for an overlay clone,
  * without snapshots). */
 static int check_src(struct clone_ctx *c, const char *src, bool full)
@@ -99,6 +124,8 @@ static int check_src(struct clone_ctx *c, const char *src, bool full)
 		rc = vmm_invalid("%s: has %zu snapshot%s, which would stay behind in the frozen base: "
 				 "clone with --full, or delete them",
 				 src, n, n == 1 ? "" : "s");
+	else if (!full)
+		rc = check_chain(c, disk);
 	free(v);
 	free(disk);
 	return rc;
@@ -190,7 +217,8 @@ static void ctx_free(struct clone_ctx *c)
 	store_free_all(c->all, c->n_all);
 }
 
-/* Write NEW's profile, and SRC's when its disk became an overlay on the base. */
+/* Write NEW's profile, and SRC's when its disk became an overlay on the base: for both, the
+ * base is now the profile's image. */
 static int save_profiles(struct clone_ctx *c, struct vmm_profile *p, const char *base)
 {
 	if (base) {
@@ -199,8 +227,9 @@ static int save_profiles(struct clone_ctx *c, struct vmm_profile *p, const char 
 	}
 	if (store_save(c->h, p) < 0)
 		return -1;
-	if (!base || c->src.backing)
+	if (!base)
 		return 0;
+	free(c->src.backing);
 	c->src.backing = util_strdup(base); /* SRC's disk is an overlay now */
 	if (store_save(c->h, &c->src) == 0)
 		return 0;

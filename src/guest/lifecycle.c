@@ -47,16 +47,23 @@ int lifecycle_plan(const struct vmm_home *h, const struct vmm_profile *p,
 	return rc;
 }
 
-/* The bridge, forwarding and firewall when they are not there, with every guest's tap. */
+/* The bridge, forwarding and firewall when they are not there, with every guest's tap; net up
+ * again when only the bridge's dnsmasq died. */
 static int ensure_network(const struct vmm_home *h, const struct vmm_netcfg *n, bool *brought_up)
 {
 	struct vmm_profile *all = NULL;
 	size_t n_all = 0;
 	int up = hostnet_is_up(n);
-	if (up != 0)
-		return up < 0 ? -1 : 0;
-	*brought_up = true;
-	vmm_notice("network %s was down, bringing it up", n->bridge);
+	if (up < 0)
+		return -1;
+	if (up > 0 && hostnet_services_alive(h, n))
+		return 0;
+	if (up > 0) {
+		vmm_notice("dnsmasq on %s was not running, starting it", n->bridge);
+	} else {
+		*brought_up = true;
+		vmm_notice("network %s was down, bringing it up", n->bridge);
+	}
 	struct store_invalid *bad = NULL;
 	size_t n_bad = 0;
 	int rc = store_load_all(h, &all, &n_all, &bad, &n_bad) < 0 ? -1 : hostnet_up(h, n, all, n_all);
@@ -68,6 +75,16 @@ static int ensure_network(const struct vmm_home *h, const struct vmm_netcfg *n, 
 	return rc;
 }
 
+/* After a failed start: the grants for the guest's QEMU user go, unless the guest runs (a second
+ * start of a running guest fails too, and must leave it what it has). */
+static void release_if_stopped(const struct vmm_home *h, const struct vmm_backend *b,
+			       const struct vmm_profile *p)
+{
+	struct vmm_status st;
+	if (b->status(h, p, &st) < 0 || st.state != VMM_RUNNING)
+		backend_guest_release(h, p);
+}
+
 int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 		    const struct lifecycle_start_opts *o, struct lifecycle_started *out)
 {
@@ -75,18 +92,26 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	struct vmm_netcfg n;
 	bool remote, have_net = false, tap_made = false;
 	char *seed = NULL;
-	int lock = -1, rc = -1, tap_fd = -1;
+	int lock = -1, rc = -1, guest_lock = -1, tap_fd = -1;
 
 	memset(out, 0, sizeof(*out));
 	const struct vmm_backend *b = checked_backend(p, o, &remote);
-	if (!b || b->preflight(h, p, &so) < 0)
+	/* the guest's own lock before anything is looked at: a second start of it waits, then
+	 * finds it running and touches nothing */
+	if (!b || (guest_lock = store_guest_lock(h, p->name)) < 0)
 		return -1;
-	if (!remote && b->tap_fd && tap_in_use(p->tap) == 1)
-		return vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
+	if (b->preflight(h, p, &so) < 0)
+		goto out;
+	if (!remote && b->tap_fd && tap_in_use(p->tap) == 1) {
+		vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
+		goto out;
+	}
 	vmm_error_clear();
 	if (store_load_net(h, &n) < 0)
-		return -1;
+		goto out;
 	have_net = true;
+	if (!remote && store_net_resolve(h, &n) < 0)
+		goto out;
 	/* one start at a time per home: allocation, tap and spawn never collide */
 	if ((lock = store_lock(h)) < 0)
 		goto out;
@@ -106,14 +131,17 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 out:
 	if (tap_fd >= 0) /* QEMU has its copy; a failed start's tap can go */
 		close(tap_fd);
-	if (rc < 0 && tap_made) { /* undo: the tap was this start's and no guest uses it */
+	if (rc < 0 && have_net) { /* undo: the tap was this start's and no guest uses it */
 		struct vmm_saved_error e;
 		vmm_error_save(&e);
-		hostnet_tap_release(h, p->tap);
+		if (tap_made)
+			hostnet_tap_release(h, p->tap);
+		release_if_stopped(h, b, p);
 		vmm_error_restore(&e);
 	}
 	if (lock >= 0)
 		close(lock);
+	close(guest_lock);
 	free(seed);
 	if (have_net)
 		netcfg_free(&n);
@@ -166,8 +194,8 @@ int lifecycle_wait(const struct vmm_home *h, const struct vmm_profile *p,
 	return 0;
 }
 
-int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
-		   int timeout_secs, enum vmm_state *was, enum vmm_stop_end *end)
+static int stop_locked(const struct vmm_home *h, const struct vmm_profile *p, bool force,
+		       int timeout_secs, enum vmm_state *was, enum vmm_stop_end *end)
 {
 	enum vmm_stop_end ended = VMM_STOP_NOT_RUNNING;
 	const struct vmm_backend *b = backend_for(p);
@@ -182,10 +210,24 @@ int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool f
 	if (end)
 		*end = ended;
 	int remote = b->where ? b->where(p, host, sizeof(host)) : 0;
+	if (remote == 0 && backend_guest_release(h, p) < 0)
+		return -1; /* what libvirt's QEMU user was given for it goes with the guest */
 	if (remote != 0 || !p->tap[0])
 		return remote < 0 ? -1 : 0;
 	/* the guest is gone: its tap goes too (journaled), when this process may touch links */
 	return hostnet_can_admin() ? hostnet_tap_release(h, p->tap) : 0;
+}
+
+int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
+		   int timeout_secs, enum vmm_state *was, enum vmm_stop_end *end)
+{
+	/* one at a time with the guest's starts: a start under way finishes first */
+	int lock = store_guest_lock(h, p->name);
+	if (lock < 0)
+		return -1;
+	int rc = stop_locked(h, p, force, timeout_secs, was, end);
+	close(lock);
+	return rc;
 }
 
 int lifecycle_status(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st)

@@ -32,7 +32,7 @@ int disk_info(const char *path, char **format, uint64_t *virtual_size)
 	char *out = NULL, *err = NULL;
 	int rc = -1;
 	json_object *root = NULL, *v;
-	int st = util_run(argv, &out, &err);
+	int st = util_run_clean(argv, &out, &err);
 	if (st < 0)
 		goto out;
 	if (st != 0) {
@@ -65,7 +65,7 @@ static int run_create(char *argv[], const char *path)
 	/* a guest's disk is its owner's alone: qemu-img creates it 0600 (QEMU's user and
 	 * libvirt's get an ACL entry at start) */
 	mode_t old = umask(077);
-	int st = util_run(argv, NULL, &err);
+	int st = util_run_clean(argv, NULL, &err);
 	umask(old);
 	int rc = 0;
 	if (st < 0)
@@ -127,47 +127,4 @@ int disk_copy(const char *src, const char *dst)
 		return -1;
 	char *argv[] = { "qemu-img", "convert", "-q", "-O", "qcow2", (char *)src, (char *)dst, NULL };
 	return run_create(argv, dst);
-}
-
-void disk_chain_free(char **files, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
-}
-
-int disk_backing_chain(const char *path, char ***files, size_t *n)
-{
-	char *argv[] = { "qemu-img", "info", "-U", "--backing-chain", "--output=json",
-			 (char *)path, NULL };
-	char *out = NULL, *err = NULL;
-	json_object *root = NULL;
-	int rc = -1;
-	*files = NULL;
-	*n = 0;
-	int st = util_run(argv, &out, &err);
-	if (st < 0)
-		goto out;
-	if (st != 0 || !(root = json_tokener_parse(out)) ||
-	    !json_object_is_type(root, json_type_array)) {
-		vmm_fail("image %s: %s", path, st ? first_line(err) : "unexpected qemu-img output");
-		goto out;
-	}
-	/* the array holds the image itself first, then each backing file in turn */
-	size_t len = json_object_array_length(root);
-	char **v = len > 1 ? calloc(len, sizeof(char *)) : NULL;
-	if (len > 1 && !v)
-		abort();
-	for (size_t i = 1; i < len; i++) {
-		json_object *fn = NULL;
-		if (json_object_object_get_ex(json_object_array_get_idx(root, i), "filename", &fn))
-			v[(*n)++] = util_strdup(json_object_get_string(fn));
-	}
-	*files = v;
-	rc = 0;
-out:
-	json_object_put(root);
-	free(out);
-	free(err);
-	return rc;
 }

@@ -36,12 +36,14 @@ run_vmm 0 show g1
 assert_contains "$OUT" "firmware: bios"
 assert_contains "$OUT" "tpm:      none"
 assert_contains "$OUT" "shares:   none"
-# --dry-run start: the devices in QEMU's argv (q35, the variables as qcow2, 9p read-only, TPM)
+# --dry-run start: the devices in QEMU's argv (q35, the variables as qcow2 on a descriptor, 9p
+# read-only, the TPM's channel a descriptor)
 run_vmm 0 --dry-run start g2
-assert_contains "$OUT" "-machine q35"
-assert_contains "$OUT" "if=pflash,format=qcow2,unit=1,file=$IMG/g2-uefi-vars.qcow2"
+assert_contains "$OUT" "-machine q35,pflash0=fwcode,pflash1=fwvars"
+assert_contains "$OUT" "opaque=$IMG/g2-uefi-vars.qcow2"
+assert_contains "$OUT" "driver=qcow2,node-name=fwvars,file=fwvars-file"
 assert_contains "$OUT" "mount_tag=manuals,security_model=mapped-xattr,id=fs1,readonly=on"
-assert_contains "$OUT" "-device tpm-crb,tpmdev=tpm0"
+assert_contains "$OUT" "-chardev socket,id=chrtpm,fd=32 -tpmdev emulator,id=tpm0,chardev=chrtpm"
 assert_no_file "$IMG/g2-uefi-vars.qcow2"
 run_vmm 0 set g2 share= tpm=off firmware=
 run_vmm 0 show g2

@@ -3,7 +3,7 @@
 # tests/e2e/clone_ssh.sh: issue 20 with a REAL Debian 12 guest (contrib/build-debian-guest.sh,
 # Debian's own cloud-init 22.4 and openssh-server): a shared folder is mounted by cloud-init from
 # the seed's write_files fstab line and runcmd (its `mounts:` would drop the tag); then the guest,
-# stopped, is cloned: both boot side by side, and `vmm ssh NEW` logs in with NEW's own pinned
+# stopped, is cloned (--full): both boot side by side, and `vmm ssh NEW` logs in with NEW's own pinned
 # host keys (cloud-init saw a new instance-id and installed them) and sees its own host name.
 . "$SRCDIR/tests/lib.sh"
 need_root
@@ -57,7 +57,11 @@ ssh_ok deb 'echo "from debian" | sudo tee /mnt/data/guest.txt >/dev/null' >/dev/
 assert_eq "$(cat "$S/guest.txt")" "from debian" "the guest's file on the host"
 run_vmm 0 stop deb
 
-run_vmm 0 clone deb deb2
+# its image is a file outside the image cache: an overlay clone is refused (the overlays could
+# not name it), a full copy is not
+run_vmm 2 clone deb deb2
+assert_contains "$ERR" "is outside the image cache"
+run_vmm 0 clone deb deb2 --full
 run_vmm 0 start deb --wait=ssh:600
 run_vmm 0 start deb2 --wait=ssh:600
 assert_eq "$(ssh_ok deb2 'cat /etc/hostname')" deb2 "the clone's host name over its own ssh"

@@ -46,7 +46,9 @@ assert_contains "$out" "secureboot: Secure boot enabled" "the kernel sees Secure
 assert_contains "$out" "T:/dev/tpm0"
 assert_contains "$out" "T:/dev/tpmrm0"
 spid=$(cut -d' ' -f1 "$VMM_HOME/run/s1/swtpm.pid")
-assert_eq "$(stat -c %U "/proc/$spid")" vmm "swtpm runs as QEMU's user"
+qpid=$(cut -d' ' -f1 "$VMM_HOME/run/s1/pid")
+assert_eq "$(stat -c %u "/proc/$spid")" "$(stat -c %u "/proc/$qpid")" "swtpm runs as QEMU's uid"
+[ "$(stat -c %u "/proc/$spid")" != 0 ] || fail "swtpm runs as root"
 [ -n "$(ls "$IMG/s1-tpm")" ] || fail "no TPM state in $IMG/s1-tpm"
 
 # a snapshot with memory of a UEFI + TPM guest

@@ -17,6 +17,7 @@ vmm_in_ns "$HOST"
 S=$T/shares
 mkdir -p "$S/rw" "$S/ro" "$S/p9"
 for d in rw ro p9; do echo "from the host $d" >"$S/$d/host.txt"; done
+chmod 700 "$S/rw" "$S/ro" "$S/p9" # nobody but root: what QEMU's uid gets is vmm's grant
 guest_create g1 192.168.166.100 --share "$S/rw" --share "$S/ro:docs:ro" --share "$S/p9:p9rw:9p"
 cfg=$(cat "$VMM_HOME/profiles/g1.cfg")
 assert_contains "$cfg" "\"$S/rw:rw:virtiofs\", \"$S/ro:docs:ro:9p\", \"$S/p9:p9rw:9p\""
@@ -44,18 +45,20 @@ assert_contains "$out" "Read-only file system"
 assert_eq "$(cat "$S/rw/guest.txt")" "guest wrote rw" "virtiofs: the guest's file on the host"
 assert_eq "$(cat "$S/p9/guest.txt")" "guest wrote p9" "9p: the guest's file on the host"
 assert_no_file "$S/ro/guest.txt"
-# 9p mapped-xattr: the guest's file is QEMU's user's on the host, 0600
-assert_eq "$(stat -c '%U %a' "$S/p9/guest.txt")" "vmm 600" "9p file owner and mode"
-
-# QEMU runs as vmm's user under its seccomp filter; virtiofsd runs as root beside it
-qpid=$(cat "$VMM_HOME/run/g1/pid")
-assert_eq "$(stat -c %U "/proc/$qpid")" vmm "QEMU's user"
+# QEMU runs as a uid of the guest's own under its seccomp filter; virtiofsd as root beside it
+qpid=$(cut -d' ' -f1 "$VMM_HOME/run/g1/pid")
+quid=$(stat -c %u "/proc/$qpid")
+[ "$quid" != 0 ] || fail "QEMU runs as root"
+# 9p mapped-xattr: the guest's file is QEMU's uid's on the host, 0600
+assert_eq "$(stat -c '%u %a' "$S/p9/guest.txt")" "$quid 600" "9p file owner and mode"
 assert_contains "$(grep Seccomp: "/proc/$qpid/status")" "2" "QEMU's seccomp filter"
 vpid=$(cut -d' ' -f1 "$VMM_HOME/run/g1/vfs-rw.pid")
 kill -0 "$vpid" || fail "virtiofsd not running"
 assert_eq "$(stat -c %U "/proc/$vpid")" root "virtiofsd's user"
-# QEMU's user reaches the 9p folders, not the virtiofs one (no ACL entry there)
-assert_not_contains "$(getfacl -p "$S/rw" 2>/dev/null)" "user:vmm" "no grant on the virtiofs folder"
+# QEMU's uid reaches the 9p folders (an ACL entry each), not the virtiofs one
+assert_contains "$(getfacl -pn "$S/p9" 2>/dev/null)" "user:$quid:rwx" "a grant on the 9p folder"
+assert_contains "$(getfacl -pn "$S/ro" 2>/dev/null)" "user:$quid:r-x" "read-only 9p: r-x"
+assert_not_contains "$(getfacl -pn "$S/rw" 2>/dev/null)" "user:$quid" "no grant on the virtiofs folder"
 
 run_vmm 2 snapshot g1 create s1
 assert_eq "$ERR" "vmm: g1: shared folder rw blocks a snapshot with memory (QEMU cannot save a \
@@ -66,6 +69,7 @@ for _ in $(seq 50); do kill -0 "$vpid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$vpid" 2>/dev/null && fail "virtiofsd still runs after the guest stopped"
 pgrep -f "$VMM_HOME/run/g1/vfs-" >/dev/null && fail "a virtiofsd process is left: $(pgrep -af vfs-rw)"
 assert_no_file "$VMM_HOME/run/g1"
+assert_not_contains "$(getfacl -pn "$S/p9" 2>/dev/null)" "user:$quid" "the 9p grant taken back"
 # an unknown folder at start: refused before anything runs
 rmdir "$S/ro" 2>/dev/null || rm -rf "$S/ro"
 run_vmm 2 start g1

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "vmm/backend/libvirt_xml.h"
+#include "vmm/backend/qemu_argv.h"
 #include "vmm/backend/qemu_devices.h"
 #include "vmm/backend/qmp.h"
 #include "vmm/config/share.h"
@@ -258,39 +259,47 @@ static void test_qemu_devices_argv(void **state)
 	p.memory = 512;
 	assert_int_equal(share_parse("/srv/data:data", &sh[0].s), 0);
 	sh[0].kind = SHARE_VIRTIOFS;
-	sh[0].sock = "/h/run/g/vfs-data.sock";
 	assert_int_equal(share_parse("/srv/a,b:docs:ro", &sh[1].s), 0);
 	sh[1].kind = SHARE_9P;
 	struct qemu_devices d = { .fw = FIRMWARE_UEFI_SECURE,
 				  .code = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
 				  .vars = "/h/images/g-uefi-secure-vars.qcow2",
-				  .shares = sh, .n_shares = 2, .tpm_sock = "/h/run/g/swtpm.sock" };
+				  .shares = sh, .n_shares = 2, .tpm = true };
+	/* QEMU_DEV_FD is 30: the code 30, the variables 31, the TPM 32, the virtiofs share 33 */
 	const char *const all[] = {
-		"-machine", "q35,smm=on,memory-backend=mem",
+		"-machine", "q35,smm=on,pflash0=fwcode,pflash1=fwvars,memory-backend=mem",
 		"-object", "memory-backend-memfd,id=mem,size=512M,share=on",
 		"-global", "driver=cfi.pflash01,property=secure,value=on",
-		"-drive", "if=pflash,format=raw,unit=0,readonly=on,"
-			  "file=/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-		"-drive", "if=pflash,format=qcow2,unit=1,file=/h/images/g-uefi-secure-vars.qcow2",
-		"-chardev", "socket,id=vfs0,path=/h/run/g/vfs-data.sock",
+		"-add-fd", "fd=30,set=30,opaque=/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+		"-blockdev", "driver=file,node-name=fwcode-file,filename=/dev/fdset/30,read-only=on",
+		"-blockdev", "driver=raw,node-name=fwcode,file=fwcode-file,read-only=on",
+		"-add-fd", "fd=31,set=31,opaque=/h/images/g-uefi-secure-vars.qcow2",
+		"-blockdev", "driver=file,node-name=fwvars-file,filename=/dev/fdset/31",
+		"-blockdev", "driver=qcow2,node-name=fwvars,file=fwvars-file",
+		"-chardev", "socket,id=vfs0,fd=33",
 		"-device", "vhost-user-fs-pci,chardev=vfs0,tag=data",
 		"-virtfs", "local,path=/srv/a,,b,mount_tag=docs,security_model=mapped-xattr,id=fs1,"
 			   "readonly=on",
-		"-chardev", "socket,id=chrtpm,path=/h/run/g/swtpm.sock",
+		"-chardev", "socket,id=chrtpm,fd=32",
 		"-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
 		"-device", "tpm-crb,tpmdev=tpm0",
 		NULL,
 	};
-	words_are(qemu_devices_argv(&p, &d), all);
+	assert_int_equal(QEMU_DEV_FD, 30);
+	words_are(qemu_devices_argv(&p, &d, QEMU_DEV_FD), all);
 	/* plain UEFI, no shares, no TPM: q35 without SMM and no memory backend */
 	struct qemu_devices u = { .fw = FIRMWARE_UEFI, .code = "/c.fd", .vars = "/v.qcow2" };
 	const char *const uefi[] = {
-		"-machine", "q35",
-		"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/c.fd",
-		"-drive", "if=pflash,format=qcow2,unit=1,file=/v.qcow2",
+		"-machine", "q35,pflash0=fwcode,pflash1=fwvars",
+		"-add-fd", "fd=30,set=30,opaque=/c.fd",
+		"-blockdev", "driver=file,node-name=fwcode-file,filename=/dev/fdset/30,read-only=on",
+		"-blockdev", "driver=raw,node-name=fwcode,file=fwcode-file,read-only=on",
+		"-add-fd", "fd=31,set=31,opaque=/v.qcow2",
+		"-blockdev", "driver=file,node-name=fwvars-file,filename=/dev/fdset/31",
+		"-blockdev", "driver=qcow2,node-name=fwvars,file=fwvars-file",
 		NULL,
 	};
-	words_are(qemu_devices_argv(&p, &u), uefi);
+	words_are(qemu_devices_argv(&p, &u, QEMU_DEV_FD), uefi);
 	/* BIOS with a 9p share only: nothing about the machine */
 	struct qemu_devices b = { .fw = FIRMWARE_BIOS, .shares = &sh[1], .n_shares = 1 };
 	const char *const bios[] = {
@@ -298,10 +307,10 @@ static void test_qemu_devices_argv(void **state)
 			   "readonly=on",
 		NULL,
 	};
-	words_are(qemu_devices_argv(&p, &b), bios);
+	words_are(qemu_devices_argv(&p, &b, QEMU_DEV_FD), bios);
 	struct qemu_devices none = { .fw = FIRMWARE_BIOS };
 	const char *const empty[] = { NULL };
-	words_are(qemu_devices_argv(&p, &none), empty);
+	words_are(qemu_devices_argv(&p, &none, QEMU_DEV_FD), empty);
 }
 
 /* ---- the domain XML ---- */

@@ -12,7 +12,10 @@ struct helper_spec {
 	const char *what;         /* "swtpm", "virtiofsd share T": for messages */
 	const char *path;         /* the program (absolute) */
 	char *const *argv;        /* its argv (argv[0] its name) */
-	const char *sock;         /* the unix socket it listens on once ready */
+	const char *sock;         /* the unix socket it listens on once ready (NULL: not waited for) */
+	int pass_fd;              /* a descriptor it gets as fd 3 (-1: none) */
+	const char *cwd;          /* its working folder, entered before the identity changes (NULL:
+				   * /): a user reaches its files there without searching above */
 	const char *pidfile;      /* written with "PID STARTTIME\n" once it is ready */
 	const char *log;          /* its stdout and stderr (appended) */
 	const struct access_user *as; /* run as this user (when vmm is root); NULL: as vmm */
@@ -20,10 +23,10 @@ struct helper_spec {
 };
 
 /*
- * Start the helper in its own session (stdin /dev/null, umask 077, no other descriptor), as
- * s->as when given, and wait until s->sock exists. Then its pid and start time (field 22 of
- * /proc/PID/stat) go to s->pidfile and *pid. When it exits first, or the socket does not come:
- * -1 with "WHAT: LAST LINE OF ITS LOG" and nothing of it left running.
+ * Start the helper in its own session (stdin /dev/null, umask 077, no other descriptor than
+ * s->pass_fd as 3), in s->cwd, as s->as when given, and wait until s->sock exists. Then its pid
+ * and start time (store_proc_starttime) go to s->pidfile and *pid. When it exits first, or the
+ * socket does not come: -1 with "WHAT: LAST LINE OF ITS LOG" and nothing of it left running.
  */
 int helper_start(const struct helper_spec *s, pid_t *pid);
 

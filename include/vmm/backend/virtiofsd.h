@@ -5,20 +5,19 @@
 
 #include <stdbool.h>
 
-#include "vmm/sys/access.h"
-
 /* Is share_virtiofsd_path() (config/share.h) there and executable? */
 bool virtiofsd_available(void);
-/* run_dir/vfs-TAG.sock (malloc'd): the socket QEMU's vhost-user-fs-pci connects to. */
+/* run_dir/vfs-TAG.sock (malloc'd): the daemon's vhost-user socket. */
 char *virtiofsd_sock(const char *run_dir, const char *tag);
 /*
  * Start virtiofsd for folder dir as tag: as root (it sandboxes itself: namespaces, seccomp,
- * capabilities), socket run_dir/vfs-TAG.sock handed to u (QEMU's user, which needs no access to
- * the folder itself), pid file run_dir/vfs-TAG.pid, log run_dir/virtiofsd-TAG.log. It exits
- * when QEMU disconnects.
+ * capabilities), its socket in run_dir (vmm's folder: nobody else reaches it), pid file
+ * run_dir/vfs-TAG.pid, log run_dir/virtiofsd-TAG.log; then connect to it: *qemu_fd is that
+ * connection, QEMU's -chardev socket,fd=N (QEMU's uid needs neither the socket nor the folder).
+ * It exits when QEMU closes the connection.
  */
 int virtiofsd_start(const char *name, const char *run_dir, const char *tag, const char *dir,
-		    const struct access_user *u);
+		    int *qemu_fd);
 /* Stop every virtiofsd of run_dir by its pid file (those still running after QEMU went). */
 int virtiofsd_stop_all(const char *run_dir);
 

@@ -17,9 +17,5 @@ int disk_info(const char *path, char **format, uint64_t *virtual_size);
 /* A full copy of src at dst as a standalone qcow2 (qemu-img convert: backing files flattened,
  * internal snapshots left behind). Refuses when dst exists; a failed copy is removed. */
 int disk_copy(const char *src, const char *dst);
-/* The backing files under path, nearest first (*files malloc'd, free with disk_chain_free;
- * NULL when it has none), read with `qemu-img info -U --backing-chain`. */
-int disk_backing_chain(const char *path, char ***files, size_t *n);
-void disk_chain_free(char **files, size_t n);
 
 #endif
