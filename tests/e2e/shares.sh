@@ -58,7 +58,8 @@ assert_eq "$(stat -c %U "/proc/$vpid")" root "virtiofsd's user"
 # QEMU's uid reaches the 9p folders (an ACL entry each), not the virtiofs one
 assert_contains "$(getfacl -pn "$S/p9" 2>/dev/null)" "user:$quid:rwx" "a grant on the 9p folder"
 assert_contains "$(getfacl -pn "$S/ro" 2>/dev/null)" "user:$quid:r-x" "read-only 9p: r-x"
-assert_not_contains "$(getfacl -pn "$S/rw" 2>/dev/null)" "user:$quid" "no grant on the virtiofs folder"
+assert_not_contains "$(getfacl -pn "$S/rw" 2>/dev/null)" "user:$quid" \
+	"no grant on the virtiofs folder"
 
 run_vmm 2 snapshot g1 create s1
 assert_eq "$ERR" "vmm: g1: shared folder rw blocks a snapshot with memory (QEMU cannot save a \
@@ -67,7 +68,8 @@ virtiofs device or a mounted 9p export); stop the guest to snapshot its disks"
 run_vmm 0 stop --force g1
 for _ in $(seq 50); do kill -0 "$vpid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$vpid" 2>/dev/null && fail "virtiofsd still runs after the guest stopped"
-pgrep -f "$VMM_HOME/run/g1/vfs-" >/dev/null && fail "a virtiofsd process is left: $(pgrep -af vfs-rw)"
+pgrep -f "$VMM_HOME/run/g1/vfs-" >/dev/null &&
+	fail "a virtiofsd process is left: $(pgrep -af vfs-rw)"
 assert_no_file "$VMM_HOME/run/g1"
 assert_not_contains "$(getfacl -pn "$S/p9" 2>/dev/null)" "user:$quid" "the 9p grant taken back"
 # an unknown folder at start: refused before anything runs

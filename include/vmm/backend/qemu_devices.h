@@ -47,9 +47,10 @@ void qemu_devices_free(struct qemu_devices *d);
 
 /*
  * The words they add to QEMU's argv (NULL-terminated, malloc'd; free with qemu_argv_free), the
- * descriptors numbered from base (QEMU_DEVFD_* slots). Pure. The firmware as -blockdev nodes on descriptors (pflash0, pflash1 of a q35 machine;
- * smm=on and the flash's secure property for Secure Boot), virtio-fs on a descriptor (with a
- * shared memory backend, memory-backend-memfd: virtiofsd maps the guest's memory), 9p by path
+ * descriptors numbered from base (QEMU_DEVFD_* slots). Pure. The firmware as -blockdev nodes on
+ * descriptors (pflash0, pflash1 of a q35 machine; smm=on and the flash's secure property for
+ * Secure Boot), virtio-fs on a descriptor (with a shared memory backend, memory-backend-memfd:
+ * virtiofsd maps the guest's memory), 9p by path
  * (-virtfs, security_model=mapped-xattr), the TPM's chardev on a descriptor. -machine only
  * when it differs from the default "pc".
  */
