@@ -73,7 +73,7 @@ cmd("job-dismiss", {"id": "hand"})
 sys.exit("%s: %s" % (op, err[0]) if err else 0)
 PY
 }
-# the writable nodes, the disk first (as vmm finds them through query-block)
+# the writable nodes, the disk first (node disk0, as vmm finds them through query-block)
 NODES=$(python3 - "$SOCK" "$VMM_HOME/images/b1.qcow2" <<'PY'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
@@ -84,7 +84,7 @@ for c in ("qmp_capabilities", "query-block"):
         r = json.loads(f.readline())
         if "return" in r: break
 w = [b["inserted"] for b in r["return"] if "inserted" in b and not b["inserted"]["ro"]]
-w.sort(key=lambda i: i["file"] != sys.argv[2])
+w.sort(key=lambda i: i["node-name"] != "disk0" and i["file"] != sys.argv[2])
 print(",".join(i["node-name"] for i in w))
 PY
 )
