@@ -443,25 +443,6 @@ static int await_running(const struct vmm_home *h, const struct vmm_profile *p, 
 	return 0;
 }
 
-/* A queue of the (existing, enslaved) tap for QEMU: vmm attaches, QEMU inherits the fd. */
-static int tap_open(const char *tap)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return vmm_fail("tap %s: /dev/net/tun: %s", tap, util_strerror(errno));
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int e = errno;
-		close(fd);
-		return vmm_fail("tap %s: %s", tap,
-				e == EBUSY ? "held open by another process" : util_strerror(e));
-	}
-	return fd;
-}
-
 /*
  * Start QEMU in its own session, stdin /dev/null, stdout and stderr to log_fd, the tap as fd 3
  * and vhost-net as fd 4, nothing else; as user u when vmm is root (the child drops its
@@ -595,8 +576,12 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	argv = qemu_argv(p, &hc, &qf);
 	qpath = util_which(QEMU_BINARY);
 	logp = run_file(h, p->name, QEMU_LOG);
-	if ((tap_fd = tap_open(p->tap)) < 0)
+	tap_fd = o->tap_given ? fcntl(o->tap_fd, F_DUPFD_CLOEXEC, 3) : tap_open_queue(p->tap);
+	if (tap_fd < 0) {
+		if (o->tap_given)
+			vmm_fail("%s: tap %s: %s", p->name, p->tap, util_strerror(errno));
 		goto out;
+	}
 	if (hc.vhost && (vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0) {
 		vmm_fail("%s: /dev/vhost-net: %s (VMM_VHOST=off does without)", p->name,
 			 util_strerror(errno));

@@ -17,7 +17,7 @@
 #include "vmm/guest/create.h"
 #include "vmm/storage/image.h"
 #include "vmm/net/forward.h"
-#include "vmm/net/hostnet.h"
+#include "vmm/net/netmode.h"
 #include "vmm/config/profile.h"
 #include "vmm/storage/sshkey.h"
 #include "vmm/config/store.h"
@@ -634,7 +634,7 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_flush();
 		goto out;
 	}
-	if (fwd_changed && hostnet_forwards_check(&ctx->home) < 0) {
+	if (fwd_changed && netmode_current()->forwards_check(&ctx->home, &p) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
@@ -713,7 +713,7 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_flush();
 		goto out;
 	}
-	if (p.n_forwards && hostnet_forwards_check(&ctx->home) < 0) {
+	if (p.n_forwards && netmode_current()->forwards_check(&ctx->home, NULL) < 0) {
 		rc = cmd_report();
 		goto out;
 	}

@@ -3,6 +3,7 @@
  * its image's user, with its key and pinned host keys: no prompt, strict checking */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "vmm/cmd/cmd.h"
 #include "vmm/sys/error.h"
+#include "vmm/net/netmode.h"
 #include "vmm/storage/sshkey.h"
 #include "vmm/sys/util.h"
 
@@ -58,9 +60,11 @@ static void put_word(FILE *f, const char *w)
 	fputc('\'', f);
 }
 
-/* ssh's argv (malloc'd array; its strings are borrowed, o_kh aside, which *o_kh owns). */
-static char **ssh_argv(const struct vmm_profile *p, const char *ip, const char *kh,
-		       const char *priv, char *const *cmd, int ncmd, char **o_kh, int *n_out)
+/* ssh's argv (malloc'd array; its strings are borrowed, o_kh aside, which *o_kh owns). login:
+ * the user to log in as (NULL: ssh's default). */
+static char **ssh_argv(const struct vmm_profile *p, const char *login, const char *ip,
+		       const char *kh, const char *priv, char *const *cmd, int ncmd, char **o_kh,
+		       int *n_out)
 {
 	char **av = calloc((size_t)(24 + ncmd), sizeof(char *));
 	if (!av)
@@ -82,9 +86,9 @@ static char **ssh_argv(const struct vmm_profile *p, const char *ip, const char *
 		av[n++] = "-i";
 		av[n++] = (char *)priv;
 	}
-	if (p->user) {
+	if (login) {
 		av[n++] = "-l";
-		av[n++] = p->user;
+		av[n++] = (char *)login;
 	}
 	av[n++] = (char *)ip;
 	for (int i = 0; i < ncmd; i++)
@@ -157,8 +161,13 @@ int cmd_ssh(struct vmm_ctx *ctx, int argc, char **argv)
 	if ((rc = ssh_keys(ctx, &p, ip, print, &priv)))
 		goto out;
 	kh = sshkey_known_hosts_path(&ctx->home, p.name);
-	av = ssh_argv(&p, ip, kh, priv, argv + dash + 1, dash < argc ? argc - dash - 1 : 0, &o_kh,
-		      &n);
+	/* without root, ssh runs inside the user's namespace, where it believes it is root: it
+	 * gets the login name from here (user, key and known_hosts are all explicit then) */
+	const struct netmode *nm = netmode_current();
+	struct passwd *pw = nm->rootless && !p.user ? getpwuid(getuid()) : NULL;
+	const char *login = p.user ? p.user : pw ? pw->pw_name : NULL;
+	av = ssh_argv(&p, login, ip, kh, priv, argv + dash + 1, dash < argc ? argc - dash - 1 : 0,
+		      &o_kh, &n);
 	if (print) {
 		for (int i = 0; i < n; i++) {
 			if (i)
@@ -175,6 +184,10 @@ int cmd_ssh(struct vmm_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	fflush(NULL);
+	if (nm->enter(&ctx->home) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
 	execv(ssh, av);
 	rc = cmd_error(VMM_EFAIL, "%s: %s", ssh, util_strerror(errno));
 out:

@@ -26,7 +26,7 @@ static char *xdg(const char *var, const char *fallback_rel)
 int store_open(struct vmm_home *h, const char *dir)
 {
 	memset(h, 0, sizeof(*h));
-	bool shared_tmp = false; /* run/ in /tmp, where another user could have made it first */
+	bool checked = false; /* run/ outside XDG_RUNTIME_DIR: checked to be a private folder */
 	if (!dir || !*dir)
 		dir = getenv("VMM_HOME");
 	if (dir && *dir) {
@@ -42,13 +42,24 @@ int store_open(struct vmm_home *h, const char *dir)
 		char *data = xdg("XDG_DATA_HOME", ".local/share");
 		h->images = util_fmt("%s/images", data);
 		free(data);
+		/* run state in XDG_RUNTIME_DIR (gone at logout or reboot, as a crash's leftovers
+		 * should be); without it, a private folder in the user's state home, not /tmp
+		 * (writable by all, or by none on some hosts; passt may write only under /tmp
+		 * and the home) */
 		const char *rt = getenv("XDG_RUNTIME_DIR");
-		shared_tmp = !(rt && *rt == '/');
-		h->run = shared_tmp ? util_fmt("/tmp/vmm-%d", getuid()) : util_fmt("%s/vmm", rt);
+		checked = !(rt && *rt == '/');
+		char *state = checked ? xdg("XDG_STATE_HOME", ".local/state") : NULL;
+		h->run = checked ? util_fmt("%s/run", state) : util_fmt("%s/vmm", rt);
+		if (state && util_mkdir_p(state, 0700) < 0) {
+			free(state);
+			store_close(h);
+			return -1;
+		}
+		free(state);
 	}
 	/* disks, seeds and run state are their owner's alone (QEMU's user gets ACL entries) */
 	if (util_mkdir_p(h->profiles, 0755) < 0 || util_mkdir_p(h->images, 0700) < 0 ||
-	    (shared_tmp ? access_private_dir(h->run) : util_mkdir_p(h->run, 0700)) < 0) {
+	    (checked ? access_private_dir(h->run) : util_mkdir_p(h->run, 0700)) < 0) {
 		store_close(h);
 		return -1;
 	}

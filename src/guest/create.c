@@ -12,7 +12,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/guest/create.h"
 #include "vmm/net/forward.h"
-#include "vmm/net/hostnet.h"
+#include "vmm/net/netmode.h"
 #include "vmm/sys/util.h"
 
 static int absolute(const char *what, const char *path, char **out)
@@ -198,7 +198,7 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 	if (r->dry_run) {
 		out->plan = plan_text(&out->profile, cfg, text, out->disk, r->reuse_disk);
 		rc = 0;
-	} else if (forwards && hostnet_forwards_check(h) < 0) {
+	} else if (forwards && netmode_current()->forwards_check(h, &out->profile) < 0) {
 		/* the network is up and the firewall may not be changed: nothing written */
 	} else if (write_netcfg(h, &net) == 0 &&
 		   write_guest(h, r, &out->profile, out->disk, cfg, text) == 0) {

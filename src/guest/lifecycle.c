@@ -9,7 +9,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/guest/lifecycle.h"
 #include "vmm/backend/qemu.h"
-#include "vmm/net/hostnet.h"
+#include "vmm/net/netmode.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
 
@@ -46,19 +46,25 @@ int lifecycle_plan(const struct vmm_home *h, const struct vmm_profile *p,
 	return rc;
 }
 
-/* The bridge, forwarding and firewall when they are not there, with every guest's tap. */
-static int ensure_network(const struct vmm_home *h, const struct vmm_netcfg *n, bool *brought_up)
+/* The bridge, forwarding and firewall when they are not there, with every guest's tap (on the
+ * host as root, else in the user's own namespace). */
+static int ensure_network(const struct vmm_home *h, const struct netmode *nm,
+			  const struct vmm_netcfg *n, bool *brought_up)
 {
 	struct vmm_profile *all = NULL;
 	size_t n_all = 0;
-	int up = hostnet_is_up(n);
+	int up = nm->is_up(h, n);
 	if (up != 0)
 		return up < 0 ? -1 : 0;
 	*brought_up = true;
-	vmm_notice("network %s was down, bringing it up", n->bridge);
+	if (nm->rootless)
+		vmm_notice("network %s was down, bringing it up in a network namespace of your own "
+			   "(without root)", n->bridge);
+	else
+		vmm_notice("network %s was down, bringing it up", n->bridge);
 	struct store_invalid *bad = NULL;
 	size_t n_bad = 0;
-	int rc = store_load_all(h, &all, &n_all, &bad, &n_bad) < 0 ? -1 : hostnet_up(h, n, all, n_all);
+	int rc = store_load_all(h, &all, &n_all, &bad, &n_bad) < 0 ? -1 : nm->up(h, n, all, n_all);
 	/* a profile that does not load gets no tap; the others do */
 	for (size_t i = 0; i < n_bad; i++)
 		vmm_notice("net up: skipped %s: %s", bad[i].name, bad[i].reason);
@@ -70,16 +76,21 @@ static int ensure_network(const struct vmm_home *h, const struct vmm_netcfg *n, 
 int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 		    const struct lifecycle_start_opts *o, struct lifecycle_started *out)
 {
-	struct vmm_start_opts so = { .install = o->install };
+	struct vmm_start_opts so = { .install = o->install, .tap_fd = -1 };
 	struct vmm_netcfg n;
 	bool remote, have_net = false, tap_made = false;
 	char *seed = NULL;
 	int lock = -1, rc = -1;
+	const struct netmode *nm = netmode_current();
 
 	memset(out, 0, sizeof(*out));
 	const struct vmm_backend *b = checked_backend(p, o, &remote);
 	if (!b || b->preflight(h, p, &so) < 0)
 		return -1;
+	if (nm->rootless && !remote && b != &qemu_backend)
+		return vmm_invalid("%s: backend %s without root: its guests cannot join the bridge in "
+				   "your own network namespace (backend qemu can; or as root, the host "
+				   "bridge)", p->name, b->name);
 	if (store_load_net(h, &n) < 0)
 		return -1;
 	have_net = true;
@@ -87,20 +98,24 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	if ((lock = store_lock(h)) < 0)
 		goto out;
 	if (!remote) {
-		if (ensure_network(h, &n, &out->net_brought_up) < 0)
+		if (ensure_network(h, nm, &n, &out->net_brought_up) < 0 ||
+		    nm->tap_attach(h, &n, p, &tap_made) < 0)
 			goto out;
-		/* QEMU opens the tap as root before it drops anything; libvirtd opens it itself */
-		if (hostnet_tap_attach(h, &n, p, (uid_t)-1, &tap_made) < 0)
+		/* a tap in the user's namespace: QEMU (outside) gets a queue opened in there */
+		if (nm->tap_open && (so.tap_fd = nm->tap_open(h, p)) < 0)
 			goto out;
+		so.tap_given = so.tap_fd >= 0;
 	}
 	if (seed_ensure(h, p, &n, &seed) < 0 || b->start(h, &n, p, &so, seed, &out->st) < 0)
 		goto out;
 	rc = 0;
 out:
+	if (so.tap_fd >= 0)
+		close(so.tap_fd); /* QEMU holds its own copy now */
 	if (rc < 0 && tap_made) { /* undo: the tap was this start's and no guest uses it */
 		struct vmm_saved_error e;
 		vmm_error_save(&e);
-		hostnet_tap_release(h, p->tap);
+		nm->tap_release(h, p->tap);
 		vmm_error_restore(&e);
 	}
 	if (lock >= 0)
@@ -135,20 +150,39 @@ static void wait_tick(void *arg, uint64_t elapsed_ms)
 	w->fn(w->arg, w->what, elapsed_ms);
 }
 
+struct wait_job {
+	enum guest_wait_kind kind;
+	const char *ip;
+	unsigned secs;
+	struct wait_progress *wp; /* NULL: no progress */
+};
+
+/* The wait itself, where the guests' addresses are reachable (here as root; in a child inside
+ * the user's namespace without root). */
+static int wait_at(void *arg, void *out, int *fd)
+{
+	const struct wait_job *j = arg;
+	guest_wait_progress_fn fn = j->wp ? wait_tick : NULL;
+	(void)fd;
+	return j->kind == GUEST_WAIT_SSH ? guest_wait_ssh(j->ip, 22, j->secs, fn, j->wp, out)
+					 : guest_wait_ping(j->ip, j->secs, fn, j->wp, out);
+}
+
 int lifecycle_wait(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct guest_wait *w, lifecycle_progress_fn progress, void *arg,
 		   uint64_t *elapsed_ms)
 {
 	char ip[16], what[40];
-	(void)h;
+	uint64_t ms = 0;
 	if (profile_ip(p, ip) < 0)
 		return -1;
 	enum guest_wait_kind kind = lifecycle_wait_kind(p, w);
 	snprintf(what, sizeof(what), "%s at %s", kind == GUEST_WAIT_SSH ? "ssh" : "ping", ip);
 	struct wait_progress wp = { progress, arg, what, 0 };
-	int rc = kind == GUEST_WAIT_SSH
-			 ? guest_wait_ssh(ip, 22, w->secs, progress ? wait_tick : NULL, &wp, elapsed_ms)
-			 : guest_wait_ping(ip, w->secs, progress ? wait_tick : NULL, &wp, elapsed_ms);
+	struct wait_job j = { kind, ip, w->secs, progress ? &wp : NULL };
+	int rc = netmode_current()->call(h, wait_at, &j, &ms, sizeof(ms));
+	if (elapsed_ms)
+		*elapsed_ms = ms;
 	if (rc < 0) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
@@ -176,7 +210,7 @@ int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool f
 	if (remote != 0 || !p->tap[0])
 		return remote < 0 ? -1 : 0;
 	/* the guest is gone: its tap goes too (journaled), when this process may touch links */
-	return hostnet_can_admin() ? hostnet_tap_release(h, p->tap) : 0;
+	return netmode_current()->tap_release(h, p->tap);
 }
 
 int lifecycle_status(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st)

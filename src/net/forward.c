@@ -7,7 +7,7 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/net/forward.h"
-#include "vmm/net/hostnet.h"
+#include "vmm/net/netmode.h"
 #include "vmm/sys/util.h"
 
 #define TCP_LISTEN 0x0a /* include/net/tcp_states.h: TCP_LISTEN */
@@ -117,7 +117,7 @@ int forward_follow(const struct vmm_home *h, const struct vmm_profile *p, bool d
 			v[k++] = all[i];
 	if (!deleted)
 		v[k++] = *p;
-	rc = hostnet_forwards_update(h, &net, v, k);
+	rc = netmode_current()->forwards_update(h, &net, v, k);
 out:
 	free(v);
 	store_free_all(all, n);

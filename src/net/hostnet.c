@@ -17,6 +17,7 @@
 #include "vmm/net/journal.h"
 #include "vmm/net/link.h"
 #include "vmm/net/tap.h"
+#include "vmm/net/userns.h"
 #include "vmm/sys/util.h"
 
 /* ---- small helpers ---- */
@@ -49,6 +50,12 @@ void hostnet_fw_config(const struct vmm_netcfg *n, struct fw_config *fc)
 								 : FW_IPTABLES_LEGACY;
 	fc->foreign = n->foreign && !strcmp(n->foreign, "leave") ? FW_FOREIGN_LEAVE : FW_FOREIGN_OPEN;
 	fc->mark = n->firewall_mark;
+	if (userns_inside()) {
+		/* a namespace of the user's: no other tool's firewall, and nftables works there
+		 * (iptables-legacy may not); pasta brings the host's loopback forwards */
+		fc->backend = FW_NFTABLES;
+		fc->local_forwards = true;
+	}
 }
 
 static void fw_arg(const struct fw_config *fc, char *buf, size_t len)
@@ -72,6 +79,8 @@ static int fw_from_rec(const struct journal_rec *r, struct fw_config *fc)
 	fc->network = a;
 	fc->prefix = p;
 	fc->nat = !strcmp(mode, "nat");
+	if (userns_inside())
+		fc->backend = FW_NFTABLES; /* as hostnet_fw_config: the legacy tables are not ours */
 	return 0;
 }
 

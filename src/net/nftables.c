@@ -478,18 +478,26 @@ static void wants(const struct fw_config *c, struct want **w, size_t *n)
 		want_add(w, n, c, CH_PREROUTING, FW_DNAT,
 			 "meta nfproto ipv4 fib daddr type local %s dport %u dnat ip to %s:%u", p,
 			 f->host_port, g, f->guest_port);
-		want_add(w, n, c, CH_OUTPUT, FW_DNAT,
-			 "meta nfproto ipv4 ip daddr != 127.0.0.0/8 fib daddr type local %s dport %u "
-			 "dnat ip to %s:%u",
-			 p, f->host_port, g, f->guest_port);
+		if (c->local_forwards)
+			want_add(w, n, c, CH_OUTPUT, FW_DNAT,
+				 "meta nfproto ipv4 fib daddr type local %s dport %u dnat ip to %s:%u",
+				 p, f->host_port, g, f->guest_port);
+		else
+			want_add(w, n, c, CH_OUTPUT, FW_DNAT,
+				 "meta nfproto ipv4 ip daddr != 127.0.0.0/8 fib daddr type local %s "
+				 "dport %u dnat ip to %s:%u",
+				 p, f->host_port, g, f->guest_port);
 	}
+	if (c->local_forwards && c->n_forwards)
+		want_add(w, n, c, CH_POSTROUTING, FW_DNAT,
+			 "ip saddr 127.0.0.0/8 oifname \"%s\" masquerade", c->bridge);
 }
 
 /* The base chains c needs. */
 static void chains_wanted(const struct fw_config *c, bool need[CH_N])
 {
 	need[CH_FORWARD] = true;
-	need[CH_POSTROUTING] = c->nat;
+	need[CH_POSTROUTING] = c->nat || (c->local_forwards && c->n_forwards);
 	need[CH_PREROUTING] = need[CH_OUTPUT] = c->n_forwards > 0;
 }
 
@@ -520,7 +528,7 @@ void fw_nft_fill_status(const struct fw_config *c, const struct fw_nft_state *s,
 	memset(st->present, 0, sizeof(st->present));
 	st->wanted[FW_JUMP_FORWARD] = true;
 	st->present[FW_JUMP_FORWARD] = s->base[CH_FORWARD];
-	st->wanted[FW_JUMP_POSTROUTING] = c->nat;
+	st->wanted[FW_JUMP_POSTROUTING] = need[CH_POSTROUTING];
 	st->present[FW_JUMP_POSTROUTING] = s->base[CH_POSTROUTING];
 	for (size_t i = 0; i < n; i++)
 		st->wanted[w[i].id] = true;

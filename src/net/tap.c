@@ -16,6 +16,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/net/link.h"
 #include "vmm/net/tap.h"
+#include "vmm/sys/util.h"
 
 static int check_name(const char *tap)
 {
@@ -48,6 +49,26 @@ static int tun_attach(const char *tap)
 		if (e == EINVAL)
 			return vmm_fail("tap %s: exists and is not a tap device", tap);
 		return vmm_fail("tap %s: TUNSETIFF: %s", tap, strerror(e));
+	}
+	return fd;
+}
+
+int tap_open_queue(const char *tap)
+{
+	struct ifreq ifr;
+	if (check_name(tap) < 0)
+		return -1;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return vmm_fail("tap %s: /dev/net/tun: %s", tap, util_strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int e = errno;
+		close(fd);
+		return vmm_fail("tap %s: %s", tap,
+				e == EBUSY ? "held open by another process" : util_strerror(e));
 	}
 	return fd;
 }
