@@ -685,7 +685,10 @@ int hostnet_is_up(const struct vmm_netcfg *n)
 		rc = -1;
 		goto out;
 	}
-	fs.forwards_stale = false; /* the guests' forwards are not known here: base rules only */
+	/* the guests' forwards are not known here: base rules only (the forwards' rules, which
+	 * nftables would count as stale for a config without them, do not make it "down") */
+	fs.forwards_stale = false;
+	fs.n_stale = 0;
 	rc = fw_all_present(&fc, &fs);
 out:
 	nl_socket_free(sk);
