@@ -56,8 +56,8 @@ run_as ssh --print web
 assert_contains "$OUT" "StrictHostKeyChecking=yes"
 assert_contains "$OUT" "-l debian 192.168.166.120"
 ok=0
-for _ in $(seq 60); do # sshd may answer before cloud-init has written the user's key
-	out=$(as_user timeout 60 "$VMM" ssh web -- cat /etc/hostname </dev/null 2>"$T/ssh.err") &&
+for _ in $(seq 30); do # sshd may answer before cloud-init has written the user's key
+	out=$(as_user timeout 20 "$VMM" ssh web -- cat /etc/hostname </dev/null 2>"$T/ssh.err") &&
 		{ ok=1; break; }
 	grep -q 'Host key verification failed\|IDENTIFICATION HAS CHANGED' "$T/ssh.err" &&
 		fail "host key refused: $(cat "$T/ssh.err")"
