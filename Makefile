@@ -35,17 +35,20 @@ DEB_libvirt         := libvirt-dev
 DEB_cmocka          := libcmocka-dev
 
 # Building never installs anything: a missing library is one line naming the -dev packages.
-# `make deps` installs everything (contrib/deps.sh); the goals that set up a whole machine (the
-# tests, the demo, the benchmarks, the test guest) run it first, so that on a fresh Debian the
-# README's two commands are the whole set-up. VMM_NO_DEPS=1 skips that installation.
+# The goals that set up a whole machine (the tests, the demo, the benchmarks, the test guest)
+# first install what is missing of their own package groups (contrib/deps.sh --goal=GOAL: demo
+# gets build + run + the tiny guest's, check everything the tests need), so that on a fresh
+# Debian the README's two commands are the whole set-up; no installation starts or enables a
+# service. `make deps` installs build + run. VMM_NO_DEPS=1 skips the installation.
 GOALS         := $(or $(MAKECMDGOALS),all)
 NOBUILD_GOALS := clean distclean help deps
 INSTALL_GOALS := check demo bench guest
 ifeq ($(VMM_NO_DEPS),)
 ifneq ($(filter $(INSTALL_GOALS),$(GOALS)),)
-DEPS_STATUS := $(shell contrib/deps.sh --if-missing >&2; echo $$?)
+DEPS_ARGS   := $(addprefix --goal=,$(filter $(INSTALL_GOALS),$(GOALS)))
+DEPS_STATUS := $(shell contrib/deps.sh --if-missing $(DEPS_ARGS) >&2; echo $$?)
 ifneq ($(DEPS_STATUS),0)
-$(error vmm: contrib/deps.sh failed; run "make deps" as root to see why)
+$(error vmm: contrib/deps.sh $(DEPS_ARGS) failed (run it as root to see why))
 endif
 endif
 endif
@@ -82,7 +85,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all clean help check unit asan fuzz install deps demo bench guest debian-guest man completion test-cmd test-net test-e2e
+.PHONY: all clean help check unit asan fuzz install deps demo bench guest debian-guest man completion test-cmd test-net test-e2e layers
 all: $(BUILD)/vmm
 
 $(BUILD)/%.o: %.c
@@ -127,6 +130,13 @@ debian-guest:
 # VMM_ALLOW_SKIP=1). The last line is the summary "N passed, N failed, N skipped".
 check: $(BUILD)/vmm $(BUILD)/vmm-test unit guest
 	env -u VMM_UPDATE_GOLDEN tests/run.sh $(BUILD)
+
+# The layer picture (contrib/layers) as a test: every #include "vmm/..." points down it, no
+# circle inside a folder, each declaration in its module's header (nm of the objects), HACKING.md's
+# picture the table's. `make check` runs it too (tests/cmd/layers.sh, which also plants each kind
+# of break in a copy of the tree and watches the checker name it).
+layers: $(BUILD)/libvmm.a
+	contrib/layers.sh check -b $(BUILD)
 
 # Unit tests under ASan+UBSan, in their own build folder.
 asan:
@@ -177,9 +187,10 @@ install: $(BUILD)/vmm
 		chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) || exit 1; \
 	done
 
-# Every Debian package vmm needs to build, test, demo and benchmark (needs root).
+# The Debian packages vmm needs to build and run (needs root; contrib/deps.sh --list --goal=G
+# shows what another goal installs).
 deps:
-	contrib/deps.sh
+	contrib/deps.sh --goal=deps
 
 # The tutorial, narrated, inside namespaces it creates and removes.
 demo: $(BUILD)/vmm guest
@@ -192,6 +203,6 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@echo "targets: all (default) check asan fuzz demo bench guest debian-guest man completion install deps clean"
+	@echo "targets: all (default) check layers asan fuzz demo bench guest debian-guest man completion install deps clean"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

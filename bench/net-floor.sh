@@ -3,8 +3,8 @@
 # bench/net-floor.sh up|down: the least any tool must do for vmm's host network (bridge, two taps,
 # address, forwarding, vmm's firewall rules): one `ip -batch` and one ruleset load each way, the
 # links deleted in one batch (their group). The rules are vmm's own, in the firewall vmm uses here
-# (FLOOR_FW: nftables, the default: `nft -f`, 3 rules in table inet vmm; iptables-legacy:
-# `iptables-legacy-restore --noflush`, 2 chains and 5 rules). For bench/net.sh, inside a namespace.
+# (FLOOR_FW: nftables, the default: `nft -f`, 6 rules in table inet vmm; iptables-legacy:
+# `iptables-legacy-restore --noflush`, 2 chains and 8 rules). For bench/net.sh, inside a namespace.
 set -e
 case "$1" in
 up)
@@ -23,8 +23,11 @@ IP
 table inet vmm {
 	chain forward {
 		type filter hook forward priority filter - 10; policy accept;
-		iifname "br0" meta mark set meta mark | 0x00002000 accept comment "vmm br0"
+		iifname "br0" oifname "br0" meta mark set meta mark | 0x00002000 accept comment "vmm br0"
+		iifname "br0" ip saddr 192.168.166.0/24 meta mark set meta mark | 0x00002000 accept comment "vmm br0"
 		oifname "br0" ct state established,related meta mark set meta mark | 0x00002000 accept comment "vmm br0"
+		iifname "br0" drop comment "vmm br0"
+		oifname "br0" drop comment "vmm br0"
 	}
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;
@@ -42,8 +45,11 @@ COMMIT
 *filter
 :VMM-FORWARD - [0:0]
 -A FORWARD -m comment --comment vmm -j VMM-FORWARD
--A VMM-FORWARD -i br0 -m comment --comment "vmm br0" -j ACCEPT
+-A VMM-FORWARD -i br0 -o br0 -m comment --comment "vmm br0" -j ACCEPT
+-A VMM-FORWARD -s 192.168.166.0/24 -i br0 -m comment --comment "vmm br0" -j ACCEPT
 -A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "vmm br0" -j ACCEPT
+-A VMM-FORWARD -i br0 -m comment --comment "vmm br0" -j DROP
+-A VMM-FORWARD -o br0 -m comment --comment "vmm br0" -j DROP
 COMMIT
 RULES
 	fi

@@ -16,7 +16,7 @@ name=debian-12-vmm
 die() { echo "build-debian-guest: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap)"
 for t in debootstrap mkfs.ext4 qemu-img sha256sum; do
-	command -v $t >/dev/null || die "$t not found (contrib/deps.sh installs it)"
+	command -v $t >/dev/null || die "$t not found (contrib/deps.sh --goal=check installs it)"
 done
 
 # the script's own digest decides whether the outputs are current

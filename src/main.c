@@ -107,7 +107,7 @@ static int cmd_help(struct vmm_ctx *ctx, int argc, char **argv)
 	} else {
 		cmd_help_overview(stdout, &table);
 	}
-	return cmd_flush();
+	return 0;
 }
 static int cmd_version(struct vmm_ctx *ctx, int argc, char **argv)
 {
@@ -117,7 +117,7 @@ static int cmd_version(struct vmm_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error("version", "unexpected argument \"%s\"", argv[optind]);
 	printf("vmm %s\n", VMM_VERSION);
-	return cmd_flush();
+	return 0;
 }
 
 /* Pull the global options out of argv, wherever they stand (up to "--"): "--home DIR",
@@ -167,7 +167,8 @@ static void show_notice(const char *line)
 		fprintf(stderr, "vmm: %s\n", line);
 }
 
-int main(int argc, char **argv)
+/* The global options, then the command's handler. */
+static int dispatch(int argc, char **argv)
 {
 	struct vmm_ctx ctx = { 0 };
 	/* vmm re-executed by itself to hold a network namespace of the user's (userns.h) */
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
 			cmd_help_print(stdout, c->spec);
 		else
 			cmd_help_overview(stdout, &table);
-		return cmd_flush();
+		return 0;
 	}
 	if (!c) {
 		cmd_help_overview(stderr, &table);
@@ -204,4 +205,13 @@ int main(int argc, char **argv)
 	if (c->flags & CMD_HOME)
 		store_close(&ctx.home);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = dispatch(argc, argv);
+	/* one check of stdout for every command: output lost to a full disk or a closed pipe is a
+	 * failure, not a success */
+	int f = cmd_flush();
+	return rc ? rc : f;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// libvirt.c: the libvirt backend: domain XML from a profile, start/stop/status/console over a URI.
+// libvirt.c: the libvirt backend: start/stop/status/console over a URI (the XML: libvirt_xml.c).
 //
 // Guests are transient domains (virDomainCreateXML), like `virsh create`: the profile stays the
 // one source of truth, each start builds the XML afresh, and nothing is left defined in libvirt
@@ -22,230 +22,16 @@
 #include "vmm/backend/backend.h"
 #include "vmm/sys/access.h"
 #include "vmm/sys/error.h"
-#include "vmm/net/hostnet.h"
-#include "vmm/backend/qemu.h"
+#include "vmm/backend/qemu_host.h"
 #include "vmm/storage/seed.h"
 #include "vmm/config/store.h"
-#include "vmm/net/tap.h"
 #include "vmm/sys/util.h"
-#include "vmm/backend/libvirt.h"
+#include "vmm/backend/libvirt_xml.h"
+#include "vmm/config/validate.h"
 #include "vmm/backend/libvirt_load.h" /* after <libvirt/libvirt.h>: libvirt is loaded on first use */
 
 #define VIRT_VMM_POOL "vmm"
 #define VIRT_VMM_POOL_DIR "/var/lib/libvirt/images/vmm"
-
-/* ---- URIs ---- */
-
-const char *virt_uri(const struct vmm_profile *p)
-{
-	return p->uri && *p->uri ? p->uri : VIRT_DEFAULT_URI;
-}
-
-/* The authority of a URI ("user@host:port") as [*start, *end); -1 when there is no "://". */
-static int uri_authority(const char *uri, const char **start, const char **end)
-{
-	const char *s = strstr(uri, "://");
-
-	if (!s)
-		return -1;
-	s += 3;
-	*start = s;
-	*end = s + strcspn(s, "/?#");
-	return 0;
-}
-
-bool virt_uri_is_remote(const char *uri)
-{
-	char host[256];
-
-	return virt_host_of(uri, host, sizeof host) == 0 && strcmp(host, "local") != 0;
-}
-
-int virt_host_of(const char *uri, char *buf, size_t len)
-{
-	const char *a, *e, *at, *h, *he;
-	size_t n;
-
-	if (!uri || uri_authority(uri, &a, &e) < 0)
-		return vmm_invalid("uri %s: not a libvirt URI (like qemu:///system)", uri ? uri : "");
-	at = memchr(a, '@', (size_t)(e - a));
-	h = at ? at + 1 : a;
-	if (*h == '[') { /* [v6]:port */
-		he = memchr(h, ']', (size_t)(e - h));
-		if (!he)
-			return vmm_invalid("uri %s: unterminated [address]", uri);
-		h++;
-	} else {
-		he = memchr(h, ':', (size_t)(e - h));
-		if (!he)
-			he = e;
-	}
-	n = (size_t)(he - h);
-	if (n == 0) {
-		if (len < sizeof "local")
-			return vmm_fail("uri %s: host name buffer too small", uri);
-		strcpy(buf, "local");
-		return 0;
-	}
-	if (n >= len)
-		return vmm_invalid("uri %s: host name too long", uri);
-	memcpy(buf, h, n);
-	buf[n] = '\0';
-	return 0;
-}
-
-/* ---- XML ---- */
-
-static void xml_esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
-/* One CD-ROM or disk: a file on the libvirt host or a volume of pool. */
-static void xml_disk(FILE *f, const char *pool, const char *src, bool cdrom, const char *dev,
-		     int boot)
-{
-	fprintf(f, "    <disk type='%s' device='%s'>\n", pool ? "volume" : "file",
-		cdrom ? "cdrom" : "disk");
-	fprintf(f, "      <driver name='qemu' type='%s'/>\n", cdrom ? "raw" : "qcow2");
-	if (pool) {
-		fputs("      <source pool='", f);
-		xml_esc(f, pool);
-		fputs("' volume='", f);
-	} else {
-		fputs("      <source file='", f);
-	}
-	xml_esc(f, src);
-	fputs("'/>\n", f);
-	/* IDE on the default "pc" machine: the CD-ROM is seen by the same ata_piix driver as with
-	 * the qemu backend's -cdrom */
-	fprintf(f, "      <target dev='%s' bus='%s'/>\n", dev, cdrom ? "ide" : "virtio");
-	if (cdrom)
-		fputs("      <readonly/>\n", f);
-	if (boot)
-		fprintf(f, "      <boot order='%d'/>\n", boot);
-	fputs("    </disk>\n", f);
-}
-
-static void xml_elem(FILE *f, const char *indent, const char *tag, const char *text)
-{
-	fprintf(f, "%s<%s>", indent, tag);
-	xml_esc(f, text);
-	fprintf(f, "</%s>\n", tag);
-}
-
-char *virt_domain_xml(const struct virt_domain_spec *s)
-{
-	const struct vmm_profile *p = s->p;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		abort();
-	fprintf(f, "<domain type='%s'>\n", s->type);
-	xml_elem(f, "  ", "name", p->name);
-	fprintf(f, "  <memory unit='MiB'>%u</memory>\n", p->memory);
-	fprintf(f, "  <vcpu>%u</vcpu>\n", p->cpus);
-	fputs("  <os>\n", f);
-	fputs("    <type arch='x86_64'>hvm</type>\n", f);
-	if (s->iso) {
-		/* per-device boot order below: the install ISO, then the disk. Each start builds a
-		 * fresh transient domain, so the ISO comes first only for this --install start */
-	} else if (s->kernel) {
-		xml_elem(f, "    ", "kernel", s->kernel);
-		if (s->initrd)
-			xml_elem(f, "    ", "initrd", s->initrd);
-		if (s->append)
-			xml_elem(f, "    ", "cmdline", s->append);
-	} else {
-		fputs("    <boot dev='hd'/>\n", f);
-	}
-	fputs("  </os>\n", f);
-	if (!strcmp(s->type, "kvm")) /* like the qemu backend's -cpu host */
-		fputs("  <cpu mode='host-passthrough'/>\n", f);
-	/* ACPI: virDomainShutdown is an ACPI power button press */
-	fputs("  <features>\n    <acpi/>\n    <apic/>\n  </features>\n", f);
-	fputs("  <on_poweroff>destroy</on_poweroff>\n", f);
-	fputs("  <on_reboot>restart</on_reboot>\n", f);
-	fputs("  <on_crash>destroy</on_crash>\n", f);
-	fputs("  <devices>\n", f);
-	xml_disk(f, s->pool, s->disk, false, "vda", s->iso ? 2 : 0);
-	if (s->seed)
-		xml_disk(f, s->pool, s->seed, true, "hdc", 0);
-	if (s->iso)
-		xml_disk(f, s->pool, s->iso, true, "hdd", 1);
-	if (s->network) {
-		fputs("    <interface type='network'>\n      <source network='", f);
-		xml_esc(f, s->network);
-		fputs("'/>\n", f);
-	} else {
-		fputs("    <interface type='ethernet'>\n      <target dev='", f);
-		xml_esc(f, p->tap);
-		fputs("' managed='no'/>\n", f);
-	}
-	fputs("      <mac address='", f);
-	xml_esc(f, p->mac);
-	fputs("'/>\n      <model type='virtio'/>\n    </interface>\n", f);
-	fputs("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n", f);
-	fputs("    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n", f);
-	if (p->vnc_display == VMM_VNC_NONE) {
-		/* headless: no graphics, so no video card either */
-		fputs("    <video>\n      <model type='none'/>\n    </video>\n", f);
-	} else {
-		fprintf(f, "    <graphics type='vnc' port='%d' autoport='no' listen='",
-			profile_vnc_port(p));
-		xml_esc(f, profile_vnc_listen(p));
-		fputc('\'', f);
-		if (s->vnc_password) {
-			fputs(" passwd='", f);
-			xml_esc(f, s->vnc_password);
-			fputc('\'', f);
-		}
-		fputs("/>\n", f);
-	}
-	/* entropy from the host from the first boot on (as the QEMU backend's virtio-rng-pci) */
-	fputs("    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n"
-	      "    </rng>\n",
-	      f);
-	fputs("  </devices>\n", f);
-	fputs("</domain>\n", f);
-	if (fclose(f) != 0)
-		abort();
-	return buf;
-}
-
-char *virt_network_xml(const struct vmm_netcfg *n)
-{
-	char addr[16], mask[16];
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		abort();
-	util_format_ipv4(n->addr, addr);
-	util_format_ipv4(util_prefix_mask(n->prefix), mask);
-	fputs("<network>\n", f);
-	xml_elem(f, "  ", "name", n->bridge);
-	fputs("  <forward mode='nat'/>\n  <bridge name='", f);
-	xml_esc(f, n->bridge);
-	fputs("' stp='off'/>\n", f);
-	fprintf(f, "  <ip address='%s' netmask='%s'/>\n", addr, mask);
-	fputs("</network>\n", f);
-	if (fclose(f) != 0)
-		abort();
-	return buf;
-}
 
 /* ---- libvirt plumbing ---- */
 
@@ -545,6 +331,7 @@ static int virt_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 struct virt_names {
 	struct store_guest_files f;
 	char *seed, *pw, *isovol, *diskvol, *seedvol, *kvol, *ivol, *kpath, *ipath;
+	char *sock, *run; /* the VNC socket (local); run/NAME when this start made it */
 };
 
 static void names_free(struct virt_names *v)
@@ -559,6 +346,8 @@ static void names_free(struct virt_names *v)
 	free(v->ivol);
 	free(v->kpath);
 	free(v->ipath);
+	free(v->sock);
+	free(v->run);
 }
 
 /* Fill the spec from the profile and the names (local paths, or volumes for a remote pool). */
@@ -566,6 +355,7 @@ static void spec_fill(struct virt_domain_spec *s, const struct vmm_profile *p,
 		      const struct vmm_netcfg *n, struct virt_names *v, bool install, bool remote)
 {
 	s->p = p;
+	s->vnc_socket = remote ? NULL : v->sock;
 	s->iso = install ? v->f.iso : NULL;
 	s->kernel = v->f.kernel;
 	s->initrd = v->f.initrd;
@@ -601,6 +391,8 @@ static int virt_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 	virConnectPtr c = virt_open(p);
 	vmm_error_clear();
 	v.seed = store_seed_path(h, p->name);
+	if (p->vnc_display == VMM_VNC_SOCKET && !remote) /* where start puts it */
+		v.sock = backend_vnc_socket(h, p);
 	spec_fill(&s, p, n, &v, o->install, remote);
 	s.type = domain_type(c, remote);
 	if (remote) {
@@ -608,8 +400,8 @@ static int virt_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		if (c && !(pool = virStoragePoolLookupByName(c, "default")))
 			s.pool = VIRT_VMM_POOL;
 	}
-	if (v.pw)
-		s.vnc_password = "********"; /* never print the secret */
+	if (v.pw || (profile_vnc_tcp(p) && !profile_vnc_loopback(p)))
+		s.vnc_password = "********"; /* never print the secret (or the one start makes) */
 	*text = virt_domain_xml(&s);
 	if (pool)
 		virStoragePoolFree(pool);
@@ -649,6 +441,34 @@ static int remote_prepare(virConnectPtr c, const struct vmm_home *h, const struc
 	return 0;
 }
 
+/*
+ * The VNC side of a start (issue 17, item 7): run/NAME (private, made afresh) when the guest
+ * needs it: a local libvirt's QEMU makes the socket of vnc = "socket" there, and a TCP display
+ * off loopback keeps the password vmm makes there (v->pw, unless the profile has its own).
+ */
+static int vnc_prepare(const struct vmm_home *h, const struct vmm_profile *p, bool remote,
+		       struct virt_names *v)
+{
+	bool sock = p->vnc_display == VMM_VNC_SOCKET && !remote;
+	bool made_pw = profile_vnc_tcp(p) && !profile_vnc_loopback(p) && !p->vnc_password_file;
+	if (!sock && !made_pw)
+		return 0;
+	char *dir = store_run_dir(h, p->name);
+	int rc = util_rm_rf(dir);
+	if (rc == 0 && mkdir(dir, 0700) < 0)
+		rc = vmm_fail("%s: %s", dir, util_strerror(errno));
+	if (rc < 0) {
+		free(dir);
+		return -1;
+	}
+	v->run = dir; /* v owns it */
+	if (sock)
+		v->sock = backend_vnc_socket(h, p);
+	if (made_pw && backend_vnc_password_make(h, p, &v->pw) < 0)
+		return -1;
+	return 0;
+}
+
 /* 0 when no domain of that name runs there; -1 (already running, or an error) otherwise. */
 static int not_running(virConnectPtr c, const struct vmm_profile *p, bool remote)
 {
@@ -672,12 +492,12 @@ static int not_running(virConnectPtr c, const struct vmm_profile *p, bool remote
  * entry for that user, announced in one line, or refuse naming the folder and the fix.
  */
 static int reach_preflight(const struct vmm_home *h, const struct vmm_profile *p,
-			   const struct store_guest_files *f, const char *seed)
+			   const struct store_guest_files *f, const char *seed, const char *run)
 {
 	struct access_user u;
 	if (access_libvirt_user(&u) < 0)
 		return vmm_error_prefix("%s", p->name);
-	if (backend_guest_access(h, p, f, seed, NULL, &u, ", as virt-manager does") < 0) {
+	if (backend_guest_access(h, p, f, seed, run, &u, ", as virt-manager does") < 0) {
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
 		return vmm_fail("%s: %s (libvirt's QEMU runs as %s)", p->name, msg, u.name);
@@ -687,7 +507,7 @@ static int reach_preflight(const struct vmm_home *h, const struct vmm_profile *p
 
 static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		      const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
-		      struct vmm_status *st)
+		      int tap_fd, struct vmm_status *st)
 {
 	bool remote = virt_uri_is_remote(virt_uri(p));
 	struct virt_domain_spec s = { 0 };
@@ -701,9 +521,13 @@ static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	if (store_guest_files(h, p, o->install, &v.f) < 0 || read_vnc_password(p, &v.pw) < 0)
 		goto out;
 	v.seed = util_strdup(seed);
-	if (!remote && reach_preflight(h, p, &v.f, seed) < 0)
+	if (!remote && reach_preflight(h, p, &v.f, seed, NULL) < 0)
 		goto out;
-	if (!(c = virt_open(p)) || not_running(c, p, remote) < 0)
+	if (!(c = virt_open(p)) || not_running(c, p, remote) < 0 ||
+	    vnc_prepare(h, p, remote, &v) < 0)
+		goto out;
+	/* libvirt's QEMU makes the VNC socket in run/NAME: the same grant, for that folder too */
+	if (v.sock && reach_preflight(h, p, &v.f, seed, v.run) < 0)
 		goto out;
 	spec_fill(&s, p, n, &v, o->install, remote);
 	s.type = domain_type(c, remote);
@@ -719,6 +543,8 @@ static int virt_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	st->tcg = !strcmp(s.type, "qemu");
 	rc = 0;
 out:
+	if (rc < 0 && v.run) /* made by this start: nothing of it stays */
+		util_rm_rf(v.run);
 	if (dom)
 		virDomainFree(dom);
 	if (pool)
@@ -787,7 +613,11 @@ static int virt_stop(const struct vmm_home *h, const struct vmm_profile *p, bool
 		goto out;
 	}
 gone:
-	rc = 0; /* a local guest's tap is the lifecycle's */
+	rc = 0; /* a local guest's tap is the lifecycle's; its run folder (VNC) goes */
+	char *dir = store_run_dir(h, p->name);
+	util_rm_rf(dir);
+	free(dir);
+	vmm_error_clear();
 out:
 	if (d)
 		virDomainFree(d);
@@ -801,13 +631,17 @@ static int virt_status(const struct vmm_home *h, const struct vmm_profile *p, st
 	virDomainPtr d = NULL;
 	int state = 0, reason = 0, rc = -1;
 
-	(void)h;
 	memset(st, 0, sizeof *st);
 	st->state = VMM_STOPPED;
 	if (virt_host_of(virt_uri(p), st->host, sizeof st->host) < 0)
 		return -1;
-	snprintf(st->vnc_host, sizeof st->vnc_host, "%s",
-		 profile_vnc_listen(p));
+	if (profile_vnc_tcp(p)) {
+		snprintf(st->vnc_host, sizeof st->vnc_host, "%s", profile_vnc_listen(p));
+	} else if (!virt_uri_is_remote(virt_uri(p))) { /* (a remote host's socket is its own) */
+		char *sock = backend_vnc_socket(h, p);
+		snprintf(st->vnc_host, sizeof st->vnc_host, "%s", sock);
+		free(sock);
+	}
 	st->vnc_port = profile_vnc_port(p);
 	c = virt_open(p);
 	if (!c)
@@ -974,7 +808,7 @@ static void con_tick(int timer, void *opaque)
 		cn->quit = true;
 }
 
-static int virt_console(const struct vmm_home *h, const struct vmm_profile *p)
+static int virt_console(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms)
 {
 	static bool event_impl;
 	struct console cn = { .stdin_watch = -1 };

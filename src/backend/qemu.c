@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* qemu.c: the QEMU backend: argv builder, spawning (no shell), QMP readiness, stop, status, console */
+/* qemu.c: the QEMU backend: spawning (no shell), QMP readiness, stop, status, console */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/if_tun.h>
-#include <linux/kvm.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -28,230 +27,8 @@
 #include "vmm/backend/qemu.h"
 #include "vmm/backend/qmp.h"
 #include "vmm/storage/seed.h"
-#include "vmm/net/tap.h"
 #include "vmm/sys/util.h"
-
-/* ---- probing ---- */
-
-static bool cpu_has_virt(void)
-{
-	char *info = util_read_file("/proc/cpuinfo", NULL);
-	vmm_error_clear();
-	if (!info)
-		return false;
-	bool yes = false;
-	for (char *l = strstr(info, "\nflags"); l && !yes; l = strstr(l + 1, "\nflags")) {
-		char *end = strchr(l + 1, '\n');
-		if (end)
-			*end = '\0';
-		yes = strstr(l, " vmx") || strstr(l, " svm");
-		if (end)
-			*end = '\n';
-		break; /* the first CPU tells */
-	}
-	free(info);
-	return yes;
-}
-
-static bool kvm_usable(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	bool ok = ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
-	close(fd);
-	/* /dev/kvm without hardware virtualisation (e.g. kvm_pvm) is not something QEMU can run */
-	return ok && cpu_has_virt();
-}
-
-void qemu_probe(struct qemu_host *hc)
-{
-	const char *a = getenv("VMM_ACCEL"), *v = getenv("VMM_VHOST");
-	if (a && !strcmp(a, "kvm"))
-		hc->kvm = true;
-	else if (a && !strcmp(a, "tcg"))
-		hc->kvm = false;
-	else
-		hc->kvm = kvm_usable();
-	if (v && !strcmp(v, "on"))
-		hc->vhost = true;
-	else if (v && !strcmp(v, "off"))
-		hc->vhost = false;
-	else {
-		int fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
-		hc->vhost = fd >= 0;
-		if (fd >= 0)
-			close(fd);
-	}
-}
-
-/* ---- argv ---- */
-
-struct args {
-	char **v;
-	size_t n, cap;
-};
-
-static void add(struct args *a, char *s) /* a now owns s */
-{
-	if (a->n + 2 > a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 64;
-		a->v = realloc(a->v, a->cap * sizeof(*a->v));
-		if (!a->v)
-			abort();
-	}
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
-}
-
-static void add2(struct args *a, const char *opt, char *val)
-{
-	add(a, util_strdup(opt));
-	add(a, val);
-}
-
-/* QEMU option values separate keys with ',': a literal comma is written twice. */
-static char *qesc(const char *s)
-{
-	size_t n = 0;
-	for (const char *c = s; *c; c++)
-		n += *c == ',' ? 2 : 1;
-	char *r = malloc(n + 1), *o = r;
-	if (!r)
-		abort();
-	for (const char *c = s; *c; c++) {
-		*o++ = *c;
-		if (*c == ',')
-			*o++ = ',';
-	}
-	*o = '\0';
-	return r;
-}
-
-char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
-		 const struct qemu_files *f)
-{
-	struct args a = { 0 };
-	char *e1 = NULL;
-	add(&a, util_strdup(QEMU_BINARY));
-	add2(&a, "-name", util_fmt("%s,process=vmm-%s", p->name, p->name));
-	add2(&a, "-m", util_fmt("%u", p->memory));
-	add2(&a, "-smp", util_fmt("%u", p->cpus));
-	add2(&a, "-accel", util_strdup(hc->kvm ? "kvm" : "tcg"));
-	if (hc->kvm)
-		add2(&a, "-cpu", util_strdup("host"));
-	e1 = qesc(f->disk);
-	add2(&a, "-drive", util_fmt("file=%s,if=virtio,format=qcow2", e1));
-	free(e1);
-	if (f->iso) {
-		/* first CD-ROM: the one "-boot once=d" starts from */
-		e1 = qesc(f->iso);
-		add2(&a, "-drive", util_fmt("file=%s,media=cdrom,readonly=on", e1));
-		free(e1);
-	}
-	if (f->seed) {
-		e1 = qesc(f->seed);
-		add2(&a, "-drive", util_fmt("file=%s,media=cdrom,readonly=on", e1));
-		free(e1);
-	}
-	if (f->iso)
-		add2(&a, "-boot", util_strdup("once=d"));
-	/* vmm opens the tap (and vhost-net) and hands QEMU the descriptors: QEMU needs no
-	 * privilege for them once it runs as its own user */
-	add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD,
-				     hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR : ""));
-	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
-	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
-	add2(&a, "-device", util_strdup("virtio-rng-pci"));
-	if (p->vnc_display == VMM_VNC_NONE) {
-		/* a headless server: no display, no graphics card; the serial port is the console */
-		add2(&a, "-display", util_strdup("none"));
-		add2(&a, "-vga", util_strdup("none"));
-	} else {
-		add2(&a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p), p->vnc_display,
-					  p->vnc_password_file ? ",password=on" : ""));
-	}
-	e1 = qesc(f->run_dir);
-	add2(&a, "-qmp", util_fmt("unix:%s/" QEMU_QMP_SOCK ",server=on,wait=off", e1));
-	/* the serial port on a socket for `vmm console`, and everything it says in a log */
-	add2(&a, "-chardev",
-	     util_fmt("socket,id=serial0,path=%s/" QEMU_SERIAL_SOCK
-		      ",server=on,wait=off,logfile=%s/" QEMU_SERIAL_LOG,
-		      e1, e1));
-	add2(&a, "-serial", util_strdup("chardev:serial0"));
-	free(e1);
-	add2(&a, "-pidfile", util_fmt("%s/" QEMU_PIDFILE, f->run_dir));
-	/* QEMU's seccomp filter: no obsolete calls, no set*id, no fork/exec, no scheduler or
-	 * cgroup games. (vmm itself starts QEMU as its user and in its own session: -runas and
-	 * -daemonize would need exactly the set*id and fork calls this filter denies.) */
-	add2(&a, "-sandbox", util_strdup(QEMU_SANDBOX));
-	if (f->kernel) {
-		add2(&a, "-kernel", util_strdup(f->kernel));
-		if (f->initrd)
-			add2(&a, "-initrd", util_strdup(f->initrd));
-		if (p->append)
-			add2(&a, "-append", util_strdup(p->append));
-	}
-	return a.v;
-}
-
-void qemu_argv_free(char **argv)
-{
-	if (!argv)
-		return;
-	for (char **s = argv; *s; s++)
-		free(*s);
-	free(argv);
-}
-
-static bool shell_safe(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-			    "@%_+=:,./-",
-			    *s))
-			return false;
-	return true;
-}
-
-char *qemu_argv_line(char *const argv[])
-{
-	size_t cap = 256, len = 0;
-	char *out = malloc(cap);
-	if (!out)
-		abort();
-	out[0] = '\0';
-	for (size_t i = 0; argv[i]; i++) {
-		const char *s = argv[i];
-		size_t need = strlen(s) * 4 + 4;
-		while (cap - len < need) {
-			cap *= 2;
-			out = realloc(out, cap);
-			if (!out)
-				abort();
-		}
-		if (i)
-			out[len++] = ' ';
-		if (shell_safe(s)) {
-			memcpy(out + len, s, strlen(s));
-			len += strlen(s);
-		} else {
-			out[len++] = '\'';
-			for (; *s; s++) {
-				if (*s == '\'') {
-					memcpy(out + len, "'\\''", 4);
-					len += 4;
-				} else
-					out[len++] = *s;
-			}
-			out[len++] = '\'';
-		}
-		out[len] = '\0';
-	}
-	return out;
-}
+#include "vmm/config/validate.h"
 
 int qemu_port_free(const char *addr, int port)
 {
@@ -350,18 +127,12 @@ static void last_line(char *text, char *buf, size_t len)
 	snprintf(buf, len, "%s", l);
 }
 
-static int set_vnc_password(struct qmp *q, const struct vmm_profile *p)
+static int set_vnc_password(struct qmp *q, const char *pw)
 {
-	char *pw = util_read_file(p->vnc_password_file, NULL);
-	if (!pw)
-		return vmm_fail("%s: vnc password file: %s", p->name, vmm_errmsg());
-	pw[strcspn(pw, "\r\n")] = '\0';
 	json_object *args = json_object_new_object();
 	json_object_object_add(args, "password", json_object_new_string(pw));
 	int rc = qmp_execute(q, "change-vnc-password", args, NULL, 5000);
 	json_object_put(args);
-	explicit_bzero(pw, strlen(pw));
-	free(pw);
 	return rc;
 }
 
@@ -384,8 +155,6 @@ int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 	if (pf == 0)
 		return vmm_fail("%s: vnc %s:%d: port in use by another process (vmm set %s vnc=:N)",
 				p->name, listen, port, p->name);
-	if (tap_in_use(p->tap) == 1)
-		return vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
 	vmm_error_clear();
 	return 0;
 }
@@ -425,8 +194,8 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
 		       struct vmm_status *st);
 
-/* QEMU is up (QMP answers): wait until the guest runs, then set the VNC password. */
-static int await_running(const struct vmm_home *h, const struct vmm_profile *p, struct qmp **q)
+/* QEMU is up (QMP answers): wait until the guest runs, then set the VNC password (or none). */
+static int await_running(const struct vmm_profile *p, const char *vnc_pw, struct qmp **q)
 {
 	bool running = false;
 	char status_s[64] = "";
@@ -438,7 +207,7 @@ static int await_running(const struct vmm_home *h, const struct vmm_profile *p, 
 	}
 	if (!running)
 		return vmm_fail("%s: QEMU started but the guest is %s", p->name, status_s);
-	if (p->vnc_password_file && set_vnc_password(*q, p) < 0)
+	if (vnc_pw && set_vnc_password(*q, vnc_pw) < 0)
 		return -1;
 	return 0;
 }
@@ -542,18 +311,18 @@ static int prepare_access(const struct vmm_home *h, const struct vmm_profile *p,
 
 static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		      const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
-		      struct vmm_status *st)
+		      int tap_fd, struct vmm_status *st)
 {
 	struct store_guest_files f;
 	char *dir = store_run_dir(h, p->name);
 	char **argv = NULL;
 	struct qmp *q = NULL;
 	bool made_dir = false;
-	int rc = -1, tap_fd = -1, vhost_fd = -1, log_fd = -1;
+	int rc = -1, vhost_fd = -1, log_fd = -1;
 	pid_t pid = 0;
 	struct qemu_host hc;
 	struct access_user u;
-	char *qpath = NULL, *logp = NULL;
+	char *qpath = NULL, *logp = NULL, *vnc_pw = NULL;
 	(void)n;
 	qemu_probe(&hc);
 
@@ -568,7 +337,8 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	}
 	made_dir = true;
 	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
-	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0)
+	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0 ||
+	    backend_vnc_password_make(h, p, &vnc_pw) < 0)
 		goto out;
 	if (prepare_access(h, p, &f, seed, dir, &u) < 0)
 		goto out;
@@ -576,10 +346,8 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	argv = qemu_argv(p, &hc, &qf);
 	qpath = util_which(QEMU_BINARY);
 	logp = run_file(h, p->name, QEMU_LOG);
-	tap_fd = o->tap_given ? fcntl(o->tap_fd, F_DUPFD_CLOEXEC, 3) : tap_open_queue(p->tap);
 	if (tap_fd < 0) {
-		if (o->tap_given)
-			vmm_fail("%s: tap %s: %s", p->name, p->tap, util_strerror(errno));
+		vmm_fail("%s: tap %s: not open (the lifecycle opens it for QEMU)", p->name, p->tap);
 		goto out;
 	}
 	if (hc.vhost && (vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0) {
@@ -596,21 +364,22 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	 * gets no pipe of its (a `$(vmm start x)` returns) and the sandbox allows no fork */
 	if (!qpath || (pid = spawn_qemu(qpath, argv, tap_fd, vhost_fd, log_fd, &u)) <= 0)
 		goto out;
-	if (wait_qmp(h, p, pid, &q) < 0 || await_running(h, p, &q) < 0)
+	if (wait_qmp(h, p, pid, &q) < 0 || await_running(p, vnc_pw, &q) < 0)
 		goto out;
 	qemu_status(h, p, st);
 	st->tcg = !hc.kvm;
 	rc = 0;
 out:
-	/* QEMU holds its own copies now (or there is no QEMU): the tap can go on rollback */
-	if (tap_fd >= 0)
-		close(tap_fd);
+	/* QEMU holds its own copies now (or there is no QEMU); the tap's is the caller's */
 	if (vhost_fd >= 0)
 		close(vhost_fd);
 	if (log_fd >= 0)
 		close(log_fd);
 	free(qpath);
 	free(logp);
+	if (vnc_pw)
+		explicit_bzero(vnc_pw, strlen(vnc_pw));
+	free(vnc_pw);
 	if (rc < 0) {
 		/* roll back: no QEMU, no run state */
 		struct vmm_saved_error e;
@@ -688,8 +457,10 @@ static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
 	memset(st, 0, sizeof(*st));
 	st->state = store_state(h, p->name, &st->pid);
 	snprintf(st->host, sizeof(st->host), "local");
+	char *sock = backend_vnc_socket(h, p);
 	snprintf(st->vnc_host, sizeof(st->vnc_host), "%s",
-		 profile_vnc_listen(p));
+		 profile_vnc_tcp(p) ? profile_vnc_listen(p) : sock);
+	free(sock);
 	st->vnc_port = profile_vnc_port(p);
 	return 0;
 }
@@ -809,9 +580,9 @@ int qemu_console(const struct vmm_home *h, const struct vmm_profile *p, int in_f
 	return rc;
 }
 
-static int qemu_console_op(const struct vmm_home *h, const struct vmm_profile *p)
+static int qemu_console_op(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms)
 {
-	return qemu_console(h, p, 0, 1, 0);
+	return qemu_console(h, p, 0, 1, idle_ms);
 }
 
 const struct vmm_backend qemu_backend = {
@@ -823,4 +594,5 @@ const struct vmm_backend qemu_backend = {
 	.stop = qemu_stop,
 	.status = qemu_status,
 	.console = qemu_console_op,
+	.tap_fd = true,
 };

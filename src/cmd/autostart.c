@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include "vmm/cmd/cmd.h"
+#include "vmm/guest/edit.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 struct autostart_args {
 	bool boot;
@@ -50,56 +52,22 @@ static int set_one(struct vmm_ctx *ctx, const char *name, const char *value)
 		return cmd_usage_error("autostart", "\"%s\": want on or off", value);
 	if (profile_check_name(name) < 0)
 		return cmd_report();
-	struct vmm_profile p;
-	int lock = store_lock(&ctx->home);
-	int rc = VMM_EFAIL;
-	if (lock < 0)
+	bool systemd = use_systemd(ctx);
+	if (guest_autostart(&ctx->home, name, on, systemd, ctx->dry_run) < 0)
 		return cmd_report();
-	if (store_load(&ctx->home, name, &p) < 0) {
-		close(lock);
-		return cmd_report();
-	}
-	p.autostart = on;
 	if (ctx->dry_run) {
 		printf("would set autostart = %s in %s's profile\n", on ? "true" : "false", name);
-		if (use_systemd(ctx))
-			printf("would run: systemctl %s vmm@%s.service\n", on ? "enable" : "disable",
-			       name);
-		rc = cmd_flush();
-		goto out;
-	}
-	if (store_save(&ctx->home, &p) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	if (use_systemd(ctx)) {
-		char unit[VMM_NAME_MAX + 32];
-		snprintf(unit, sizeof(unit), "vmm@%s.service", name);
-		char *argv[] = { "systemctl", "--quiet", on ? "enable" : "disable", unit, NULL };
-		char *err = NULL;
-		int st = util_run(argv, NULL, &err);
-		if (st != 0) {
-			if (err)
-				err[strcspn(err, "\n")] = '\0';
-			rc = cmd_error(VMM_EFAIL, "%s: autostart is %s in the profile, but systemctl %s "
-						  "%s failed: %s",
-				       name, on ? "on" : "off", argv[2], unit,
-				       st < 0 ? vmm_errmsg() : (err && *err ? err : "exit status not 0"));
-			free(err);
-			goto out;
-		}
-		free(err);
-		cmd_note(ctx, "vmm: %s: autostart %s (%s %s)", name, on ? "on" : "off", unit,
-			 on ? "enabled" : "disabled");
+		if (systemd)
+			printf("would run: systemctl %s " GUEST_AUTOSTART_UNIT "\n",
+			       on ? "enable" : "disable", name);
+	} else if (systemd) {
+		cmd_note(ctx, "vmm: %s: autostart %s (" GUEST_AUTOSTART_UNIT " %s)", name,
+			 on ? "on" : "off", name, on ? "enabled" : "disabled");
 	} else {
 		cmd_note(ctx, "vmm: %s: autostart %s (profile; `vmm autostart --boot` starts it)", name,
 			 on ? "on" : "off");
 	}
-	rc = 0;
-out:
-	close(lock);
-	profile_free(&p);
-	return rc;
+	return 0;
 }
 
 /* Every autostart guest, in name order, each with `vmm start` itself (one flow, one lock per

@@ -5,9 +5,24 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "vmm/backend/backend.h"
 #include "vmm/cmd/cmd.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
+
+void cmd_vnc_where(const struct vmm_profile *p, const struct vmm_status *st, char *buf,
+		   size_t len)
+{
+	if (p->vnc_display == VMM_VNC_NONE)
+		snprintf(buf, len, "none");
+	else if (st->vnc_host[0] == '/')
+		snprintf(buf, len, "unix:%s", st->vnc_host);
+	else if (!profile_vnc_tcp(p))
+		snprintf(buf, len, "socket");
+	else
+		snprintf(buf, len, "%s:%d", st->vnc_host, st->vnc_port);
+}
 
 int cmd_report(void)
 {

@@ -10,39 +10,58 @@
 #include "vmm/cmd/cmd.h"
 #include "vmm/sys/error.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/validate.h"
+#include "vmm/net/forward.h"
 #include "vmm/sys/util.h"
 
 const struct cmd_spec cmd_forward_spec = {
 	.name = "forward",
 	.args = "[NAME]",
 	.summary = "list the host ports forwarded to a guest (all guests without NAME): GUEST PROTO HOSTPORT TO",
-	.notes = "Forwards are set with \"vmm create NAME --forward [PROTO:]HOSTPORT:GUESTPORT\" or\n"
-		 "\"vmm set NAME forward=SPEC,...\" (\"forward=\" removes them all); \"vmm net up\" installs\n"
-		 "them, vmm set/create/delete update them at once while the network is up.\n"
-		 "With --json, an array of objects: guest, proto, host_port, guest_address, guest_port.\n",
+	.notes = "Forwards are set with\n"
+		 "\"vmm create NAME --forward [PROTO:][ADDR:]HOSTPORT:GUESTPORT[!]\" or\n"
+		 "\"vmm set NAME forward=SPEC,...\" (\"forward=\" removes them all); \"vmm net up\"\n"
+		 "installs them, vmm set/create/delete update them at once while the network is up.\n"
+		 "ADDR binds a forward to one host address (HOSTPORT shows ADDR:PORT). A host port that\n"
+		 "a host process listens on, or one below 1024, is refused unless the spec ends in '!'\n"
+		 "(HOSTPORT shows the '!'); net up leaves out such a forward that is not forced, and so\n"
+		 "does this list, with one line on stderr for each.\n"
+		 "With --json, an array of objects: guest, proto, host_address (null: every address),\n"
+		 "host_port, forced, guest_address, guest_port.\n",
 	.complete = CMD_COMPLETE_PROFILE,
 };
 
-static void add_rows(const struct vmm_profile *p, json_object *arr)
+static void add_rows(struct vmm_ctx *ctx, const struct vmm_profile *p, json_object *arr)
 {
-	char ip[16] = "-";
+	char ip[16] = "-", line[320];
 	if (profile_ip(p, ip) < 0) {
 		snprintf(ip, sizeof(ip), "-");
 		vmm_error_clear();
 	}
 	for (size_t i = 0; i < p->n_forwards; i++) {
 		const struct vmm_forward *f = &p->forwards[i];
+		char a[16] = "";
+		if (forward_left_out(f, p->name, line, sizeof(line))) {
+			cmd_note(ctx, "vmm: %s", line); /* net up leaves it out: so does the list */
+			continue;
+		}
+		if (f->addr)
+			util_format_ipv4(f->addr, a);
 		if (!arr) {
-			char to[32];
+			char to[32], from[32];
 			snprintf(to, sizeof(to), "%s:%u", ip, (unsigned)f->guest_port);
-			printf("%-16s %-5s %8u  %s\n", p->name, profile_forward_proto(f->proto),
-			       (unsigned)f->host_port, to);
+			snprintf(from, sizeof(from), "%s%s%u%s", a, *a ? ":" : "",
+				 (unsigned)f->host_port, f->force ? "!" : "");
+			printf("%-16s %-5s %8s  %s\n", p->name, profile_forward_proto(f->proto), from, to);
 			continue;
 		}
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "guest", json_object_new_string(p->name));
 		json_object_object_add(o, "proto", json_object_new_string(profile_forward_proto(f->proto)));
+		json_object_object_add(o, "host_address", *a ? json_object_new_string(a) : NULL);
 		json_object_object_add(o, "host_port", json_object_new_int(f->host_port));
+		json_object_object_add(o, "forced", json_object_new_boolean(f->force));
 		json_object_object_add(o, "guest_address",
 				       strcmp(ip, "-") ? json_object_new_string(ip) : NULL);
 		json_object_object_add(o, "guest_port", json_object_new_int(f->guest_port));
@@ -78,7 +97,7 @@ int cmd_forward(struct vmm_ctx *ctx, int argc, char **argv)
 	if (!arr)
 		printf("%-16s %-5s %8s  %s\n", "GUEST", "PROTO", "HOSTPORT", "TO");
 	for (size_t i = 0; i < n; i++)
-		add_rows(&ps[i], arr);
+		add_rows(ctx, &ps[i], arr);
 	if (ps == &one)
 		profile_free(&one);
 	else
@@ -88,5 +107,5 @@ int cmd_forward(struct vmm_ctx *ctx, int argc, char **argv)
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
 	}
-	return cmd_flush();
+	return 0;
 }

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: MIT
 /* cmd/help.c: `vmm help`, the man page and the bash completion, all generated from the tables */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/cmd/cmd.h"
+#include "vmm/config/profile.h"
 
 #define HELP_COL 17 /* option column width in `vmm help CMD` */
 
-/* "-q, --quiet", "--iso FILE", "--wait[=SECS]" */
-static void option_spelling(char *buf, size_t len, const struct cmd_option *o)
+/* "-q, --quiet", "--iso FILE", "--wait[=SECS]"; a KEY=VALUE key: "iso=[FILE]", "cpus=N" */
+static void option_spelling(char *buf, size_t len, const struct cmd_option *o, bool key)
 {
 	int n = 0;
+	if (key) {
+		snprintf(buf, len, o->has_arg == 2 ? "%s=[%s]" : "%s=%s", o->name, o->metavar);
+		return;
+	}
 	if (o->short_name)
 		n = snprintf(buf, len, "-%c, ", o->short_name);
 	if (n < 0 || (size_t)n >= len)
@@ -23,9 +29,10 @@ static void option_spelling(char *buf, size_t len, const struct cmd_option *o)
 		snprintf(buf + n, len - n, "--%s %s", o->name, o->metavar);
 }
 
-/* The aliases of o (entries without help storing into the same field): " (also --memory)". */
+/* The aliases of o (entries without help storing into the same field): " (also --memory)";
+ * keys: " (also ram)". */
 static void option_aliases(char *buf, size_t len, const struct cmd_option *opts,
-			   const struct cmd_option *o)
+			   const struct cmd_option *o, bool key)
 {
 	size_t used = 0;
 	buf[0] = '\0';
@@ -33,16 +40,22 @@ static void option_aliases(char *buf, size_t len, const struct cmd_option *opts,
 		if (a->help || a->off != o->off || a->kind != o->kind || used >= len ||
 		    (o->kind == CMD_OPT_KEY && strcmp(a->key, o->key)))
 			continue;
-		int n = snprintf(buf + used, len - used, "%s--%s", used ? ", " : " (also ", a->name);
+		int n = snprintf(buf + used, len - used, "%s%s%s", used ? ", " : " (also ",
+				 key ? "" : "--", a->name);
 		used += n > 0 ? (size_t)n : 0;
 	}
 	if (used && used + 1 < len)
 		strcat(buf, ")");
 }
 
+static bool has_entries(const struct cmd_option *opts)
+{
+	return opts && opts[0].name;
+}
+
 static bool has_options(const struct cmd_spec *s)
 {
-	return s->options && s->options[0].name;
+	return has_entries(cmd_spec_options(s));
 }
 
 static void print_usage_line(FILE *f, const struct cmd_spec *s)
@@ -54,16 +67,22 @@ static void print_usage_line(FILE *f, const struct cmd_spec *s)
 /* Calls fn for each option with help: its spelling ("--iso FILE") and its aliases' note. */
 typedef void (*option_fn)(FILE *f, const char *spelling, const char *help, const char *aliases);
 
-static void each_option(FILE *f, const struct cmd_option *opts, option_fn fn)
+/* key: the entries are KEY=VALUE keys, not options */
+static void each_entry(FILE *f, const struct cmd_option *opts, bool key, option_fn fn)
 {
 	for (const struct cmd_option *o = opts; o && o->name; o++) {
 		if (!o->help)
 			continue;
 		char sp[96], al[128];
-		option_spelling(sp, sizeof(sp), o);
-		option_aliases(al, sizeof(al), opts, o);
+		option_spelling(sp, sizeof(sp), o, key);
+		option_aliases(al, sizeof(al), opts, o, key);
 		fn(f, sp, o->help, al);
 	}
+}
+
+static void each_option(FILE *f, const struct cmd_option *opts, option_fn fn)
+{
+	each_entry(f, opts, false, fn);
 }
 
 static void help_line(FILE *f, const char *sp, const char *help, const char *aliases)
@@ -91,7 +110,11 @@ void cmd_help_print(FILE *f, const struct cmd_spec *s)
 	}
 	if (has_options(s)) {
 		fputs("\noptions:\n", f);
-		print_option_lines(f, s->options);
+		print_option_lines(f, cmd_spec_options(s));
+	}
+	if (has_entries(cmd_spec_keys(s))) {
+		fputs("\nkeys:\n", f);
+		each_entry(f, cmd_spec_keys(s), true, help_line);
 	}
 	if (s->notes && *s->notes)
 		fprintf(f, "\n%s", s->notes);
@@ -164,6 +187,39 @@ static void man_notes(FILE *f, const char *notes)
 	}
 }
 
+/* The profile's keys as the file spells them: "net.address" (and vmm set's name when another). */
+static void man_profile_keys(FILE *f)
+{
+	fputs(".SH PROFILES\nA profile, HOME/profiles/NAME.cfg, is a libconfig file; a key "
+	      "GROUP.KEY is written GROUP = { KEY = VALUE; };. Its keys:\n", f);
+	for (size_t i = 0; i < profile_n_keys; i++) {
+		const struct profile_key *k = &profile_keys[i];
+		char tag[64], more[64] = "";
+		if (!k->help)
+			continue;
+		snprintf(tag, sizeof(tag), "%s%s%s", k->group ? k->group : "", k->group ? "." : "",
+			 k->name);
+		if (profile_key_settable(k) && strcmp(k->set, tag))
+			snprintf(more, sizeof(more), " (vmm set: %s)", k->set);
+		man_tp(f, tag, k->help, more);
+	}
+}
+
+/* net.cfg's keys with their defaults: bridge = "br0". */
+static void man_netcfg_keys(FILE *f)
+{
+	fputs(".SH NET.CFG\nHOME/profiles/net.cfg, a libconfig file, describes the bridge the "
+	      "guests share. Its keys, with their defaults:\n", f);
+	for (size_t i = 0; i < netcfg_n_keys; i++) {
+		const struct netcfg_key *k = &netcfg_keys[i];
+		char *dflt = netcfg_key_default(k);
+		char tag[96];
+		snprintf(tag, sizeof(tag), "%s = %s", k->name, dflt ? dflt : k->metavar);
+		man_tp(f, tag, k->help, "");
+		free(dflt);
+	}
+}
+
 static void man_command(FILE *f, const struct cmd_spec *s)
 {
 	char usage[256];
@@ -179,12 +235,14 @@ static void man_command(FILE *f, const struct cmd_spec *s)
 	fputs("\"\n", f);
 	man_str(f, s->summary);
 	fputs(".\n", f);
-	if (!s->subs && !has_options(s) && !(s->notes && *s->notes))
+	if (!s->subs && !has_options(s) && !has_entries(cmd_spec_keys(s)) &&
+	    !(s->notes && *s->notes))
 		return;
 	fputs(".RS\n", f);
 	for (const struct cmd_sub *u = s->subs; u && u->name; u++)
 		man_tp(f, u->name, u->help, "");
-	man_options(f, s->options);
+	man_options(f, cmd_spec_options(s));
+	each_entry(f, cmd_spec_keys(s), true, man_tp);
 	man_notes(f, s->notes);
 	fputs(".RE\n", f);
 }
@@ -209,6 +267,8 @@ void cmd_help_man(FILE *f, const struct cmd_table *t)
 		man_command(f, cmds[i].spec);
 	fputs(".SH GLOBAL OPTIONS\nThey may stand before or after the command.\n", f);
 	man_options(f, t->globals);
+	man_profile_keys(f);
+	man_netcfg_keys(f);
 	fputs(".SH FILES\n"
 	      ".TP\n.I HOME/profiles/NAME.cfg\nthe guest profile (libconfig)\n"
 	      ".TP\n.I HOME/profiles/net.cfg\nthe bridge, its address, uplink, NAT and DNS\n"
@@ -223,9 +283,16 @@ void cmd_help_man(FILE *f, const struct cmd_table *t)
 	      ".PP\nWith \\fB\\-\\-home\\fR or \\fBVMM_HOME\\fR, HOME is that folder. Otherwise root "
 	      "uses /etc/vmm for profiles, /var/lib/vmm/images and /run/vmm; other users the XDG "
 	      "folders (~/.config/vmm, ~/.local/share/vmm/images, $XDG_RUNTIME_DIR/vmm).\n"
+	      ".PP\nA home, its folders, net.cfg, the journal (run/net.state), images.cfg and the "
+	      "profiles, and every folder above them, must belong to root or the user running vmm "
+	      "and not be writable by group or others (sticky folders such as /tmp aside); "
+	      "otherwise vmm refuses them before reading, naming the file and the fix.\n"
 	      ".SH ENVIRONMENT\n.TP\n.B VMM_HOME\nthe home, as \\fB\\-\\-home\\fR\n"
 	      ".TP\n.B VMM_IMAGE_MIRROR\nreplaces the image catalog's base URLs (also image_mirror "
-	      "in net.cfg)\n"
+	      "in net.cfg); https:// or file://\n"
+	      ".TP\n.B VMM_IMAGE_MIRROR_INSECURE\n1: a plain http:// mirror is allowed\n"
+	      ".TP\n.B VMM_IMAGE_MAX_SIZE\nthe largest download (default 16G); a larger one is "
+	      "stopped and removed\n"
 	      ".TP\n.B VMM_IMAGE_CATALOG\nread this image catalog instead of the installed one\n"
 	      ".SH EXIT STATUS\n.TP\n.B 0\nsuccess\n.TP\n.B 1\nfailure while acting\n"
 	      ".TP\n.B 2\nbad usage or invalid input; nothing was changed\n"
@@ -260,13 +327,15 @@ static void bash_words(FILE *f, const struct cmd_option *opts, bool all)
 	}
 }
 
-/* One case per option value: files, folders, fixed words, or nothing. */
-static void bash_values(FILE *f, const char *cmd, const struct cmd_option *opts)
+/* One case per option value: files, folders, fixed words, or nothing. dashes: "--" for options,
+ * "" for KEY=VALUE keys (bash splits KEY=VALUE at '='). */
+static void bash_values(FILE *f, const char *cmd, const struct cmd_option *opts,
+			const char *dashes)
 {
 	for (const struct cmd_option *o = opts; o && o->name; o++) {
 		if (!o->has_arg)
 			continue;
-		fprintf(f, "\t\t%s:--%s", cmd, o->name);
+		fprintf(f, "\t\t%s:%s%s", cmd, dashes, o->name);
 		if (o->short_name && o->has_arg == 1)
 			fprintf(f, "|%s:-%c", cmd, o->short_name);
 		fputs(") ", f);
@@ -301,7 +370,7 @@ static const char bash_main[] =
 	"_vmm()\n"
 	"{\n"
 	"\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= opt= cmd= w i npos=0 home=()\n"
-	"\tlocal opts= vopts= subs= args=\n"
+	"\tlocal opts= vopts= subs= keys= args=\n"
 	"\t(( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 	"\tlocal vmm=${COMP_WORDS[0]/#\\~/$HOME}\n";
 
@@ -333,17 +402,20 @@ void cmd_help_bash(FILE *f, const struct cmd_table *t)
 	size_t n = t->n;
 	fputs(bash_head, f);
 	/* per command: its options, those taking the next word, subcommands, argument kind */
-	fputs("_vmm_cmd() # sets opts, vopts, subs and args (locals of _vmm) for $cmd\n{\n"
+	fputs("_vmm_cmd() # sets opts, vopts, subs, keys and args (locals of _vmm) for $cmd\n{\n"
 	      "\tcase $cmd in\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const struct cmd_spec *s = cmds[i].spec;
 		fprintf(f, "\t%s)\n\t\topts=\"", s->name);
-		bash_words(f, s->options, true);
+		bash_words(f, cmd_spec_options(s), true);
 		fputs("\"\n\t\tvopts=\"", f);
-		bash_words(f, s->options, false);
+		bash_words(f, cmd_spec_options(s), false);
 		fputs("\"\n\t\tsubs=\"", f);
 		for (const struct cmd_sub *u = s->subs; u && u->name; u++)
 			fprintf(f, "%s%s", u == s->subs ? "" : " ", u->name);
+		fputs("\"\n\t\tkeys=\"", f);
+		for (const struct cmd_option *k = cmd_spec_keys(s); k && k->name; k++)
+			fprintf(f, "%s%s=", k == cmd_spec_keys(s) ? "" : " ", k->name);
 		fprintf(f, "\"\n\t\targs=%s;;\n",
 			s->complete == CMD_COMPLETE_PROFILE ? "profile"
 			: s->complete == CMD_COMPLETE_COMMAND ? "command" : "none");
@@ -359,8 +431,10 @@ void cmd_help_bash(FILE *f, const struct cmd_table *t)
 	fputs(bash_scan, f);
 	fputs("\tif [ -n \"$opt\" ]; then\n\t\tcase $cmd:$opt in\n", f);
 	fputs("\t\t*:--home) _vmm_reply -d;;\n", f);
-	for (size_t i = 0; i < n; i++)
-		bash_values(f, cmds[i].spec->name, cmds[i].spec->options);
+	for (size_t i = 0; i < n; i++) {
+		bash_values(f, cmds[i].spec->name, cmd_spec_options(cmds[i].spec), "--");
+		bash_values(f, cmds[i].spec->name, cmd_spec_keys(cmds[i].spec), "");
+	}
 	fputs("\t\t*) COMPREPLY=();;\n\t\tesac\n\t\treturn\n\tfi\n", f);
 	fputs("\tif [[ $cur == -* ]]; then\n"
 	      "\t\t_vmm_reply -W \"$opts $globals\"\n"
@@ -372,6 +446,8 @@ void cmd_help_bash(FILE *f, const struct cmd_table *t)
 	      "\t\t(( npos == 0 )) && _vmm_reply -W \"$commands\"\n"
 	      "\telif [ \"$args\" = profile ] && (( npos == 0 )); then\n"
 	      "\t\t_vmm_reply -W \"$(\"$vmm\" \"${home[@]}\" list --names 2>/dev/null)\"\n"
+	      "\telif [ -n \"$keys\" ]; then\n"
+	      "\t\tcompopt -o nospace 2>/dev/null; _vmm_reply -W \"$keys\"\n"
 	      "\tfi\n"
 	      "}\n"
 	      "complete -F _vmm vmm\n",

@@ -23,6 +23,7 @@ static const struct cmd_sub image_subs[] = {
 
 struct image_args {
 	const char *checksums, *sha256, *sha512, *user;
+	bool insecure_http;
 };
 
 #define A struct image_args
@@ -32,6 +33,8 @@ static const struct cmd_option image_options[] = {
 	OPT_STRING(0, "sha256", A, sha256, "HEX", "add: the image's SHA-256 digest"),
 	OPT_STRING(0, "sha512", A, sha512, "HEX", "add: the image's SHA-512 digest"),
 	OPT_STRING(0, "user", A, user, "USER", "add: the image's default user (vmm ssh logs in as it)"),
+	OPT_FLAG(0, "insecure-http", A, insecure_http,
+		 "add: allow plain http:// URLs (anyone on the way could swap the image)"),
 	OPT_END,
 };
 #undef A
@@ -44,7 +47,10 @@ const struct cmd_spec cmd_image_spec = {
 	.subs = image_subs,
 	.notes = "The catalog is PREFIX/share/vmm/images.cfg (VMM_IMAGE_CATALOG overrides); the cache\n"
 		 "is HOME/images/cache. VMM_IMAGE_MIRROR (or image_mirror in net.cfg) replaces the\n"
-		 "catalog's base URLs. Downloads check certificates against the system's CA store.\n",
+		 "catalog's base URLs. Downloads check certificates against the system's CA\n"
+		 "store. URLs are https:// or file://; plain http:// only with --insecure-http\n"
+		 "(image add) or VMM_IMAGE_MIRROR_INSECURE=1 (a mirror). A download larger than\n"
+		 "VMM_IMAGE_MAX_SIZE (default 16G) is stopped and removed.\n",
 };
 
 /* ---- progress bar ---- */
@@ -118,18 +124,40 @@ static char *mirror(struct vmm_ctx *ctx)
 	return m;
 }
 
+/* VMM_IMAGE_MIRROR_INSECURE=1: a plain http mirror is asked for. */
+static bool mirror_insecure(void)
+{
+	const char *v = getenv("VMM_IMAGE_MIRROR_INSECURE");
+	return v && !strcmp(v, "1");
+}
+
 static int load_catalog(struct vmm_ctx *ctx, struct image_catalog *c)
 {
 	char *m = mirror(ctx);
-	int rc = image_catalog_load(&ctx->home, m, c);
+	int rc = image_catalog_load(&ctx->home, m, mirror_insecure(), c);
 	free(m);
 	return rc;
+}
+
+/* The download limit: VMM_IMAGE_MAX_SIZE (a size, "16G"), else 0 (the default). */
+static int max_size(uint64_t *limit)
+{
+	const char *v = getenv("VMM_IMAGE_MAX_SIZE");
+	*limit = 0;
+	if (!v || !*v)
+		return 0;
+	if (util_parse_size("VMM_IMAGE_MAX_SIZE", v, limit) < 0)
+		return -1;
+	if (*limit == 0)
+		return vmm_invalid("VMM_IMAGE_MAX_SIZE %s: want more than 0 bytes", v);
+	return 0;
 }
 
 int cmd_image_fetch(struct vmm_ctx *ctx, const char *name, char **path, char **user)
 {
 	struct image_catalog c;
-	if (load_catalog(ctx, &c) < 0)
+	uint64_t limit;
+	if (max_size(&limit) < 0 || load_catalog(ctx, &c) < 0)
 		return -1;
 	const struct image_entry *e = image_find(&c, name);
 	int rc = -1;
@@ -140,7 +168,7 @@ int cmd_image_fetch(struct vmm_ctx *ctx, const char *name, char **path, char **u
 	struct bar b = { .name = e->name };
 	bool show = util_isatty(2) && ctx->verbose >= 0;
 	bool downloaded = false;
-	rc = image_pull(&ctx->home, e, show ? on_progress : NULL, &b, path, &downloaded);
+	rc = image_pull(&ctx->home, e, limit, show ? on_progress : NULL, &b, path, &downloaded);
 	bar_end(&b);
 	if (rc == 0 && downloaded)
 		cmd_note(ctx, "vmm: image %s: downloaded and verified: %s", e->name, *path);
@@ -224,7 +252,7 @@ static int image_list(struct vmm_ctx *ctx)
 	if (rc == 0 && !c.catalog_path && !ctx->json)
 		cmd_note(ctx, "vmm: no image catalog found (install vmm, or set VMM_IMAGE_CATALOG)");
 	image_catalog_free(&c);
-	return rc ? rc : cmd_flush();
+	return rc;
 }
 
 static int image_pull_cmd(struct vmm_ctx *ctx, const char *name)
@@ -234,7 +262,7 @@ static int image_pull_cmd(struct vmm_ctx *ctx, const char *name)
 		return cmd_report();
 	printf("%s\n", path);
 	free(path);
-	return cmd_flush();
+	return 0;
 }
 
 static int image_rm(struct vmm_ctx *ctx, const char *name)
@@ -264,7 +292,7 @@ static int image_rm(struct vmm_ctx *ctx, const char *name)
 	if (ctx->dry_run) {
 		for (size_t k = 0; k < ncl; k++)
 			printf("would remove %s\n", cl[k].path);
-		rc = cmd_flush();
+		rc = 0;
 		goto out;
 	}
 	if (image_remove(&ctx->home, &c, name) < 0)
@@ -284,7 +312,8 @@ static int image_add_cmd(struct vmm_ctx *ctx, const struct image_args *a, const 
 			 const char *url)
 {
 	struct image_entry e = { .home = true, .name = (char *)name, .url = (char *)url,
-				 .checksums = (char *)a->checksums, .user = (char *)a->user };
+				 .checksums = (char *)a->checksums, .user = (char *)a->user,
+				 .insecure_http = a->insecure_http };
 	int given = !!a->checksums + !!a->sha256 + !!a->sha512;
 	if (given != 1)
 		return cmd_usage_error("image", "add needs one of --checksums, --sha256, --sha512");
@@ -301,7 +330,7 @@ static int image_add_cmd(struct vmm_ctx *ctx, const struct image_args *a, const 
 		rc = image_entry_check(&e) < 0 ? cmd_report() : 0;
 		if (!rc) {
 			printf("would add image %s: %s\n", e.name, e.url);
-			rc = cmd_flush();
+			rc = 0;
 		}
 	} else if (image_add(&ctx->home, &e) < 0) {
 		rc = cmd_report();
@@ -324,9 +353,9 @@ int cmd_image(struct vmm_ctx *ctx, int argc, char **argv)
 	const char *sub = argv[optind++];
 	int rest = argc - optind;
 	bool add = !strcmp(sub, "add");
-	if (!add && (a.checksums || a.sha256 || a.sha512 || a.user))
-		return cmd_usage_error("image", "--checksums, --sha256, --sha512 and --user are for "
-				       "\"image add\"");
+	if (!add && (a.checksums || a.sha256 || a.sha512 || a.user || a.insecure_http))
+		return cmd_usage_error("image", "--checksums, --sha256, --sha512, --user and "
+				       "--insecure-http are for \"image add\"");
 	if (!strcmp(sub, "list")) {
 		if (rest)
 			return cmd_usage_error("image", "unexpected argument \"%s\"", argv[optind]);

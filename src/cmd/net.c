@@ -64,7 +64,7 @@ static int print_plan(struct vmm_ctx *ctx, const struct vmm_netcfg *n, const str
 		return cmd_report();
 	fputs(plan, stdout);
 	free(plan);
-	return cmd_flush();
+	return 0;
 }
 
 static int net_up(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
@@ -105,13 +105,14 @@ static int net_down(struct vmm_ctx *ctx, const struct net_opts *o, const struct 
 	return 0;
 }
 
-/* The rules status lists: the five every config has (some "not used"), the forwards' when any. */
-static bool rule_listed(const struct hostnet_status *st, int i)
+/* The rules status lists: the five every config has (some "not used"), the forwards' when any,
+ * and the bridged accept and the two drops (wanted by every config). */
+static bool rule_listed(const struct report_status *st, int i)
 {
 	return i <= FW_MASQ || st->fw.wanted[i] || st->fw.present[i];
 }
 
-static const char *rule_state(const struct hostnet_status *st, int i)
+static const char *rule_state(const struct report_status *st, int i)
 {
 	if (!st->fw.wanted[i])
 		return st->fw.present[i] ? "present (not needed)" : "not used";
@@ -159,13 +160,13 @@ static void chain_state(const struct vmm_netcfg *n, const struct fw_hook_chain *
 }
 
 /* The port forwards' rules are exactly the profiles' (both backends). */
-static bool forwards_in_place(const struct hostnet_status *st)
+static bool forwards_in_place(const struct report_status *st)
 {
 	return !st->fw.forwards_stale && (!st->fw.wanted[FW_DNAT] || st->fw.present[FW_DNAT]) &&
 	       (!st->fw.wanted[FW_ACCEPT_DNAT] || st->fw.present[FW_ACCEPT_DNAT]);
 }
 
-static json_object *bridge_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
+static json_object *bridge_json(const struct vmm_netcfg *n, const struct report_status *st)
 {
 	json_object *b = json_object_new_object();
 	json_object_object_add(b, "name", json_object_new_string(n->bridge));
@@ -179,11 +180,11 @@ static json_object *bridge_json(const struct vmm_netcfg *n, const struct hostnet
 	return b;
 }
 
-static json_object *taps_json(const struct hostnet_status *st)
+static json_object *taps_json(const struct report_status *st)
 {
 	json_object *taps = json_object_new_array();
 	for (size_t i = 0; i < st->n_taps; i++) {
-		const struct hostnet_tap *t = &st->taps[i];
+		const struct report_tap *t = &st->taps[i];
 		json_object *x = json_object_new_object();
 		json_object_object_add(x, "name", json_object_new_string(t->name));
 		json_object_object_add(x, "guest", t->guest[0] ? json_object_new_string(t->guest) : NULL);
@@ -221,7 +222,7 @@ static json_object *hook_chain_json(const struct vmm_netcfg *n, const struct fw_
 	return x;
 }
 
-static json_object *firewall_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
+static json_object *firewall_json(const struct vmm_netcfg *n, const struct report_status *st)
 {
 	json_object *fw = json_object_new_object();
 	json_object_object_add(fw, "known", json_object_new_boolean(st->fw_known));
@@ -268,7 +269,7 @@ static json_object *strings_json(char *const *v, size_t n)
 	return a;
 }
 
-static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet_status *st)
+static json_object *status_json(const struct vmm_netcfg *n, const struct report_status *st)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "bridge", bridge_json(n, st));
@@ -286,7 +287,7 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct hostnet
 	return o;
 }
 
-static void status_text(const struct vmm_netcfg *n, const struct hostnet_status *st)
+static void status_text(const struct vmm_netcfg *n, const struct report_status *st)
 {
 	if (!st->bridge_exists)
 		printf("bridge %s: missing\n", n->bridge);
@@ -296,7 +297,7 @@ static void status_text(const struct vmm_netcfg *n, const struct hostnet_status 
 		printf("bridge %s: present, %s\n", n->bridge, st->bridge_up ? "up" : "down");
 	printf("address %s: %s\n", n->address, st->address_present ? "present" : "missing");
 	for (size_t i = 0; i < st->n_taps; i++) {
-		const struct hostnet_tap *t = &st->taps[i];
+		const struct report_tap *t = &st->taps[i];
 		printf("tap %s", t->name);
 		if (t->guest[0])
 			printf(" (guest %s)", t->guest);
@@ -384,7 +385,7 @@ static void ns_text(const struct ns_view *v)
 }
 
 static void print_status(const struct net_opts *o, const struct vmm_netcfg *n,
-			 const struct hostnet_status *st, const struct ns_view *v)
+			 const struct report_status *st, const struct ns_view *v)
 {
 	if (o->json) {
 		json_object *j = st ? status_json(n, st) : json_object_new_object();
@@ -408,7 +409,7 @@ static void print_status(const struct net_opts *o, const struct vmm_netcfg *n,
 static int net_status(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
 		      const struct vmm_profile *g, size_t ng)
 {
-	struct hostnet_status st;
+	struct report_status st;
 	struct ns_view v = { 0 };
 	bool rootless = netmode_current()->rootless, have = false;
 	int rc = 0;
@@ -418,16 +419,14 @@ static int net_status(struct vmm_ctx *ctx, const struct net_opts *o, const struc
 		return cmd_report();
 	if (!rootless || v.u.holder) {
 		if ((rootless && userns_enter(&ctx->home) < 0) ||
-		    hostnet_status(&ctx->home, n, g, ng, &st) < 0)
+		    report_status(&ctx->home, n, g, ng, &st) < 0)
 			rc = cmd_report();
 		have = rc == 0;
 	}
-	if (rc == 0) {
+	if (rc == 0)
 		print_status(o, n, have ? &st : NULL, rootless ? &v : NULL);
-		rc = cmd_flush();
-	}
 	if (have)
-		hostnet_status_free(&st);
+		report_status_free(&st);
 	for (size_t i = 0; i < v.n_notes; i++)
 		free(v.notes[i]);
 	free(v.notes);

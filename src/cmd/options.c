@@ -9,7 +9,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
 
-#define MAX_OPTS 64
+#define MAX_OPTS CMD_OPTIONS_MAX
 #define LONG_BASE 1000 /* getopt_long returns LONG_BASE + index for a long option */
 
 const struct cmd_option *cmd_option_find(const struct cmd_option *opts, const char *name,
@@ -96,7 +96,8 @@ int cmd_parse(const struct cmd_spec *s, int argc, char **argv, void *args)
 	struct option lo[MAX_OPTS + 1];
 	char shorts[2 * MAX_OPTS + 2] = ":";
 	size_t n = 0, ns = 1;
-	for (const struct cmd_option *o = s->options; o && o->name; o++, n++) {
+	const struct cmd_option *opts = cmd_spec_options(s);
+	for (const struct cmd_option *o = opts; o && o->name; o++, n++) {
 		if (n == MAX_OPTS)
 			return cmd_error(VMM_EFAIL, "%s: too many options in its table", s->name);
 		lo[n] = (struct option){ o->name, o->has_arg, NULL, LONG_BASE + (int)n };
@@ -123,8 +124,8 @@ int cmd_parse(const struct cmd_spec *s, int argc, char **argv, void *args)
 				return cmd_usage_error(s->name, "%s takes no value", opt);
 			return cmd_usage_error(s->name, "unknown option \"%s\"", opt);
 		}
-		const struct cmd_option *o = c >= LONG_BASE ? &s->options[c - LONG_BASE]
-							    : cmd_option_find(s->options, NULL, 0, (char)c);
+		const struct cmd_option *o = c >= LONG_BASE ? &opts[c - LONG_BASE]
+						: cmd_option_find(opts, NULL, 0, (char)c);
 		if (!o || cmd_option_apply(o, optarg, args) < 0)
 			return o ? cmd_report() : cmd_usage_error(s->name, "unknown option");
 	}

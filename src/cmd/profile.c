@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* cmd/profile.c: vmm create, list, show, set and delete: the profile store from the command line */
+/* cmd/profile.c: vmm create, list, show, set and delete: parse, call the guest layer, print */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -12,15 +12,16 @@
 
 #include "vmm/guest/lifecycle.h"
 #include "vmm/cmd/cmd.h"
-#include "vmm/storage/disk.h"
 #include "vmm/sys/error.h"
 #include "vmm/guest/create.h"
+#include "vmm/guest/edit.h"
 #include "vmm/storage/image.h"
-#include "vmm/net/forward.h"
-#include "vmm/net/netmode.h"
 #include "vmm/config/profile.h"
-#include "vmm/storage/sshkey.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/validate.h"
 #include "vmm/config/store.h"
+#include "vmm/net/forward.h"
+#include "vmm/storage/sshkey.h"
 #include "vmm/sys/util.h"
 
 /* ---- create's options ---- */
@@ -31,56 +32,37 @@ struct create_args {
 	bool reuse_disk;
 };
 
+/* The options that are not profile keys; the keys' (--ram, --ip, ...) come from the key table. */
 #define A struct create_args
-static const struct cmd_option create_options[] = {
-	OPT_KEY_FILE(0, "iso", A, kvs, "iso", "FILE",
-		     "install ISO (boot it with \"vmm start NAME --install\")"),
+static const struct cmd_option create_fixed[] = {
 	OPT_FILE(0, "image", A, image, "NAME|FILE",
 		 "base the disk on this image (a qcow2 overlay, grown to --size): an image NAME from "
 		 "\"vmm image list\" (pulled and verified when not cached yet; the profile gets its "
 		 "default user) or a FILE (a path, or an existing file)"),
 	OPT_STRING(0, "size", A, size, "SIZE",
 		   "virtual disk size: 40G, 512M, 1T (default 20G, or the image's size)"),
-	OPT_KEY(0, "ram", A, kvs, "memory", "MIB", "memory in MiB, or with a unit: 2G (default 1024)"),
-	OPT_KEY(0, "memory", A, kvs, "memory", "MIB", NULL),
-	OPT_KEY(0, "cpus", A, kvs, "cpus", "N", "virtual CPUs (default 1)"),
-	OPT_KEY(0, "mac", A, kvs, "mac", "MAC", "MAC address (default: derived from the name, 52:54:00 prefix)"),
-	OPT_KEY(0, "ip", A, kvs, "address", "ADDR/PREFIX",
-		"address on the bridge (default: the next free one in net.cfg's subnet)"),
-	OPT_KEY(0, "address", A, kvs, "address", "ADDR/PREFIX", NULL),
-	OPT_KEY(0, "vnc", A, kvs, "vnc", ":N|none",
-		"VNC display, port 5900+N (N up to 59635; default: the lowest free one), or none: a headless guest, serial console only"),
-	OPT_KEY(0, "vnc-listen", A, kvs, "vnc.listen", "ADDR", "address VNC listens on (default 127.0.0.1)"),
-	OPT_KEY_FILE(0, "vnc-password-file", A, kvs, "vnc.password_file", "FILE",
-		     "require this VNC password (the file's first line)"),
-	OPT_KEY_FILE(0, "ssh-key", A, kvs, "ssh_key", "FILE",
-		     "OpenSSH public key for the guest (repeatable); default: ~/.ssh/id_ed25519.pub, "
-		     "id_ecdsa.pub or id_rsa.pub, else a key pair vmm makes once for the home "
-		     "(HOME/images/ssh/id_ed25519)"),
-	OPT_KEY_FILE(0, "kernel", A, kvs, "kernel", "FILE",
-		     "boot this kernel directly (with --initrd FILE and --append STR)"),
-	OPT_KEY_FILE(0, "initrd", A, kvs, "initrd", "FILE", "initramfs for --kernel"),
-	OPT_KEY(0, "append", A, kvs, "append", "STR", "kernel command line for --kernel"),
-	OPT_KEY(0, "hostname", A, kvs, "hostname", "NAME", "guest host name (default: the guest name)"),
-	OPT_KEY(0, "dns", A, kvs, "dns", "LIST",
-		"DNS servers for this guest, comma separated (default: net.cfg's)"),
-	OPT_KEY(0, "runcmd", A, kvs, "runcmd", "CMD", "a command cloud-init runs at first boot (repeatable)"),
-	OPT_KEY(0, "tap", A, kvs, "tap", "NAME", "tap interface name (default vmm-NAME, cut to 15 characters)"),
-	OPT_KEY(0, "forward", A, kvs, "forward", "[PROTO:]HOSTPORT:GUESTPORT",
-		"forward a host port to the guest: tcp (default) or udp, from any host address (repeatable; see vmm forward)"),
-	OPT_KEY_CHOICE(0, "backend", A, kvs, "backend", "qemu|libvirt", "B", "qemu (default) or libvirt"),
-	OPT_KEY(0, "uri", A, kvs, "uri", "URI", "libvirt connection URI (default qemu:///system)"),
 	OPT_FLAG(0, "reuse-disk", A, reuse_disk,
 		 "adopt an existing disk image at the disk path instead of refusing"),
 	OPT_END,
 };
+
+static const struct cmd_option *create_options(void)
+{
+	static struct cmd_option all[CMD_OPTIONS_MAX];
+	if (!all[0].name)
+		cmd_keys_table(all, ARRAY_SIZE(all), create_fixed, offsetof(A, kvs), true);
+	return all;
+}
 #undef A
 
 const struct cmd_spec cmd_create_spec = {
 	.name = "create",
 	.args = "NAME",
 	.summary = "create a guest: write its profile and a new qcow2 disk (never overwriting one)",
-	.options = create_options,
+	.options_fn = create_options,
+	.notes = "Without --ssh-key the guest gets ~/.ssh/id_ed25519.pub, id_ecdsa.pub or\n"
+		 "id_rsa.pub, else a key pair vmm makes once for the home\n"
+		 "(HOME/images/ssh/id_ed25519).\n",
 };
 
 /* ---- list, show, set, delete ---- */
@@ -112,17 +94,22 @@ const struct cmd_spec cmd_show_spec = {
 	.complete = CMD_COMPLETE_PROFILE,
 };
 
+/* set's KEY=VALUE list: the settable rows of the key table */
+static const struct cmd_option *set_keys(void)
+{
+	static struct cmd_option all[CMD_OPTIONS_MAX];
+	if (!all[0].name)
+		cmd_keys_table(all, ARRAY_SIZE(all), NULL, 0, false);
+	return all;
+}
+
 const struct cmd_spec cmd_set_spec = {
 	.name = "set",
 	.args = "NAME KEY=VALUE...",
 	.summary = "change profile values, validated like create",
-	.notes = "keys: memory (or ram), cpus, mac, address (or ip), vnc (:N or none), vnc.listen,\n"
-		 "vnc.password_file, iso, kernel, initrd, append, hostname, dns, ssh_key (adds a key file),\n"
-		 "runcmd (adds one), tap, backend, uri, autostart (on or off), stop_timeout (seconds),\n"
-		 "forward (the whole list: [PROTO:]HOSTPORT:GUESTPORT,...), user (the login of vmm ssh),\n"
-		 "ssh_identity (its private key); an empty value clears iso, kernel, initrd, append,\n"
-		 "hostname, uri, dns, forward, user, ssh_identity.\n"
-		 "Changes apply at the next start; forwards at once when the network is up.\n",
+	.keys_fn = set_keys,
+	.notes = "KEY=[VALUE]: an empty value clears the key. Changes apply at the next start;\n"
+		 "forwards at once when the network is up.\n",
 	.complete = CMD_COMPLETE_PROFILE,
 };
 
@@ -180,9 +167,10 @@ static json_object *profile_json(const struct vmm_home *h, const struct vmm_prof
 	if (p->address)
 		json_object_object_add(o, "address", json_object_new_string(p->address));
 	json_object_object_add(o, "tap", json_object_new_string(p->tap));
-	if (p->vnc_display == VMM_VNC_NONE) {
+	if (!profile_vnc_tcp(p)) {
 		json_object_object_add(o, "vnc_display", NULL);
-		json_object_object_add(o, "vnc", json_object_new_string("none"));
+		json_object_object_add(o, "vnc", json_object_new_string(
+			p->vnc_display == VMM_VNC_NONE ? "none" : "socket"));
 	} else {
 		json_object_object_add(o, "vnc_display", json_object_new_int(p->vnc_display));
 		char vnc[96];
@@ -217,24 +205,7 @@ static int print_json(json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
-	return cmd_flush();
-}
-
-/* One note for each forward of p that old (NULL: none) did not have, when a host process already
- * listens on its host port: connections forwarded to the guest no longer reach that process. */
-static void note_listeners(const struct vmm_ctx *ctx, const struct vmm_profile *p,
-			   const struct vmm_forward *old, size_t n_old)
-{
-	for (size_t i = 0; i < p->n_forwards; i++) {
-		const struct vmm_forward *f = &p->forwards[i];
-		if (!forward_new_listened(f, old, n_old))
-			continue;
-		char spec[PROFILE_FORWARD_LEN];
-		profile_format_forward(f, spec);
-		cmd_note(ctx, "vmm: forward \"%s\": note: a host process listens on %s port %u; "
-			 "connections to the host's addresses on it will reach %s instead",
-			 spec, profile_forward_proto(f->proto), (unsigned)f->host_port, p->name);
-	}
+	return 0;
 }
 
 /* ---- create ---- */
@@ -280,7 +251,7 @@ static int create_image(struct vmm_ctx *ctx, struct create_extra *o)
 		return 0;
 	/* the name must be known (catalog or home) even when a copy is cached */
 	struct image_catalog c;
-	if (image_catalog_load(&ctx->home, NULL, &c) < 0)
+	if (image_catalog_load(&ctx->home, NULL, false, &c) < 0)
 		return cmd_report();
 	const struct image_entry *e = image_find(&c, o->image);
 	if (e)
@@ -428,22 +399,17 @@ int cmd_create(struct vmm_ctx *ctx, int argc, char **argv)
 		rc = cmd_report();
 	} else if (ctx->dry_run) {
 		fputs(r.plan, stdout);
-		rc = cmd_flush();
+		rc = 0;
 	} else if (ctx->json) {
 		struct vmm_status st = { .state = VMM_STOPPED, .host = "local" };
 		rc = print_json(profile_json(&ctx->home, p, &st));
 	} else {
 		char vnc[96];
-		if (p->vnc_display == VMM_VNC_NONE)
-			snprintf(vnc, sizeof(vnc), "none");
-		else
-			snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(p), p->vnc_display);
+		profile_vnc_describe(p, vnc, sizeof(vnc));
 		cmd_note(ctx, "created %s: %s, %u MiB, %u cpu%s, mac %s, address %s, vnc %s, tap %s",
 			 name, r.disk, p->memory, p->cpus, p->cpus == 1 ? "" : "s", p->mac, p->address,
 			 vnc, p->tap);
 	}
-	if (rc == 0 && !ctx->dry_run)
-		note_listeners(ctx, p, NULL, 0);
 	guest_create_result_free(&r);
 	create_extra_free(&x);
 	return rc;
@@ -515,10 +481,7 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 			snprintf(ram, sizeof(ram), "%uG", g->memory / 1024);
 		else
 			snprintf(ram, sizeof(ram), "%uM", g->memory);
-		if (g->vnc_display == VMM_VNC_NONE)
-			snprintf(vnc, sizeof(vnc), "none");
-		else
-			snprintf(vnc, sizeof(vnc), "%s:%d", profile_vnc_listen(g), g->vnc_display);
+		profile_vnc_describe(g, vnc, sizeof(vnc));
 		if (st.host[0] && strcmp(st.host, "local"))
 			snprintf(backend, sizeof(backend), "%s@%s", backend_name(g), st.host);
 		else
@@ -531,7 +494,7 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 	}
 	store_free_all(ps, n);
 	store_free_invalid(bad, nb);
-	return arr ? print_json(arr) : cmd_flush();
+	return arr ? print_json(arr) : 0;
 }
 
 int cmd_show(struct vmm_ctx *ctx, int argc, char **argv)
@@ -568,7 +531,7 @@ int cmd_show(struct vmm_ctx *ctx, int argc, char **argv)
 	free(disk);
 	free(cfg);
 	profile_free(&p);
-	return cmd_flush();
+	return 0;
 }
 
 /* ---- set ---- */
@@ -588,79 +551,32 @@ int cmd_set(struct vmm_ctx *ctx, int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (!strchr(argv[i], '=') || argv[i][0] == '=')
 			return cmd_usage_error("set", "\"%s\": want KEY=VALUE", argv[i]);
-
-	struct vmm_netcfg net;
-	struct vmm_profile p, *others = NULL;
-	struct store_invalid *bad = NULL;
-	size_t n_others = 0, n_bad = 0;
-	int lock = -1;
-	profile_init(&p);
-	rc = VMM_EFAIL;
-	if (store_load_net(&ctx->home, &net) < 0 || (lock = store_lock(&ctx->home)) < 0 ||
-	    store_load(&ctx->home, name, &p) < 0 ||
-	    store_load_all(&ctx->home, &others, &n_others, &bad, &n_bad) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	for (int i = optind; i < argc; i++) {
-		char *key = util_strdup(argv[i]);
-		char *value = strchr(key, '=');
-		*value++ = '\0';
-		char *full = NULL;
-		if ((!strcmp(key, "address") || !strcmp(key, "ip")) && !strchr(value, '/'))
-			value = full = util_fmt("%s/%u", value, net.prefix);
-		int e = profile_set_key(&p, key, value);
-		free(full);
-		free(key);
-		if (e < 0) {
-			rc = cmd_report();
-			goto out;
-		}
-	}
-	if (profile_validate(&p, &net) < 0 || profile_check_conflicts(&p, others, n_others) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	/* the forwards (or the address they lead to) changed: the firewall follows at once */
-	const struct vmm_profile *before = NULL;
-	for (size_t i = 0; i < n_others && !before; i++)
-		if (!strcmp(others[i].name, name))
-			before = &others[i];
-	bool fwd_changed = before && !forward_same(before, &p);
-	if (ctx->dry_run) {
-		char *text = profile_format(&p);
-		fputs(text, stdout);
-		free(text);
-		rc = cmd_flush();
-		goto out;
-	}
-	if (fwd_changed && netmode_current()->forwards_check(&ctx->home, &p) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	if (store_save(&ctx->home, &p) < 0) {
-		rc = cmd_report();
-		goto out;
-	}
-	if (fwd_changed && forward_follow(&ctx->home, &p, false) < 0) {
-		rc = cmd_report();
-		store_save(&ctx->home, before); /* nothing half-done: the profile as it was */
-		goto out;
-	}
-	note_listeners(ctx, &p, before ? before->forwards : NULL, before ? before->n_forwards : 0);
+	size_t n = (size_t)(argc - optind);
+	struct profile_kv *kv = calloc(n, sizeof(*kv));
+	char **keys = calloc(n, sizeof(*keys));
 	bool only_forward = true;
-	for (int i = optind; i < argc; i++)
-		only_forward &= !strncmp(argv[i], "forward=", 8);
-	if (!only_forward && store_state(&ctx->home, name, NULL) == VMM_RUNNING)
-		cmd_note(ctx, "%s is running: the change applies at its next start", name);
-	rc = 0;
-out:
-	if (lock >= 0)
-		close(lock);
-	store_free_all(others, n_others);
-	store_free_invalid(bad, n_bad);
-	profile_free(&p);
-	netcfg_free(&net);
+	if (!kv || !keys)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const char *arg = argv[optind + (int)i], *eq = strchr(arg, '=');
+		keys[i] = util_fmt("%.*s", (int)(eq - arg), arg);
+		kv[i] = (struct profile_kv){ .key = keys[i], .value = eq + 1 };
+		only_forward &= !strcmp(keys[i], "forward");
+	}
+	struct guest_set_result r;
+	if (guest_set(&ctx->home, name, kv, n, ctx->dry_run, &r) < 0) {
+		rc = cmd_report();
+	} else if (ctx->dry_run) {
+		fputs(r.plan, stdout);
+	} else {
+		if (!only_forward && r.running)
+			cmd_note(ctx, "%s is running: the change applies at its next start", name);
+	}
+	guest_set_result_free(&r);
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	free(kv);
 	return rc;
 }
 
@@ -673,83 +589,21 @@ int cmd_delete(struct vmm_ctx *ctx, int argc, char **argv)
 	int rc = cmd_parse(&cmd_delete_spec, argc, argv, &a);
 	if (rc || (rc = cmd_one_name("delete", argc, argv, &name)))
 		return rc;
-	bool purge = a.purge;
-	struct vmm_profile p;
-	int lock = store_lock(&ctx->home);
-	if (lock < 0)
-		return cmd_report();
-	struct vmm_status st;
-	bool invalid = false;
-	if (store_load(&ctx->home, name, &p) < 0) {
-		if (vmm_errcode() != VMM_EINVAL || !store_exists(&ctx->home, name)) {
-			close(lock);
-			return cmd_report();
-		}
-		/* a profile that does not load can still be deleted; its disk is not known for
-		 * sure, so it stays */
-		invalid = true;
-		vmm_error_clear();
-		memset(&st, 0, sizeof(st));
-		st.state = store_state(&ctx->home, name, NULL);
-	} else {
-		guest_status(&ctx->home, &p, &st);
-	}
-	char *cfg = store_profile_path(&ctx->home, name);
-	char *disk = invalid ? NULL : store_disk_path(&ctx->home, &p);
-	char *seed = store_seed_path(&ctx->home, name);
-	char *run = store_run_dir(&ctx->home, name);
-	char *keys = sshkey_guest_dir(&ctx->home, name);
-	rc = 0;
-	if (st.state == VMM_RUNNING) {
-		rc = cmd_error(VMM_EFAIL, "%s: is running (stop it first: vmm stop %s)", name, name);
-		goto out;
-	}
-	if (ctx->dry_run) {
-		printf("would remove %s\n", cfg);
-		if (purge && disk)
-			printf("would remove %s\n", disk);
-		if (purge)
-			printf("would remove %s\nwould remove %s\n", seed, keys);
-		rc = cmd_flush();
-		goto out;
-	}
-	if (p.n_forwards && netmode_current()->forwards_check(&ctx->home, NULL) < 0) {
+	struct guest_delete_result r;
+	if (guest_delete(&ctx->home, name, a.purge, ctx->dry_run, &r) < 0) {
 		rc = cmd_report();
-		goto out;
-	}
-	if (unlink(cfg) < 0) {
-		rc = cmd_error(VMM_EFAIL, "%s: %s", cfg, util_strerror(errno));
-		goto out;
-	}
-	/* its forwards leave the firewall at once when the network is up */
-	if (p.n_forwards && forward_follow(&ctx->home, &p, true) < 0) {
-		rc = cmd_report();
-		store_save(&ctx->home, &p); /* nothing half-done: the profile stays */
-		goto out;
-	}
-	util_rm_rf(run);
-	if (purge) {
-		if (unlink(seed) < 0 && errno != ENOENT)
-			rc = cmd_error(VMM_EFAIL, "%s: %s", seed, util_strerror(errno));
-		if (disk && unlink(disk) < 0 && errno != ENOENT)
-			rc = cmd_error(VMM_EFAIL, "%s: %s", disk, util_strerror(errno));
-		/* a new guest of this name gets new host keys */
-		if (util_rm_rf(keys) < 0)
-			rc = cmd_report();
-	}
-	if (invalid) {
+	} else if (ctx->dry_run) {
+		printf("would remove %s\n", r.profile);
+		if (a.purge && r.disk)
+			printf("would remove %s\n", r.disk);
+		if (a.purge)
+			printf("would remove %s\nwould remove %s\n", r.seed, r.keys);
+	} else if (r.invalid) {
 		cmd_note(ctx, "deleted %s (its profile did not load, so its disk, if any, is kept)",
 			 name);
-	} else if (!purge && util_exists(disk)) {
-		cmd_note(ctx, "deleted %s; its disk %s is kept (--purge removes it)", name, disk);
+	} else if (r.disk_kept) {
+		cmd_note(ctx, "deleted %s; its disk %s is kept (--purge removes it)", name, r.disk);
 	}
-out:
-	close(lock);
-	free(cfg);
-	free(disk);
-	free(seed);
-	free(run);
-	free(keys);
-	profile_free(&p);
+	guest_delete_result_free(&r);
 	return rc;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "vmm/cmd/cmd.h"
-#include "vmm/net/dns.h"
+#include "vmm/config/dns.h"
 #include "vmm/sys/error.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
@@ -57,7 +57,7 @@ static int print_files(const struct vmm_home *home, const struct vmm_profile *p,
 	}
 	printf("==> meta-data <==\n%s\n==> user-data <==\n%s\n==> network-config <==\n%s",
 	       f.meta_data, f.user_data, f.network_config);
-	rc = cmd_flush();
+	rc = 0;
 out:
 	seed_files_free(&f);
 	dns_free(dns, n_dns);
@@ -88,7 +88,7 @@ int cmd_seed(struct vmm_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	printf("%s\n", path);
-	rc = cmd_flush();
+	rc = 0;
 out:
 	free(path);
 	netcfg_free(&n);

@@ -13,6 +13,7 @@
 #include "vmm/guest/wait.h"
 #include "vmm/guest/lifecycle.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 struct start_args {
 	bool install;
@@ -85,7 +86,7 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 		if (text) {
 			fputs(text, stdout); /* the dry run's product */
 			free(text);
-			rc = cmd_flush();
+			rc = 0;
 		}
 		goto out;
 	}
@@ -98,11 +99,14 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 	if (res.st.pid > 0 && p.vnc_display == VMM_VNC_NONE)
 		cmd_note(ctx, "vmm: %s: running (pid %ld), no display, serial: vmm console %s", name,
 			 (long)res.st.pid, name);
-	else if (res.st.pid > 0)
-		cmd_note(ctx, "vmm: %s: running (pid %ld), vnc %s:%d, serial: vmm console %s", name,
-			 (long)res.st.pid, res.st.vnc_host, res.st.vnc_port, name);
-	else
+	else if (res.st.pid > 0) {
+		char vnc[160];
+		cmd_vnc_where(&p, &res.st, vnc, sizeof(vnc));
+		cmd_note(ctx, "vmm: %s: running (pid %ld), vnc %s, serial: vmm console %s", name,
+			 (long)res.st.pid, vnc, name);
+	} else {
 		cmd_note(ctx, "vmm: %s: running", name);
+	}
 	rc = w.kind != GUEST_WAIT_NONE ? wait_guest(ctx, &p, &w) : 0;
 out:
 	profile_free(&p);

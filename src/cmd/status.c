@@ -31,11 +31,8 @@ int cmd_status(struct vmm_ctx *ctx, int argc, char **argv)
 	struct vmm_status st;
 	lifecycle_status_any(&ctx->home, &p, &st);
 	const char *backend = p.backend ? p.backend : "qemu";
-	char vnc[96];
-	if (p.vnc_display == VMM_VNC_NONE)
-		snprintf(vnc, sizeof(vnc), "none");
-	else
-		snprintf(vnc, sizeof(vnc), "%s:%d", st.vnc_host, st.vnc_port);
+	char vnc[160];
+	cmd_vnc_where(&p, &st, vnc, sizeof(vnc));
 	if (ctx->json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(name));
@@ -64,7 +61,7 @@ int cmd_status(struct vmm_ctx *ctx, int argc, char **argv)
 			printf("note:     its QEMU is gone; vmm start %s cleans up and starts it again\n",
 			       name);
 	}
-	rc = cmd_flush();
+	rc = 0;
 	profile_free(&p);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "vmm/backend/backend.h"
 #include "vmm/guest/lifecycle.h"
 #include "vmm/cmd/cmd.h"
 #include "vmm/sys/error.h"
@@ -21,7 +22,7 @@ struct vnc_args {
 	const char *png, *pwfile;
 	unsigned long width, timeout;
 	int color; /* enum render_color: index in "auto|always|never" */
-	bool watch;
+	bool watch, password;
 };
 
 #define A struct vnc_args
@@ -39,6 +40,9 @@ static const struct cmd_option vnc_options[] = {
 		 "give up when no complete frame arrives within S seconds (default 10)"),
 	OPT_FILE(0, "password-file", A, pwfile, "F",
 		 "the VNC password (first line of F) instead of the profile's vnc.password_file"),
+	OPT_FLAG(0, "password", A, password,
+		 "print the password of the guest's TCP display (the profile's, or the one vmm "
+		 "made at start for a display off loopback) and nothing else, for a VNC viewer"),
 	OPT_END,
 };
 #undef A
@@ -50,6 +54,9 @@ const struct cmd_spec cmd_vnc_spec = {
 	.options = vnc_options,
 	.notes = "Colour is 24-bit when COLORTERM is truecolor or 24bit, else the 256-colour palette;\n"
 		 "\"vmm vnc NAME --color=always | less -R\" keeps it through a pipe.\n"
+		 "The screen is on a unix socket in the guest's private run folder (vnc = socket,\n"
+		 "the default), which only root or the profile's owner reaches; a TCP display\n"
+		 "(vnc = :N) off loopback has a password, which vmm vnc uses by itself.\n"
 		 "Exit 1, one line: guest not running, port closed, authentication failed, no frame in time.\n",
 	.complete = CMD_COMPLETE_PROFILE,
 };
@@ -199,14 +206,52 @@ static int show(struct vmm_ctx *ctx, struct vnc_conn *c, const struct vnc_args *
 			return cmd_report();
 		if (ctx->verbose > 0)
 			printf("%s\n", a->png);
-		return cmd_flush();
+		return 0;
 	}
 	enum render_mode mode = render_pick_mode((enum render_color)a->color, tty, getenv("COLORTERM"));
 	if (a->watch)
 		return watch_loop(c, (int)a->width, mode) < 0 ? cmd_report() : 0;
 	if (draw(c, (int)a->width, mode, false) < 0)
 		return cmd_report();
-	return cmd_flush();
+	return 0;
+}
+
+/* --password: the password a viewer needs, on stdout. */
+static int print_password(struct vmm_ctx *ctx, const struct vmm_profile *p)
+{
+	char *pw = NULL;
+	if (backend_vnc_password_get(&ctx->home, p, &pw) < 0)
+		return cmd_report();
+	if (!pw)
+		return cmd_error(VMM_EFAIL, "%s: no VNC password (%s)", p->name,
+				 profile_vnc_tcp(p) ? "a display on loopback without "
+				 "vnc.password_file, or not started" :
+				 "its screen is on a private unix socket");
+	printf("%s\n", pw);
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+	return 0;
+}
+
+/* Where vmm vnc connects, and with which password (vo's strings live in st and *pw). */
+static int connect_target(struct vmm_ctx *ctx, const struct vmm_profile *p,
+			  const struct vmm_status *st, const struct vnc_args *a,
+			  struct vnc_opts *vo, char **pw)
+{
+	*pw = NULL;
+	if (!st->vnc_host[0])
+		return cmd_error(VMM_EFAIL, "%s: the screen is on a unix socket of %s that vmm "
+				 "cannot reach (virt-viewer -c URI %s can; or vmm set %s vnc=:N)",
+				 p->name, st->host, p->name, p->name);
+	vo->label = p->name;
+	vo->host = st->vnc_host;
+	vo->port = st->vnc_port;
+	if (a->pwfile)
+		vo->password_file = a->pwfile;
+	else if (backend_vnc_password_get(&ctx->home, p, pw) < 0)
+		return cmd_report();
+	vo->password = *pw;
+	return 0;
 }
 
 int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
@@ -221,41 +266,49 @@ int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error("vnc", "--png and --watch do not go together");
 	if (a.watch && !tty)
 		return cmd_usage_error("vnc", "--watch needs a terminal on stdout");
+	if (a.password && (a.png || a.watch || a.pwfile))
+		return cmd_usage_error("vnc", "--password goes alone");
 	if (a.pwfile && util_check_readable("vnc password file", a.pwfile) < 0)
 		return cmd_report();
 
 	struct vmm_profile p;
 	struct vmm_status st;
 	struct vnc_conn *c = NULL;
+	char *pw = NULL;
 	if (store_load(&ctx->home, name, &p) < 0)
 		return cmd_report();
 	if (p.vnc_display == VMM_VNC_NONE) {
 		rc = cmd_error(VMM_EINVAL, "%s: has no display (vnc = none)", name);
 		goto out;
 	}
+	if (a.password) {
+		rc = print_password(ctx, &p);
+		goto out;
+	}
 	if (lifecycle_status(&ctx->home, &p, &st) < 0) { /* the backend's view, else the profile */
 		rc = cmd_report();
 		goto out;
 	}
-	const char *pw = a.pwfile ? a.pwfile : p.vnc_password_file;
 	if (ctx->dry_run) {
-		printf("vnc %s:%d%s%s\n", st.vnc_host, st.vnc_port, pw ? " password from " : "",
-		       pw ? pw : "");
-		rc = cmd_flush();
+		char where[160];
+		const char *f = a.pwfile ? a.pwfile : p.vnc_password_file;
+		cmd_vnc_where(&p, &st, where, sizeof(where));
+		printf("vnc %s%s%s\n", where, f ? " password from " : "", f ? f : "");
+		rc = 0;
 		goto out;
 	}
 	if (st.state != VMM_RUNNING) {
 		rc = cmd_error(1, "%s: not running", name);
 		goto out;
 	}
-	struct vnc_opts vo = {
-		.label = name,
-		.host = st.vnc_host,
-		.port = st.vnc_port,
-		.password_file = pw,
-	};
+	struct vnc_opts vo = { 0 };
+	if ((rc = connect_target(ctx, &p, &st, &a, &vo, &pw)))
+		goto out;
 	rc = connect_first_frame(&vo, a.timeout, &c) < 0 ? cmd_report() : show(ctx, c, &a, tty);
 out:
+	if (pw)
+		explicit_bzero(pw, strlen(pw));
+	free(pw);
 	vnc_close(c);
 	profile_free(&p);
 	return rc;

@@ -10,7 +10,9 @@
 #include "vmm/sys/access.h"
 #include "vmm/sys/error.h"
 #include "vmm/config/store.h"
+#include "vmm/sys/trust.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 static char *xdg(const char *var, const char *fallback_rel)
 {
@@ -23,10 +25,34 @@ static char *xdg(const char *var, const char *fallback_rel)
 	return util_fmt("%s/%s/vmm", home, fallback_rel);
 }
 
+/*
+ * StrictModes for the home (issue 17, item 6): the folders, and the files read before any profile
+ * (net.cfg, the journal, the image entries), are refused unless root or the caller controls them
+ * and every folder above. Before anything is made or read, and again once the folders exist.
+ */
+static int trust_home(const struct vmm_home *h, const char *dir, bool run)
+{
+	uid_t me = geteuid();
+	const char *folders[] = { dir, h->profiles, h->images, run ? h->run : NULL };
+	for (size_t i = 0; i < ARRAY_SIZE(folders); i++)
+		if (folders[i] && *folders[i] && trust_path(folders[i], me, true) < 0)
+			return -1;
+	char *files[] = { store_net_path(h), util_fmt("%s/images.cfg", h->images),
+			  run ? util_fmt("%s/net.state", h->run) : NULL /* journal.h */ };
+	int rc = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		if (rc == 0 && files[i] && trust_path(files[i], me, true) < 0)
+			rc = -1;
+		free(files[i]);
+	}
+	return rc;
+}
+
 int store_open(struct vmm_home *h, const char *dir)
 {
 	memset(h, 0, sizeof(*h));
 	bool checked = false; /* run/ outside XDG_RUNTIME_DIR: checked to be a private folder */
+	char *state = NULL;   /* then its parent, $XDG_STATE_HOME/vmm */
 	if (!dir || !*dir)
 		dir = getenv("VMM_HOME");
 	if (dir && *dir) {
@@ -48,21 +74,20 @@ int store_open(struct vmm_home *h, const char *dir)
 		 * and the home) */
 		const char *rt = getenv("XDG_RUNTIME_DIR");
 		checked = !(rt && *rt == '/');
-		char *state = checked ? xdg("XDG_STATE_HOME", ".local/state") : NULL;
+		state = checked ? xdg("XDG_STATE_HOME", ".local/state") : NULL;
 		h->run = checked ? util_fmt("%s/run", state) : util_fmt("%s/vmm", rt);
-		if (state && util_mkdir_p(state, 0700) < 0) {
-			free(state);
-			store_close(h);
-			return -1;
-		}
-		free(state);
 	}
 	/* disks, seeds and run state are their owner's alone (QEMU's user gets ACL entries) */
-	if (util_mkdir_p(h->profiles, 0755) < 0 || util_mkdir_p(h->images, 0700) < 0 ||
-	    (checked ? access_private_dir(h->run) : util_mkdir_p(h->run, 0700)) < 0) {
+	/* (run/ outside XDG_RUNTIME_DIR is checked more strictly by access_private_dir first) */
+	if (trust_home(h, dir, !checked) < 0 || (state && util_mkdir_p(state, 0700) < 0) ||
+	    util_mkdir_p(h->profiles, 0755) < 0 || util_mkdir_p(h->images, 0700) < 0 ||
+	    (checked ? access_private_dir(h->run) : util_mkdir_p(h->run, 0700)) < 0 ||
+	    trust_home(h, dir, true) < 0) {
+		free(state);
 		store_close(h);
 		return -1;
 	}
+	free(state);
 	return 0;
 }
 
@@ -129,7 +154,9 @@ static int load_checked(const struct vmm_home *h, const char *name, const struct
 		return -1;
 	}
 	int rc;
-	if (!util_exists(path))
+	if (trust_path(path, geteuid(), true) < 0) /* StrictModes: before a byte is read */
+		rc = -1;
+	else if (!util_exists(path))
 		rc = vmm_invalid("%s: no such guest (see vmm list)", name);
 	else
 		rc = profile_load(path, name, p);

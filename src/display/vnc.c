@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <rfb/rfbclient.h>
@@ -23,8 +24,9 @@
 struct vnc_conn {
 	rfbClient *cl;
 	char *label;
-	char *host;
+	char *host;          /* an address, or the path of a unix socket (starts with '/') */
 	int port;
+	char where[160];     /* "HOST:PORT" or the socket's path, for messages */
 	char *password;      /* NULL: none; wiped and freed at close */
 	bool asked_password; /* the server wanted VNC authentication */
 	uint8_t *fb;         /* what libvncclient draws into (32 bpp, R G B x) */
@@ -150,6 +152,21 @@ static int probe_errno(const char *host, int port, int timeout_ms)
 	return err == EINPROGRESS ? ETIMEDOUT : err;
 }
 
+/* The same for a unix socket: ENOENT, EACCES, ECONNREFUSED, ... */
+static int probe_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	int err = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : errno;
+	close(fd);
+	return err;
+}
+
 char *vnc_password_read(const char *path)
 {
 	size_t len = 0;
@@ -196,7 +213,13 @@ int vnc_open(const struct vnc_opts *o, struct vnc_conn **out)
 	c->label = util_strdup(o->label);
 	c->host = util_strdup(connect_host(o->host));
 	c->port = o->port;
-	if (o->password_file) {
+	if (c->host[0] == '/') /* libvncclient connects to a unix socket when given its path */
+		snprintf(c->where, sizeof(c->where), "%s", c->host);
+	else
+		snprintf(c->where, sizeof(c->where), "%s:%d", c->host, c->port);
+	if (o->password) {
+		c->password = util_strdup(o->password);
+	} else if (o->password_file) {
 		c->password = vnc_password_read(o->password_file);
 		if (!c->password) {
 			vmm_fail("%s: %s", o->label, vmm_errmsg());
@@ -230,20 +253,22 @@ int vnc_open(const struct vnc_opts *o, struct vnc_conn **out)
 		/* rfbInitClient has freed cl already; c->fb is still ours */
 		cl = NULL;
 		if (c->asked_password && !c->password)
-			vmm_fail("%s: vnc authentication failed: the server wants a password and the "
-				 "profile has no vnc.password_file", o->label);
+			vmm_fail("%s: vnc authentication failed: the server wants a password and "
+				 "vmm has none for it (--password-file F)", o->label);
 		else if (c->asked_password)
 			vmm_fail("%s: vnc authentication failed", o->label);
 		else if (strstr(last_log, "Unable to connect")) {
-			int e = probe_errno(c->host, c->port, o->timeout_ms > 0 ? o->timeout_ms : 3000);
-			vmm_fail("%s: vnc %s:%d: %s", o->label, c->host, c->port,
+			int ms = o->timeout_ms > 0 ? o->timeout_ms : 3000;
+			int e = c->host[0] == '/' ? probe_unix(c->host) :
+						    probe_errno(c->host, c->port, ms);
+			vmm_fail("%s: vnc %s: %s", o->label, c->where,
 				 util_strerror(e ? e : ECONNREFUSED));
 		} else if (strstr(last_log, "timed out"))
-			vmm_fail("%s: vnc %s:%d: no answer from the server within %d s", o->label,
-				 c->host, c->port, secs);
+			vmm_fail("%s: vnc %s: no answer from the server within %d s", o->label,
+				 c->where, secs);
 		else {
 			last_log[0] = (char)tolower((unsigned char)last_log[0]);
-			vmm_fail("%s: vnc %s:%d: %s", o->label, c->host, c->port,
+			vmm_fail("%s: vnc %s: %s", o->label, c->where,
 				 last_log[0] ? last_log : "handshake failed");
 		}
 		goto fail;
@@ -278,7 +303,7 @@ static int request_changes(struct vnc_conn *c)
 	if (c->pending)
 		return 0;
 	if (!SendFramebufferUpdateRequest(c->cl, 0, 0, c->w, c->h, TRUE))
-		return vmm_fail("%s: vnc %s:%d: connection lost", c->label, c->host, c->port);
+		return vmm_fail("%s: vnc %s: connection lost", c->label, c->where);
 	c->pending = true;
 	return 0;
 }
@@ -303,14 +328,14 @@ static int pump(struct vnc_conn *c, unsigned after, uint64_t end, volatile const
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return vmm_fail("%s: vnc %s:%d: %s", c->label, c->host, c->port,
+			return vmm_fail("%s: vnc %s: %s", c->label, c->where,
 					util_strerror(errno));
 		if (r == 0)
 			continue;
 		last_log[0] = '\0';
 		if (!HandleRFBServerMessage(c->cl))
-			return vmm_fail("%s: vnc %s:%d: connection lost%s%s", c->label, c->host,
-					c->port, last_log[0] ? ": " : "", last_log);
+			return vmm_fail("%s: vnc %s: connection lost%s%s", c->label, c->where,
+					last_log[0] ? ": " : "", last_log);
 	}
 	return 1;
 }
@@ -345,8 +370,8 @@ int vnc_wait_frame(struct vnc_conn *c, int timeout_ms, volatile const bool *stop
 	if (r == 0) {
 		if (stop && *stop)
 			return 0;
-		return vmm_fail("%s: vnc %s:%d: no complete frame within %d s", c->label, c->host,
-				c->port, (timeout_ms + 999) / 1000);
+		return vmm_fail("%s: vnc %s: no complete frame within %d s", c->label, c->where,
+				(timeout_ms + 999) / 1000);
 	}
 	for (int phase = 0; phase < 2 && r == 1; phase++) {
 		uint64_t lim = util_now_ms() + (phase == 0 ? SETTLE_MS : DRAIN_MS);

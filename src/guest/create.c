@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* guest_create.c: `vmm create`'s work: resolve the profile, write net.cfg, the disk, the profile */
+/* create.c: `vmm create`'s work: resolve the profile, write net.cfg, the disk, the profile */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,11 +8,15 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "vmm/config/profile.h"
+#include "vmm/net/forward.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/alloc.h"
+#include "vmm/config/validate.h"
 #include "vmm/storage/disk.h"
 #include "vmm/sys/error.h"
 #include "vmm/guest/create.h"
-#include "vmm/net/forward.h"
-#include "vmm/net/netmode.h"
+#include "vmm/guest/edit.h"
 #include "vmm/sys/util.h"
 
 static int absolute(const char *what, const char *path, char **out)
@@ -33,13 +37,14 @@ static int set_key(struct vmm_profile *p, const struct profile_kv *kv, const str
 	/* --forward is repeatable: each adds one (vmm set's forward= is the whole list) */
 	if (!strcmp(kv->key, "forward"))
 		return profile_add_forward(p, v);
-	bool file = !strcmp(kv->key, "iso") || !strcmp(kv->key, "kernel") ||
-		    !strcmp(kv->key, "initrd") || !strcmp(kv->key, "vnc.password_file");
+	/* a file whose path the profile keeps (iso, kernel...): stored absolute */
+	const struct profile_key *k = profile_key_find(kv->key);
+	bool file = k && (k->flags & PROFILE_KEY_FILE) && k->field.type == CFG_STRING;
 	if (!strcmp(kv->key, "address") && !strchr(v, '/')) {
 		v = owned = util_fmt("%s/%u", v, net->prefix);
 	} else if (file) {
-		const char *what = strcmp(kv->key, "vnc.password_file") ? kv->key : "vnc password file";
-		if (util_check_readable(what, v) < 0 || absolute(kv->key, v, &owned) < 0)
+		if (util_check_readable(profile_key_what(k), v) < 0 ||
+		    absolute(kv->key, v, &owned) < 0)
 			return -1;
 		v = owned;
 	}
@@ -90,8 +95,9 @@ static int resolve(const struct guest_create_req *r, const struct vmm_netcfg *ne
 		pick_mac(p, others, n_others);
 	if (!p->address && profile_pick_address(net, others, n_others, &p->address) < 0)
 		return -1;
-	if (p->vnc_display == -1 && profile_pick_vnc(others, n_others, &p->vnc_display) < 0)
-		return -1;
+	/* the screen on a private unix socket unless TCP is asked for (issue 17, item 7) */
+	if (p->vnc_display == -1)
+		p->vnc_display = VMM_VNC_SOCKET;
 	if (!p->tap[0])
 		profile_pick_tap(r->name, others, n_others, p->tap);
 	if (profile_validate(p, net) < 0 || profile_check_conflicts(p, others, n_others) < 0)
@@ -166,57 +172,68 @@ static int write_guest(const struct vmm_home *h, const struct guest_create_req *
 	return 0; /* the profile now owns the disk */
 }
 
+/* The new guest reaches the home: net.cfg when there is none, the disk, the profile. Its undo
+ * removes the profile and the disk it made. */
+struct create_step {
+	const struct vmm_home *h;
+	const struct guest_create_req *r;
+	const struct vmm_netcfg *net;
+	const struct vmm_profile *p;
+	const char *disk, *cfg, *text;
+};
+
+static int create_run(void *arg)
+{
+	struct create_step *s = arg;
+	if (write_netcfg(s->h, s->net) < 0)
+		return -1;
+	return write_guest(s->h, s->r, s->p, s->disk, s->cfg, s->text);
+}
+
+static void create_undo(void *arg)
+{
+	struct create_step *s = arg;
+	unlink(s->cfg); /* nothing half-done: no profile, no new disk */
+	if (!s->r->reuse_disk)
+		unlink(s->disk);
+}
+
 int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 		 struct guest_create_result *out)
 {
-	struct vmm_netcfg net;
-	struct vmm_profile *others = NULL;
-	struct store_invalid *bad = NULL;
-	size_t n_others = 0, n_bad = 0;
+	struct guest_edit e;
+	const struct vmm_netcfg *net;
 	char *cfg = NULL, *text = NULL;
-	int lock = -1, rc = -1;
+	int rc = -1;
 	memset(out, 0, sizeof(*out));
 	profile_init(&out->profile);
-	if (store_load_net(h, &net) < 0)
-		goto out; /* net holds the defaults even then */
-	lock = store_lock(h);
 	/* a profile that does not load holds nothing vmm can see: it does not block others */
-	if (lock < 0 || store_load_all(h, &others, &n_others, &bad, &n_bad) < 0)
+	if (guest_edit_begin(h, &e) < 0 || !(net = guest_edit_net(&e)))
 		goto out;
 	if (store_exists(h, r->name)) {
 		vmm_invalid("%s: already exists (see vmm show %s)", r->name, r->name);
 		goto out;
 	}
-	if (resolve(r, &net, others, n_others, &out->profile) < 0)
+	if (resolve(r, net, e.all, e.n_all, &out->profile) < 0)
+		goto out;
+	/* a forward may not take a host port from the host unless forced ('!') */
+	if (forward_check_new(&out->profile, NULL, 0) < 0)
 		goto out;
 	out->disk = store_disk_path(h, &out->profile);
 	cfg = store_profile_path(h, r->name);
 	if (check_disk(out->disk, r->reuse_disk) < 0)
 		goto out;
 	text = profile_format(&out->profile);
-	bool forwards = out->profile.n_forwards > 0;
 	if (r->dry_run) {
 		out->plan = plan_text(&out->profile, cfg, text, out->disk, r->reuse_disk);
 		rc = 0;
-	} else if (forwards && netmode_current()->forwards_check(h, &out->profile) < 0) {
-		/* the network is up and the firewall may not be changed: nothing written */
-	} else if (write_netcfg(h, &net) == 0 &&
-		   write_guest(h, r, &out->profile, out->disk, cfg, text) == 0) {
-		/* the forwards reach the firewall at once when the network is up */
-		if (forwards && forward_follow(h, &out->profile, false) < 0) {
-			unlink(cfg); /* nothing half-done: no profile, no new disk */
-			if (!r->reuse_disk)
-				unlink(out->disk);
-		} else {
-			rc = 0;
-		}
+		goto out;
 	}
+	struct create_step s = { h, r, net, &out->profile, out->disk, cfg, text };
+	struct guest_edit_step write = { create_run, create_undo, &s };
+	rc = guest_edit_commit(&e, NULL, &out->profile, &write, NULL);
 out:
-	if (lock >= 0)
-		close(lock);
-	store_free_all(others, n_others);
-	store_free_invalid(bad, n_bad);
-	netcfg_free(&net);
+	guest_edit_end(&e);
 	free(text);
 	free(cfg);
 	return rc;

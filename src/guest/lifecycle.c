@@ -8,10 +8,11 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/guest/lifecycle.h"
-#include "vmm/backend/qemu.h"
 #include "vmm/net/netmode.h"
+#include "vmm/net/tap.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 /* The backend and where it runs the guest; refuses --wait for a remote one. */
 static const struct vmm_backend *checked_backend(const struct vmm_profile *p,
@@ -76,21 +77,26 @@ static int ensure_network(const struct vmm_home *h, const struct netmode *nm,
 int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 		    const struct lifecycle_start_opts *o, struct lifecycle_started *out)
 {
-	struct vmm_start_opts so = { .install = o->install, .tap_fd = -1 };
+	struct vmm_start_opts so = { .install = o->install };
 	struct vmm_netcfg n;
 	bool remote, have_net = false, tap_made = false;
 	char *seed = NULL;
-	int lock = -1, rc = -1;
+	int lock = -1, rc = -1, tap_fd = -1;
 	const struct netmode *nm = netmode_current();
 
 	memset(out, 0, sizeof(*out));
 	const struct vmm_backend *b = checked_backend(p, o, &remote);
 	if (!b || b->preflight(h, p, &so) < 0)
 		return -1;
-	if (nm->rootless && !remote && b != &qemu_backend)
+	/* without root the bridge is in the user's namespace: only a QEMU of vmm's, handed a
+	 * queue of its tap, can join it (libvirtd opens a tap by name, in its own namespace) */
+	if (nm->rootless && !remote && !b->tap_fd)
 		return vmm_invalid("%s: backend %s without root: its guests cannot join the bridge in "
 				   "your own network namespace (backend qemu can; or as root, the host "
 				   "bridge)", p->name, b->name);
+	if (!remote && !nm->rootless && b->tap_fd && tap_in_use(p->tap) == 1)
+		return vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
+	vmm_error_clear();
 	if (store_load_net(h, &n) < 0)
 		return -1;
 	have_net = true;
@@ -101,17 +107,17 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 		if (ensure_network(h, nm, &n, &out->net_brought_up) < 0 ||
 		    nm->tap_attach(h, &n, p, &tap_made) < 0)
 			goto out;
-		/* a tap in the user's namespace: QEMU (outside) gets a queue opened in there */
-		if (nm->tap_open && (so.tap_fd = nm->tap_open(h, p)) < 0)
+		/* QEMU inherits a queue vmm opens where the tap lives (the host, or the user's
+		 * namespace); libvirtd opens it itself */
+		if (b->tap_fd && (tap_fd = nm->tap_open(h, p)) < 0)
 			goto out;
-		so.tap_given = so.tap_fd >= 0;
 	}
-	if (seed_ensure(h, p, &n, &seed) < 0 || b->start(h, &n, p, &so, seed, &out->st) < 0)
+	if (seed_ensure(h, p, &n, &seed) < 0 || b->start(h, &n, p, &so, seed, tap_fd, &out->st) < 0)
 		goto out;
 	rc = 0;
 out:
-	if (so.tap_fd >= 0)
-		close(so.tap_fd); /* QEMU holds its own copy now */
+	if (tap_fd >= 0) /* QEMU has its copy; a failed start's tap can go */
+		close(tap_fd);
 	if (rc < 0 && tap_made) { /* undo: the tap was this start's and no guest uses it */
 		struct vmm_saved_error e;
 		vmm_error_save(&e);
@@ -217,7 +223,7 @@ int lifecycle_status(const struct vmm_home *h, const struct vmm_profile *p, stru
 {
 	memset(st, 0, sizeof(*st));
 	int rc = backend_for(p)->status(h, p, st);
-	if (!st->vnc_host[0])
+	if (!st->vnc_host[0] && profile_vnc_tcp(p)) /* (a socket has no address to guess) */
 		snprintf(st->vnc_host, sizeof(st->vnc_host), "%s", profile_vnc_listen(p));
 	if (st->vnc_port <= 0)
 		st->vnc_port = profile_vnc_port(p);
@@ -239,8 +245,5 @@ void lifecycle_status_any(const struct vmm_home *h, const struct vmm_profile *p,
 
 int lifecycle_console(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms)
 {
-	const struct vmm_backend *b = backend_for(p);
-	if (b == &qemu_backend)
-		return qemu_console(h, p, 0, 1, idle_ms);
-	return b->console(h, p);
+	return backend_for(p)->console(h, p, idle_ms);
 }

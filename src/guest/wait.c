@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* guest_wait.c: wait for a started guest: the SSH banner on port 22 (a TCP poll), or ping */
+/* wait.c: wait for a started guest: the SSH banner on port 22 (a TCP poll), or ping */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -433,7 +433,7 @@ static int up_firewall(struct admin *a, const struct vmm_netcfg *n,
 	char arg[48];
 	int rc = 0;
 	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	forward_list(guests, n_guests, true, &fwd, &fc.n_forwards);
 	fc.forwards = fwd;
 	memset(&fs, 0, sizeof(fs));
 	if (fw_status_rules(&fc, &fs) == 0 && fw_all_present(&fc, &fs))
@@ -522,9 +522,10 @@ int hostnet_forwards_update(const struct vmm_home *h, const struct vmm_netcfg *n
 	if (admin_begin(h, "forwards", &a) < 0)
 		goto out;
 	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	forward_list(guests, n_guests, false, &fwd, &fc.n_forwards);
 	fc.forwards = fwd;
-	rc = fw_apply(&fc);
+	/* the test build can make this update fail (VMM_TEST_NET_FAIL_AFTER=forwards) */
+	rc = journal_test_fail("forwards") < 0 ? -1 : fw_apply(&fc);
 out:
 	admin_end(&a);
 	free(fwd);
@@ -747,7 +748,7 @@ static int plan_up(FILE *t, const struct vmm_netcfg *n, const struct hostnet_pro
 	if (util_read_int(HOSTNET_IP_FORWARD) != 1)
 		fprintf(t, "set %s = 1\n", HOSTNET_IP_FORWARD);
 	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	forward_list(guests, n_guests, true, &fwd, &fc.n_forwards);
 	fc.forwards = fwd;
 	memset(&fs, 0, sizeof(fs));
 	bool fw_ok = fw_status_rules(&fc, &fs) == 0;

@@ -9,7 +9,7 @@
 #include <netlink/route/link.h>
 
 #include "vmm/sys/error.h"
-#include "vmm/net/dns.h"
+#include "vmm/config/dns.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/net/journal.h"
@@ -30,17 +30,17 @@ static void push_str(char ***v, size_t *n, char *s /* owned */)
 #define PROBLEM(st, ...) push_str(&(st)->problems, &(st)->n_problems, util_fmt(__VA_ARGS__))
 #define NOTE(st, ...) push_str(&(st)->notes, &(st)->n_notes, util_fmt(__VA_ARGS__))
 
-static void add_tap(struct nl_sock *sk, struct hostnet_status *st, const struct hostnet_probe *pb,
+static void add_tap(struct nl_sock *sk, struct report_status *st, const struct hostnet_probe *pb,
 		    const char *tap, const char *guest)
 {
 	for (size_t j = 0; j < st->n_taps; j++)
 		if (!strcmp(st->taps[j].name, tap))
 			return;
-	struct hostnet_tap *g = realloc(st->taps, (st->n_taps + 1) * sizeof(*g));
+	struct report_tap *g = realloc(st->taps, (st->n_taps + 1) * sizeof(*g));
 	if (!g)
 		abort();
 	st->taps = g;
-	struct hostnet_tap *t = &g[st->n_taps++];
+	struct report_tap *t = &g[st->n_taps++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", tap);
 	snprintf(t->guest, sizeof(t->guest), "%s", guest ? guest : "");
@@ -59,7 +59,7 @@ static void add_tap(struct nl_sock *sk, struct hostnet_status *st, const struct 
 }
 
 /* Taps of the guests, then journaled taps no guest names any more. */
-static void taps_of(struct nl_sock *sk, struct hostnet_status *st, const struct hostnet_probe *pb,
+static void taps_of(struct nl_sock *sk, struct report_status *st, const struct hostnet_probe *pb,
 		    const struct vmm_profile *guests, size_t n_guests, const struct journal *j)
 {
 	for (size_t i = 0; i < n_guests; i++)
@@ -70,15 +70,23 @@ static void taps_of(struct nl_sock *sk, struct hostnet_status *st, const struct 
 			add_tap(sk, st, pb, j->v[i].name, NULL);
 }
 
-static void firewall_of(struct hostnet_status *st, const struct vmm_netcfg *n,
+static void firewall_of(struct report_status *st, const struct vmm_netcfg *n,
 			const struct vmm_profile *guests, size_t n_guests)
 {
 	struct fw_config fc;
 	struct fw_forward *fwd = NULL;
 	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
+	forward_list(guests, n_guests, false, &fwd, &fc.n_forwards);
 	fc.forwards = fwd;
 	st->n_forwards = fc.n_forwards;
+	/* the forwards net up leaves out: they would take a host port from the host */
+	for (size_t i = 0; i < n_guests; i++)
+		for (size_t j = 0; guests[i].address && j < guests[i].n_forwards; j++) {
+			char line[320];
+			if (forward_left_out(&guests[i].forwards[j], guests[i].name, line,
+					     sizeof(line)))
+				PROBLEM(st, "%s", line);
+		}
 	for (int i = 0; i < FW_NRULES; i++)
 		st->fw_relevant[i] = fc.nat || (i != FW_MASQ && i != FW_JUMP_POSTROUTING);
 	if (fw_status(&fc, &st->fw) == 0) {
@@ -91,7 +99,7 @@ static void firewall_of(struct hostnet_status *st, const struct vmm_netcfg *n,
 }
 
 /* The guests' DNS servers; true when the host has only a loopback resolver. */
-static bool dns_of(struct hostnet_status *st, const struct vmm_netcfg *n)
+static bool dns_of(struct report_status *st, const struct vmm_netcfg *n)
 {
 	bool loopback_only = false;
 	if (n->n_dns == 0 || (n->n_dns == 1 && !strcmp(n->dns[0], "auto"))) {
@@ -104,7 +112,7 @@ static bool dns_of(struct hostnet_status *st, const struct vmm_netcfg *n)
 	return loopback_only;
 }
 
-static void firewall_problems(struct hostnet_status *st, const struct vmm_netcfg *n)
+static void firewall_problems(struct report_status *st, const struct vmm_netcfg *n)
 {
 	if (!st->fw_known)
 		return;
@@ -158,7 +166,7 @@ static void firewall_problems(struct hostnet_status *st, const struct vmm_netcfg
 			 "`iptables-legacy -S` and `iptables-legacy -t nat -S`, not `iptables -S`");
 }
 
-static void host_problems(struct hostnet_status *st, const struct vmm_netcfg *n,
+static void host_problems(struct report_status *st, const struct vmm_netcfg *n,
 			  const struct hostnet_probe *pb, bool loopback_only)
 {
 	char a[16];
@@ -190,8 +198,8 @@ static void host_problems(struct hostnet_status *st, const struct vmm_netcfg *n,
 		PROBLEM(st, "no default route: no uplink");
 }
 
-int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
-		   const struct vmm_profile *guests, size_t n_guests, struct hostnet_status *st)
+int report_status(const struct vmm_home *h, const struct vmm_netcfg *n,
+		  const struct vmm_profile *guests, size_t n_guests, struct report_status *st)
 {
 	struct nl_sock *sk = NULL;
 	struct hostnet_probe pb;
@@ -230,11 +238,11 @@ out:
 		nl_socket_free(sk);
 	journal_free(&j);
 	if (rc < 0)
-		hostnet_status_free(st);
+		report_status_free(st);
 	return rc;
 }
 
-void hostnet_status_free(struct hostnet_status *st)
+void report_status_free(struct report_status *st)
 {
 	free(st->taps);
 	dns_free(st->dns, st->n_dns);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* tap.c: persistent tap devices through /dev/net/tun ioctls, enslaved and set up with libnl */
+/* tap.c: persistent tap devices through /dev/net/tun ioctls, enslaved and set up with libnl;
+ * the queue QEMU inherits */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -16,7 +17,6 @@
 #include "vmm/sys/error.h"
 #include "vmm/net/link.h"
 #include "vmm/net/tap.h"
-#include "vmm/sys/util.h"
 
 static int check_name(const char *tap)
 {
@@ -31,15 +31,17 @@ static bool is_tun(struct rtnl_link *link)
 	return kind && !strcmp(kind, "tun");
 }
 
-/* Attach to the tap: returns the fd, -2 when a process holds it (EBUSY), -1 on error. */
-static int tun_attach(const char *tap)
+/* The one TUNSETIFF of vmm: attach a new /dev/net/tun descriptor to the tap (IFF_TAP|IFF_NO_PI,
+ * or'ed with extra), creating it when it does not exist. Returns the fd (close-on-exec), -2 when
+ * a process holds the tap (EBUSY), -1 on another error. */
+static int tun_attach(const char *tap, short extra)
 {
 	struct ifreq ifr;
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return vmm_fail("tap %s: /dev/net/tun: %s", tap, strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | extra);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
@@ -55,21 +57,11 @@ static int tun_attach(const char *tap)
 
 int tap_open_queue(const char *tap)
 {
-	struct ifreq ifr;
 	if (check_name(tap) < 0)
 		return -1;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return vmm_fail("tap %s: /dev/net/tun: %s", tap, util_strerror(errno));
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int e = errno;
-		close(fd);
-		return vmm_fail("tap %s: %s", tap,
-				e == EBUSY ? "held open by another process" : util_strerror(e));
-	}
+	int fd = tun_attach(tap, IFF_VNET_HDR);
+	if (fd == -2)
+		return vmm_fail("tap %s: held open by another process", tap);
 	return fd;
 }
 
@@ -105,7 +97,7 @@ int tap_ensure_sk(struct nl_sock *sk, const char *tap, const char *bridge, uid_t
 	}
 	/* An existing tap is persistent or held by its guest: leave it as it is (attaching
 	 * would only flap its carrier). A new one is made persistent and given its owner. */
-	fd = link ? -2 : tun_attach(tap);
+	fd = link ? -2 : tun_attach(tap, 0);
 	if (fd == -1)
 		goto out;
 	if (fd >= 0) {
@@ -236,7 +228,7 @@ int tap_remove(const char *tap)
 	int r = lookup(tap, NULL);
 	if (r <= 0)
 		return r;
-	int fd = tun_attach(tap);
+	int fd = tun_attach(tap, 0);
 	if (fd == -2)
 		return vmm_fail("tap %s: in use by a running process", tap);
 	if (fd < 0)

@@ -18,6 +18,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/storage/image.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/validate.h"
 #include "vmm/sys/util.h"
 
 #ifndef VMM_DATADIR
@@ -58,10 +59,15 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+static bool is_plain_http(const char *url)
+{
+	return url && !strncmp(url, "http://", 7);
+}
+
 static int check_url(const char *what, const char *url)
 {
-	if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
-		return vmm_invalid("%s %s: want an http:// or https:// URL", what, url);
+	if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7) && strncmp(url, "file://", 7))
+		return vmm_invalid("%s %s: want an https://, http:// or file:// URL", what, url);
 	for (const char *c = url; *c; c++)
 		if ((unsigned char)*c <= ' ' || *c == 0x7f)
 			return vmm_invalid("%s %s: spaces or control characters in the URL", what,
@@ -225,6 +231,18 @@ const struct image_entry *image_find(const struct image_catalog *c, const char *
 	return NULL;
 }
 
+/* Plain http only when asked for: anyone on the way could swap the image and, from the same
+ * source, its checksums (issue 17, item 8). */
+static int check_plain_http(const struct image_entry *e)
+{
+	const char *url = is_plain_http(e->url) ? e->url : e->checksums;
+	if (e->insecure_http || !is_plain_http(url))
+		return 0;
+	return vmm_invalid("image %s: %s: plain http, anyone on the way could swap the image and "
+			   "its checksums (use https:// or file://, or add it with "
+			   "--insecure-http)", e->name, url);
+}
+
 int image_entry_check(const struct image_entry *e)
 {
 	if (check_image_name(e->name) < 0 || check_url("url", e->url) < 0)
@@ -250,7 +268,7 @@ int image_entry_check(const struct image_entry *e)
 	free(file);
 	if (empty)
 		return vmm_invalid("url %s: names no file", e->url);
-	return 0;
+	return check_plain_http(e);
 }
 
 static const char *cfg_str(config_setting_t *g, const char *key)
@@ -259,8 +277,27 @@ static const char *cfg_str(config_setting_t *g, const char *key)
 	return config_setting_lookup_string(g, key, &v) == CONFIG_TRUE ? v : NULL;
 }
 
+/* An entry's keys are all known ones. */
+static int check_keys(config_setting_t *g, const char *path, unsigned line)
+{
+	static const char *const known[] = {
+		"name", "url", "base", "file", "checksums", "sha256", "sha512",
+		"user", "description", "insecure_http",
+	};
+	for (int k = 0; k < config_setting_length(g); k++) {
+		const char *key = config_setting_name(config_setting_get_elem(g, (unsigned)k));
+		bool ok = false;
+		for (size_t j = 0; j < sizeof(known) / sizeof(known[0]); j++)
+			ok = ok || !strcmp(key, known[j]);
+		if (!ok)
+			return vmm_invalid("%s:%u: %s: unknown key", path, line, key);
+	}
+	return 0;
+}
+
 /* Read PATH's "images" list into c (home entries replace catalog entries of the same name). */
-static int read_entries(const char *path, bool home, const char *mirror, struct image_catalog *c)
+static int read_entries(const char *path, bool home, const char *mirror, bool mirror_insecure,
+			struct image_catalog *c)
 {
 	config_t cfg;
 	config_init(&cfg);
@@ -299,18 +336,8 @@ static int read_entries(const char *path, bool home, const char *mirror, struct 
 				    line);
 			goto out;
 		}
-		for (int k = 0; k < config_setting_length(g); k++) {
-			const char *key = config_setting_name(config_setting_get_elem(g, (unsigned)k));
-			static const char *const known[] = { "name", "url", "base", "file", "checksums",
-							     "sha256", "sha512", "user", "description" };
-			bool ok = false;
-			for (size_t j = 0; j < sizeof(known) / sizeof(known[0]); j++)
-				ok = ok || !strcmp(key, known[j]);
-			if (!ok) {
-				vmm_invalid("%s:%u: %s: unknown key", path, line, key);
-				goto out;
-			}
-		}
+		if (check_keys(g, path, line) < 0)
+			goto out;
 		e.name = util_strdup(name);
 		if (url) {
 			e.url = util_strdup(url);
@@ -319,7 +346,11 @@ static int read_entries(const char *path, bool home, const char *mirror, struct 
 			const char *b = mirror && *mirror ? mirror : base;
 			e.url = url_join(b, file);
 			e.checksums = sums ? url_join(b, sums) : NULL;
+			e.insecure_http = mirror && *mirror && mirror_insecure;
 		}
+		int insecure = 0;
+		if (config_setting_lookup_bool(g, "insecure_http", &insecure) == CONFIG_TRUE)
+			e.insecure_http |= insecure != 0;
 		if (s256 || s512) {
 			e.alg = util_strdup(s256 ? "sha256" : "sha512");
 			e.digest = util_strdup(s256 ? s256 : s512);
@@ -390,16 +421,21 @@ static char *home_entries_path(const struct vmm_home *h)
 	return util_fmt("%s/images.cfg", h->images);
 }
 
-int image_catalog_load(const struct vmm_home *h, const char *mirror, struct image_catalog *c)
+int image_catalog_load(const struct vmm_home *h, const char *mirror, bool mirror_insecure,
+		       struct image_catalog *c)
 {
 	memset(c, 0, sizeof(*c));
 	if (mirror && *mirror && check_url("image mirror", mirror) < 0)
 		return -1;
+	if (mirror && *mirror && is_plain_http(mirror) && !mirror_insecure)
+		return vmm_invalid("image mirror %s: plain http, anyone on the way could swap the "
+				   "images and their checksums (use https:// or file://, or set "
+				   "VMM_IMAGE_MIRROR_INSECURE=1)", mirror);
 	c->catalog_path = catalog_path();
-	if (c->catalog_path && read_entries(c->catalog_path, false, mirror, c) < 0)
+	if (c->catalog_path && read_entries(c->catalog_path, false, mirror, mirror_insecure, c) < 0)
 		goto fail;
 	char *home = home_entries_path(h);
-	int rc = util_exists(home) ? read_entries(home, true, NULL, c) : 0;
+	int rc = util_exists(home) ? read_entries(home, true, NULL, false, c) : 0;
 	free(home);
 	if (rc < 0)
 		goto fail;
@@ -447,6 +483,8 @@ static void put_entry(FILE *f, const struct image_entry *e)
 		put_quoted(f, e->description);
 		fputs(";\n", f);
 	}
+	if (e->insecure_http)
+		fputs("    insecure_http = true;  # plain http asked for (--insecure-http)\n", f);
 	fputs("  }", f);
 }
 
@@ -497,7 +535,7 @@ int image_add(const struct vmm_home *h, const struct image_entry *e)
 	/* only the home's entries matter here: no catalog, no mirror */
 	memset(&c, 0, sizeof(c));
 	char *home = home_entries_path(h);
-	if (util_exists(home) && read_entries(home, true, NULL, &c) < 0)
+	if (util_exists(home) && read_entries(home, true, NULL, false, &c) < 0)
 		goto out;
 	if (image_find(&c, e->name)) {
 		vmm_invalid("image %s: already added to this home (vmm image rm %s first)", e->name,
@@ -604,6 +642,10 @@ struct fetch {
 	int fd;
 	uint64_t offset; /* bytes of a part already there when the transfer began */
 	bool checked;    /* the response code has been looked at */
+	bool http;       /* an http(s) transfer: a resumed one must answer 206 */
+	uint64_t limit;  /* the most bytes the file may have (0: none) */
+	uint64_t got;    /* bytes written by this transfer */
+	bool too_big;    /* the limit was reached: the transfer was stopped */
 	/* or to memory */
 	char *mem;
 	size_t len, cap, max;
@@ -638,7 +680,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
 		f->checked = true;
 		long code = 0;
 		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code);
-		if (f->offset && code != 206) {
+		if (f->offset && f->http && code != 206) {
 			/* the server sent the whole file instead of the rest: start over */
 			if (ftruncate(f->fd, 0) < 0 || lseek(f->fd, 0, SEEK_SET) < 0) {
 				f->werr = errno;
@@ -646,7 +688,20 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
 			}
 			f->offset = 0;
 		}
+		/* the announced length (http's Content-Length, a local file's size): over the
+		 * limit, not a byte is written */
+		curl_off_t len = -1;
+		curl_easy_getinfo(f->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+		if (f->limit && len > 0 && f->offset + (uint64_t)len > f->limit) {
+			f->too_big = true;
+			return 0;
+		}
 	}
+	if (f->limit && f->offset + f->got + n > f->limit) {
+		f->too_big = true;
+		return 0; /* ends the transfer */
+	}
+	f->got += n;
 	size_t left = n;
 	while (left) {
 		ssize_t w = write(f->fd, ptr, left);
@@ -683,12 +738,14 @@ static CURLcode fetch_run(struct fetch *f, const char *url, uint64_t resume_from
 	f->curl = c;
 	f->offset = resume_from;
 	f->checked = false;
+	f->got = 0;
 	errbuf[0] = '\0';
 	bool https = !strncmp(url, "https://", 8);
+	f->http = https || is_plain_http(url);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "vmm/" VMM_VERSION);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
 	/* a redirect never goes from https to plain http */
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
@@ -710,6 +767,10 @@ static CURLcode fetch_run(struct fetch *f, const char *url, uint64_t resume_from
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, f->progress && f->fd >= 0 ? 0L : 1L);
 	if (resume_from)
 		curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)resume_from);
+	/* a server that announces more than the limit is refused before a byte */
+	if (f->fd >= 0 && f->limit > resume_from)
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+				 (curl_off_t)(f->limit - resume_from));
 	CURLcode r = curl_easy_perform(c);
 	*http = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, http);
@@ -763,7 +824,30 @@ struct pull {
 	char *part, *info;  /* CACHE/NAME.part and the record of what it belongs to */
 	char *final, *side; /* CACHE/NAME-DIGEST16.img and its digest beside it */
 	char alg[8], digest[129];
+	uint64_t limit;     /* the most bytes the image may have */
 };
+
+/* "16 GiB", "512 MiB" or bytes, for the limit's message. */
+static void size_words(uint64_t n, char *buf, size_t len)
+{
+	if (n >= (1ull << 30) && n % (1ull << 30) == 0)
+		snprintf(buf, len, "%llu GiB", (unsigned long long)(n >> 30));
+	else if (n >= (1ull << 20) && n % (1ull << 20) == 0)
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(n >> 20));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)n);
+}
+
+/* Over the limit: nothing of the download stays (no part to resume, nothing in the cache). */
+static int too_big(const struct pull *p)
+{
+	char lim[32];
+	unlink(p->part);
+	unlink(p->info);
+	size_words(p->limit, lim, sizeof(lim));
+	return vmm_fail("image %s: download %s: larger than the limit of %s (VMM_IMAGE_MAX_SIZE "
+			"sets it): download removed", p->e->name, p->e->url, lim);
+}
 
 /* Download e into p->part: resumed when the part belongs to this URL and digest, else from the
  * start. 0, or -1 (the part is kept for the next pull). */
@@ -787,10 +871,18 @@ static int pull_download(const struct pull *p, image_progress_fn progress, void 
 		vmm_fail("%s: %s", p->part, util_strerror(errno));
 		goto out;
 	}
-	struct fetch f = { .fd = fd, .progress = progress, .arg = arg };
+	if ((uint64_t)have > p->limit) {
+		rc = too_big(p);
+		goto out;
+	}
+	struct fetch f = { .fd = fd, .progress = progress, .arg = arg, .limit = p->limit };
 	char errbuf[CURL_ERROR_SIZE];
 	long http = 0;
 	CURLcode r = fetch_run(&f, e->url, (uint64_t)have, &http, errbuf);
+	if (f.too_big || r == CURLE_FILESIZE_EXCEEDED) {
+		rc = too_big(p);
+		goto out;
+	}
 	/* 416 after a part: the server has nothing after our bytes, they are checked as they are */
 	if (r != CURLE_OK && !(r == CURLE_HTTP_RETURNED_ERROR && http == 416 && have > 0)) {
 		off_t kept = lseek(fd, 0, SEEK_END);
@@ -854,12 +946,12 @@ static bool pull_cached(const struct pull *p)
 	return same;
 }
 
-int image_pull(const struct vmm_home *h, const struct image_entry *e, image_progress_fn progress,
-	       void *arg, char **path_out, bool *downloaded)
+int image_pull(const struct vmm_home *h, const struct image_entry *e, uint64_t limit,
+	       image_progress_fn progress, void *arg, char **path_out, bool *downloaded)
 {
 	char *dir = image_cache_dir(h);
 	char *lockp = util_fmt("%s/%s.lock", dir, e->name);
-	struct pull p = { .e = e };
+	struct pull p = { .e = e, .limit = limit ? limit : IMAGE_MAX_SIZE_DEFAULT };
 	int lock = -1, rc = -1;
 	bool curl_up = false;
 

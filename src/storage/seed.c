@@ -14,10 +14,11 @@
 #define LIBISOFS_WITHOUT_LIBBURN 1
 #include <libisofs/libisofs.h>
 
-#include "vmm/net/dns.h"
+#include "vmm/config/dns.h"
 #include "vmm/sys/error.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 /* Every timestamp in the image: fixed, so that the same files give the same bytes. */
 #define SEED_TIME 1577836800 /* 2020-01-01 00:00:00 UTC */

@@ -8,8 +8,8 @@ run_vmm 0 autostart g on
 assert_contains "$(cat "$VMM_HOME/profiles/g.cfg")" "autostart = true;"
 assert_contains "$ERR" "vmm: g: autostart on"
 run_vmm 0 list
-assert_contains "$OUT" "127.0.0.1:0     yes  qemu"
-assert_contains "$OUT" "127.0.0.1:1     -    qemu"
+assert_contains "$OUT" "socket          yes  qemu"
+assert_contains "$OUT" "socket          -    qemu"
 run_vmm 0 --json list
 assert_eq "$(python3 -c 'import json,sys; print([(g["name"], g["autostart"]) for g in json.load(sys.stdin)])' <<<"$OUT")" \
 	"[('g', True), ('h', False)]" "list --json autostart"

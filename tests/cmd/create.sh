@@ -59,8 +59,8 @@ expect_bad "vmm: address 192.168.166.100/24: already used by ubuntu" create g --
 expect_bad "vmm: address 192.168.166.300/24: not an IPv4 address" create g --ip 192.168.166.300/24
 expect_bad "vmm: address 192.168.166.7/16: prefix /16 differs from the bridge subnet 192.168.166.0/24" create g --ip 192.168.166.7/16
 expect_bad "vmm: vnc :19: already used by ubuntu" create g --vnc :19
-expect_bad "vmm: vnc :59636: want a display :N with N from 0 to 59635 (port 5900+N), or none" create g --vnc :59636
-expect_bad "vmm: vnc x: want a display :N with N from 0 to 59635 (port 5900+N), or none" create g --vnc x
+expect_bad "vmm: vnc :59636: want a display :N with N from 0 to 59635 (port 5900+N), socket or none" create g --vnc :59636
+expect_bad "vmm: vnc x: want a display :N with N from 0 to 59635 (port 5900+N), socket or none" create g --vnc x
 expect_bad "vmm: size 0: must be greater than zero" create g --size 0
 expect_bad "vmm: size -1: not a size (use a number with K, M, G or T)" create g --size=-1
 expect_bad "vmm: size 40Q: unknown unit (use K, M, G or T)" create g --size 40Q

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Headless guests (vnc = none) and no small caps: displays over QEMU's whole port range, the
-# 101st guest gets a display, 16 concurrent creates and 8 concurrent dry-run starts in one home
-# collide on nothing.
+# Headless guests (vnc = none) and no small caps: displays over QEMU's whole port range, a new
+# guest's screen on its private socket whatever displays are taken, 16 concurrent creates and 8
+# concurrent dry-run starts in one home collide on nothing.
 . "$SRCDIR/tests/lib.sh"
 need_cmd qemu-img
 need_cmd python3
@@ -27,23 +27,29 @@ run_vmm 0 create lv --size 1M --vnc none --backend libvirt --uri "qemu+unix:///s
 run_vmm 0 --dry-run start lv
 assert_not_contains "$OUT" "<graphics"
 assert_contains "$OUT" "<model type='none'/>"
-# a headless guest takes no display: the next one gets :0
+# a new guest's screen is on its private socket (issue 17, item 7); TCP when asked for
 run_vmm 0 create d0 --size 1M
+assert_contains "$(cat "$P/d0.cfg")" 'vnc = "socket";'
+run_vmm 0 set d0 vnc=:0
 assert_contains "$(cat "$P/d0.cfg")" "display = 0;"
 # the whole range QEMU accepts (5900 + N <= 65535), and a set back to none
 run_vmm 0 set d0 vnc=:59635
 run_vmm 2 set d0 vnc=:59636
-assert_eq "$ERR" "vmm: vnc :59636: want a display :N with N from 0 to 59635 (port 5900+N), or none"
+assert_eq "$ERR" "vmm: vnc :59636: want a display :N with N from 0 to 59635 (port 5900+N), socket or none"
 run_vmm 0 set d0 vnc=none
 assert_contains "$(cat "$P/d0.cfg")" 'vnc = "none";'
 run_vmm 0 set d0 vnc=:0
 
-# displays 0..99 taken (d0 and hand-written profiles): the next create gets :100
+# displays 0..99 taken (d0 and hand-written profiles): the next create is on its socket, and a
+# display in use is still refused
 for i in $(seq 1 99); do
 	printf 'vnc = { display = %d; };\n' "$i" >"$P/h$i.cfg"
 done
 run_vmm 0 create g101 --size 1M
-assert_contains "$(cat "$P/g101.cfg")" "display = 100;"
+assert_contains "$(cat "$P/g101.cfg")" 'vnc = "socket";'
+run_vmm 2 set g101 vnc=:50
+assert_eq "$ERR" "vmm: vnc :50: already used by h50"
+run_vmm 0 set g101 vnc=:100
 rm -f "$P"/h*.cfg "$P/g101.cfg"
 
 # 16 concurrent creates and 8 concurrent dry-run starts: every profile valid, nothing shared
@@ -64,6 +70,6 @@ import json, sys
 d = [g for g in json.load(sys.stdin) if g["name"].startswith("c")]
 bad = [g["name"] for g in d if g["state"] == "invalid"]
 print(len(d), len(bad), len({g["mac"] for g in d}), len({g["address"] for g in d}),
-      len({g["vnc_display"] for g in d}), len({g["tap"] for g in d}))' <<<"$OUT")" \
+      len([g for g in d if g["vnc"] == "socket"]), len({g["tap"] for g in d}))' <<<"$OUT")" \
 	"16 0 16 16 16 16" "16 concurrent creates: valid and distinct"
 echo ok

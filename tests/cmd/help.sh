@@ -73,9 +73,19 @@ assert_eq "$(complete_words vmm vnc g --color "")" "always auto never" "--color 
 assert_eq "$(complete_words vmm vnc g --color = a)" "always auto" "--color=a (bash splits at =)"
 assert_eq "$(complete_words vmm create x --backend "")" "libvirt qemu" "--backend B"
 assert_eq "$(complete_words vmm create x --ram "")" "" "no guesses for a number"
+# vmm set NAME KEY=VALUE: the keys of vmm help set, then their values
+offered=" $(complete_words vmm set g "") "
+for k in $("$VMM" help set | sed -n '/^keys:/,/^$/p' | grep -o '^  [a-z_.-]*=' | sed 's/^  //'); do
+	assert_contains "$offered" " $k " "set's key $k completed"
+done
+assert_eq "$(complete_words vmm set g stop)" "stop_timeout=" "set's key by prefix"
+assert_eq "$(complete_words vmm set g memory = 4G "")" "$(complete_words vmm set g "")" \
+	"keys after a key"
+assert_eq "$(complete_words vmm set g backend = "")" "libvirt qemu" "set backend=VALUE"
 assert_eq "$(complete_words vmm help "")" "$(printf '%s\n' $cmds | sort | tr '\n' ' ' | sed 's/ $//')" "help CMD"
 touch "$T/disk-image.iso"
 assert_eq "$(complete_words vmm create x --iso "$T/disk-im")" "$T/disk-image.iso" "--iso FILE"
+assert_eq "$(complete_words vmm set x iso = "$T/disk-im")" "$T/disk-image.iso" "set iso=FILE"
 assert_eq "$(complete_words "$VMM" --home "$T/ch" start "")" "alpha beta" "guest names of --home"
 assert_eq "$(complete_words "$VMM" --home="$T/ch" stop b)" "beta" "guest names of --home="
 assert_eq "$(VMM_HOME="$T/ch" complete_words "$VMM" show "")" "alpha beta" "guest names of VMM_HOME"

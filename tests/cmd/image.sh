@@ -23,6 +23,7 @@ for u in $(jq -r '.[].url' <<<"$OUT"); do case "$u" in https://*) ;; *) fail "no
 # the mirror replaces the base and keeps the path; the environment beats net.cfg
 net_cfg br0 192.168.166.1/24 auto true '"auto"'
 echo 'image_mirror = "http://mirror.lan/vmm/";' >>"$VMM_HOME/profiles/net.cfg"
+export VMM_IMAGE_MIRROR_INSECURE=1 # plain http asked for (tests/cmd/image_http.sh: refused without)
 run_vmm 0 image list --json
 assert_eq "$(jq -r '.[] | select(.name=="debian-12") | .url' <<<"$OUT")" \
 	http://mirror.lan/vmm/bookworm/latest/debian-12-genericcloud-amd64.qcow2
@@ -33,7 +34,7 @@ assert_eq "$(jq -r '.[] | select(.name=="ubuntu-24.04") | .url' <<<"$OUT")" \
 	https://m2.example/x/releases/24.04/release/ubuntu-24.04-server-cloudimg-amd64.img
 run_x() { local w=$1; shift; OUT=$(env "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); assert_eq "$RC" "$w" "$*: $ERR"; }
 run_x 2 VMM_IMAGE_MIRROR=ftp://m "$VMM" image list
-assert_contains "$ERR" "image mirror ftp://m: want an http:// or https:// URL"
+assert_contains "$ERR" "image mirror ftp://m: want an https://, http:// or file:// URL"
 # a broken catalog: file and line
 printf 'images = ( { name = "x"; url = "http://h/x.img"; sha256 = "00"; } );\n' >"$T/bad.cfg"
 run_x 2 VMM_IMAGE_CATALOG="$T/bad.cfg" "$VMM" image list
@@ -48,16 +49,19 @@ run_vmm 2 image add x http://h/x.img --sha256 abc
 run_vmm 2 image add x http://h/x.img --sha256 "$(printf 'a%.0s' $(seq 64))" --sha512 "$(printf 'a%.0s' $(seq 128))"
 run_vmm 2 image add 'X!' http://h/x.img --checksums http://h/SUMS
 run_vmm 2 image add x file:///x.img --checksums http://h/SUMS
+run_vmm 2 image add x ftp://h/x.img --checksums https://h/SUMS
 run_vmm 2 image add x http://h/x.img --checksums http://h/SUMS --user 'root;'
 assert_eq "$(tree_sum "$VMM_HOME")" "$before" "refused adds change nothing"
-run_vmm 0 image add mine http://127.0.0.1:9/mine.qcow2 --sha256 "$(printf 'A%.0s' $(seq 64))" --user cloud
+run_vmm 0 image add mine http://127.0.0.1:9/mine.qcow2 --sha256 "$(printf 'A%.0s' $(seq 64))" --user cloud \
+	--insecure-http
 run_vmm 0 image list --json
 assert_eq "$(jq -r '.[] | select(.name=="mine") | .sha256' <<<"$OUT")" "$(printf 'a%.0s' $(seq 64))" "digest lowercased"
 assert_eq "$(jq -r '.[] | select(.name=="mine") | .source' <<<"$OUT")" home
-run_vmm 2 image add mine http://h/y.img --checksums http://h/SUMS
+run_vmm 2 image add mine http://h/y.img --checksums http://h/SUMS --insecure-http
 assert_contains "$ERR" "image mine: already added to this home"
 # a home entry shadows the catalog's
-run_vmm 0 image add debian-12 http://127.0.0.1:9/d.qcow2 --checksums http://127.0.0.1:9/SHA512SUMS
+run_vmm 0 image add debian-12 http://127.0.0.1:9/d.qcow2 --checksums http://127.0.0.1:9/SHA512SUMS \
+	--insecure-http
 run_vmm 0 image list --json
 assert_eq "$(jq -r '[.[] | select(.name=="debian-12")] | length' <<<"$OUT")" 1
 assert_eq "$(jq -r '.[] | select(.name=="debian-12") | .url' <<<"$OUT")" http://127.0.0.1:9/d.qcow2

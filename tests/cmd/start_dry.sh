@@ -43,8 +43,17 @@ assert_not_contains "$OUT" "-boot"
 
 dry kern
 diff -u - <(printf '%s\n' "$GOT") <<EOF || fail "dry-run start kern"
-qemu-system-x86_64 -name kern,process=vmm-kern -m 512 -smp 1 -accel tcg -drive file=\$H/images/kern.qcow2,if=virtio,format=qcow2 -drive file=\$H/images/kern-seed.iso,media=cdrom,readonly=on -netdev tap,id=n0,fd=3 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:12 -device virtio-rng-pci -vnc 0.0.0.0:21 -qmp unix:\$H/run/kern/qmp.sock,server=on,wait=off -chardev socket,id=serial0,path=\$H/run/kern/serial.sock,server=on,wait=off,logfile=\$H/run/kern/serial.log -serial chardev:serial0 -pidfile \$H/run/kern/pid -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -kernel $T/kernel -initrd $T/initrd -append 'console=ttyS0 quiet'
+qemu-system-x86_64 -name kern,process=vmm-kern -m 512 -smp 1 -accel tcg -drive file=\$H/images/kern.qcow2,if=virtio,format=qcow2 -drive file=\$H/images/kern-seed.iso,media=cdrom,readonly=on -netdev tap,id=n0,fd=3 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:12 -device virtio-rng-pci -vnc 0.0.0.0:21,password=on -qmp unix:\$H/run/kern/qmp.sock,server=on,wait=off -chardev socket,id=serial0,path=\$H/run/kern/serial.sock,server=on,wait=off,logfile=\$H/run/kern/serial.log -serial chardev:serial0 -pidfile \$H/run/kern/pid -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -kernel $T/kernel -initrd $T/initrd -append 'console=ttyS0 quiet'
 EOF
+
+# a guest created without --vnc: its screen on a unix socket in its run folder, no TCP port;
+# a TCP display off loopback (kern above) always asks for a password
+"$VMM" create sock --size 1G >/dev/null 2>&1 || fail "create sock"
+before=$(tree_sum "$H")
+dry sock
+assert_contains "$GOT" " -vnc unix:\$H/run/sock/vnc.sock -qmp "
+run_vmm 0 --dry-run vnc sock
+assert_eq "$OUT" "vnc unix:$H/run/sock/vnc.sock"
 
 # KVM and vhost when the host has them (forced here)
 VMM_ACCEL=kvm VMM_VHOST=on run_vmm 0 --dry-run start ubuntu

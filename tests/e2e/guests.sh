@@ -65,7 +65,7 @@ assert_contains "$OUT" "ubuntu: running"
 assert_contains "$OUT" "pid:      $(cat "$VMM_HOME/run/ubuntu/pid")"
 assert_contains "$OUT" "address:  192.168.166.100/24"
 assert_contains "$OUT" "tap:      vmm-ubuntu"
-assert_contains "$OUT" "vnc:      127.0.0.1:59"
+assert_contains "$OUT" "vnc:      unix:$VMM_HOME/run/ubuntu/vnc.sock" # the default: private
 run_vmm 0 --json status ubuntu2
 assert_eq "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["state"], d["tap"], d["address"], d["pid"] > 0)' <<<"$OUT")" \
 	"running vmm-ubuntu2 192.168.166.101/24 True" "status --json"

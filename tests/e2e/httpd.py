@@ -5,6 +5,8 @@
 # with 206). Every request goes to LOG as "METHOD PATH RANGE STATUS BYTES". --cut-after: the first
 # response body larger than BYTES is cut off after BYTES (the connection is closed), as a server
 # that goes away half-way. --rate: send at most that many bytes per second. --tls CERT KEY: HTTPS.
+# --no-length: no Content-Length (the body ends when the connection closes), as a server that
+# does not say how much is coming.
 import argparse
 import http.server
 import os
@@ -22,6 +24,7 @@ ap.add_argument("log")
 ap.add_argument("--cut-after", type=int, default=0)
 ap.add_argument("--rate", type=int, default=0)
 ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+ap.add_argument("--no-length", action="store_true")
 args = ap.parse_args()
 root = os.path.realpath(args.dir)
 lock = threading.Lock()
@@ -70,7 +73,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{size - 1}/{size}")
-        self.send_header("Content-Length", str(length))
+        if args.no_length:
+            self.close_connection = True
+            self.send_header("Connection", "close")
+        else:
+            self.send_header("Content-Length", str(length))
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
         sent = 0

@@ -30,7 +30,7 @@ ln -s "$IMG" "$www/debian-12-vmm.qcow2"
 (cd "$www" && sha512sum debian-12-vmm.qcow2 >SHA512SUMS && sha256sum debian-12-vmm.qcow2 >SHA256SUMS)
 SUM=$(cut -d' ' -f1 "$www/SHA512SUMS")
 SIZE=$(stat -L -c %s "$IMG")
-URL=http://192.168.1.191:8080
+URL=http://192.168.1.191:8080 # plain http on the test LAN: each add asks for it (--insecure-http)
 httpd() { # extra args: --cut-after N
 	nsx "$LAN" python3 "$SRCDIR/tests/e2e/httpd.py" "$www" 192.168.1.191 8080 "$T/http.log" "$@" \
 		>"$T/httpd.out" 2>&1 &
@@ -43,7 +43,7 @@ httpd_stop() { kill "$HTTPD"; wait "$HTTPD" 2>/dev/null; }
 CACHE=$VMM_HOME/images/cache
 
 # ---- add; a pull cut off half-way keeps its part, the next one resumes it ----
-run_vmm 0 image add deb12 "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS" --user debian
+run_vmm 0 image add deb12 "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS" --user debian --insecure-http
 run_vmm 0 image list
 assert_contains "$OUT" "deb12"
 assert_contains "$(grep deb12 <<<"$OUT")" "home"
@@ -71,7 +71,7 @@ assert_eq "$(jq -r '.[] | select(.name=="deb12") | .cached[0].digest' <<<"$OUT")
 assert_eq "$(jq -r '.[] | select(.name=="deb12") | .cached[0].size' <<<"$OUT")" "$SIZE"
 
 # ---- two pulls of one image at once download it once (SHA256SUMS this time) ----
-run_vmm 0 image add deb12b "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA256SUMS"
+run_vmm 0 image add deb12b "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA256SUMS" --insecure-http
 : >"$T/http.log"
 "$VMM" image pull deb12b >"$T/p1" 2>&1 & a=$!
 "$VMM" image pull deb12b >"$T/p2" 2>&1 & b=$!
@@ -83,14 +83,14 @@ run_vmm 0 image rm deb12b
 # a progress bar on a terminal (bytes, rate, ETA), nothing on a pipe or with -q
 assert_not_contains "$(cat "$T/p1" "$T/p2")" "ETA" "no progress bar on a pipe"
 if command -v script >/dev/null; then
-	run_vmm 0 image add deb12t "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS"
+	run_vmm 0 image add deb12t "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS" --insecure-http
 	VMM_BIN=$VMM script -qec '"$VMM_BIN" image pull deb12t' /dev/null >"$T/tty.out" 2>&1 ||
 		fail "pull on a terminal: $(cat "$T/tty.out")"
 	assert_contains "$(cat "$T/tty.out")" "ETA"
 	assert_contains "$(cat "$T/tty.out")" "B/s"
 	assert_contains "$(cat "$T/tty.out")" "MiB / $(awk -v s="$SIZE" 'BEGIN { printf "%.1f", s / 1048576 }') MiB"
 	run_vmm 0 image rm deb12t
-	run_vmm 0 image add deb12t "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS"
+	run_vmm 0 image add deb12t "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS" --insecure-http
 	VMM_BIN=$VMM script -qec '"$VMM_BIN" -q image pull deb12t' /dev/null >"$T/tty.out" 2>&1 ||
 		fail "pull -q on a terminal: $(cat "$T/tty.out")"
 	assert_not_contains "$(cat "$T/tty.out")" "ETA" "-q: no progress bar"
@@ -101,7 +101,7 @@ run_vmm 0 image list
 assert_not_contains "$OUT" "deb12b"
 
 # ---- a wrong digest: refused, both digests shown, nothing usable left ----
-run_vmm 0 image add bad "$URL/debian-12-vmm.qcow2" --sha512 "$(printf '0%.0s' $(seq 128))"
+run_vmm 0 image add bad "$URL/debian-12-vmm.qcow2" --sha512 "$(printf '0%.0s' $(seq 128))" --insecure-http
 run_vmm 1 image pull bad
 assert_contains "$ERR" "expected $(printf '0%.0s' $(seq 128)), got $SUM"
 assert_eq "$(ls "$CACHE" | grep -c '^bad')" 1 "only the lock file of bad is left"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # tests/e2e/vnc.sh: `vmm vnc` against real QEMU guests (inside a namespace of their own):
-# the PNG equals QEMU's own screendump, ASCII on a pipe, colour on a terminal, and the failures
-# (not running, port closed, no/wrong password, no frame in time) each give one line and exit 1.
+# the PNG equals QEMU's own screendump, ASCII on a pipe, colour on a terminal, over TCP and over
+# the default unix socket in the guest's run folder, and the failures (not running, port closed,
+# no socket, no/wrong password, no frame in time) each give one line and exit 1. (What another
+# account can reach: tests/e2e/vnc_private.sh.)
 . "$SRCDIR/tests/lib.sh"
 need_root
 need_cmd qemu-system-x86_64
@@ -51,13 +53,15 @@ PY
 }
 
 # start_qemu NAME DISPLAY [VNC-OPTIONS]: the guest as the QEMU backend would leave it
-# (run/NAME/pid), with a QMP socket at $T/NAME.qmp.
+# (run/NAME/pid), with a QMP socket at $T/NAME.qmp. DISPLAY "unix:PATH": that socket.
 start_qemu() {
-	local name=$1 disp=$2 extra=${3:-}
+	local name=$1 disp=$2 extra=${3:-} vnc
 	mkdir -p "$VMM_HOME/run/$name"
+	vnc=127.0.0.1:$disp
+	[[ $disp == unix:* ]] && vnc=$disp
 	local args=(-name "$name" -m 256 -accel tcg -nic none -display none -serial none
 		-kernel "$KERNEL" -append "console=tty0 panic=0"
-		-vnc "127.0.0.1:$disp$extra" -qmp "unix:$T/$name.qmp,server=on,wait=off"
+		-vnc "$vnc$extra" -qmp "unix:$T/$name.qmp,server=on,wait=off"
 		-pidfile "$VMM_HOME/run/$name/pid" -daemonize)
 	[ -n "$INITRD" ] && args+=(-initrd "$INITRD")
 	nsx "$NS" qemu-system-x86_64 "${args[@]}" >"$T/$name.qemu.log" 2>&1 ||
@@ -184,6 +188,27 @@ cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g9/pid"
 vnc 1 g9 --png "$T/x.png"
 assert_eq "$ERR" "vmm: g9: vnc 127.0.0.1:5909: connection refused"
 rm -f "$VMM_HOME/run/g9/pid"
+
+# ---- the default: the screen on a unix socket in the guest's run folder ----
+"$VMM" create gs --size 64M --ram 256 --kernel "$KERNEL" --append console=tty0 >"$T/create.log" 2>&1 ||
+	fail "vmm create gs: $(cat "$T/create.log")"
+assert_contains "$(cat "$VMM_HOME/profiles/gs.cfg")" 'vnc = "socket";'
+S=$VMM_HOME/run/gs/vnc.sock
+vnc 0 --dry-run gs
+assert_eq "$OUT" "vnc unix:$S"
+mkdir -p "$VMM_HOME/run/gs"
+cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/gs/pid" # "running", but nothing serves the socket yet
+vnc 1 gs --png "$T/s.png"
+assert_eq "$ERR" "vmm: gs: vnc $S: no such file or directory"
+rm -f "$VMM_HOME/run/gs/pid"
+start_qemu gs "unix:$S"
+settle gs
+vnc 0 gs --png "$T/s.png"
+qmp "$T/gs.qmp" "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$T/dumps.ppm\"}}" || fail screendump
+read -r W H DIFF LIT < <(image_diff "$T/s.png" "$T/dumps.ppm")
+echo "socket: png ${W}x$H, $DIFF pixels differ from the screendump, $LIT lit"
+[ "$DIFF" != size ] && [ "$DIFF" -le 64 ] && [ "$LIT" -gt "$MIN_LIT" ] ||
+	fail "over the socket: ${W}x$H, $DIFF differing, $LIT lit"
 
 # ---- password on ----
 printf 'tOp5ecr\n' >"$T/pw"

@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "vmm/config/profile.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/validate.h"
 #include "vmm/sys/util.h"
 
 #include "fuzz.h"
@@ -76,7 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char spec[PROFILE_FORWARD_LEN];
 		struct vmm_forward g;
 		profile_format_forward(&f, spec);
-		if (profile_parse_forward(spec, &g) != 0 || memcmp(&f, &g, sizeof(f)))
+		if (profile_parse_forward(spec, &g) != 0 || f.proto != g.proto ||
+		    f.host_port != g.host_port || f.guest_port != g.guest_port || f.addr != g.addr ||
+		    f.force != g.force)
 			abort();
 	}
 	netcfg_free(&n);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vmm/config/profile.h"
+#include "vmm/config/validate.h"
 
 #include "fuzz.h"
 
@@ -13,16 +14,12 @@ static const char base_text[] =
 	"net = { mac = \"52:54:00:7d:62:12\"; address = \"192.168.166.100/24\"; tap = \"vmm-ubuntu\"; };\n"
 	"vnc = { display = 19; listen = \"127.0.0.1\"; };\n";
 
-/* Keys whose value names a file vmm opens: only plain names (no '/'), so that the fuzzer stays
- * off devices and FIFOs (an open() of one could block). */
+/* Keys whose value names a file vmm opens (the table's PROFILE_KEY_FILE): only plain names (no
+ * '/'), so that the fuzzer stays off devices and FIFOs (an open() of one could block). */
 static int names_file(const char *key)
 {
-	static const char *const keys[] = { "iso", "kernel", "initrd", "vnc_password_file",
-					    "vnc.password_file", "ssh_key", "ssh-key" };
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (!strcmp(key, keys[i]))
-			return 1;
-	return 0;
+	const struct profile_key *k = profile_key_find(key);
+	return k && (k->flags & PROFILE_KEY_FILE);
 }
 
 /* The input: KEY=VALUE lines, applied in order to one profile like `vmm set` does. */

@@ -47,7 +47,7 @@ while IFS= read -r line; do
 	assert_eq "$(printf '%s\n' "$once" | grep -cxF -- "$line")" 1 "exactly once: $line"
 	n=$((n + 1))
 done < <(plan_lines)
-assert_eq "$n" 5 "plan has 5 rules"
+assert_eq "$n" 8 "plan has 8 rules"
 assert_eq "$(printf '%s\n' "$once" | grep -m1 '^-A FORWARD ')" \
 	"-A FORWARD -m comment --comment vmm -j VMM-FORWARD" "jump first in FORWARD"
 assert_eq "$(printf '%s\n' "$once" | grep -m1 '^-A POSTROUTING ')" \
@@ -60,7 +60,15 @@ assert_eq "$(printf '%s\n' "$once" | grep -v -e VMM- -e 'comment vmm')" "$before
 S=$(nsx "$D" iptables-legacy -S VMM-FORWARD)
 assert_contains "$S" '-A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "vmm br0" -j ACCEPT'
 nsx "$D" iptables-legacy -C FORWARD -m comment --comment vmm -j VMM-FORWARD || fail "-C jump FORWARD"
-nsx "$D" iptables-legacy -C VMM-FORWARD -i br0 -m comment --comment "vmm br0" -j ACCEPT || fail "-C accept out"
+nsx "$D" iptables-legacy -C VMM-FORWARD -s "$NET" -i br0 -m comment --comment "vmm br0" -j ACCEPT ||
+	fail "-C accept out"
+nsx "$D" iptables-legacy -C VMM-FORWARD -i br0 -o br0 -m comment --comment "vmm br0" -j ACCEPT ||
+	fail "-C accept bridged"
+nsx "$D" iptables-legacy -C VMM-FORWARD -i br0 -m comment --comment "vmm br0" -j DROP || fail "-C drop out"
+nsx "$D" iptables-legacy -C VMM-FORWARD -o br0 -m comment --comment "vmm br0" -j DROP || fail "-C drop in"
+# in the plan's order: the accepts, then the drops
+assert_eq "$(printf '%s\n' "$once" | grep '^-A VMM-FORWARD ')" "$(plan_lines | grep '^-A VMM-FORWARD ')" \
+	"VMM-FORWARD in the plan's order"
 nsx "$D" iptables-legacy -C VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED \
 	-m comment --comment "vmm br0" -j ACCEPT || fail "-C accept back"
 nsx "$D" iptables-legacy -t nat -C POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING || fail "-C jump nat"
@@ -68,7 +76,7 @@ nsx "$D" iptables-legacy -t nat -C VMM-POSTROUTING -s "$NET" ! -o br0 -m comment
 	-j MASQUERADE || fail "-C masquerade"
 
 fw "$D" status
-assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 5 "status: all 5 present"
+assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 8 "status: all 8 present"
 assert_contains "$OUT" "chains present"
 assert_contains "$OUT" "forward_policy DROP"
 
@@ -113,7 +121,9 @@ done
 for i in 1 2 3 4 5 6 7 8; do wait "${pids[$((i - 1))]}" || fail "concurrent apply br$i: $(cat "$T/c$i.out")"; done
 all=$(save "$C")
 for i in 1 2 3 4 5 6 7 8; do
-	assert_eq "$(printf '%s\n' "$all" | grep -c -- "-i br$i -m comment")" 1 "br$i accept once"
+	assert_eq "$(printf '%s\n' "$all" | grep -c -- "-s 10.$i.0.0/16 -i br$i -m comment")" 1 "br$i accept once"
+	assert_eq "$(printf '%s\n' "$all" | grep -c -- "-o br$i -m comment --comment \"vmm br$i\" -j DROP")" 1 \
+		"br$i drop once"
 	assert_eq "$(printf '%s\n' "$all" | grep -c -- "-s 10.$i.0.0/16 ! -o br$i ")" 1 "br$i masquerade once"
 done
 assert_eq "$(printf '%s\n' "$all" | grep -c -- '-j VMM-FORWARD$')" 1 "one jump for all bridges"
@@ -141,7 +151,7 @@ while IFS= read -r line; do
 	assert_eq "$(printf '%s\n' "$once" | grep -cxF -- "$line")" 1 "exactly once: $line"
 	n=$((n + 1))
 done < <("$BIN" --do plan br0 "$NET" nat $FW | sed -n -e 's/^-I /-A /' -e '/^-A /p')
-assert_eq "$n" 16 "plan: 5 rules + 2 jumps + 3x3 forward rules"
+assert_eq "$n" 19 "plan: 8 rules + 2 jumps + 3x3 forward rules"
 assert_not_contains "$once" "unsupported" "iptables-legacy-save understands every entry"
 for c in PREROUTING OUTPUT; do
 	assert_eq "$(printf '%s\n' "$once" | grep -m1 "^-A $c ")" \
@@ -157,7 +167,9 @@ nsx "$F" iptables-legacy -C VMM-FORWARD -d 192.168.166.100/32 -o br0 -p tcp -m t
 	-m conntrack --ctstate DNAT -m comment --comment "vmm br0 web" -j ACCEPT || fail "-C accept dnat"
 fwf "$F" status $FW
 assert_contains "$OUT" "forwards_stale 0"
-assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 7 "status with forwards: all 7 present (5 + accept + dnat)"
+assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 10 "status with forwards: all 10 present (8 + accept + dnat)"
+# the forwards' accepts stand before the drops
+assert_eq "$(printf '%s\n' "$once" | grep '^-A VMM-FORWARD ' | tail -n 2 | grep -c ' -j DROP$')" 2 "drops last"
 for _ in 1 2 3; do fwf "$F" apply $FW; assert_eq "$COMMITS" 0 "apply with forwards again"; done
 assert_eq "$(save "$F")" "$once" "after apply x4"
 nsx "$F" iptables-legacy-save | nsx "$F" iptables-legacy-restore || fail "restore"

@@ -59,7 +59,7 @@ assert_eq "$(jq -r '[.taps[] | select(.exists and .enslaved and .up and (.in_use
 assert_eq "$(jq -r '.taps[0].guest' <<<"$J")" ubuntu
 assert_eq "$(jq -r '.forwarding and .forwarding_by_vmm' <<<"$J")" true
 assert_eq "$(jq -r '.firewall.known' <<<"$J")" true
-assert_eq "$(jq -r '[.firewall.rules[]] | length' <<<"$J")" 5
+assert_eq "$(jq -r '[.firewall.rules[]] | length' <<<"$J")" 8
 assert_eq "$(jq -r '[.firewall.rules[] | select(.state != "present")] | length' <<<"$J")" 0
 assert_eq "$(jq -r '.dns | join(",")' <<<"$J")" 192.168.1.191
 assert_eq "$(jq -r '.problems | length' <<<"$J")" 0

@@ -47,7 +47,7 @@ fw status "${FWD[@]}"
 assert_contains "$OUT" "backend nftables"
 assert_contains "$OUT" "complete 1"
 assert_eq "$(printf '%s\n' "$OUT" | grep -c ' missing: ')" 0 "status: nothing missing"
-assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 7 "status: 7 rules present"
+assert_eq "$(printf '%s\n' "$OUT" | grep -c ' present: ')" 10 "status: 10 rules present"
 ipt_nft_clean "$HOST"
 
 # the forwards: listeners in the stand-in tell who connected

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/net/dns.h"
+#include "vmm/config/dns.h"
 #include "vmm/sys/error.h"
 
 static char dir[] = "/tmp/vmm-test-dns.XXXXXX";

@@ -16,13 +16,20 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
-#include "vmm/net/fw_backend.h"
+#include "vmm/net/iptables.h"
+#include "vmm/net/nftables.h"
 #include "vmm/sys/util.h"
 
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))
 #define NET167 ((192u << 24) | (168u << 16) | (167u << 8))
 
 static const struct fw_config tut = { .bridge = "br0", .network = NET166, .prefix = 24, .nat = true, .backend = FW_IPTABLES_LEGACY };
+
+/* The bridge's own rules and jumps (not the forwards'): fw_rule_line prints them. */
+static bool fixed_id(int i)
+{
+	return i <= FW_MASQ || i == FW_ACCEPT_BRIDGED || i == FW_DROP_OUT || i == FW_DROP_IN;
+}
 
 /* ---- pure cases ---- */
 
@@ -44,8 +51,11 @@ static const char plan_tut[] =
 	"*filter\n"
 	":VMM-FORWARD - [0:0]\n"
 	"-I FORWARD -m comment --comment vmm -j VMM-FORWARD\n"
-	"-A VMM-FORWARD -i br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
+	"-A VMM-FORWARD -i br0 -o br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
+	"-A VMM-FORWARD -s 192.168.166.0/24 -i br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
 	"-A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"vmm br0\" -j ACCEPT\n"
+	"-A VMM-FORWARD -i br0 -m comment --comment \"vmm br0\" -j DROP\n"
+	"-A VMM-FORWARD -o br0 -m comment --comment \"vmm br0\" -j DROP\n"
 	"COMMIT\n"
 	"*nat\n"
 	":VMM-POSTROUTING - [0:0]\n"
@@ -68,8 +78,11 @@ static void test_plan(void **state)
 			    "*filter\n"
 			    ":VMM-FORWARD - [0:0]\n"
 			    "-I FORWARD -m comment --comment vmm -j VMM-FORWARD\n"
-			    "-A VMM-FORWARD -i vmbr-1 -m comment --comment \"vmm vmbr-1\" -j ACCEPT\n"
+			    "-A VMM-FORWARD -i vmbr-1 -o vmbr-1 -m comment --comment \"vmm vmbr-1\" -j ACCEPT\n"
+			    "-A VMM-FORWARD -s 192.168.167.128/25 -i vmbr-1 -m comment --comment \"vmm vmbr-1\" -j ACCEPT\n"
 			    "-A VMM-FORWARD -o vmbr-1 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"vmm vmbr-1\" -j ACCEPT\n"
+			    "-A VMM-FORWARD -i vmbr-1 -m comment --comment \"vmm vmbr-1\" -j DROP\n"
+			    "-A VMM-FORWARD -o vmbr-1 -m comment --comment \"vmm vmbr-1\" -j DROP\n"
 			    "COMMIT\n");
 	free(text);
 }
@@ -82,14 +95,23 @@ static void test_rule_line(void **state)
 	assert_string_equal(buf, "-A VMM-POSTROUTING -s 192.168.166.7/32 ! -o br.0 -m comment --comment \"vmm br.0\" -j MASQUERADE");
 	assert_int_equal(fw_rule_line(&c, FW_JUMP_POSTROUTING, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "-A POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING");
+	assert_int_equal(fw_rule_line(&c, FW_ACCEPT_OUT, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "-A VMM-FORWARD -s 192.168.166.7/32 -i br.0 -m comment --comment \"vmm br.0\" -j ACCEPT");
+	assert_int_equal(fw_rule_line(&c, FW_ACCEPT_BRIDGED, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "-A VMM-FORWARD -i br.0 -o br.0 -m comment --comment \"vmm br.0\" -j ACCEPT");
+	assert_int_equal(fw_rule_line(&c, FW_DROP_OUT, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "-A VMM-FORWARD -i br.0 -m comment --comment \"vmm br.0\" -j DROP");
+	assert_int_equal(fw_rule_line(&c, FW_DROP_IN, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "-A VMM-FORWARD -o br.0 -m comment --comment \"vmm br.0\" -j DROP");
+	assert_int_equal(fw_rule_line(&c, FW_DNAT, buf, sizeof(buf)), -1); /* a forward's: no line */
 	assert_int_equal(fw_rule_line(&c, FW_NRULES, buf, sizeof(buf)), -1);
 	assert_int_equal(fw_rule_line(&c, FW_MASQ, buf, 20), -1); /* too small: refused, not cut */
 }
 
 static const struct fw_forward fwd_web[] = {
-	{ IPPROTO_TCP, 8080, 80, NET166 | 100, "web" },
-	{ IPPROTO_UDP, 5353, 53, NET166 | 100, "web" },
-	{ IPPROTO_TCP, 2222, 22, NET166 | 101, "db-1" },
+	{ IPPROTO_TCP, 8080, 80, NET166 | 100, "web", 0 },
+	{ IPPROTO_UDP, 5353, 53, NET166 | 100, "web", 0 },
+	{ IPPROTO_TCP, 2222, 22, NET166 | 101, "db-1", 0 },
 };
 
 /* Port forwards: the lines are byte-identical to what iptables-legacy-save prints for the entries
@@ -106,11 +128,14 @@ static void test_plan_forwards(void **state)
 		"*filter\n"
 		":VMM-FORWARD - [0:0]\n"
 		"-I FORWARD -m comment --comment vmm -j VMM-FORWARD\n"
-		"-A VMM-FORWARD -i br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
+		"-A VMM-FORWARD -i br0 -o br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
+		"-A VMM-FORWARD -s 192.168.166.0/24 -i br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
 		"-A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"vmm br0\" -j ACCEPT\n"
 		"-A VMM-FORWARD -d 192.168.166.100/32 -o br0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 web\" -j ACCEPT\n"
 		"-A VMM-FORWARD -d 192.168.166.100/32 -o br0 -p udp -m udp --dport 53 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 web\" -j ACCEPT\n"
 		"-A VMM-FORWARD -d 192.168.166.101/32 -o br0 -p tcp -m tcp --dport 22 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 db-1\" -j ACCEPT\n"
+		"-A VMM-FORWARD -i br0 -m comment --comment \"vmm br0\" -j DROP\n"
+		"-A VMM-FORWARD -o br0 -m comment --comment \"vmm br0\" -j DROP\n"
 		"COMMIT\n"
 		"*nat\n"
 		":VMM-POSTROUTING - [0:0]\n"
@@ -129,6 +154,20 @@ static void test_plan_forwards(void **state)
 		"COMMIT\n");
 	free(text);
 
+	/* a forward bound to one address: its DNAT rules match that destination only */
+	struct fw_forward bound = fwd_web[0];
+	bound.host_ip = (192u << 24) | (168u << 16) | (1u << 8) | 184u;
+	c.forwards = &bound;
+	c.n_forwards = 1;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	assert_non_null(strstr(text, "\n-A VMM-PREROUTING -d 192.168.1.184/32 -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 web\" -j DNAT --to-destination 192.168.166.100:80\n"));
+	assert_non_null(strstr(text, "\n-A VMM-OUTPUT -d 192.168.1.184/32 -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 web\" -j DNAT --to-destination 192.168.166.100:80\n"));
+	free(text);
+	bound.host_ip = (127u << 24) | 1;
+	assert_int_equal(fw_plan(&c, &text), -1);
+	assert_string_equal(vmm_errmsg(), "firewall: forward 1 of web: host address not usable (loopback, 0.0.0.0/8 or multicast)");
+
+	c.forwards = fwd_web;
 	c.nat = false;
 	c.n_forwards = 1;
 	assert_int_equal(fw_plan(&c, &text), 0);
@@ -268,8 +307,10 @@ static void first_rule(const char *text, const char *chain, char *buf, size_t le
 static void expect_rules(const char *text, const struct fw_config *c, int times)
 {
 	char line[512];
-	for (int i = 0; i <= FW_MASQ; i++) {
+	for (int i = 0; i < FW_NRULES; i++) {
 		int want = times;
+		if (!fixed_id(i))
+			continue;
 		if (!c->nat && (i == FW_JUMP_POSTROUTING || i == FW_MASQ))
 			want = 0;
 		assert_int_equal(fw_rule_line(c, (enum fw_rule_id)i, line, sizeof(line)), 0);
@@ -316,8 +357,8 @@ static void test_ns_apply(void **state)
 	assert_string_equal(first, line);
 
 	assert_int_equal(fw_status(&tut, &st), 0);
-	for (int i = 0; i <= FW_MASQ; i++)
-		if (!st.present[i])
+	for (int i = 0; i < FW_NRULES; i++)
+		if (fixed_id(i) && !st.present[i])
 			fail_msg("missing after apply: %s", fw_rule_name(FW_IPTABLES_LEGACY, (enum fw_rule_id)i));
 	assert_true(st.chains_present);
 	assert_string_equal(st.forward_policy, "ACCEPT");
@@ -365,11 +406,14 @@ static void test_ns_converge(void **state)
 	struct fw_config c = tut;
 	struct fw_status st;
 	assert_int_equal(fw_apply(&tut), 0);
-	/* another subnet on the same bridge: the old masquerade goes, the new one comes */
+	/* another subnet on the same bridge: the old masquerade and source accept go, the new
+	 * ones come */
 	c.network = NET167;
 	assert_int_equal(fw_status(&c, &st), 0);
 	assert_false(st.present[FW_MASQ]);
-	assert_true(st.present[FW_ACCEPT_OUT]);
+	assert_false(st.present[FW_ACCEPT_OUT]);
+	assert_true(st.present[FW_ACCEPT_BACK]);
+	assert_true(st.present[FW_DROP_IN]);
 	assert_int_equal(fw_apply(&c), 0);
 	char *s = save();
 	expect_rules(s, &c, 1);
@@ -388,8 +432,8 @@ static void test_ns_converge(void **state)
 	/* a duplicate added by hand and a foreign rule pushed above the jump */
 	char line[512];
 	fw_rule_line(&c, FW_ACCEPT_OUT, line, sizeof(line));
-	char *argv[] = { "iptables-legacy", "-A", "VMM-FORWARD", "-i", "br0", "-m", "comment",
-			 "--comment", "vmm br0", "-j", "ACCEPT", NULL };
+	char *argv[] = { "iptables-legacy", "-A", "VMM-FORWARD", "-s", "192.168.167.0/24", "-i", "br0",
+			 "-m", "comment", "--comment", "vmm br0", "-j", "ACCEPT", NULL };
 	assert_int_equal(util_run(argv, NULL, NULL), 0);
 	char *argv2[] = { "iptables-legacy", "-I", "FORWARD", "-s", "10.9.9.9", "-j", "DROP", NULL };
 	assert_int_equal(util_run(argv2, NULL, NULL), 0);
@@ -428,8 +472,8 @@ static void test_ns_two_bridges(void **state)
 	/* removing br0's leaves br1's (and the jumps) */
 	assert_int_equal(fw_remove(&tut), 0);
 	assert_int_equal(fw_status(&b1, &st), 0);
-	for (int i = 0; i <= FW_MASQ; i++)
-		assert_true(st.present[i]);
+	for (int i = 0; i < FW_NRULES; i++)
+		assert_true(!fixed_id(i) || st.present[i]);
 	assert_int_equal(fw_status(&tut, &st), 0);
 	assert_false(st.present[FW_ACCEPT_OUT]);
 	assert_false(st.present[FW_MASQ]);
@@ -465,6 +509,80 @@ static void test_ns_policy_and_nft(void **state)
 		assert_false(st.nft_forward_drop);
 		free(nft);
 	}
+}
+
+/* The "-A VMM-FORWARD" lines of a save output, in order, one per line. */
+static char *forward_lines(const char *text)
+{
+	char *out = calloc(1, strlen(text) + 1);
+	for (const char *p = text; *p;) {
+		const char *e = strchrnul(p, '\n');
+		if (!strncmp(p, "-A VMM-FORWARD ", 15)) {
+			strncat(out, p, (size_t)(e - p));
+			strcat(out, "\n");
+		}
+		p = *e ? e + 1 : e;
+	}
+	return out;
+}
+
+/* The bridge's rules keep their order (the drops last): an accept put after the drops by hand,
+ * and the rules an older vmm wrote (accept everything from the bridge), are seen and put back
+ * in order in one commit. */
+static void test_ns_order(void **state)
+{
+	struct fw_status st;
+	char line[512], *plan = NULL;
+	assert_int_equal(fw_plan(&tut, &plan), 0);
+	char *want = forward_lines(plan);
+	assert_int_equal(fw_apply(&tut), 0);
+	char *s = save(), *got = forward_lines(s);
+	assert_string_equal(got, want);
+	free(s);
+	free(got);
+	/* the bridged accept moved after the drops */
+	fw_rule_line(&tut, FW_ACCEPT_BRIDGED, line, sizeof(line));
+	char *del[] = { "iptables-legacy", "-D", "VMM-FORWARD", "1", NULL };
+	char *add[] = { "iptables-legacy", "-A", "VMM-FORWARD", "-i", "br0", "-o", "br0", "-m",
+			"comment", "--comment", "vmm br0", "-j", "ACCEPT", NULL };
+	assert_int_equal(util_run(del, NULL, NULL), 0);
+	assert_int_equal(util_run(add, NULL, NULL), 0);
+	assert_int_equal(fw_status(&tut, &st), 0);
+	assert_true(st.present[FW_ACCEPT_BRIDGED]);
+	assert_int_equal(st.n_stale, 1);
+	assert_false(fw_status_complete(&tut, &st));
+	unsigned c0 = fw_commit_count();
+	assert_int_equal(fw_apply(&tut), 0);
+	assert_int_equal(fw_commit_count(), c0 + 1); /* filter only */
+	s = save();
+	got = forward_lines(s);
+	assert_string_equal(got, want);
+	free(s);
+	free(got);
+	assert_int_equal(fw_status(&tut, &st), 0);
+	assert_int_equal(st.n_stale, 0);
+	assert_true(fw_status_complete(&tut, &st));
+	/* an older vmm's rules: everything from the bridge accepted, replies back */
+	reset_tables();
+	char *old1[] = { "iptables-legacy", "-N", "VMM-FORWARD", NULL };
+	char *old2[] = { "iptables-legacy", "-A", "VMM-FORWARD", "-i", "br0", "-m", "comment",
+			 "--comment", "vmm br0", "-j", "ACCEPT", NULL };
+	char *old3[] = { "iptables-legacy", "-I", "FORWARD", "-m", "comment", "--comment", "vmm",
+			 "-j", "VMM-FORWARD", NULL };
+	assert_int_equal(util_run(old1, NULL, NULL), 0);
+	assert_int_equal(util_run(old2, NULL, NULL), 0);
+	assert_int_equal(util_run(old3, NULL, NULL), 0);
+	assert_int_equal(fw_status(&tut, &st), 0);
+	assert_false(fw_status_complete(&tut, &st));
+	assert_int_equal(fw_apply(&tut), 0);
+	s = save();
+	got = forward_lines(s);
+	assert_string_equal(got, want);
+	assert_int_equal(count_lines(s, "-A VMM-FORWARD -i br0 -m comment --comment \"vmm br0\" -j ACCEPT"), 0);
+	free(s);
+	free(got);
+	free(want);
+	free(plan);
 }
 
 static void test_ns_referenced_chain(void **state)
@@ -565,8 +683,8 @@ static int driver(int argc, char **argv)
 					printf("rule %d %s: %s\n", i,
 					       st.present[i] ? "present" : "missing",
 					       fw_rule_name(st.backend, (enum fw_rule_id)i));
-			printf("complete %d\nmissing_openings %zu\n", fw_status_complete(&c, &st),
-			       st.n_missing_openings);
+			printf("complete %d\nmissing_openings %zu\nstale %zu\n",
+			       fw_status_complete(&c, &st), st.n_missing_openings, st.n_stale);
 			printf("chains %s\nforward_policy %s\niptables_is_nft %d\nnft_forward_drop %d\n"
 			       "forwards_stale %d\n",
 			       st.chains_present ? "present" : "missing", st.forward_policy,
@@ -615,6 +733,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_setup(test_ns_apply, ns_setup),
 			cmocka_unit_test_setup(test_ns_converge, ns_setup),
 			cmocka_unit_test_setup(test_ns_two_bridges, ns_setup),
+			cmocka_unit_test_setup(test_ns_order, ns_setup),
 			cmocka_unit_test_setup(test_ns_policy_and_nft, ns_setup),
 			cmocka_unit_test_setup(test_ns_referenced_chain, ns_setup),
 		};

@@ -13,7 +13,7 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
-#include "vmm/net/fw_backend.h"
+#include "vmm/net/nftables.h"
 #include "vmm/sys/util.h"
 
 #define NET166 ((192u << 24) | (168u << 16) | (166u << 8))
@@ -34,9 +34,12 @@ static const char plan_empty[] =
 	"add chain inet vmm postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
 	"add chain inet vmm prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
 	"add chain inet vmm output { type nat hook output priority -100; policy accept; }\n"
-	"add rule inet vmm forward iifname \"br0\" meta mark set meta mark | 0x00002000 accept comment \"vmm br0 1366431f\"\n"
+	"add rule inet vmm forward iifname \"br0\" oifname \"br0\" meta mark set meta mark | 0x00002000 accept comment \"vmm br0 25754c72\"\n"
+	"add rule inet vmm forward iifname \"br0\" ip saddr 192.168.166.0/24 meta mark set meta mark | 0x00002000 accept comment \"vmm br0 7d677189\"\n"
 	"add rule inet vmm forward oifname \"br0\" ct state established,related meta mark set meta mark | 0x00002000 accept comment \"vmm br0 2ab36820\"\n"
 	"add rule inet vmm forward oifname \"br0\" ct status dnat meta mark set meta mark | 0x00002000 accept comment \"vmm br0 0cb2f5c1\"\n"
+	"add rule inet vmm forward iifname \"br0\" drop comment \"vmm br0 ccae2566\"\n"
+	"add rule inet vmm forward oifname \"br0\" drop comment \"vmm br0 f9a7a148\"\n"
 	"add rule inet vmm postrouting ip saddr 192.168.166.0/24 oifname != \"br0\" masquerade comment \"vmm br0 df32202c\"\n"
 	"add rule inet vmm prerouting meta nfproto ipv4 fib daddr type local tcp dport 8080 dnat ip to 192.168.166.100:80 comment \"vmm br0 ae637d59\"\n"
 	"add rule inet vmm output meta nfproto ipv4 ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat ip to 192.168.166.100:80 comment \"vmm br0 f9cb5858\"\n"
@@ -51,7 +54,8 @@ static const char plan_empty[] =
  *  - inet firewalld filter_FORWARD (priority filter + 10): ends in reject, not opened yet; an old
  *    opening with another mark (0x100) sits there;
  *  - inet early forward (priority -150): policy drop, runs before vmm's chain;
- *  - inet vmm: the forward chain with br0's in-rule, a stale br0 rule (old hash), br1's rule.
+ *  - inet vmm: the forward chain with br0's in-rule (the subnet's sources), a stale br0 rule
+ *    (old hash), br1's rule.
  */
 static const char ruleset[] =
 	"{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"json_schema_version\": 1}},"
@@ -89,7 +93,7 @@ static const char ruleset[] =
 	"{\"chain\": {\"family\": \"inet\", \"table\": \"vmm\", \"name\": \"forward\", \"handle\": 1,"
 	" \"type\": \"filter\", \"hook\": \"forward\", \"prio\": -10, \"policy\": \"accept\"}},"
 	"{\"rule\": {\"family\": \"inet\", \"table\": \"vmm\", \"chain\": \"forward\", \"handle\": 2,"
-	" \"comment\": \"vmm br0 1366431f\", \"expr\": []}},"
+	" \"comment\": \"vmm br0 7d677189\", \"expr\": []}},"
 	"{\"rule\": {\"family\": \"inet\", \"table\": \"vmm\", \"chain\": \"forward\", \"handle\": 3,"
 	" \"comment\": \"vmm br0 0badc0de\", \"expr\": []}},"
 	"{\"rule\": {\"family\": \"inet\", \"table\": \"vmm\", \"chain\": \"forward\", \"handle\": 4,"
@@ -193,8 +197,14 @@ static void test_converge(void **state)
 	assert_string_equal(
 		batch,
 		"add chain inet vmm postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
+		/* the in-rule is there, but the bridged accept must come before it: all in order */
+		"delete rule inet vmm forward handle 2\n"
 		"delete rule inet vmm forward handle 3\n"
+		"add rule inet vmm forward iifname \"br0\" oifname \"br0\" meta mark set meta mark | 0x00002000 accept comment \"vmm br0 25754c72\"\n"
+		"add rule inet vmm forward iifname \"br0\" ip saddr 192.168.166.0/24 meta mark set meta mark | 0x00002000 accept comment \"vmm br0 7d677189\"\n"
 		"add rule inet vmm forward oifname \"br0\" ct state established,related meta mark set meta mark | 0x00002000 accept comment \"vmm br0 2ab36820\"\n"
+		"add rule inet vmm forward iifname \"br0\" drop comment \"vmm br0 ccae2566\"\n"
+		"add rule inet vmm forward oifname \"br0\" drop comment \"vmm br0 f9a7a148\"\n"
 		"add rule inet vmm postrouting ip saddr 192.168.166.0/24 oifname != \"br0\" masquerade comment \"vmm br0 df32202c\"\n"
 		"delete rule inet firewalld filter_FORWARD handle 7\n"
 		"insert rule inet firewalld filter_FORWARD meta mark & 0x00002000 == 0x00002000 counter accept comment \"vmm\"\n");
@@ -290,6 +300,112 @@ static void test_owned_table(void **state)
 	fw_nft_state_free(s);
 }
 
+/* The comments of the forward chain's rules a plan adds, in order (at most 8). */
+static size_t forward_comments(const char *plan, char out[8][32])
+{
+	size_t n = 0;
+	for (const char *p = plan; (p = strstr(p, "add rule inet vmm forward ")) && n < 8; p++) {
+		const char *c = strstr(p, "comment \"");
+		const char *e = c ? strchr(c + 9, '"') : NULL;
+		if (!e)
+			break;
+		snprintf(out[n++], 32, "%.*s", (int)(e - c - 9), c + 9);
+	}
+	return n;
+}
+
+/* A ruleset with table inet vmm's forward chain holding rules of these comments, in order. */
+static char *vmm_forward_ruleset(char com[][32], const int *order, size_t n)
+{
+	char *js = util_strdup(
+		"{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"vmm\", \"handle\": 5}},"
+		"{\"chain\": {\"family\": \"inet\", \"table\": \"vmm\", \"name\": \"forward\", \"handle\": 1,"
+		" \"type\": \"filter\", \"hook\": \"forward\", \"prio\": -10, \"policy\": \"accept\"}}");
+	for (size_t i = 0; i < n; i++) {
+		char *x = util_fmt("%s,{\"rule\": {\"family\": \"inet\", \"table\": \"vmm\", \"chain\":"
+				   " \"forward\", \"handle\": %zu, \"comment\": \"%s\", \"expr\": []}}",
+				   js, 10 + i, com[order[i]]);
+		free(js);
+		js = x;
+	}
+	char *x = util_fmt("%s]}", js);
+	free(js);
+	return x;
+}
+
+/* The forward chain keeps its order, the drops last: the first forward added while the network
+ * is up (its accept would otherwise land after the drops), and an accept found after the drops,
+ * make the diff take br0's rules of the chain out and put them back in order. */
+static void test_order(void **state)
+{
+	struct fw_config c = tut;
+	c.nat = false;
+	c.forwards = fwds;
+	c.n_forwards = 1;
+	struct fw_nft_state *s = parse("", &c);
+	char *plan = NULL, *batch = NULL, com[8][32];
+	assert_int_equal(fw_nft_diff(&c, s, false, &plan, NULL, NULL), 0);
+	fw_nft_state_free(s);
+	/* bridged, out, back, dnat, drop out, drop in */
+	assert_int_equal(forward_comments(plan, com), 6);
+	const char *rules = strstr(plan, "add rule inet vmm forward ");
+	/* in place without the forward: the dnat accept is missing before the drops */
+	static const int no_fwd[] = { 0, 1, 2, 4, 5 };
+	char *js = vmm_forward_ruleset(com, no_fwd, 5);
+	s = parse(js, &c);
+	struct fw_status st;
+	memset(&st, 0, sizeof(st));
+	fw_nft_fill_status(&c, s, &st);
+	assert_int_equal(st.n_stale, 0);
+	assert_false(st.present[FW_ACCEPT_DNAT]);
+	assert_int_equal(fw_nft_diff(&c, s, false, &batch, NULL, NULL), 0);
+	for (int h = 10; h < 15; h++) {
+		char del[64];
+		snprintf(del, sizeof(del), "delete rule inet vmm forward handle %d\n", h);
+		assert_non_null(strstr(batch, del));
+	}
+	/* the chain's rules again, exactly as on an empty ruleset */
+	char *rest = strstr(batch, "add rule inet vmm forward ");
+	assert_non_null(rest);
+	assert_memory_equal(rest, rules, strlen(rules) - strlen(strstr(rules, "add rule inet vmm prerouting")));
+	free(batch);
+	fw_nft_state_free(s);
+	free(js);
+	/* the dnat accept after the drops: out of order, and put back */
+	forward_comments(plan, com);
+	static const int late[] = { 0, 1, 2, 4, 5, 3 };
+	js = vmm_forward_ruleset(com, late, 6);
+	s = parse(js, &c);
+	fw_nft_fill_status(&c, s, &st);
+	assert_int_equal(st.n_stale, 1);
+	assert_false(fw_status_complete(&c, &st));
+	assert_int_equal(fw_nft_diff(&c, s, false, &batch, NULL, NULL), 0);
+	for (int h = 10; h < 16; h++) {
+		char del[64];
+		snprintf(del, sizeof(del), "delete rule inet vmm forward handle %d\n", h);
+		assert_non_null(strstr(batch, del));
+	}
+	char got[8][32];
+	assert_int_equal(forward_comments(batch, got), 6);
+	for (int i = 0; i < 6; i++)
+		assert_string_equal(got[i], com[i]);
+	free(batch);
+	fw_nft_state_free(s);
+	free(js);
+	/* in order: nothing to do */
+	static const int right[] = { 0, 1, 2, 3, 4, 5 };
+	js = vmm_forward_ruleset(com, right, 6);
+	s = parse(js, &c);
+	fw_nft_fill_status(&c, s, &st);
+	assert_int_equal(st.n_stale, 0);
+	assert_int_equal(fw_nft_diff(&c, s, false, &batch, NULL, NULL), 0);
+	assert_null(strstr(batch, "forward"));
+	free(batch);
+	fw_nft_state_free(s);
+	free(js);
+	free(plan);
+}
+
 static void test_bad_json(void **state)
 {
 	struct fw_nft_state *s = NULL;
@@ -315,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_converge),
 		cmocka_unit_test(test_owned_table),
+		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_bad_json),
 	};
 	return cmocka_run_group_tests_name("nftables", tests, NULL, NULL);

@@ -11,6 +11,9 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/forward_spec.h"
+#include "vmm/config/alloc.h"
+#include "vmm/config/validate.h"
 #include "vmm/sys/util.h"
 
 static const char tutorial[] =
@@ -85,12 +88,13 @@ static void test_parse_errors(void **state)
 	expect_invalid(profile_parse("vnc = { display = 59636; };\n", "t.cfg", "g", &p),
 		       "t.cfg:1: display: out of range (0 to 59635)");
 	expect_invalid(profile_parse("vnc = \"off\";\n", "t.cfg", "g", &p),
-		       "t.cfg:1: vnc: want \"none\" or a group { display = N; }");
+		       "t.cfg:1: vnc: want \"socket\", \"none\" or a group { display = N; }");
 	expect_invalid(profile_parse("vnc = 5;\n", "t.cfg", "g", &p),
 		       "t.cfg:1: vnc: expected a group { ... }");
 	expect_invalid(profile_parse("net = { mac = \"01:02:03:04:05:06\"; };\n", "t.cfg", "g", &p),
 		       "t.cfg:1: mac 01:02:03:04:05:06: multicast MAC address (first octet must be even)");
-	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p), "t.cfg: vnc.display: missing (or vnc = \"none\")");
+	expect_invalid(profile_parse("memory = 64;\n", "t.cfg", "g", &p),
+		       "t.cfg: vnc.display: missing (or vnc = \"socket\" or \"none\")");
 	expect_invalid(profile_parse("", "t.cfg", "Bad", &p),
 		       "name \"Bad\": use 1 to 32 characters a-z, 0-9 and '-', starting with a letter or digit");
 }
@@ -215,6 +219,11 @@ static void test_validate(void **state)
 	expect_invalid(profile_check_conflicts(&p, others, 2), "tap vmm-ubuntu: already used by ubuntu");
 	snprintf(p.tap, sizeof(p.tap), "vmm-g");
 	assert_int_equal(profile_check_conflicts(&p, others, 2), 0);
+	/* guests on their private sockets never collide */
+	p.vnc_display = others[1].vnc_display = VMM_VNC_SOCKET;
+	assert_int_equal(profile_check_conflicts(&p, others, 2), 0);
+	others[1].vnc_display = 29;
+	p.vnc_display = 3;
 	/* the profile itself (same name) does not conflict with its stored copy */
 	assert_int_equal(profile_check_conflicts(&others[0], others, 2), 0);
 
@@ -338,7 +347,29 @@ static void test_set_key(void **state)
 	assert_int_equal(profile_set_key(&p, "vnc", ":5"), 0);
 	assert_int_equal(p.vnc_display, 5);
 	expect_invalid(profile_set_key(&p, "vnc", ":-1"),
-		       "vnc :-1: want a display :N with N from 0 to 59635 (port 5900+N), or none");
+		       "vnc :-1: want a display :N with N from 0 to 59635 (port 5900+N), socket or "
+		       "none");
+	/* the private socket (issue 17, item 7): no port, so it takes no display number */
+	assert_int_equal(profile_set_key(&p, "vnc", "socket"), 0);
+	assert_int_equal(p.vnc_display, VMM_VNC_SOCKET);
+	assert_false(profile_vnc_tcp(&p));
+	assert_int_equal(profile_vnc_port(&p), 0);
+	char *text = profile_format(&p);
+	assert_non_null(strstr(text, "vnc = \"socket\";"));
+	struct vmm_profile q;
+	parse_ok(text, &q);
+	assert_int_equal(q.vnc_display, VMM_VNC_SOCKET);
+	profile_free(&q);
+	free(text);
+	/* loopback or not: a TCP display elsewhere gets a password */
+	assert_int_equal(profile_set_key(&p, "vnc", ":5"), 0);
+	assert_true(profile_vnc_tcp(&p) && profile_vnc_loopback(&p));
+	assert_int_equal(profile_set_key(&p, "vnc.listen", "127.0.0.2"), 0);
+	assert_true(profile_vnc_loopback(&p));
+	assert_int_equal(profile_set_key(&p, "vnc.listen", "0.0.0.0"), 0);
+	assert_false(profile_vnc_loopback(&p));
+	assert_int_equal(profile_set_key(&p, "vnc.listen", "192.168.1.184"), 0);
+	assert_false(profile_vnc_loopback(&p));
 	expect_invalid(profile_set_key(&p, "iso", "/nonexistent.iso"),
 		       "iso /nonexistent.iso: no such file or directory");
 	expect_invalid(profile_set_key(&p, "tap", "a/b"), "tap \"a/b\": use letters, digits, '-', '_' or '.'");
@@ -354,6 +385,9 @@ static void test_forward_spec(void **state)
 		{ "tcp:8080:80", "tcp:8080:80" }, { "8080:80", "tcp:8080:80" },
 		{ "udp:5353:53", "udp:5353:53" }, { "UDP:1:65535", "udp:1:65535" },
 		{ "65535:1", "tcp:65535:1" },     { "tcp:00080:080", "tcp:80:80" },
+		{ "22:22!", "tcp:22:22!" },
+		{ "192.168.1.184:8080:80", "tcp:192.168.1.184:8080:80" },
+		{ "udp:10.0.0.1:53:53!", "udp:10.0.0.1:53:53!" },
 	};
 	static const struct { const char *in, *msg; } bad[] = {
 		{ "tcp:0:80", "forward \"tcp:0:80\": host port 0: out of range (1 to 65535)" },
@@ -366,12 +400,24 @@ static void test_forward_spec(void **state)
 		{ "tcp:x:80", "forward \"tcp:x:80\": host port \"x\": not a number" },
 		{ "80:-1", "forward \"80:-1\": guest port \"-1\": not a number" },
 		{ "80: 81", "forward \"80: 81\": guest port \" 81\": not a number" },
-		{ "garbage", "forward \"garbage\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
-		{ "80", "forward \"80\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
-		{ "80:", "forward \"80:\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
-		{ "tcp:80:", "forward \"tcp:80:\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
-		{ "tcp:1:2:3", "forward \"tcp:1:2:3\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
-		{ "", "forward \"\": want [tcp:|udp:]HOSTPORT:GUESTPORT" },
+		{ "garbage", "forward \"garbage\": want [tcp:|udp:][ADDR:]HOSTPORT:GUESTPORT[!]" },
+		{ "80", "forward \"80\": want [tcp:|udp:][ADDR:]HOSTPORT:GUESTPORT[!]" },
+		{ "80:", "forward \"80:\": want [tcp:|udp:][ADDR:]HOSTPORT:GUESTPORT[!]" },
+		{ "tcp:80:", "forward \"tcp:80:\": want [tcp:|udp:][ADDR:]HOSTPORT:GUESTPORT[!]" },
+		{ "tcp:1:2:3", "forward \"tcp:1:2:3\": address \"1\": not an IPv4 address" },
+		{ "tcp:1.2.3:80:80", "forward \"tcp:1.2.3:80:80\": address \"1.2.3\": not an IPv4 address" },
+		{ "1.2.3.4:80", "forward \"1.2.3.4:80\": host port \"1.2.3.4\": not a number" },
+		{ "127.0.0.1:80:80", "forward \"127.0.0.1:80:80\": address 127.0.0.1: not one a forward "
+				     "can be bound to (loopback, 0.0.0.0/8, multicast); leave it out for "
+				     "every address" },
+		{ "0.0.0.0:80:80", "forward \"0.0.0.0:80:80\": address 0.0.0.0: not one a forward "
+				   "can be bound to (loopback, 0.0.0.0/8, multicast); leave it out for "
+				   "every address" },
+		{ "x:1.2.3.4:80:80", "forward \"x:1.2.3.4:80:80\": protocol \"x\": use tcp or udp" },
+		{ "tcp:1.2.3.4:1:2:3", "forward \"tcp:1.2.3.4:1:2:3\": want [tcp:|udp:][ADDR:]HOSTPORT:GUESTPORT[!]" },
+		{ "80:80!!", "forward \"80:80!!\": guest port \"80!\": not a number" },
+		{ "!", "forward \"!\": want [tcp:|udp:][ADDR:]HOSTPORT:GUESTPORT[!]" },
+		{ "", "forward \"\": want [tcp:|udp:][ADDR:]HOSTPORT:GUESTPORT[!]" },
 	};
 	struct vmm_forward f;
 	char buf[PROFILE_FORWARD_LEN];
@@ -383,9 +429,22 @@ static void test_forward_spec(void **state)
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_invalid(profile_parse_forward(bad[i].in, &f), bad[i].msg);
-	f = (struct vmm_forward){ 17, 65535, 65535 }; /* the longest text fits */
+	/* the longest text fits */
+	f = (struct vmm_forward){ .proto = 17, .host_port = 65535, .guest_port = 65535,
+				  .addr = 0xdffffffe, .force = true };
 	profile_format_forward(&f, buf);
-	assert_string_equal(buf, "udp:65535:65535");
+	assert_string_equal(buf, "udp:223.255.255.254:65535:65535!");
+	/* the same port clashes on every address and on one address, not on two addresses */
+	struct vmm_forward a, b;
+	assert_int_equal(profile_parse_forward("10.0.0.1:80:80", &a), 0);
+	assert_int_equal(profile_parse_forward("10.0.0.2:80:81", &b), 0);
+	assert_false(profile_forwards_clash(&a, &b));
+	assert_int_equal(profile_parse_forward("80:82!", &b), 0);
+	assert_true(profile_forwards_clash(&a, &b));
+	assert_int_equal(profile_parse_forward("10.0.0.1:80:83", &b), 0);
+	assert_true(profile_forwards_clash(&a, &b));
+	assert_int_equal(profile_parse_forward("udp:10.0.0.1:80:83", &b), 0);
+	assert_false(profile_forwards_clash(&a, &b));
 }
 
 /* the profile key: parse, format, round trip, duplicates, set, conflicts with other guests */
@@ -426,7 +485,7 @@ static void test_forward_key(void **state)
 	assert_int_equal(p.n_forwards, 2);
 	/* set replaces the whole list; a bad spec changes nothing */
 	expect_invalid(profile_set_key(&p, "forward", "1:1,x"),
-		       "forward \"x\": want [tcp:|udp:]HOSTPORT:GUESTPORT");
+		       "forward \"x\": want [tcp:|udp:][ADDR:]HOSTPORT:GUESTPORT[!]");
 	assert_int_equal(p.n_forwards, 2);
 	assert_int_equal(p.forwards[0].host_port, 53);
 	assert_int_equal(profile_set_key(&p, "forward", "tcp:2222:22"), 0);

@@ -2,6 +2,7 @@
 /* test_qemu_argv.c: the exact qemu-system-x86_64 argv for a fixed profile, and its shell quoting */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -161,6 +162,43 @@ static void test_headless(void **state)
 	check_free(argv, want, &p);
 }
 
+/* vnc = "socket" (what create writes, issue 17 item 7): the screen on a unix socket in the
+ * private run folder, no TCP port; a TCP display off loopback always asks for a password */
+static void test_vnc_private(void **state)
+{
+	struct vmm_profile p;
+	fixed_profile(&p);
+	p.vnc_display = VMM_VNC_SOCKET;
+	struct qemu_host hc = { 0 };
+	struct qemu_files f = files;
+	f.run_dir = "/h/run,x/ubuntu"; /* (a comma is doubled here too) */
+	char **argv = qemu_argv(&p, &hc, &f);
+	bool found = false;
+	for (size_t i = 0; argv[i]; i++) {
+		if (strcmp(argv[i], "-vnc"))
+			continue;
+		assert_string_equal(argv[i + 1], "unix:/h/run,,x/ubuntu/vnc.sock");
+		found = true;
+	}
+	assert_true(found);
+	qemu_argv_free(argv);
+	profile_free(&p);
+
+	fixed_profile(&p);
+	free(p.vnc_listen);
+	p.vnc_listen = strdup("0.0.0.0");
+	argv = qemu_argv(&p, &hc, &files);
+	static const char *const want[] = {
+		HEAD("ubuntu"), "-accel", "tcg",
+		DISK,
+		SEED,
+		NETDEV(""),
+		NIC,
+		"-vnc", "0.0.0.0:19,password=on", TAIL, NULL,
+	};
+	check_free(argv, want, &p);
+}
+
 static void test_quote(void **state)
 {
 	char *argv[] = { "qemu-system-x86_64", "-append", "console=ttyS0 quiet", "-name",
@@ -212,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_install),
 		cmocka_unit_test(test_kernel_boot),
 		cmocka_unit_test(test_headless),
+		cmocka_unit_test(test_vnc_private),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_probe_env),
 		cmocka_unit_test(test_port_free),

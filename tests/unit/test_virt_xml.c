@@ -12,7 +12,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/config/profile.h"
 #include "vmm/sys/util.h"
-#include "vmm/backend/libvirt.h"
+#include "vmm/backend/libvirt_xml.h"
 
 #include "golden.h"
 
@@ -120,6 +120,34 @@ static void test_remote(void **state)
 	free(xml);
 }
 
+/* vnc = "socket" (issue 17, item 7): vmm's socket path locally, libvirt's own remotely; no port */
+static void test_vnc_socket(void **state)
+{
+	struct vmm_profile p;
+	struct virt_domain_spec s = { 0 };
+	char *xml;
+
+	(void)state;
+	tutorial(&p);
+	p.vnc_display = VMM_VNC_SOCKET;
+	s.p = &p;
+	s.type = "kvm";
+	s.disk = "/var/lib/vmm/images/ubuntu.qcow2";
+	s.vnc_socket = "/run/vmm/ubuntu/vnc.sock";
+	s.vnc_password = "unused";
+	xml = virt_domain_xml(&s);
+	assert_non_null(strstr(xml, "<graphics type='vnc' socket='/run/vmm/ubuntu/vnc.sock'/>\n"));
+	assert_null(strstr(xml, "<graphics type='vnc' port="));
+	assert_null(strstr(xml, "passwd="));
+	free(xml);
+	s.vnc_socket = NULL;
+	xml = virt_domain_xml(&s);
+	assert_non_null(strstr(xml, "    <graphics type='vnc'>\n      <listen type='socket'/>\n"
+				    "    </graphics>\n"));
+	assert_null(strstr(xml, "<graphics type='vnc' port="));
+	free(xml);
+}
+
 static void test_network(void **state)
 {
 	struct vmm_netcfg n;
@@ -181,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_install),
 		cmocka_unit_test(test_kernel),
 		cmocka_unit_test(test_remote),
+		cmocka_unit_test(test_vnc_socket),
 		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_default_uri),

@@ -9,6 +9,7 @@
 
 #include "vmm/sys/access.h"
 #include "vmm/config/profile.h"
+#include "vmm/config/validate.h"
 #include "vmm/config/store.h"
 
 struct vmm_start_opts {
@@ -22,8 +23,9 @@ struct vmm_status {
 	enum vmm_state state;
 	pid_t pid;            /* 0 when unknown/remote */
 	char host[64];        /* "local" or the libvirt URI's host */
-	char vnc_host[64];    /* address QEMU listens on for VNC */
-	int vnc_port;         /* VNC_BASE_PORT + display */
+	char vnc_host[108];   /* address QEMU listens on for VNC, or the path of its unix socket
+			       * (starts with '/', vnc_port 0); "" when vmm cannot reach it */
+	int vnc_port;         /* VNC_BASE_PORT + display, 0 for a socket */
 	bool tcg;             /* started without KVM (set by start) */
 };
 
@@ -53,15 +55,21 @@ struct vmm_backend {
 	int (*plan)(const struct vmm_home *h, const struct vmm_netcfg *n,
 		    const struct vmm_profile *p, const struct vmm_start_opts *o, char **text);
 	/* Run the guest with its seed ISO (the tap, for local guests, is there); fill *st. A failure
-	 * leaves nothing of the guest running. */
+	 * leaves nothing of the guest running. tap_fd: an open queue of the guest's tap for QEMU
+	 * to inherit when the backend takes one (.tap_fd) and the guest is local, else -1; the
+	 * caller closes its copy after start. */
 	int (*start)(const struct vmm_home *h, const struct vmm_netcfg *n,
 		     const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
-		     struct vmm_status *st);
+		     int tap_fd, struct vmm_status *st);
 	int (*stop)(const struct vmm_home *h, const struct vmm_profile *p, bool force,
 		    int timeout_secs, enum vmm_stop_end *end);
 	int (*status)(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st);
-	/* Attach stdin/stdout to the serial console until Ctrl-] or EOF. */
-	int (*console)(const struct vmm_home *h, const struct vmm_profile *p);
+	/* Attach stdin/stdout to the serial console until Ctrl-] or EOF; idle_ms > 0: also once
+	 * the guest was silent that long (a backend that cannot tell detaches on its own). */
+	int (*console)(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms);
+	/* start takes an open queue of a local guest's tap (the lifecycle opens it: QEMU run by
+	 * vmm); false: the backend's own process opens the tap by name (libvirtd). */
+	bool tap_fd;
 };
 
 extern const struct vmm_backend qemu_backend;
@@ -69,6 +77,25 @@ extern const struct vmm_backend libvirt_backend;
 
 /* The backend a profile names (NULL backend key = qemu). */
 const struct vmm_backend *backend_for(const struct vmm_profile *p);
+
+/* In run/NAME: the VNC socket of vnc = "socket", and the password vmm made for a TCP display
+ * off loopback (0600, vmm's user; `vmm vnc NAME --password` prints it). */
+#define BACKEND_VNC_SOCK "vnc.sock"
+#define BACKEND_VNC_PASSWORD "vnc.password"
+char *backend_vnc_socket(const struct vmm_home *h, const struct vmm_profile *p);
+
+/*
+ * The VNC password a start gives QEMU (*pw malloc'd, NULL: none): the first line of the
+ * profile's vnc.password_file; else, for a TCP display off loopback, a new random one of 8
+ * characters (VNC's limit) written to run/NAME/vnc.password (run/NAME must exist); else none.
+ */
+int backend_vnc_password_make(const struct vmm_home *h, const struct vmm_profile *p, char **pw);
+/*
+ * The password a client needs now (*pw malloc'd, NULL: none): the profile's file, else the one
+ * made at start, read without following a link and only when it is a regular file of vmm's user
+ * that nobody else may read.
+ */
+int backend_vnc_password_get(const struct vmm_home *h, const struct vmm_profile *p, char **pw);
 
 /* Make what QEMU opens for guest p reachable by u (access_ensure): the disk (read-write), its
  * backing image, the seed, the ISO, the kernel and the initrd, and run_dir (a folder QEMU

@@ -79,6 +79,9 @@ struct cmd_option {
 	enum cmd_complete complete;
 };
 
+/* At most this many entries in one option table (cmd_parse's limit). */
+#define CMD_OPTIONS_MAX 64
+
 /* Up to CMD_KVS_MAX KEY=VALUE pairs gathered from OPT_KEY options, in command-line order. */
 #define CMD_KVS_MAX 64
 struct cmd_kvs {
@@ -129,7 +132,23 @@ struct cmd_spec {
 	const struct cmd_sub *subs;       /* NULL or ends with { NULL } */
 	const char *notes;                /* text after the options, lines ending in \n */
 	enum cmd_complete complete;       /* what its positional arguments are */
+	/* Tables made at run time from config's key table (src/cmd/keys.c); NULL for most
+	 * commands. options_fn: used instead of .options (create's --ram, --ip, ...). keys_fn: the
+	 * KEY=VALUE arguments after the positional one (set's keys), CMD_OPT_KEY entries whose
+	 * has_arg is optional_argument when an empty value is allowed (it clears the key). */
+	const struct cmd_option *(*options_fn)(void);
+	const struct cmd_option *(*keys_fn)(void);
 };
+
+/* The spec's options and its KEY=VALUE keys (NULL: none), whichever way the spec gives them. */
+const struct cmd_option *cmd_spec_options(const struct cmd_spec *s);
+const struct cmd_option *cmd_spec_keys(const struct cmd_spec *s);
+/* Fill out (cap entries, ending with OPT_END) with fixed's entries (NULL: none), then one
+ * CMD_OPT_KEY entry per profile key and one per other spelling (help NULL: an alias), storing
+ * into the struct cmd_kvs at kvs_off: create's options (create: its --NAME) or set's keys (else:
+ * the set name). */
+void cmd_keys_table(struct cmd_option *out, size_t cap, const struct cmd_option *fixed,
+		    size_t kvs_off, bool create);
 
 /* Parse argv[1..] against s->options into *args (struct the table's fields belong to). Stops
  * with optind at the first argument left (getopt_long permutes them to the end). Returns 0, or
@@ -179,7 +198,8 @@ int cmd_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Informational line on stderr unless -q ("vmm: " prefix not added). */
 void cmd_note(const struct vmm_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Flush stdout and check for write errors; returns 0 or 1. Call before returning 0 after printing. */
+/* Flush stdout and check for write errors; returns 0 or 1. main calls it once, after every
+ * command: handlers do not. */
 int cmd_flush(void);
 
 /* Shared by handlers (src/cmd/common.c). After the options: exactly one NAME must be left
@@ -189,6 +209,11 @@ int cmd_one_name(const char *cmd, int argc, char **argv, const char **name);
 /* cmd_one_name, then load its profile into *p (nothing to free when it fails). */
 int cmd_load_one(struct vmm_ctx *ctx, const char *cmd, int argc, char **argv,
 		 struct vmm_profile *p);
+/* Where a guest's screen is, for people: "none", "unix:PATH" (the private socket), "socket"
+ * (a socket vmm cannot name: a remote libvirt host's) or "HOST:PORT". */
+struct vmm_status;
+void cmd_vnc_where(const struct vmm_profile *p, const struct vmm_status *st, char *buf,
+		   size_t len);
 /* The cached, verified copy of image NAME (pulled first when needed, with a progress bar on a
  * terminal); *user (may be NULL) gets its default user. 0, or -1 with the error slot set. */
 int cmd_image_fetch(struct vmm_ctx *ctx, const char *name, char **path, char **user);

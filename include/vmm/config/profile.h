@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* profile.h: guest profiles and net.cfg as libconfig files: parse, validate, write */
+/* profile.h: guest profiles as libconfig files: parse, format, set, validate, allocate */
 #ifndef VMM_PROFILE_H
 #define VMM_PROFILE_H
 
@@ -7,134 +7,83 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VMM_NAME_MAX 32
-#define VMM_IFNAME_MAX 15
-/* VNC displays: port 5900 + N, up to the last TCP port. */
-#define VMM_VNC_MAX (65535 - 5900)
-#define VMM_VNC_MAX_STR "59635"
-#define VMM_VNC_NONE (-2) /* vnc = "none": no display at all */
+#include "vmm/config/cfgtext.h"
+#include "vmm/config/netcfg.h"
+#include "vmm/config/types.h"
 
-/* One host port forward of a guest (profile key `forward`, spec "[tcp:|udp:]HOSTPORT:GUESTPORT"). */
-struct vmm_forward {
-	int proto;            /* IPPROTO_TCP or IPPROTO_UDP */
-	uint16_t host_port, guest_port;
-};
-
-struct vmm_profile {
-	char name[VMM_NAME_MAX + 1];
-	unsigned memory;      /* MiB */
-	unsigned cpus;
-	char *disk_path;      /* as written in the profile; relative = under images/ */
-	char *disk_size;      /* "40G" as given (may be NULL with backing) */
-	char *backing;        /* backing image for an overlay disk, or NULL */
-	char *iso;            /* install ISO, or NULL */
-	char mac[18];         /* "52:54:00:xx:xx:xx" */
-	char *address;        /* "192.168.166.100/24" */
-	int vnc_display;      /* 0..VMM_VNC_MAX, VMM_VNC_NONE, -1 while unset (create) */
-	char *vnc_listen;     /* "127.0.0.1" */
-	char *vnc_password_file; /* or NULL */
-	char tap[VMM_IFNAME_MAX + 1];
-	char *kernel, *initrd, *append; /* direct kernel boot, or NULL */
-	char **ssh_keys;      /* public key lines */
-	size_t n_ssh_keys;
-	char *hostname;       /* or NULL: the name */
-	char **dns;           /* per-guest override of net.cfg dns, or NULL */
-	size_t n_dns;
-	char **runcmd;        /* commands for cloud-init's runcmd (user-data), or NULL */
-	size_t n_runcmd;
-	char *backend;        /* "qemu" (default) or "libvirt" */
-	char *uri;            /* libvirt URI, or NULL (qemu:///system) */
-	struct vmm_forward *forwards; /* host port forwards, or NULL */
-	size_t n_forwards;
-	bool autostart;       /* started at boot by vmm@NAME.service (`vmm autostart`) */
-	unsigned stop_timeout; /* seconds the guest gets to power off (0: the default, 30) */
-	char *user;           /* the image's default user (vmm ssh logs in as it), or NULL */
-	char *ssh_identity;   /* private key vmm ssh uses (absolute path), or NULL */
-};
-
-struct vmm_netcfg {
-	char bridge[VMM_IFNAME_MAX + 1]; /* "br0" */
-	char *address;        /* "192.168.166.1/24" */
-	uint32_t addr;        /* host order, the bridge address */
-	unsigned prefix;
-	char *uplink;         /* "auto" or an interface name */
-	bool nat;
-	char **dns;           /* "auto" or addresses */
-	size_t n_dns;
-	char *firewall;       /* "auto" (default), "nftables" or "iptables-legacy" */
-	char *foreign;        /* "open" (default) or "leave": other tools' dropping forward chains */
-	uint32_t firewall_mark; /* one bit, default 0x2000 (FW_MARK_DEFAULT) */
-	char *image_mirror;   /* replaces the image catalog's base URLs, or NULL */
-};
-
-/* Defaults: the tutorial's values. */
-void netcfg_defaults(struct vmm_netcfg *n);
-/* Parse net.cfg text / file (file name used in messages); unknown keys are refused. */
-int netcfg_parse(const char *text, const char *filename, struct vmm_netcfg *n);
-int netcfg_load(const char *path, struct vmm_netcfg *n); /* missing file = defaults */
-char *netcfg_format(const struct vmm_netcfg *n);
-void netcfg_free(struct vmm_netcfg *n);
-/* Network address, broadcast (host order). */
-uint32_t netcfg_network(const struct vmm_netcfg *n);
-uint32_t netcfg_broadcast(const struct vmm_netcfg *n);
-
-#define VMM_STOP_TIMEOUT 30 /* seconds, when the profile says nothing */
+/* The functions below live in src/config/profile.c (the key table: parse, format, set),
+ * validate.c, alloc.c and forward_spec.c. */
 
 void profile_init(struct vmm_profile *p);
 void profile_free(struct vmm_profile *p);
-/* Parse profile text. name: the profile's name (from its file name). Unknown keys are refused,
- * syntax errors reported as FILE:LINE: MESSAGE. */
+/* Parse profile text (the keys of keys.h's table). name: the profile's name (from its file name).
+ * Unknown keys are refused, syntax errors reported as FILE:LINE: MESSAGE. Values a hand-written
+ * profile leaves out get what create would have chosen (disk path, MAC, tap, VNC listen). */
 int profile_parse(const char *text, const char *filename, const char *name, struct vmm_profile *p);
 int profile_load(const char *path, const char *name, struct vmm_profile *p);
-/* libconfig text for the profile (malloc'd). */
+/* libconfig text for the profile (malloc'd): its keys in table order. */
 char *profile_format(const struct vmm_profile *p);
 
-/* Validators (vmm_invalid on failure). */
-int profile_check_name(const char *name);
-/* A login name for the guest's default user: [a-z_][a-z0-9_-]{0,31}. */
-int profile_check_user(const char *user);
-/* Check one profile on its own and against net.cfg (address inside the subnet, not network,
- * broadcast or bridge). */
-int profile_validate(const struct vmm_profile *p, const struct vmm_netcfg *n);
-/* Check that p does not collide with the others (MAC, address, VNC display, tap). Profiles
- * with the same name as p are skipped. */
-int profile_check_conflicts(const struct vmm_profile *p, const struct vmm_profile *others,
-			    size_t n_others);
-
-/* Allocation helpers for unset values (used under the home lock). */
-void profile_default_mac(const char *name, char mac[18]);
-int profile_pick_address(const struct vmm_netcfg *n, const struct vmm_profile *others,
-			 size_t n_others, char **address);
-int profile_pick_vnc(const struct vmm_profile *others, size_t n_others, int *display);
-void profile_pick_tap(const char *name, const struct vmm_profile *others, size_t n_others,
-		      char tap[VMM_IFNAME_MAX + 1]);
-/* Set one KEY=VALUE (keys as in `vmm set`: memory, cpus, iso, mac, address/ip, vnc, ...). */
+/* Set one KEY=VALUE as `vmm set` does (the set names of keys.h's table: memory, cpus, iso, mac,
+ * address/ip, vnc, ...): checked first, nothing changes on error. */
 struct profile_kv {
 	const char *key, *value;
 };
 int profile_set_key(struct vmm_profile *p, const char *key, const char *value);
 
-/* Parse one forward spec "[PROTO:]HOSTPORT:GUESTPORT" (PROTO tcp or udp, tcp when left out; ports
- * 1 to 65535). 0, or -1 with vmm_invalid set to `forward "SPEC": why`. */
-int profile_parse_forward(const char *spec, struct vmm_forward *f);
-/* The canonical spec "tcp:8080:80" into buf (at least PROFILE_FORWARD_LEN bytes). */
-#define PROFILE_FORWARD_LEN 20
-void profile_format_forward(const struct vmm_forward *f, char *buf);
-/* "tcp" / "udp" */
-const char *profile_forward_proto(int proto);
-/* Replace p's forwards with a comma separated list of specs ("" clears them); the same checks as
- * the profile key (no host port twice). Nothing changes on error. */
-int profile_set_forwards(struct vmm_profile *p, const char *list);
-/* Add one forward spec to p's (vmm create --forward, repeatable); its host port (per protocol)
- * must not be listed yet. Nothing changes on error. */
-int profile_add_forward(struct vmm_profile *p, const char *spec);
-/* VNC: display N listens on VNC_BASE_PORT + N, on loopback unless the profile says otherwise. */
-#define VNC_BASE_PORT 5900
-#define VNC_DEFAULT_LISTEN "127.0.0.1"
-const char *profile_vnc_listen(const struct vmm_profile *p);
-int profile_vnc_port(const struct vmm_profile *p); /* 0 for vnc = "none" */
+/*
+ * A profile key is one row of profile_keys[] (src/config/profile_keys.c). The row drives the
+ * reader (profile_parse), the writer (profile_format, in table order), `vmm set KEY=VALUE`
+ * (profile_set_key), `vmm create`'s option for it, `vmm help set`, the man page and the bash
+ * completion (src/cmd/keys.c, src/cmd/help.c). Adding a key is one row here, plus its QEMU argv
+ * and libvirt XML in backend/.
+ */
+enum profile_key_flag {
+	PROFILE_KEY_OPTIONAL = 1 << 0,   /* written only when set (cfg_field_set) */
+	PROFILE_KEY_KEEP_EMPTY = 1 << 1, /* LIST: an empty list is written too (dns = []) */
+	PROFILE_KEY_CLEAR = 1 << 2,      /* `vmm set KEY=` (empty) clears it */
+	PROFILE_KEY_FILE = 1 << 3,       /* names a file vmm reads: set checks it is readable (a
+					  * STRING's path: create stores it absolute); completion
+					  * offers file names */
+	PROFILE_KEY_FIXED = 1 << 4,      /* set refuses it: fixed at create */
+	PROFILE_KEY_ADD = 1 << 5,        /* LIST: set adds one value (else: the whole list) */
+};
 
-/* The guest's address without prefix ("192.168.166.100") into buf. */
-int profile_ip(const struct vmm_profile *p, char buf[16]);
+struct profile_key {
+	const char *group;      /* libconfig group ("net" for net.mac), NULL at the top level */
+	const char *name;       /* the key in the file (inside its group) */
+	struct cfg_field field; /* where its value lives in struct vmm_profile */
+	unsigned flags;         /* PROFILE_KEY_* */
+	const char *comment;    /* written after the value: "  # MiB" */
+	/* Written at all (NULL: always, or when set with PROFILE_KEY_OPTIONAL)? */
+	bool (*present)(const struct vmm_profile *p);
+	/* Reading and writing keys with structure (NULL: by the field's type). */
+	int (*read)(const struct cfg_reader *r, const config_setting_t *s, struct vmm_profile *p);
+	void (*write)(struct cfg_buf *b, const struct vmm_profile *p);
+	/* `vmm set`: its name and another accepted spelling; NULL: set does not know it. */
+	const char *set, *set_alias;
+	const char *what;       /* the value in messages ("vnc listen"); NULL: the set name */
+	/* Checks a value before set stores it (what, value): 0 or -1 with vmm_invalid. */
+	int (*check)(const char *what, const char *value);
+	/* Sets a value its own way (key: as typed); NULL: by the field's type, after check. */
+	int (*set_fn)(struct vmm_profile *p, const char *key, const char *value);
+	/* `vmm create --NAME` and another spelling; NULL: not a create option. */
+	const char *create, *create_alias;
+	const char *metavar;    /* the value in help: "MIB", ":N|none" */
+	const char *choices;    /* accepted words, '|' separated (checked, completed), or NULL */
+	const char *help;       /* one line: `vmm help set`, `vmm help create`, the man page */
+};
+
+extern const struct profile_key profile_keys[];
+extern const size_t profile_n_keys;
+
+/* The row `vmm set` knows by this name (set or set_alias), or NULL. */
+const struct profile_key *profile_key_find(const char *set_name);
+/* May `vmm set` change it (a set name, not fixed at create)? */
+bool profile_key_settable(const struct profile_key *k);
+/* The value's name in messages. */
+const char *profile_key_what(const struct profile_key *k);
+/* Is value one of k->choices? 0, or vmm_invalid `WHAT "VALUE": use a, b or c`. */
+int profile_key_choice(const struct profile_key *k, const char *value);
 
 #endif

@@ -11,8 +11,10 @@ struct vnc_conn; /* one connection to a VNC server */
 
 struct vnc_opts {
 	const char *label;         /* object of error messages: the guest's name */
-	const char *host;          /* address QEMU listens on ("0.0.0.0" / "::" mean loopback) */
-	int port;                  /* TCP port (5900 + display) */
+	const char *host;          /* address QEMU listens on ("0.0.0.0" / "::" mean loopback), or
+				    * the path of its unix socket (starts with '/') */
+	int port;                  /* TCP port (5900 + display); unused for a socket */
+	const char *password;      /* the VNC password; NULL: password_file's */
 	const char *password_file; /* first line is the VNC password; NULL: none */
 	int timeout_ms;            /* for connecting and the handshake */
 };
@@ -20,7 +22,8 @@ struct vnc_opts {
 /*
  * Connect and authenticate (never prompting: the password comes from password_file only) and
  * ask for a full frame. libvncclient's log lines are kept off stderr; failures become one error
- * line: "LABEL: vnc HOST:PORT: connection refused", "LABEL: vnc authentication failed", ...
+ * line: "LABEL: vnc HOST:PORT: connection refused" (or "LABEL: vnc PATH: ..." for a socket),
+ * "LABEL: vnc authentication failed", ...
  */
 int vnc_open(const struct vnc_opts *o, struct vnc_conn **out);
 

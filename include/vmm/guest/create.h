@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* guest_create.h: a new guest from the command line's values: its profile, its disk, net.cfg */
+/* create.h: a new guest from the command line's values: its profile, its disk, net.cfg */
 #ifndef VMM_GUEST_CREATE_H
 #define VMM_GUEST_CREATE_H
 
@@ -32,10 +32,10 @@ struct guest_create_result {
  * Under the home's lock: refuse an existing guest or (unless reuse_disk) an existing disk,
  * resolve the profile (defaults, a free address, VNC display, MAC and tap), validate it, then
  * write net.cfg if the home has none yet, create the disk and write the profile; a failure
- * after the disk was made removes it again. A guest with port forwards: refused up front when
- * the network is up and the firewall may not be changed (hostnet_forwards_check); once written,
- * its forwards reach the firewall at once (forward_follow), the profile and the disk going again
- * when that fails. With dry_run only out->plan is filled in.
+ * after the disk was made removes it again. The writing is guest_edit_commit's (edit.h): a guest
+ * with port forwards is refused up front when the network is up and the firewall may not be
+ * changed; once written, its forwards reach the firewall at once, the profile and the disk going
+ * again when that fails. With dry_run only out->plan is filled in.
  * Returns 0, or -1 with the error slot set (nothing changed). Free out with
  * guest_create_result_free (also after a failure).
  */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* lifecycle.h: one flow for every backend: validate → lock → network → seed → start → wait; stop */
+/* lifecycle.h: one flow for every backend: validate → lock → network → seed → start → wait;
+ * stop, status, console */
 #ifndef VMM_LIFECYCLE_H
 #define VMM_LIFECYCLE_H
 
@@ -24,8 +25,9 @@ struct lifecycle_started {
 /*
  * Start a guest, the same way for every backend: refusals first (the backend's preflight, --wait
  * for a remote guest), then under the home's lock: the host network when the guest's NIC is on
- * this host (brought up when down, with every guest's tap), the guest's tap (journaled), the
- * seed ISO, and the backend's start. A failure leaves nothing behind that this start made.
+ * this host (brought up when down, with every guest's tap), the guest's tap (journaled) and,
+ * for a backend that takes one (QEMU), an open queue of it, the seed ISO, and the backend's
+ * start. A failure leaves nothing behind that this start made.
  */
 int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 		    const struct lifecycle_start_opts *o, struct lifecycle_started *out);
@@ -59,7 +61,8 @@ int lifecycle_status(const struct vmm_home *h, const struct vmm_profile *p, stru
 /* The same, falling back to the run state when the backend cannot tell; never fails. */
 void lifecycle_status_any(const struct vmm_home *h, const struct vmm_profile *p,
 			  struct vmm_status *st);
-/* The serial console; idle_ms as for qemu_console (QEMU guests; libvirt detaches on its own). */
+/* The serial console; idle_ms > 0: detach once the guest was silent that long (the backend's
+ * console op: QEMU guests; libvirt's stream detaches on its own). */
 int lifecycle_console(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* guest_wait.h: wait until a started guest is ready: its SSH server's banner, or ping */
+/* wait.h: wait until a started guest is ready: its SSH server's banner, or ping */
 #ifndef VMM_GUEST_WAIT_H
 #define VMM_GUEST_WAIT_H
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* forward.h: host port forwards: the firewall's list from the profiles, kept current; host listeners */
+/* forward.h: host port forwards: the firewall's list from the profiles (guest_edit_commit keeps
+ * it current); who holds a host port */
 #ifndef VMM_FORWARD_H
 #define VMM_FORWARD_H
 
@@ -7,32 +8,47 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/net/firewall.h"
+#include "vmm/net/fw_config.h"
 #include "vmm/config/profile.h"
-#include "vmm/config/store.h"
 
-/* Does a socket of this network namespace listen on the port (any address, IPv4 or IPv6)? For
- * tcp: a socket in LISTEN state; for udp: any bound socket. Read from /proc/net/{tcp,udp}{,6};
- * nothing is spawned. 1 yes, 0 no (or cannot tell). */
-int forward_host_listening(int proto, uint16_t port);
+/* The process holding a host port. */
+struct forward_listener {
+	int pid;        /* 0: not known (another user's process, seen without root) */
+	char name[16];  /* its command name (/proc/PID/comm); "" when not known */
+};
+
+/* Does a socket of this network namespace hold f's host port, for the addresses f takes: for
+ * tcp a listening socket, for udp an unconnected one, bound to every address or to f's (when f
+ * is bound to one) or to any (when f is not), IPv4 or IPv6 (:: and v4-mapped); loopback-only
+ * ones do not count (the DNAT leaves 127.0.0.0/8 alone). Read from /proc/net/{tcp,udp}{,6} and
+ * /proc/PID/fd; nothing is spawned. 1 (who filled as far as visible) or 0. */
+int forward_listener(const struct vmm_forward *f, struct forward_listener *who);
+
+/* Would f take a host port from the host: one a host process holds (forward_listener), or one
+ * below 1024? 0 when not, or when f is forced ('!'); else -1 with vmm_invalid set to
+ * `forward "SPEC": tcp host port 22 is in use by sshd (pid 123); add '!' to take it anyway
+ * ("tcp:22:22!")`. */
+int forward_conflict(const struct vmm_forward *f);
+
+/* When f (a forward of guest) would take a host port from the host and is not forced, the line
+ * that says so into buf (`forward "tcp:22:22" of web: not installed: tcp host port 22 is in use
+ * by sshd (pid 123); "tcp:22:22!" would take it anyway`) and true; else false. */
+bool forward_left_out(const struct vmm_forward *f, const char *guest, char *buf, size_t len);
+
+/* forward_conflict for each forward of p that old (n_old of them) did not have (the same
+ * protocol, host port and address): 0, or -1 at the first conflict (error slot set). */
+int forward_check_new(const struct vmm_profile *p, const struct vmm_forward *old, size_t n_old);
 
 /* The forwards of every profile, as the firewall takes them (guest_ip from the profile's address;
- * profiles without an address are skipped). *out is malloc'd, NULL when there are none. */
-void forward_list(const struct vmm_profile *ps, size_t n, struct fw_forward **out, size_t *n_out);
+ * profiles without an address are skipped). A forward that would take a host port from the
+ * host (forward_conflict) and is not forced is left out; with notice, one vmm_notice line says
+ * so for each (`forward "tcp:22:22" of web: not installed: ...`). *out is malloc'd, NULL when
+ * there are none. */
+void forward_list(const struct vmm_profile *ps, size_t n, bool notice, struct fw_forward **out,
+		  size_t *n_out);
 
 /* Do two profiles forward the same ports to the same place (same address)? */
 bool forward_same(const struct vmm_profile *a, const struct vmm_profile *b);
 
-/* Is f new (old, n_old of them, has no forward of its protocol and host port) and does a host
- * process already listen on its host port (forward_host_listening)? Then connections to the host's
- * addresses on that port reach the guest instead: worth a note. */
-bool forward_new_listened(const struct vmm_forward *f, const struct vmm_forward *old, size_t n_old);
-
-/* Guest p's profile was just written (deleted: just removed): when vmm brought the network up in
- * this home, the firewall's forwards become every guest's at once (hostnet_forwards_update). The
- * guests are the home's profiles as they load now (those that do not load hold no forwards vmm
- * knows), p standing for the one of its name (deleted: left out). 0 (also when the network is
- * not up: net up installs them), or -1 with the error slot set and the firewall as it was. */
-int forward_follow(const struct vmm_home *h, const struct vmm_profile *p, bool deleted);
 
 #endif

@@ -10,14 +10,14 @@
 #include "vmm/config/profile.h"
 #include "vmm/config/store.h"
 
-struct hostnet_tap {
+struct report_tap {
 	char name[16];
 	char guest[VMM_NAME_MAX + 1]; /* "" when no defined guest uses it */
 	bool exists, enslaved, up;
 	int in_use;                   /* tap_in_use(); -1 unknown */
 };
 
-struct hostnet_status {
+struct report_status {
 	bool bridge_exists;
 	bool bridge_is_bridge;
 	char bridge_kind[32];   /* link kind of the interface named like the bridge */
@@ -26,7 +26,7 @@ struct hostnet_status {
 	int forwarding;         /* /proc/sys/net/ipv4/ip_forward: 0, 1, -1 unknown */
 	bool forwarding_by_vmm; /* net.state says vmm turned it on */
 	bool state_recorded;    /* run/net.state exists */
-	struct hostnet_tap *taps;
+	struct report_tap *taps;
 	size_t n_taps;
 	char uplink[16];        /* interface of the default route ("" none) or net.cfg's name */
 	bool uplink_exists;
@@ -44,8 +44,8 @@ struct hostnet_status {
 	size_t n_notes;
 };
 
-int hostnet_status(const struct vmm_home *h, const struct vmm_netcfg *n,
-		   const struct vmm_profile *guests, size_t n_guests, struct hostnet_status *st);
-void hostnet_status_free(struct hostnet_status *st);
+int report_status(const struct vmm_home *h, const struct vmm_netcfg *n,
+		  const struct vmm_profile *guests, size_t n_guests, struct report_status *st);
+void report_status_free(struct report_status *st);
 
 #endif

@@ -22,8 +22,10 @@ int tap_ensure(const char *tap, const char *bridge, uid_t owner);
  * was new. */
 int tap_ensure_sk(struct nl_sock *sk, const char *tap, const char *bridge, uid_t owner,
 		  uint32_t group, bool *created);
-/* A queue of an existing tap for a guest's NIC (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR, close-on-exec):
- * the descriptor QEMU inherits. -1 with "tap NAME: held open by another process" when busy. */
+/* A queue of the tap for QEMU's virtio-net (TUNSETIFF with IFF_VNET_HDR): the fd, close-on-exec
+ * (QEMU gets a copy; the caller closes its own). A tap a process holds open is refused: "tap
+ * NAME: held open by another process". A missing tap would be made, not persistent: ensure it
+ * first (tap_ensure). */
 int tap_open_queue(const char *tap);
 /* Delete a persistent tap (TUNSETPERSIST 0). Missing = success; a tap held open is refused. */
 int tap_remove(const char *tap);

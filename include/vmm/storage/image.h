@@ -20,6 +20,9 @@ struct image_entry {
 	char *user;      /* the image's default user, or NULL */
 	char *description;
 	bool home;       /* added to the home with `vmm image add` (else: the shipped catalog) */
+	/* plain http:// URLs allowed: asked for (image add --insecure-http, `insecure_http =
+	 * true;`), or the entry comes from a mirror allowed so */
+	bool insecure_http;
 };
 
 struct image_catalog {
@@ -32,13 +35,16 @@ struct image_catalog {
  * The shipped catalog (VMM_IMAGE_CATALOG, else DATADIR/images.cfg, else contrib/images.cfg
  * beside the binary's build folder) and the home's entries (IMAGES/images.cfg); a home entry
  * shadows a catalog entry of the same name. mirror (or NULL): replaces each catalog entry's base
- * URL (the entry's file and checksums paths are kept below it).
+ * URL (the entry's file and checksums paths are kept below it). URLs are https://, file:// or,
+ * only when asked for, plain http://: a plain http mirror is refused (one line why) unless
+ * mirror_insecure (VMM_IMAGE_MIRROR_INSECURE=1), an http entry unless its insecure_http.
  */
-int image_catalog_load(const struct vmm_home *h, const char *mirror, struct image_catalog *c);
+int image_catalog_load(const struct vmm_home *h, const char *mirror, bool mirror_insecure,
+		       struct image_catalog *c);
 void image_catalog_free(struct image_catalog *c);
 const struct image_entry *image_find(const struct image_catalog *c, const char *name);
 
-/* Check an entry given on the command line (name, URL scheme, digest, user). */
+/* Check an entry given on the command line (name, URL scheme and plain http, digest, user). */
 int image_entry_check(const struct image_entry *e);
 /* Add e to the home's images.cfg; refused when the home has an entry of that name. */
 int image_add(const struct vmm_home *h, const struct image_entry *e);
@@ -61,17 +67,21 @@ char *image_cache_dir(const struct vmm_home *h);
 /* Called during a download: bytes so far (including a resumed part) and the total (0: unknown). */
 typedef void (*image_progress_fn)(void *arg, uint64_t now, uint64_t total, uint64_t resumed);
 
+/* The most bytes a download may have when nothing else is said (VMM_IMAGE_MAX_SIZE). */
+#define IMAGE_MAX_SIZE_DEFAULT (16ull << 30)
+
 /*
  * Make sure a verified copy of e is in the cache and return its path (*path malloc'd).
  * The expected digest comes from e (fixed) or its checksums file. A copy with that digest already
  * cached is used as it is. Otherwise the image is downloaded (libcurl, the system's CA store) into
  * NAME.part, resuming a part left by an interrupted download of the same URL and digest, its digest
  * checked, and only then renamed into the cache; a mismatch removes the part and fails with both
- * digests. One pull of NAME at a time (flock): a second waits and then finds the first's copy.
- * *downloaded (may be NULL) says whether bytes were fetched.
+ * digests. A download larger than limit bytes (0: IMAGE_MAX_SIZE_DEFAULT) is stopped and removed,
+ * part included. One pull of NAME at a time (flock): a second waits and then finds the first's
+ * copy. *downloaded (may be NULL) says whether bytes were fetched.
  */
-int image_pull(const struct vmm_home *h, const struct image_entry *e, image_progress_fn progress,
-	       void *arg, char **path, bool *downloaded);
+int image_pull(const struct vmm_home *h, const struct image_entry *e, uint64_t limit,
+	       image_progress_fn progress, void *arg, char **path, bool *downloaded);
 
 /* Remove the cached copies of NAME (and its part) and, when it is a home entry, the entry. */
 int image_remove(const struct vmm_home *h, const struct image_catalog *c, const char *name);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* libvirt.h: the libvirt backend (virt_backend in backend.h): domain/network XML, local and remote URIs */
-#ifndef VMM_VIRT_H
-#define VMM_VIRT_H
+/* libvirt_xml.h: the libvirt backend's pure part: URIs, the domain and network XML */
+#ifndef VMM_LIBVIRT_XML_H
+#define VMM_LIBVIRT_XML_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,6 +35,8 @@ struct virt_domain_spec {
 	const char *append;
 	const char *network;      /* NULL: <interface type='ethernet'> on p->tap; else this network */
 	const char *vnc_password; /* NULL: none */
+	const char *vnc_socket;   /* vnc = "socket": vmm's path for it (a local libvirt), or NULL:
+				   * one libvirt picks in its own private folder (a remote host) */
 };
 
 /* The domain XML (malloc'd, caller frees). Pure: no I/O, so tests compare it byte for byte. */

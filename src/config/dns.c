@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/net/dns.h"
+#include "vmm/config/dns.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
 

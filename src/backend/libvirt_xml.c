@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/* libvirt_xml.c: the libvirt backend's pure part: URIs, the domain XML and the network XML */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/backend/libvirt_xml.h"
+#include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
+
+/* ---- URIs ---- */
+
+const char *virt_uri(const struct vmm_profile *p)
+{
+	return p->uri && *p->uri ? p->uri : VIRT_DEFAULT_URI;
+}
+
+/* The authority of a URI ("user@host:port") as [*start, *end); -1 when there is no "://". */
+static int uri_authority(const char *uri, const char **start, const char **end)
+{
+	const char *s = strstr(uri, "://");
+
+	if (!s)
+		return -1;
+	s += 3;
+	*start = s;
+	*end = s + strcspn(s, "/?#");
+	return 0;
+}
+
+bool virt_uri_is_remote(const char *uri)
+{
+	char host[256];
+
+	return virt_host_of(uri, host, sizeof host) == 0 && strcmp(host, "local") != 0;
+}
+
+int virt_host_of(const char *uri, char *buf, size_t len)
+{
+	const char *a, *e, *at, *h, *he;
+	size_t n;
+
+	if (!uri || uri_authority(uri, &a, &e) < 0)
+		return vmm_invalid("uri %s: not a libvirt URI (like qemu:///system)", uri ? uri : "");
+	at = memchr(a, '@', (size_t)(e - a));
+	h = at ? at + 1 : a;
+	if (*h == '[') { /* [v6]:port */
+		he = memchr(h, ']', (size_t)(e - h));
+		if (!he)
+			return vmm_invalid("uri %s: unterminated [address]", uri);
+		h++;
+	} else {
+		he = memchr(h, ':', (size_t)(e - h));
+		if (!he)
+			he = e;
+	}
+	n = (size_t)(he - h);
+	if (n == 0) {
+		if (len < sizeof "local")
+			return vmm_fail("uri %s: host name buffer too small", uri);
+		strcpy(buf, "local");
+		return 0;
+	}
+	if (n >= len)
+		return vmm_invalid("uri %s: host name too long", uri);
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+/* ---- XML ---- */
+
+static void xml_esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* One CD-ROM or disk: a file on the libvirt host or a volume of pool. */
+static void xml_disk(FILE *f, const char *pool, const char *src, bool cdrom, const char *dev,
+		     int boot)
+{
+	fprintf(f, "    <disk type='%s' device='%s'>\n", pool ? "volume" : "file",
+		cdrom ? "cdrom" : "disk");
+	fprintf(f, "      <driver name='qemu' type='%s'/>\n", cdrom ? "raw" : "qcow2");
+	if (pool) {
+		fputs("      <source pool='", f);
+		xml_esc(f, pool);
+		fputs("' volume='", f);
+	} else {
+		fputs("      <source file='", f);
+	}
+	xml_esc(f, src);
+	fputs("'/>\n", f);
+	/* IDE on the default "pc" machine: the CD-ROM is seen by the same ata_piix driver as with
+	 * the qemu backend's -cdrom */
+	fprintf(f, "      <target dev='%s' bus='%s'/>\n", dev, cdrom ? "ide" : "virtio");
+	if (cdrom)
+		fputs("      <readonly/>\n", f);
+	if (boot)
+		fprintf(f, "      <boot order='%d'/>\n", boot);
+	fputs("    </disk>\n", f);
+}
+
+static void xml_elem(FILE *f, const char *indent, const char *tag, const char *text)
+{
+	fprintf(f, "%s<%s>", indent, tag);
+	xml_esc(f, text);
+	fprintf(f, "</%s>\n", tag);
+}
+
+/* vnc = "socket": vmm's path (local), or one libvirt picks in its own private folder (remote). */
+static void xml_vnc_socket(FILE *f, const struct virt_domain_spec *s)
+{
+	if (!s->vnc_socket) {
+		fputs("    <graphics type='vnc'>\n      <listen type='socket'/>\n"
+		      "    </graphics>\n", f);
+		return;
+	}
+	fputs("    <graphics type='vnc' socket='", f);
+	xml_esc(f, s->vnc_socket);
+	fputs("'/>\n", f);
+}
+
+char *virt_domain_xml(const struct virt_domain_spec *s)
+{
+	const struct vmm_profile *p = s->p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	fprintf(f, "<domain type='%s'>\n", s->type);
+	xml_elem(f, "  ", "name", p->name);
+	fprintf(f, "  <memory unit='MiB'>%u</memory>\n", p->memory);
+	fprintf(f, "  <vcpu>%u</vcpu>\n", p->cpus);
+	fputs("  <os>\n", f);
+	fputs("    <type arch='x86_64'>hvm</type>\n", f);
+	if (s->iso) {
+		/* per-device boot order below: the install ISO, then the disk. Each start builds a
+		 * fresh transient domain, so the ISO comes first only for this --install start */
+	} else if (s->kernel) {
+		xml_elem(f, "    ", "kernel", s->kernel);
+		if (s->initrd)
+			xml_elem(f, "    ", "initrd", s->initrd);
+		if (s->append)
+			xml_elem(f, "    ", "cmdline", s->append);
+	} else {
+		fputs("    <boot dev='hd'/>\n", f);
+	}
+	fputs("  </os>\n", f);
+	if (!strcmp(s->type, "kvm")) /* like the qemu backend's -cpu host */
+		fputs("  <cpu mode='host-passthrough'/>\n", f);
+	/* ACPI: virDomainShutdown is an ACPI power button press */
+	fputs("  <features>\n    <acpi/>\n    <apic/>\n  </features>\n", f);
+	fputs("  <on_poweroff>destroy</on_poweroff>\n", f);
+	fputs("  <on_reboot>restart</on_reboot>\n", f);
+	fputs("  <on_crash>destroy</on_crash>\n", f);
+	fputs("  <devices>\n", f);
+	xml_disk(f, s->pool, s->disk, false, "vda", s->iso ? 2 : 0);
+	if (s->seed)
+		xml_disk(f, s->pool, s->seed, true, "hdc", 0);
+	if (s->iso)
+		xml_disk(f, s->pool, s->iso, true, "hdd", 1);
+	if (s->network) {
+		fputs("    <interface type='network'>\n      <source network='", f);
+		xml_esc(f, s->network);
+		fputs("'/>\n", f);
+	} else {
+		fputs("    <interface type='ethernet'>\n      <target dev='", f);
+		xml_esc(f, p->tap);
+		fputs("' managed='no'/>\n", f);
+	}
+	fputs("      <mac address='", f);
+	xml_esc(f, p->mac);
+	fputs("'/>\n      <model type='virtio'/>\n    </interface>\n", f);
+	fputs("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n", f);
+	fputs("    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n", f);
+	if (p->vnc_display == VMM_VNC_NONE) {
+		/* headless: no graphics, so no video card either */
+		fputs("    <video>\n      <model type='none'/>\n    </video>\n", f);
+	} else if (!profile_vnc_tcp(p)) {
+		xml_vnc_socket(f, s);
+	} else {
+		fprintf(f, "    <graphics type='vnc' port='%d' autoport='no' listen='",
+			profile_vnc_port(p));
+		xml_esc(f, profile_vnc_listen(p));
+		fputc('\'', f);
+		if (s->vnc_password) {
+			fputs(" passwd='", f);
+			xml_esc(f, s->vnc_password);
+			fputc('\'', f);
+		}
+		fputs("/>\n", f);
+	}
+	/* entropy from the host from the first boot on (as the QEMU backend's virtio-rng-pci) */
+	fputs("    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n"
+	      "    </rng>\n",
+	      f);
+	fputs("  </devices>\n", f);
+	fputs("</domain>\n", f);
+	if (fclose(f) != 0)
+		abort();
+	return buf;
+}
+
+char *virt_network_xml(const struct vmm_netcfg *n)
+{
+	char addr[16], mask[16];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	util_format_ipv4(n->addr, addr);
+	util_format_ipv4(util_prefix_mask(n->prefix), mask);
+	fputs("<network>\n", f);
+	xml_elem(f, "  ", "name", n->bridge);
+	fputs("  <forward mode='nat'/>\n  <bridge name='", f);
+	xml_esc(f, n->bridge);
+	fputs("' stp='off'/>\n", f);
+	fprintf(f, "  <ip address='%s' netmask='%s'/>\n", addr, mask);
+	fputs("</network>\n", f);
+	if (fclose(f) != 0)
+		abort();
+	return buf;
+}

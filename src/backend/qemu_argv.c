@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/* qemu_argv.c: the qemu-system-x86_64 argv from a profile, and as one line for a shell (pure) */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/backend/backend.h"
+#include "vmm/backend/qemu_argv.h"
+#include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
+
+/* ---- argv ---- */
+
+struct args {
+	char **v;
+	size_t n, cap;
+};
+
+static void add(struct args *a, char *s) /* a now owns s */
+{
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 64;
+		a->v = realloc(a->v, a->cap * sizeof(*a->v));
+		if (!a->v)
+			abort();
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+static void add2(struct args *a, const char *opt, char *val)
+{
+	add(a, util_strdup(opt));
+	add(a, val);
+}
+
+/* QEMU option values separate keys with ',': a literal comma is written twice. */
+static char *qesc(const char *s)
+{
+	size_t n = 0;
+	for (const char *c = s; *c; c++)
+		n += *c == ',' ? 2 : 1;
+	char *r = malloc(n + 1), *o = r;
+	if (!r)
+		abort();
+	for (const char *c = s; *c; c++) {
+		*o++ = *c;
+		if (*c == ',')
+			*o++ = ',';
+	}
+	*o = '\0';
+	return r;
+}
+
+char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
+		 const struct qemu_files *f)
+{
+	struct args a = { 0 };
+	char *e1 = NULL;
+	add(&a, util_strdup(QEMU_BINARY));
+	add2(&a, "-name", util_fmt("%s,process=vmm-%s", p->name, p->name));
+	add2(&a, "-m", util_fmt("%u", p->memory));
+	add2(&a, "-smp", util_fmt("%u", p->cpus));
+	add2(&a, "-accel", util_strdup(hc->kvm ? "kvm" : "tcg"));
+	if (hc->kvm)
+		add2(&a, "-cpu", util_strdup("host"));
+	e1 = qesc(f->disk);
+	add2(&a, "-drive", util_fmt("file=%s,if=virtio,format=qcow2", e1));
+	free(e1);
+	if (f->iso) {
+		/* first CD-ROM: the one "-boot once=d" starts from */
+		e1 = qesc(f->iso);
+		add2(&a, "-drive", util_fmt("file=%s,media=cdrom,readonly=on", e1));
+		free(e1);
+	}
+	if (f->seed) {
+		e1 = qesc(f->seed);
+		add2(&a, "-drive", util_fmt("file=%s,media=cdrom,readonly=on", e1));
+		free(e1);
+	}
+	if (f->iso)
+		add2(&a, "-boot", util_strdup("once=d"));
+	/* vmm opens the tap (and vhost-net) and hands QEMU the descriptors: QEMU needs no
+	 * privilege for them once it runs as its own user */
+	add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD,
+				     hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR : ""));
+	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
+	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
+	add2(&a, "-device", util_strdup("virtio-rng-pci"));
+	e1 = qesc(f->run_dir);
+	if (p->vnc_display == VMM_VNC_NONE) {
+		/* a headless server: no display, no graphics card; the serial port is the console */
+		add2(&a, "-display", util_strdup("none"));
+		add2(&a, "-vga", util_strdup("none"));
+	} else if (!profile_vnc_tcp(p)) {
+		/* the screen on a socket in the private run folder: no port another account reaches
+		 * or squats */
+		add2(&a, "-vnc", util_fmt("unix:%s/" BACKEND_VNC_SOCK, e1));
+	} else {
+		/* a TCP display off loopback always has a password (the profile's, or vmm's) */
+		bool pw = p->vnc_password_file || !profile_vnc_loopback(p);
+		add2(&a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p), p->vnc_display,
+					  pw ? ",password=on" : ""));
+	}
+	add2(&a, "-qmp", util_fmt("unix:%s/" QEMU_QMP_SOCK ",server=on,wait=off", e1));
+	/* the serial port on a socket for `vmm console`, and everything it says in a log */
+	add2(&a, "-chardev",
+	     util_fmt("socket,id=serial0,path=%s/" QEMU_SERIAL_SOCK
+		      ",server=on,wait=off,logfile=%s/" QEMU_SERIAL_LOG,
+		      e1, e1));
+	add2(&a, "-serial", util_strdup("chardev:serial0"));
+	free(e1);
+	add2(&a, "-pidfile", util_fmt("%s/" QEMU_PIDFILE, f->run_dir));
+	/* QEMU's seccomp filter: no obsolete calls, no set*id, no fork/exec, no scheduler or
+	 * cgroup games. (vmm itself starts QEMU as its user and in its own session: -runas and
+	 * -daemonize would need exactly the set*id and fork calls this filter denies.) */
+	add2(&a, "-sandbox", util_strdup(QEMU_SANDBOX));
+	if (f->kernel) {
+		add2(&a, "-kernel", util_strdup(f->kernel));
+		if (f->initrd)
+			add2(&a, "-initrd", util_strdup(f->initrd));
+		if (p->append)
+			add2(&a, "-append", util_strdup(p->append));
+	}
+	return a.v;
+}
+
+void qemu_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **s = argv; *s; s++)
+		free(*s);
+	free(argv);
+}
+
+static bool shell_safe(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			    "@%_+=:,./-",
+			    *s))
+			return false;
+	return true;
+}
+
+char *qemu_argv_line(char *const argv[])
+{
+	size_t cap = 256, len = 0;
+	char *out = malloc(cap);
+	if (!out)
+		abort();
+	out[0] = '\0';
+	for (size_t i = 0; argv[i]; i++) {
+		const char *s = argv[i];
+		size_t need = strlen(s) * 4 + 4;
+		while (cap - len < need) {
+			cap *= 2;
+			out = realloc(out, cap);
+			if (!out)
+				abort();
+		}
+		if (i)
+			out[len++] = ' ';
+		if (shell_safe(s)) {
+			memcpy(out + len, s, strlen(s));
+			len += strlen(s);
+		} else {
+			out[len++] = '\'';
+			for (; *s; s++) {
+				if (*s == '\'') {
+					memcpy(out + len, "'\\''", 4);
+					len += 4;
+				} else
+					out[len++] = *s;
+			}
+			out[len++] = '\'';
+		}
+		out[len] = '\0';
+	}
+	return out;
+}
