@@ -10,7 +10,7 @@
 #include "vmm/guest/edit.h"
 #include "vmm/guest/lifecycle.h"
 #include "vmm/net/forward.h"
-#include "vmm/net/hostnet.h"
+#include "vmm/net/netmode.h"
 #include "vmm/storage/sshkey.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
@@ -69,7 +69,7 @@ static int forwards_follow(struct guest_edit *e, const char *name, const struct 
 			v[k++] = e->all[i];
 	if (p)
 		v[k++] = *p;
-	int rc = hostnet_forwards_update(e->h, n, v, k);
+	int rc = netmode_current()->forwards_update(e->h, n, v, k);
 	free(v);
 	return rc;
 }
@@ -89,7 +89,7 @@ int guest_edit_commit(struct guest_edit *e, const struct vmm_profile *before,
 	const char *name = before ? before->name : after ? after->name : NULL;
 	bool fwd = name && forwards_move(before, after);
 	struct vmm_saved_error err;
-	if (fwd && hostnet_forwards_check(e->h) < 0)
+	if (fwd && netmode_current()->forwards_check(e->h, after) < 0)
 		return -1;
 	if (write->run(write->arg) < 0)
 		return -1;

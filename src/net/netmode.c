@@ -31,6 +31,12 @@ static int host_tap_attach(const struct vmm_home *h, const struct vmm_netcfg *n,
 	return hostnet_tap_attach(h, n, p, (uid_t)-1, created);
 }
 
+static int host_tap_open(const struct vmm_home *h, const struct vmm_profile *p)
+{
+	(void)h;
+	return tap_open_queue(p->tap);
+}
+
 static int host_tap_release(const struct vmm_home *h, const char *tap)
 {
 	return hostnet_can_admin() ? hostnet_tap_release(h, tap) : 0;
@@ -67,7 +73,7 @@ const struct netmode netmode_host = {
 	.down = hostnet_down_ex,
 	.plan = hostnet_plan,
 	.tap_attach = host_tap_attach,
-	.tap_open = NULL,
+	.tap_open = host_tap_open,
 	.tap_release = host_tap_release,
 	.forwards_check = host_forwards_check,
 	.forwards_update = hostnet_forwards_update,
@@ -134,24 +140,12 @@ static int in_up(void *arg, void *out, int *fd)
 	return rc == 0 ? localnet(a->n->bridge) : -1;
 }
 
-/* The namespace with pasta forwarding the guests' ports, held as long as anything uses it. */
-static int ns_ensure(const struct vmm_home *h, const struct vmm_profile *guests, size_t n_guests,
-		     bool *made)
-{
-	struct fw_forward *fwd = NULL;
-	size_t nf = 0;
-	forward_list(guests, n_guests, &fwd, &nf);
-	int rc = userns_ensure(h, fwd, nf, made);
-	free(fwd);
-	return rc;
-}
-
 static int ns_up(const struct vmm_home *h, const struct vmm_netcfg *n,
 		 const struct vmm_profile *guests, size_t n_guests)
 {
 	struct ns_args a = { .h = h, .n = n, .guests = guests, .n_guests = n_guests };
 	bool made = false;
-	if (ns_ensure(h, guests, n_guests, &made) < 0)
+	if (userns_ensure(h, guests, n_guests, &made) < 0)
 		return -1;
 	int rc = userns_call(h, in_up, &a, NULL, 0, NULL);
 	if (rc < 0 && made) { /* nothing half-done: the namespace this call made goes */
@@ -308,15 +302,8 @@ static int ns_tap_release(const struct vmm_home *h, const char *tap)
 
 static int ns_forwards_check(const struct vmm_home *h, const struct vmm_profile *p)
 {
-	struct fw_forward *fwd = NULL;
-	size_t nf = 0;
 	(void)h;
-	if (!p)
-		return 0; /* forwards going away */
-	forward_list(p, 1, &fwd, &nf);
-	int rc = userns_check_ports(fwd, nf);
-	free(fwd);
-	return rc;
+	return p ? userns_check_ports(p, 1) : 0; /* NULL: forwards going away */
 }
 
 static int in_forwards(void *arg, void *out, int *fd)
@@ -340,7 +327,7 @@ static int ns_forwards_update(const struct vmm_home *h, const struct vmm_netcfg 
 		return 0; /* not up: net up forwards them */
 	if (userns_call(h, in_forwards, &a, NULL, 0, NULL) < 0)
 		return -1;
-	return ns_ensure(h, guests, n_guests, &made);
+	return userns_ensure(h, guests, n_guests, &made);
 }
 
 static int ns_call(const struct vmm_home *h, userns_fn fn, void *arg, void *out, size_t len)

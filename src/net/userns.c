@@ -19,6 +19,7 @@
 #include <netlink/netlink.h>
 #include <net/if.h>
 
+#include "vmm/config/forward_spec.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/journal.h"
 #include "vmm/net/link.h"
@@ -355,27 +356,45 @@ static int start_holder(const struct vmm_home *h, pid_t *out)
 	return rc;
 }
 
+/* One of pasta's forwarded ports: "8080", or "192.0.2.1/8080" when bound to an address. */
+struct port_ent {
+	uint32_t addr;
+	uint16_t port;
+};
+
 static int port_cmp(const void *a, const void *b)
 {
-	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+	const struct port_ent *x = a, *y = b;
+	if (x->port != y->port)
+		return (int)x->port - (int)y->port;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* pasta's list of the forwards' host ports of one protocol: "8080,2222" or "none". */
-static void ports_text(const struct fw_forward *f, size_t n, int proto, char *out, size_t len)
+/* pasta's list of the guests' forwards of one protocol (those with an address: on the
+ * bridge), each entry its own -t/-u: "8080,192.0.2.1/9090" (sorted), or "none". */
+static void ports_text(const struct vmm_profile *g, size_t n, int proto, char *out, size_t len)
 {
-	uint16_t *v = calloc(n + 1, sizeof(*v));
-	size_t k = 0, used = 0;
+	size_t total = 0, k = 0, used = 0;
+	for (size_t i = 0; i < n; i++)
+		total += g[i].address ? g[i].n_forwards : 0;
+	struct port_ent *v = calloc(total + 1, sizeof(*v));
 	if (!v)
 		abort();
 	for (size_t i = 0; i < n; i++)
-		if (f[i].proto == proto)
-			v[k++] = f[i].host_port;
+		for (size_t j = 0; g[i].address && j < g[i].n_forwards; j++)
+			if (g[i].forwards[j].proto == proto)
+				v[k++] = (struct port_ent){ g[i].forwards[j].addr,
+							    g[i].forwards[j].host_port };
 	qsort(v, k, sizeof(*v), port_cmp);
 	snprintf(out, len, "none");
 	for (size_t i = 0; i < k; i++) {
-		if (i && v[i] == v[i - 1])
+		char a[16] = "";
+		if (i && !port_cmp(&v[i], &v[i - 1]))
 			continue;
-		int w = snprintf(out + used, len - used, "%s%u", used ? "," : "", (unsigned)v[i]);
+		if (v[i].addr)
+			util_format_ipv4(v[i].addr, a);
+		int w = snprintf(out + used, len - used, "%s%s%s%u", used ? "," : "", a,
+				 *a ? "/" : "", (unsigned)v[i].port);
 		if (w < 0 || (size_t)w >= len - used)
 			break;
 		used += (size_t)w;
@@ -386,12 +405,8 @@ static void ports_text(const struct fw_forward *f, size_t n, int proto, char *ou
 void userns_ports(const struct vmm_profile *guests, size_t n_guests, char tcp[USERNS_PORTS_MAX],
 		  char udp[USERNS_PORTS_MAX])
 {
-	struct fw_forward *fwd = NULL;
-	size_t n = 0;
-	forward_list(guests, n_guests, &fwd, &n);
-	ports_text(fwd, n, IPPROTO_TCP, tcp, USERNS_PORTS_MAX);
-	ports_text(fwd, n, IPPROTO_UDP, udp, USERNS_PORTS_MAX);
-	free(fwd);
+	ports_text(guests, n_guests, IPPROTO_TCP, tcp, USERNS_PORTS_MAX);
+	ports_text(guests, n_guests, IPPROTO_UDP, udp, USERNS_PORTS_MAX);
 }
 
 int userns_port_floor(void)
@@ -401,16 +416,21 @@ int userns_port_floor(void)
 	return v < 0 ? 1024 : v;
 }
 
-int userns_check_ports(const struct fw_forward *f, size_t n)
+int userns_check_ports(const struct vmm_profile *g, size_t n)
 {
 	int floor = userns_port_floor();
 	for (size_t i = 0; i < n; i++)
-		if (f[i].host_port < floor)
-			return vmm_invalid("%s: forward %s:%u: without root, host ports below %d cannot "
-					   "be forwarded on this host (net.ipv4.ip_unprivileged_port_"
-					   "start); use a port from %d up, or root's host bridge",
-					   f[i].guest, f[i].proto == IPPROTO_UDP ? "udp" : "tcp",
-					   (unsigned)f[i].host_port, floor, floor);
+		for (size_t j = 0; j < g[i].n_forwards; j++) {
+			const struct vmm_forward *f = &g[i].forwards[j];
+			if (f->host_port >= floor)
+				continue;
+			return vmm_invalid("%s: forward %s:%u: without root, host ports below %d "
+					   "cannot be forwarded on this host (net.ipv4.ip_"
+					   "unprivileged_port_start); use a port from %d up, or root's "
+					   "host bridge",
+					   g[i].name, profile_forward_proto(f->proto),
+					   (unsigned)f->host_port, floor, floor);
+		}
 	return 0;
 }
 
@@ -492,9 +512,9 @@ static int has_route(void *arg, void *out, int *fd)
 	return 0;
 }
 
-/* Until pasta has configured the namespace and listens on the forwarded TCP ports. */
+/* Until pasta has configured the namespace and listens on the guests' forwarded TCP ports. */
 static int pasta_ready(const struct vmm_home *h, pid_t pid, unsigned long long start,
-		       const struct fw_forward *fwd, size_t n)
+		       const struct vmm_profile *g, size_t n)
 {
 	uint64_t end = util_now_ms() + READY_MS;
 	char line[512];
@@ -508,8 +528,11 @@ static int pasta_ready(const struct vmm_home *h, pid_t pid, unsigned long long s
 			return -1;
 		bool ok = route;
 		for (size_t i = 0; ok && i < n; i++)
-			ok = fwd[i].proto != IPPROTO_TCP ||
-			     forward_host_listening(IPPROTO_TCP, fwd[i].host_port);
+			for (size_t j = 0; ok && g[i].address && j < g[i].n_forwards; j++) {
+				struct forward_listener who;
+				ok = g[i].forwards[j].proto != IPPROTO_TCP ||
+				     forward_listener(&g[i].forwards[j], &who) == 1;
+			}
 		if (ok)
 			return 0;
 		if (util_now_ms() >= end)
@@ -519,18 +542,42 @@ static int pasta_ready(const struct vmm_home *h, pid_t pid, unsigned long long s
 	}
 }
 
-static int start_pasta(const struct vmm_home *h, pid_t holder, const struct fw_forward *fwd,
-		       size_t n)
+/* pasta's argv: one -t/-u per entry of the lists (strtok'd in place), its PID target last. */
+static char **pasta_argv(char *tcp, char *udp, char *target)
 {
-	char tcp[USERNS_PORTS_MAX], udp[USERNS_PORTS_MAX], target[24];
-	ports_text(fwd, n, IPPROTO_TCP, tcp, sizeof(tcp));
-	ports_text(fwd, n, IPPROTO_UDP, udp, sizeof(udp));
-	snprintf(target, sizeof(target), "%ld", (long)holder);
+	size_t cap = 16 + 2 * (strlen(tcp) + strlen(udp)), n = 0;
+	char **v = calloc(cap, sizeof(*v)), *save = NULL;
+	if (!v)
+		abort();
 	/* --no-map-gw: the gateway stays the LAN's (else pasta answers for it, and guests cannot
 	 * reach a LAN host that is the gateway); -T/-U none: nothing from the namespace to the
 	 * host's own ports; -t/-u: only the forwards' ports (their default is every bound port) */
-	char *argv[] = { "pasta", "--config-net", "--no-map-gw", "-q", "-f", "-t", tcp, "-u", udp,
-			 "-T", "none", "-U", "none", target, NULL };
+	const char *head[] = { "pasta", "--config-net", "--no-map-gw", "-q", "-f", "-T", "none",
+			       "-U", "none" };
+	for (size_t i = 0; i < ARRAY_SIZE(head); i++)
+		v[n++] = (char *)head[i];
+	for (char *e = strtok_r(tcp, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+		v[n++] = "-t";
+		v[n++] = e;
+	}
+	for (char *e = strtok_r(udp, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+		v[n++] = "-u";
+		v[n++] = e;
+	}
+	v[n++] = target;
+	return v;
+}
+
+static int start_pasta(const struct vmm_home *h, pid_t holder, const struct vmm_profile *g,
+		       size_t n)
+{
+	char tcp[USERNS_PORTS_MAX], udp[USERNS_PORTS_MAX], t2[USERNS_PORTS_MAX],
+		u2[USERNS_PORTS_MAX], target[24];
+	userns_ports(g, n, tcp, udp);
+	memcpy(t2, tcp, sizeof(t2));
+	memcpy(u2, udp, sizeof(u2));
+	snprintf(target, sizeof(target), "%ld", (long)holder);
+	char **argv = pasta_argv(t2, u2, target);
 	char *path = util_which("pasta"), *log = run_path(h, USERNS_PASTA_LOG);
 	pid_t pid = 0;
 	unsigned long long start = 0;
@@ -549,7 +596,7 @@ static int start_pasta(const struct vmm_home *h, pid_t holder, const struct fw_f
 	start = proc_start(pid);
 	if (start && write_rec(h, USERNS_PASTA_FILE, pid, start, tcp, udp) < 0)
 		goto out;
-	rc = pasta_ready(h, pid, start, fwd, n);
+	rc = pasta_ready(h, pid, start, g, n);
 out:
 	if (rc < 0 && pid > 0) {
 		struct vmm_saved_error e;
@@ -561,22 +608,22 @@ out:
 	}
 	if (fd >= 0)
 		close(fd);
+	free(argv);
 	free(path);
 	free(log);
 	return rc;
 }
 
-int userns_ensure(const struct vmm_home *h, const struct fw_forward *fwd, size_t n_fwd,
+int userns_ensure(const struct vmm_home *h, const struct vmm_profile *guests, size_t n_guests,
 		  bool *made_holder)
 {
 	struct userns_info u;
 	char tcp[USERNS_PORTS_MAX], udp[USERNS_PORTS_MAX];
 	int rc = -1;
 	*made_holder = false;
-	if (userns_check_ports(fwd, n_fwd) < 0)
+	if (userns_check_ports(guests, n_guests) < 0)
 		return -1;
-	ports_text(fwd, n_fwd, IPPROTO_TCP, tcp, sizeof(tcp));
-	ports_text(fwd, n_fwd, IPPROTO_UDP, udp, sizeof(udp));
+	userns_ports(guests, n_guests, tcp, udp);
 	int lock = lock_ns(h);
 	if (lock < 0 || info_locked(h, &u) < 0)
 		goto out;
@@ -589,7 +636,7 @@ int userns_ensure(const struct vmm_home *h, const struct fw_forward *fwd, size_t
 	if (!same && u.pasta)
 		vmm_notice("net: restarting pasta (pid %ld) for the forwarded ports tcp %s, udp %s",
 			   (long)u.pasta, tcp, udp);
-	if (!same && (stop_pasta(h) < 0 || start_pasta(h, u.holder, fwd, n_fwd) < 0))
+	if (!same && (stop_pasta(h) < 0 || start_pasta(h, u.holder, guests, n_guests) < 0))
 		goto out;
 	rc = 0;
 out:

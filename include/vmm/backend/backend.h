@@ -14,9 +14,6 @@
 
 struct vmm_start_opts {
 	bool install;    /* attach the profile's ISO and boot from it once */
-	bool tap_given;  /* tap_fd is the guest's tap, opened where it lives (a namespace of the
-			    user's): the backend uses a copy of it instead of opening p->tap */
-	int tap_fd;
 };
 
 struct vmm_status {

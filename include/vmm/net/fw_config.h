@@ -43,6 +43,10 @@ struct fw_config {
 	uint32_t mark;            /* one bit; 0 means FW_MARK_DEFAULT (nftables backend only) */
 	const struct fw_forward *forwards; /* host port forwards (not owned), n_forwards of them */
 	size_t n_forwards;
+	/* nftables: the forwards also from this namespace's loopback (a namespace of the user's,
+	 * where pasta delivers the host's own 127.0.0.1:PORT): output DNAT of 127.0.0.0/8 too, and
+	 * masquerade of 127.0.0.0/8 out of the bridge (needs route_localnet) */
+	bool local_forwards;
 };
 
 /* vmm's rules, by purpose. In the nftables backend the two JUMP ids stand for vmm's base chains

@@ -34,7 +34,7 @@ struct netmode {
 	/* a guest's tap at start (journaled); *created when it was new */
 	int (*tap_attach)(const struct vmm_home *h, const struct vmm_netcfg *n,
 			  const struct vmm_profile *p, bool *created);
-	/* the tap's queue for QEMU, opened where the tap lives (NULL: the backend opens it) */
+	/* a queue of the guest's tap for QEMU to inherit, opened where the tap lives */
 	int (*tap_open)(const struct vmm_home *h, const struct vmm_profile *p);
 	/* the guest is gone: its tap too (when this process may) */
 	int (*tap_release)(const struct vmm_home *h, const char *tap);

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "vmm/net/firewall.h"
 #include "vmm/config/profile.h"
 #include "vmm/config/store.h"
 
@@ -54,13 +53,15 @@ struct userns_info {
  * announced). */
 int userns_info(const struct vmm_home *h, struct userns_info *u);
 
-/* pasta's -t and -u lists for the guests' forwards: "8080,2222" (sorted) or "none". */
+/* pasta's -t and -u lists for the guests' forwards: "8080,192.0.2.1/9090" (sorted; an address
+ * when the forward is bound to one; each entry is one -t/-u) or "none". */
 void userns_ports(const struct vmm_profile *guests, size_t n_guests, char tcp[USERNS_PORTS_MAX],
 		  char udp[USERNS_PORTS_MAX]);
 /* The host's lowest port an ordinary user may bind (net.ipv4.ip_unprivileged_port_start). */
 int userns_port_floor(void);
-/* Refuse (vmm_invalid) a forward whose host port this user cannot bind on the host. */
-int userns_check_ports(const struct fw_forward *f, size_t n);
+/* Refuse (vmm_invalid) a forward of the guests whose host port this user cannot bind on the
+ * host (below net.ipv4.ip_unprivileged_port_start, forced or not). */
+int userns_check_ports(const struct vmm_profile *guests, size_t n_guests);
 
 /* What a user should know about this mode on this host (malloc'd sentences, each to free, and
  * the array): ping to the outside (net.ipv4.ping_group_range), the lowest port a forward can
@@ -69,11 +70,12 @@ int userns_notes(char ***notes, size_t *n);
 
 /*
  * The namespace with its uplink: the holder started when there is none (*made_holder set), and
- * pasta (re)started when it is missing or forwards other ports than fwd's. Waits until pasta
+ * pasta (re)started when it is missing or forwards other ports than the guests' (all of them:
+ * pasta itself holds them on the host, so the host's listeners are not asked). Waits until pasta
  * has configured the namespace (its default route) and listens on the TCP ports. Takes
  * RUN/netns.lock. A failure stops what this call started.
  */
-int userns_ensure(const struct vmm_home *h, const struct fw_forward *fwd, size_t n_fwd,
+int userns_ensure(const struct vmm_home *h, const struct vmm_profile *guests, size_t n_guests,
 		  bool *made_holder);
 /* Stop pasta and the holder (by pid, checked against their start time) and remove RUN/netns,
  * RUN/pasta and its log. Nothing running is success. */
