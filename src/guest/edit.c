@@ -89,7 +89,7 @@ int guest_edit_commit(struct guest_edit *e, const struct vmm_profile *before,
 	const char *name = before ? before->name : after ? after->name : NULL;
 	bool fwd = name && forwards_move(before, after);
 	struct vmm_saved_error err;
-	if (fwd && netmode_current()->forwards_check(e->h, after) < 0)
+	if (fwd && netmode_current()->forwards_check(e->h) < 0)
 		return -1;
 	if (write->run(write->arg) < 0)
 		return -1;
@@ -161,8 +161,10 @@ int guest_set(const struct vmm_home *h, const char *name, const struct profile_k
 	if (apply_kvs(p, kvs, n_kvs, net) < 0 || profile_validate(p, net) < 0 ||
 	    profile_check_conflicts(p, e.all, e.n_all) < 0)
 		goto out;
-	/* a new forward may not take a host port from the host unless forced ('!') */
-	if (forward_check_new(p, out->before.forwards, out->before.n_forwards) < 0)
+	/* a new forward may not take a host port from the host unless forced ('!'); without root
+	 * none below the unprivileged ports */
+	if (netmode_current()->forwards_possible(p) < 0 ||
+	    forward_check_new(p, out->before.forwards, out->before.n_forwards) < 0)
 		goto out;
 	if (dry_run) {
 		out->plan = profile_format(p);

@@ -42,10 +42,10 @@ static int host_tap_release(const struct vmm_home *h, const char *tap)
 	return hostnet_can_admin() ? hostnet_tap_release(h, tap) : 0;
 }
 
-static int host_forwards_check(const struct vmm_home *h, const struct vmm_profile *p)
+static int host_forwards_possible(const struct vmm_profile *p)
 {
-	(void)p;
-	return hostnet_forwards_check(h);
+	(void)p; /* root binds any port (forward_conflict asks for '!' below 1024) */
+	return 0;
 }
 
 static int host_call(const struct vmm_home *h, userns_fn fn, void *arg, void *out, size_t len)
@@ -75,7 +75,8 @@ const struct netmode netmode_host = {
 	.tap_attach = host_tap_attach,
 	.tap_open = host_tap_open,
 	.tap_release = host_tap_release,
-	.forwards_check = host_forwards_check,
+	.forwards_possible = host_forwards_possible,
+	.forwards_check = hostnet_forwards_check,
 	.forwards_update = hostnet_forwards_update,
 	.call = host_call,
 	.enter = host_enter,
@@ -300,10 +301,15 @@ static int ns_tap_release(const struct vmm_home *h, const char *tap)
 	return u.holder ? userns_call(h, in_tap_release, &a, NULL, 0, NULL) : 0;
 }
 
-static int ns_forwards_check(const struct vmm_home *h, const struct vmm_profile *p)
+static int ns_forwards_possible(const struct vmm_profile *p)
 {
-	(void)h;
-	return p ? userns_check_ports(p, 1) : 0; /* NULL: forwards going away */
+	return userns_check_ports(p, 1);
+}
+
+static int ns_forwards_check(const struct vmm_home *h)
+{
+	(void)h; /* the namespace is the user's own: its firewall is always theirs to change */
+	return 0;
 }
 
 static int in_forwards(void *arg, void *out, int *fd)
@@ -345,6 +351,7 @@ const struct netmode netmode_userns = {
 	.tap_attach = ns_tap_attach,
 	.tap_open = ns_tap_open,
 	.tap_release = ns_tap_release,
+	.forwards_possible = ns_forwards_possible,
 	.forwards_check = ns_forwards_check,
 	.forwards_update = ns_forwards_update,
 	.call = ns_call,

@@ -216,6 +216,40 @@ static int stop_all(const struct vmm_home *h)
 	return 0;
 }
 
+#define MAX_PORTS (USERNS_PORTS_MAX / 2)
+
+/* pasta's lists back into forwards (their host side); returns how many (at most MAX_PORTS). */
+static size_t parse_ports(const char *tcp, const char *udp, struct vmm_forward *v)
+{
+	size_t n = 0;
+	const char *lists[2] = { tcp, udp };
+	for (int k = 0; k < 2; k++) {
+		char copy[USERNS_PORTS_MAX], *save = NULL;
+		snprintf(copy, sizeof(copy), "%s", lists[k]);
+		for (char *e = strtok_r(copy, ",", &save); e && n < MAX_PORTS;
+		     e = strtok_r(NULL, ",", &save)) {
+			char *slash = strchr(e, '/');
+			uint32_t a = 0;
+			if (slash && (*slash = '\0', util_parse_ipv4("pasta", e, &a) < 0))
+				continue;
+			unsigned long port = strtoul(slash ? slash + 1 : e, NULL, 10);
+			if (port > 0 && port < 65536)
+				v[n++] = (struct vmm_forward){ .proto = k ? IPPROTO_UDP : IPPROTO_TCP,
+							       .host_port = (uint16_t)port,
+							       .addr = a };
+		}
+	}
+	vmm_error_clear();
+	return n;
+}
+
+/* pasta's ports are the forwards', not taken from them (forward_set_own). */
+static void own_ports(const char *tcp, const char *udp)
+{
+	struct vmm_forward v[MAX_PORTS];
+	forward_set_own(v, parse_ports(tcp, udp, v));
+}
+
 /* What runs now; a holder that ended takes the namespace's records with it. */
 static int info_locked(const struct vmm_home *h, struct userns_info *u)
 {
@@ -244,6 +278,7 @@ static int info_locked(const struct vmm_home *h, struct userns_info *u)
 		u->pasta = pid;
 		memcpy(u->tcp, ports.tcp, sizeof(u->tcp));
 		memcpy(u->udp, ports.udp, sizeof(u->udp));
+		own_ports(u->tcp, u->udp); /* pasta's ports are the forwards', not taken from them */
 	}
 	return 0;
 }
@@ -371,8 +406,10 @@ static int port_cmp(const void *a, const void *b)
 }
 
 /* pasta's list of the guests' forwards of one protocol (those with an address: on the
- * bridge), each entry its own -t/-u: "8080,192.0.2.1/9090" (sorted), or "none". */
-static void ports_text(const struct vmm_profile *g, size_t n, int proto, char *out, size_t len)
+ * bridge), each entry its own -t/-u: "8080,192.0.2.1/9090" (sorted), or "none". A port another
+ * host process holds is left out (announced with notice). */
+static void ports_text(const struct vmm_profile *g, size_t n, int proto, bool notice, char *out,
+		       size_t len)
 {
 	size_t total = 0, k = 0, used = 0;
 	for (size_t i = 0; i < n; i++)
@@ -381,10 +418,23 @@ static void ports_text(const struct vmm_profile *g, size_t n, int proto, char *o
 	if (!v)
 		abort();
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; g[i].address && j < g[i].n_forwards; j++)
-			if (g[i].forwards[j].proto == proto)
-				v[k++] = (struct port_ent){ g[i].forwards[j].addr,
-							    g[i].forwards[j].host_port };
+		for (size_t j = 0; g[i].address && j < g[i].n_forwards; j++) {
+			const struct vmm_forward *f = &g[i].forwards[j];
+			struct forward_listener who;
+			if (f->proto != proto)
+				continue;
+			/* pasta cannot bind a port a host process holds (and would exit): left out,
+			 * as net up leaves out such a forward on the host's own bridge */
+			if (forward_listener(f, &who) == 1) {
+				if (notice)
+					vmm_notice("forward \"%s:%u\" of %s: not forwarded: the host port "
+						   "is in use by %s", profile_forward_proto(proto),
+						   (unsigned)f->host_port, g[i].name,
+						   who.name[0] ? who.name : "a host process");
+				continue;
+			}
+			v[k++] = (struct port_ent){ f->addr, f->host_port };
+		}
 	qsort(v, k, sizeof(*v), port_cmp);
 	snprintf(out, len, "none");
 	for (size_t i = 0; i < k; i++) {
@@ -405,9 +455,10 @@ static void ports_text(const struct vmm_profile *g, size_t n, int proto, char *o
 void userns_ports(const struct vmm_profile *guests, size_t n_guests, char tcp[USERNS_PORTS_MAX],
 		  char udp[USERNS_PORTS_MAX])
 {
-	ports_text(guests, n_guests, IPPROTO_TCP, tcp, USERNS_PORTS_MAX);
-	ports_text(guests, n_guests, IPPROTO_UDP, udp, USERNS_PORTS_MAX);
+	ports_text(guests, n_guests, IPPROTO_TCP, false, tcp, USERNS_PORTS_MAX);
+	ports_text(guests, n_guests, IPPROTO_UDP, false, udp, USERNS_PORTS_MAX);
 }
+
 
 int userns_port_floor(void)
 {
@@ -512,10 +563,12 @@ static int has_route(void *arg, void *out, int *fd)
 	return 0;
 }
 
-/* Until pasta has configured the namespace and listens on the guests' forwarded TCP ports. */
+/* Until pasta has configured the namespace and listens on the TCP ports of its list. */
 static int pasta_ready(const struct vmm_home *h, pid_t pid, unsigned long long start,
-		       const struct vmm_profile *g, size_t n)
+		       const char *tcp)
 {
+	struct vmm_forward v[MAX_PORTS];
+	size_t n = parse_ports(tcp, "none", v);
 	uint64_t end = util_now_ms() + READY_MS;
 	char line[512];
 	for (;;) {
@@ -527,12 +580,10 @@ static int pasta_ready(const struct vmm_home *h, pid_t pid, unsigned long long s
 		if (userns_call(h, has_route, NULL, &route, sizeof(route), NULL) < 0)
 			return -1;
 		bool ok = route;
-		for (size_t i = 0; ok && i < n; i++)
-			for (size_t j = 0; ok && g[i].address && j < g[i].n_forwards; j++) {
-				struct forward_listener who;
-				ok = g[i].forwards[j].proto != IPPROTO_TCP ||
-				     forward_listener(&g[i].forwards[j], &who) == 1;
-			}
+		for (size_t i = 0; ok && i < n; i++) {
+			struct forward_listener who;
+			ok = forward_listener(&v[i], &who) == 1;
+		}
 		if (ok)
 			return 0;
 		if (util_now_ms() >= end)
@@ -568,12 +619,9 @@ static char **pasta_argv(char *tcp, char *udp, char *target)
 	return v;
 }
 
-static int start_pasta(const struct vmm_home *h, pid_t holder, const struct vmm_profile *g,
-		       size_t n)
+static int start_pasta(const struct vmm_home *h, pid_t holder, const char *tcp, const char *udp)
 {
-	char tcp[USERNS_PORTS_MAX], udp[USERNS_PORTS_MAX], t2[USERNS_PORTS_MAX],
-		u2[USERNS_PORTS_MAX], target[24];
-	userns_ports(g, n, tcp, udp);
+	char t2[USERNS_PORTS_MAX], u2[USERNS_PORTS_MAX], target[24];
 	memcpy(t2, tcp, sizeof(t2));
 	memcpy(u2, udp, sizeof(u2));
 	snprintf(target, sizeof(target), "%ld", (long)holder);
@@ -596,7 +644,10 @@ static int start_pasta(const struct vmm_home *h, pid_t holder, const struct vmm_
 	start = proc_start(pid);
 	if (start && write_rec(h, USERNS_PASTA_FILE, pid, start, tcp, udp) < 0)
 		goto out;
-	rc = pasta_ready(h, pid, start, g, n);
+	forward_set_own(NULL, 0); /* ready: the ports are held (by the new pasta) */
+	rc = pasta_ready(h, pid, start, tcp);
+	if (rc == 0)
+		own_ports(tcp, udp);
 out:
 	if (rc < 0 && pid > 0) {
 		struct vmm_saved_error e;
@@ -623,10 +674,11 @@ int userns_ensure(const struct vmm_home *h, const struct vmm_profile *guests, si
 	*made_holder = false;
 	if (userns_check_ports(guests, n_guests) < 0)
 		return -1;
-	userns_ports(guests, n_guests, tcp, udp);
 	int lock = lock_ns(h);
 	if (lock < 0 || info_locked(h, &u) < 0)
 		goto out;
+	ports_text(guests, n_guests, IPPROTO_TCP, true, tcp, sizeof(tcp));
+	ports_text(guests, n_guests, IPPROTO_UDP, true, udp, sizeof(udp));
 	if (!u.holder) {
 		if (start_holder(h, &u.holder) < 0)
 			goto out;
@@ -636,7 +688,7 @@ int userns_ensure(const struct vmm_home *h, const struct vmm_profile *guests, si
 	if (!same && u.pasta)
 		vmm_notice("net: restarting pasta (pid %ld) for the forwarded ports tcp %s, udp %s",
 			   (long)u.pasta, tcp, udp);
-	if (!same && (stop_pasta(h) < 0 || start_pasta(h, u.holder, guests, n_guests) < 0))
+	if (!same && (stop_pasta(h) < 0 || start_pasta(h, u.holder, tcp, udp) < 0))
 		goto out;
 	rc = 0;
 out:

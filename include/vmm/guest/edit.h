@@ -45,9 +45,8 @@ struct guest_edit_step {
 /*
  * The one way a guest's profile changes: before (NULL: a new guest, or one whose profile does
  * not load) becomes after (NULL: deleted). When their forwards differ (forward_same) and the
- * network is up, the firewall must be writable before anything is written, and after's forwards
- * possible at all (netmode forwards_check: without root, no host port below the unprivileged
- * floor). Then write runs (it writes or removes the profile, maybe the disk), the firewall's
+ * network is up, the firewall must be writable before anything is written (netmode
+ * forwards_check). Then write runs (it writes or removes the profile, maybe the disk), the firewall's
  * forwards become every guest's at once (netmode forwards_update; nothing when vmm did not bring
  * the network up; without root pasta's ports follow too), and then runs (NULL: none; e.g. systemctl). When a step
  * after write fails, the steps that ran are undone in reverse (the firewall back to before's

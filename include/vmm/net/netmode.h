@@ -38,9 +38,12 @@ struct netmode {
 	int (*tap_open)(const struct vmm_home *h, const struct vmm_profile *p);
 	/* the guest is gone: its tap too (when this process may) */
 	int (*tap_release)(const struct vmm_home *h, const char *tap);
-	/* refuse, before anything is written, forwards of p this process could not put in place
-	 * (p NULL: a guest's forwards go away) */
-	int (*forwards_check)(const struct vmm_home *h, const struct vmm_profile *p);
+	/* refuse (vmm_invalid), also in a dry run, forwards of p this mode can never put in place
+	 * (without root: a host port below the unprivileged floor, forced or not) */
+	int (*forwards_possible)(const struct vmm_profile *p);
+	/* refuse, before anything is written, a change of the forwards this process could not
+	 * make now (as root without CAP_NET_ADMIN while the network is up) */
+	int (*forwards_check)(const struct vmm_home *h);
 	/* the forwards changed: when the network is up, bring it to the guests' forwards at once */
 	int (*forwards_update)(const struct vmm_home *h, const struct vmm_netcfg *n,
 			       const struct vmm_profile *guests, size_t n_guests);
