@@ -25,6 +25,7 @@
 #include "vmm/sys/access.h"
 #include "vmm/sys/error.h"
 #include "vmm/backend/qemu.h"
+#include "vmm/backend/passt.h"
 #include "vmm/backend/qmp.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
@@ -185,6 +186,13 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 	*text = util_fmt("%s\n", line);
 	free(line);
 	qemu_argv_free(argv);
+	if (profile_net_user(p)) { /* its network: passt, on the other end of QEMU's fd 3 */
+		char **pv = passt_argv(p), *pl = qemu_argv_line(pv), *t = *text;
+		*text = util_fmt("%s%s\n", t, pl);
+		free(t);
+		free(pl);
+		passt_argv_free(pv);
+	}
 	free(seed);
 	free(dir);
 	store_guest_files_free(&f);
@@ -318,13 +326,14 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	char **argv = NULL;
 	struct qmp *q = NULL;
 	bool made_dir = false;
-	int rc = -1, vhost_fd = -1, log_fd = -1;
+	int rc = -1, vhost_fd = -1, log_fd = -1, net_fd = -1;
 	pid_t pid = 0;
 	struct qemu_host hc;
 	struct access_user u;
 	char *qpath = NULL, *logp = NULL, *vnc_pw = NULL;
 	(void)n;
 	qemu_probe(&hc);
+	hc.vhost = hc.vhost && !profile_net_user(p); /* vhost-net is a tap's */
 
 	if (check_files(h, p, o, &f) < 0)
 		goto out;
@@ -346,6 +355,11 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	argv = qemu_argv(p, &hc, &qf);
 	qpath = util_which(QEMU_BINARY);
 	logp = run_file(h, p->name, QEMU_LOG);
+	/* the NIC's descriptor: the tap's queue (the lifecycle's), or QEMU's end of passt */
+	if (profile_net_user(p) && passt_start(dir, p, &net_fd) == 0)
+		tap_fd = net_fd;
+	else if (profile_net_user(p))
+		goto out;
 	if (tap_fd < 0) {
 		vmm_fail("%s: tap %s: not open (the lifecycle opens it for QEMU)", p->name, p->tap);
 		goto out;
@@ -370,7 +384,10 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	st->tcg = !hc.kvm;
 	rc = 0;
 out:
-	/* QEMU holds its own copies now (or there is no QEMU); the tap's is the caller's */
+	/* QEMU holds its own copies now (or there is no QEMU, and passt ends with this close);
+	 * the tap's is the caller's */
+	if (net_fd >= 0)
+		close(net_fd);
 	if (vhost_fd >= 0)
 		close(vhost_fd);
 	if (log_fd >= 0)

@@ -90,11 +90,13 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 		return -1;
 	/* without root the bridge is in the user's namespace: only a QEMU of vmm's, handed a
 	 * queue of its tap, can join it (libvirtd opens a tap by name, in its own namespace) */
-	if (nm->rootless && !remote && !b->tap_fd)
+	/* network = "user": the guest is alone behind its own passt (the backend's): no bridge */
+	bool bridged = !remote && !profile_net_user(p);
+	if (nm->rootless && bridged && !b->tap_fd)
 		return vmm_invalid("%s: backend %s without root: its guests cannot join the bridge in "
 				   "your own network namespace (backend qemu can; or as root, the host "
 				   "bridge)", p->name, b->name);
-	if (!remote && !nm->rootless && b->tap_fd && tap_in_use(p->tap) == 1)
+	if (bridged && !nm->rootless && b->tap_fd && tap_in_use(p->tap) == 1)
 		return vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
 	vmm_error_clear();
 	if (store_load_net(h, &n) < 0)
@@ -103,7 +105,7 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	/* one start at a time per home: allocation, tap and spawn never collide */
 	if ((lock = store_lock(h)) < 0)
 		goto out;
-	if (!remote) {
+	if (bridged) {
 		if (ensure_network(h, nm, &n, &out->net_brought_up) < 0 ||
 		    nm->tap_attach(h, &n, p, &tap_made) < 0)
 			goto out;
@@ -159,34 +161,58 @@ static void wait_tick(void *arg, uint64_t elapsed_ms)
 struct wait_job {
 	enum guest_wait_kind kind;
 	const char *ip;
+	unsigned port;
 	unsigned secs;
 	struct wait_progress *wp; /* NULL: no progress */
 };
 
 /* The wait itself, where the guests' addresses are reachable (here as root; in a child inside
- * the user's namespace without root). */
+ * the user's namespace without root; here for a guest behind its own passt). */
 static int wait_at(void *arg, void *out, int *fd)
 {
 	const struct wait_job *j = arg;
 	guest_wait_progress_fn fn = j->wp ? wait_tick : NULL;
 	(void)fd;
-	return j->kind == GUEST_WAIT_SSH ? guest_wait_ssh(j->ip, 22, j->secs, fn, j->wp, out)
+	return j->kind == GUEST_WAIT_SSH ? guest_wait_ssh(j->ip, j->port, j->secs, fn, j->wp, out)
 					 : guest_wait_ping(j->ip, j->secs, fn, j->wp, out);
+}
+
+int lifecycle_wait_where(const struct vmm_profile *p, const struct guest_wait *w, char ip[16],
+			 unsigned *port)
+{
+	enum guest_wait_kind kind = lifecycle_wait_kind(p, w);
+	*port = 22;
+	if (!profile_net_user(p))
+		return profile_ip(p, ip);
+	/* behind its own passt the guest has no address of the host's: only its forwards */
+	if (kind == GUEST_WAIT_PING)
+		return vmm_invalid("%s: --wait=ping needs the bridge (network = \"user\": the guest "
+				   "is reached through its forwards only; --wait=ssh waits at the "
+				   "forward of its port 22)", p->name);
+	if (!(*port = profile_forward_to(p, 22)))
+		return vmm_invalid("%s: --wait for ssh with network = \"user\" needs a forward to "
+				   "its port 22 (vmm set %s forward=2222:22)", p->name, p->name);
+	snprintf(ip, 16, "127.0.0.1");
+	return 0;
 }
 
 int lifecycle_wait(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct guest_wait *w, lifecycle_progress_fn progress, void *arg,
 		   uint64_t *elapsed_ms)
 {
-	char ip[16], what[40];
+	char ip[16], what[48];
+	unsigned port;
 	uint64_t ms = 0;
-	if (profile_ip(p, ip) < 0)
+	if (lifecycle_wait_where(p, w, ip, &port) < 0)
 		return -1;
 	enum guest_wait_kind kind = lifecycle_wait_kind(p, w);
 	snprintf(what, sizeof(what), "%s at %s", kind == GUEST_WAIT_SSH ? "ssh" : "ping", ip);
+	if (port != 22)
+		snprintf(what, sizeof(what), "ssh at %s:%u", ip, port);
 	struct wait_progress wp = { progress, arg, what, 0 };
-	struct wait_job j = { kind, ip, w->secs, progress ? &wp : NULL };
-	int rc = netmode_current()->call(h, wait_at, &j, &ms, sizeof(ms));
+	struct wait_job j = { kind, ip, port, w->secs, progress ? &wp : NULL };
+	int rc = profile_net_user(p) ? wait_at(&j, &ms, NULL)
+				     : netmode_current()->call(h, wait_at, &j, &ms, sizeof(ms));
 	if (elapsed_ms)
 		*elapsed_ms = ms;
 	if (rc < 0) {
@@ -213,7 +239,7 @@ int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool f
 	if (end)
 		*end = ended;
 	int remote = b->where ? b->where(p, host, sizeof(host)) : 0;
-	if (remote != 0 || !p->tap[0])
+	if (remote != 0 || !p->tap[0] || profile_net_user(p))
 		return remote < 0 ? -1 : 0;
 	/* the guest is gone: its tap goes too (journaled), when this process may touch links */
 	return netmode_current()->tap_release(h, p->tap);

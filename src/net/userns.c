@@ -25,9 +25,10 @@
 #include "vmm/net/link.h"
 #include "vmm/net/userns.h"
 #include "vmm/sys/error.h"
+#include "vmm/sys/proc.h"
 #include "vmm/sys/util.h"
 
-#define READY_FD 3              /* the holder says "ok" (or why not) on it */
+#define READY_FD PROC_KEEP_FD   /* the holder says "ok" (or why not) on it */
 #define READY_MS 10000          /* how long the holder and pasta get to come up */
 #define PORT_FLOOR_SYSCTL "/proc/sys/net/ipv4/ip_unprivileged_port_start"
 
@@ -96,51 +97,7 @@ int userns_holder_main(void)
 
 /* ---- processes and their run files ---- */
 
-/* The start time (clock ticks after boot) of a live process of this user; 0 when it is gone, a
- * zombie, or someone else's. (/proc/PID/status, not the owner of /proc/PID: pasta makes itself
- * non-dumpable, which gives its /proc files to root.) */
-static unsigned long long proc_start(pid_t pid)
-{
-	char path[64], state = 0;
-	unsigned long long start = 0;
-	unsigned uid = (unsigned)-1;
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	char *st = util_read_file(path, NULL);
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	char *sl = st ? util_read_file(path, NULL) : NULL;
-	vmm_error_clear();
-	const char *u = st ? strstr(st, "\nUid:") : NULL;
-	const char *p = sl ? strrchr(sl, ')') : NULL;
-	bool mine = u && sscanf(u + 5, "%u", &uid) == 1 && uid == (unsigned)getuid();
-	if (!mine || !p ||
-	    sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-			  "%*d %llu",
-		   &state, &start) != 2 ||
-	    state == 'Z' || state == 'X')
-		start = 0;
-	free(st);
-	free(sl);
-	return start;
-}
 
-/* A process recorded by us: SIGTERM, then SIGKILL; gone (or never ours) is success. */
-static int stop_proc(pid_t pid, unsigned long long start)
-{
-	if (!start || proc_start(pid) != start)
-		return 0;
-	for (int sig = 0; sig < 2; sig++) {
-		kill(pid, sig ? SIGKILL : SIGTERM);
-		for (int i = 0; i < 150; i++) {
-			waitpid(pid, NULL, WNOHANG); /* our own child (a failed start): reap it */
-			if (proc_start(pid) != start)
-				return 0;
-			sleep_ms(20);
-		}
-	}
-	return vmm_fail("pid %ld: does not end", (long)pid);
-}
 
 static char *run_path(const struct vmm_home *h, const char *file)
 {
@@ -196,7 +153,7 @@ static int stop_pasta(const struct vmm_home *h)
 	struct userns_info u;
 	pid_t pid = 0;
 	unsigned long long start = 0;
-	if (read_rec(h, USERNS_PASTA_FILE, &pid, &start, &u) == 0 && stop_proc(pid, start) < 0)
+	if (read_rec(h, USERNS_PASTA_FILE, &pid, &start, &u) == 0 && proc_stop(pid, start) < 0)
 		return -1;
 	remove_run(h, USERNS_PASTA_FILE);
 	remove_run(h, USERNS_PASTA_LOG);
@@ -210,7 +167,7 @@ static int stop_all(const struct vmm_home *h)
 	unsigned long long start = 0;
 	if (stop_pasta(h) < 0)
 		return -1;
-	if (read_rec(h, USERNS_STATE_FILE, &pid, &start, NULL) == 0 && stop_proc(pid, start) < 0)
+	if (read_rec(h, USERNS_STATE_FILE, &pid, &start, NULL) == 0 && proc_stop(pid, start) < 0)
 		return -1;
 	remove_run(h, USERNS_STATE_FILE);
 	return 0;
@@ -256,7 +213,7 @@ static int info_locked(const struct vmm_home *h, struct userns_info *u)
 	pid_t pid = 0;
 	unsigned long long start = 0;
 	memset(u, 0, sizeof(*u));
-	if (read_rec(h, USERNS_STATE_FILE, &pid, &start, NULL) == 0 && proc_start(pid) == start)
+	if (read_rec(h, USERNS_STATE_FILE, &pid, &start, NULL) == 0 && proc_start_time(pid) == start)
 		u->holder = pid;
 	if (!u->holder) {
 		char *state = run_path(h, USERNS_STATE_FILE), *journal = run_path(h, JOURNAL_FILE);
@@ -274,7 +231,7 @@ static int info_locked(const struct vmm_home *h, struct userns_info *u)
 		return 0;
 	}
 	struct userns_info ports;
-	if (read_rec(h, USERNS_PASTA_FILE, &pid, &start, &ports) == 0 && proc_start(pid) == start) {
+	if (read_rec(h, USERNS_PASTA_FILE, &pid, &start, &ports) == 0 && proc_start_time(pid) == start) {
 		u->pasta = pid;
 		memcpy(u->tcp, ports.tcp, sizeof(u->tcp));
 		memcpy(u->udp, ports.udp, sizeof(u->udp));
@@ -303,39 +260,6 @@ int userns_info(const struct vmm_home *h, struct userns_info *u)
 
 /* ---- starting them ---- */
 
-/*
- * Spawn path in its own session, every signal at its default, stdin /dev/null, stdout and stderr
- * to out_fd (-1: /dev/null), keep_fd as its fd 3 (-1: none), nothing else.
- */
-static int spawn_detached(const char *path, char *const argv[], int out_fd, int keep_fd,
-			  pid_t *pid)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t all, none;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	for (int fd = 1; fd <= 2; fd++) {
-		if (out_fd >= 0)
-			posix_spawn_file_actions_adddup2(&fa, out_fd, fd);
-		else
-			posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_WRONLY, 0);
-	}
-	if (keep_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, keep_fd, READY_FD);
-	posix_spawn_file_actions_addclosefrom_np(&fa, keep_fd >= 0 ? READY_FD + 1 : READY_FD);
-	posix_spawnattr_init(&at);
-	sigfillset(&all);
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF |
-					      POSIX_SPAWN_SETSIGMASK);
-	int e = posix_spawn(pid, path, &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return e ? vmm_fail("%s: %s", argv[0], util_strerror(e)) : 0;
-}
 
 /* Read the holder's answer on fd (up to READY_MS). */
 static int holder_answer(int fd, pid_t pid)
@@ -369,9 +293,9 @@ static int start_holder(const struct vmm_home *h, pid_t *out)
 	char *argv[] = { USERNS_HOLDER_NAME, USERNS_HOLDER_CMD, h->run, NULL };
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
 		return vmm_fail("pipe: %s", util_strerror(errno));
-	int rc = spawn_detached("/proc/self/exe", argv, -1, p[1], &pid);
+	int rc = proc_spawn_detached("/proc/self/exe", argv, -1, p[1], &pid);
 	close(p[1]);
-	unsigned long long start = rc == 0 ? proc_start(pid) : 0;
+	unsigned long long start = rc == 0 ? proc_start_time(pid) : 0;
 	/* recorded at once: a vmm killed now leaves a holder the next command finds */
 	if (rc == 0 && (!start || write_rec(h, USERNS_STATE_FILE, pid, start, NULL, NULL) < 0))
 		rc = start ? -1 : vmm_fail("net: the namespace holder (pid %ld) ended at once",
@@ -382,7 +306,7 @@ static int start_holder(const struct vmm_home *h, pid_t *out)
 	if (rc < 0 && pid > 0) {
 		struct vmm_saved_error e;
 		vmm_error_save(&e);
-		stop_proc(pid, start);
+		proc_stop(pid, start);
 		waitpid(pid, NULL, WNOHANG);
 		remove_run(h, USERNS_STATE_FILE);
 		vmm_error_restore(&e);
@@ -573,7 +497,7 @@ static int pasta_ready(const struct vmm_home *h, pid_t pid, unsigned long long s
 	char line[512];
 	for (;;) {
 		int route = 0;
-		if (proc_start(pid) != start) {
+		if (proc_start_time(pid) != start) {
 			pasta_last_line(h, line, sizeof(line));
 			return vmm_fail("net: pasta ended: %s", *line ? line : "no message");
 		}
@@ -639,9 +563,9 @@ static int start_pasta(const struct vmm_home *h, pid_t holder, const char *tcp, 
 		vmm_fail("%s: %s", log, util_strerror(errno));
 		goto out;
 	}
-	if (spawn_detached(path, argv, fd, -1, &pid) < 0)
+	if (proc_spawn_detached(path, argv, fd, -1, &pid) < 0)
 		goto out;
-	start = proc_start(pid);
+	start = proc_start_time(pid);
 	if (start && write_rec(h, USERNS_PASTA_FILE, pid, start, tcp, udp) < 0)
 		goto out;
 	forward_set_own(NULL, 0); /* ready: the ports are held (by the new pasta) */
@@ -652,7 +576,7 @@ out:
 	if (rc < 0 && pid > 0) {
 		struct vmm_saved_error e;
 		vmm_error_save(&e);
-		stop_proc(pid, start);
+		proc_stop(pid, start);
 		waitpid(pid, NULL, WNOHANG);
 		remove_run(h, USERNS_PASTA_FILE);
 		vmm_error_restore(&e);
@@ -723,13 +647,13 @@ static int open_ns(const struct vmm_home *h, int *ufd, int *nfd)
 	unsigned long long start = 0;
 	char path[64];
 	*ufd = *nfd = -1;
-	if (read_rec(h, USERNS_STATE_FILE, &pid, &start, NULL) != 0 || proc_start(pid) != start)
+	if (read_rec(h, USERNS_STATE_FILE, &pid, &start, NULL) != 0 || proc_start_time(pid) != start)
 		return vmm_fail("net: no namespace of vmm's runs for this home (vmm net up makes it)");
 	snprintf(path, sizeof(path), "/proc/%ld/ns/user", (long)pid);
 	*ufd = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)pid);
 	*nfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*ufd < 0 || *nfd < 0 || proc_start(pid) != start) {
+	if (*ufd < 0 || *nfd < 0 || proc_start_time(pid) != start) {
 		int e = errno;
 		if (*ufd >= 0)
 			close(*ufd);

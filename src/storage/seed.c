@@ -115,9 +115,10 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 	util_format_ipv4(gw, gwbuf);
 	const char *host = p->hostname && *p->hostname ? p->hostname : p->name;
 
+	bool dhcp = profile_net_user(p); /* behind passt: its DHCP (and SLAAC) */
 	uint32_t h = UTIL_HASH_INIT;
 	h = fnv1a(h, p->mac);
-	h = fnv1a(h, p->address);
+	h = fnv1a(h, dhcp ? "dhcp" : p->address);
 	h = fnv1a(h, gwbuf);
 	for (size_t i = 0; i < n_dns; i++)
 		h = fnv1a(h, dns[i]);
@@ -159,6 +160,20 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 	/* Matched by MAC only (no set-name); the default route as 0.0.0.0/0, since Debian 12's
 	 * cloud-init 22.4 crashes on "to: default"; no router advertisements are expected on
 	 * the bridge, so networkd should not wait for them. */
+	if (dhcp) {
+		/* network = "user": passt answers DHCP (the host's address, routes and DNS) and
+		 * router advertisements */
+		sb_printf(&net,
+			  "version: 2\n"
+			  "ethernets:\n"
+			  "  eth0:\n"
+			  "    match:\n"
+			  "      macaddress: \"%s\"\n"
+			  "    dhcp4: true\n"
+			  "    accept-ra: true\n",
+			  p->mac);
+		goto done;
+	}
 	sb_printf(&net,
 		  "version: 2\n"
 		  "ethernets:\n"
@@ -177,7 +192,7 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 			sb_printf(&net, "        - %s\n", dns[i]);
 	}
 	sb_puts(&net, "    accept-ra: false\n");
-
+done:
 	/* out now owns the three buffers */
 	out->meta_data = meta.s;
 	out->user_data = user.s;
