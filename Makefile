@@ -2,6 +2,9 @@
 # vmm: build, test, demo, benchmarks. `make help` lists the targets.
 
 PREFIX  ?= /usr/local
+# glibc loads NSS modules from its own library folder (not /usr/local): enable the installed one
+# with `hosts: files vmm dns` in /etc/nsswitch.conf.
+NSS_LIBDIR ?= /lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo .)
 DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
@@ -80,13 +83,21 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) \
               -DVMM_VERSION='"$(VERSION)"' -DVMM_DATADIR='"$(PREFIX)/share/vmm"' -MMD -MP
 LDLIBS  := $(PKG_LIBS) -ldl -lpthread
 
-LIB_SRC  := $(sort $(wildcard src/*/*.c))
+LIB_SRC  := $(sort $(filter-out src/nss/%,$(wildcard src/*/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all clean help check unit asan fuzz install deps demo bench guest debian-guest man completion test-cmd test-net test-e2e layers
-all: $(BUILD)/vmm
+all: $(BUILD)/vmm $(BUILD)/libnss_vmm.so.2
+
+# The NSS module (hosts: NAME.vmm from /etc/vmm's profiles): libc only, loaded by every process
+# on the host that resolves a name. NSS_VMM_DIR is where it reads the profiles.
+NSS_VMM_DIR ?= /etc/vmm
+$(BUILD)/libnss_vmm.so.2: src/nss/nss_vmm.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared -Wl,-soname,libnss_vmm.so.2 \
+		-Wl,-z,relro,-z,now -DNSS_VMM_DIR='"$(NSS_VMM_DIR)"' $(LDFLAGS) -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -128,7 +139,7 @@ debian-guest:
 # Everything that exists: unit, command-level, namespace and end-to-end tests. Golden files are
 # never rewritten here (VMM_UPDATE_GOLDEN is dropped), and a skipped test fails the run (unless
 # VMM_ALLOW_SKIP=1). The last line is the summary "N passed, N failed, N skipped".
-check: $(BUILD)/vmm $(BUILD)/vmm-test unit guest
+check: $(BUILD)/vmm $(BUILD)/vmm-test $(BUILD)/libnss_vmm.so.2 unit guest
 	env -u VMM_UPDATE_GOLDEN tests/run.sh $(BUILD)
 
 # The layer picture (contrib/layers) as a test: every #include "vmm/..." points down it, no
@@ -174,7 +185,9 @@ completion: $(BUILD)/vmm
 # systemd units: vmm-net.service (the network at boot) and vmm@.service (one guest), their
 # ExecStart/ExecStop pointing at the installed binary.
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
-install: $(BUILD)/vmm
+install: $(BUILD)/vmm $(BUILD)/libnss_vmm.so.2
+	install -d $(DESTDIR)$(NSS_LIBDIR)
+	install -m 0644 $(BUILD)/libnss_vmm.so.2 $(DESTDIR)$(NSS_LIBDIR)/libnss_vmm.so.2
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/vmm \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(SYSTEMD_UNITDIR)
 	install -m 0755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm

@@ -77,9 +77,10 @@ for a in $("$busybox" --list); do
 	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
 done
 cp "$guest/init" "$root/init"
-cp "$guest/inittab" "$guest/yaml2kv.awk" "$guest/lib.sh" "$guest/rc.net" "$root/etc/"
+cp "$guest/inittab" "$guest/yaml2kv.awk" "$guest/lib.sh" "$guest/rc.net" "$guest/udhcpc.script" \
+	"$root/etc/"
 cp -r "$guest/acpi" "$root/etc/acpi"
-chmod 0755 "$root/init" "$root/etc/rc.net" "$root"/etc/acpi/*/*
+chmod 0755 "$root/init" "$root/etc/rc.net" "$root/etc/udhcpc.script" "$root"/etc/acpi/*/*
 echo 'root::0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 echo 'root:x:0:' >"$root/etc/group"
 

@@ -108,7 +108,7 @@ ipt_save() {
 }
 # net_sysctls: (run inside a namespace) the sysctls vmm may touch or that decide what the guests'
 # traffic goes through: forwarding (global and per interface, IPv4 and IPv6), rp_filter,
-# proxy_arp, IPv6 on/off, and br_netfilter's per-namespace switches; one line per interface,
+# proxy_arp, IPv6 on/off and accept_ra, and br_netfilter's per-namespace switches; one line per interface,
 # "sysctl IFACE: key=value ...", so that `grep -v IFACE:` drops an interface's line with its link.
 net_sysctls() {
 	local d i k v line
@@ -122,7 +122,7 @@ net_sysctls() {
 		i=${d##*/}
 		line="sysctl $i:"
 		for k in ipv4/conf/$i/forwarding ipv4/conf/$i/rp_filter ipv4/conf/$i/proxy_arp \
-			ipv6/conf/$i/forwarding ipv6/conf/$i/disable_ipv6; do
+			ipv6/conf/$i/forwarding ipv6/conf/$i/disable_ipv6 ipv6/conf/$i/accept_ra; do
 			v=$(cat "/proc/sys/net/$k" 2>/dev/null) || v=-
 			line="$line ${k%%/*}.${k##*/}=$v"
 		done
@@ -246,6 +246,16 @@ lan_dns() {
 	done
 	fail "dnsmasq did not start: $(cat "$T/dnsmasq.log")"
 }
+# dnsmasq_pub [BRIDGE]: the folder of this home's dnsmasq hosts files as root (dnsmasq.h: FNV-1a
+# of the run folder's path); removed when the test ends, however it ends.
+dnsmasq_pub() {
+	echo "/run/vmm-dnsmasq/$(python3 -c 'import sys
+h = 2166136261
+for c in sys.argv[1].encode(): h = ((h ^ c) * 16777619) & 0xffffffff
+print("%08x" % h)' "$VMM_HOME/run")-${1:-br0}"
+}
+_rm_dnsmasq_pub() { rm -rf "$(dnsmasq_pub)"; rmdir /run/vmm-dnsmasq 2>/dev/null; true; }
+at_exit _rm_dnsmasq_pub
 # e2e_net_cfg: the tutorial's net.cfg with the LAN's dnsmasq as the guests' DNS.
 e2e_net_cfg() { net_cfg br0 192.168.166.1/24 auto true '"192.168.1.191"'; }
 # guest_create NAME IP [vmm create options...]: a test guest booted straight from its kernel.

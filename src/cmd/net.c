@@ -18,9 +18,10 @@
 #include "vmm/sys/util.h"
 
 static const struct cmd_sub net_subs[] = {
-	{ "up", "bridge with its address, a tap per guest, forwarding, firewall rules" },
+	{ "up", "bridge with its address, a tap per guest, forwarding, firewall rules, dnsmasq" },
 	{ "down", "remove exactly what net up added (refused while guests run)" },
-	{ "status", "what exists, what is missing, the firewall, host problems (--json too)" },
+	{ "status", "what exists, what is missing, the firewall, dnsmasq and its leases, host "
+		    "problems (--json too)" },
 	{ NULL, NULL },
 };
 
@@ -45,7 +46,13 @@ const struct cmd_spec cmd_net_spec = {
 		 "nftables, vmm's rules are in `nft list table inet vmm`, and up opens the bridge's\n"
 		 "traffic in other tools' forward chains that would drop it (Docker, ufw, firewalld,\n"
 		 "nftables.conf) unless net.cfg says foreign = \"leave\"; status lists the forward\n"
-		 "hook's chains in the order the kernel runs them.\n",
+		 "hook's chains in the order the kernel runs them.\n"
+		 "With net.cfg dhcp (the default), up also runs dnsmasq on the bridge: DHCP with one\n"
+		 "reservation per profile (and dhcp_pool for other MACs), the guests' names as\n"
+		 "NAME.vmm, router advertisements with ipv6; it is started again when it died, and\n"
+		 "down stops it. With ipv6, up gives the bridge PREFIX::1, turns IPv6 forwarding on\n"
+		 "(accept_ra = 2 on an uplink that had 1) and masquerades the /64 unless nat6 = false;\n"
+		 "down puts every sysctl back.\n",
 };
 
 struct net_opts {
@@ -269,6 +276,49 @@ static json_object *strings_json(char *const *v, size_t n)
 	return a;
 }
 
+/* The bridge's services: the IPv6 address, dnsmasq and its leases. */
+static void services_text(const struct report_status *st)
+{
+	if (st->ipv6[0])
+		printf("address %s: %s\n", st->ipv6, st->ipv6_present ? "present" : "missing");
+	if (!st->dhcp)
+		printf("dnsmasq: off (net.cfg dhcp = false)\n");
+	else if (st->dnsmasq_pid)
+		printf("dnsmasq: running (pid %d)\n", st->dnsmasq_pid);
+	else
+		printf("dnsmasq: not running (vmm net up starts it)\n");
+	for (size_t i = 0; i < st->n_leases; i++) {
+		const struct dnsmasq_lease *l = &st->leases[i];
+		printf("lease %s %s%s%s", l->addr, strcmp(l->name, "*") ? l->name : "-",
+		       l->mac[0] ? " " : "", l->mac);
+		if (l->expiry)
+			printf(" until %lld", l->expiry);
+		printf("\n");
+	}
+}
+
+static json_object *services_json(const struct report_status *st)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	json_object_object_add(o, "dhcp", json_object_new_boolean(st->dhcp));
+	json_object_object_add(o, "pid", st->dnsmasq_pid ? json_object_new_int(st->dnsmasq_pid)
+							: NULL);
+	for (size_t i = 0; i < st->n_leases; i++) {
+		const struct dnsmasq_lease *l = &st->leases[i];
+		json_object *x = json_object_new_object();
+		json_object_object_add(x, "address", json_object_new_string(l->addr));
+		json_object_object_add(x, "mac", l->mac[0] ? json_object_new_string(l->mac) : NULL);
+		json_object_object_add(x, "name", strcmp(l->name, "*") ? json_object_new_string(l->name)
+								 : NULL);
+		json_object_object_add(x, "expiry", json_object_new_int64(l->expiry));
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "leases", a);
+	json_object_object_add(o, "ipv6", st->ipv6[0] ? json_object_new_string(st->ipv6) : NULL);
+	json_object_object_add(o, "ipv6_present", json_object_new_boolean(st->ipv6_present));
+	return o;
+}
+
 static json_object *status_json(const struct vmm_netcfg *n, const struct report_status *st)
 {
 	json_object *o = json_object_new_object();
@@ -278,6 +328,7 @@ static json_object *status_json(const struct vmm_netcfg *n, const struct report_
 					 : json_object_new_boolean(st->forwarding == 1));
 	json_object_object_add(o, "forwarding_by_vmm", json_object_new_boolean(st->forwarding_by_vmm));
 	json_object_object_add(o, "uplink", st->uplink[0] ? json_object_new_string(st->uplink) : NULL);
+	json_object_object_add(o, "dnsmasq", services_json(st));
 	json_object_object_add(o, "firewall", firewall_json(n, st));
 	json_object_object_add(o, "dns", strings_json(st->dns, st->n_dns));
 	if (st->dns_error[0])
@@ -314,6 +365,7 @@ static void status_text(const struct vmm_netcfg *n, const struct report_status *
 		printf("forwarding: %s%s\n", st->forwarding == 1 ? "on" : "off",
 		       st->forwarding_by_vmm ? " (turned on by vmm)" : "");
 	printf("uplink: %s\n", st->uplink[0] ? st->uplink : "none");
+	services_text(st);
 	if (st->fw_known) {
 		printf("firewall: %s (%s)\n", fw_backend_name(st->fw.backend), st->fw.backend_why);
 		for (int i = 0; i < FW_NRULES; i++)
@@ -484,7 +536,11 @@ int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < n_bad; i++)
 			cmd_note(ctx, "vmm: net %s: skipped %s: %s", sub, bad[i].name, bad[i].reason);
 	store_free_invalid(bad, n_bad);
-	rc = net_cmds[k].fn(ctx, &o, &n, guests, ng);
+	/* ipv6 = "auto" becomes this host's prefix once, in net.cfg */
+	if (!strcmp(sub, "up") && !o.dry_run && store_net_resolve(&ctx->home, &n) < 0)
+		rc = cmd_report();
+	else
+		rc = net_cmds[k].fn(ctx, &o, &n, guests, ng);
 	store_free_all(guests, ng);
 	netcfg_free(&n);
 	return rc;

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "vmm/config/ipv6.h"
 #include "vmm/guest/lifecycle.h"
 #include "vmm/cmd/cmd.h"
 #include "vmm/sys/error.h"
@@ -145,6 +146,26 @@ static const char *backend_name(const struct vmm_profile *p)
 	return p->backend ? p->backend : "qemu";
 }
 
+/* The guest's IPv6 (SLAAC) address when net.cfg has an IPv6 /64, else "". */
+static void ip6_of(const struct vmm_netcfg *n, const struct vmm_profile *p, char *out)
+{
+	uint8_t mac[6];
+	*out = '\0';
+	if (n && n->has_ipv6 && util_parse_mac("mac", p->mac, mac) == 0)
+		ipv6_eui64(n->ipv6_prefix, mac, out);
+	vmm_error_clear();
+}
+
+/* net.cfg for the IPv6 column: NULL when it does not load (no IPv6 shown then). */
+static struct vmm_netcfg *net_for_list(const struct vmm_home *h, struct vmm_netcfg *n)
+{
+	if (store_load_net(h, n) == 0)
+		return n;
+	vmm_error_clear();
+	netcfg_free(n);
+	return NULL;
+}
+
 static json_object *profile_json(const struct vmm_home *h, const struct vmm_profile *p,
 				 const struct vmm_status *st)
 {
@@ -166,6 +187,13 @@ static json_object *profile_json(const struct vmm_home *h, const struct vmm_prof
 	json_object_object_add(o, "mac", json_object_new_string(p->mac));
 	if (p->address)
 		json_object_object_add(o, "address", json_object_new_string(p->address));
+	struct vmm_netcfg nb, *n = net_for_list(h, &nb);
+	char ip6[IPV6_TEXT_MAX];
+	ip6_of(n, p, ip6);
+	if (*ip6)
+		json_object_object_add(o, "address6", json_object_new_string(ip6));
+	if (n)
+		netcfg_free(n);
 	json_object_object_add(o, "tap", json_object_new_string(p->tap));
 	if (!profile_vnc_tcp(p)) {
 		json_object_object_add(o, "vnc_display", NULL);
@@ -450,9 +478,12 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 	if (store_load_all(&ctx->home, &ps, &n, &bad, &nb) < 0)
 		return cmd_report();
 	json_object *arr = ctx->json && !a.names ? json_object_new_array() : NULL;
+	struct vmm_netcfg netb, *net = net_for_list(&ctx->home, &netb);
+	bool v6 = net && net->has_ipv6; /* the IPV6 column only when the network has IPv6 */
 	if (!arr && !a.names)
-		printf("%-16s %-8s %6s %4s %6s %-18s %-17s %-15s %-4s %s\n", "NAME", "STATE", "RAM",
-		       "CPUS", "DISK", "IP", "MAC", "VNC", "AUTO", "BACKEND");
+		printf("%-16s %-8s %6s %4s %6s %-18s %-17s %-15s %-4s %s%s\n", "NAME", "STATE", "RAM",
+		       "CPUS", "DISK", "IP", "MAC", "VNC", "AUTO", v6 ? "BACKEND          " : "BACKEND",
+		       v6 ? "IPV6" : "");
 	/* both lists are sorted by name: merge them */
 	for (size_t i = 0, j = 0; i < n || j < nb;) {
 		if (j < nb && (i == n || strcmp(bad[j].name, ps[i].name) < 0)) {
@@ -486,12 +517,16 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 			snprintf(backend, sizeof(backend), "%s@%s", backend_name(g), st.host);
 		else
 			snprintf(backend, sizeof(backend), "%s", backend_name(g));
-		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %-4s %s\n", g->name,
+		char ip6[IPV6_TEXT_MAX];
+		ip6_of(net, g, ip6);
+		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %-4s %-*s%s\n", g->name,
 		       store_state_name(st.state), ram, g->cpus,
 		       g->disk_size ? g->disk_size : (g->backing ? "overlay" : "-"),
 		       g->address ? g->address : "-", g->mac, vnc, g->autostart ? "yes" : "-",
-		       backend);
+		       v6 ? 17 : 0, backend, ip6);
 	}
+	if (net)
+		netcfg_free(net);
 	store_free_all(ps, n);
 	store_free_invalid(bad, nb);
 	return arr ? print_json(arr) : 0;
@@ -523,6 +558,13 @@ int cmd_show(struct vmm_ctx *ctx, int argc, char **argv)
 	printf("name:     %s\nstate:    %s", p.name, store_state_name(st.state));
 	if (st.pid > 0)
 		printf(" (pid %ld)", (long)st.pid);
+	struct vmm_netcfg netb, *net = net_for_list(&ctx->home, &netb);
+	char ip6[IPV6_TEXT_MAX];
+	ip6_of(net, &p, ip6);
+	if (*ip6)
+		printf("\nipv6:     %s/64", ip6);
+	if (net)
+		netcfg_free(net);
 	printf("\nprofile:  %s\ndisk:     %s%s\nseed:     %s%s\nbackend:  %s%s%s\n\n%s", cfg, disk,
 	       util_exists(disk) ? "" : " (missing)", seed, util_exists(seed) ? "" : " (not built yet)",
 	       backend_name(&p), p.uri ? " " : "", p.uri ? p.uri : "", text);

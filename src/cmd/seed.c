@@ -33,23 +33,18 @@ const struct cmd_spec cmd_seed_spec = {
 static int print_files(const struct vmm_home *home, const struct vmm_profile *p,
 		       const struct vmm_netcfg *n)
 {
-	struct vmm_netcfg nc = *n;
 	char **dns = NULL;
 	size_t n_dns = 0;
 	struct seed_files f = { 0 };
 	struct sshkey_host hk = { 0 };
 	int rc = 0, have_hk = 1;
 
-	if (p->n_dns) {
-		nc.dns = p->dns;
-		nc.n_dns = p->n_dns;
-	}
 	/* the host keys as the ISO will carry them (not made here: printing changes nothing) */
 	if (p->n_ssh_keys && (have_hk = sshkey_host_load(home, p->name, &hk)) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
-	if (dns_servers(&nc, &dns, &n_dns) < 0 ||
+	if (seed_dns(p, n, &dns, &n_dns) < 0 ||
 	    seed_render(p, n, dns, n_dns, p->runcmd, p->n_runcmd, have_hk == 0 ? &hk : NULL,
 			&f) < 0) {
 		rc = cmd_report();

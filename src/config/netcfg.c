@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vmm/config/cfgtext.h"
+#include "vmm/config/ipv6.h"
 #include "vmm/config/netcfg.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
@@ -91,6 +92,79 @@ static void write_mark(struct cfg_buf *b, const struct vmm_netcfg *n)
 	cfg_add(b, "0x%x", n->firewall_mark);
 }
 
+/* "FIRST-LAST": both inside the subnet, neither the bridge, network or broadcast address. */
+static int check_pool(struct vmm_netcfg *n, const char *file)
+{
+	n->pool_lo = n->pool_hi = 0;
+	if (!n->dhcp_pool || !*n->dhcp_pool)
+		return 0;
+	char lo[16] = "", hi[16] = "";
+	const char *dash = strchr(n->dhcp_pool, '-');
+	size_t l = dash ? (size_t)(dash - n->dhcp_pool) : 0;
+	if (!dash || l == 0 || l >= sizeof(lo) || strlen(dash + 1) >= sizeof(hi))
+		return vmm_invalid("%s: dhcp_pool \"%s\": expected FIRST-LAST, e.g. "
+				   "192.168.166.200-192.168.166.250", file, n->dhcp_pool);
+	memcpy(lo, n->dhcp_pool, l);
+	snprintf(hi, sizeof(hi), "%s", dash + 1);
+	if (util_parse_ipv4("dhcp_pool", lo, &n->pool_lo) < 0 ||
+	    util_parse_ipv4("dhcp_pool", hi, &n->pool_hi) < 0)
+		return vmm_error_prefix("%s", file);
+	uint32_t net = netcfg_network(n), bc = netcfg_broadcast(n), m = util_prefix_mask(n->prefix);
+	if ((n->pool_lo & m) != net || (n->pool_hi & m) != net || n->pool_lo == net ||
+	    n->pool_hi == bc || n->pool_lo > n->pool_hi)
+		return vmm_invalid("%s: dhcp_pool \"%s\": not a range inside %s", file,
+				   n->dhcp_pool, n->address);
+	if (n->addr >= n->pool_lo && n->addr <= n->pool_hi)
+		return vmm_invalid("%s: dhcp_pool \"%s\": holds the bridge's address", file,
+				   n->dhcp_pool);
+	return 0;
+}
+
+/* Lowercase DNS labels separated by dots. */
+static int check_domain(struct vmm_netcfg *n, const char *file)
+{
+	const char *d = n->domain ? n->domain : "vmm";
+	size_t label = 0, len = strlen(d);
+	bool ok = len > 0 && len < 200 && d[0] != '.' && d[len - 1] != '.' && d[0] != '-';
+	for (const char *c = d; ok && *c; c++) {
+		label = *c == '.' ? 0 : label + 1;
+		ok = (islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '-' ||
+		      *c == '.') && label <= 63 && !(*c == '.' && c[1] == '.');
+	}
+	if (!ok)
+		return vmm_invalid("%s: domain \"%s\": use lowercase labels of letters, digits "
+				   "and '-' separated by dots", file, d);
+	return 0;
+}
+
+static int check_ipv6(struct vmm_netcfg *n, const char *file)
+{
+	n->has_ipv6 = false;
+	const char *v = n->ipv6 ? n->ipv6 : IPV6_NONE;
+	if (!strcmp(v, IPV6_NONE) || !strcmp(v, IPV6_AUTO))
+		return 0;
+	if (ipv6_parse_prefix64("ipv6", v, n->ipv6_prefix) < 0)
+		return vmm_error_prefix("%s", file);
+	n->has_ipv6 = true;
+	return 0;
+}
+
+int netcfg_ipv6_resolve(struct vmm_netcfg *n)
+{
+	char p[IPV6_TEXT_MAX + 4];
+	if (!n->ipv6 || strcmp(n->ipv6, IPV6_AUTO))
+		return 0;
+	if (ipv6_ula_host(p) < 0)
+		return -1;
+	cfg_set_str(&n->ipv6, p);
+	return check_ipv6(n, "net.cfg") < 0 ? -1 : 1;
+}
+
+const char *netcfg_domain(const struct vmm_netcfg *n)
+{
+	return n->domain && *n->domain ? n->domain : "vmm";
+}
+
 /* ---- the table ---- */
 
 #define N struct vmm_netcfg
@@ -120,6 +194,20 @@ const struct netcfg_key netcfg_keys[] = {
 	  .write = write_mark, .help = "the one mark bit vmm's openings match (nftables)" },
 	{ .name = "image_mirror", .field = CFG_F_STRING(N, image_mirror), .metavar = "\"URL\"",
 	  .help = "replaces the image catalog's base URLs (as VMM_IMAGE_MIRROR)" },
+	{ .name = "dhcp", .field = CFG_F_BOOL(N, dhcp), .dflt = "true", .omit_default = true,
+	  .help = "run dnsmasq on the bridge while the network is up: DHCP with one reservation "
+		  "per profile, the guests' names, router advertisements" },
+	{ .name = "dhcp_pool", .field = CFG_F_STRING(N, dhcp_pool), .check = check_pool,
+	  .metavar = "\"FIRST-LAST\"",
+	  .help = "addresses DHCP lends to MACs no profile has (off when unset or empty)" },
+	{ .name = "domain", .field = CFG_F_STRING(N, domain), .dflt = "vmm", .omit_default = true,
+	  .check = check_domain, .help = "the DNS domain of the guests' names (NAME.vmm)" },
+	{ .name = "ipv6", .field = CFG_F_STRING(N, ipv6), .dflt = "none", .omit_default = true,
+	  .check = check_ipv6,
+	  .help = "the guests' IPv6 /64: none, auto (a unique local prefix from the host's "
+		  "machine id, written here once picked) or PREFIX/64" },
+	{ .name = "nat6", .field = CFG_F_BOOL(N, nat6), .dflt = "true", .omit_default = true,
+	  .help = "masquerade the IPv6 /64 to the uplink (false: routed)" },
 };
 #undef N
 const size_t netcfg_n_keys = ARRAY_SIZE(netcfg_keys);
@@ -254,6 +342,8 @@ int netcfg_load(const char *path, struct vmm_netcfg *n)
 static bool at_default(const struct netcfg_key *k, const struct vmm_netcfg *n)
 {
 	const void *v = (const char *)n + k->field.off;
+	if (k->field.type == CFG_BOOL) /* false is a value, not an absence */
+		return *(const bool *)v == !strcmp(k->dflt, "true");
 	if (!cfg_field_set(&k->field, n, false))
 		return true;
 	if (k->field.type == CFG_UINT)

@@ -293,6 +293,43 @@ int store_load_net(const struct vmm_home *h, struct vmm_netcfg *n)
 	return rc;
 }
 
+/* net.cfg's text with the ipv6 line's "auto" replaced by p; NULL when no such line. */
+static char *ipv6_auto_replaced(const char *text, const char *p)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *k = l + strspn(l, " \t");
+		if (strncmp(k, "ipv6", 4))
+			continue;
+		const char *v = k + 4 + strspn(k + 4, " \t");
+		if (*v != '=' && *v != ':')
+			continue;
+		v += 1 + strspn(v + 1, " \t");
+		if (strncmp(v, "\"auto\"", 6))
+			continue;
+		return util_fmt("%.*s\"%s\"%s", (int)(v - text), text, p, v + 6);
+	}
+	return NULL;
+}
+
+int store_net_resolve(const struct vmm_home *h, struct vmm_netcfg *n)
+{
+	int changed = netcfg_ipv6_resolve(n);
+	if (changed <= 0)
+		return changed;
+	char *path = store_net_path(h);
+	char *text = util_exists(path) ? util_read_file(path, NULL) : NULL;
+	char *out = text ? ipv6_auto_replaced(text, n->ipv6) : NULL;
+	if (!out) /* the line is not as vmm writes it: the whole file, from the table */
+		out = netcfg_format(n);
+	int rc = util_write_file(path, out, strlen(out), 0644);
+	if (rc == 0)
+		vmm_notice("net.cfg: ipv6 \"auto\" is %s from now on", n->ipv6);
+	free(out);
+	free(text);
+	free(path);
+	return rc;
+}
+
 bool store_exists(const struct vmm_home *h, const char *name)
 {
 	char *path = store_profile_path(h, name);

@@ -74,6 +74,28 @@ static int forwards_follow(struct guest_edit *e, const char *name, const struct 
 	return rc;
 }
 
+/* The bridge's dnsmasq gets the profiles as they are now (p for its name, NULL: deleted) when it
+ * runs: a new or changed reservation and name counts at once. The profile is already written: a
+ * failure here is told, not rolled back (net up gives dnsmasq the profiles again). */
+static void services_follow(struct guest_edit *e, const char *name, const struct vmm_profile *p)
+{
+	const struct vmm_netcfg *n = guest_edit_net(e);
+	struct vmm_profile *v = calloc(e->n_all + 1, sizeof(*v));
+	size_t k = 0;
+	if (!v)
+		abort();
+	for (size_t i = 0; i < e->n_all; i++)
+		if (strcmp(e->all[i].name, name))
+			v[k++] = e->all[i];
+	if (p)
+		v[k++] = *p;
+	if (n && hostnet_services_update(e->h, n, v, k) < 0)
+		vmm_notice("%s: dnsmasq: %s (vmm net up gives it the profiles again)", name,
+			   vmm_errmsg());
+	vmm_error_clear();
+	free(v);
+}
+
 static bool forwards_move(const struct vmm_profile *before, const struct vmm_profile *after)
 {
 	if (before && after)
@@ -95,8 +117,11 @@ int guest_edit_commit(struct guest_edit *e, const struct vmm_profile *before,
 		return -1;
 	if (fwd && forwards_follow(e, name, after) < 0)
 		goto undo_write;
-	if (!then || then->run(then->arg) == 0)
+	if (!then || then->run(then->arg) == 0) {
+		if (name)
+			services_follow(e, name, after);
 		return 0;
+	}
 	vmm_error_save(&err);
 	if (fwd && forwards_follow(e, name, before) < 0)
 		vmm_notice("%s: the firewall's forwards could not be put back: %s", name,

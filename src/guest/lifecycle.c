@@ -8,6 +8,7 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/guest/lifecycle.h"
+#include "vmm/net/hostnet.h"
 #include "vmm/net/netmode.h"
 #include "vmm/net/tap.h"
 #include "vmm/storage/seed.h"
@@ -48,21 +49,25 @@ int lifecycle_plan(const struct vmm_home *h, const struct vmm_profile *p,
 }
 
 /* The bridge, forwarding and firewall when they are not there, with every guest's tap (on the
- * host as root, else in the user's own namespace). */
+ * host as root, else in the user's own namespace); net up again when only the bridge's dnsmasq
+ * died. */
 static int ensure_network(const struct vmm_home *h, const struct netmode *nm,
 			  const struct vmm_netcfg *n, bool *brought_up)
 {
 	struct vmm_profile *all = NULL;
 	size_t n_all = 0;
 	int up = nm->is_up(h, n);
-	if (up != 0)
-		return up < 0 ? -1 : 0;
-	*brought_up = true;
-	if (nm->rootless)
-		vmm_notice("network %s was down, bringing it up in a network namespace of your own "
-			   "(without root)", n->bridge);
-	else
-		vmm_notice("network %s was down, bringing it up", n->bridge);
+	if (up < 0)
+		return -1;
+	if (up > 0 && hostnet_services_alive(h, n))
+		return 0;
+	if (up > 0) {
+		vmm_notice("dnsmasq on %s was not running, starting it", n->bridge);
+	} else {
+		*brought_up = true;
+		vmm_notice("network %s was down, bringing it up%s", n->bridge,
+			   nm->rootless ? " in a network namespace of your own (without root)" : "");
+	}
 	struct store_invalid *bad = NULL;
 	size_t n_bad = 0;
 	int rc = store_load_all(h, &all, &n_all, &bad, &n_bad) < 0 ? -1 : nm->up(h, n, all, n_all);
@@ -102,6 +107,8 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	if (store_load_net(h, &n) < 0)
 		return -1;
 	have_net = true;
+	if (!remote && store_net_resolve(h, &n) < 0)
+		goto out;
 	/* one start at a time per home: allocation, tap and spawn never collide */
 	if ((lock = store_lock(h)) < 0)
 		goto out;

@@ -270,6 +270,7 @@ void forward_list(const struct vmm_profile *ps, size_t n, bool notice, struct fw
 			f->host_ip = pf->addr;
 			f->guest_ip = ip;
 			snprintf(f->guest, sizeof(f->guest), "%s", ps[i].name);
+			f->has_mac = util_parse_mac("mac", ps[i].mac, f->mac) == 0;
 		}
 	}
 	vmm_error_clear();

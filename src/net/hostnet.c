@@ -12,6 +12,8 @@
 #include <netlink/route/link.h>
 
 #include "vmm/sys/error.h"
+#include "vmm/config/dns.h"
+#include "vmm/net/dnsmasq.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/net/journal.h"
@@ -50,6 +52,9 @@ void hostnet_fw_config(const struct vmm_netcfg *n, struct fw_config *fc)
 								 : FW_IPTABLES_LEGACY;
 	fc->foreign = n->foreign && !strcmp(n->foreign, "leave") ? FW_FOREIGN_LEAVE : FW_FOREIGN_OPEN;
 	fc->mark = n->firewall_mark;
+	fc->ipv6 = n->has_ipv6;
+	memcpy(fc->prefix6, n->ipv6_prefix, sizeof(fc->prefix6));
+	fc->nat6 = n->nat6;
 	if (userns_inside()) {
 		/* a namespace of the user's: no other tool's firewall, and nftables works there
 		 * (iptables-legacy may not); pasta brings the host's loopback forwards */
@@ -140,6 +145,22 @@ out:
 	return rc;
 }
 
+/* IPv6's rules (the /64's forward rules, NAT66, forwards) exist in the nftables backend only:
+ * with iptables-legacy the /64 would be forwarded without them, so net up refuses. */
+static int ipv6_backend_check(const struct vmm_netcfg *n)
+{
+	struct fw_config fc;
+	char why[192];
+	if (!n->has_ipv6)
+		return 0;
+	hostnet_fw_config(n, &fc);
+	if (fw_backend_resolve(&fc, why, sizeof(why)) != FW_IPTABLES_LEGACY)
+		return 0;
+	return vmm_invalid("net.cfg: ipv6 %s: needs the nftables firewall backend (this host's is "
+			   "iptables-legacy: %s); set firewall = \"nftables\" or ipv6 = \"none\"",
+			   n->ipv6, why);
+}
+
 /* Checks that make `net up` refuse before changing anything. */
 static int preflight(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
 		     const struct vmm_profile *guests, size_t n_guests)
@@ -156,7 +177,7 @@ static int preflight(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
 		if (!strcmp(guests[i].tap, n->bridge))
 			return vmm_invalid("%s: tap %s: same name as the bridge", guests[i].name,
 					   guests[i].tap);
-	return 0;
+	return ipv6_backend_check(n);
 }
 
 static int fw_all_present(const struct fw_config *fc, const struct fw_status *fs)
@@ -167,10 +188,53 @@ static int fw_all_present(const struct fw_config *fc, const struct fw_status *fs
 
 /* ---- undo ---- */
 
-static int undo_one(struct nl_sock *sk, const struct journal_rec *r)
+const char *hostnet_dnsmasq_pub(void)
+{
+	return geteuid() == 0 ? HOSTNET_DNSMASQ_PUB : NULL;
+}
+
+/* The home's run folder: the journal's own (run/net.state). */
+static char *journal_run(const struct journal *j)
+{
+	char *run = util_strdup(j->path ? j->path : ".");
+	char *slash = strrchr(run, '/');
+	if (slash)
+		*slash = '\0';
+	return run;
+}
+
+/* Put an IPv6 sysctl back: arg "KEY OLD"; an interface that is gone has nothing to restore. */
+static int undo_sysctl6(const struct journal_rec *r)
+{
+	char key[24] = "", old[16] = "";
+	if (sscanf(r->arg, "%23s %15s", key, old) != 2 || strchr(key, '/') || strchr(r->name, '/'))
+		return vmm_fail("net.state: sysctl6 record \"%s %s\" not understood", r->name,
+				r->arg);
+	char *path = util_fmt("%s/%s/%s", HOSTNET_IPV6_CONF, r->name, key);
+	int rc = util_exists(path) ? util_write_str(path, old) : 0;
+	free(path);
+	return rc;
+}
+
+static int undo_dnsmasq(const struct journal *j, const struct journal_rec *r)
+{
+	struct dnsmasq_conf c;
+	char *run = journal_run(j);
+	dnsmasq_conf_at(&c, run, r->name, hostnet_dnsmasq_pub());
+	int rc = dnsmasq_stop(&c);
+	dnsmasq_conf_free(&c);
+	free(run);
+	return rc;
+}
+
+static int undo_one(struct nl_sock *sk, const struct journal *j, const struct journal_rec *r)
 {
 	struct fw_config fc;
 	switch (r->kind) {
+	case J_SYSCTL6:
+		return undo_sysctl6(r);
+	case J_DNSMASQ:
+		return undo_dnsmasq(j, r);
 	case J_FIREWALL:
 		if (fw_from_rec(r, &fc) < 0)
 			return -1;
@@ -250,7 +314,7 @@ static int undo_from(struct nl_sock *sk, struct journal *j, size_t from)
 				continue;
 			}
 			done[i - from] = true;
-			if (undo_one(sk, x) < 0) {
+			if (undo_one(sk, j, x) < 0) {
 				if (rc == 0)
 					vmm_error_save(&first);
 				rc = -1;
@@ -268,6 +332,7 @@ static int undo_from(struct nl_sock *sk, struct journal *j, size_t from)
 /* ---- the lock, the journal and recovery ---- */
 
 struct admin {
+	const struct vmm_home *h;
 	int lock;
 	struct journal j;
 	struct nl_sock *sk;
@@ -306,6 +371,7 @@ static int recover(struct admin *a)
 static int admin_begin(const struct vmm_home *h, const char *what, struct admin *a)
 {
 	memset(a, 0, sizeof(*a));
+	a->h = h;
 	a->lock = -1;
 	if (!hostnet_can_admin())
 		return vmm_fail("%s: needs root (CAP_NET_ADMIN)", what);
@@ -454,6 +520,99 @@ out:
 	return rc;
 }
 
+/* Set /proc/sys/net/ipv6/conf/IFACE/KEY to want, recording the old value first. */
+static int sysctl6_set(struct admin *a, const char *iface, const char *key, int want)
+{
+	char *path = util_fmt("%s/%s/%s", HOSTNET_IPV6_CONF, iface, key), arg[48], val[16];
+	int old = util_read_int(path), rc = 0;
+	if (old < 0)
+		rc = vmm_fail("%s: %s", path, util_strerror(errno ? errno : EIO));
+	else if (old != want) {
+		snprintf(arg, sizeof(arg), "%s %d", key, old);
+		snprintf(val, sizeof(val), "%d", want);
+		rc = intend(&a->j, "up", J_SYSCTL6, iface, arg) < 0 ? -1 : util_write_str(path, val);
+	}
+	free(path);
+	return rc;
+}
+
+/* The uplink: net.cfg's, or the default route's interface ("" when none). */
+static void uplink_of(struct admin *a, const struct vmm_netcfg *n, char *out)
+{
+	if (n->uplink && strcmp(n->uplink, "auto"))
+		snprintf(out, IF_NAMESIZE, "%s", n->uplink);
+	else
+		link_default_uplink(a->sk, out);
+}
+
+/*
+ * IPv6: the bridge's P::1/64, then forwarding. With forwarding on the kernel ignores router
+ * advertisements on an interface whose accept_ra is 1: an uplink configured by SLAAC would lose
+ * its address and default route when they expire, so such an uplink gets accept_ra = 2 first.
+ * Every old value is journaled: net down puts each back.
+ */
+static int up_ipv6(struct admin *a, const struct vmm_netcfg *n)
+{
+	char ip[IPV6_TEXT_MAX], cidr[IPV6_TEXT_MAX + 4], up[IF_NAMESIZE] = "";
+	if (!n->has_ipv6)
+		return 0;
+	ipv6_host(n->ipv6_prefix, 1, ip);
+	snprintf(cidr, sizeof(cidr), "%s/64", ip);
+	if (intend(&a->j, "up", J_ADDRESS, n->bridge, cidr) < 0 ||
+	    link_addr_change(a->sk, n->bridge, cidr, true) < 0)
+		return -1;
+	uplink_of(a, n, up);
+	char *ra = util_fmt("%s/%s/accept_ra", HOSTNET_IPV6_CONF, up);
+	int rc = 0;
+	if (*up && util_read_int(ra) == 1)
+		rc = sysctl6_set(a, up, "accept_ra", 2);
+	vmm_error_clear();
+	free(ra);
+	if (rc < 0 || sysctl6_set(a, "all", "forwarding", 1) < 0)
+		return -1;
+	return journal_test_fail("ipv6");
+}
+
+void hostnet_dnsmasq_conf(const struct vmm_home *h, const struct vmm_netcfg *n,
+			  struct dnsmasq_conf *c)
+{
+	dnsmasq_conf_init(c, n, h, hostnet_dnsmasq_pub());
+	if (dns_servers(n, &c->upstream, &c->n_upstream) < 0) {
+		vmm_error_clear(); /* no upstream: the guests' own names still resolve */
+		c->upstream = NULL;
+		c->n_upstream = 0;
+	}
+	c->user = geteuid() == 0 ? HOSTNET_DNSMASQ_USER : NULL;
+}
+
+void hostnet_dnsmasq_conf_free(struct dnsmasq_conf *c)
+{
+	dns_free(c->upstream, c->n_upstream);
+	dnsmasq_conf_free(c);
+}
+
+/* dnsmasq on the bridge (dhcp = true): started, or told the profiles again; restarted when it
+ * died. dhcp = false: one left running from before is stopped. */
+static int up_services(struct admin *a, const struct vmm_netcfg *n,
+		       const struct vmm_profile *guests, size_t n_guests)
+{
+	struct dnsmasq_conf c;
+	bool started = false;
+	int rc = 0;
+	hostnet_dnsmasq_conf(a->h, n, &c);
+	if (!n->dhcp) {
+		rc = dnsmasq_running(&c) > 0 ? dnsmasq_stop(&c) : 0;
+	} else if (intend(&a->j, "up", J_DNSMASQ, n->bridge, NULL) < 0 ||
+		   dnsmasq_ensure(&c, guests, n_guests, &started) < 0) {
+		rc = -1;
+	} else if (started) {
+		vmm_notice("net: dnsmasq on %s (pid %d): DHCP, names .%s%s", n->bridge,
+			   (int)dnsmasq_running(&c), c.domain, c.has_ipv6 ? ", router adverts" : "");
+	}
+	hostnet_dnsmasq_conf_free(&c);
+	return rc < 0 ? -1 : journal_test_fail("dnsmasq");
+}
+
 static int do_up(struct admin *a, const struct vmm_netcfg *n, const struct vmm_profile *guests,
 		 size_t n_guests)
 {
@@ -472,7 +631,9 @@ static int do_up(struct admin *a, const struct vmm_netcfg *n, const struct vmm_p
 	}
 	if (journal_test_fail("forwarding") < 0 || up_firewall(a, n, guests, n_guests) < 0)
 		return -1;
-	return journal_test_fail("firewall");
+	if (journal_test_fail("firewall") < 0 || up_ipv6(a, n) < 0)
+		return -1;
+	return up_services(a, n, guests, n_guests);
 }
 
 int hostnet_up(const struct vmm_home *h, const struct vmm_netcfg *n,
@@ -532,6 +693,29 @@ out:
 	return rc;
 }
 
+bool hostnet_services_alive(const struct vmm_home *h, const struct vmm_netcfg *n)
+{
+	struct dnsmasq_conf c;
+	if (!n->dhcp)
+		return true;
+	dnsmasq_conf_init(&c, n, h, hostnet_dnsmasq_pub());
+	bool alive = dnsmasq_running(&c) > 0;
+	dnsmasq_conf_free(&c);
+	return alive;
+}
+
+int hostnet_services_update(const struct vmm_home *h, const struct vmm_netcfg *n,
+			    const struct vmm_profile *guests, size_t n_guests)
+{
+	struct dnsmasq_conf c;
+	if (!n->dhcp)
+		return 0;
+	dnsmasq_conf_init(&c, n, h, hostnet_dnsmasq_pub());
+	int rc = dnsmasq_reload(&c, guests, n_guests);
+	dnsmasq_conf_free(&c);
+	return rc;
+}
+
 /* ---- net down ---- */
 
 /* Add to the journal what else is vmm's: its firewall rules when no record says so (journal
@@ -559,6 +743,11 @@ static void down_collect(struct journal *j, const struct vmm_home *h, const stru
 			}
 		}
 	}
+	struct dnsmasq_conf dc;
+	dnsmasq_conf_init(&dc, n, h, hostnet_dnsmasq_pub());
+	if (dnsmasq_running(&dc) > 0)
+		journal_add(j, J_DNSMASQ, n->bridge, NULL);
+	dnsmasq_conf_free(&dc);
 	for (size_t i = 0; i < n_guests; i++) {
 		if (store_state(h, guests[i].name, NULL) == VMM_RUNNING) {
 			size_t l = strlen(running);
@@ -696,6 +885,14 @@ out:
 	return rc;
 }
 
+/* "set /proc/sys/net/ipv6/conf/all/forwarding = 0" from "forwarding 0". */
+static void plan_sysctl6(FILE *t, const struct journal_rec *x)
+{
+	char key[24] = "", old[16] = "";
+	if (sscanf(x->arg, "%23s %15s", key, old) == 2)
+		fprintf(t, "set %s/%s/%s = %s\n", HOSTNET_IPV6_CONF, x->name, key, old);
+}
+
 static void plan_down(FILE *t, const struct vmm_home *h, const struct journal *j,
 		      const struct vmm_profile *guests, size_t n_guests)
 {
@@ -711,6 +908,8 @@ static void plan_down(FILE *t, const struct vmm_home *h, const struct journal *j
 				fprintf(t, "delete address %s from %s\n", x->arg, x->name);
 			break;
 		case J_BRIDGE: fprintf(t, "delete bridge %s\n", x->name); break;
+		case J_SYSCTL6: plan_sysctl6(t, x); break;
+		case J_DNSMASQ: fprintf(t, "stop dnsmasq on %s\n", x->name); break;
 		}
 	}
 	for (size_t i = 0; i < n_guests; i++) {
@@ -723,6 +922,22 @@ static void plan_down(FILE *t, const struct vmm_home *h, const struct journal *j
 	}
 	if (!j->n)
 		fprintf(t, "no record of net up in %s/%s\n", h->run, JOURNAL_FILE);
+}
+
+/* IPv6 and dnsmasq as net up would do them (after the firewall). */
+static void plan_services(FILE *t, const struct vmm_netcfg *n)
+{
+	char ip[IPV6_TEXT_MAX];
+	if (n->has_ipv6) {
+		ipv6_host(n->ipv6_prefix, 1, ip);
+		fprintf(t, "add address %s/64 to %s\n", ip, n->bridge);
+		fprintf(t, "set %s/all/forwarding = 1 (accept_ra = 2 on an uplink that has 1)\n",
+			HOSTNET_IPV6_CONF);
+	}
+	if (n->dhcp)
+		fprintf(t, "dnsmasq on %s: DHCP for the profiles' MACs%s, names .%s%s\n", n->bridge,
+			n->pool_lo ? " and the pool" : "", netcfg_domain(n),
+			n->has_ipv6 ? ", router advertisements" : "");
 }
 
 static int plan_up(FILE *t, const struct vmm_netcfg *n, const struct hostnet_probe *pb,
@@ -747,6 +962,7 @@ static int plan_up(FILE *t, const struct vmm_netcfg *n, const struct hostnet_pro
 				guests[i].name, (unsigned)geteuid(), n->bridge);
 	if (util_read_int(HOSTNET_IP_FORWARD) != 1)
 		fprintf(t, "set %s = 1\n", HOSTNET_IP_FORWARD);
+	plan_services(t, n);
 	hostnet_fw_config(n, &fc);
 	forward_list(guests, n_guests, true, &fwd, &fc.n_forwards);
 	fc.forwards = fwd;

@@ -14,6 +14,7 @@
 static const char *const words[] = {
 	[J_BRIDGE] = "bridge", [J_ADDRESS] = "address", [J_UP] = "up",
 	[J_TAP] = "tap", [J_FORWARDING] = "forwarding", [J_FIREWALL] = "firewall",
+	[J_SYSCTL6] = "sysctl6", [J_DNSMASQ] = "dnsmasq",
 };
 
 const char *journal_word(enum journal_kind kind)

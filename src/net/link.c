@@ -12,6 +12,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/route.h>
+#include <linux/if_addr.h>
 
 #include "vmm/sys/error.h"
 #include "vmm/net/link.h"
@@ -76,6 +77,43 @@ out:
 	return rc;
 }
 
+/* The IPv6 side of link_addr_change: "P::1/64", usable at once (no duplicate detection: the
+ * address is the bridge's own in vmm's /64). */
+static int addr6_change(struct nl_sock *sk, int idx, const char *dev, const char *cidr, bool add)
+{
+	struct rtnl_addr *a = NULL;
+	struct nl_addr *local = NULL;
+	int err, rc = -1;
+	if ((err = nl_addr_parse(cidr, AF_INET6, &local)) < 0)
+		return vmm_fail("address %s: %s", cidr, nl_geterror(err));
+	if (!(a = rtnl_addr_alloc())) {
+		vmm_fail("address %s: out of memory", cidr);
+		goto out;
+	}
+	rtnl_addr_set_ifindex(a, idx);
+	rtnl_addr_set_family(a, AF_INET6);
+	rtnl_addr_set_local(a, local);
+	rtnl_addr_set_prefixlen(a, nl_addr_get_prefixlen(local));
+	if (add)
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
+	err = add ? rtnl_addr_add(sk, a, 0) : rtnl_addr_delete(sk, a, 0);
+	if (err == -NLE_EXIST && add)
+		err = 0;
+	if (!add && (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV))
+		err = 0;
+	if (err < 0) {
+		vmm_fail("bridge %s: %s address %s: %s", dev, add ? "add" : "delete", cidr,
+			 nl_geterror(err));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (a)
+		rtnl_addr_put(a);
+	nl_addr_put(local);
+	return rc;
+}
+
 int link_addr_change(struct nl_sock *sk, const char *dev, const char *cidr, bool add)
 {
 	struct rtnl_addr *a = NULL;
@@ -87,6 +125,8 @@ int link_addr_change(struct nl_sock *sk, const char *dev, const char *cidr, bool
 
 	if (idx == 0)
 		return add ? vmm_fail("interface %s: %s", dev, strerror(errno)) : 0;
+	if (strchr(cidr, ':'))
+		return addr6_change(sk, idx, dev, cidr, add);
 	if (util_parse_cidr("address", cidr, &ip, &plen) < 0)
 		return -1;
 	uint32_t be = htonl(ip), bbe = htonl(ip | ~util_prefix_mask(plen));

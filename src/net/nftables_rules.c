@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "vmm/sys/error.h"
+#include "vmm/config/ipv6.h"
 #include "vmm/net/fw_config.h"
 #include "vmm/net/nftables_rules.h"
 #include "vmm/sys/util.h"
@@ -408,6 +409,22 @@ static void want_add(struct want **w, size_t *n, const struct fw_config *c, int 
 		 rule_hash(ch_name[chain], x->text));
 }
 
+/* A forward over IPv6: to the guest's SLAAC address (its MAC in the /64). */
+static void wants_forward6(struct want **w, size_t *n, const struct fw_config *c,
+			   const struct fw_forward *f)
+{
+	const char *p = f->proto == 17 ? "udp" : "tcp";
+	char g6[IPV6_TEXT_MAX];
+	ipv6_eui64(c->prefix6, f->mac, g6);
+	want_add(w, n, c, NFTR_CH_PREROUTING, FW_DNAT,
+		 "meta nfproto ipv6 fib daddr type local %s dport %u dnat ip6 to [%s]:%u", p,
+		 f->host_port, g6, f->guest_port);
+	want_add(w, n, c, NFTR_CH_OUTPUT, FW_DNAT,
+		 "meta nfproto ipv6 ip6 daddr != ::1 fib daddr type local %s dport %u "
+		 "dnat ip6 to [%s]:%u",
+		 p, f->host_port, g6, f->guest_port);
+}
+
 static void wants(const struct fw_config *c, struct want **w, size_t *n)
 {
 	char net[16];
@@ -423,6 +440,13 @@ static void wants(const struct fw_config *c, struct want **w, size_t *n)
 	want_add(w, n, c, NFTR_CH_FORWARD, FW_ACCEPT_OUT,
 		 "iifname \"%s\" ip saddr %s/%u meta mark set meta mark | 0x%08x accept",
 		 c->bridge, net, c->prefix, m);
+	char p6[IPV6_TEXT_MAX + 4];
+	if (c->ipv6) { /* and the /64's own sources, the IPv6 side of the same rule */
+		ipv6_format_prefix64(c->prefix6, p6);
+		want_add(w, n, c, NFTR_CH_FORWARD, FW_ACCEPT_OUT,
+			 "iifname \"%s\" ip6 saddr %s meta mark set meta mark | 0x%08x accept",
+			 c->bridge, p6, m);
+	}
 	want_add(w, n, c, NFTR_CH_FORWARD, FW_ACCEPT_BACK,
 		 "oifname \"%s\" ct state established,related meta mark set meta mark | 0x%08x accept",
 		 c->bridge, m);
@@ -435,6 +459,9 @@ static void wants(const struct fw_config *c, struct want **w, size_t *n)
 	if (c->nat)
 		want_add(w, n, c, NFTR_CH_POSTROUTING, FW_MASQ,
 			 "ip saddr %s/%u oifname != \"%s\" masquerade", net, c->prefix, c->bridge);
+	if (c->ipv6 && c->nat6) /* NAT66: the ULA /64 leaves as the uplink's address */
+		want_add(w, n, c, NFTR_CH_POSTROUTING, FW_MASQ,
+			 "ip6 saddr %s oifname != \"%s\" masquerade", p6, c->bridge);
 	for (size_t i = 0; i < c->n_forwards; i++) {
 		const struct fw_forward *f = &c->forwards[i];
 		const char *p = f->proto == 17 ? "udp" : "tcp";
@@ -453,6 +480,8 @@ static void wants(const struct fw_config *c, struct want **w, size_t *n)
 			 "meta nfproto ipv4 %sfib daddr type local %s dport %u dnat ip to %s:%u",
 			 *dst || c->local_forwards ? dst : "ip daddr != 127.0.0.0/8 ", p,
 			 f->host_port, g, f->guest_port);
+		if (c->ipv6 && f->has_mac && !f->host_ip) /* bound to an IPv4 address: IPv4 only */
+			wants_forward6(w, n, c, f);
 	}
 	if (c->local_forwards && c->n_forwards)
 		want_add(w, n, c, NFTR_CH_POSTROUTING, FW_DNAT,
@@ -463,7 +492,8 @@ static void wants(const struct fw_config *c, struct want **w, size_t *n)
 static void chains_wanted(const struct fw_config *c, bool need[NFTR_CH_N])
 {
 	need[NFTR_CH_FORWARD] = true;
-	need[NFTR_CH_POSTROUTING] = c->nat || (c->local_forwards && c->n_forwards);
+	need[NFTR_CH_POSTROUTING] = c->nat || (c->ipv6 && c->nat6) ||
+				    (c->local_forwards && c->n_forwards);
 	need[NFTR_CH_PREROUTING] = need[NFTR_CH_OUTPUT] = c->n_forwards > 0;
 }
 

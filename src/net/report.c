@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* report.c: `vmm net status`: the state of vmm's network pieces and the sentences on host problems */
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,40 @@ static void host_problems(struct report_status *st, const struct vmm_netcfg *n,
 		PROBLEM(st, "no default route: no uplink");
 }
 
+/* dnsmasq, its leases, and the bridge's IPv6 address. */
+static void services_of(struct report_status *st, const struct vmm_home *h,
+			const struct vmm_netcfg *n)
+{
+	struct dnsmasq_conf c;
+	st->dhcp = n->dhcp;
+	dnsmasq_conf_init(&c, n, h, hostnet_dnsmasq_pub());
+	st->dnsmasq_pid = (int)dnsmasq_running(&c);
+	if (dnsmasq_leases(&c, &st->leases, &st->n_leases) < 0)
+		vmm_error_clear();
+	dnsmasq_conf_free(&c);
+	if (!n->has_ipv6)
+		return;
+	char ip[IPV6_TEXT_MAX];
+	ipv6_host(n->ipv6_prefix, 1, ip);
+	snprintf(st->ipv6, sizeof(st->ipv6), "%s/64", ip);
+	/* /proc/net/if_inet6: "ADDR32HEX IFINDEX PLEN SCOPE FLAGS NAME" */
+	uint8_t a[16];
+	char hex[33];
+	if (inet_pton(AF_INET6, ip, a) != 1)
+		return;
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", a[i]);
+	char *t = util_read_file("/proc/net/if_inet6", NULL);
+	vmm_error_clear();
+	for (char *l = t; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+		char ah[33] = "", dev[IF_NAMESIZE] = "";
+		if (sscanf(l, "%32s %*x %*x %*x %*x %15s", ah, dev) == 2 && !strcmp(ah, hex) &&
+		    !strcmp(dev, n->bridge))
+			st->ipv6_present = true;
+	}
+	free(t);
+}
+
 int report_status(const struct vmm_home *h, const struct vmm_netcfg *n,
 		  const struct vmm_profile *guests, size_t n_guests, struct report_status *st)
 {
@@ -230,6 +265,7 @@ int report_status(const struct vmm_home *h, const struct vmm_netcfg *n,
 		st->uplink_exists = st->uplink[0] != '\0';
 	}
 	firewall_of(st, n, guests, n_guests);
+	services_of(st, h, n);
 	bool loopback_only = dns_of(st, n);
 	host_problems(st, n, &pb, loopback_only);
 	rc = 0;
@@ -245,6 +281,7 @@ out:
 void report_status_free(struct report_status *st)
 {
 	free(st->taps);
+	free(st->leases);
 	dns_free(st->dns, st->n_dns);
 	for (size_t i = 0; i < st->n_problems; i++)
 		free(st->problems[i]);

@@ -15,6 +15,7 @@
 #include <libisofs/libisofs.h>
 
 #include "vmm/config/dns.h"
+#include "vmm/config/ipv6.h"
 #include "vmm/sys/error.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
@@ -91,6 +92,60 @@ static uint32_t fnv1a(uint32_t h, const char *s)
 	return (h ^ 0xff) * 16777619u; /* field separator */
 }
 
+/* network-config (version 2) for the guest's NIC: address ip/prefix, route via gw, dns. */
+static void render_net(struct sbuf *net, const struct vmm_profile *p, const struct vmm_netcfg *n,
+		       const char *ip, unsigned prefix, const char *gw, char *const *dns,
+		       size_t n_dns)
+{
+	/* Matched by MAC only (no set-name); the default route as 0.0.0.0/0, since Debian 12's
+	 * cloud-init 22.4 crashes on "to: default". With IPv6 the seed states the SLAAC address
+	 * (EUI-64 of the MAC: the one the router advertisements would give) and the route via the
+	 * bridge's ::1 itself, so networkd need not wait for advertisements either way. */
+	char ip6[IPV6_TEXT_MAX] = "", gw6[IPV6_TEXT_MAX] = "";
+	uint8_t mac[6];
+	if (profile_net_user(p)) {
+		/* network = "user": passt answers DHCP (the host's address, routes and DNS) and
+		 * router advertisements */
+		sb_printf(net,
+			  "version: 2\n"
+			  "ethernets:\n"
+			  "  eth0:\n"
+			  "    match:\n"
+			  "      macaddress: \"%s\"\n"
+			  "    dhcp4: true\n"
+			  "    accept-ra: true\n",
+			  p->mac);
+		return;
+	}
+	if (n->has_ipv6 && util_parse_mac("mac", p->mac, mac) == 0) {
+		ipv6_eui64(n->ipv6_prefix, mac, ip6);
+		ipv6_host(n->ipv6_prefix, 1, gw6);
+	}
+	vmm_error_clear();
+	sb_printf(net,
+		  "version: 2\n"
+		  "ethernets:\n"
+		  "  eth0:\n"
+		  "    match:\n"
+		  "      macaddress: \"%s\"\n"
+		  "    addresses:\n"
+		  "      - %s/%u\n",
+		  p->mac, ip, prefix);
+	if (*ip6)
+		sb_printf(net, "      - %s/64\n", ip6);
+	sb_printf(net, "    routes:\n      - to: 0.0.0.0/0\n        via: %s\n", gw);
+	if (*ip6)
+		sb_printf(net, "      - to: ::/0\n        via: %s\n", gw6);
+	if (n_dns) {
+		sb_puts(net, "    nameservers:\n      addresses:\n");
+		for (size_t i = 0; i < n_dns; i++)
+			sb_printf(net, "        - %s\n", dns[i]);
+		if (n->dhcp) /* the bridge's dnsmasq answers NAME.domain */
+			sb_printf(net, "      search:\n        - %s\n", netcfg_domain(n));
+	}
+	sb_puts(net, "    accept-ra: false\n");
+}
+
 int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *const *dns,
 		size_t n_dns, char *const *runcmd, size_t n_runcmd,
 		const struct sshkey_host *hostkeys, struct seed_files *out)
@@ -120,6 +175,8 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 	h = fnv1a(h, p->mac);
 	h = fnv1a(h, dhcp ? "dhcp" : p->address);
 	h = fnv1a(h, gwbuf);
+	if (n->has_ipv6)
+		h = fnv1a(h, n->ipv6);
 	for (size_t i = 0; i < n_dns; i++)
 		h = fnv1a(h, dns[i]);
 	/* new host keys are a new instance: cloud-init installs them again */
@@ -157,42 +214,8 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 		}
 	}
 
-	/* Matched by MAC only (no set-name); the default route as 0.0.0.0/0, since Debian 12's
-	 * cloud-init 22.4 crashes on "to: default"; no router advertisements are expected on
-	 * the bridge, so networkd should not wait for them. */
-	if (dhcp) {
-		/* network = "user": passt answers DHCP (the host's address, routes and DNS) and
-		 * router advertisements */
-		sb_printf(&net,
-			  "version: 2\n"
-			  "ethernets:\n"
-			  "  eth0:\n"
-			  "    match:\n"
-			  "      macaddress: \"%s\"\n"
-			  "    dhcp4: true\n"
-			  "    accept-ra: true\n",
-			  p->mac);
-		goto done;
-	}
-	sb_printf(&net,
-		  "version: 2\n"
-		  "ethernets:\n"
-		  "  eth0:\n"
-		  "    match:\n"
-		  "      macaddress: \"%s\"\n"
-		  "    addresses:\n"
-		  "      - %s/%u\n"
-		  "    routes:\n"
-		  "      - to: 0.0.0.0/0\n"
-		  "        via: %s\n",
-		  p->mac, ip, prefix, gwbuf);
-	if (n_dns) {
-		sb_puts(&net, "    nameservers:\n      addresses:\n");
-		for (size_t i = 0; i < n_dns; i++)
-			sb_printf(&net, "        - %s\n", dns[i]);
-	}
-	sb_puts(&net, "    accept-ra: false\n");
-done:
+	render_net(&net, p, n, ip, prefix, gwbuf, dns, n_dns);
+
 	/* out now owns the three buffers */
 	out->meta_data = meta.s;
 	out->user_data = user.s;
@@ -355,6 +378,28 @@ int seed_iso_write(const char *path, const struct seed_files *f)
 	return rc;
 }
 
+int seed_dns(const struct vmm_profile *p, const struct vmm_netcfg *n, char ***dns,
+	     size_t *n_dns)
+{
+	struct vmm_netcfg nc = *n;
+	*dns = NULL;
+	*n_dns = 0;
+	if (p->n_dns) { /* the profile's own dns list replaces net.cfg's */
+		nc.dns = p->dns;
+		nc.n_dns = p->n_dns;
+	} else if (n->dhcp) {
+		/* the bridge's dnsmasq: the guests' names, the rest forwarded to net.cfg's dns */
+		char gw[16];
+		util_format_ipv4(n->addr, gw);
+		if (!(*dns = calloc(1, sizeof(**dns))))
+			abort();
+		(*dns)[0] = util_strdup(gw);
+		*n_dns = 1;
+		return 0;
+	}
+	return dns_servers(&nc, dns, n_dns);
+}
+
 int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const struct vmm_netcfg *n,
 		char **path_out)
 {
@@ -371,13 +416,7 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 	int rc = -1;
 
 	*path_out = NULL;
-	/* the profile's own dns list replaces net.cfg's */
-	struct vmm_netcfg nc = *n;
-	if (p->n_dns) {
-		nc.dns = p->dns;
-		nc.n_dns = p->n_dns;
-	}
-	if (dns_servers(&nc, &dns, &n_dns) < 0)
+	if (seed_dns(p, n, &dns, &n_dns) < 0)
 		goto out;
 	if (p->n_ssh_keys) {
 		char ip[16];

@@ -10,6 +10,7 @@ need_cmd cloud-init
 need_cmd blkid
 
 e2e_net_cfg
+echo 'ipv6 = "fd12:3456:789a:1::/64";' >>"$VMM_HOME/profiles/net.cfg"
 ssh-keygen -q -t ed25519 -N '' -C 'tester@vmm' -f "$T/key" >/dev/null 2>&1 ||
 	printf 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNlZWQtdGVzdC1rZXktbm90LXJlYWwtMDAwMDAw tester@vmm\n' >"$T/key.pub"
 KEY=$(cat "$T/key.pub")
@@ -72,13 +73,23 @@ assert_contains "$np" "- 192.168.166.100/24"
 assert_contains "$np" "macaddress: $MAC"
 assert_contains "$np" "to: 0.0.0.0/0"
 assert_contains "$np" "via: 192.168.166.1"
-assert_contains "$np" "- 192.168.1.191"
+# DNS: the bridge's dnsmasq (net.cfg dhcp, on by default), with the guests' domain to search
+assert_contains "$(grep -A1 'addresses:' <<<"$np" | tail -1)" "- 192.168.166.1"
+assert_contains "$(grep -A1 'search:' <<<"$np")" "- vmm"
 assert_contains "$np" "accept-ra: false"
+# IPv6: the SLAAC address of the MAC (EUI-64) and the route via the bridge's ::1
+eui=$(python3 -c 'import sys; m=[int(x,16) for x in sys.argv[1].split(":")]; m[0]^=2
+print("fd12:3456:789a:1:%x:%x:%x:%x" % (m[0]<<8|m[1], m[2]<<8|0xff, 0xfe<<8|m[3], m[4]<<8|m[5]))' "$MAC")
+assert_contains "$np" "- $eui/64"
+assert_contains "$np" "to: ::/0"
+assert_contains "$np" "via: fd12:3456:789a:1::1"
 eni=$(cat "$T"/eni/etc/network/interfaces.d/*)
 assert_contains "$eni" "iface eth0 inet static"
 assert_contains "$eni" "address 192.168.166.100/24"
 assert_contains "$eni" "route add default gw 192.168.166.1"
-assert_contains "$eni" "dns-nameservers 192.168.1.191"
+assert_contains "$eni" "dns-nameservers 192.168.166.1"
+assert_contains "$eni" "iface eth0 inet6 static"
+assert_contains "$eni" "address $eui/64"
 assert_contains "$(cat "$T"/eni/etc/udev/rules.d/*)" "ATTR{address}==\"$MAC\", NAME=\"eth0\""
 
 # Same settings: the same bytes, and the file is not even rewritten (same inode).
@@ -95,7 +106,9 @@ iid2=$(isoinfo -R -x /meta-data -i "$ISO" | sed -n 's/^instance-id: //p')
 [ -n "$iid2" ] && [ "$iid2" != "$iid" ] || fail "instance-id unchanged: $iid2"
 assert_contains "$(isoinfo -R -x /network-config -i "$ISO")" "- 192.168.166.120/24"
 
-# DNS "auto": the host's resolvers, a loopback stub replaced by resolved's upstreams.
+# DNS "auto": the host's resolvers, a loopback stub replaced by resolved's upstreams (the seed's
+# own DNS without the bridge's dnsmasq: dhcp = false).
+echo 'dhcp = false;' >>"$VMM_HOME/profiles/net.cfg"
 printf 'nameserver 127.0.0.53\noptions edns0\n' >"$T/resolv.conf"
 printf 'nameserver 10.20.30.40\nnameserver 10.20.30.41\n' >"$T/resolved.conf"
 sed -i 's/^dns = .*/dns = [ "auto" ];/' "$VMM_HOME/profiles/net.cfg"

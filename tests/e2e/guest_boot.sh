@@ -143,13 +143,15 @@ markers() {
 	assert_contains "$log" "VMM-GUEST: seed /dev/sr" "$1: seed found on a CD-ROM"
 	assert_contains "$log" "hostname tiny-one" "$1: hostname from user-data"
 	assert_contains "$log" "VMM-GUEST: instance $(isoinfo -R -x /meta-data -i "$SEED" 2>/dev/null | sed -n 's/^instance-id: //p')" "$1: instance-id"
-	assert_contains "$log" "VMM-GUEST: net eth0 192.168.166.100/24 via 192.168.166.1 dns 192.168.1.191" "$1"
+	# DNS: the bridge (its dnsmasq answers the guests' names, forwards the rest to net.cfg's dns)
+	assert_contains "$log" "VMM-GUEST: net eth0 192.168.166.100/24 via 192.168.166.1 dns 192.168.166.1" "$1"
 	wait_log "VMM-RUNCMD: done" 60
 	log=$(tr -d '\r' <"$LOG")
 	assert_contains "$log" "VMM-RUNCMD: $MAC" "$1: the NIC with the profile's MAC"
 	assert_contains "$log" "eth0    inet 192.168.166.100/24" "$1: address on that NIC"
 	assert_contains "$log" "VMM-RUNCMD: default via 192.168.166.1 dev eth0" "$1: default route"
-	assert_contains "$log" "VMM-RUNCMD: nameserver 192.168.1.191" "$1: resolv.conf"
+	assert_contains "$log" "VMM-RUNCMD: nameserver 192.168.166.1" "$1: resolv.conf"
+	assert_contains "$log" "VMM-RUNCMD: search vmm" "$1: resolv.conf's domain"
 }
 
 # 1. Direct kernel boot; an empty CD-ROM comes first, the seed second.

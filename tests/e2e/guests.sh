@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The tutorial end to end with the real test guest under QEMU: two guests started at once (one
 # lock, distinct taps, the network brought up once), they reach each other, the bridge, the LAN
-# through NAT (seen as 192.168.1.184) and resolve a LAN name through the DNS from their seed;
+# through NAT (seen as 192.168.1.184) and resolve a LAN name through the DNS from their seed (the
+# bridge's dnsmasq, forwarding to net.cfg's dns);
 # status/list/console; refusals; stop/start cycle; kill -9 shows crashed and starts cleanly.
 . "$SRCDIR/tests/lib.sh"
 need_root
@@ -82,7 +83,7 @@ echo "$out" >"$T/console-ubuntu.log"
 assert_contains "$out" "peer=0" "ubuntu pings ubuntu2"
 assert_contains "$out" "bridge=0" "ubuntu pings the bridge"
 assert_contains "$out" "lan=0" "ubuntu pings 192.168.1.191 through NAT"
-assert_contains "$out" "nameserver 192.168.1.191" "resolv.conf from the seed"
+assert_contains "$out" "nameserver 192.168.166.1" "resolv.conf from the seed: the bridge's dnsmasq"
 # busybox nslookup: "Name: test.lan" then "Address: 192.168.1.191" (not the "Server:" lines)
 tr -d '\r' <<<"$out" | awk '/^Name:[ \t]*test\.lan$/ { n = NR } n && NR == n + 1 && /^Address:?[ \t]*192\.168\.1\.191$/ { ok = 1 } END { exit !ok }' ||
 	fail "ubuntu did not resolve test.lan to 192.168.1.191: $out"

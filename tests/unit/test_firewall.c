@@ -109,9 +109,9 @@ static void test_rule_line(void **state)
 }
 
 static const struct fw_forward fwd_web[] = {
-	{ IPPROTO_TCP, 8080, 80, NET166 | 100, "web", 0 },
-	{ IPPROTO_UDP, 5353, 53, NET166 | 100, "web", 0 },
-	{ IPPROTO_TCP, 2222, 22, NET166 | 101, "db-1", 0 },
+	{ IPPROTO_TCP, 8080, 80, NET166 | 100, "web", 0, false, { 0 } },
+	{ IPPROTO_UDP, 5353, 53, NET166 | 100, "web", 0, false, { 0 } },
+	{ IPPROTO_TCP, 2222, 22, NET166 | 101, "db-1", 0, false, { 0 } },
 };
 
 /* Port forwards: the lines are byte-identical to what iptables-legacy-save prints for the entries

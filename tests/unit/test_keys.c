@@ -338,6 +338,11 @@ static const struct {
 	{ "foreign", "\"leave\"" },
 	{ "firewall_mark", "0x100000" },
 	{ "image_mirror", "\"http://mirror.example/\"" },
+	{ "dhcp", "false" },
+	{ "dhcp_pool", "\"192.168.166.200-192.168.166.250\"" },
+	{ "domain", "\"lab.example\"" },
+	{ "ipv6", "\"fd00:1:2:3::/64\"" },
+	{ "nat6", "false" },
 };
 
 /* Every net.cfg key: its default is what netcfg_defaults gives, and another value is read,

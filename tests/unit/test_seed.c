@@ -21,7 +21,8 @@ static const char net_text[] = "bridge = \"br0\";\n"
 			       "address = \"192.168.166.1/24\";\n"
 			       "uplink = \"auto\";\n"
 			       "nat = true;\n"
-			       "dns = [ \"192.168.1.191\" ];\n";
+			       "dns = [ \"192.168.1.191\" ];\n"
+			       "dhcp = false;\n"; /* the seeds of a bridge without dnsmasq */
 
 static const char guest_text[] =
 	"memory = 2048;\n"
@@ -82,6 +83,52 @@ static void test_render_exact(void **state)
 	assert_null(strstr(f.network_config, "default"));
 	seed_files_free(&f);
 	assert_null(f.meta_data);
+	profile_free(&p);
+	netcfg_free(&n);
+}
+
+/* With the bridge's services: the bridge as DNS with the guests' domain to search, and with
+ * IPv6 the SLAAC address of the MAC and the route via the bridge's ::1. */
+static void test_render_services(void **state)
+{
+	struct vmm_profile p;
+	struct vmm_netcfg n;
+	struct seed_files f;
+	char *bridge[] = { "192.168.166.1" };
+	load(&p, &n, NULL);
+	netcfg_free(&n);
+	assert_int_equal(netcfg_parse("domain = \"lab\"; ipv6 = \"fd12:3456:789a:1::/64\";",
+				      "net.cfg", &n), 0);
+	assert_int_equal(seed_render(&p, &n, bridge, 1, NULL, 0, NULL, &f), 0);
+	assert_string_equal(f.network_config,
+			    "version: 2\n"
+			    "ethernets:\n"
+			    "  eth0:\n"
+			    "    match:\n"
+			    "      macaddress: \"52:54:00:12:34:10\"\n"
+			    "    addresses:\n"
+			    "      - 192.168.166.100/24\n"
+			    "      - fd12:3456:789a:1:5054:ff:fe12:3410/64\n"
+			    "    routes:\n"
+			    "      - to: 0.0.0.0/0\n"
+			    "        via: 192.168.166.1\n"
+			    "      - to: ::/0\n"
+			    "        via: fd12:3456:789a:1::1\n"
+			    "    nameservers:\n"
+			    "      addresses:\n"
+			    "        - 192.168.166.1\n"
+			    "      search:\n"
+			    "        - lab\n"
+			    "    accept-ra: false\n");
+	/* another prefix is another instance: cloud-init applies the network again */
+	char *id = util_strdup(f.meta_data);
+	seed_files_free(&f);
+	netcfg_free(&n);
+	assert_int_equal(netcfg_parse("ipv6 = \"fd12:3456:789a:2::/64\";", "net.cfg", &n), 0);
+	assert_int_equal(seed_render(&p, &n, bridge, 1, NULL, 0, NULL, &f), 0);
+	assert_string_not_equal(id, f.meta_data);
+	free(id);
+	seed_files_free(&f);
 	profile_free(&p);
 	netcfg_free(&n);
 }
@@ -340,6 +387,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render_exact),
+		cmocka_unit_test(test_render_services),
 		cmocka_unit_test(test_render_minimal),
 		cmocka_unit_test(test_render_user_network),
 		cmocka_unit_test(test_instance_id),

@@ -24,6 +24,15 @@ struct vmm_netcfg {
 	char *foreign;        /* "open" (default) or "leave": others' dropping forward chains */
 	uint32_t firewall_mark; /* one bit, default 0x2000 (FW_MARK_DEFAULT) */
 	char *image_mirror;   /* replaces the image catalog's base URLs, or NULL */
+	/* the bridge's own services (dnsmasq: DHCP, DNS, router advertisements) */
+	bool dhcp;            /* default true */
+	char *dhcp_pool;      /* "FIRST-LAST" for MACs no profile has, or NULL/"" (off) */
+	uint32_t pool_lo, pool_hi; /* host order, from dhcp_pool (0 when off) */
+	char *domain;         /* "vmm": guests are NAME.domain */
+	char *ipv6;           /* "none" (default), "auto" (a ULA /64, kept once picked) or P/64 */
+	uint8_t ipv6_prefix[8]; /* from ipv6 when it is a prefix */
+	bool has_ipv6;        /* ipv6 is a prefix (after netcfg_ipv6_resolve for "auto") */
+	bool nat6;            /* masquerade the /64 too (default true); false: routed */
 };
 
 /* Defaults: the tutorial's values (each key's default in the table). */
@@ -41,6 +50,11 @@ int netcfg_check_ifname(const char *what, const char *name);
 /* Network address, broadcast (host order). */
 uint32_t netcfg_network(const struct vmm_netcfg *n);
 uint32_t netcfg_broadcast(const struct vmm_netcfg *n);
+/* ipv6 = "auto": pick this host's ULA /64 (ipv6.h) and keep it in n (the caller saves net.cfg so
+ * that it stays). 1 when n changed, 0 when there was nothing to pick, -1 with the error slot. */
+int netcfg_ipv6_resolve(struct vmm_netcfg *n);
+/* The domain guests' names are in ("vmm" by default). */
+const char *netcfg_domain(const struct vmm_netcfg *n);
 
 /*
  * A net.cfg key is one row of netcfg_keys[] (src/config/netcfg.c): it drives netcfg_defaults,

@@ -58,6 +58,10 @@ void store_free_all(struct vmm_profile *ps, size_t n);
 void store_free_invalid(struct store_invalid *b, size_t n);
 int store_load(const struct vmm_home *h, const char *name, struct vmm_profile *p);
 int store_load_net(const struct vmm_home *h, struct vmm_netcfg *n);
+/* net.cfg's ipv6 = "auto": this host's ULA /64 picked (netcfg_ipv6_resolve) and written into
+ * net.cfg in place of "auto" (the rest of the file as it was), so that it stays. 0 when nothing
+ * was to pick, 1 when written, -1 with the error slot. */
+int store_net_resolve(const struct vmm_home *h, struct vmm_netcfg *n);
 bool store_exists(const struct vmm_home *h, const char *name);
 int store_save(const struct vmm_home *h, const struct vmm_profile *p);
 

@@ -26,6 +26,8 @@ struct fw_forward {
 	uint32_t guest_ip;   /* host order */
 	char guest[33];      /* the guest's name, for comments and messages */
 	uint32_t host_ip;    /* host order; 0: every local address but loopback */
+	bool has_mac;        /* mac: the guest's, for its IPv6 (SLAAC) address in fw_config's /64 */
+	uint8_t mac[6];
 };
 
 /* The packet mark bit vmm's nftables table sets on the bridge's traffic so that a plain mark rule
@@ -43,6 +45,11 @@ struct fw_config {
 	uint32_t mark;            /* one bit; 0 means FW_MARK_DEFAULT (nftables backend only) */
 	const struct fw_forward *forwards; /* host port forwards (not owned), n_forwards of them */
 	size_t n_forwards;
+	/* IPv6 (net.cfg ipv6; nftables backend): the guests' /64, masqueraded with nat6; the
+	 * forwards also reach the guests' SLAAC addresses */
+	bool ipv6;
+	uint8_t prefix6[8];
+	bool nat6;
 	/* nftables: the forwards also from this namespace's loopback (a namespace of the user's,
 	 * where pasta delivers the host's own 127.0.0.1:PORT): output DNAT of 127.0.0.0/8 too, and
 	 * masquerade of 127.0.0.0/8 out of the bridge (needs route_localnet) */

@@ -15,6 +15,15 @@
  * so that `net down` undoes exactly that, in reverse, and a killed vmm is recovered from. */
 #define HOSTNET_IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
 #define HOSTNET_BR_NF_CALL "/proc/sys/net/bridge/bridge-nf-call-iptables"
+#define HOSTNET_IPV6_CONF "/proc/sys/net/ipv6/conf"
+/* dnsmasq drops to this user when vmm runs as root (as Debian's dnsmasq does by default). */
+#define HOSTNET_DNSMASQ_USER "nobody"
+/* ... and reads the hosts files under this root-owned 0755 folder (dnsmasq.h: pub_root). */
+#define HOSTNET_DNSMASQ_PUB "/run/vmm-dnsmasq"
+/* The pub_root this process gives dnsmasq: HOSTNET_DNSMASQ_PUB as root, else NULL. */
+const char *hostnet_dnsmasq_pub(void);
+
+struct dnsmasq_conf;
 
 struct nl_sock;
 
@@ -23,7 +32,9 @@ bool hostnet_can_admin(void);
 
 /*
  * Everything `vmm net up` does: the bridge (created up), its address, a tap per guest
- * (enslaved, up), IPv4 forwarding, the firewall rules (fw_apply). Checks first and refuses,
+ * (enslaved, up), IPv4 forwarding, the firewall rules (fw_apply); with net.cfg ipv6 the bridge's
+ * P::1/64, IPv6 forwarding (and accept_ra = 2 on an uplink that had 1); with dhcp the bridge's
+ * dnsmasq (dnsmasq.h), restarted when it died. Checks first and refuses,
  * changing nothing, when an interface named like the bridge is not a bridge or the bridge
  * address is on another interface. Idempotent. A failing step undoes the ones before it.
  */
@@ -56,6 +67,19 @@ int hostnet_forwards_update(const struct vmm_home *h, const struct vmm_netcfg *n
 /* Refuse early (before anything is written) when the network is up and this process could not
  * update its forwards. */
 int hostnet_forwards_check(const struct vmm_home *h);
+
+/* The bridge's dnsmasq as net up runs it for home h: net.cfg's services, the guests' DNS servers
+ * as its upstreams, dropping to HOSTNET_DNSMASQ_USER as root (a user's own namespace: none).
+ * Free with hostnet_dnsmasq_conf_free. */
+void hostnet_dnsmasq_conf(const struct vmm_home *h, const struct vmm_netcfg *n,
+			  struct dnsmasq_conf *c);
+void hostnet_dnsmasq_conf_free(struct dnsmasq_conf *c);
+/* Does the bridge's dnsmasq run (or is it off: net.cfg dhcp = false)? */
+bool hostnet_services_alive(const struct vmm_home *h, const struct vmm_netcfg *n);
+/* The profiles changed (create, set, delete): when the bridge's dnsmasq runs, it gets the new
+ * reservations and names at once (hosts files + SIGHUP: leases stay); otherwise nothing. */
+int hostnet_services_update(const struct vmm_home *h, const struct vmm_netcfg *n,
+			    const struct vmm_profile *guests, size_t n_guests);
 
 /* The firewall configuration derived from net.cfg. */
 void hostnet_fw_config(const struct vmm_netcfg *n, struct fw_config *fc);

@@ -12,7 +12,7 @@
 /*
  * <home>/run/net.state, one line per change vmm made (and may have to undo):
  *   bridge br0 | address br0 192.168.166.1/24 | up br0 | tap vmm-ubuntu | forwarding |
- *   firewall br0 192.168.166.0/24 nat
+ *   firewall br0 192.168.166.0/24 nat | sysctl6 all forwarding 0 | dnsmasq br0
  * An operation in progress is marked by a line "begin OP PID" (OP: up, down, start); the records
  * after it belong to that operation. Every record is written (write + fsync + rename) BEFORE the
  * change it stands for is made, and the begin line is dropped once the operation ends, so a vmm
@@ -23,12 +23,17 @@
  */
 #define JOURNAL_FILE "net.state"
 
-enum journal_kind { J_BRIDGE, J_ADDRESS, J_UP, J_TAP, J_FORWARDING, J_FIREWALL };
+enum journal_kind {
+	J_BRIDGE, J_ADDRESS, J_UP, J_TAP, J_FORWARDING, J_FIREWALL,
+	J_SYSCTL6, /* sysctl6 IFACE KEY OLD: /proc/sys/net/ipv6/conf/IFACE/KEY was OLD */
+	J_DNSMASQ, /* dnsmasq BRIDGE: the bridge's dnsmasq (run/dnsmasq-BRIDGE) */
+};
 
 struct journal_rec {
 	enum journal_kind kind;
 	char name[IF_NAMESIZE]; /* interface (bridge, tap); bridge for the firewall */
-	char arg[48];           /* address "a.b.c.d/N"; firewall "network/prefix nat|nonat" */
+	char arg[48];           /* address "a.b.c.d/N" or "P::1/64"; firewall "network/prefix
+				 * nat|nonat[ P::/64 nat6|nonat6]"; sysctl6 "KEY OLD" */
 };
 
 struct journal {

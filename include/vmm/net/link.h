@@ -18,8 +18,8 @@ struct nl_sock *link_nl_open(const char *what);
 int link_get(struct nl_sock *sk, const char *name, struct rtnl_link **link);
 /* Set a link up or down; a missing link is success. */
 int link_set_up(struct nl_sock *sk, const char *name, bool up);
-/* Add (or delete) the IPv4 address "a.b.c.d/N" on dev; already there (or already gone) is
- * success. */
+/* Add (or delete) the address "a.b.c.d/N" (or an IPv6 "P::1/64", added without duplicate
+ * detection) on dev; already there (or already gone) is success. */
 int link_addr_change(struct nl_sock *sk, const char *dev, const char *cidr, bool add);
 /* Create a bridge, up, with a fixed locally administered MAC derived from its name (so it keeps
  * its MAC while ports come and go), in link group `group`. EEXIST is an error. */

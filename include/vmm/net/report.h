@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vmm/net/dnsmasq.h"
 #include "vmm/net/firewall.h"
 #include "vmm/config/profile.h"
 #include "vmm/config/store.h"
@@ -38,6 +39,13 @@ struct report_status {
 	char **dns;
 	size_t n_dns;
 	char dns_error[256];
+	/* the bridge's services (net.cfg dhcp): dnsmasq and its leases */
+	bool dhcp;              /* net.cfg dhcp */
+	int dnsmasq_pid;        /* the running dnsmasq vmm started, 0: none */
+	struct dnsmasq_lease *leases;
+	size_t n_leases;
+	char ipv6[IPV6_TEXT_MAX + 4]; /* the bridge's P::1/64, "" without IPv6 */
+	bool ipv6_present;      /* ... on the bridge */
 	char **problems;        /* host problems, one sentence each */
 	size_t n_problems;
 	char **notes;           /* hints (e.g. where to see libiptc's rules) */

@@ -34,9 +34,14 @@ void seed_files_free(struct seed_files *f);
  */
 int seed_iso_write(const char *path, const struct seed_files *f);
 
+/* The DNS servers a guest's seed names: the profile's own list; else, with net.cfg dhcp (the
+ * bridge's dnsmasq), the bridge's address; else net.cfg's (dns_servers). Free with dns_free. */
+int seed_dns(const struct vmm_profile *p, const struct vmm_netcfg *n, char ***dns,
+	     size_t *n_dns);
+
 /*
- * The guest's seed in images/NAME-seed.iso: DNS from the profile's own list or else net.cfg's
- * (dns_servers), runcmd from the profile; when the profile has SSH keys, the guest's host keys
+ * The guest's seed in images/NAME-seed.iso: DNS from seed_dns, runcmd from the profile; when
+ * the profile has SSH keys, the guest's host keys
  * (made once, sshkey_host_ensure) go in too, and the guest's
  * known_hosts is written for its address. The ISO is rewritten only when its content changed.
  * *path_out (malloc'd) receives its path. Returns 0 or -1.
