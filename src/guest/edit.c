@@ -10,6 +10,7 @@
 #include "vmm/guest/edit.h"
 #include "vmm/guest/lifecycle.h"
 #include "vmm/net/forward.h"
+#include "vmm/net/hostnet.h"
 #include "vmm/net/netmode.h"
 #include "vmm/storage/sshkey.h"
 #include "vmm/sys/error.h"

@@ -59,7 +59,8 @@ static int ensure_network(const struct vmm_home *h, const struct netmode *nm,
 	int up = nm->is_up(h, n);
 	if (up < 0)
 		return -1;
-	if (up > 0 && hostnet_services_alive(h, n))
+	/* (in a user's own namespace no dnsmasq runs: netmode.c) */
+	if (up > 0 && (nm->rootless || hostnet_services_alive(h, n)))
 		return 0;
 	if (up > 0) {
 		vmm_notice("dnsmasq on %s was not running, starting it", n->bridge);

@@ -93,6 +93,16 @@ struct ns_args {
 	const char *tap;
 };
 
+/* net.cfg as the namespace takes it: no dnsmasq there (it drops its groups with setgroups,
+ * which a user's own namespace denies), the guests keep their seed's addresses. A shallow copy:
+ * its strings stay n's. */
+static struct vmm_netcfg ns_cfg(const struct vmm_netcfg *n)
+{
+	struct vmm_netcfg m = *n;
+	m.dhcp = false;
+	return m;
+}
+
 #define ROUTE_LOCALNET "/proc/sys/net/ipv4/conf/%s/route_localnet"
 
 static int localnet(const char *dev)
@@ -113,7 +123,8 @@ static int in_is_up(void *arg, void *out, int *fd)
 static int ns_is_up(const struct vmm_home *h, const struct vmm_netcfg *n)
 {
 	struct userns_info u;
-	struct ns_args a = { .h = h, .n = n };
+	struct vmm_netcfg m = ns_cfg(n);
+	struct ns_args a = { .h = h, .n = &m };
 	int up = 0;
 	if (userns_info(h, &u) < 0)
 		return -1;
@@ -144,7 +155,8 @@ static int in_up(void *arg, void *out, int *fd)
 static int ns_up(const struct vmm_home *h, const struct vmm_netcfg *n,
 		 const struct vmm_profile *guests, size_t n_guests)
 {
-	struct ns_args a = { .h = h, .n = n, .guests = guests, .n_guests = n_guests };
+	struct vmm_netcfg m = ns_cfg(n);
+	struct ns_args a = { .h = h, .n = &m, .guests = guests, .n_guests = n_guests };
 	bool made = false;
 	if (userns_ensure(h, guests, n_guests, &made) < 0)
 		return -1;
@@ -168,7 +180,8 @@ static int in_down(void *arg, void *out, int *fd)
 static int ns_down(const struct vmm_home *h, const struct vmm_netcfg *n,
 		   const struct vmm_profile *guests, size_t n_guests, bool force, bool *nothing)
 {
-	struct ns_args a = { .h = h, .n = n, .guests = guests, .n_guests = n_guests, .force = force };
+	struct vmm_netcfg m = ns_cfg(n);
+	struct ns_args a = { .h = h, .n = &m, .guests = guests, .n_guests = n_guests, .force = force };
 	struct userns_info u;
 	bool none = false;
 	if (nothing)
@@ -232,8 +245,9 @@ static int ns_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		plan_ns(t, &u, guests, n_guests, false);
 	/* what hostnet would do there: in the namespace, or a fresh empty one just like it */
 	int rc = u.holder ? userns_enter(h) : userns_private();
+	struct vmm_netcfg m = ns_cfg(n);
 	if (rc == 0)
-		rc = hostnet_plan(h, n, guests, n_guests, down, &inner);
+		rc = hostnet_plan(h, &m, guests, n_guests, down, &inner);
 	if (rc == 0) {
 		fprintf(t, "inside the namespace:\n");
 		for (char *l = inner, *e; l && *l; l = e + 1) {
