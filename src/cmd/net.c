@@ -469,14 +469,16 @@ static int net_status(struct vmm_ctx *ctx, const struct net_opts *o, const struc
 	if (rootless && (userns_info(&ctx->home, &v.u) < 0 ||
 			 userns_notes(&v.notes, &v.n_notes) < 0))
 		return cmd_report();
+	struct vmm_netcfg m = *n; /* (a shallow copy: its strings stay n's) */
+	m.dhcp = m.dhcp && !rootless; /* no dnsmasq in the user's namespace (netmode.c) */
 	if (!rootless || v.u.holder) {
 		if ((rootless && userns_enter(&ctx->home) < 0) ||
-		    report_status(&ctx->home, n, g, ng, &st) < 0)
+		    report_status(&ctx->home, &m, g, ng, &st) < 0)
 			rc = cmd_report();
 		have = rc == 0;
 	}
 	if (rc == 0)
-		print_status(o, n, have ? &st : NULL, rootless ? &v : NULL);
+		print_status(o, &m, have ? &st : NULL, rootless ? &v : NULL);
 	if (have)
 		report_status_free(&st);
 	for (size_t i = 0; i < v.n_notes; i++)

@@ -442,7 +442,9 @@ int userns_notes(char ***notes, size_t *n)
 				  "%u (pasta uses ping sockets); TCP and UDP work regardless",
 				  range, (unsigned)getegid());
 	v[k++] = util_fmt("without root: host ports below %d cannot be forwarded "
-			  "(net.ipv4.ip_unprivileged_port_start)", userns_port_floor());
+			  "(net.ipv4.ip_unprivileged_port_start); no dnsmasq (DHCP, names) runs in "
+			  "your own namespace: the guests keep their seed's addresses",
+			  userns_port_floor());
 	v[k++] = util_fmt("this bridge is in a network namespace of your own: the host reaches the "
 			  "guests through their forwards, vmm ssh and --wait from inside; the host "
 			  "bridge itself: as root, vmm net up in the default home");
