@@ -182,14 +182,17 @@ man: $(BUILD)/vmm
 completion: $(BUILD)/vmm
 	$(BUILD)/vmm help --bash-completion > contrib/vmm.bash-completion
 
-# systemd units: vmm-net.service (the network at boot) and vmm@.service (one guest), their
+# systemd units: vmm-net.service (the network at boot) and vmm@.service (one guest), and the same
+# for a user's own manager (contrib/systemd/user/: without root), their
 # ExecStart/ExecStop pointing at the installed binary.
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMD_USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 install: $(BUILD)/vmm $(BUILD)/libnss_vmm.so.2
 	install -d $(DESTDIR)$(NSS_LIBDIR)
 	install -m 0644 $(BUILD)/libnss_vmm.so.2 $(DESTDIR)$(NSS_LIBDIR)/libnss_vmm.so.2
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/vmm \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(SYSTEMD_UNITDIR)
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(SYSTEMD_UNITDIR) \
+		$(DESTDIR)$(SYSTEMD_USERUNITDIR)
 	install -m 0755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
 	install -m 0644 contrib/images.cfg $(DESTDIR)$(PREFIX)/share/vmm/images.cfg
 	install -m 0644 contrib/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
@@ -198,6 +201,10 @@ install: $(BUILD)/vmm $(BUILD)/libnss_vmm.so.2
 	for u in contrib/systemd/*.service; do \
 		sed 's|/usr/local/bin/vmm|$(PREFIX)/bin/vmm|' $$u > $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) && \
 		chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) || exit 1; \
+	done
+	for u in contrib/systemd/user/*.service; do \
+		sed 's|/usr/local/bin/vmm|$(PREFIX)/bin/vmm|' $$u > $(DESTDIR)$(SYSTEMD_USERUNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(SYSTEMD_USERUNITDIR)/$$(basename $$u) || exit 1; \
 	done
 
 # The Debian packages vmm needs to build and run (needs root; contrib/deps.sh --list --goal=G

@@ -328,13 +328,16 @@ void guest_delete_result_free(struct guest_delete_result *r)
 struct systemctl_step {
 	const char *name;
 	bool on;
+	bool user; /* the user's own manager (systemctl --user) */
 };
 
-static int systemctl(const char *name, bool on)
+static int systemctl(const char *name, bool on, bool user)
 {
 	char unit[VMM_NAME_MAX + 32];
 	snprintf(unit, sizeof(unit), GUEST_AUTOSTART_UNIT, name);
-	char *argv[] = { "systemctl", "--quiet", on ? "enable" : "disable", unit, NULL };
+	char *sys[] = { "systemctl", "--quiet", on ? "enable" : "disable", unit, NULL };
+	char *usr[] = { "systemctl", "--user", "--quiet", on ? "enable" : "disable", unit, NULL };
+	char **argv = user ? usr : sys;
 	char *err = NULL;
 	int st = util_run(argv, NULL, &err);
 	if (st != 0) {
@@ -342,9 +345,9 @@ static int systemctl(const char *name, bool on)
 			err[strcspn(err, "\n")] = '\0';
 		if (st > 0)
 			vmm_fail("%s: systemctl %s %s failed: %s (the profile is as it was)", name,
-				 argv[2], unit, err && *err ? err : "exit status not 0");
+				 on ? "enable" : "disable", unit, err && *err ? err : "exit status not 0");
 		else
-			vmm_error_prefix("%s: systemctl %s %s", name, argv[2], unit);
+			vmm_error_prefix("%s: systemctl %s %s", name, on ? "enable" : "disable", unit);
 	}
 	free(err);
 	return st == 0 ? 0 : -1;
@@ -353,10 +356,10 @@ static int systemctl(const char *name, bool on)
 static int systemctl_run(void *arg)
 {
 	struct systemctl_step *s = arg;
-	return systemctl(s->name, s->on);
+	return systemctl(s->name, s->on, s->user);
 }
 
-int guest_autostart(const struct vmm_home *h, const char *name, bool on, bool systemd,
+int guest_autostart(const struct vmm_home *h, const char *name, bool on, enum guest_units units,
 		    bool dry_run)
 {
 	struct guest_edit e;
@@ -373,10 +376,10 @@ int guest_autostart(const struct vmm_home *h, const char *name, bool on, bool sy
 		goto out;
 	}
 	struct save_step s = { h, &p, &before };
-	struct systemctl_step sc = { name, on };
+	struct systemctl_step sc = { name, on, units == GUEST_UNITS_USER };
 	struct guest_edit_step write = { save_run, save_undo, &s };
 	struct guest_edit_step then = { systemctl_run, NULL, &sc };
-	rc = guest_edit_commit(&e, &before, &p, &write, systemd ? &then : NULL);
+	rc = guest_edit_commit(&e, &before, &p, &write, units ? &then : NULL);
 out:
 	profile_free(&before);
 	profile_free(&p);

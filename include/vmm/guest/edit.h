@@ -94,12 +94,16 @@ int guest_delete(const struct vmm_home *h, const char *name, bool purge, bool dr
 		 struct guest_delete_result *out);
 void guest_delete_result_free(struct guest_delete_result *r);
 
+/* Which systemd units start a home's guests at boot: none (the profile key alone), the
+ * system's (root, the system home), or the user's own manager's (systemctl --user). */
+enum guest_units { GUEST_UNITS_NONE, GUEST_UNITS_SYSTEM, GUEST_UNITS_USER };
+
 /*
- * vmm autostart NAME on|off: the profile's autostart key through guest_edit_commit; systemd: then
- * `systemctl enable|disable vmm@NAME.service` (spawned with an argv), the profile put back when
- * it fails. dry_run: the checks only. 0, or -1 with the error slot set.
+ * vmm autostart NAME on|off: the profile's autostart key through guest_edit_commit; with units:
+ * then `systemctl [--user] enable|disable vmm@NAME.service` (spawned with an argv), the profile
+ * put back when it fails. dry_run: the checks only. 0, or -1 with the error slot set.
  */
-int guest_autostart(const struct vmm_home *h, const char *name, bool on, bool systemd,
+int guest_autostart(const struct vmm_home *h, const char *name, bool on, enum guest_units units,
 		    bool dry_run);
 
 #endif
