@@ -7,7 +7,7 @@ set -u
 VMM=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")"
 rc=0
-for b in net.sh net-services.sh start.sh ssh.sh vnc.sh libvirt.sh scale.sh; do
+for b in net.sh net-services.sh start.sh ssh.sh vnc.sh libvirt.sh rootless.sh scale.sh; do
 	[ -f "$b" ] || continue
 	echo "==== bench/$b"
 	bash "$b" "$VMM" || { echo "bench/$b: failed (exit $?)"; rc=1; }
