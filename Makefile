@@ -203,8 +203,8 @@ install: $(BUILD)/vmm $(BUILD)/libnss_vmm.so.2
 		chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) || exit 1; \
 	done
 	for u in contrib/systemd/user/*.service; do \
-		sed 's|/usr/local/bin/vmm|$(PREFIX)/bin/vmm|' $$u > $(DESTDIR)$(SYSTEMD_USERUNITDIR)/$$(basename $$u) && \
-		chmod 0644 $(DESTDIR)$(SYSTEMD_USERUNITDIR)/$$(basename $$u) || exit 1; \
+		d=$(DESTDIR)$(SYSTEMD_USERUNITDIR)/$$(basename $$u); \
+		sed 's|/usr/local/bin/vmm|$(PREFIX)/bin/vmm|' $$u > $$d && chmod 0644 $$d || exit 1; \
 	done
 
 # The Debian packages vmm needs to build and run (needs root; contrib/deps.sh --list --goal=G
