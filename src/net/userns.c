@@ -223,7 +223,8 @@ static int info_locked(const struct vmm_home *h, struct userns_info *u)
 			free(journal);
 			return -1;
 		}
-		unlink(journal); /* what it recorded was inside the namespace, gone with it */
+		if (had) /* what the journal recorded was inside the namespace, gone with it */
+			unlink(journal);
 		free(journal);
 		if (had)
 			vmm_notice("net: the namespace of an earlier net up is gone (its holder, pid %ld, "
