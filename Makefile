@@ -15,8 +15,8 @@ VERSION := 0.1.0
 # command ~10 ms of loading). Its headers still come through pkg-config, and its version is
 # checked here.
 
-PKGS := libconfig libacl libnl-3.0 libnl-route-3.0 libip4tc libnftables libvncclient json-c libisofs-1 libpng \
-        libcurl libcrypto
+PKGS := libconfig libacl libnl-3.0 libnl-route-3.0 libip4tc libip6tc libnftables libvncclient json-c \
+        libisofs-1 libpng libcurl libcrypto
 PKGS_CFLAGS_ONLY := libvirt
 LIBVIRT_MIN := 6.0
 TEST_PKGS := cmocka
@@ -27,6 +27,7 @@ DEB_libacl          := libacl1-dev
 DEB_libnl-3.0       := libnl-3-dev
 DEB_libnl-route-3.0 := libnl-route-3-dev
 DEB_libip4tc        := libip4tc-dev
+DEB_libip6tc        := libip6tc-dev
 DEB_libnftables     := libnftables-dev
 DEB_libvncclient    := libvncserver-dev
 DEB_json-c          := libjson-c-dev

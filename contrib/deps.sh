@@ -22,7 +22,7 @@ ORDER="build run demo test libvirt bench"
 declare -A PKGS=(
 	# compile vmm: the -dev package of each pkg-config module in the Makefile (DEB_*)
 	[build]="build-essential pkg-config libconfig-dev libacl1-dev libnl-3-dev libnl-route-3-dev
-		libip4tc-dev libnftables-dev libvncserver-dev libjson-c-dev libisofs-dev libpng-dev
+		libip4tc-dev libip6tc-dev libnftables-dev libvncserver-dev libjson-c-dev libisofs-dev libpng-dev
 		libcurl4-openssl-dev libssl-dev libvirt-dev"
 	# what vmm runs: QEMU, qemu-img, ip, the firewall tools it reads, ping (--wait=ping), ssh
 	# and ssh-keygen, useradd (its QEMU user), dnsmasq, passt (rootless guests), OVMF (UEFI),

@@ -98,13 +98,17 @@ tutorial_topology() {
 }
 
 # ---- host networking helpers (tests/net) ----
-# ipt_save NS: iptables-legacy-save of NS without the date comments and packet counters.
+# ipt_save NS: iptables-legacy-save and ip6tables-legacy-save of NS without the date comments and packet counters.
 # Reading a table instantiates it in the namespace (empty, policy ACCEPT): both are read first,
 # so that merely looking (vmm net status, --dry-run) does not count as a change.
 ipt_save() {
 	nsx "$1" iptables-legacy -t filter -S >/dev/null 2>&1
 	nsx "$1" iptables-legacy -t nat -S >/dev/null 2>&1
 	nsx "$1" iptables-legacy-save | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]/[c]/'
+	command -v ip6tables-legacy-save >/dev/null || return 0
+	nsx "$1" ip6tables-legacy -t filter -S >/dev/null 2>&1
+	nsx "$1" ip6tables-legacy -t nat -S >/dev/null 2>&1
+	nsx "$1" ip6tables-legacy-save | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]/[c]/'
 }
 # net_sysctls: (run inside a namespace) the sysctls vmm may touch or that decide what the guests'
 # traffic goes through: forwarding (global and per interface, IPv4 and IPv6), rp_filter,

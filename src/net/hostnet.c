@@ -13,6 +13,7 @@
 
 #include "vmm/sys/error.h"
 #include "vmm/config/dns.h"
+#include "vmm/config/ipv6.h"
 #include "vmm/net/dnsmasq.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
@@ -67,23 +68,30 @@ static void fw_arg(const struct fw_config *fc, char *buf, size_t len)
 {
 	char net[16];
 	util_format_ipv4(fc->network, net);
-	snprintf(buf, len, "%s/%u %s", net, fc->prefix, fc->nat ? "nat" : "nonat");
+	char p6[IPV6_TEXT_MAX + 4] = "";
+	if (fc->ipv6) /* the IPv6 side of the same rules */
+		ipv6_format_prefix64(fc->prefix6, p6);
+	snprintf(buf, len, "%s/%u %s%s%s%s", net, fc->prefix, fc->nat ? "nat" : "nonat",
+		 fc->ipv6 ? " " : "", p6, !fc->ipv6 ? "" : fc->nat6 ? " nat6" : " nonat6");
 }
 
 /* Parse a firewall record back into a config (bridge points into r). */
 static int fw_from_rec(const struct journal_rec *r, struct fw_config *fc)
 {
-	char net[20] = "", mode[8] = "";
+	char net[20] = "", mode[8] = "", net6[IPV6_TEXT_MAX + 4] = "", mode6[8] = "";
 	uint32_t a;
 	unsigned p;
 	memset(fc, 0, sizeof(*fc));
-	if (sscanf(r->arg, "%19s %7s", net, mode) != 2 ||
-	    util_parse_cidr("net.state firewall", net, &a, &p) < 0)
+	int n = sscanf(r->arg, "%19s %7s %49s %7s", net, mode, net6, mode6);
+	if ((n != 2 && n != 4) || util_parse_cidr("net.state firewall", net, &a, &p) < 0 ||
+	    (n == 4 && ipv6_parse_prefix64("net.state firewall", net6, fc->prefix6) < 0))
 		return vmm_fail("net.state: firewall record \"%s\" not understood", r->arg);
 	fc->bridge = r->name;
 	fc->network = a;
 	fc->prefix = p;
 	fc->nat = !strcmp(mode, "nat");
+	fc->ipv6 = n == 4; /* the IPv6 side of the rules, in ip6tables too */
+	fc->nat6 = !strcmp(mode6, "nat6");
 	if (userns_inside())
 		fc->backend = FW_NFTABLES; /* as hostnet_fw_config: the legacy tables are not ours */
 	return 0;
@@ -145,22 +153,6 @@ out:
 	return rc;
 }
 
-/* IPv6's rules (the /64's forward rules, NAT66, forwards) exist in the nftables backend only:
- * with iptables-legacy the /64 would be forwarded without them, so net up refuses. */
-static int ipv6_backend_check(const struct vmm_netcfg *n)
-{
-	struct fw_config fc;
-	char why[192];
-	if (!n->has_ipv6)
-		return 0;
-	hostnet_fw_config(n, &fc);
-	if (fw_backend_resolve(&fc, why, sizeof(why)) != FW_IPTABLES_LEGACY)
-		return 0;
-	return vmm_invalid("net.cfg: ipv6 %s: needs the nftables firewall backend (this host's is "
-			   "iptables-legacy: %s); set firewall = \"nftables\" or ipv6 = \"none\"",
-			   n->ipv6, why);
-}
-
 /* Checks that make `net up` refuse before changing anything. */
 static int preflight(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
 		     const struct vmm_profile *guests, size_t n_guests)
@@ -177,7 +169,7 @@ static int preflight(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
 		if (!strcmp(guests[i].tap, n->bridge))
 			return vmm_invalid("%s: tap %s: same name as the bridge", guests[i].name,
 					   guests[i].tap);
-	return ipv6_backend_check(n);
+	return 0;
 }
 
 static int fw_all_present(const struct fw_config *fc, const struct fw_status *fs)
@@ -496,7 +488,7 @@ static int up_firewall(struct admin *a, const struct vmm_netcfg *n,
 	struct fw_config fc;
 	struct fw_status fs;
 	struct fw_forward *fwd = NULL;
-	char arg[48];
+	char arg[64];
 	int rc = 0;
 	hostnet_fw_config(n, &fc);
 	forward_list(guests, n_guests, true, &fwd, &fc.n_forwards);
@@ -737,7 +729,7 @@ static void down_collect(struct journal *j, const struct vmm_home *h, const stru
 			for (int i = 0; i < FW_NRULES; i++)
 				any |= fs.present[i];
 			if (any) {
-				char arg[48];
+				char arg[64];
 				fw_arg(&fc, arg, sizeof(arg));
 				journal_add(j, J_FIREWALL, n->bridge, arg);
 			}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* iptables_rules.c: the iptables-legacy backend's rules as data: entries for libiptc, their
- * iptables-save text, what each table should hold (pure: no libiptc call, no kernel) */
+/* iptables_rules.c: the iptables-legacy backend's rules as data: entries for libiptc and
+ * libip6tc, their iptables-save text, what each table should hold (pure: no libiptc call) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <net/if.h> /* before libiptc.h */
 #include <libiptc/libiptc.h>
+#include <libiptc/libip6tc.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/xt_comment.h>
@@ -16,6 +17,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 #include <netinet/in.h>
 
+#include "vmm/config/ipv6.h"
 #include "vmm/sys/error.h"
 #include "vmm/net/fw_config.h"
 #include "vmm/net/iptables_rules.h"
@@ -98,6 +100,27 @@ static bool fixed_rule(enum fw_rule_id id)
 	return id <= FW_MASQ || id == FW_ACCEPT_BRIDGED || id == FW_DROP_OUT || id == FW_DROP_IN;
 }
 
+/* The IPv6 twin of one of the bridge's own rules: the /64 for the subnet. */
+static void rule_of6(const struct fw_config *c, enum fw_rule_id id, struct iptr_rule *r)
+{
+	rule_of(c, id, r);
+	r->v6 = true;
+	if (r->src_len) {
+		r->src = 0;
+		r->src_len = 64;
+		memcpy(r->src6, c->prefix6, 8);
+	}
+}
+
+/* The guest's SLAAC address in c's /64 (network order). */
+static void guest6(const struct fw_config *c, const struct fw_forward *f, uint8_t a[16])
+{
+	char text[IPV6_TEXT_MAX];
+	ipv6_eui64(c->prefix6, f->mac, text);
+	if (inet_pton(AF_INET6, text, a) != 1)
+		abort(); /* ipv6_eui64 wrote it */
+}
+
 /* The three rules of a port forward: DNAT of what arrives for a local address (from the LAN),
  * DNAT of what the host itself sends to one of its addresses (loopback left alone: a source of
  * 127.0.0.1 cannot leave through the bridge), and the accept of the DNAT'ed connection. */
@@ -146,6 +169,33 @@ static void rule_of_forward(const struct fw_config *c, const struct fw_forward *
 	r->to_port = f->guest_port;
 }
 
+/* The same over IPv6, to the guest's SLAAC address (a forward with a MAC, bound to no address):
+ * the OUTPUT DNAT leaves ::1 alone. */
+static void rule_of_forward6(const struct fw_config *c, const struct fw_forward *f,
+			     enum fwd_kind k, struct iptr_rule *r)
+{
+	rule_of_forward(c, f, k, r);
+	r->v6 = true;
+	r->dst = r->to_ip = 0;
+	memset(r->dst6, 0, sizeof(r->dst6));
+	if (k == FWD_ACCEPT) {
+		guest6(c, f, r->dst6);
+		r->dst_len = 128;
+		return;
+	}
+	guest6(c, f, r->to_ip6);
+	if (k == FWD_OUTPUT) {
+		r->dst6[15] = 1;
+		r->dst_len = 128;
+	}
+}
+
+/* Does the forward also go over IPv6? (bound to an IPv4 address: IPv4 only) */
+static bool forward6(const struct fw_config *c, const struct fw_forward *f)
+{
+	return c->ipv6 && f->has_mac && !f->host_ip;
+}
+
 /* ---- entries built by hand ---- */
 
 static size_t match_len(size_t data)
@@ -185,36 +235,22 @@ static void set_iface(char *name, unsigned char *mask, const char *iface)
 	memset(mask, 0xff, l + 1); /* exact name, NUL included (what iptables does without '+') */
 }
 
-/* Build the entry of one rule (aborts when out of memory). */
-void iptr_build_entry(const struct iptr_rule *r, struct iptr_entry *out)
+void iptr_entry_head(const void *e, bool v6, struct iptr_head *h)
 {
-	struct xt_comment_info com;
-	struct xt_conntrack_mtinfo3 ct;
-	struct xt_tcp tcp;
-	struct xt_udp udp;
-	struct xt_addrtype_info_v1 at;
-	struct nf_nat_ipv4_multi_range_compat masq;
-	struct nf_nat_range2 dnat;
-	bool is_dnat = !strcmp(r->target, "DNAT");
-	size_t size = sizeof(struct ipt_entry);
+	if (v6) {
+		const struct ip6t_entry *x = e;
+		*h = (struct iptr_head){ &x->ipv6, sizeof(x->ipv6), sizeof(*x), x->target_offset,
+					 x->next_offset, x->ipv6.iniface, x->ipv6.outiface };
+	} else {
+		const struct ipt_entry *x = e;
+		*h = (struct iptr_head){ &x->ip, sizeof(x->ip), sizeof(*x), x->target_offset,
+					 x->next_offset, x->ip.iniface, x->ip.outiface };
+	}
+}
 
-	if (r->dport)
-		size += match_len(r->proto == IPPROTO_UDP ? sizeof(udp) : sizeof(tcp));
-	if (r->local_dst)
-		size += match_len(sizeof(at));
-	if (r->ctstate)
-		size += match_len(sizeof(ct));
-	size += match_len(sizeof(com));
-	size_t toff = size;
-	if (iptr_nat_target(r->target))
-		size += target_len(is_dnat ? sizeof(dnat) : sizeof(masq));
-	else
-		size += XT_ALIGN(sizeof(struct xt_standard_target));
-	struct ipt_entry *e = calloc(1, size);
-	if (!e)
-		abort();
-	e->target_offset = (uint16_t)toff;
-	e->next_offset = (uint16_t)size;
+/* The IPv4 part of an entry (addresses, interfaces, protocol). */
+static void fill_ip4(struct ipt_entry *e, const struct iptr_rule *r)
+{
 	if (r->src_len) {
 		e->ip.src.s_addr = htonl(r->src);
 		e->ip.smsk.s_addr = htonl(util_prefix_mask(r->src_len));
@@ -233,8 +269,58 @@ void iptr_build_entry(const struct iptr_rule *r, struct iptr_entry *out)
 			e->ip.invflags |= IPT_INV_VIA_OUT;
 	}
 	e->ip.proto = r->proto;
+}
 
-	unsigned char *p = e->elems;
+/* A /len mask of 16 bytes. */
+static void mask6(unsigned len, uint8_t m[16])
+{
+	memset(m, 0, 16);
+	for (unsigned i = 0; i < len && i < 128; i++)
+		m[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+}
+
+/* The IPv6 part of an entry, as ip6tables fills it (IP6T_F_PROTO with a protocol). */
+static void fill_ip6(struct ip6t_entry *e, const struct iptr_rule *r)
+{
+	if (r->src_len) {
+		memcpy(&e->ipv6.src, r->src6, 16);
+		mask6(r->src_len, e->ipv6.smsk.s6_addr);
+	}
+	if (r->dst_len) {
+		memcpy(&e->ipv6.dst, r->dst6, 16);
+		mask6(r->dst_len, e->ipv6.dmsk.s6_addr);
+		if (r->not_dst)
+			e->ipv6.invflags |= IP6T_INV_DSTIP;
+	}
+	if (r->in)
+		set_iface(e->ipv6.iniface, e->ipv6.iniface_mask, r->in);
+	if (r->out) {
+		set_iface(e->ipv6.outiface, e->ipv6.outiface_mask, r->out);
+		if (r->not_out)
+			e->ipv6.invflags |= IP6T_INV_VIA_OUT;
+	}
+	e->ipv6.proto = r->proto;
+	if (r->proto)
+		e->ipv6.flags |= IP6T_F_PROTO;
+}
+
+/* The size of the target's data: MASQUERADE's range (IPv4: the old multi-range) or DNAT's. */
+static size_t nat_data_len(const struct iptr_rule *r)
+{
+	if (!strcmp(r->target, "DNAT"))
+		return sizeof(struct nf_nat_range2);
+	return r->v6 ? sizeof(struct nf_nat_range) : sizeof(struct nf_nat_ipv4_multi_range_compat);
+}
+
+/* The matches of r, in the order iptables puts them, from p. */
+static unsigned char *put_matches(const struct iptr_rule *r, unsigned char *p)
+{
+	struct xt_comment_info com;
+	struct xt_conntrack_mtinfo3 ct;
+	struct xt_tcp tcp;
+	struct xt_udp udp;
+	struct xt_addrtype_info_v1 at;
+
 	if (r->dport && r->proto == IPPROTO_UDP) {
 		memset(&udp, 0, sizeof(udp));
 		udp.spts[1] = 0xffff;
@@ -260,16 +346,31 @@ void iptr_build_entry(const struct iptr_rule *r, struct iptr_entry *out)
 	memset(&com, 0, sizeof(com));
 	snprintf(com.comment, sizeof(com.comment), "%s", r->comment);
 	put_match(&p, "comment", 0, &com, sizeof(com));
+	return p;
+}
 
-	out->chain = r->chain;
-	out->target = r->target;
-	if (is_dnat) {
+/* The target of r at p: DNAT, MASQUERADE, or a standard one (a verdict or a chain). */
+static void put_target_of(const struct iptr_rule *r, unsigned char *p)
+{
+	struct nf_nat_ipv4_multi_range_compat masq;
+	struct nf_nat_range masq6;
+	struct nf_nat_range2 dnat;
+
+	if (!strcmp(r->target, "DNAT")) {
 		memset(&dnat, 0, sizeof(dnat));
 		dnat.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
-		dnat.min_addr.ip = dnat.max_addr.ip = htonl(r->to_ip);
+		if (r->v6) {
+			memcpy(&dnat.min_addr.in6, r->to_ip6, 16);
+			memcpy(&dnat.max_addr.in6, r->to_ip6, 16);
+		} else {
+			dnat.min_addr.ip = dnat.max_addr.ip = htonl(r->to_ip);
+		}
 		dnat.min_proto.all = dnat.max_proto.all = htons(r->to_port);
 		put_target(p, r->target, &dnat, sizeof(dnat));
 		((struct xt_entry_target *)p)->u.user.revision = DNAT_REV;
+	} else if (iptr_nat_target(r->target) && r->v6) {
+		memset(&masq6, 0, sizeof(masq6));
+		put_target(p, r->target, &masq6, sizeof(masq6));
 	} else if (iptr_nat_target(r->target)) {
 		memset(&masq, 0, sizeof(masq));
 		masq.rangesize = 1;
@@ -280,21 +381,60 @@ void iptr_build_entry(const struct iptr_rule *r, struct iptr_entry *out)
 		st->target.u.user.target_size = (uint16_t)XT_ALIGN(sizeof(*st));
 		snprintf(st->target.u.user.name, sizeof(st->target.u.user.name), "%s", r->target);
 	}
-	out->e = e;
+}
+
+/* Build the entry of one rule (aborts when out of memory). */
+void iptr_build_entry(const struct iptr_rule *r, struct iptr_entry *out)
+{
+	size_t hdr = r->v6 ? sizeof(struct ip6t_entry) : sizeof(struct ipt_entry), size = hdr;
+
+	if (r->dport)
+		size += match_len(r->proto == IPPROTO_UDP ? sizeof(struct xt_udp)
+							  : sizeof(struct xt_tcp));
+	if (r->local_dst)
+		size += match_len(sizeof(struct xt_addrtype_info_v1));
+	if (r->ctstate)
+		size += match_len(sizeof(struct xt_conntrack_mtinfo3));
+	size += match_len(sizeof(struct xt_comment_info));
+	size_t toff = size;
+	if (iptr_nat_target(r->target))
+		size += target_len(nat_data_len(r));
+	else
+		size += XT_ALIGN(sizeof(struct xt_standard_target));
+	unsigned char *e = calloc(1, size);
+	if (!e)
+		abort();
+	if (r->v6) {
+		struct ip6t_entry *x = (struct ip6t_entry *)e;
+		x->target_offset = (uint16_t)toff;
+		x->next_offset = (uint16_t)size;
+		fill_ip6(x, r);
+	} else {
+		struct ipt_entry *x = (struct ipt_entry *)e;
+		x->target_offset = (uint16_t)toff;
+		x->next_offset = (uint16_t)size;
+		fill_ip4(x, r);
+	}
+	put_target_of(r, put_matches(r, e + hdr));
+	out->chain = r->chain;
+	out->target = r->target;
+	out->e = e; /* out owns it */
 }
 
 /* Does a rule in a vmm chain belong to this bridge: -i BR or -o BR (exact), or its comment is
  * "vmm BR" or "vmm BR ..." (the port forwards' DNAT rules name no interface)? */
-bool iptr_bridge_rule(const struct ipt_entry *x, const char *bridge)
+bool iptr_bridge_rule(const void *x, bool v6, const char *bridge)
 {
+	struct iptr_head h;
 	char in[IFNAMSIZ + 1] = "", out[IFNAMSIZ + 1] = "";
-	memcpy(in, x->ip.iniface, IFNAMSIZ);
-	memcpy(out, x->ip.outiface, IFNAMSIZ);
+	iptr_entry_head(x, v6, &h);
+	memcpy(in, h.in, IFNAMSIZ);
+	memcpy(out, h.out, IFNAMSIZ);
 	if (!strcmp(in, bridge) || !strcmp(out, bridge))
 		return true;
 	char own[IFNAMSIZ + 8];
 	int ol = snprintf(own, sizeof(own), "%s %s", FW_COMMENT, bridge);
-	for (size_t off = sizeof(*x); off + sizeof(struct xt_entry_match) <= x->target_offset;) {
+	for (size_t off = h.matches; off + sizeof(struct xt_entry_match) <= h.target_offset;) {
 		const struct xt_entry_match *m = (const void *)((const char *)x + off);
 		if (m->u.match_size < sizeof(*m))
 			break;
@@ -320,47 +460,60 @@ static struct iptr_rule *rules_alloc(size_t n)
 	return v;
 }
 
-/* The tables as c wants them (remove: as fw_remove wants them, every bridge rule gone). */
-void iptr_table_specs(const struct fw_config *c, bool remove, struct iptr_table t[2])
+/* One family's two tables (t[0] filter, t[1] nat) as c wants them; v6 without c->ipv6 wants
+ * nothing (as when removing). */
+static void specs_family(const struct fw_config *c, bool remove, bool v6, struct iptr_table t[2])
 {
-	size_t nf = remove ? 0 : c->n_forwards;
-	memset(t, 0, 2 * sizeof(*t));
-	t[0].table = "filter";
-	t[0].n_chains = 1;
+	void (*fixed)(const struct fw_config *, enum fw_rule_id, struct iptr_rule *) =
+		v6 ? rule_of6 : rule_of;
+	void (*fwd_rule)(const struct fw_config *, const struct fw_forward *, enum fwd_kind,
+			 struct iptr_rule *) = v6 ? rule_of_forward6 : rule_of_forward;
+	bool own = !remove && (!v6 || c->ipv6), masq = own && (v6 ? c->nat6 : c->nat);
+	size_t nf = own ? c->n_forwards : 0;
+
+	t[0] = (struct iptr_table){ .table = "filter", .v6 = v6, .n_chains = 1, .wanted = own };
 	struct iptr_chain *fwd = &t[0].chains[0];
 	*fwd = (struct iptr_chain){ "FORWARD", FW_CHAIN_FILTER, rules_alloc(5 + nf), 0 };
 	/* in this order: the accepts, the forwards' accepts, then the drops */
-	if (!remove) {
-		rule_of(c, FW_ACCEPT_BRIDGED, &fwd->want[fwd->n_want++]);
-		rule_of(c, FW_ACCEPT_OUT, &fwd->want[fwd->n_want++]);
-		rule_of(c, FW_ACCEPT_BACK, &fwd->want[fwd->n_want++]);
+	if (own) {
+		fixed(c, FW_ACCEPT_BRIDGED, &fwd->want[fwd->n_want++]);
+		fixed(c, FW_ACCEPT_OUT, &fwd->want[fwd->n_want++]);
+		fixed(c, FW_ACCEPT_BACK, &fwd->want[fwd->n_want++]);
 	}
 	for (size_t i = 0; i < nf; i++)
-		rule_of_forward(c, &c->forwards[i], FWD_ACCEPT, &fwd->want[fwd->n_want++]);
-	if (!remove) {
-		rule_of(c, FW_DROP_OUT, &fwd->want[fwd->n_want++]);
-		rule_of(c, FW_DROP_IN, &fwd->want[fwd->n_want++]);
+		if (!v6 || forward6(c, &c->forwards[i]))
+			fwd_rule(c, &c->forwards[i], FWD_ACCEPT, &fwd->want[fwd->n_want++]);
+	if (own) {
+		fixed(c, FW_DROP_OUT, &fwd->want[fwd->n_want++]);
+		fixed(c, FW_DROP_IN, &fwd->want[fwd->n_want++]);
 	}
 
-	t[1].table = "nat";
-	t[1].n_chains = 3;
+	t[1] = (struct iptr_table){ .table = "nat", .v6 = v6, .n_chains = 3 };
 	struct iptr_chain *post = &t[1].chains[0], *pre = &t[1].chains[1], *outc = &t[1].chains[2];
 	*post = (struct iptr_chain){ "POSTROUTING", FW_CHAIN_NAT, rules_alloc(1), 0 };
 	*pre = (struct iptr_chain){ "PREROUTING", FW_CHAIN_PREROUTING, rules_alloc(nf), 0 };
 	*outc = (struct iptr_chain){ "OUTPUT", FW_CHAIN_OUTPUT, rules_alloc(nf), 0 };
-	if (!remove && c->nat)
-		rule_of(c, FW_MASQ, &post->want[post->n_want++]);
+	if (masq)
+		fixed(c, FW_MASQ, &post->want[post->n_want++]);
 	for (size_t i = 0; i < nf; i++) {
-		rule_of_forward(c, &c->forwards[i], FWD_PREROUTING, &pre->want[pre->n_want++]);
-		rule_of_forward(c, &c->forwards[i], FWD_OUTPUT, &outc->want[outc->n_want++]);
+		if (v6 && !forward6(c, &c->forwards[i]))
+			continue;
+		fwd_rule(c, &c->forwards[i], FWD_PREROUTING, &pre->want[pre->n_want++]);
+		fwd_rule(c, &c->forwards[i], FWD_OUTPUT, &outc->want[outc->n_want++]);
 	}
-	t[0].wanted = !remove;
 	t[1].wanted = post->n_want + pre->n_want > 0;
 }
 
-void iptr_table_specs_free(struct iptr_table t[2])
+/* The tables as c wants them (remove: as fw_remove wants them, every bridge rule gone). */
+void iptr_table_specs(const struct fw_config *c, bool remove, struct iptr_table t[IPTR_NTABLES])
 {
-	for (int i = 0; i < 2; i++)
+	specs_family(c, remove, false, t);
+	specs_family(c, remove, true, t + 2);
+}
+
+void iptr_table_specs_free(struct iptr_table t[IPTR_NTABLES])
+{
+	for (int i = 0; i < IPTR_NTABLES; i++)
 		for (size_t j = 0; j < t[i].n_chains; j++)
 			free(t[i].chains[j].want);
 }
@@ -405,7 +558,17 @@ static void quote_comment(const char *s, char *buf, size_t len)
 	buf[o] = 0;
 }
 
-/* The line iptables-legacy-save prints for r: fields in its order (addresses, interfaces,
+/* An address of r as text (IPv4 from v4, IPv6 from v6) into a (IPV6_TEXT_MAX bytes). */
+static void addr_text(const struct iptr_rule *r, uint32_t v4, const uint8_t v6[16], char *a)
+{
+	if (r->v6)
+		inet_ntop(AF_INET6, v6, a, IPV6_TEXT_MAX);
+	else
+		util_format_ipv4(v4, a);
+}
+
+/* The line iptables-legacy-save (r->v6: ip6tables-legacy-save) prints for r: fields in its
+ * order (addresses, interfaces,
  * protocol, then the matches as the entry holds them, then the target). */
 int iptr_rule_text(const struct iptr_rule *r, char *buf, size_t len)
 {
@@ -418,7 +581,7 @@ int iptr_rule_text(const struct iptr_rule *r, char *buf, size_t len)
 		{ XT_CONNTRACK_STATE_SNAT, "SNAT" },
 		{ XT_CONNTRACK_STATE_DNAT, "DNAT" },
 	};
-	char q[2 * XT_MAX_COMMENT_LEN + 3], a[16];
+	char q[2 * XT_MAX_COMMENT_LEN + 3], a[IPV6_TEXT_MAX];
 	const char *proto = r->proto == IPPROTO_UDP ? "udp" : "tcp";
 	size_t o = 0;
 #define PUT(...)                                                                          \
@@ -430,11 +593,11 @@ int iptr_rule_text(const struct iptr_rule *r, char *buf, size_t len)
 	} while (0)
 	PUT("-A %s", r->chain);
 	if (r->src_len) {
-		util_format_ipv4(r->src, a);
+		addr_text(r, r->src, r->src6, a);
 		PUT(" -s %s/%u", a, r->src_len);
 	}
 	if (r->dst_len) {
-		util_format_ipv4(r->dst, a);
+		addr_text(r, r->dst, r->dst6, a);
 		PUT("%s -d %s/%u", r->not_dst ? " !" : "", a, r->dst_len);
 	}
 	if (r->in)
@@ -458,8 +621,9 @@ int iptr_rule_text(const struct iptr_rule *r, char *buf, size_t len)
 	quote_comment(r->comment, q, sizeof(q));
 	PUT(" -m comment --comment %s -j %s", q, r->target);
 	if (!strcmp(r->target, "DNAT")) {
-		util_format_ipv4(r->to_ip, a);
-		PUT(" --to-destination %s:%u", a, (unsigned)r->to_port);
+		addr_text(r, r->to_ip, r->to_ip6, a);
+		PUT(r->v6 ? " --to-destination [%s]:%u" : " --to-destination %s:%u", a,
+		    (unsigned)r->to_port);
 	}
 #undef PUT
 	return 0;

@@ -65,7 +65,7 @@ void journal_drop(struct journal *j, size_t i)
 /* One line "WORD [NAME [ARG...]]" into the journal; begin lines open an operation. */
 static int parse_line(struct journal *j, char *l, int line)
 {
-	char w[16] = "", name[IF_NAMESIZE] = "", arg[48] = "";
+	char w[16] = "", name[IF_NAMESIZE] = "", arg[64] = "";
 	int off = 0;
 	if (sscanf(l, "%15s %15s %n", w, name, &off) < 1)
 		return vmm_fail("%s:%d: not understood", j->path, line);

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# net_ipv6.sh: IPv6 dual stack with nftables. ipv6 = "auto" becomes this host's unique local /64
-# once, in net.cfg (the rest of the file kept); a guest stand-in takes its SLAAC address from
-# the bridge's router advertisements and reaches an IPv6 LAN peer, which sees the host's address
-# (NAT66); a forward answers over IPv6 from the LAN; nat6 = false leaves the /64 routed; `net down`
-# returns the namespace as it was (ruleset, IPv6 sysctls, addresses); with iptables-legacy (no IPv6
-# rules there) net up refuses.
+# net_ipv6.sh: IPv6 dual stack, with nftables, then with iptables-legacy (ip6tables through
+# libip6tc). ipv6 = "auto" becomes this host's unique local /64 once, in net.cfg (the rest of the
+# file kept); a guest stand-in takes its SLAAC address from the bridge's router advertisements and
+# reaches an IPv6 LAN peer, which sees the host's address (NAT66); a forward answers over IPv6 from
+# the LAN; a connection the guest did not ask for is dropped; nat6 = false leaves the /64 routed;
+# `net down` returns the namespace as it was (rulesets of both backends, IPv6 sysctls, addresses).
 . "$SRCDIR/tests/lib.sh"
 need_root
 need_cmd dnsmasq
 need_cmd socat
 need_cmd nft
+need_cmd ip6tables-legacy-save
+need_cmd ip6tables-nft-save
 tutorial_topology
 guest_standin
 # IPv6 on the LAN: the host's uplink fd00:1::184, the peer fd00:1::191 (its default route)
@@ -72,7 +74,48 @@ assert_eq "$("$VMM" --json show web | json6)" \
 	"$want" "show --json"
 assert_contains "$("$VMM" list)" "$want"
 
-# NAT66: the LAN peer sees the host's address
+# NAT66 (BACKEND's rule: $1), a forward over IPv6, inbound dropped, nat6 = false, net down
+dual_stack() {
+	# NAT66: the LAN peer sees the host's address
+	nsx "$GUEST" ping -6 -c1 -W2 fd00:1::191 >/dev/null ||
+		fail "$1: the stand-in cannot ping the LAN over IPv6"
+	assert_eq "$(lan6)" "$(full6 fd00:1::184)" "$1: TCP over IPv6 from the stand-in, source seen"
+	assert_contains "$(rules6 "$1")" "$(masq6 "$1")" "$1: the NAT66 rule"
+
+	# a forward over IPv6: the LAN connects to the host's IPv6 address, the guest answers
+	got=$(nsx "$LAN" timeout 5 socat -T2 - TCP6:[fd00:1::184]:8080,connect-timeout=2 \
+		</dev/null 2>/dev/null)
+	assert_eq "$got" "web6 $(full6 fd00:1::191)" \
+		"$1: the forward over IPv6 (the guest sees the client)"
+
+	# a connection from the LAN straight to the guest (a route to the /64 through the host) is
+	# not one the guest asked for: dropped
+	ip -n "$LAN" -6 route add "$prefix" via fd00:1::184
+	got=$(nsx "$LAN" timeout 5 socat -T2 - "TCP6:[$want]:80,connect-timeout=2" </dev/null \
+		2>/dev/null)
+	assert_eq "$got" "" "$1: unrequested inbound IPv6 to the guest"
+
+	# routed: nat6 = false drops the masquerade; the LAN then sees the guest's own address
+	echo 'nat6 = false;' >>"$VMM_HOME/profiles/net.cfg"
+	nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "$1: net up nat6 = false: $(cat "$T/err")"
+	assert_not_contains "$(rules6 "$1")" "$(masq6 "$1")" "$1: nat6 = false"
+	assert_eq "$(lan6)" "$(full6 "$want")" "$1: routed: the LAN sees the guest's address"
+	ip -n "$LAN" -6 route del "$prefix" via fd00:1::184
+	sed -i '/^nat6 = false;$/d' "$VMM_HOME/profiles/net.cfg"
+
+	nsx "$HOST" ip link set vg0 nomaster down
+	nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "$1: net down: $(cat "$T/err")"
+	assert_eq "$(net_snapshot "$HOST")" "$before" "$1: the namespace after net down"
+	ipt_nft_clean "$HOST" # iptables-nft still reads every table without a warning
+}
+rules6() {
+	if [ "$1" = nftables ]; then nft_save "$HOST"; else nsx "$HOST" ip6tables-legacy-save; fi
+}
+masq6() {
+	if [ "$1" = nftables ]; then echo "ip6 saddr $prefix oifname != \"br0\" masquerade"
+	else echo "-A VMM-POSTROUTING -s $prefix ! -o br0 -m comment --comment \"vmm br0\" -j MASQUERADE"
+	fi
+}
 # socat's $SOCAT_PEERADDR is an IPv6 address written in full: "[ADDR]" written so
 full6() { python3 -c 'import ipaddress, sys
 print("[%s]" % ipaddress.IPv6Address(sys.argv[1]).exploded)' "$1"; }
@@ -82,37 +125,37 @@ lan6() { # what the LAN's server saw as the stand-in's address
 nsx "$LAN" socat TCP6-LISTEN:7006,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' >/dev/null 2>&1 &
 track_pid $!
 for _ in $(seq 50); do nsx "$LAN" ss -ltn | grep -q ':7006 ' && break; sleep 0.1; done
-nsx "$GUEST" ping -6 -c1 -W2 fd00:1::191 >/dev/null ||
-	fail "the stand-in cannot ping the LAN over IPv6"
-assert_eq "$(lan6)" "$(full6 fd00:1::184)" "TCP over IPv6 from the stand-in, source seen by the LAN"
-assert_contains "$(nft_save "$HOST")" "ip6 saddr $prefix oifname != \"br0\" masquerade"
-
-# a forward over IPv6: the LAN connects to the host's IPv6 address, the guest answers
 nsx "$GUEST" socat TCP6-LISTEN:80,reuseaddr,fork SYSTEM:'echo web6 $SOCAT_PEERADDR' \
 	>/dev/null 2>&1 &
 track_pid $!
 for _ in $(seq 50); do nsx "$GUEST" ss -ltn | grep -q ':80 ' && break; sleep 0.1; done
-got=$(nsx "$LAN" timeout 5 socat -T2 - TCP6:[fd00:1::184]:8080,connect-timeout=2 </dev/null \
-	2>/dev/null)
-assert_eq "$got" "web6 $(full6 fd00:1::191)" "the forward over IPv6 (the guest sees the client)"
+dual_stack nftables
 
-# routed: nat6 = false drops the masquerade; the LAN then sees the guest's own address (it has
-# a route back to the /64 through the host)
-echo 'nat6 = false;' >>"$VMM_HOME/profiles/net.cfg"
-nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up nat6 = false: $(cat "$T/err")"
-assert_not_contains "$(nft_save "$HOST")" "ip6 saddr $prefix oifname"
-ip -n "$LAN" -6 route add "$prefix" via fd00:1::184
-assert_eq "$(lan6)" "$(full6 "$want")" "routed: the LAN sees the guest's address"
-ip -n "$LAN" -6 route del "$prefix" via fd00:1::184
-
-nsx "$HOST" ip link set vg0 nomaster down
-nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "net down: $(cat "$T/err")"
-assert_eq "$(net_snapshot "$HOST")" "$before" "the namespace after net down"
-
-# the iptables-legacy backend has no IPv6 rules: net up refuses, exit 2, nothing changed
+# iptables-legacy: the same through ip6tables (libip6tc)
 sed -i 's/^firewall = "nftables";/firewall = "iptables-legacy";/' "$VMM_HOME/profiles/net.cfg"
-OUT=$(nsx "$HOST" "$VMM" net up 2>&1); RC=$?
-assert_eq "$RC" 2 "net up with ipv6 and iptables-legacy"
-assert_contains "$OUT" "vmm: net.cfg: ipv6 $prefix: needs the nftables firewall backend"
-assert_eq "$(net_snapshot "$HOST")" "$before" "the namespace after the refused net up"
+plan=$(nsx "$HOST" "$VMM" net up --dry-run 2>&1) || fail "net up --dry-run: $plan"
+assert_contains "$plan" "# ip6tables-legacy-restore --noflush" "the plan's IPv6 part"
+assert_contains "$plan" "$(masq6 iptables-legacy)"
+assert_contains "$plan" \
+	"-A VMM-FORWARD -s $prefix -i br0 -m comment --comment \"vmm br0\" -j ACCEPT"
+nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "iptables-legacy: net up: $(cat "$T/err")"
+# every line of the plan's IPv6 part is in ip6tables-legacy-save, byte for byte
+saved6=$(nsx "$HOST" ip6tables-legacy-save)
+while IFS= read -r l; do
+	case "$l" in -A*) assert_contains "$saved6" "$l" "ip6tables-legacy-save";; esac
+done < <(sed -n '/^# ip6tables-legacy-restore/,$p' <<<"$plan")
+assert_contains "$saved6" \
+	"-A VMM-PREROUTING -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL"
+nsx "$HOST" ip link set vg0 master br0 up
+# a new bridge: the stand-in asks for its router again (link down and up: a router solicitation)
+ip -n "$GUEST" link set eth0 down
+ip -n "$GUEST" addr add 192.168.166.50/24 dev eth0 2>/dev/null
+ip -n "$GUEST" link set eth0 up
+ip -n "$GUEST" route replace default via 192.168.166.1
+for _ in $(seq 50); do
+	nsx "$GUEST" ip -o -6 addr show dev eth0 | grep "$want/64" | grep -vq tentative &&
+		nsx "$GUEST" ip -6 route show default | grep -q via && break
+	sleep 0.2
+done
+dual_stack iptables-legacy
 echo ok

@@ -54,7 +54,10 @@
  *   (a forward bound to address A: "-d A/32" in both DNAT rules instead of "! -d 127.0.0.0/8")
  *   Jumps carry the comment "vmm". Rules inside vmm's chains belong to the bridge they name
  *   (-i/-o BR, or a comment "vmm BR ..."), so two bridges can share the chains; a chain (and its
- *   jump) goes away when its last rule does. Chain policies are never changed. Each table
+	 * jump) goes away when its last rule does. Chain policies are never changed. With ipv6, the
+ *   same chains in ip6 filter and ip6 nat (libip6tc) hold the IPv6 twins: the /64 for NET/PREFIX,
+ *   masquerade with nat6, forwards (with a MAC, bound to no address) to the guest's SLAAC address
+ *   G6/128, --to-destination [G6]:N, VMM-OUTPUT's "! -d ::1/128". Each table
  *   changes in one iptc_commit, under the xtables lock (/run/xtables.lock), retried when another
  *   writer raced us (EAGAIN).
  *

@@ -45,7 +45,7 @@ struct fw_config {
 	uint32_t mark;            /* one bit; 0 means FW_MARK_DEFAULT (nftables backend only) */
 	const struct fw_forward *forwards; /* host port forwards (not owned), n_forwards of them */
 	size_t n_forwards;
-	/* IPv6 (net.cfg ipv6; nftables backend): the guests' /64, masqueraded with nat6; the
+	/* IPv6 (net.cfg ipv6; both backends): the guests' /64, masqueraded with nat6; the
 	 * forwards also reach the guests' SLAAC addresses */
 	bool ipv6;
 	uint8_t prefix6[8];

@@ -32,7 +32,7 @@ enum journal_kind {
 struct journal_rec {
 	enum journal_kind kind;
 	char name[IF_NAMESIZE]; /* interface (bridge, tap); bridge for the firewall */
-	char arg[48];           /* address "a.b.c.d/N" or "P::1/64"; firewall "network/prefix
+	char arg[64];           /* address "a.b.c.d/N" or "P::1/64"; firewall "network/prefix
 				 * nat|nonat[ P::/64 nat6|nonat6]"; sysctl6 "KEY OLD" */
 };
 
