@@ -317,6 +317,18 @@ static int prepare_access(const struct vmm_home *h, const struct vmm_profile *p,
 	return 0;
 }
 
+/* The NIC's descriptor for QEMU: the tap's queue (the lifecycle's), or with network = "user"
+ * QEMU's end of the guest's own passt (*net_fd, which the caller closes once QEMU has it). */
+static int nic_fd(const char *dir, const struct vmm_profile *p, int tap_fd, int *net_fd)
+{
+	if (profile_net_user(p))
+		return passt_start(dir, p, net_fd) < 0 ? -1 : *net_fd;
+	if (tap_fd < 0)
+		return vmm_fail("%s: tap %s: not open (the lifecycle opens it for QEMU)", p->name,
+				p->tap);
+	return tap_fd;
+}
+
 static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		      const struct vmm_profile *p, const struct vmm_start_opts *o, const char *seed,
 		      int tap_fd, struct vmm_status *st)
@@ -355,15 +367,8 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	argv = qemu_argv(p, &hc, &qf);
 	qpath = util_which(QEMU_BINARY);
 	logp = run_file(h, p->name, QEMU_LOG);
-	/* the NIC's descriptor: the tap's queue (the lifecycle's), or QEMU's end of passt */
-	if (profile_net_user(p) && passt_start(dir, p, &net_fd) == 0)
-		tap_fd = net_fd;
-	else if (profile_net_user(p))
+	if ((tap_fd = nic_fd(dir, p, tap_fd, &net_fd)) < 0)
 		goto out;
-	if (tap_fd < 0) {
-		vmm_fail("%s: tap %s: not open (the lifecycle opens it for QEMU)", p->name, p->tap);
-		goto out;
-	}
 	if (hc.vhost && (vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0) {
 		vmm_fail("%s: /dev/vhost-net: %s (VMM_VHOST=off does without)", p->name,
 			 util_strerror(errno));

@@ -34,7 +34,8 @@ for _ in $(seq 50); do grep -q ready "$T/httpd.out" 2>/dev/null && break; sleep 
 URL=http://192.168.1.191:8080
 
 run_as() { OUT=$(as_user "$VMM" "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }
-run_as image add deb12 "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS" --user debian
+run_as image add deb12 "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS" --user debian \
+	--insecure-http
 assert_eq "$RC" 0 "image add: $ERR"
 run_as create web --image deb12 --size 4G --ram 1024 --ip 192.168.166.120 --forward 2222:22 \
 	--kernel "$DEB/debian-12-vmm.vmlinuz" --initrd "$DEB/debian-12-vmm.initrd" \
