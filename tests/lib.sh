@@ -59,8 +59,8 @@ assert_contains() { case "$1" in *"$2"*) ;; *) fail "${3:-missing text}: [$2] no
 assert_not_contains() { case "$1" in *"$2"*) fail "${3:-unexpected text}: [$2] in [$1]";; esac; }
 assert_file() { [ -e "$1" ] || fail "missing file $1"; }
 assert_no_file() { [ ! -e "$1" ] || fail "file should not exist: $1"; }
-# Snapshot of a folder (names and checksums; lock files excluded) to prove nothing changed.
-tree_sum() { (cd "$1" && find . -type f ! -name .lock -print0 | sort -z | xargs -0r sha256sum) ; }
+# Snapshot of a folder (names and checksums; lock files, *.lock, excluded) to prove nothing changed.
+tree_sum() { (cd "$1" && find . -type f ! -name '*.lock' -print0 | sort -z | xargs -0r sha256sum) ; }
 
 # new_ns BASE: create a namespace with a random suffix, lo up; prints its name. A new namespace
 # copies its IPv4 settings from the default one (net.core.devconf_inherit_init_net = 0): IPv4
@@ -95,6 +95,30 @@ tutorial_topology() {
 	ip netns exec "$HOST" sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward'
 	ip -n "$LAN" addr add 192.168.1.191/24 dev lan0
 	ip -n "$LAN" link set lan0 up
+}
+
+# new_user BASE: a local account of the test's own (no home, no login shell), removed at exit;
+# sets U (its name), U_UID and U_GID. as_user CMD...: CMD as that account, without groups.
+new_user() {
+	U="$1$RANDOM"
+	useradd --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group "$U" ||
+		fail "useradd $U"
+	at_exit "_user_del $U"
+	U_UID=$(id -u "$U") U_GID=$(id -g "$U")
+}
+# (the test's own processes, by PID, may still run as the user: they go first)
+_user_del() {
+	local p
+	for p in "${_pid_list[@]}"; do kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	userdel "$1"
+}
+as_user() { setpriv --reuid="$U_UID" --regid="$U_GID" --clear-groups "$@"; }
+# fake_running NAME PID: run/NAME says that PID is the guest's QEMU, as vmm writes it (the pid
+# and its start time, /proc/PID/stat field 22).
+fake_running() {
+	mkdir -p "$VMM_HOME/run/$1" && chmod 700 "$VMM_HOME/run/$1"
+	awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$2/stat" >"$VMM_HOME/run/$1/starttime"
+	echo "$2" >"$VMM_HOME/run/$1/pid"
 }
 
 # ---- host networking helpers (tests/net) ----

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "vmm/sys/access.h"
+#include "vmm/backend/qemu_spawn.h"
 #include "vmm/sys/error.h"
 #include "vmm/backend/qemu.h"
 #include "vmm/backend/passt.h"
@@ -66,31 +69,37 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Wait up to ms for pid to go away. true when it did. */
-static bool wait_gone(pid_t pid, int ms)
+/* Wait up to ms for the process behind pidfd to end (the pidfd polls readable). */
+static bool wait_gone(int pidfd, int ms)
 {
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 	uint64_t end = util_now_ms() + (uint64_t)ms;
-	while (util_pid_alive(pid)) {
-		if (util_now_ms() >= end)
+	for (;;) {
+		uint64_t now = util_now_ms();
+		int r = poll(&pfd, 1, now >= end ? 0 : (int)(end - now));
+		if (r > 0)
+			return true;
+		if (r == 0 || errno != EINTR)
 			return false;
-		sleep_ms(25);
 	}
-	return true;
 }
 
-/* Forget a guest's run state (run/NAME); its tap is the lifecycle's. */
+static int signal_pidfd(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* Forget a guest's run state (run/NAME, removed without following anything); its tap is the
+ * lifecycle's. */
 static int cleanup_run(const struct vmm_home *h, const struct vmm_profile *p)
 {
-	char *dir = store_run_dir(h, p->name);
-	int rc = util_rm_rf(dir);
-	free(dir);
-	return rc;
+	return store_run_remove(h, p->name);
 }
 
 static int write_run(const struct vmm_home *h, const char *name, const char *file, const char *s)
 {
 	char *path = run_file(h, name, file);
-	int rc = util_write_file(path, s, strlen(s), 0644);
+	int rc = util_write_file(path, s, strlen(s), 0600);
 	free(path);
 	return rc;
 }
@@ -137,11 +146,31 @@ static int set_vnc_password(struct qmp *q, const char *pw)
 	return rc;
 }
 
+/* The files QEMU will get, checked (opened the safe way, the backing chain read) and closed;
+ * and the account vmm, refused when it is more than a system account. */
+static int check_open(const struct vmm_home *h, const struct vmm_profile *p,
+		      const struct store_guest_files *f)
+{
+	struct qemu_spawn s;
+	struct access_user u;
+	bool made;
+	char *seed = store_seed_path(h, p->name);
+	qemu_spawn_init(&s);
+	int rc = qemu_spawn_files(h, p, f, seed, NULL, false, &s);
+	qemu_spawn_close(&s);
+	free(seed);
+	if (rc == 0 && geteuid() == 0 && getpwnam(ACCESS_QEMU_USER))
+		rc = access_qemu_user(&u, &made) < 0 ? vmm_error_prefix("%s", p->name) : 0;
+	return rc;
+}
+
 int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct vmm_start_opts *o)
 {
 	struct store_guest_files f;
 	int rc = check_files(h, p, o, &f);
+	if (rc == 0)
+		rc = check_open(h, p, &f);
 	store_guest_files_free(&f);
 	if (rc < 0)
 		return -1;
@@ -180,23 +209,28 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		return -1;
 	}
 	char *seed = store_seed_path(h, p->name), *dir = store_run_dir(h, p->name);
-	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
-	char **argv = qemu_argv(p, &hc, &qf);
-	char *line = qemu_argv_line(argv);
-	*text = util_fmt("%s\n", line);
-	free(line);
-	qemu_argv_free(argv);
-	if (profile_net_user(p)) { /* its network: passt, on the other end of QEMU's fd 3 */
+	struct qemu_spawn s;
+	qemu_spawn_init(&s);
+	int rc = qemu_spawn_files(h, p, &f, seed, dir, false, &s);
+	if (rc == 0) {
+		char **argv = qemu_argv(p, &hc, &s.files);
+		char *line = qemu_argv_line(argv);
+		*text = util_fmt("%s\n", line);
+		free(line);
+		qemu_argv_free(argv);
+	}
+	if (rc == 0 && profile_net_user(p)) { /* its network: passt, on QEMU's fd 3's other end */
 		char **pv = passt_argv(p), *pl = qemu_argv_line(pv), *t = *text;
 		*text = util_fmt("%s%s\n", t, pl);
 		free(t);
 		free(pl);
 		passt_argv_free(pv);
 	}
+	qemu_spawn_close(&s);
 	free(seed);
 	free(dir);
 	store_guest_files_free(&f);
-	return 0;
+	return rc;
 }
 
 static int qemu_status(const struct vmm_home *h, const struct vmm_profile *p,
@@ -220,113 +254,124 @@ static int await_running(const struct vmm_profile *p, const char *vnc_pw, struct
 	return 0;
 }
 
-/*
- * Start QEMU in its own session, stdin /dev/null, stdout and stderr to log_fd, the tap as fd 3
- * and vhost-net as fd 4, nothing else; as user u when vmm is root (the child drops its
- * groups, gid and uid before execve: QEMU's sandbox then denies any way back).
- */
-static pid_t spawn_qemu(const char *path, char *const argv[], int tap_fd, int vhost_fd,
-			int log_fd, const struct access_user *u)
+/* QEMU's exit, said with the last line of its log. */
+static int qemu_died(const struct vmm_home *h, const struct vmm_profile *p)
 {
-	bool drop = access_drops(u);
-	pid_t pid = fork();
-	if (pid < 0) {
-		vmm_fail("fork: %s", util_strerror(errno));
-		return -1;
-	}
-	if (pid > 0)
-		return pid;
-	/* the child: only async-signal-safe calls from here */
-	setsid();
-	umask(077);
-	int nul = open("/dev/null", O_RDWR);
-	int t = fcntl(tap_fd, F_DUPFD, 10), l = fcntl(log_fd, F_DUPFD, 10);
-	int v = vhost_fd >= 0 ? fcntl(vhost_fd, F_DUPFD, 10) : -1;
-	if (nul < 0 || t < 0 || l < 0 || (vhost_fd >= 0 && v < 0) || dup2(nul, 0) < 0 ||
-	    dup2(l, 1) < 0 || dup2(l, 2) < 0 || dup2(t, QEMU_TAP_FD) < 0 ||
-	    (v >= 0 && dup2(v, QEMU_VHOST_FD) < 0))
-		_exit(126);
-	closefrom(v >= 0 ? QEMU_VHOST_FD + 1 : QEMU_TAP_FD + 1);
-	if (drop && (setgroups((size_t)u->n_groups, u->groups) < 0 ||
-		     setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)) {
-		static const char msg[] = "vmm: cannot take the identity of QEMU's user\n";
-		if (write(2, msg, sizeof(msg) - 1) < 0)
-			_exit(126);
-		_exit(126);
-	}
-	execve(path, argv, environ);
-	static const char msg[] = QEMU_BINARY ": cannot execute it\n";
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(127);
-	_exit(127);
+	char *log = run_file(h, p->name, QEMU_LOG);
+	char *text = util_read_file(log, NULL);
+	char line[512];
+	last_line(text, line, sizeof(line));
+	vmm_fail("%s: " QEMU_BINARY " failed: %s", p->name, *line ? line : "exited at once");
+	free(text);
+	free(log);
+	return -1;
 }
 
-/* Wait until QEMU answers on QMP, or fails (its log's last line says why). */
+/* A connection to the QMP socket vmm listens on: it waits in the backlog until QEMU accepts. */
+static int qmp_dial(const struct vmm_home *h, const struct vmm_profile *p)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		vmm_fail("%s: %s", sock, util_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	free(sock);
+	return fd;
+}
+
+/* Wait until QEMU greets on QMP (one connection, made at once), or fails (its log's last line
+ * says why). */
 static int wait_qmp(const struct vmm_home *h, const struct vmm_profile *p, pid_t pid,
 		    struct qmp **q)
 {
-	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
 	uint64_t end = util_now_ms() + 30000;
-	int rc = -1;
-	for (;;) {
-		int st;
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid) {
-			char *log = run_file(h, p->name, QEMU_LOG);
-			char *text = util_read_file(log, NULL);
-			char line[512];
-			last_line(text, line, sizeof(line));
-			vmm_fail("%s: " QEMU_BINARY " failed: %s", p->name,
-				 *line ? line : "exited at once");
-			free(text);
-			free(log);
-			break;
+	int fd = qmp_dial(h, p), st;
+	while (fd >= 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, 50) > 0 && qmp_open_fd(fd, 10000, q) == 0) /* it owns fd */
+			return 0;
+		if (pfd.revents) { /* closed: QEMU is going, its log says why */
+			uint64_t gone = util_now_ms() + 2000;
+			while (waitpid(pid, &st, WNOHANG) == 0 && util_now_ms() < gone)
+				sleep_ms(20);
+			return kill(pid, 0) < 0 ? qemu_died(h, p) : -1;
 		}
-		if (access(sock, F_OK) == 0 && qmp_connect(sock, 1000, q) == 0) {
-			rc = 0;
-			break;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			close(fd);
+			return qemu_died(h, p);
 		}
-		vmm_error_clear();
 		if (util_now_ms() >= end) {
-			vmm_fail("%s: QEMU (pid %ld) does not answer on QMP", p->name, (long)pid);
-			break;
+			close(fd);
+			return vmm_fail("%s: QEMU (pid %ld) does not answer on QMP", p->name,
+					(long)pid);
 		}
-		sleep_ms(20);
 	}
-	free(sock);
-	return rc;
+	return -1;
 }
 
-/*
- * run/NAME holds the QMP and serial sockets: its owner, QEMU's user, alone enters (0700). That
- * user gets what it must open through ACL entries (announced); a new system user is announced.
- */
-static int prepare_access(const struct vmm_home *h, const struct vmm_profile *p,
-			  const struct store_guest_files *f, const char *seed, const char *dir,
-			  struct access_user *u)
+/* The run state, QEMU's user, its folder for the VNC socket, vhost-net; run/NAME is made here
+ * (the tap is the lifecycle's, tap_fd). */
+static int prepare_spawn(const struct vmm_home *h, const struct vmm_profile *p,
+			 const struct qemu_host *hc, const char *dir, int tap_fd,
+			 struct qemu_spawn *s)
 {
-	bool made = false;
-	if (access_qemu_user(u, &made) < 0)
+	bool vnc_sock = p->vnc_display != VMM_VNC_NONE && !profile_vnc_tcp(p);
+	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
+	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0 ||
+	    qemu_spawn_run(dir, s) < 0 || qemu_spawn_user(dir, s) < 0 ||
+	    (vnc_sock && qemu_spawn_vnc_dir(dir, s) < 0))
 		return -1;
-	if (made)
-		vmm_notice("created the system user " ACCESS_QEMU_USER " that QEMU runs as");
-	if (access_drops(u) && chown(dir, u->uid, u->gid) < 0)
-		return vmm_fail("%s: %s", dir, util_strerror(errno));
-	if (backend_guest_access(h, p, f, seed, dir, u, "") < 0)
-		return vmm_error_prefix("%s", p->name);
-	return 0;
-}
-
-/* The NIC's descriptor for QEMU: the tap's queue (the lifecycle's), or with network = "user"
- * QEMU's end of the guest's own passt (*net_fd, which the caller closes once QEMU has it). */
-static int nic_fd(const char *dir, const struct vmm_profile *p, int tap_fd, int *net_fd)
-{
+	/* the NIC: network = "user", QEMU's end of the guest's own passt (it ends when QEMU
+	 * closes it, or when this start fails and the descriptor is closed); else the tap */
 	if (profile_net_user(p))
-		return passt_start(dir, p, net_fd) < 0 ? -1 : *net_fd;
+		return passt_start(dir, p, &s->fd[QEMU_TAP_FD]);
 	if (tap_fd < 0)
 		return vmm_fail("%s: tap %s: not open (the lifecycle opens it for QEMU)", p->name,
 				p->tap);
-	return tap_fd;
+	if ((s->fd[QEMU_TAP_FD] = fcntl(tap_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return vmm_fail("%s: tap %s: %s", p->name, p->tap, util_strerror(errno));
+	if (hc->vhost && (s->fd[QEMU_VHOST_FD] = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0)
+		return vmm_fail("%s: /dev/vhost-net: %s (VMM_VHOST=off does without)", p->name,
+				util_strerror(errno));
+	return 0;
+}
+
+/* QEMU answers: the guest runs, its VNC password is set, its VNC socket linked into run/NAME. */
+static int qemu_ready(const struct vmm_home *h, const struct vmm_profile *p, const char *dir,
+		      const char *vnc_pw, struct qmp **q)
+{
+	bool vnc_sock = p->vnc_display != VMM_VNC_NONE && !profile_vnc_tcp(p);
+	if (await_running(p, vnc_pw, q) < 0)
+		return -1;
+	if (vnc_sock && qemu_spawn_vnc_link(dir) < 0)
+		return vmm_error_prefix("%s", p->name);
+	(void)h;
+	return 0;
+}
+
+/* Undo a start that failed: no QEMU (our own child, reaped), no run state. */
+static void rollback_start(const struct vmm_home *h, const struct vmm_profile *p, struct qmp *q,
+			   pid_t pid, bool made_dir)
+{
+	struct vmm_saved_error e;
+	vmm_error_save(&e);
+	if (q)
+		qmp_execute(q, "quit", NULL, NULL, 2000);
+	if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
+		uint64_t end = util_now_ms() + 2000;
+		while (waitpid(pid, NULL, WNOHANG) == 0 && util_now_ms() < end)
+			sleep_ms(20);
+		kill(pid, SIGKILL); /* our child, not reaped yet: the pid is still ours */
+		waitpid(pid, NULL, 0);
+	}
+	if (made_dir)
+		store_run_remove(h, p->name);
+	vmm_error_restore(&e);
 }
 
 static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
@@ -334,140 +379,103 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		      int tap_fd, struct vmm_status *st)
 {
 	struct store_guest_files f;
-	char *dir = store_run_dir(h, p->name);
+	struct qemu_spawn s;
+	char *dir = store_run_dir(h, p->name), *qpath = NULL, *vnc_pw = NULL;
 	char **argv = NULL;
 	struct qmp *q = NULL;
 	bool made_dir = false;
-	int rc = -1, vhost_fd = -1, log_fd = -1, net_fd = -1;
+	int rc = -1;
 	pid_t pid = 0;
 	struct qemu_host hc;
-	struct access_user u;
-	char *qpath = NULL, *logp = NULL, *vnc_pw = NULL;
 	(void)n;
 	qemu_probe(&hc);
 	hc.vhost = hc.vhost && !profile_net_user(p); /* vhost-net is a tap's */
-
-	if (check_files(h, p, o, &f) < 0)
+	qemu_spawn_init(&s);
+	/* every file first (nothing is changed before they all open), then the run state: a
+	 * stale one of a crashed QEMU (or a reboot) goes */
+	if (check_files(h, p, o, &f) < 0 || qemu_spawn_files(h, p, &f, seed, dir, true, &s) < 0)
 		goto out;
-	/* stale state of a crashed QEMU (or a reboot) goes first */
-	if (util_rm_rf(dir) < 0)
+	if (store_run_create(h, p->name) < 0)
 		goto out;
-	if (mkdir(dir, 0700) < 0) {
-		vmm_fail("%s: %s", dir, util_strerror(errno));
-		goto out;
-	}
 	made_dir = true;
-	if (write_run(h, p->name, QEMU_TAP_FILE, p->tap) < 0 ||
-	    write_run(h, p->name, QEMU_BACKEND_FILE, "qemu") < 0 ||
-	    backend_vnc_password_make(h, p, &vnc_pw) < 0)
+	if (backend_vnc_password_make(h, p, &vnc_pw) < 0 ||
+	    prepare_spawn(h, p, &hc, dir, tap_fd, &s) < 0)
 		goto out;
-	if (prepare_access(h, p, &f, seed, dir, &u) < 0)
-		goto out;
-	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
-	argv = qemu_argv(p, &hc, &qf);
-	qpath = util_which(QEMU_BINARY);
-	logp = run_file(h, p->name, QEMU_LOG);
-	if ((tap_fd = nic_fd(dir, p, tap_fd, &net_fd)) < 0)
-		goto out;
-	if (hc.vhost && (vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC)) < 0) {
-		vmm_fail("%s: /dev/vhost-net: %s (VMM_VHOST=off does without)", p->name,
-			 util_strerror(errno));
-		goto out;
-	}
-	log_fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (log_fd < 0) {
-		vmm_fail("%s: %s", logp, util_strerror(errno));
-		goto out;
-	}
+	argv = qemu_argv(p, &hc, &s.files);
 	/* QEMU runs in its own session as vmm's child, not a daemonized grandchild: vmm's caller
 	 * gets no pipe of its (a `$(vmm start x)` returns) and the sandbox allows no fork */
-	if (!qpath || (pid = spawn_qemu(qpath, argv, tap_fd, vhost_fd, log_fd, &u)) <= 0)
+	if (!(qpath = util_which(QEMU_BINARY)) || (pid = qemu_spawn(qpath, argv, &s)) <= 0)
 		goto out;
-	if (wait_qmp(h, p, pid, &q) < 0 || await_running(p, vnc_pw, &q) < 0)
+	if (store_pid_write(h, p->name, pid) < 0 || wait_qmp(h, p, pid, &q) < 0 ||
+	    qemu_ready(h, p, dir, vnc_pw, &q) < 0)
 		goto out;
 	qemu_status(h, p, st);
 	st->tcg = !hc.kvm;
 	rc = 0;
 out:
-	/* QEMU holds its own copies now (or there is no QEMU, and passt ends with this close);
-	 * the tap's is the caller's */
-	if (net_fd >= 0)
-		close(net_fd);
-	if (vhost_fd >= 0)
-		close(vhost_fd);
-	if (log_fd >= 0)
-		close(log_fd);
-	free(qpath);
-	free(logp);
+	/* QEMU holds its own copies now (or there is no QEMU); the tap's original is the
+	 * caller's */
+	qemu_spawn_close(&s);
 	if (vnc_pw)
 		explicit_bzero(vnc_pw, strlen(vnc_pw));
 	free(vnc_pw);
-	if (rc < 0) {
-		/* roll back: no QEMU, no run state */
-		struct vmm_saved_error e;
-		vmm_error_save(&e);
-		if (q)
-			qmp_execute(q, "quit", NULL, NULL, 2000);
-		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
-			/* our own child: reap it */
-			uint64_t end = util_now_ms() + 2000;
-			while (waitpid(pid, NULL, WNOHANG) == 0 && util_now_ms() < end)
-				sleep_ms(20);
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-		if (made_dir)
-			util_rm_rf(dir);
-		vmm_error_restore(&e);
-	}
+	if (rc < 0)
+		rollback_start(h, p, q, pid, made_dir);
 	qmp_close(q);
 	qemu_argv_free(argv);
 	store_guest_files_free(&f);
+	free(qpath);
 	free(dir);
 	return rc;
 }
 
 /* ---- stop ---- */
 
+/* The ways to stop QEMU, gentlest first, each given its time; every signal goes through the
+ * pidfd of the process vmm started (store_pidfd), never to a bare pid. */
+static enum vmm_stop_end stop_process(struct qmp *q, int pidfd, bool force, int timeout_secs)
+{
+	/* QEMU exits after system_powerdown only when the guest powers itself off */
+	if (q && !force && qmp_execute(q, "system_powerdown", NULL, NULL, 3000) == 0 &&
+	    wait_gone(pidfd, timeout_secs * 1000))
+		return VMM_STOP_POWEROFF;
+	if (q && (qmp_execute(q, "quit", NULL, NULL, 3000), wait_gone(pidfd, 5000)))
+		return VMM_STOP_QUIT;
+	if (signal_pidfd(pidfd, SIGTERM) == 0 && wait_gone(pidfd, 5000))
+		return VMM_STOP_TERM;
+	if (signal_pidfd(pidfd, SIGKILL) == 0 && wait_gone(pidfd, 5000))
+		return VMM_STOP_KILL;
+	return wait_gone(pidfd, 0) ? VMM_STOP_KILL : VMM_STOP_NOT_RUNNING;
+}
+
 static int qemu_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
 		     int timeout_secs, enum vmm_stop_end *end)
 {
 	pid_t pid = 0;
-	enum vmm_state st = store_state(h, p->name, &pid);
+	int pidfd = store_pidfd(h, p->name, &pid);
 	*end = VMM_STOP_NOT_RUNNING;
-	if (st != VMM_RUNNING)
-		return cleanup_run(h, p); /* crashed or stale: just forget it */
-
+	if (pidfd < 0)
+		return cleanup_run(h, p); /* crashed, stale or never started: just forget it */
 	char *sock = run_file(h, p->name, QEMU_QMP_SOCK);
 	struct qmp *q = NULL;
 	if (qmp_connect(sock, 3000, &q) < 0)
 		q = NULL; /* fall back to signals */
 	free(sock);
 	vmm_error_clear();
-	bool gone = false;
-	/* QEMU exits after system_powerdown only when the guest powers itself off */
-	*end = VMM_STOP_POWEROFF;
-	if (q && !force && qmp_execute(q, "system_powerdown", NULL, NULL, 3000) == 0)
-		gone = wait_gone(pid, timeout_secs * 1000);
-	if (!gone && q) {
-		*end = VMM_STOP_QUIT;
-		qmp_execute(q, "quit", NULL, NULL, 3000);
-		gone = wait_gone(pid, 5000);
-	}
+	unsigned long long started = store_proc_starttime(pid);
+	*end = stop_process(q, pidfd, force, timeout_secs);
 	qmp_close(q);
-	if (!gone) {
-		*end = VMM_STOP_TERM;
-		kill(pid, SIGTERM);
-		gone = wait_gone(pid, 5000);
-	}
-	if (!gone) {
-		*end = VMM_STOP_KILL;
-		kill(pid, SIGKILL);
-		gone = wait_gone(pid, 5000);
-	}
+	close(pidfd);
+	/* it has ended; its parent (init, once vmm start left) reaps it soon: wait for that, so
+	 * that the pid is free when stop returns */
+	for (uint64_t reaped = util_now_ms() + 5000;
+	     started && store_proc_starttime(pid) == started && util_now_ms() < reaped;)
+		sleep_ms(20);
 	vmm_error_clear();
-	if (!gone)
+	if (*end == VMM_STOP_NOT_RUNNING) {
+		*end = VMM_STOP_KILL;
 		return vmm_fail("%s: QEMU (pid %ld) does not go away", p->name, (long)pid);
+	}
 	return cleanup_run(h, p);
 }
 

@@ -2,9 +2,13 @@
 /* store.c: where a home's profiles, images and run state live, its lock, and guest state */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vmm/sys/access.h"
@@ -358,37 +362,186 @@ const char *store_state_name(enum vmm_state s)
 	return "stopped";
 }
 
-/* Is pid a QEMU process (not a recycled pid of something else)? */
-static bool is_qemu(pid_t pid)
+/* ---- run state: run/NAME belongs to vmm's user, and nothing in it is followed ---- */
+
+/* The run folder opened (O_PATH) when it is what vmm made: a real folder of vmm's user that
+ * no one else may write; -1 otherwise (errno ENOENT when absent). */
+static int open_run_dir(const struct vmm_home *h, const char *name)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
-	char target[512];
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	int run = open(h->run, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = run < 0 ? -1 : openat(run, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int e = errno;
+	if (run >= 0)
+		close(run);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+			(st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		close(fd);
+		fd = -1;
+		e = EPERM;
+	}
+	errno = e;
+	return fd;
+}
+
+/* A small file of the run folder: read without following a link, and only when vmm's user
+ * wrote it (no one else may). */
+static int read_run_file(int dir, const char *file, char *buf, size_t len)
+{
+	int fd = openat(dir, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	ssize_t n = -1;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		n = read(fd, buf, len - 1);
+	if (fd >= 0)
+		close(fd);
 	if (n < 0)
-		return errno == EACCES; /* not ours to inspect: trust the pid file */
-	target[n] = '\0';
-	return strstr(target, "qemu") != NULL;
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* /proc/PID/stat's state (field 3) and start time (field 22); false when there is no such
+ * process. */
+static bool proc_stat(pid_t pid, char *state, unsigned long long *start)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold spaces and parentheses; count from the last ')' */
+	char *s = strrchr(buf, ')');
+	if (!s || sscanf(s + 1, " %c", state) != 1)
+		return false;
+	for (int field = 2; s && field < 22; field++)
+		s = strchr(s + 1, ' ');
+	return s && sscanf(s + 1, "%llu", start) == 1;
+}
+
+unsigned long long store_proc_starttime(pid_t pid)
+{
+	char state;
+	unsigned long long t = 0;
+	return proc_stat(pid, &state, &t) ? t : 0;
+}
+
+/* Is pid the live process that started at t (not a zombie, not a recycled pid)? */
+static bool proc_is(pid_t pid, unsigned long long t)
+{
+	char state;
+	unsigned long long start;
+	return proc_stat(pid, &state, &start) && start == t && state != 'Z' && state != 'X';
+}
+
+/* The pid vmm recorded, when that process is still the one it started (same start time). */
+static pid_t recorded_pid(const struct vmm_home *h, const char *name, bool *had)
+{
+	char pbuf[32], sbuf[32];
+	int dir = open_run_dir(h, name);
+	*had = false;
+	if (dir < 0)
+		return 0;
+	bool ok = read_run_file(dir, STORE_PID_FILE, pbuf, sizeof(pbuf)) == 0;
+	*had = ok || faccessat(dir, STORE_PID_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	ok = ok && read_run_file(dir, STORE_STARTTIME_FILE, sbuf, sizeof(sbuf)) == 0;
+	close(dir);
+	char *end;
+	long p = ok ? strtol(pbuf, &end, 10) : 0;
+	unsigned long long t = ok ? strtoull(sbuf, NULL, 10) : 0;
+	if (p <= 0 || p > INT_MAX || t == 0 || !proc_is((pid_t)p, t))
+		return 0;
+	return (pid_t)p;
 }
 
 enum vmm_state store_state(const struct vmm_home *h, const char *name, pid_t *pid)
 {
-	char *dir = store_run_dir(h, name);
-	char *pidfile = util_fmt("%s/pid", dir);
-	enum vmm_state st = VMM_STOPPED;
-	pid_t p = 0;
-	char *text = util_exists(pidfile) ? util_read_file(pidfile, NULL) : NULL;
-	if (text) {
-		p = (pid_t)strtol(text, NULL, 10);
-		st = (p > 0 && util_pid_alive(p) && is_qemu(p)) ? VMM_RUNNING : VMM_CRASHED;
-		free(text);
-	}
-	vmm_error_clear();
+	bool had;
+	pid_t p = recorded_pid(h, name, &had);
 	if (pid)
-		*pid = st == VMM_RUNNING ? p : 0;
-	free(pidfile);
+		*pid = p;
+	return p > 0 ? VMM_RUNNING : had ? VMM_CRASHED : VMM_STOPPED;
+}
+
+int store_pidfd(const struct vmm_home *h, const char *name, pid_t *pid)
+{
+	bool had;
+	pid_t p = recorded_pid(h, name, &had);
+	*pid = 0;
+	if (p <= 0)
+		return -1;
+	int fd = (int)syscall(SYS_pidfd_open, p, 0);
+	/* checked again once the descriptor holds the process: the pid cannot be reused now */
+	if (fd >= 0 && recorded_pid(h, name, &had) != p) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		*pid = p;
+	return fd;
+}
+
+int store_pid_write(const struct vmm_home *h, const char *name, pid_t pid)
+{
+	unsigned long long t = store_proc_starttime(pid);
+	if (!t)
+		return vmm_fail("%s: pid %ld: no start time in /proc", name, (long)pid);
+	char *dir = store_run_dir(h, name);
+	char *pf = util_fmt("%s/" STORE_PID_FILE, dir);
+	char *sf = util_fmt("%s/" STORE_STARTTIME_FILE, dir);
+	char pbuf[32], sbuf[32];
+	snprintf(pbuf, sizeof(pbuf), "%ld\n", (long)pid);
+	snprintf(sbuf, sizeof(sbuf), "%llu\n", t);
+	/* the start time first: a pid file is never there without it */
+	int rc = util_write_file(sf, sbuf, strlen(sbuf), 0600) < 0 ||
+			 util_write_file(pf, pbuf, strlen(pbuf), 0600) < 0
+		 ? -1
+		 : 0;
+	free(pf);
+	free(sf);
 	free(dir);
-	return st;
+	return rc;
+}
+
+int store_run_remove(const struct vmm_home *h, const char *name)
+{
+	int run = open(h->run, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (run < 0)
+		return errno == ENOENT ? 0 : vmm_fail("%s: %s", h->run, util_strerror(errno));
+	int rc = util_remove_at(run, name);
+	close(run);
+	return rc < 0 ? vmm_error_prefix("%s", h->run) : 0;
+}
+
+int store_run_create(const struct vmm_home *h, const char *name)
+{
+	if (store_run_remove(h, name) < 0)
+		return -1;
+	char *dir = store_run_dir(h, name);
+	int rc = 0;
+	if (mkdir(dir, 0700) < 0)
+		rc = vmm_fail("%s: %s", dir, util_strerror(errno));
+	free(dir);
+	return rc;
+}
+
+int store_guest_lock(const struct vmm_home *h, const char *name)
+{
+	/* beside run/NAME, never inside: run/NAME comes and goes, the lock must not */
+	char *path = util_fmt("%s/.%s.lock", h->run, name);
+	int fd = util_lock(path);
+	free(path);
+	return fd;
+}
+
+char *store_grants_path(const struct vmm_home *h, const char *name)
+{
+	return util_fmt("%s/%s.grants", h->run, name);
 }
 
 static int guest_file(const struct vmm_home *h, const char *name, const char *what,

@@ -80,6 +80,16 @@ static int ensure_network(const struct vmm_home *h, const struct netmode *nm,
 	return rc;
 }
 
+/* After a failed start: the grants for the guest's QEMU user go, unless the guest runs (a second
+ * start of a running guest fails too, and must leave it what it has). */
+static void release_if_stopped(const struct vmm_home *h, const struct vmm_backend *b,
+			       const struct vmm_profile *p)
+{
+	struct vmm_status st;
+	if (b->status(h, p, &st) < 0 || st.state != VMM_RUNNING)
+		backend_guest_release(h, p);
+}
+
 int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 		    const struct lifecycle_start_opts *o, struct lifecycle_started *out)
 {
@@ -87,26 +97,34 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	struct vmm_netcfg n;
 	bool remote, have_net = false, tap_made = false;
 	char *seed = NULL;
-	int lock = -1, rc = -1, tap_fd = -1;
+	int lock = -1, rc = -1, guest_lock = -1, tap_fd = -1;
 	const struct netmode *nm = netmode_current();
 
 	memset(out, 0, sizeof(*out));
 	const struct vmm_backend *b = checked_backend(p, o, &remote);
-	if (!b || b->preflight(h, p, &so) < 0)
+	/* the guest's own lock before anything is looked at: a second start of it waits, then
+	 * finds it running and touches nothing */
+	if (!b || (guest_lock = store_guest_lock(h, p->name)) < 0)
 		return -1;
-	/* without root the bridge is in the user's namespace: only a QEMU of vmm's, handed a
-	 * queue of its tap, can join it (libvirtd opens a tap by name, in its own namespace) */
-	/* network = "user": the guest is alone behind its own passt (the backend's): no bridge */
+	if (b->preflight(h, p, &so) < 0)
+		goto out;
+	/* network = "user": the guest is alone behind its own passt (the backend's): no bridge.
+	 * Without root the bridge is in the user's namespace: only a QEMU of vmm's, handed a queue
+	 * of its tap, can join it (libvirtd opens a tap by name, in its own namespace) */
 	bool bridged = !remote && !profile_net_user(p);
-	if (nm->rootless && bridged && !b->tap_fd)
-		return vmm_invalid("%s: backend %s without root: its guests cannot join the bridge in "
-				   "your own network namespace (backend qemu can; or as root, the host "
-				   "bridge)", p->name, b->name);
-	if (bridged && !nm->rootless && b->tap_fd && tap_in_use(p->tap) == 1)
-		return vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
+	if (nm->rootless && bridged && !b->tap_fd) {
+		vmm_invalid("%s: backend %s without root: its guests cannot join the bridge in your "
+			    "own network namespace (backend qemu can; or network = \"user\"; or as "
+			    "root, the host bridge)", p->name, b->name);
+		goto out;
+	}
+	if (bridged && !nm->rootless && b->tap_fd && tap_in_use(p->tap) == 1) {
+		vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
+		goto out;
+	}
 	vmm_error_clear();
 	if (store_load_net(h, &n) < 0)
-		return -1;
+		goto out;
 	have_net = true;
 	if (!remote && store_net_resolve(h, &n) < 0)
 		goto out;
@@ -128,14 +146,17 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 out:
 	if (tap_fd >= 0) /* QEMU has its copy; a failed start's tap can go */
 		close(tap_fd);
-	if (rc < 0 && tap_made) { /* undo: the tap was this start's and no guest uses it */
+	if (rc < 0 && have_net) { /* undo: the tap was this start's and no guest uses it */
 		struct vmm_saved_error e;
 		vmm_error_save(&e);
-		nm->tap_release(h, p->tap);
+		if (tap_made)
+			nm->tap_release(h, p->tap);
+		release_if_stopped(h, b, p);
 		vmm_error_restore(&e);
 	}
 	if (lock >= 0)
 		close(lock);
+	close(guest_lock);
 	free(seed);
 	if (have_net)
 		netcfg_free(&n);
@@ -231,8 +252,8 @@ int lifecycle_wait(const struct vmm_home *h, const struct vmm_profile *p,
 	return 0;
 }
 
-int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
-		   int timeout_secs, enum vmm_state *was, enum vmm_stop_end *end)
+static int stop_locked(const struct vmm_home *h, const struct vmm_profile *p, bool force,
+		       int timeout_secs, enum vmm_state *was, enum vmm_stop_end *end)
 {
 	enum vmm_stop_end ended = VMM_STOP_NOT_RUNNING;
 	const struct vmm_backend *b = backend_for(p);
@@ -247,10 +268,24 @@ int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool f
 	if (end)
 		*end = ended;
 	int remote = b->where ? b->where(p, host, sizeof(host)) : 0;
+	if (remote == 0 && backend_guest_release(h, p) < 0)
+		return -1; /* what libvirt's QEMU user was given for it goes with the guest */
 	if (remote != 0 || !p->tap[0] || profile_net_user(p))
 		return remote < 0 ? -1 : 0;
 	/* the guest is gone: its tap goes too (journaled), when this process may touch links */
 	return netmode_current()->tap_release(h, p->tap);
+}
+
+int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,
+		   int timeout_secs, enum vmm_state *was, enum vmm_stop_end *end)
+{
+	/* one at a time with the guest's starts: a start under way finishes first */
+	int lock = store_guest_lock(h, p->name);
+	if (lock < 0)
+		return -1;
+	int rc = stop_locked(h, p, force, timeout_secs, was, end);
+	close(lock);
+	return rc;
 }
 
 int lifecycle_status(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st)

@@ -32,7 +32,7 @@ int disk_info(const char *path, char **format, uint64_t *virtual_size)
 	char *out = NULL, *err = NULL;
 	int rc = -1;
 	json_object *root = NULL, *v;
-	int st = util_run(argv, &out, &err);
+	int st = util_run_clean(argv, &out, &err);
 	if (st < 0)
 		goto out;
 	if (st != 0) {
@@ -65,7 +65,7 @@ static int run_create(char *argv[], const char *path)
 	/* a guest's disk is its owner's alone: qemu-img creates it 0600 (QEMU's user and
 	 * libvirt's get an ACL entry at start) */
 	mode_t old = umask(077);
-	int st = util_run(argv, NULL, &err);
+	int st = util_run_clean(argv, NULL, &err);
 	umask(old);
 	int rc = 0;
 	if (st < 0)

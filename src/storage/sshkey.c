@@ -44,7 +44,7 @@ static int keygen(const char *type, const char *comment, const char *path)
 	char *argv[] = { "ssh-keygen", "-q", "-t", (char *)type, "-N", "", "-C", (char *)comment,
 			 "-f", (char *)path, NULL };
 	char *err = NULL;
-	int st = util_run(argv, NULL, &err);
+	int st = util_run_clean(argv, NULL, &err);
 	int rc = 0;
 	if (st < 0)
 		rc = -1;
@@ -174,6 +174,34 @@ int sshkey_known_hosts_write(const struct vmm_home *h, const char *name, const c
 	return rc;
 }
 
+/* Make the home's key pair: ssh-keygen writes into a new folder, then the private half and the
+ * public half are renamed into place, the public last (its presence says the pair is whole).
+ * The caller holds the lock. */
+static int make_pair(const char *dir, const char *k, const char *p)
+{
+	char *tmp = util_fmt("%s/.id.XXXXXX", dir), *tk = NULL, *tp = NULL;
+	char host[64] = "localhost";
+	int rc = -1;
+	if (!mkdtemp(tmp)) {
+		vmm_fail("%s: %s", tmp, util_strerror(errno));
+		goto out;
+	}
+	gethostname(host, sizeof(host) - 1);
+	char *comment = util_fmt("vmm@%s", host);
+	tk = util_fmt("%s/id_ed25519", tmp);
+	tp = util_fmt("%s.pub", tk);
+	rc = keygen("ed25519", comment, tk);
+	free(comment);
+	if (rc == 0 && (rename(tk, k) < 0 || rename(tp, p) < 0))
+		rc = vmm_fail("%s: %s", k, util_strerror(errno));
+out:
+	util_rm_rf(tmp);
+	free(tk);
+	free(tp);
+	free(tmp);
+	return rc;
+}
+
 int sshkey_default_identity(const struct vmm_home *h, bool create, char **pub, char **priv,
 			    bool *made)
 {
@@ -195,37 +223,37 @@ int sshkey_default_identity(const struct vmm_home *h, bool create, char **pub, c
 		}
 		free(p);
 	}
-	char *dir = sshkey_dir(h);
+	char *dir = sshkey_dir(h), *lockp = util_fmt("%s/.lock", dir);
 	char *k = util_fmt("%s/id_ed25519", dir);
 	char *p = util_fmt("%s.pub", k);
-	int rc = 0;
+	int rc = 0, lock = -1;
 	if (!util_exists(p) || !util_exists(k)) {
 		if (!create) {
 			rc = 1;
 			goto out;
 		}
-		if (util_mkdir_p(dir, 0700) < 0) {
+		/* concurrent creates in a fresh home: one makes the pair, the others wait for it
+		 * and use it */
+		if (util_mkdir_p(dir, 0700) < 0 || (lock = util_lock(lockp)) < 0) {
 			rc = -1;
 			goto out;
 		}
-		char host[64] = "localhost";
-		gethostname(host, sizeof(host) - 1);
-		char *comment = util_fmt("vmm@%s", host);
-		unlink(k);
-		unlink(p);
-		rc = keygen("ed25519", comment, k);
-		free(comment);
-		if (rc < 0)
-			goto out;
-		if (made)
-			*made = true;
+		if (!util_exists(p) || !util_exists(k)) {
+			if ((rc = make_pair(dir, k, p)) < 0)
+				goto out;
+			if (made)
+				*made = true;
+		}
 	}
 	*pub = p; /* caller owns both now */
 	*priv = k;
 	p = k = NULL;
 out:
+	if (lock >= 0)
+		close(lock);
 	free(p);
 	free(k);
+	free(lockp);
 	free(dir);
 	return rc;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* access.c: the user QEMU runs as, and POSIX ACLs so that it reaches just the files it needs */
+/* access.c: the users QEMU runs as (a uid per guest), and POSIX ACLs for libvirt's QEMU user */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -10,12 +11,14 @@
 #include <string.h>
 #include <sys/acl.h>
 #include <acl/libacl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmm/sys/access.h"
 #include "vmm/sys/error.h"
+#include "vmm/sys/safepath.h"
 #include "vmm/sys/util.h"
 
 int access_lookup(const char *name, struct access_user *u)
@@ -63,6 +66,33 @@ bool access_drops(const struct access_user *u)
 	return geteuid() == 0 && u->uid != 0;
 }
 
+/* A login shell: anything but nologin or false. */
+static bool login_shell(const char *shell)
+{
+	const char *base = strrchr(shell, '/');
+	base = base ? base + 1 : shell;
+	return *shell && strcmp(base, "nologin") && strcmp(base, "false");
+}
+
+/* The account vmm must be no more than a system account: its group runs every QEMU. */
+static int check_qemu_account(const struct passwd *pw)
+{
+	const char *n = ACCESS_QEMU_USER;
+	struct stat st;
+	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+		return vmm_fail("user %s: %s 0 (root); QEMU must not run as root: fix: userdel %s "
+				"(vmm makes it again, a system user without shell or home)",
+				n, pw->pw_uid == 0 ? "uid" : "gid", n);
+	if (login_shell(pw->pw_shell))
+		return vmm_fail("user %s: has the login shell %s; fix: usermod -s "
+				"/usr/sbin/nologin %s",
+				n, pw->pw_shell, n);
+	if (pw->pw_dir && *pw->pw_dir && stat(pw->pw_dir, &st) == 0)
+		return vmm_fail("user %s: has the home %s; fix: usermod -d /nonexistent %s", n,
+				pw->pw_dir, n);
+	return 0;
+}
+
 int access_qemu_user(struct access_user *u, bool *created)
 {
 	*created = false;
@@ -76,15 +106,16 @@ int access_qemu_user(struct access_user *u, bool *created)
 		u->gid = getegid();
 		return 0;
 	}
-	if (getpwnam(ACCESS_QEMU_USER))
-		return access_lookup(ACCESS_QEMU_USER, u);
+	struct passwd *pw = getpwnam(ACCESS_QEMU_USER);
+	if (pw)
+		return check_qemu_account(pw) < 0 ? -1 : access_lookup(ACCESS_QEMU_USER, u);
 	/* first need: a system user with no shell and no home (a concurrent start may win the
 	 * race: then the user is there all the same) */
 	char *argv[] = { "useradd", "--system", "--user-group", "--no-create-home",
 			 "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
 			 "--comment", "vmm QEMU guests", ACCESS_QEMU_USER, NULL };
 	char *err = NULL;
-	int st = util_run(argv, NULL, &err);
+	int st = util_run_clean(argv, NULL, &err);
 	if (st < 0) {
 		free(err);
 		return -1;
@@ -97,7 +128,92 @@ int access_qemu_user(struct access_user *u, bool *created)
 	}
 	free(err);
 	*created = st == 0;
+	pw = getpwnam(ACCESS_QEMU_USER);
+	if (pw && check_qemu_account(pw) < 0)
+		return -1;
 	return access_lookup(ACCESS_QEMU_USER, u);
+}
+
+void access_guest_range(uid_t *first, unsigned *count)
+{
+	*first = ACCESS_GUEST_UID_FIRST;
+	*count = ACCESS_GUEST_UID_COUNT;
+	char *text = util_exists(ACCESS_SUBUID) ? util_read_file(ACCESS_SUBUID, NULL) : NULL;
+	vmm_error_clear();
+	for (char *l = text, *next; l && *l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		unsigned long a, c;
+		char user[64];
+		/* "vmm:FIRST:COUNT"; a range that reaches root or wraps is ignored */
+		if (sscanf(l, "%63[^:]:%lu:%lu", user, &a, &c) == 3 &&
+		    !strcmp(user, ACCESS_QEMU_USER) && a > 0 && c > 0 && c <= UINT_MAX &&
+		    a + c - 1 < UINT_MAX) {
+			*first = (uid_t)a;
+			*count = (unsigned)c;
+			break;
+		}
+	}
+	free(text);
+}
+
+/* Try one uid: its lock taken (non-blocking) means no running QEMU has it. */
+static int uid_try_lock(int dir, uid_t uid, const char *tag)
+{
+	char name[16];
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	int fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* for the admin: which guest holds it */
+	if (ftruncate(fd, 0) < 0 || write(fd, tag, strlen(tag)) < 0 || write(fd, "\n", 1) < 0)
+		vmm_error_clear();
+	return fd;
+}
+
+int access_guest_user(const struct access_user *qemu, const char *tag, struct access_user *out,
+		      int *lock_fd)
+{
+	uid_t first;
+	unsigned count;
+	*lock_fd = -1;
+	access_guest_range(&first, &count);
+	if (access_private_dir(ACCESS_UID_LOCKS) < 0)
+		return -1;
+	int dir = open(ACCESS_UID_LOCKS, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return vmm_fail(ACCESS_UID_LOCKS ": %s", util_strerror(errno));
+	/* a guest usually gets the same uid each time (easier to follow in ps), and the lock
+	 * files stay few: the search starts at a hash of its name */
+	const char *name = strrchr(tag, '/') ? strrchr(tag, '/') + 1 : tag;
+	unsigned start = util_hash(UTIL_HASH_INIT, name) % count;
+	for (unsigned k = 0; k < count && *lock_fd < 0; k++) {
+		uid_t uid = first + (start + k) % count;
+		if (getpwuid(uid))
+			continue; /* an account's uid is never a guest's */
+		*lock_fd = uid_try_lock(dir, uid, tag);
+		if (*lock_fd < 0)
+			continue;
+		*out = *qemu;
+		snprintf(out->name, sizeof(out->name), "+%u", (unsigned)uid);
+		out->uid = uid;
+		/* the account vmm's group and kvm; none of the account's other groups */
+		out->n_groups = 0;
+		struct group *kvm = access("/dev/kvm", F_OK) == 0 ? getgrnam("kvm") : NULL;
+		if (kvm)
+			out->groups[out->n_groups++] = kvm->gr_gid;
+	}
+	close(dir);
+	if (*lock_fd < 0)
+		return vmm_fail("guest uids %u-%u: all in use or taken by accounts (give the user "
+				ACCESS_QEMU_USER " another range in " ACCESS_SUBUID ")",
+				(unsigned)first, (unsigned)(first + count - 1));
+	return 0;
 }
 
 /* `user = "NAME"` in libvirt's qemu.conf (comments and other keys skipped). */
@@ -136,20 +252,84 @@ int access_libvirt_user(struct access_user *u)
 	return 0;
 }
 
-/* ---- checks under the user's identity ---- */
+/* ---- grants (libvirt's QEMU opens files by path) ---- */
 
+/* One folder or file QEMU's user must reach, open as the walk found it. */
 struct item {
+	int fd;       /* O_PATH or O_RDONLY; the item owns it */
 	char *path;
-	int mode; /* R_OK|W_OK|X_OK as access(2) */
+	dev_t dev;
+	ino_t ino;
+	int mode;     /* R_OK|W_OK|X_OK as access(2) */
 	bool dir;
 	bool ok;
 	const char *what;
-	long parent; /* index of the folder above, -1 for the top */
 };
 
-/* Ask the kernel, as u, whether each item is reachable: one child takes u's identity and
- * answers one byte per item on a pipe. */
-static int check_as(const struct access_user *u, struct item *it, size_t n)
+struct items {
+	struct item *v;
+	size_t n, cap;
+};
+
+static void items_free(struct items *it)
+{
+	for (size_t i = 0; i < it->n; i++) {
+		close(it->v[i].fd);
+		free(it->v[i].path);
+	}
+	free(it->v);
+	memset(it, 0, sizeof(*it));
+}
+
+/* Add fd (the list now owns it) for path with mode; the same inode twice is one item. */
+static void items_add(struct items *it, int fd, const char *path, int mode, bool dir,
+		      const char *what)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	for (size_t i = 0; i < it->n; i++) {
+		if (it->v[i].dev == st.st_dev && it->v[i].ino == st.st_ino) {
+			it->v[i].mode |= mode;
+			close(fd);
+			return;
+		}
+	}
+	if (it->n == it->cap) {
+		it->cap = it->cap ? it->cap * 2 : 16;
+		it->v = realloc(it->v, it->cap * sizeof(*it->v));
+		if (!it->v)
+			abort();
+	}
+	it->v[it->n++] = (struct item){ fd, util_strdup(path), st.st_dev, st.st_ino, mode, dir,
+					false, what };
+}
+
+/* Open need->path the safe way; its folders and itself become items. */
+static int items_add_need(struct items *it, const struct access_need *need)
+{
+	struct safepath_walk w = { 0 };
+	int fd = safepath_open(need->what, need->path, need->dir ? O_PATH | O_DIRECTORY : O_PATH,
+			       &w);
+	if (fd < 0) {
+		safepath_walk_free(&w);
+		return -1;
+	}
+	for (size_t i = 0; i < w.n; i++) {
+		items_add(it, w.v[i].fd, w.v[i].path, X_OK, true, "folder");
+		w.v[i].fd = -1;
+	}
+	int mode = need->dir ? (R_OK | W_OK | X_OK) : need->write ? (R_OK | W_OK) : R_OK;
+	items_add(it, fd, need->path, mode, need->dir, need->what);
+	for (size_t i = 0; i < w.n; i++)
+		free(w.v[i].path);
+	free(w.v);
+	return 0;
+}
+
+/* Ask the kernel, as u, whether each item (by its descriptor) allows what it needs: one child
+ * takes u's identity and answers one byte per item on a pipe. */
+static int check_as(const struct access_user *u, struct items *it)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -165,8 +345,9 @@ static int check_as(const struct access_user *u, struct item *it, size_t n)
 		if (setgroups((size_t)u->n_groups, u->groups) < 0 ||
 		    setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)
 			_exit(1);
-		for (size_t i = 0; i < n; i++) {
-			char c = access(it[i].path, it[i].mode) == 0 ? '1' : '0';
+		for (size_t i = 0; i < it->n; i++) {
+			int ok = faccessat(it->v[i].fd, "", it->v[i].mode, AT_EMPTY_PATH) == 0;
+			char c = ok ? '1' : '0';
 			if (write(p[1], &c, 1) != 1)
 				_exit(1);
 		}
@@ -175,67 +356,21 @@ static int check_as(const struct access_user *u, struct item *it, size_t n)
 	close(p[1]);
 	size_t got = 0;
 	char c;
-	while (got < n) {
+	while (got < it->n) {
 		ssize_t r = read(p[0], &c, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
-		it[got++].ok = c == '1';
+		it->v[got++].ok = c == '1';
 	}
 	close(p[0]);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (got < n)
+	if (got < it->n)
 		return vmm_fail("user %s: cannot take its identity to check access", u->name);
 	return 0;
-}
-
-/* Add (or widen) the ACL entry of u on path to hold perms (ACL_READ/WRITE/EXECUTE bits). */
-static int acl_grant(const char *path, uid_t uid, int perms)
-{
-	acl_t acl = acl_get_file(path, ACL_TYPE_ACCESS);
-	acl_entry_t e = NULL, it;
-	acl_permset_t ps;
-	int rc = -1;
-	if (!acl)
-		return -1;
-	for (int w = ACL_FIRST_ENTRY; acl_get_entry(acl, w, &it) == 1; w = ACL_NEXT_ENTRY) {
-		acl_tag_t tag;
-		if (acl_get_tag_type(it, &tag) < 0)
-			goto out;
-		if (tag != ACL_USER)
-			continue;
-		uid_t *q = acl_get_qualifier(it);
-		bool mine = q && *q == uid;
-		acl_free(q);
-		if (mine) {
-			e = it;
-			break;
-		}
-	}
-	if (!e) {
-		if (acl_create_entry(&acl, &e) < 0 || acl_set_tag_type(e, ACL_USER) < 0 ||
-		    acl_set_qualifier(e, &uid) < 0)
-			goto out;
-		if (acl_get_permset(e, &ps) < 0 || acl_clear_perms(ps) < 0)
-			goto out;
-	}
-	if (acl_get_permset(e, &ps) < 0)
-		goto out;
-	if (((perms & ACL_READ) && acl_add_perm(ps, ACL_READ) < 0) ||
-	    ((perms & ACL_WRITE) && acl_add_perm(ps, ACL_WRITE) < 0) ||
-	    ((perms & ACL_EXECUTE) && acl_add_perm(ps, ACL_EXECUTE) < 0) ||
-	    acl_set_permset(e, ps) < 0)
-		goto out;
-	/* the mask becomes the union of the group class: the owning group keeps its own bits */
-	if (acl_calc_mask(&acl) < 0 || acl_set_file(path, ACL_TYPE_ACCESS, acl) < 0)
-		goto out;
-	rc = 0;
-out:
-	acl_free(acl);
-	return rc;
 }
 
 static int acl_perms(int mode)
@@ -244,11 +379,161 @@ static int acl_perms(int mode)
 	       ((mode & X_OK) ? ACL_EXECUTE : 0);
 }
 
-static void items_free(struct item *v, size_t n)
+/* The perms of an entry as ACL_READ|ACL_WRITE|ACL_EXECUTE bits. */
+static int entry_perms(acl_entry_t e)
 {
-	for (size_t i = 0; i < n; i++)
-		free(v[i].path);
-	free(v);
+	acl_permset_t ps;
+	if (acl_get_permset(e, &ps) < 0)
+		return 0;
+	return (acl_get_perm(ps, ACL_READ) == 1 ? ACL_READ : 0) |
+	       (acl_get_perm(ps, ACL_WRITE) == 1 ? ACL_WRITE : 0) |
+	       (acl_get_perm(ps, ACL_EXECUTE) == 1 ? ACL_EXECUTE : 0);
+}
+
+static int entry_set(acl_entry_t e, int perms)
+{
+	acl_permset_t ps;
+	if (acl_get_permset(e, &ps) < 0 || acl_clear_perms(ps) < 0)
+		return -1;
+	if (((perms & ACL_READ) && acl_add_perm(ps, ACL_READ) < 0) ||
+	    ((perms & ACL_WRITE) && acl_add_perm(ps, ACL_WRITE) < 0) ||
+	    ((perms & ACL_EXECUTE) && acl_add_perm(ps, ACL_EXECUTE) < 0))
+		return -1;
+	return acl_set_permset(e, ps);
+}
+
+/* The entry of tag (and uid for ACL_USER) in acl, or NULL. */
+static acl_entry_t entry_find(acl_t acl, acl_tag_t want, uid_t uid)
+{
+	acl_entry_t e;
+	for (int w = ACL_FIRST_ENTRY; acl_get_entry(acl, w, &e) == 1; w = ACL_NEXT_ENTRY) {
+		acl_tag_t tag;
+		if (acl_get_tag_type(e, &tag) < 0 || tag != want)
+			continue;
+		if (tag != ACL_USER)
+			return e;
+		uid_t *q = acl_get_qualifier(e);
+		bool mine = q && *q == uid;
+		acl_free(q);
+		if (mine)
+			return e;
+	}
+	return NULL;
+}
+
+/* No one else gains a right when the mask widens for u: every other entry of the group class
+ * (named users and groups, the owning group) keeps just what the old mask let it have. */
+static int clamp_group_class(acl_t acl, uid_t uid, int mask)
+{
+	acl_entry_t e;
+	for (int w = ACL_FIRST_ENTRY; acl_get_entry(acl, w, &e) == 1; w = ACL_NEXT_ENTRY) {
+		acl_tag_t tag;
+		if (acl_get_tag_type(e, &tag) < 0)
+			return -1;
+		if (tag == ACL_USER) {
+			uid_t *q = acl_get_qualifier(e);
+			bool mine = q && *q == uid;
+			acl_free(q);
+			if (mine)
+				continue;
+		} else if (tag != ACL_GROUP && tag != ACL_GROUP_OBJ) {
+			continue;
+		}
+		if (entry_set(e, entry_perms(e) & mask) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Make sure acl has a mask (a new one stands for the owning group's bits); *old gets its bits.
+ * Creating an entry may move the others: look them up again afterwards. */
+static int mask_ensure(acl_t *acl, int *old)
+{
+	acl_entry_t m = entry_find(*acl, ACL_MASK, 0), g = entry_find(*acl, ACL_GROUP_OBJ, 0);
+	if (m) {
+		*old = entry_perms(m);
+		return 0;
+	}
+	*old = g ? entry_perms(g) : 0;
+	if (acl_create_entry(acl, &m) < 0 || acl_set_tag_type(m, ACL_MASK) < 0)
+		return -1;
+	return entry_set(m, *old);
+}
+
+/* Give uid perms on the inode fd refers to, through the descriptor (/proc/self/fd/N reaches the
+ * inode itself, never a path). *added gets the bits that were not there, *created whether the
+ * entry is new. */
+static int acl_grant_fd(int fd, uid_t uid, int perms, int *added, bool *created)
+{
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	acl_t acl = acl_get_file(self, ACL_TYPE_ACCESS);
+	acl_entry_t e, m;
+	int rc = -1, old_mask = 0;
+	if (!acl)
+		return -1;
+	e = entry_find(acl, ACL_USER, uid);
+	*created = !e;
+	if (!e && (acl_create_entry(&acl, &e) < 0 || acl_set_tag_type(e, ACL_USER) < 0 ||
+		   acl_set_qualifier(e, &uid) < 0 || entry_set(e, 0) < 0))
+		goto out;
+	if (mask_ensure(&acl, &old_mask) < 0 || clamp_group_class(acl, uid, old_mask) < 0)
+		goto out;
+	e = entry_find(acl, ACL_USER, uid);
+	m = entry_find(acl, ACL_MASK, 0);
+	if (!e || !m)
+		goto out;
+	*added = perms & ~entry_perms(e);
+	if (entry_set(e, entry_perms(e) | perms) < 0 || entry_set(m, old_mask | perms) < 0)
+		goto out;
+	if (acl_valid(acl) < 0 || acl_set_file(self, ACL_TYPE_ACCESS, acl) < 0)
+		goto out;
+	rc = 0;
+out:
+	acl_free(acl);
+	return rc;
+}
+
+/* Does acl still hold a named user or group? */
+static bool acl_named(acl_t acl)
+{
+	acl_entry_t e;
+	for (int w = ACL_FIRST_ENTRY; acl_get_entry(acl, w, &e) == 1; w = ACL_NEXT_ENTRY) {
+		acl_tag_t tag;
+		if (acl_get_tag_type(e, &tag) == 0 && (tag == ACL_USER || tag == ACL_GROUP))
+			return true;
+	}
+	return false;
+}
+
+/* Take back what acl_grant_fd added; the mask shrinks to what the group class still holds. */
+static int acl_revoke_fd(int fd, uid_t uid, int added, bool created)
+{
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	acl_t acl = acl_get_file(self, ACL_TYPE_ACCESS);
+	int rc = -1;
+	if (!acl)
+		return -1;
+	acl_entry_t e = entry_find(acl, ACL_USER, uid);
+	if (!e) {
+		rc = 0;
+		goto out;
+	}
+	int left = entry_perms(e) & ~added;
+	if ((created && !left) ? acl_delete_entry(acl, e) < 0 : entry_set(e, left) < 0)
+		goto out;
+	/* every other entry is within the mask (clamped at the grant): the mask can only shrink;
+	 * with no named entry left it goes, and the ACL is the mode again */
+	acl_entry_t m = acl_named(acl) ? NULL : entry_find(acl, ACL_MASK, 0);
+	if (m ? acl_delete_entry(acl, m) < 0 : acl_calc_mask(&acl) < 0)
+		goto out;
+	if (acl_set_file(self, ACL_TYPE_ACCESS, acl) < 0)
+		goto out;
+	rc = 0;
+out:
+	acl_free(acl);
+	return rc;
 }
 
 static void note_add(char **note, bool search, const char *path)
@@ -259,71 +544,33 @@ static void note_add(char **note, bool search, const char *path)
 	free(old);
 }
 
-/* A list of items that grows by doubling. */
-struct items {
-	struct item *v;
-	size_t n, cap;
-};
-
-/* The folder above path: the index of the last item with that path, -1 when none (or /). */
-static long items_parent(const struct items *it, char *path)
+/* A record line: "DEV INO UID ADDED NEW d|f PATH". */
+static char *record_line(const struct item *i, uid_t uid, int added, bool created)
 {
-	long parent = -1;
-	char *slash = strrchr(path, '/');
-	if (slash && slash != path) {
-		*slash = '\0';
-		for (size_t k = 0; k < it->n; k++)
-			if (!strcmp(it->v[k].path, path))
-				parent = (long)k;
-		*slash = '/';
-	}
-	return parent;
+	return util_fmt("%llu %llu %u %d %d %c %s\n", (unsigned long long)i->dev,
+			(unsigned long long)i->ino, (unsigned)uid, added, created ? 1 : 0,
+			i->dir ? 'd' : 'f', i->path);
 }
 
-/* Add every folder above need->path (once each), then the path itself with the access it
- * needs. */
-static int items_add_need(struct items *it, const struct access_need *need)
+static int record_append(const char *record, const char *lines)
 {
-	char *real = realpath(need->path, NULL);
-	if (!real)
-		return vmm_fail("%s %s: %s", need->what, need->path, util_strerror(errno));
-	for (char *s = real + 1;; s++) {
-		bool end = *s == '\0';
-		if (*s != '/' && !end)
-			continue;
-		char c = *s;
-		*s = '\0';
-		bool seen = false;
-		for (size_t k = 0; k < it->n && !seen; k++)
-			seen = !strcmp(it->v[k].path, real);
-		long parent = items_parent(it, real);
-		if (!seen || end) {
-			if (it->n == it->cap) {
-				it->cap = it->cap ? it->cap * 2 : 16;
-				it->v = realloc(it->v, it->cap * sizeof(*it->v));
-				if (!it->v)
-					abort();
-			}
-			int mode = X_OK;
-			if (end)
-				mode = need->dir ? (R_OK | W_OK | X_OK)
-					: need->write ? (R_OK | W_OK) : R_OK;
-			it->v[it->n++] = (struct item){ util_strdup(real), mode, !end || need->dir,
-							false, need->what, parent };
-		}
-		*s = c;
-		if (end)
-			break;
-	}
-	free(real);
-	return 0;
+	if (!record || !*lines)
+		return 0;
+	char *old = util_exists(record) ? util_read_file(record, NULL) : NULL;
+	char *text = util_fmt("%s%s", old ? old : "", lines);
+	int rc = util_write_file(record, text, strlen(text), 0600);
+	free(old);
+	free(text);
+	return rc;
 }
 
 /* Grant u what item i lacks, or fail naming the folder or file and the fix. */
-static int item_grant(const struct access_user *u, const struct item *i, char **note)
+static int item_grant(const struct access_user *u, const struct item *i, char **note,
+		      char **lines)
 {
-	bool search = i->dir && i->mode == X_OK;
-	if (acl_grant(i->path, u->uid, acl_perms(i->mode)) < 0) {
+	bool search = i->dir && i->mode == X_OK, created = false;
+	int added = 0;
+	if (acl_grant_fd(i->fd, u->uid, acl_perms(i->mode), &added, &created) < 0) {
 		int e = errno;
 		if (search)
 			return vmm_fail("folder %s: user %s cannot search it and vmm cannot "
@@ -334,58 +581,131 @@ static int item_grant(const struct access_user *u, const struct item *i, char **
 				i->what, i->path, u->name, (i->mode & W_OK) ? "write" : "read",
 				util_strerror(e), u->name, (i->mode & W_OK) ? "rw" : "r", i->path);
 	}
+	char *line = record_line(i, u->uid, added, created), *old = *lines;
+	*lines = util_fmt("%s%s", old, line);
+	free(old);
+	free(line);
 	note_add(note, search, i->path);
 	return 0;
 }
 
-/* Top down: what lies below a closed folder looks closed too, so a round grants only where
- * the folder above is open, and the next round looks again. */
-static int items_grant(const struct access_user *u, struct item *v, size_t nv, char **note)
+/* Grant everything the check found missing; the lines to record go to *lines. */
+static int items_grant(const struct access_user *u, struct items *it, char **note, char **lines)
 {
-	for (bool granted = true; granted;) {
-		granted = false;
-		if (check_as(u, v, nv) < 0)
+	if (check_as(u, it) < 0)
+		return -1;
+	for (size_t i = 0; i < it->n; i++)
+		if (!it->v[i].ok && item_grant(u, &it->v[i], note, lines) < 0)
 			return -1;
-		for (size_t i = 0; i < nv; i++) {
-			if (v[i].ok || (v[i].parent >= 0 && !v[v[i].parent].ok))
-				continue;
-			granted = true;
-			if (item_grant(u, &v[i], note) < 0)
-				return -1;
-		}
-	}
+	if (!*note)
+		return 0;
+	/* the kernel has the last word: every item must now be reachable */
+	if (check_as(u, it) < 0)
+		return -1;
+	for (size_t i = 0; i < it->n; i++)
+		if (!it->v[i].ok)
+			return vmm_fail("%s: user %s still cannot reach it after an ACL grant "
+					"(a security module?)",
+					it->v[i].path, u->name);
 	return 0;
 }
 
-/* After grants, the kernel has the last word: every item must now be reachable. */
-static int items_verify(const struct access_user *u, struct item *v, size_t nv)
+/* Undo grants listed in lines (one record's text), skipping those others still hold. */
+static void revoke_lines(char *lines, const char *others)
 {
-	if (check_as(u, v, nv) < 0)
+	for (char *l = lines, *next; l && *l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		unsigned long long dev, ino;
+		unsigned uid;
+		int added, created, off = 0;
+		char kind;
+		if (sscanf(l, "%llu %llu %u %d %d %c %n", &dev, &ino, &uid, &added, &created, &kind,
+			   &off) != 6 || !off)
+			continue;
+		char key[96];
+		snprintf(key, sizeof(key), "%llu %llu %u ", dev, ino, uid);
+		bool held = false;
+		for (const char *o = others; o && !held && (o = strstr(o, key)); o++)
+			held = o == others || o[-1] == '\n';
+		if (held)
+			continue; /* another guest still needs it */
+		int flags = kind == 'd' ? O_PATH | O_DIRECTORY : O_PATH;
+		int fd = safepath_open("granted", l + off, flags, NULL);
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == (dev_t)dev &&
+		    st.st_ino == (ino_t)ino)
+			acl_revoke_fd(fd, (uid_t)uid, added, created);
+		if (fd >= 0)
+			close(fd);
+		vmm_error_clear(); /* gone or replaced: nothing of ours is there */
+	}
+}
+
+/* The text of every other record (*.grants) in the folder holding record. */
+static char *other_records(const char *record)
+{
+	char *dir = util_strdup(record), *slash = strrchr(dir, '/');
+	const char *self = slash ? slash + 1 : record;
+	if (slash)
+		*slash = '\0';
+	DIR *d = opendir(slash ? (*dir ? dir : "/") : ".");
+	char *all = util_strdup("");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 7 || strcmp(e->d_name + len - 7, ".grants") || !strcmp(e->d_name, self))
+			continue;
+		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		char buf[65536];
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		char *more = util_fmt("%s%s%s", all, *all ? "\n" : "", buf);
+		free(all);
+		all = more;
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return all;
+}
+
+int access_revoke(const char *record)
+{
+	if (!record || !util_exists(record))
+		return 0;
+	char *lines = util_read_file(record, NULL);
+	if (!lines)
 		return -1;
-	for (size_t i = 0; i < nv; i++)
-		if (!v[i].ok)
-			return vmm_fail("%s: user %s still cannot reach it after an ACL grant "
-					"(a security module?)",
-					v[i].path, u->name);
+	char *others = other_records(record);
+	revoke_lines(lines, others);
+	free(others);
+	free(lines);
+	if (unlink(record) < 0 && errno != ENOENT)
+		return vmm_fail("%s: %s", record, util_strerror(errno));
 	return 0;
 }
 
 int access_ensure(const struct access_user *u, const struct access_need *needs, size_t n,
-		  char **note)
+		  const char *record, char **note)
 {
 	*note = NULL;
 	if (!access_drops(u))
 		return 0; /* QEMU runs as vmm's own user (or root): what vmm reaches, it reaches */
 	struct items it = { NULL, 0, 0 };
+	char *lines = util_strdup("");
 	int rc = -1;
 	for (size_t i = 0; i < n; i++)
 		if (needs[i].path && items_add_need(&it, &needs[i]) < 0)
 			goto out;
-	if (items_grant(u, it.v, it.n, note) < 0)
+	if (items_grant(u, &it, note, &lines) < 0 || record_append(record, lines) < 0)
 		goto out;
 	if (*note) {
-		if (items_verify(u, it.v, it.n) < 0)
-			goto out;
 		char *full = util_fmt("gave user %s (POSIX ACL) %s", u->name, *note);
 		free(*note);
 		*note = full;
@@ -393,10 +713,16 @@ int access_ensure(const struct access_user *u, const struct access_need *needs, 
 	rc = 0;
 out:
 	if (rc < 0) {
+		/* nothing half-done: what this call granted is taken back */
+		struct vmm_saved_error e;
+		vmm_error_save(&e);
+		revoke_lines(lines, NULL);
+		vmm_error_restore(&e);
 		free(*note);
 		*note = NULL;
 	}
-	items_free(it.v, it.n);
+	free(lines);
+	items_free(&it);
 	return rc;
 }
 

@@ -144,9 +144,18 @@ static int wait_status(pid_t pid)
 	return 255;
 }
 
-/* Spawn path with stdin from /dev/null, stdout to out_fd and stderr to err_fd (-1: /dev/null);
- * returns posix_spawn's error number (0: *pid is the child). */
-static int spawn_std(pid_t *pid, const char *path, char *const argv[], int out_fd, int err_fd)
+/* What a helper run as root inherits: nothing of the caller's environment. */
+static char *const clean_env[] = { "PATH=" UTIL_CLEAN_PATH, "LANG=C", NULL };
+
+char *const *util_clean_env(void)
+{
+	return clean_env;
+}
+
+/* Spawn path with stdin from /dev/null, stdout to out_fd and stderr to err_fd (-1: /dev/null)
+ * and the environment env; returns posix_spawn's error number (0: *pid is the child). */
+static int spawn_std(pid_t *pid, const char *path, char *const argv[], int out_fd, int err_fd,
+		     char *const env[])
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
@@ -161,12 +170,12 @@ static int spawn_std(pid_t *pid, const char *path, char *const argv[], int out_f
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	/* the child gets 0-2 only: no caller's pipe or lock leaks into long-lived children */
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	int e = posix_spawn(pid, path, &fa, NULL, argv, environ);
+	int e = posix_spawn(pid, path, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	return e;
 }
 
-int util_run(char *const argv[], char **out, char **err)
+static int run_env(char *const argv[], char **out, char **err, char *const env[])
 {
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
 	int rc = -1;
@@ -182,7 +191,7 @@ int util_run(char *const argv[], char **out, char **err)
 		goto out;
 	}
 	pid_t pid;
-	int e = spawn_std(&pid, path, argv, out ? po[1] : -1, err ? pe[1] : -1);
+	int e = spawn_std(&pid, path, argv, out ? po[1] : -1, err ? pe[1] : -1, env);
 	if (po[1] >= 0)
 		close(po[1]);
 	if (pe[1] >= 0)
@@ -212,13 +221,23 @@ out:
 	return rc;
 }
 
+int util_run(char *const argv[], char **out, char **err)
+{
+	return run_env(argv, out, err, environ);
+}
+
+int util_run_clean(char *const argv[], char **out, char **err)
+{
+	return run_env(argv, out, err, geteuid() == 0 ? clean_env : environ);
+}
+
 pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd)
 {
 	char *path = util_which(argv[0]);
 	if (!path)
 		return not_found(argv[0]);
 	pid_t pid;
-	int e = spawn_std(&pid, path, argv, out_fd, err_fd);
+	int e = spawn_std(&pid, path, argv, out_fd, err_fd, environ);
 	free(path);
 	if (e != 0)
 		return vmm_fail("%s: %s", argv[0], util_strerror(e));
@@ -383,35 +402,75 @@ int util_mkdir_p(const char *path, mode_t mode)
 	return rc;
 }
 
+static int remove_children(int fd, const char *name)
+{
+	DIR *d = fdopendir(fd); /* d now owns fd */
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return vmm_fail("%s: %s", name, util_strerror(e));
+	}
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    util_remove_at(dirfd(d), e->d_name) < 0)
+			rc = -1;
+	closedir(d);
+	return rc;
+}
+
+/* One try: 0, -1 (error slot set), or 1 when the entry changed kind under us (a folder
+ * swapped for a link or back): the caller tries again. */
+static int remove_once(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno != ENOTDIR && errno != ELOOP)
+			return vmm_fail("%s: %s", name, util_strerror(errno));
+		if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+			return 0;
+		return errno == EISDIR ? 1 : vmm_fail("%s: %s", name, util_strerror(errno));
+	}
+	if (remove_children(fd, name) < 0)
+		return -1;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	return errno == ENOTDIR ? 1 : vmm_fail("%s: %s", name, util_strerror(errno));
+}
+
+int util_remove_at(int dirfd, const char *name)
+{
+	/* a folder is entered below its parent without following a link: a folder swapped for a
+	 * link in between is then a link, and only the link goes */
+	for (int tries = 0; tries < 16; tries++) {
+		int r = remove_once(dirfd, name);
+		if (r <= 0)
+			return r;
+	}
+	return vmm_fail("%s: changes while being removed", name);
+}
+
 int util_rm_rf(const char *path)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : vmm_fail("%s: %s", path, util_strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		if (!d)
-			return vmm_fail("%s: %s", path, util_strerror(errno));
-		struct dirent *e;
-		int rc = 0;
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			char *sub = util_fmt("%s/%s", path, e->d_name);
-			if (util_rm_rf(sub) < 0)
-				rc = -1;
-			free(sub);
-		}
-		closedir(d);
-		if (rc < 0)
-			return -1;
-		if (rmdir(path) < 0 && errno != ENOENT)
-			return vmm_fail("%s: %s", path, util_strerror(errno));
-		return 0;
-	}
-	if (unlink(path) < 0 && errno != ENOENT)
-		return vmm_fail("%s: %s", path, util_strerror(errno));
-	return 0;
+	/* the folder holding path is the caller's; below it nothing is followed */
+	char *parent = util_strdup(path);
+	char *slash = strrchr(parent, '/');
+	const char *name = slash ? slash + 1 : path;
+	if (slash)
+		*slash = '\0';
+	int dirfd = open(!slash ? "." : *parent ? parent : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+	if (dirfd < 0)
+		rc = errno == ENOENT ? 0 : vmm_fail("%s: %s", parent, util_strerror(errno));
+	else if ((rc = util_remove_at(dirfd, name)) < 0)
+		vmm_error_prefix("%s", slash ? parent : ".");
+	if (dirfd >= 0)
+		close(dirfd);
+	free(parent);
+	return rc;
 }
 
 bool util_exists(const char *path)

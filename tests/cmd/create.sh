@@ -180,11 +180,10 @@ assert_contains "$ERR" "its disk $VMM_HOME/images/ubuntu2.qcow2 is kept"
 run_vmm 0 create ubuntu2 --reuse-disk
 run_vmm 0 delete --purge ubuntu2
 assert_no_file "$VMM_HOME/images/ubuntu2.qcow2"
-# a guest whose pid file names a live QEMU is running: delete refuses
-mkdir -p "$VMM_HOME/run/ubuntu"
+# a guest whose run state names a live QEMU (its pid and start time) is running: delete refuses
 cp "$(command -v sleep)" "$T/qemu-system-x86_64"
 "$T/qemu-system-x86_64" 60 & sp=$!; track_pid $sp
-echo $sp > "$VMM_HOME/run/ubuntu/pid"
+fake_running ubuntu $sp
 run_vmm 1 delete ubuntu
 assert_eq "$ERR" "vmm: ubuntu: is running (stop it first: vmm stop ubuntu)"
 assert_file "$VMM_HOME/profiles/ubuntu.cfg"

@@ -18,7 +18,7 @@ assert_contains "$OUT" '"vnc":"none"'
 run_vmm 2 vnc hl
 assert_eq "$ERR" "vmm: hl: has no display (vnc = none)"
 VMM_ACCEL=tcg VMM_VHOST=off run_vmm 0 --dry-run start hl
-assert_contains "$OUT" " -display none -vga none -qmp "
+assert_contains "$OUT" " -display none -vga none -chardev socket,id=qmp,"
 assert_not_contains "$OUT" "-vnc"
 run_vmm 0 status hl
 assert_contains "$OUT" "vnc:      none"

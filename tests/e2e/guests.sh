@@ -41,21 +41,23 @@ for g in ubuntu ubuntu2; do
 	cmdline=$(tr '\0' '\n' <"/proc/$pid/cmdline")
 	assert_eq "$(head -1 <<<"$cmdline")" "qemu-system-x86_64" "QEMU argv[0]"
 	assert_contains "$cmdline" "tap,id=n0,fd=3"
-	# QEMU runs as the system user vmm under its seccomp sandbox, the tap its fd 3
+	# QEMU runs as a uid of its own (the group of the account vmm) under its seccomp
+	# sandbox, the tap its fd 3
 	st=$(cat "/proc/$pid/status")
 	uid=$(awk '/^Uid:/ {print $2}' <<<"$st")
 	[ "$uid" != 0 ] || fail "QEMU of $g runs as root"
-	assert_eq "$uid" "$(id -u vmm)" "QEMU's uid is vmm's"
+	[ "$uid" != "$(id -u vmm)" ] || fail "QEMU of $g runs as the shared user vmm"
+	assert_eq "$(awk '/^Gid:/ {print $2}' <<<"$st")" "$(id -g vmm)" "QEMU's gid is vmm's group"
 	assert_eq "$(awk '/^Seccomp:/ {print $2}' <<<"$st")" 2 "QEMU of $g under a seccomp filter"
 	assert_eq "$(readlink "/proc/$pid/fd/3")" /dev/net/tun "QEMU's fd 3"
-	# its run folder (QMP and serial sockets) is its own, 0700; disk and seed 0600
-	assert_eq "$(stat -c '%a %U' "$VMM_HOME/run/$g")" "700 vmm" "run/$g"
-	# disk and seed: the owner, and QEMU's user through one ACL entry; nobody else
+	# its run folder (QMP and serial sockets, bound by vmm) is root's, 0700; disk and seed 0600
+	assert_eq "$(stat -c '%a %U' "$VMM_HOME/run/$g")" "700 root" "run/$g"
+	# disk and seed: the owner alone; QEMU got them as descriptors, no ACL entry
 	need_cmd getfacl
-	assert_eq "$(getfacl -cp "$VMM_HOME/images/$g.qcow2" | grep -v '^mask' | grep . | tr '\n' ' ')" \
-		"user::rw- user:vmm:rw- group::--- other::--- " "disk ACL"
-	assert_eq "$(getfacl -cp "$VMM_HOME/images/$g-seed.iso" | grep -v '^mask' | grep . | tr '\n' ' ')" \
-		"user::rw- user:vmm:r-- group::--- other::--- " "seed ACL"
+	assert_eq "$(getfacl -cp "$VMM_HOME/images/$g.qcow2" | grep . | tr '\n' ' ')" \
+		"user::rw- group::--- other::--- " "disk ACL"
+	assert_eq "$(getfacl -cp "$VMM_HOME/images/$g-seed.iso" | grep . | tr '\n' ' ')" \
+		"user::rw- group::--- other::--- " "seed ACL"
 done
 nsx "$HOST" ip -o link show master br0 >"$T/ports"
 assert_eq "$(grep -c 'vmm-ubuntu[2]*:' "$T/ports")" 2 "two taps on br0"
@@ -128,13 +130,23 @@ assert_eq "$RC" 1 "start with the tap held"
 assert_eq "$OUT" "vmm: g3: tap vmm-g3: held open by another process"
 assert_no_file "$VMM_HOME/run/g3"
 kill $hp; wait $hp 2>/dev/null
-# QEMU itself fails (a disk that is not qcow2): its message, and everything rolled back
+# a disk that is not qcow2: vmm reads its header and refuses before anything changes
 guest_create g4 192.168.166.104 --vnc :44
 truncate -s 1M "$T/raw.img"; cp "$T/raw.img" "$VMM_HOME/images/g4.qcow2"
 OUT=$(nsx "$HOST" "$VMM" start g4 2>&1); RC=$?
-assert_eq "$RC" 1 "start with a broken disk"
+assert_eq "$RC" 2 "start with a broken disk"
+assert_eq "$OUT" "vmm: g4: disk $VMM_HOME/images/g4.qcow2: not a qcow2 image"
+assert_no_file "$VMM_HOME/run/g4"
+nsx "$HOST" ip link show vmm-g4 >/dev/null 2>&1 && fail "tap vmm-g4 left after a refused start"
+# QEMU itself fails (a kernel that is none): its message, and everything rolled back
+rm "$VMM_HOME/images/g4.qcow2"
+qemu-img create -q -f qcow2 "$VMM_HOME/images/g4.qcow2" 64M
+echo "not a kernel" >"$T/notakernel"
+"$VMM" set g4 "kernel=$T/notakernel" >/dev/null 2>&1 || fail "set g4 kernel"
+OUT=$(nsx "$HOST" "$VMM" start g4 2>&1); RC=$?
+assert_eq "$RC" 1 "start with a broken kernel"
 assert_contains "$OUT" "vmm: g4: qemu-system-x86_64 failed: "
-assert_contains "$OUT" "Image is not in qcow2 format"
+assert_contains "$OUT" "linux kernel too old to load a ram disk"
 assert_no_file "$VMM_HOME/run/g4"
 nsx "$HOST" ip link show vmm-g4 >/dev/null 2>&1 && fail "tap vmm-g4 left after a failed start"
 

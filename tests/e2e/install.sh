@@ -16,7 +16,8 @@ nsx "$HOST" "$VMM" start inst --install --wait=ping:180 2>"$T/err" || fail "star
 assert_contains "$(cat "$T/err")" "vmm: inst: answers ping at 192.168.166.110"
 pid=$(cat "$VMM_HOME/run/inst/pid")
 cmdline=$(tr '\0' '\n' <"/proc/$pid/cmdline")
-assert_contains "$cmdline" "file=$GUEST_ISO,media=cdrom,readonly=on"
+assert_contains "$cmdline" "fd=12,set=12,opaque=$GUEST_ISO" # the ISO as a descriptor
+assert_contains "$cmdline" "file=/dev/fdset/12,media=cdrom,readonly=on,format=raw"
 assert_contains "$cmdline" "once=d"
 assert_not_contains "$cmdline" "-kernel"
 # What the guest itself printed: it configured its address from the seed (rc.net's line)...

@@ -6,6 +6,8 @@
 # no socket, no/wrong password, no frame in time) each give one line and exit 1. (What another
 # account can reach: tests/e2e/vnc_private.sh.)
 . "$SRCDIR/tests/lib.sh"
+# screendumps QEMU writes, whatever uid it runs as
+DUMPS=$T/dumps && mkdir -m 1777 "$DUMPS" && chmod 0711 "$T"
 need_root
 need_cmd qemu-system-x86_64
 need_cmd qemu-img
@@ -67,14 +69,15 @@ start_qemu() {
 	nsx "$NS" qemu-system-x86_64 "${args[@]}" >"$T/$name.qemu.log" 2>&1 ||
 		fail "qemu for $name: $(cat "$T/$name.qemu.log")"
 	track_pid "$(cat "$VMM_HOME/run/$name/pid")"
+	fake_running "$name" "$(cat "$VMM_HOME/run/$name/pid")" # with its start time, as vmm's
 }
 
 # settle NAME [QMP-SOCKET [MODESET]]: wait until the screen shows text and stays the same (but
 # for the cursor) for 3 s; with MODESET=1, only once it has left the 720x400 text mode.
 settle() {
 	local name=$1 sock=${2:-$T/$1.qmp} modeset=${3:-$MODESET} i prev='' cur stable=0 w
-	# the dump lands next to the socket: a folder QEMU may write in (it runs as vmm's user)
-	local dump=${sock%/*}/settle.ppm
+	# the dump lands where any QEMU may write (one started by vmm runs as a uid of its own)
+	local dump=$DUMPS/$name.settle.ppm
 	for ((i = 0; i < 150; i++)); do
 		qmp "$sock" "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$dump\"}}" ||
 			fail "screendump of $name"
@@ -184,7 +187,7 @@ fi
 # ---- port closed: a running guest whose profile names a display nobody listens on ----
 mkprofile g9 9
 mkdir -p "$VMM_HOME/run/g9"
-cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g9/pid"
+cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g1/starttime" "$VMM_HOME/run/g9/"
 vnc 1 g9 --png "$T/x.png"
 assert_eq "$ERR" "vmm: g9: vnc 127.0.0.1:5909: connection refused"
 rm -f "$VMM_HOME/run/g9/pid"
@@ -197,7 +200,8 @@ S=$VMM_HOME/run/gs/vnc.sock
 vnc 0 --dry-run gs
 assert_eq "$OUT" "vnc unix:$S"
 mkdir -p "$VMM_HOME/run/gs"
-cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/gs/pid" # "running", but nothing serves the socket yet
+cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g1/starttime" "$VMM_HOME/run/gs/" # "running", but
+# nothing serves the socket yet
 vnc 1 gs --png "$T/s.png"
 assert_eq "$ERR" "vmm: gs: vnc $S: no such file or directory"
 rm -f "$VMM_HOME/run/gs/pid"
@@ -235,7 +239,7 @@ read -r W H DIFF LIT < <(image_diff "$T/p.png" "$T/dump2.ppm")
 # ---- a server that never sends a frame ----
 mkprofile g3 3
 mkdir -p "$VMM_HOME/run/g3"
-cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g3/pid"
+cp "$VMM_HOME/run/g1/pid" "$VMM_HOME/run/g1/starttime" "$VMM_HOME/run/g3/"
 nsx "$NS" python3 - 5903 <<'PY' &
 import socket, struct, sys, time
 s = socket.socket()
@@ -271,11 +275,11 @@ settle vg "$VMM_HOME/run/vg/qmp.sock" 1
 vnc 1 vg --png "$T/v.png" --password-file "$T/badpw" </dev/null
 assert_eq "$ERR" "vmm: vg: vnc authentication failed"
 vnc 0 vg --png "$T/v.png" </dev/null
-# the dump lands in the run folder: QEMU runs as vmm's user and may write there
+# the dump lands where any QEMU may write (run/vg is root's: QEMU writes nothing there)
 qmp "$VMM_HOME/run/vg/qmp.sock" \
-	"{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$VMM_HOME/run/vg/dump3.ppm\"}}" ||
+	"{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$DUMPS/dump3.ppm\"}}" ||
 	fail screendump
-read -r W H DIFF LIT < <(image_diff "$T/v.png" "$VMM_HOME/run/vg/dump3.ppm")
+read -r W H DIFF LIT < <(image_diff "$T/v.png" "$DUMPS/dump3.ppm")
 echo "vmm start guest: png ${W}x$H, $DIFF pixels differ from the screendump, $LIT lit"
 [ "$DIFF" != size ] && [ "$DIFF" -le 64 ] && [ "$LIT" -gt "$MIN_LIT" ] ||
 	fail "guest started by vmm: ${W}x$H, $DIFF differing, $LIT lit"

@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: MIT
 # firewall.sh: the firewall module (libiptc) against the real kernel, inside namespaces this test
 # makes: rules exactly once and first, idempotence, Docker's rules byte-identical through
-# apply+remove, entries iptables itself understands (-S, -C, save/restore round trip), the lock.
+# apply+remove, entries iptables itself understands (-S, -C, save/restore round trip), the lock;
+# then the IPv6 twin through `vmm net up` with ipv6 in net.cfg (ip6tables-legacy-save, net down).
 . "$SRCDIR/tests/lib.sh"
 need_root
 need_cmd iptables-legacy
 need_cmd iptables-legacy-save
 need_cmd iptables-legacy-restore
+need_cmd ip6tables-legacy
+need_cmd ip6tables-legacy-save
+need_cmd ip6tables-legacy-restore
 BIN="$BUILD/tests/test_firewall"
 [ -x "$BIN" ] || fail "$BIN not built (make $BUILD/tests/test_firewall)"
 NET=192.168.166.0/24
@@ -202,4 +206,98 @@ if command -v setpriv >/dev/null 2>&1; then
 	assert_contains "$OUT" "needs root or CAP_NET_ADMIN" "apply as nobody"
 	assert_eq "$(save "$C")" "$b" "nothing changed by the refused apply"
 fi
+
+# 7. IPv6 (net.cfg ipv6, libip6tc), through vmm itself next to Docker's ip6tables rules: the
+#    dry run's firewall part is tests/unit/golden/fw_legacy_ipv6.plan; every line of its IPv6 part
+#    is in ip6tables-legacy-save exactly once, the jumps first, Docker's lines unchanged; ip6tables
+#    reads the entries back (-C, save/restore); net up again changes nothing; net down removes
+#    exactly vmm's rules of both families
+tutorial_topology
+cat >"$T/net.cfg" <<'CFG'
+bridge = "br0";
+address = "192.168.166.1/24";
+uplink = "auto";
+nat = true;
+dns = [ "192.168.1.191" ];
+ipv6 = "fd00:1234:5678:9abc::/64";
+firewall = "iptables-legacy";
+CFG
+mkdir -p "$VMM_HOME/profiles" && cp "$T/net.cfg" "$VMM_HOME/profiles/net.cfg"
+nsx "$HOST" "$VMM" create web --size 1G --mac 52:54:00:00:00:10 --ip 192.168.166.100/24 \
+	--forward tcp:8080:80 --forward udp:5353:53 >/dev/null || fail "create web"
+nsx "$HOST" "$VMM" create db-1 --size 1G --mac 52:54:00:00:00:11 --ip 192.168.166.101/24 \
+	--forward tcp:2222:22 >/dev/null || fail "create db-1"
+load_docker_rules "$HOST"
+nsx "$HOST" ip6tables-legacy-restore <<'RULES' || fail "loading docker-like ip6tables rules"
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:DOCKER - [0:0]
+-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -j DOCKER
+-A POSTROUTING -s fd00:dead:beef::/48 ! -o docker0 -j MASQUERADE
+-A DOCKER -i docker0 -j RETURN
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -o docker0 -j DOCKER
+-A FORWARD -i docker0 ! -o docker0 -j ACCEPT
+-A DOCKER -d fd00:dead:beef::2/128 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
+-A DOCKER-USER -j RETURN
+COMMIT
+RULES
+save6() { nsx "$1" ip6tables-legacy-save | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]/[c]/'; }
+before4=$(save "$HOST")
+before6=$(save6 "$HOST")
+plan=$(nsx "$HOST" "$VMM" net up --dry-run 2>&1) || fail "net up --dry-run: $plan"
+assert_eq "$(sed -n '/^firewall:$/,$p' <<<"$plan" | tail -n +2)" \
+	"$(cat "$SRCDIR/tests/unit/golden/fw_legacy_ipv6.plan")" "net up --dry-run's firewall part"
+plan6=$(sed -n '/^# ip6tables-legacy-restore --noflush$/,$p' <<<"$plan" | tail -n +2)
+assert_eq "$(save6 "$HOST")" "$before6" "the dry run changed nothing"
+nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up with ipv6: $(cat "$T/err")"
+once6=$(save6 "$HOST")
+n=0
+while IFS= read -r line; do
+	assert_eq "$(printf '%s\n' "$once6" | grep -cxF -- "$line")" 1 "ip6: exactly once: $line"
+	n=$((n + 1))
+done < <(sed -n -e 's/^-I /-A /' -e '/^-A /p' <<<"$plan6")
+assert_eq "$n" 19 "ip6 plan: 5 rules + masquerade + 4 jumps + 3x3 forward rules"
+assert_not_contains "$once6" "unsupported" "ip6tables-legacy-save understands every entry"
+for c in FORWARD POSTROUTING PREROUTING OUTPUT; do
+	assert_eq "$(printf '%s\n' "$once6" | grep -m1 "^-A $c ")" \
+		"-A $c -m comment --comment vmm -j VMM-$c" "ip6: jump first in $c (before Docker's)"
+done
+assert_eq "$(printf '%s\n' "$once6" | grep '^-A VMM-FORWARD ')" \
+	"$(grep '^-A VMM-FORWARD ' <<<"$plan6")" "ip6 VMM-FORWARD in the plan's order (drops last)"
+assert_eq "$(printf '%s\n' "$once6" | grep -v -e VMM- -e 'comment vmm')" "$before6" \
+	"Docker's ip6tables rules unchanged"
+assert_contains "$once6" ":FORWARD DROP" "ip6 FORWARD policy untouched"
+nsx "$HOST" ip6tables-legacy -C VMM-FORWARD -s fd00:1234:5678:9abc::/64 -i br0 \
+	-m comment --comment "vmm br0" -j ACCEPT || fail "ip6 -C accept out"
+nsx "$HOST" ip6tables-legacy -t nat -C VMM-POSTROUTING -s fd00:1234:5678:9abc::/64 ! -o br0 \
+	-m comment --comment "vmm br0" -j MASQUERADE || fail "ip6 -C masquerade"
+nsx "$HOST" ip6tables-legacy -t nat -C VMM-OUTPUT ! -d ::1 -p udp -m udp --dport 5353 -m addrtype \
+	--dst-type LOCAL -m comment --comment "vmm br0 web" \
+	-j DNAT --to-destination "[fd00:1234:5678:9abc:5054:ff:fe00:10]:53" ||
+	fail "ip6 -C dnat output"
+# again, and after ip6tables' own save/restore round trip: nothing to change
+out=$(nsx "$HOST" "$VMM" net status) || fail "net status"
+assert_not_contains "$out" "missing" "net status after net up with ipv6"
+nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up again: $(cat "$T/err")"
+assert_eq "$(save6 "$HOST")" "$once6" "ip6 tables after net up x2"
+nsx "$HOST" ip6tables-legacy-save | nsx "$HOST" ip6tables-legacy-restore || fail "ip6 restore"
+out=$(nsx "$HOST" "$VMM" net status) || fail "net status"
+assert_not_contains "$out" "missing" "entries rebuilt by ip6tables-restore are what vmm wants"
+# net down: exactly vmm's rules of both families go
+nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "net down with ipv6: $(cat "$T/err")"
+assert_eq "$(save6 "$HOST")" "$before6" "ip6 tables after net down"
+assert_eq "$(save "$HOST")" "$before4" "ip tables after net down"
 echo "firewall: ok"

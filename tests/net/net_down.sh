@@ -40,12 +40,11 @@ assert_contains "$OUT" "tap vmm-ubuntu2 (guest ubuntu2): present, enslaved, up, 
 OUT=$(nsx "$HOST" "$VMM" --dry-run net down) || fail "net down --dry-run"
 assert_contains "$OUT" "delete bridge br0"
 
-# A running guest: a process whose executable is called like QEMU, with its pid file.
+# A running guest: a process recorded as vmm records its QEMU (pid and start time).
 cp "$(command -v sleep)" "$T/qemu-system-x86_64"
 "$T/qemu-system-x86_64" 600 &
 fake=$!; track_pid $fake
-mkdir -p "$VMM_HOME/run/ubuntu"
-echo $fake >"$VMM_HOME/run/ubuntu/pid"
+fake_running ubuntu $fake
 
 up=$(net_snapshot "$HOST")
 state=$(cat "$VMM_HOME/run/net.state")

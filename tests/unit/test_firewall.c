@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <netinet/in.h>
 
+#include "golden.h"
 #include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
 #include "vmm/net/iptables.h"
@@ -130,7 +131,8 @@ static void test_plan_forwards(void **state)
 		"-I FORWARD -m comment --comment vmm -j VMM-FORWARD\n"
 		"-A VMM-FORWARD -i br0 -o br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
 		"-A VMM-FORWARD -s 192.168.166.0/24 -i br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
-		"-A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"vmm br0\" -j ACCEPT\n"
+		"-A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED "
+		"-m comment --comment \"vmm br0\" -j ACCEPT\n"
 		"-A VMM-FORWARD -d 192.168.166.100/32 -o br0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 web\" -j ACCEPT\n"
 		"-A VMM-FORWARD -d 192.168.166.100/32 -o br0 -p udp -m udp --dport 53 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 web\" -j ACCEPT\n"
 		"-A VMM-FORWARD -d 192.168.166.101/32 -o br0 -p tcp -m tcp --dport 22 -m conntrack --ctstate DNAT -m comment --comment \"vmm br0 db-1\" -j ACCEPT\n"
@@ -174,6 +176,148 @@ static void test_plan_forwards(void **state)
 	assert_non_null(strstr(text, "COMMIT\n*nat\n:VMM-PREROUTING - [0:0]\n:VMM-OUTPUT - [0:0]\n"
 				     "-I PREROUTING -m comment --comment vmm -j VMM-PREROUTING\n"));
 	assert_null(strstr(text, "POSTROUTING"));
+	free(text);
+}
+
+/* ---- IPv6 (ip6tables through libip6tc) ---- */
+
+/* fd00:1234:5678:9abc::/64, the /64 of tests/net/firewall.sh's home */
+static const struct fw_config tut6 = { .bridge = "br0", .network = NET166, .prefix = 24,
+	.nat = true, .backend = FW_IPTABLES_LEGACY, .ipv6 = true,
+	.prefix6 = { 0xfd, 0x00, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc }, .nat6 = true };
+
+/* the forwards of firewall.sh's two guests, in the order vmm lists them (by profile name) */
+static const struct fw_forward fwd_mac[] = {
+	{ IPPROTO_TCP, 2222, 22, NET166 | 101, "db-1", 0, true, { 0x52, 0x54, 0, 0, 0, 0x11 } },
+	{ IPPROTO_TCP, 8080, 80, NET166 | 100, "web", 0, true, { 0x52, 0x54, 0, 0, 0, 0x10 } },
+	{ IPPROTO_UDP, 5353, 53, NET166 | 100, "web", 0, true, { 0x52, 0x54, 0, 0, 0, 0x10 } },
+};
+
+#define MARK6 "# ip6tables-legacy-restore --noflush\n"
+
+/* The plan's IPv6 part (from its marker line on; NULL when there is none), checked to come once
+ * and after the whole IPv4 part: the IPv4 part is byte for byte the plan without ipv6. */
+static const char *v6_part(const struct fw_config *c, const char *text)
+{
+	struct fw_config v4 = *c;
+	char *plain = NULL;
+	const char *m = strstr(text, MARK6);
+	v4.ipv6 = false;
+	assert_int_equal(fw_plan(&v4, &plain), 0);
+	if (!m) {
+		assert_string_equal(text, plain);
+		free(plain);
+		return NULL;
+	}
+	assert_null(strstr(m + 1, MARK6));
+	assert_int_equal((size_t)(m - text), strlen(plain));
+	assert_memory_equal(text, plain, strlen(plain));
+	free(plain);
+	return m + strlen(MARK6);
+}
+
+/* The whole plan with the IPv6 rules (ip6 filter: the accepts, the forwards' accepts to the
+ * guests' SLAAC addresses, the drops last; ip6 nat: masquerade of the /64, the forwards' DNAT
+ * with ::1 left alone) against tests/unit/golden/fw_legacy_ipv6.plan, which tests/net/firewall.sh
+ * also holds `vmm net up --dry-run`'s firewall part to. */
+static void test_plan_v6_golden(void **state)
+{
+	struct fw_config c = tut6;
+	char *text = NULL;
+	c.forwards = fwd_mac;
+	c.n_forwards = 3;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	golden_check("fw_legacy_ipv6.plan", text, strlen(text), "fw_plan's text");
+	assert_non_null(v6_part(&c, text));
+	free(text);
+}
+
+/* Which IPv6 rules come with which settings. */
+static void test_plan_v6_cases(void **state)
+{
+	struct fw_config c = tut6;
+	struct fw_forward f[3] = { fwd_mac[0], fwd_mac[1], fwd_mac[2] };
+	char *text = NULL;
+	const char *p;
+	static const char filter6[] =
+		"*filter\n"
+		":VMM-FORWARD - [0:0]\n"
+		"-I FORWARD -m comment --comment vmm -j VMM-FORWARD\n"
+		"-A VMM-FORWARD -i br0 -o br0 -m comment --comment \"vmm br0\" -j ACCEPT\n"
+		"-A VMM-FORWARD -s fd00:1234:5678:9abc::/64 -i br0 "
+		"-m comment --comment \"vmm br0\" -j ACCEPT\n"
+		"-A VMM-FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED "
+		"-m comment --comment \"vmm br0\" -j ACCEPT\n"
+		"-A VMM-FORWARD -i br0 -m comment --comment \"vmm br0\" -j DROP\n"
+		"-A VMM-FORWARD -o br0 -m comment --comment \"vmm br0\" -j DROP\n"
+		"COMMIT\n";
+	static const char masq6[] =
+		"*nat\n"
+		":VMM-POSTROUTING - [0:0]\n"
+		"-I POSTROUTING -m comment --comment vmm -j VMM-POSTROUTING\n"
+		"-A VMM-POSTROUTING -s fd00:1234:5678:9abc::/64 ! -o br0 "
+		"-m comment --comment \"vmm br0\" -j MASQUERADE\n"
+		"COMMIT\n";
+
+	/* no forwards: ip6 filter, then the NAT66 masquerade */
+	assert_int_equal(fw_plan(&c, &text), 0);
+	p = v6_part(&c, text);
+	assert_non_null(p);
+	assert_int_equal(strncmp(p, filter6, strlen(filter6)), 0);
+	assert_string_equal(p + strlen(filter6), masq6);
+	free(text);
+
+	/* nat6 = false: routed, no ip6 nat table at all; IPv4 still masqueraded */
+	c.nat6 = false;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	assert_string_equal(v6_part(&c, text), filter6);
+	free(text);
+
+	/* nat = false, nat6 = true: the masquerade only in ip6 nat */
+	c.nat = false;
+	c.nat6 = true;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	p = v6_part(&c, text);
+	assert_string_equal(p + strlen(filter6), masq6);
+	assert_null(strstr(text, "192.168.166.0/24 ! -o br0")); /* no IPv4 masquerade */
+	free(text);
+
+	/* nat6 = false with forwards: the forwards' DNAT, no POSTROUTING */
+	c = tut6;
+	c.nat6 = false;
+	c.forwards = f;
+	c.n_forwards = 1;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	p = v6_part(&c, text);
+	assert_null(strstr(p, "POSTROUTING"));
+	assert_non_null(strstr(p, "COMMIT\n*nat\n:VMM-PREROUTING - [0:0]\n:VMM-OUTPUT - [0:0]\n"));
+	assert_non_null(strstr(p, "\n-A VMM-OUTPUT ! -d ::1/128 -p tcp -m tcp --dport 2222 "
+		"-m addrtype --dst-type LOCAL -m comment --comment \"vmm br0 db-1\" "
+		"-j DNAT --to-destination [fd00:1234:5678:9abc:5054:ff:fe00:11]:22\n"));
+	free(text);
+
+	/* IPv4 only: a forward bound to an IPv4 address, one without the guest's MAC; both
+	 * such forwards leave ip6 nat unmade and the ip6 filter without their accepts */
+	c = tut6;
+	c.nat6 = false;
+	f[0].host_ip = (192u << 24) | (168u << 16) | (1u << 8) | 184u;
+	f[1].has_mac = false;
+	c.forwards = f;
+	c.n_forwards = 2;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	assert_string_equal(v6_part(&c, text), filter6);
+	assert_non_null(strstr(text, "--to-destination 192.168.166.101:22\n"));
+	assert_non_null(strstr(text, "--to-destination 192.168.166.100:80\n"));
+	free(text);
+
+	/* ipv6 off: no IPv6 part, whatever nat6 and the MACs say */
+	c = tut6;
+	c.ipv6 = false;
+	c.forwards = fwd_mac;
+	c.n_forwards = 3;
+	assert_int_equal(fw_plan(&c, &text), 0);
+	assert_null(v6_part(&c, text));
+	assert_null(strstr(text, "fd00:"));
 	free(text);
 }
 
@@ -743,6 +887,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_rule_names),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_plan_forwards),
+		cmocka_unit_test(test_plan_v6_golden),
+		cmocka_unit_test(test_plan_v6_cases),
 		cmocka_unit_test(test_rule_line),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_not_root),

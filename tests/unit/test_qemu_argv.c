@@ -30,8 +30,10 @@ static void fixed_profile(struct vmm_profile *p)
 	snprintf(p->tap, sizeof(p->tap), "vmm-ubuntu");
 }
 
+static const struct qemu_layer disk = { "/h/images/ubuntu.qcow2", "qcow2" };
 static const struct qemu_files files = {
-	.disk = "/h/images/ubuntu.qcow2",
+	.layers = &disk,
+	.n_layers = 1,
 	.seed = "/h/images/ubuntu-seed.iso",
 	.run_dir = "/h/run/ubuntu",
 };
@@ -52,18 +54,23 @@ static void check_free(char **argv, const char *const *want, struct vmm_profile 
 	profile_free(p);
 }
 
-/* The fixed profile's disk, seed, tap (EXTRA: options appended) and NIC. */
-#define DISK "-drive", "file=/h/images/ubuntu.qcow2,if=virtio,format=qcow2"
-#define SEED "-drive", "file=/h/images/ubuntu-seed.iso,media=cdrom,readonly=on"
+/* The fixed profile's disk, seed, tap (EXTRA: options appended) and NIC: every file a
+ * descriptor (-add-fd, /dev/fdset/N), its path only a label. */
+#define DISK "-add-fd", "fd=14,set=14,opaque=/h/images/ubuntu.qcow2", "-blockdev",          \
+	     "driver=file,node-name=file0,filename=/dev/fdset/14", "-blockdev",                 \
+	     "driver=qcow2,node-name=disk0,file=file0", "-device", "virtio-blk-pci,drive=disk0"
+#define SEED "-add-fd", "fd=11,set=11,opaque=/h/images/ubuntu-seed.iso", "-drive",          \
+	     "file=/dev/fdset/11,media=cdrom,readonly=on,format=raw"
 #define NETDEV(extra) "-netdev", "tap,id=n0,fd=3" extra
 #define NIC "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10", "-device", "virtio-rng-pci"
 #define HEAD(name) "qemu-system-x86_64", "-name", name ",process=vmm-" name, "-m", "2048", \
 		   "-smp", "2"
 #define TAIL                                                                              \
-	"-qmp", "unix:/h/run/ubuntu/qmp.sock,server=on,wait=off", "-chardev",             \
-		"socket,id=serial0,path=/h/run/ubuntu/serial.sock,server=on,wait=off,"    \
-		"logfile=/h/run/ubuntu/serial.log",                                       \
-		"-serial", "chardev:serial0", "-pidfile", "/h/run/ubuntu/pid", "-sandbox",      \
+	"-chardev", "socket,id=qmp,fd=5,server=on,wait=off", "-mon",                      \
+		"chardev=qmp,mode=control", "-add-fd",                                    \
+		"fd=7,set=7,opaque=/h/run/ubuntu/serial.log", "-chardev",                 \
+		"socket,id=serial0,fd=6,server=on,wait=off,logfile=/dev/fdset/7",         \
+		"-serial", "chardev:serial0", "-sandbox",                                 \
 		"on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
 
 static void test_tcg(void **state)
@@ -112,7 +119,8 @@ static void test_install(void **state)
 	static const char *const want[] = {
 		HEAD("ubuntu"), "-accel", "tcg",
 		DISK,
-		"-drive", "file=/srv/iso/a,,b.iso,media=cdrom,readonly=on",
+		"-add-fd", "fd=12,set=12,opaque=/srv/iso/a,,b.iso", "-drive",
+		"file=/dev/fdset/12,media=cdrom,readonly=on,format=raw",
 		SEED,
 		"-boot", "once=d",
 		NETDEV(""),
@@ -139,8 +147,42 @@ static void test_kernel_boot(void **state)
 		NETDEV(""),
 		NIC,
 		"-vnc", "127.0.0.1:19", TAIL,
-		"-kernel", "/img/vmm-guest.kernel", "-initrd", "/img/vmm-guest.initrd",
+		"-kernel", "/proc/self/fd/9", "-initrd", "/proc/self/fd/10",
 		"-append", "console=ttyS0 quiet", NULL,
+	};
+	check_free(argv, want, &p);
+}
+
+/* A disk with backing files: block nodes from the deepest up, each naming its backing node
+ * (QEMU opens nothing by a header's name), the backing files read-only. */
+static void test_chain(void **state)
+{
+	struct vmm_profile p;
+	fixed_profile(&p);
+	struct qemu_host hc = { 0 };
+	static const struct qemu_layer chain[] = { { "/h/images/ubuntu.qcow2", "qcow2" },
+						   { "/h/images/cache/deb.qcow2", "qcow2" },
+						   { "/h/images/cache/base.img", "raw" } };
+	struct qemu_files f = files;
+	f.layers = chain;
+	f.n_layers = 3;
+	char **argv = qemu_argv(&p, &hc, &f);
+	static const char *const want[] = {
+		HEAD("ubuntu"), "-accel", "tcg",
+		"-add-fd", "fd=16,set=16,opaque=/h/images/cache/base.img",
+		"-blockdev", "driver=file,node-name=file2,filename=/dev/fdset/16,read-only=on",
+		"-blockdev", "driver=raw,node-name=disk2,file=file2,read-only=on",
+		"-add-fd", "fd=15,set=15,opaque=/h/images/cache/deb.qcow2",
+		"-blockdev", "driver=file,node-name=file1,filename=/dev/fdset/15,read-only=on",
+		"-blockdev", "driver=qcow2,node-name=disk1,file=file1,read-only=on,backing=disk2",
+		"-add-fd", "fd=14,set=14,opaque=/h/images/ubuntu.qcow2",
+		"-blockdev", "driver=file,node-name=file0,filename=/dev/fdset/14",
+		"-blockdev", "driver=qcow2,node-name=disk0,file=file0,backing=disk1",
+		"-device", "virtio-blk-pci,drive=disk0",
+		SEED,
+		NETDEV(""),
+		NIC,
+		"-vnc", "127.0.0.1:19", TAIL, NULL,
 	};
 	check_free(argv, want, &p);
 }
@@ -203,8 +245,9 @@ static void test_user_network(void **state)
 	check_free(argv, want, &p);
 }
 
-/* vnc = "socket" (what create writes, issue 17 item 7): the screen on a unix socket in the
- * private run folder, no TCP port; a TCP display off loopback always asks for a password */
+/* vnc = "socket" (what create writes, issue 17 item 7): the screen on a unix socket QEMU makes
+ * in the folder it gets as descriptor 13 (run/NAME/vnc, the one it may write), no TCP port; a
+ * TCP display off loopback always asks for a password */
 static void test_vnc_private(void **state)
 {
 	struct vmm_profile p;
@@ -212,13 +255,13 @@ static void test_vnc_private(void **state)
 	p.vnc_display = VMM_VNC_SOCKET;
 	struct qemu_host hc = { 0 };
 	struct qemu_files f = files;
-	f.run_dir = "/h/run,x/ubuntu"; /* (a comma is doubled here too) */
+	f.run_dir = "/h/run,x/ubuntu"; /* (not in the -vnc value: the folder is a descriptor) */
 	char **argv = qemu_argv(&p, &hc, &f);
 	bool found = false;
 	for (size_t i = 0; argv[i]; i++) {
 		if (strcmp(argv[i], "-vnc"))
 			continue;
-		assert_string_equal(argv[i + 1], "unix:/h/run,,x/ubuntu/vnc.sock");
+		assert_string_equal(argv[i + 1], "unix:/proc/self/fd/13/vnc.sock");
 		found = true;
 	}
 	assert_true(found);
@@ -290,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_kvm_vhost_password),
 		cmocka_unit_test(test_install),
 		cmocka_unit_test(test_kernel_boot),
+		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_headless),
 		cmocka_unit_test(test_vnc_private),
 		cmocka_unit_test(test_user_network),

@@ -94,12 +94,16 @@ int backend_vnc_password_make(const struct vmm_home *h, const struct vmm_profile
  */
 int backend_vnc_password_get(const struct vmm_home *h, const struct vmm_profile *p, char **pw);
 
-/* Make what QEMU opens for guest p reachable by u (access_ensure): the disk (read-write), its
- * backing image, the seed, the ISO, the kernel and the initrd, and run_dir (a folder QEMU
- * creates its sockets in; NULL: none). What was granted is announced in one line
+/* Make what libvirt's QEMU opens for guest p reachable by u (access_ensure): the disk
+ * (read-write) and its backing chain (chain_open: refused when it leaves the profile's image
+ * and the image cache), the seed, the ISO, the kernel and the initrd, and run_dir (a folder QEMU
+ * creates its sockets in; NULL: none). New grants are added to the record store_grants_path
+ * (backend_guest_release takes them all back). What was granted is announced in one line
  * "NAME: gave user ...", followed by tail ("" for nothing). */
 int backend_guest_access(const struct vmm_home *h, const struct vmm_profile *p,
 			 const struct store_guest_files *f, const char *seed, const char *run_dir,
 			 const struct access_user *u, const char *tail);
+/* Take back what backend_guest_access granted for p (after a stop, or a start that failed). */
+int backend_guest_release(const struct vmm_home *h, const struct vmm_profile *p);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "vmm/backend/backend.h"
 #include "vmm/backend/qemu_argv.h"
+#include "vmm/backend/qemu_spawn.h"
 #include "vmm/config/profile.h"
 #include "vmm/config/store.h"
 
@@ -15,8 +16,6 @@
 #define QEMU_TAP_FILE "tap"           /* the tap this start used */
 #define QEMU_BACKEND_FILE "backend"   /* "qemu" */
 
-/* QEMU's log (its stderr) in run/NAME/. */
-#define QEMU_LOG "qemu.log"
 
 /* Is TCP port free on the address (an IPv4 literal; other values are not checked)? 1 free,
  * 0 taken, -1 on error. */
@@ -33,8 +32,9 @@ int qemu_console(const struct vmm_home *h, const struct vmm_profile *p, int in_f
 
 /*
  * What start refuses before changing anything (also checked by start itself): the disk, the ISO
- * for --install, kernel/initrd, qemu-system-x86_64, already running, the VNC port taken. (A tap
- * held by another process is the lifecycle's refusal: it opens the tap.)
+ * for --install, kernel/initrd (each opened the safe way, the disk's backing chain read), an
+ * account vmm that is more than a system account, qemu-system-x86_64, already running, the VNC
+ * port taken. (A tap held by another process is the lifecycle's refusal: it opens the tap.)
  */
 int qemu_preflight(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct vmm_start_opts *o);

@@ -65,11 +65,34 @@ int store_net_resolve(const struct vmm_home *h, struct vmm_netcfg *n);
 bool store_exists(const struct vmm_home *h, const char *name);
 int store_save(const struct vmm_home *h, const struct vmm_profile *p);
 
-/* Run state of a guest. */
+/* Run state of a guest: run/NAME (vmm's user's alone, 0700; nothing there is written by QEMU). */
+#define STORE_PID_FILE "pid"             /* the QEMU vmm started */
+#define STORE_STARTTIME_FILE "starttime" /* its start time, /proc/PID/stat field 22 */
 enum vmm_state { VMM_STOPPED, VMM_RUNNING, VMM_CRASHED };
 const char *store_state_name(enum vmm_state s);
-/* Reads run/NAME/pid; running when the pid is alive and is a QEMU (or the backend says so);
- * crashed when the pid file is there but the process is gone. pid may be NULL. */
+/* Running when run/NAME (a real folder of vmm's user, writable by no one else) holds a pid file
+ * and a start time, both vmm's, and that pid lives (not a zombie) with that start time; crashed
+ * when the pid
+ * file is there but not that process; stopped when there is none. *pid (may be NULL) gets the
+ * pid when running, else 0. */
 enum vmm_state store_state(const struct vmm_home *h, const char *name, pid_t *pid);
+/* A pidfd of the running guest's QEMU (checked as store_state does, again once the pidfd holds
+ * the process, so that no signal can reach a recycled pid), *pid its pid; -1 when not running. */
+int store_pidfd(const struct vmm_home *h, const char *name, pid_t *pid);
+/* Record pid (a process vmm just started) with its start time in run/NAME. */
+int store_pid_write(const struct vmm_home *h, const char *name, pid_t pid);
+/* /proc/PID/stat's field 22 (clock ticks after boot), 0 when there is no such process (a
+ * zombie still has it: it is gone once reaped). */
+unsigned long long store_proc_starttime(pid_t pid);
+/* A fresh, empty run/NAME (0700): what was there is removed first (store_run_remove). */
+int store_run_create(const struct vmm_home *h, const char *name);
+/* Remove run/NAME within the opened run folder: each folder below is opened without following a
+ * link and emptied with unlinkat (util_remove_at). Absent is success. */
+int store_run_remove(const struct vmm_home *h, const char *name);
+/* The guest's own lock (run/.NAME.lock, flock), held across a start or a stop so that any mix of
+ * starts and stops of one guest happens one at a time; blocks until free. close() releases. */
+int store_guest_lock(const struct vmm_home *h, const char *name);
+/* Where the grants made for a guest's QEMU user are recorded (run/NAME.grants, access.h). */
+char *store_grants_path(const struct vmm_home *h, const char *name);
 
 #endif

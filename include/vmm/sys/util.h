@@ -20,6 +20,12 @@
  * when a package hint is known for argv[0]).
  */
 int util_run(char *const argv[], char **out, char **err);
+/* The same with a minimal environment when vmm runs as root (util_clean_env): for helpers that
+ * need nothing of the caller's (qemu-img, ssh-keygen, useradd); as a user, its own. */
+int util_run_clean(char *const argv[], char **out, char **err);
+/* That environment: PATH=UTIL_CLEAN_PATH and LANG=C, nothing else (NULL-terminated, static). */
+#define UTIL_CLEAN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+char *const *util_clean_env(void);
 /* Spawn without waiting; stdin /dev/null, stdout/stderr to the given fds (-1: /dev/null). */
 pid_t util_spawn_bg(char *const argv[], int out_fd, int err_fd);
 /* Full path of PROG found in PATH (malloc'd) or NULL. */
@@ -45,8 +51,15 @@ char *util_read_file(const char *path, size_t *len);
 int util_write_file(const char *path, const void *data, size_t len, mode_t mode);
 /* mkdir -p */
 int util_mkdir_p(const char *path, mode_t mode);
-/* Remove a directory tree (no symlink following). ENOENT is success. */
+/* Remove a tree: each folder below the one holding path is opened without following a link
+ * and emptied with unlinkat (util_remove_at), so a swap cannot redirect it. ENOENT is
+ * success. */
 int util_rm_rf(const char *path);
+/* Remove name from the folder dirfd, a tree that names no path twice: each folder is opened
+ * below its parent with O_NOFOLLOW and emptied with unlinkat; a link is removed, never
+ * followed. Gives up, saying so, when an entry keeps changing kind under it (a folder swapped
+ * for a link and back). ENOENT is success. */
+int util_remove_at(int dirfd, const char *name);
 bool util_exists(const char *path);
 /* Can the file be opened for reading (a regular file or block device)? Sets the error slot. */
 int util_check_readable(const char *what, const char *path);
