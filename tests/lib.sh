@@ -202,8 +202,8 @@ rootless_user() {
 	chmod 0711 "$RBASE"
 	mkdir -m 0700 "$RHOME" "$RRUN" && chown "$RUSER:$RUSER" "$RHOME" "$RRUN" || fail "$RBASE"
 }
-# as_user CMD...: CMD as that user inside $HOST, in a clean environment (no VMM_HOME).
-as_user() {
+# as_ruser CMD...: CMD as that user inside $HOST, in a clean environment (no VMM_HOME).
+as_ruser() {
 	nsx "$HOST" setpriv --reuid "$RUID" --regid "$RUID" --init-groups env -i PATH="$PATH" \
 		HOME="$RHOME" XDG_RUNTIME_DIR="$RRUN" USER="$RUSER" LOGNAME="$RUSER" "$@"
 }

@@ -13,7 +13,7 @@ need_guest
 tutorial_topology
 rootless_user
 user_net_cfg
-run_as() { OUT=$(as_user "$VMM" "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }
+run_as() { OUT=$(as_ruser "$VMM" "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }
 run_as create boot1 --size 1G --ram 256 --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
 	--append console=ttyS0 --ip 192.168.166.120/24 --vnc none
 assert_eq "$RC" 0 "create: $ERR"
@@ -34,7 +34,7 @@ exec_line() {
 run_line() { # what, the line: run as the user's manager would (no shell: split on blanks)
 	local out rc
 	read -r -a words <<<"$2"
-	out=$(as_user "${words[@]}" 2>&1); rc=$?
+	out=$(as_ruser "${words[@]}" 2>&1); rc=$?
 	[ $rc = 0 ] || fail "$1 ($2): exit $rc: $out"
 	printf '%s\n' "$out"
 }

@@ -25,7 +25,7 @@ track_pid $!
 
 ucreate() { # NAME IP [options]
 	local name=$1 ip=$2; shift 2
-	as_user "$VMM" create "$name" --size 1G --ram 256 --kernel "$GUEST_KERNEL" \
+	as_ruser "$VMM" create "$name" --size 1G --ram 256 --kernel "$GUEST_KERNEL" \
 		--initrd "$GUEST_INITRD" --append 'console=ttyS0' --ip "$ip/24" "$@" \
 		>"$T/create.log" 2>&1 || fail "vmm create $name as the user: $(cat "$T/create.log")"
 }
@@ -36,14 +36,14 @@ assert_file "$RHOME/.local/share/vmm/images/g1.qcow2"
 
 # a forward from a port below 1024: refused at once (exit 2), nothing written
 cfg=$(cat "$RHOME/.config/vmm/g2.cfg")
-OUT=$(as_user "$VMM" set g2 forward=80:80 2>&1); RC=$?
+OUT=$(as_ruser "$VMM" set g2 forward=80:80 2>&1); RC=$?
 assert_eq "$RC" 2 "set forward=80:80 without root"
 assert_contains "$OUT" "vmm: g2: forward tcp:80: without root, host ports below 1024 cannot be forwarded"
 assert_eq "$(cat "$RHOME/.config/vmm/g2.cfg")" "$cfg" "profile unchanged"
 
 # both at once, the network down: one of them brings it up (in the user's namespace)
-as_user "$VMM" start g1 --wait=ping:180 >"$T/s1.out" 2>"$T/s1.err" & p1=$!
-as_user "$VMM" start g2 --wait=ping:180 >"$T/s2.out" 2>"$T/s2.err" & p2=$!
+as_ruser "$VMM" start g1 --wait=ping:180 >"$T/s1.out" 2>"$T/s1.err" & p1=$!
+as_ruser "$VMM" start g2 --wait=ping:180 >"$T/s2.out" 2>"$T/s2.err" & p2=$!
 wait $p1 || fail "start g1: $(cat "$T/s1.err")"
 wait $p2 || fail "start g2: $(cat "$T/s2.err")"
 notes=$(cat "$T/s1.err" "$T/s2.err")
@@ -64,7 +64,7 @@ assert_eq "$(readlink "/proc/$holder/ns/user")" "$(lsns -n -o NS,PID -t user | a
 user_uids_only "guests running"
 assert_eq "$(net_snapshot "$HOST")" "$before" "the host namespace while guests run"
 
-run_as() { OUT=$(as_user "$VMM" "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }
+run_as() { OUT=$(as_ruser "$VMM" "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }
 run_as status g1
 assert_contains "$OUT" "g1: running"
 run_as list
@@ -78,7 +78,7 @@ assert_contains "$OUT" "note: without root: host ports below 1024 cannot be forw
 
 # the guests' view, through their serial consoles (as the user). (nc's stdin stays open until the
 # answer is in: pasta 2023-03 loses the server's FIN of a connection the guest half-closed first.)
-usr_sh() { local name=$1; shift; printf '%s\n' "$@" | as_user "$VMM" console "$name" --timeout 10; }
+usr_sh() { local name=$1; shift; printf '%s\n' "$@" | as_ruser "$VMM" console "$name" --timeout 10; }
 out=$(usr_sh g1 'ping -c1 -W3 192.168.166.101 >/dev/null; echo "peer=$?"' \
 	'ping -c1 -W3 192.168.166.1 >/dev/null; echo "bridge=$?"' \
 	'echo "lan=$(sleep 2 | nc 192.168.1.191 7000)"' \

@@ -18,7 +18,7 @@ before=$(net_snapshot "$HOST")
 nsx "$LAN" socat TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' >/dev/null 2>&1 &
 track_pid $!
 
-run_as() { OUT=$(as_user "$VMM" "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }
+run_as() { OUT=$(as_ruser "$VMM" "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }
 run_as create p1 --network user --size 1G --ram 256 --kernel "$GUEST_KERNEL" \
 	--initrd "$GUEST_INITRD" --append console=ttyS0 --forward 8088:80
 assert_eq "$RC" 0 "create p1: $ERR"
@@ -50,7 +50,7 @@ assert_not_contains "$OUT" "tap:"
 
 out=$(printf '%s\n' 'echo "lan=$(sleep 2 | nc 192.168.1.191 7000)"' \
 	'mkdir -p /www && echo p1-web >/www/index.html && httpd -p 80 -h /www; echo "httpd=$?"' |
-	as_user "$VMM" console p1 --timeout 10)
+	as_ruser "$VMM" console p1 --timeout 10)
 assert_contains "$out" "lan=192.168.1.184" "the LAN sees the guest as the host"
 assert_contains "$out" "httpd=0"
 get() { nsx "$1" curl -s -m 5 "http://$2:8088/" 2>/dev/null; }

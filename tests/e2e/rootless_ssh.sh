@@ -33,7 +33,7 @@ track_pid $!
 for _ in $(seq 50); do grep -q ready "$T/httpd.out" 2>/dev/null && break; sleep 0.1; done
 URL=http://192.168.1.191:8080
 
-run_as() { OUT=$(as_user "$VMM" "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }
+run_as() { OUT=$(as_ruser "$VMM" "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }
 run_as image add deb12 "$URL/debian-12-vmm.qcow2" --checksums "$URL/SHA512SUMS" --user debian \
 	--insecure-http
 assert_eq "$RC" 0 "image add: $ERR"
@@ -45,7 +45,7 @@ assert_contains "$ERR" "made an SSH key pair for this home"
 assert_file "$RHOME/.local/share/vmm/images/web.qcow2"
 
 # start --wait: the network comes up in the user's namespace, the wait is for SSH from in there
-as_user "$VMM" start web --wait=ssh:400 >"$T/start.out" 2>"$T/start.err" ||
+as_ruser "$VMM" start web --wait=ssh:400 >"$T/start.out" 2>"$T/start.err" ||
 	fail "start --wait: $(cat "$T/start.err"); serial: $(tail -20 "$RRUN/vmm/web/serial.log")"
 assert_contains "$(cat "$T/start.err")" "bringing it up in a network namespace of your own"
 assert_contains "$(cat "$T/start.err")" "vmm: web: SSH answers at 192.168.166.120 after"
@@ -58,7 +58,7 @@ assert_contains "$OUT" "StrictHostKeyChecking=yes"
 assert_contains "$OUT" "-l debian 192.168.166.120"
 ok=0
 for _ in $(seq 30); do # sshd may answer before cloud-init has written the user's key
-	out=$(as_user timeout 20 "$VMM" ssh web -- cat /etc/hostname </dev/null 2>"$T/ssh.err") &&
+	out=$(as_ruser timeout 20 "$VMM" ssh web -- cat /etc/hostname </dev/null 2>"$T/ssh.err") &&
 		{ ok=1; break; }
 	grep -q 'Host key verification failed\|IDENTIFICATION HAS CHANGED' "$T/ssh.err" &&
 		fail "host key refused: $(cat "$T/ssh.err")"
@@ -68,7 +68,7 @@ done
 assert_eq "$out" "web" "the guest's host name over ssh"
 assert_not_contains "$(cat "$T/ssh.err")" "authenticity" "no host key prompt"
 assert_not_contains "$(cat "$T/ssh.err")" "Permanently added" "nothing learnt on the fly"
-as_user timeout 60 "$VMM" ssh web -- 'exit 7' </dev/null 2>/dev/null; rc=$?
+as_ruser timeout 60 "$VMM" ssh web -- 'exit 7' </dev/null 2>/dev/null; rc=$?
 assert_eq "$rc" 7 "the remote command's exit status"
 
 # the forward: the host's own port 2222 reaches the guest's sshd (from the host's loopback: the
