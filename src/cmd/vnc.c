@@ -253,6 +253,7 @@ int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 		.host = st.vnc_host,
 		.port = st.vnc_port,
 		.password_file = pw,
+		.png = a.png != NULL,
 	};
 	rc = connect_first_frame(&vo, a.timeout, &c) < 0 ? cmd_report() : show(ctx, c, &a, tty);
 out:

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <nftables/libnftables.h>
 
+#include "vmm/sys/dl_nftables.h"
 #include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
 #include "vmm/net/fw_backend.h"
@@ -692,12 +692,17 @@ int fw_nft_diff(const struct fw_config *c, const struct fw_nft_state *s, bool re
 
 /* ---- live ---- */
 
-/* A libnftables context with its output and errors going to buffers. */
+/* A libnftables context with its output and errors going to buffers; NULL with the error slot
+ * set when libnftables cannot be loaded (on first use) or the context not made. */
 static struct nft_ctx *ctx_new(bool json)
 {
-	struct nft_ctx *x = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!x)
+	if (dynlib_load(&dl_nftables) < 0)
 		return NULL;
+	struct nft_ctx *x = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!x) {
+		vmm_fail("firewall: nftables: cannot make a libnftables context");
+		return NULL;
+	}
 	if (json)
 		nft_ctx_output_set_flags(x, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
 	nft_ctx_buffer_output(x);
@@ -818,7 +823,7 @@ int fw_nft_read(const struct fw_config *c, struct fw_nft_state **out)
 	int rc = -1;
 	*out = NULL;
 	if (!x)
-		return vmm_fail("firewall: nftables: cannot make a libnftables context");
+		return -1;
 	if (list_cmd(x, false, "list ruleset", &text) < 0)
 		goto out;
 	/* a table-level flags line is one tab deep */
@@ -841,7 +846,7 @@ int fw_nft_run(const char *batch)
 	struct nft_ctx *x = ctx_new(false);
 	int rc = 0;
 	if (!x)
-		return vmm_fail("firewall: nftables: cannot make a libnftables context");
+		return -1;
 	n_commits++;
 	if (nft_run_cmd_from_buffer(x, batch) != 0)
 		rc = nft_fail("commit", x);

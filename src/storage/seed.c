@@ -10,11 +10,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/* the struct burn_source copy in libisofs.h (no libburn here) */
-#define LIBISOFS_WITHOUT_LIBBURN 1
-#include <libisofs/libisofs.h>
-
 #include "vmm/net/dns.h"
+#include "vmm/sys/dl_isofs.h"
 #include "vmm/sys/error.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
@@ -247,6 +244,8 @@ static int seed_iso_build(const struct seed_files *f, unsigned char **data, size
 	*size = 0;
 	if (!f->meta_data || !f->user_data || !f->network_config)
 		return vmm_fail("seed iso: missing file content");
+	if (dynlib_load(&dl_isofs) < 0)
+		return -1;
 	ret = iso_init();
 	if (ret < 0)
 		return iso_err("init", ret);
