@@ -869,8 +869,8 @@ int image_pull(const struct vmm_home *h, const struct image_entry *e, image_prog
 	if (downloaded)
 		*downloaded = false;
 	/* both libraries before anything: a download is not started only to find that it cannot
-	 * be verified */
-	if (dynlib_load(&dl_curl) < 0 || dynlib_load(&dl_crypto) < 0)
+	 * be verified (libcrypto first: libcurl needs it too, and the message names its package) */
+	if (dynlib_load(&dl_crypto) < 0 || dynlib_load(&dl_curl) < 0)
 		goto out;
 	if (util_mkdir_p(dir, 0755) < 0)
 		goto out;

@@ -354,6 +354,9 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 	int rc = -1;
 
 	*path_out = NULL;
+	/* libisofs first: a host without it gets no host keys made for nothing */
+	if (dynlib_load(&dl_isofs) < 0)
+		return -1;
 	/* the profile's own dns list replaces net.cfg's */
 	struct vmm_netcfg nc = *n;
 	if (p->n_dns) {
