@@ -81,7 +81,7 @@ if [ "$FLOOR_FW" = nftables ]; then
 else
 	rules_how="libiptc for the rules (one commit per table)" load="iptables-legacy-restore --noflush"
 fi
-DOES[vmm]="netlink for links and address, $rules_how, /proc for forwarding, its journal file rewritten (write, fsync, rename) as it goes; links deleted in one batch (their group)"
+DOES[vmm]="netlink for links and address, $rules_how, /proc for forwarding, its journal file rewritten (write, rename) as it goes; links deleted in one batch (their group)"
 LABEL[floor]="floor: one ip -batch + one ruleset load"
 DOES[floor]="the same links, address, forwarding and rules as vmm; ip -batch and $load each way; links deleted in one batch (ip link delete group)"
 if command -v brctl >/dev/null && command -v tunctl >/dev/null; then

@@ -361,46 +361,101 @@ static int conclude(struct admin *a, int rc)
 
 /* ---- net up ---- */
 
-static int up_links(struct admin *a, const struct vmm_netcfg *n, const struct hostnet_probe *pb)
+/* What a net up changes, decided from the probe and the firewall's state before it changes
+ * anything. */
+struct up_plan {
+	bool bridge, address, up, forwarding;
+	bool firewall; /* vmm's rules are missing (all or some): apply them */
+	bool fw_new;   /* none of them is there: recorded (a repair is one transaction) */
+	char cidr[24];
+	struct fw_config fc;
+	struct fw_forward *fwd; /* fc.forwards, owned */
+};
+
+static int up_plan(const struct vmm_netcfg *n, const struct hostnet_probe *pb,
+		   const struct vmm_profile *guests, size_t n_guests, struct up_plan *u)
 {
-	char cidr[24], ip[16];
+	char ip[16];
+	struct fw_status fs;
 	util_format_ipv4(n->addr, ip);
-	snprintf(cidr, sizeof(cidr), "%s/%u", ip, n->prefix);
-	if (!pb->bridge_exists) {
-		if (intend(&a->j, "up", J_BRIDGE, n->bridge, NULL) < 0 ||
-		    link_bridge_create(a->sk, n->bridge, link_group_of(n->bridge)) < 0)
-			return -1;
-	}
-	if (journal_test_fail("bridge") < 0)
-		return -1;
-	if (!pb->addr_on_bridge) {
-		if (intend(&a->j, "up", J_ADDRESS, n->bridge, cidr) < 0 ||
-		    link_addr_change(a->sk, n->bridge, cidr, true) < 0)
-			return -1;
-	}
-	if (journal_test_fail("address") < 0)
-		return -1;
-	if (pb->bridge_exists && !pb->up) {
-		if (intend(&a->j, "up", J_UP, n->bridge, NULL) < 0 ||
-		    link_set_up(a->sk, n->bridge, true) < 0)
-			return -1;
-	}
-	return journal_test_fail("up");
+	snprintf(u->cidr, sizeof(u->cidr), "%s/%u", ip, n->prefix);
+	u->bridge = !pb->bridge_exists;
+	u->address = !pb->addr_on_bridge;
+	u->up = pb->bridge_exists && !pb->up;
+	int fwd = util_read_int(HOSTNET_IP_FORWARD);
+	if (fwd < 0)
+		return vmm_fail("%s: %s", HOSTNET_IP_FORWARD, strerror(errno ? errno : EIO));
+	u->forwarding = fwd != 1;
+	/* the firewall rules, with the port forwards of every guest */
+	hostnet_fw_config(n, &u->fc);
+	forward_list(guests, n_guests, &u->fwd, &u->fc.n_forwards);
+	u->fc.forwards = u->fwd;
+	memset(&fs, 0, sizeof(fs));
+	if (fw_status_rules(&u->fc, &fs) == 0 && fw_all_present(&u->fc, &fs))
+		return 0;
+	/* A repair (an opening another tool dropped, a rule deleted by hand) of rules an earlier
+	 * net up made: a failure changes nothing (one transaction), so nothing is to be undone. */
+	bool some = fs.chains_present;
+	for (int i = 0; i < FW_NRULES; i++)
+		some |= fs.present[i];
+	vmm_error_clear();
+	u->firewall = true;
+	u->fw_new = !some;
+	return 0;
 }
 
-/* The guests' taps: all the new ones recorded in one journal write, then made. */
-static int up_taps(struct admin *a, const struct vmm_netcfg *n, const struct vmm_profile *guests,
-		   size_t n_guests)
+static void plan_add(struct journal *j, bool *any, enum journal_kind kind, const char *name,
+		     const char *arg)
 {
-	bool any_new = false;
-	for (size_t i = 0; i < n_guests; i++) {
-		if (!guests[i].tap[0] || tap_exists(guests[i].tap))
-			continue;
-		journal_begin(&a->j, "up");
-		journal_add(&a->j, J_TAP, guests[i].tap, NULL);
-		any_new = true;
+	journal_begin(j, "up");
+	journal_add(j, kind, name, arg);
+	*any = true;
+}
+
+/* Every change of the plan, recorded in one journal write before the first is made (the guests'
+ * new taps included): each undo tolerates a change that never happened, so a vmm killed
+ * half-way is rolled back all the same, and a net up writes its journal twice, not per step. */
+static int up_record(struct journal *j, const struct vmm_netcfg *n, const struct up_plan *u,
+		     const struct vmm_profile *guests, size_t n_guests)
+{
+	bool any = false;
+	char arg[48];
+	if (u->bridge)
+		plan_add(j, &any, J_BRIDGE, n->bridge, NULL);
+	if (u->address)
+		plan_add(j, &any, J_ADDRESS, n->bridge, u->cidr);
+	if (u->up)
+		plan_add(j, &any, J_UP, n->bridge, NULL);
+	for (size_t i = 0; i < n_guests; i++)
+		if (guests[i].tap[0] && !tap_exists(guests[i].tap))
+			plan_add(j, &any, J_TAP, guests[i].tap, NULL);
+	if (u->forwarding)
+		plan_add(j, &any, J_FORWARDING, NULL, NULL);
+	if (u->fw_new) {
+		fw_arg(&u->fc, arg, sizeof(arg));
+		plan_add(j, &any, J_FIREWALL, n->bridge, arg);
 	}
-	if (any_new && journal_sync(&a->j) < 0)
+	return any ? journal_sync(j) : 0;
+}
+
+/* One step of net up done: the test build's crash point and injected failure (journal.h). */
+static int up_step(const char *name)
+{
+	journal_test_point();
+	return journal_test_fail(name);
+}
+
+/* The changes of the plan, in the journal's order. */
+static int up_act(struct admin *a, const struct vmm_netcfg *n, const struct up_plan *u,
+		  const struct vmm_profile *guests, size_t n_guests)
+{
+	if ((u->bridge && link_bridge_create(a->sk, n->bridge, link_group_of(n->bridge)) < 0) ||
+	    up_step("bridge") < 0)
+		return -1;
+	if ((u->address && link_addr_change(a->sk, n->bridge, u->cidr, true) < 0) ||
+	    up_step("address") < 0)
+		return -1;
+	if ((u->up && link_set_up(a->sk, n->bridge, true) < 0) || up_step("up") < 0)
 		return -1;
 	for (size_t i = 0; i < n_guests; i++) {
 		if (!guests[i].tap[0])
@@ -408,62 +463,30 @@ static int up_taps(struct admin *a, const struct vmm_netcfg *n, const struct vmm
 		if (tap_ensure_sk(a->sk, guests[i].tap, n->bridge, geteuid(),
 				  link_group_of(n->bridge), NULL) < 0)
 			return vmm_error_prefix("%s", guests[i].name);
-		if (journal_test_fail("tap") < 0)
+		if (up_step("tap") < 0)
 			return -1;
 	}
-	return 0;
-}
-
-/* The firewall rules, with the port forwards of every guest. */
-static int up_firewall(struct admin *a, const struct vmm_netcfg *n,
-		       const struct vmm_profile *guests, size_t n_guests)
-{
-	struct fw_config fc;
-	struct fw_status fs;
-	struct fw_forward *fwd = NULL;
-	char arg[48];
-	int rc = 0;
-	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, &fwd, &fc.n_forwards);
-	fc.forwards = fwd;
-	memset(&fs, 0, sizeof(fs));
-	if (fw_status_rules(&fc, &fs) == 0 && fw_all_present(&fc, &fs))
-		goto out;
-	/* A repair (an opening another tool dropped, a rule deleted by hand) of rules an earlier
-	 * net up made: a failure changes nothing (one transaction), so nothing is to be undone. */
-	bool some = fs.chains_present;
-	for (int i = 0; i < FW_NRULES; i++)
-		some |= fs.present[i];
-	vmm_error_clear();
-	fw_arg(&fc, arg, sizeof(arg));
-	if (!some && intend(&a->j, "up", J_FIREWALL, n->bridge, arg) < 0)
-		rc = -1;
-	else
-		rc = fw_apply(&fc);
-out:
-	free(fwd);
-	return rc;
+	if ((u->forwarding && util_write_str(HOSTNET_IP_FORWARD, "1") < 0) ||
+	    up_step("forwarding") < 0)
+		return -1;
+	if (u->firewall && fw_apply(&u->fc) < 0)
+		return -1;
+	return up_step("firewall");
 }
 
 static int do_up(struct admin *a, const struct vmm_netcfg *n, const struct vmm_profile *guests,
 		 size_t n_guests)
 {
 	struct hostnet_probe pb;
+	struct up_plan u = { 0 };
+	int rc = -1;
 	if (hostnet_probe(a->sk, n, &pb) < 0 || preflight(n, &pb, guests, n_guests) < 0)
 		return -1;
-	if (up_links(a, n, &pb) < 0 || up_taps(a, n, guests, n_guests) < 0)
-		return -1;
-	int fwd = util_read_int(HOSTNET_IP_FORWARD);
-	if (fwd < 0)
-		return vmm_fail("%s: %s", HOSTNET_IP_FORWARD, strerror(errno ? errno : EIO));
-	if (fwd != 1) {
-		if (intend(&a->j, "up", J_FORWARDING, NULL, NULL) < 0 ||
-		    util_write_str(HOSTNET_IP_FORWARD, "1") < 0)
-			return -1;
-	}
-	if (journal_test_fail("forwarding") < 0 || up_firewall(a, n, guests, n_guests) < 0)
-		return -1;
-	return journal_test_fail("firewall");
+	if (up_plan(n, &pb, guests, n_guests, &u) == 0 &&
+	    up_record(&a->j, n, &u, guests, n_guests) == 0)
+		rc = up_act(a, n, &u, guests, n_guests);
+	free(u.fwd);
+	return rc;
 }
 
 int hostnet_up(const struct vmm_home *h, const struct vmm_netcfg *n,

@@ -141,7 +141,9 @@ int journal_sync(struct journal *j)
 	}
 	if (fclose(f) != 0)
 		abort();
-	int rc = util_write_file(j->path, buf, len, 0600); /* write + fsync + rename */
+	/* write + rename, no fsync: the journal must outlive the process, not the machine; what it
+	 * records (links, addresses, rules) does not survive a reboot either */
+	int rc = util_write_file_volatile(j->path, buf, len, 0600);
 	free(buf);
 	journal_test_point();
 	return rc;

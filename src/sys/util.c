@@ -308,7 +308,9 @@ char *util_read_file(const char *path, size_t *len)
 	return buf;
 }
 
-int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
+/* util_write_file and util_write_file_volatile: durable also flushes the data to the disk
+ * (fsync) before the rename. */
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode, bool durable)
 {
 	char *tmp = util_fmt("%s.tmp.%ld", path, (long)getpid());
 	int rc = -1;
@@ -340,7 +342,7 @@ int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
 		p += w;
 		left -= (size_t)w;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if ((durable && fsync(fd) < 0) || close(fd) < 0) {
 		fd = -1;
 		vmm_fail("%s: %s", path, util_strerror(errno));
 		goto out;
@@ -362,8 +364,23 @@ out:
 	return rc;
 }
 
+int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, true);
+}
+
+int util_write_file_volatile(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, false);
+}
+
 int util_mkdir_p(const char *path, mode_t mode)
 {
+	struct stat st;
+	/* the usual case, a folder that is there: one stat (mkdir of an existing folder takes the
+	 * parent's lock, each level) */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	char *p = util_strdup(path);
 	int rc = 0;
 	for (char *s = p + 1;; s++) {

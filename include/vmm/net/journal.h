@@ -14,10 +14,11 @@
  *   bridge br0 | address br0 192.168.166.1/24 | up br0 | tap vmm-ubuntu | forwarding |
  *   firewall br0 192.168.166.0/24 nat
  * An operation in progress is marked by a line "begin OP PID" (OP: up, down, start); the records
- * after it belong to that operation. Every record is written (write + fsync + rename) BEFORE the
- * change it stands for is made, and the begin line is dropped once the operation ends, so a vmm
- * killed at any instant leaves a journal that says what may have changed: every undo tolerates a
- * change that never happened. The next command that takes the network lock finishes the job
+ * after it belong to that operation. Every record is written (write + rename) BEFORE the change
+ * it stands for is made, and the begin line is dropped once the operation ends, so a vmm killed
+ * at any instant leaves a journal that says what may have changed: every undo tolerates a change
+ * that never happened. No fsync: the journal has to outlive the process, not the machine (the
+ * links, addresses and rules it records are gone after a reboot too). The next command that takes the network lock finishes the job
  * (journal_recover in hostnet.c: an interrupted up or start is rolled back, an interrupted down
  * completed).
  */
@@ -48,7 +49,8 @@ void journal_free(struct journal *j);
 void journal_add(struct journal *j, enum journal_kind kind, const char *name, const char *arg);
 /* Remove record i in memory. */
 void journal_drop(struct journal *j, size_t i);
-/* Write the journal durably (write + fsync + rename); an empty one removes the file. */
+/* Write the journal (write + rename: atomic, and it outlives the process); an empty one removes
+ * the file. */
 int journal_sync(struct journal *j);
 /* Open an operation in memory (nothing when one is open already); its begin line is written with
  * the next journal_sync, before its first record. */

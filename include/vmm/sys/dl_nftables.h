@@ -11,7 +11,6 @@
 #define DL_NFTABLES_SYMBOLS(X)       \
 	X(nft_ctx_buffer_error)      \
 	X(nft_ctx_buffer_output)     \
-	X(nft_ctx_free)              \
 	X(nft_ctx_get_error_buffer)  \
 	X(nft_ctx_get_output_buffer) \
 	X(nft_ctx_new)               \
@@ -26,7 +25,6 @@ extern struct dynlib dl_nftables;
 #ifndef DYNLIB_IMPL
 #define nft_ctx_buffer_error (*dl_nft_ctx_buffer_error)
 #define nft_ctx_buffer_output (*dl_nft_ctx_buffer_output)
-#define nft_ctx_free (*dl_nft_ctx_free)
 #define nft_ctx_get_error_buffer (*dl_nft_ctx_get_error_buffer)
 #define nft_ctx_get_output_buffer (*dl_nft_ctx_get_output_buffer)
 #define nft_ctx_new (*dl_nft_ctx_new)

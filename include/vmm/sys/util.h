@@ -43,6 +43,10 @@ char *util_strdup(const char *s);
 char *util_read_file(const char *path, size_t *len);
 /* Write data to path atomically (temp file in the same dir + fsync + rename). */
 int util_write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* The same without the fsync: atomic for readers and safe when the process dies (the page cache
+ * keeps what write() returned), not across a power loss. For files that describe volatile state
+ * (kernel network objects) which a power loss takes away too. */
+int util_write_file_volatile(const char *path, const void *data, size_t len, mode_t mode);
 /* mkdir -p */
 int util_mkdir_p(const char *path, mode_t mode);
 /* Remove a directory tree (no symlink following). ENOENT is success. */
