@@ -271,7 +271,12 @@ char *util_strdup(const char *s)
 
 char *util_read_file(const char *path, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return util_read_file_at(AT_FDCWD, path, path, len);
+}
+
+char *util_read_file_at(int dirfd, const char *name, const char *path, size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		vmm_fail("%s: %s", path, util_strerror(errno));
 		return NULL;

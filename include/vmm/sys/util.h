@@ -41,6 +41,9 @@ char *util_vfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)
 char *util_strdup(const char *s);
 /* Read a whole file (malloc'd, NUL-terminated); len may be NULL. NULL + error slot on failure. */
 char *util_read_file(const char *path, size_t *len);
+/* The same for the file name in the folder open as dirfd (a short lookup where many files of one
+ * folder are read); path names it in the error. */
+char *util_read_file_at(int dirfd, const char *name, const char *path, size_t *len);
 /* Write data to path atomically (temp file in the same dir + fsync + rename). */
 int util_write_file(const char *path, const void *data, size_t len, mode_t mode);
 /* The same without the fsync: atomic for readers and safe when the process dies (the page cache
