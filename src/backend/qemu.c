@@ -157,9 +157,13 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	if (f->iso)
 		add2(&a, "-boot", util_strdup("once=d"));
 	/* vmm opens the tap (and vhost-net) and hands QEMU the descriptors: QEMU needs no
-	 * privilege for them once it runs as its own user */
-	add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD,
-				     hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR : ""));
+	 * privilege for them once it runs as its own user. Typed by hand, QEMU opens them. */
+	if (f->tap)
+		add2(&a, "-netdev", util_fmt("tap,id=n0,ifname=%s,script=no,downscript=no%s", f->tap,
+					     hc->vhost ? ",vhost=on" : ""));
+	else
+		add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD,
+					     hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR : ""));
 	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
 	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
 	add2(&a, "-device", util_strdup("virtio-rng-pci"));
@@ -410,7 +414,9 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		return -1;
 	}
 	char *seed = store_seed_path(h, p->name), *dir = store_run_dir(h, p->name);
-	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
+	/* the tap by name: a line that works when typed (vmm's own fd 3 would not be there) */
+	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir,
+				 p->tap[0] ? p->tap : NULL };
 	char **argv = qemu_argv(p, &hc, &qf);
 	char *line = qemu_argv_line(argv);
 	*text = util_fmt("%s\n", line);
@@ -591,7 +597,7 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		goto out;
 	if (prepare_access(h, p, &f, seed, dir, &u) < 0)
 		goto out;
-	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir };
+	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir, NULL }; /* tap: fd 3 */
 	argv = qemu_argv(p, &hc, &qf);
 	qpath = util_which(QEMU_BINARY);
 	logp = run_file(h, p->name, QEMU_LOG);

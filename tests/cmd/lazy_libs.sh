@@ -77,6 +77,15 @@ fails_for libisofs libisofs6 "the seed ISO"
 assert_eq "$(tree_sum "$VMM_HOME")" "$before" "a seed that cannot be written changes nothing"
 run_vmm 0 seed g
 assert_eq "$OUT" "$ISO"
+# an unchanged seed (its fingerprint in the ISO) is neither built nor rewritten: no libisofs
+assert_not_contains "$(maps seed g)" "$(soname libisofs)" "vmm seed of an unchanged seed maps libisofs"
+without libisofs seed g
+assert_eq "$RC" 0 "an up-to-date seed without libisofs: $ERR"
+# a changed one is built again, and needs it
+run_vmm 0 set g hostname=other
+without libisofs seed g
+fails_for libisofs libisofs6 "the seed ISO"
+run_vmm 0 seed g
 
 # ---- libcurl, libcrypto: vmm image pull, before any download or cache folder ----
 export VMM_IMAGE_CATALOG=$SRCDIR/contrib/images.cfg

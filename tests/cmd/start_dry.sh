@@ -27,13 +27,13 @@ dry() {
 
 dry ubuntu
 diff -u - <(printf '%s\n' "$GOT") <<'EOF' || fail "dry-run start ubuntu"
-qemu-system-x86_64 -name ubuntu,process=vmm-ubuntu -m 2048 -smp 1 -accel tcg -drive file=$H/images/ubuntu.qcow2,if=virtio,format=qcow2 -drive file=$H/images/ubuntu-seed.iso,media=cdrom,readonly=on -netdev tap,id=n0,fd=3 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10 -device virtio-rng-pci -vnc 127.0.0.1:19 -qmp unix:$H/run/ubuntu/qmp.sock,server=on,wait=off -chardev socket,id=serial0,path=$H/run/ubuntu/serial.sock,server=on,wait=off,logfile=$H/run/ubuntu/serial.log -serial chardev:serial0 -pidfile $H/run/ubuntu/pid -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
+qemu-system-x86_64 -name ubuntu,process=vmm-ubuntu -m 2048 -smp 1 -accel tcg -drive file=$H/images/ubuntu.qcow2,if=virtio,format=qcow2 -drive file=$H/images/ubuntu-seed.iso,media=cdrom,readonly=on -netdev tap,id=n0,ifname=vmm-ubuntu,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10 -device virtio-rng-pci -vnc 127.0.0.1:19 -qmp unix:$H/run/ubuntu/qmp.sock,server=on,wait=off -chardev socket,id=serial0,path=$H/run/ubuntu/serial.sock,server=on,wait=off,logfile=$H/run/ubuntu/serial.log -serial chardev:serial0 -pidfile $H/run/ubuntu/pid -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 EOF
 assert_eq "$ERR" "" "dry-run stderr"
 
 dry inst --install
 diff -u - <(printf '%s\n' "$GOT") <<EOF || fail "dry-run start inst --install"
-qemu-system-x86_64 -name inst,process=vmm-inst -m 1024 -smp 2 -accel tcg -drive file=\$H/images/inst.qcow2,if=virtio,format=qcow2 -drive file=$ISO,media=cdrom,readonly=on -drive file=\$H/images/inst-seed.iso,media=cdrom,readonly=on -boot once=d -netdev tap,id=n0,fd=3 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:11 -device virtio-rng-pci -vnc 127.0.0.1:20 -qmp unix:\$H/run/inst/qmp.sock,server=on,wait=off -chardev socket,id=serial0,path=\$H/run/inst/serial.sock,server=on,wait=off,logfile=\$H/run/inst/serial.log -serial chardev:serial0 -pidfile \$H/run/inst/pid -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
+qemu-system-x86_64 -name inst,process=vmm-inst -m 1024 -smp 2 -accel tcg -drive file=\$H/images/inst.qcow2,if=virtio,format=qcow2 -drive file=$ISO,media=cdrom,readonly=on -drive file=\$H/images/inst-seed.iso,media=cdrom,readonly=on -boot once=d -netdev tap,id=n0,ifname=vmm-inst,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:11 -device virtio-rng-pci -vnc 127.0.0.1:20 -qmp unix:\$H/run/inst/qmp.sock,server=on,wait=off -chardev socket,id=serial0,path=\$H/run/inst/serial.sock,server=on,wait=off,logfile=\$H/run/inst/serial.log -serial chardev:serial0 -pidfile \$H/run/inst/pid -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 EOF
 
 # without --install the ISO stays out
@@ -43,13 +43,13 @@ assert_not_contains "$OUT" "-boot"
 
 dry kern
 diff -u - <(printf '%s\n' "$GOT") <<EOF || fail "dry-run start kern"
-qemu-system-x86_64 -name kern,process=vmm-kern -m 512 -smp 1 -accel tcg -drive file=\$H/images/kern.qcow2,if=virtio,format=qcow2 -drive file=\$H/images/kern-seed.iso,media=cdrom,readonly=on -netdev tap,id=n0,fd=3 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:12 -device virtio-rng-pci -vnc 0.0.0.0:21 -qmp unix:\$H/run/kern/qmp.sock,server=on,wait=off -chardev socket,id=serial0,path=\$H/run/kern/serial.sock,server=on,wait=off,logfile=\$H/run/kern/serial.log -serial chardev:serial0 -pidfile \$H/run/kern/pid -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -kernel $T/kernel -initrd $T/initrd -append 'console=ttyS0 quiet'
+qemu-system-x86_64 -name kern,process=vmm-kern -m 512 -smp 1 -accel tcg -drive file=\$H/images/kern.qcow2,if=virtio,format=qcow2 -drive file=\$H/images/kern-seed.iso,media=cdrom,readonly=on -netdev tap,id=n0,ifname=vmm-kern,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:12 -device virtio-rng-pci -vnc 0.0.0.0:21 -qmp unix:\$H/run/kern/qmp.sock,server=on,wait=off -chardev socket,id=serial0,path=\$H/run/kern/serial.sock,server=on,wait=off,logfile=\$H/run/kern/serial.log -serial chardev:serial0 -pidfile \$H/run/kern/pid -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -kernel $T/kernel -initrd $T/initrd -append 'console=ttyS0 quiet'
 EOF
 
 # KVM and vhost when the host has them (forced here)
 VMM_ACCEL=kvm VMM_VHOST=on run_vmm 0 --dry-run start ubuntu
 assert_contains "$OUT" " -accel kvm -cpu host -drive "
-assert_contains "$OUT" ",fd=3,vhost=on,vhostfd=4 -device "
+assert_contains "$OUT" " -netdev tap,id=n0,ifname=vmm-ubuntu,script=no,downscript=no,vhost=on -device "
 
 # The printed line is what a shell reads back word for word.
 run_vmm 0 --dry-run start kern

@@ -161,6 +161,26 @@ static void test_headless(void **state)
 	check_free(argv, want, &p);
 }
 
+/* The line --dry-run prints names the tap: QEMU opens it (and vhost-net) itself, as when typed */
+static void test_tap_by_name(void **state)
+{
+	struct vmm_profile p;
+	fixed_profile(&p);
+	struct qemu_host hc = { .vhost = true };
+	struct qemu_files f = files;
+	f.tap = p.tap;
+	char **argv = qemu_argv(&p, &hc, &f);
+	static const char *const want[] = {
+		HEAD("ubuntu"), "-accel", "tcg",
+		DISK,
+		SEED,
+		"-netdev", "tap,id=n0,ifname=vmm-ubuntu,script=no,downscript=no,vhost=on",
+		NIC,
+		"-vnc", "127.0.0.1:19", TAIL, NULL,
+	};
+	check_free(argv, want, &p);
+}
+
 static void test_quote(void **state)
 {
 	char *argv[] = { "qemu-system-x86_64", "-append", "console=ttyS0 quiet", "-name",
@@ -212,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_install),
 		cmocka_unit_test(test_kernel_boot),
 		cmocka_unit_test(test_headless),
+		cmocka_unit_test(test_tap_by_name),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_probe_env),
 		cmocka_unit_test(test_port_free),

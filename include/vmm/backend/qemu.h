@@ -45,6 +45,10 @@ struct qemu_files {
 	const char *kernel;  /* direct kernel boot, or NULL */
 	const char *initrd;  /* or NULL */
 	const char *run_dir; /* run/NAME */
+	/* NULL: the tap (and /dev/vhost-net) are the descriptors vmm hands QEMU (QEMU_TAP_FD,
+	 * QEMU_VHOST_FD); a tap's name: QEMU opens it itself (ifname=, script=no), the line a person
+	 * types (--dry-run) */
+	const char *tap;
 };
 
 /* The qemu-system-x86_64 argv (NULL-terminated, malloc'd; free with qemu_argv_free). Pure. */

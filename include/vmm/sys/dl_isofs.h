@@ -18,6 +18,7 @@
 	X(iso_image_create_burn_source)            \
 	X(iso_image_get_root)                      \
 	X(iso_image_new)                           \
+	X(iso_image_set_application_id)           \
 	X(iso_image_unref)                         \
 	X(iso_init)                                \
 	X(iso_memory_stream_new)                   \
@@ -58,6 +59,7 @@ extern struct dynlib dl_isofs;
 #define iso_image_create_burn_source (*dl_iso_image_create_burn_source)
 #define iso_image_get_root (*dl_iso_image_get_root)
 #define iso_image_new (*dl_iso_image_new)
+#define iso_image_set_application_id (*dl_iso_image_set_application_id)
 #define iso_image_unref (*dl_iso_image_unref)
 #define iso_init (*dl_iso_init)
 #define iso_memory_stream_new (*dl_iso_memory_stream_new)
