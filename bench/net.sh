@@ -217,6 +217,14 @@ for s in "${SIDES[@]}"; do
 	printf '\n    does: %s\n' "${DOES[$s]}"
 done
 
+# The target: vmm's net up alone against the floor's (one vmm process against bash + ip + the
+# ruleset load), from the same interleaved cycles.
+printf '  net up alone\n    %-6s %s\n    %-6s %s\n' vmm "$(col 2 <"$W/vmm.txt" | stats ms 1000)" \
+	floor "$(col 2 <"$W/floor.txt" | stats ms 1000)"
+target "vmm net up / floor's net up (ip -batch + ${load%% /*}; medians)" \
+	"$(awk -v a="$(col 2 <"$W/vmm.txt" | median)" -v b="$(col 2 <"$W/floor.txt" | median)" \
+		'BEGIN { print a / b }')" 1.0
+
 echo "vmm net up with 64 defined guests (64 taps), $CYCLES cycles, each in a fresh namespace"
 home_with_guests "$W/home64" 64
 : >"$W/vmm64.txt"
