@@ -30,10 +30,11 @@ static void test_found(void **state)
 	assert_int_equal(dynlib_loaded(&lib), 0);
 	assert_int_equal(dynlib_load(&lib), 0);
 	assert_int_equal(dynlib_loaded(&lib), 1);
-	/* typed from the real prototype: a call is checked and works */
+	/* typed from the real prototype: a call is checked and works (the pointers are libc's own,
+	 * not compared with &strlen: a sanitizer build replaces that one) */
 	assert_int_equal(dl_strlen("vmm"), 3);
-	assert_ptr_equal(dl_strlen, strlen);
-	assert_ptr_equal(dl_strchr, strchr);
+	const char *s = "a,b";
+	assert_ptr_equal(dl_strchr(s, ','), s + 1);
 	/* once loaded, a second call does nothing */
 	dl_strlen = NULL;
 	assert_int_equal(dynlib_load(&lib), 0);
