@@ -51,7 +51,7 @@ static int ensure_network(const struct vmm_home *h, const struct vmm_netcfg *n, 
 {
 	struct vmm_profile *all = NULL;
 	size_t n_all = 0;
-	int up = hostnet_is_up(n);
+	int up = hostnet_is_up(h, n);
 	if (up != 0)
 		return up < 0 ? -1 : 0;
 	*brought_up = true;

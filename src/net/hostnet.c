@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <netlink/netlink.h>
@@ -16,6 +17,7 @@
 #include "vmm/net/hostnet.h"
 #include "vmm/net/journal.h"
 #include "vmm/net/link.h"
+#include "vmm/net/nftgen.h"
 #include "vmm/net/tap.h"
 #include "vmm/sys/util.h"
 
@@ -679,12 +681,64 @@ out:
 
 /* ---- is up / plan ---- */
 
-int hostnet_is_up(const struct vmm_netcfg *n)
+/*
+ * The firewall found complete by the last check, as a key: this boot, this network namespace,
+ * the nf_tables ruleset's generation (any change to any table commits a new one) and the
+ * configuration checked. While the key stays the same, the rules are as they were, and a start
+ * need not load libnftables and read the ruleset again to know it. "" when it cannot be known
+ * (the iptables-legacy backend, no nf_tables): then nothing is recorded and every check is full.
+ */
+#define FW_CHECKED_FILE "fw.checked"
+
+static void fw_checked_key(const struct fw_config *fc, char *key, size_t len)
+{
+	struct stat ns;
+	uint32_t gen;
+	char net[16];
+	char *boot = NULL;
+	key[0] = '\0';
+	if (fw_backend_resolve(fc, NULL, 0) == FW_NFTABLES &&
+	    (boot = util_read_file("/proc/sys/kernel/random/boot_id", NULL)) &&
+	    stat("/proc/self/ns/net", &ns) == 0 && nftgen_get(&gen) == 0) {
+		boot[strcspn(boot, "\n")] = '\0';
+		util_format_ipv4(fc->network, net);
+		snprintf(key, len, "boot %s netns %lu generation %u: %s %s/%u nat %d foreign %d mark %u\n",
+			 boot, (unsigned long)ns.st_ino, gen, fc->bridge, net, fc->prefix, fc->nat,
+			 (int)fc->foreign, fc->mark);
+	}
+	free(boot);
+	vmm_error_clear(); /* no key: a full check */
+}
+
+static bool fw_checked_same(const struct vmm_home *h, const char *key)
+{
+	char *path = util_fmt("%s/" FW_CHECKED_FILE, h->run);
+	char *text = *key ? util_read_file(path, NULL) : NULL;
+	bool same = text && !strcmp(text, key);
+	vmm_error_clear();
+	free(text);
+	free(path);
+	return same;
+}
+
+/* Only a key taken before a check that found everything (a change since then has another
+ * generation): a record that cannot be written costs the next start a full check, no more. */
+static void fw_checked_save(const struct vmm_home *h, const char *key)
+{
+	char *path = util_fmt("%s/" FW_CHECKED_FILE, h->run);
+	if (*key)
+		util_write_file_volatile(path, key, strlen(key), 0644);
+	vmm_error_clear();
+	free(path);
+}
+
+int hostnet_is_up(const struct vmm_home *h, const struct vmm_netcfg *n)
 {
 	struct nl_sock *sk = link_nl_open(NULL);
 	struct hostnet_probe pb;
 	struct fw_config fc;
 	struct fw_status fs;
+	char key[256];
 	int rc = -1;
 	if (!sk)
 		return -1;
@@ -694,6 +748,11 @@ int hostnet_is_up(const struct vmm_netcfg *n)
 	if (!pb.is_bridge || !pb.addr_on_bridge || !pb.up)
 		goto out;
 	hostnet_fw_config(n, &fc);
+	fw_checked_key(&fc, key, sizeof(key));
+	if (fw_checked_same(h, key)) {
+		rc = 1;
+		goto out;
+	}
 	memset(&fs, 0, sizeof(fs));
 	if (fw_status_rules(&fc, &fs) < 0) {
 		rc = -1;
@@ -701,6 +760,8 @@ int hostnet_is_up(const struct vmm_netcfg *n)
 	}
 	fs.forwards_stale = false; /* the guests' forwards are not known here: base rules only */
 	rc = fw_all_present(&fc, &fs);
+	if (rc == 1)
+		fw_checked_save(h, key);
 out:
 	nl_socket_free(sk);
 	return rc;

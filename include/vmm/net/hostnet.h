@@ -39,8 +39,10 @@ int hostnet_down_ex(const struct vmm_home *h, const struct vmm_netcfg *n,
 		    const struct vmm_profile *guests, size_t n_guests, bool force, bool *nothing);
 
 /* 1 when the bridge exists with its address and the firewall rules are present, 0 otherwise,
- * -1 on error. */
-int hostnet_is_up(const struct vmm_netcfg *n);
+ * -1 on error. With the nftables backend, a check that finds the rules complete is recorded in
+ * run/fw.checked with the ruleset's generation: while no tool has changed the ruleset since, the
+ * next call knows without loading libnftables or reading the ruleset. */
+int hostnet_is_up(const struct vmm_home *h, const struct vmm_netcfg *n);
 
 /* The changes `net up` (down = false) or `net down` would make now, one per line, followed by
  * the firewall plan (fw_plan). Changes nothing. *text is malloc'd. */
