@@ -158,12 +158,12 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 		add2(&a, "-boot", util_strdup("once=d"));
 	/* vmm opens the tap (and vhost-net) and hands QEMU the descriptors: QEMU needs no
 	 * privilege for them once it runs as its own user. Typed by hand, QEMU opens them. */
+	const char *vhost = hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR : "";
 	if (f->tap)
-		add2(&a, "-netdev", util_fmt("tap,id=n0,ifname=%s,script=no,downscript=no%s", f->tap,
-					     hc->vhost ? ",vhost=on" : ""));
+		add2(&a, "-netdev", util_fmt("tap,id=n0,ifname=%s,script=no,downscript=no%s",
+					     f->tap, hc->vhost ? ",vhost=on" : ""));
 	else
-		add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD,
-					     hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR : ""));
+		add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD, vhost));
 	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
 	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
 	add2(&a, "-device", util_strdup("virtio-rng-pci"));
@@ -599,7 +599,8 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 		goto out;
 	if (prepare_access(h, p, &f, seed, dir, &u) < 0)
 		goto out;
-	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir, NULL }; /* tap: fd 3 */
+	/* the tap: fd 3 */
+	struct qemu_files qf = { f.disk, seed, f.iso, f.kernel, f.initrd, dir, NULL };
 	argv = qemu_argv(p, &hc, &qf);
 	qpath = util_which(QEMU_BINARY);
 	logp = run_file(h, p->name, QEMU_LOG);

@@ -702,7 +702,8 @@ static void fw_checked_key(const struct fw_config *fc, char *key, size_t len)
 	    stat("/proc/self/ns/net", &ns) == 0 && nftgen_get(&gen) == 0) {
 		boot[strcspn(boot, "\n")] = '\0';
 		util_format_ipv4(fc->network, net);
-		snprintf(key, len, "boot %s netns %lu generation %u: %s %s/%u nat %d foreign %d mark %u\n",
+		snprintf(key, len,
+			 "boot %s netns %lu generation %u: %s %s/%u nat %d foreign %d mark %u\n",
 			 boot, (unsigned long)ns.st_ino, gen, fc->bridge, net, fc->prefix, fc->nat,
 			 (int)fc->foreign, fc->mark);
 	}

@@ -52,7 +52,8 @@ static int gen_reply(int fd, uint32_t *gen)
 		return vmm_fail("nf_tables: %s", util_strerror(err ? err : EPROTO));
 	}
 	if (r.h.nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN))
-		return vmm_fail("nf_tables: netlink: an unexpected answer (type %u)", r.h.nlmsg_type);
+		return vmm_fail("nf_tables: netlink: an unexpected answer (type %u)",
+				r.h.nlmsg_type);
 	return gen_attr(&r.h, r.h.nlmsg_len, gen);
 }
 

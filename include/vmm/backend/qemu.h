@@ -46,8 +46,8 @@ struct qemu_files {
 	const char *initrd;  /* or NULL */
 	const char *run_dir; /* run/NAME */
 	/* NULL: the tap (and /dev/vhost-net) are the descriptors vmm hands QEMU (QEMU_TAP_FD,
-	 * QEMU_VHOST_FD); a tap's name: QEMU opens it itself (ifname=, script=no), the line a person
-	 * types (--dry-run) */
+	 * QEMU_VHOST_FD); a tap's name: QEMU opens it itself (ifname=, script=no), the line
+	 * a person types (--dry-run) */
 	const char *tap;
 };
 

@@ -18,9 +18,10 @@
  * it stands for is made, and the begin line is dropped once the operation ends, so a vmm killed
  * at any instant leaves a journal that says what may have changed: every undo tolerates a change
  * that never happened. No fsync: the journal has to outlive the process, not the machine (the
- * links, addresses and rules it records are gone after a reboot too). The next command that takes the network lock finishes the job
- * (journal_recover in hostnet.c: an interrupted up or start is rolled back, an interrupted down
- * completed).
+ * links, addresses and rules it records are gone after a reboot too). The next command that
+ * takes the network lock finishes the job (journal_recover in hostnet.c: an interrupted up or
+ * start is rolled back, an interrupted down completed). A net up records all the changes it
+ * plans in one write before the first, then makes them.
  */
 #define JOURNAL_FILE "net.state"
 
