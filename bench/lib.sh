@@ -63,6 +63,24 @@ median_of() { median <"$1" | awk -v d="${2:-1}" '{ print $1 / d }'; }
 # spawntime: the path of the timing helper (bench/spawntime.c) built by `make bench` next to vmm.
 spawntime() { echo "$(dirname "$VMM")/spawntime"; }
 
+# hand_argv LINE RUNDIR HANDDIR: the QEMU command line `vmm --dry-run start` printed (LINE; it
+# names the tap, which QEMU then opens itself) as a person runs it by hand, in the array argv:
+# its run dir RUNDIR moved to HANDDIR, and -daemonize, which returns once QEMU is initialised
+# (its QMP socket then answers), as vmm start returns after its QMP handshake. -daemonize forks
+# and starts a session, which the sandbox's spawn=deny and elevateprivileges=deny refuse (QEMU
+# then exits 1 without a word): typed by hand, the sandbox goes without those two.
+hand_argv() {
+	local line=${1//"$2"/$3} i
+	eval "argv=($line)"
+	for i in "${!argv[@]}"; do
+		if [ "${argv[$i]}" = -sandbox ]; then
+			argv[i + 1]=${argv[i + 1]//,spawn=deny/}
+			argv[i + 1]=${argv[i + 1]//,elevateprivileges=deny/}
+		fi
+	done
+	argv+=(-daemonize)
+}
+
 # bench_ns_gone: kill what runs in $NS, delete it and $T (the end of each script's cleanup).
 bench_ns_gone() {
 	local p

@@ -52,21 +52,9 @@ v create b1 --ram 256 --size 64M --ip 192.168.166.100/24 --kernel "$IMG/vmm-gues
 v start b1 >/dev/null 2>&1 || { echo "warm-up start failed" >&2; v start b1; exit 1; }
 v stop b1 --force >/dev/null 2>&1
 
-# The same argv by hand: the line --dry-run prints (the tap by name: QEMU opens it itself), with
-# its run dir moved to $T/hand, and -daemonize, which returns once QEMU is initialised (its QMP
-# socket then answers), as vmm start returns after its QMP handshake. -daemonize forks and starts
-# a session, which the sandbox's spawn=deny and elevateprivileges=deny refuse (QEMU then exits 1
-# without a word): typed by hand, the sandbox goes without those two.
+# The same argv by hand: the line --dry-run prints, run from $T/hand, with -daemonize (hand_argv).
 line=$(v --dry-run start b1) || exit 1
-line=${line//$VMM_HOME\/run\/b1/$T/hand}
-eval "argv=($line)"
-for i in "${!argv[@]}"; do
-	if [ "${argv[$i]}" = -sandbox ]; then
-		argv[i + 1]=${argv[i + 1]//,spawn=deny/}
-		argv[i + 1]=${argv[i + 1]//,elevateprivileges=deny/}
-	fi
-done
-argv+=(-daemonize)
+hand_argv "$line" "$VMM_HOME/run/b1" "$T/hand"
 TAP=vmm-b1
 case "$line" in *"ifname=$TAP,"*) ;; *) echo "bench/start.sh: the --dry-run line does not name tap $TAP: $line" >&2; exit 1 ;; esac
 # Before each timed run of either side: no QEMU, no tap, no run dir. vmm makes its tap and run
