@@ -96,10 +96,12 @@ static int cleanup_run(const struct vmm_home *h, const struct vmm_profile *p)
 	return store_run_remove(h, p->name);
 }
 
+/* A run state file: what it records (a running QEMU, its tap) does not survive a reboot, so it
+ * is not fsync'ed (atomic, and outliving the process, is all it needs). */
 static int write_run(const struct vmm_home *h, const char *name, const char *file, const char *s)
 {
 	char *path = run_file(h, name, file);
-	int rc = util_write_file(path, s, strlen(s), 0600);
+	int rc = util_write_file_volatile(path, s, strlen(s), 0600);
 	free(path);
 	return rc;
 }
