@@ -89,7 +89,7 @@ run_vmm 0 seed g
 
 # ---- libcurl, libcrypto: vmm image pull, before any download or cache folder ----
 export VMM_IMAGE_CATALOG=$SRCDIR/contrib/images.cfg
-run_vmm 0 image add mine http://127.0.0.1:9/mine.qcow2 --sha256 "$(printf 'a%.0s' $(seq 64))"
+run_vmm 0 image add mine http://127.0.0.1:9/mine.qcow2 --insecure-http --sha256 "$(printf 'a%.0s' $(seq 64))"
 before=$(tree_sum "$VMM_HOME")
 for lib in "libcurl libcurl4 image downloads" "libcrypto libssl3 image digests"; do
 	set -- $lib
