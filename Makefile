@@ -10,14 +10,14 @@ BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
 
-# Every library through pkg-config. libvirt is used too, but not linked: src/backend/libvirt_load.c loads
-# libvirt.so.0 with dlopen the first time a libvirt profile needs it (linking it costs every
-# command ~10 ms of loading). Its headers still come through pkg-config, and its version is
-# checked here.
+# Every library through pkg-config. Only the small ones every command needs are linked (PKGS);
+# the heavy ones (PKGS_DLOPEN) are opened with dlopen by the command that first needs them
+# (include/vmm/sys/dynlib.h): linking them made every command, `vmm version` included, map ~55
+# shared objects. Their headers still come through pkg-config, and each is opened by the soname
+# of the library found here (DL_SONAMES, read with readelf), so headers and code always agree.
 
-PKGS := libconfig libacl libnl-3.0 libnl-route-3.0 libip4tc libip6tc libnftables libvncclient json-c \
-        libisofs-1 libpng libcurl libcrypto
-PKGS_CFLAGS_ONLY := libvirt
+PKGS := libconfig libacl libnl-3.0 libnl-route-3.0 libip4tc libip6tc json-c
+PKGS_DLOPEN := libnftables libvncclient libisofs-1 libpng libcurl libcrypto libvirt
 LIBVIRT_MIN := 6.0
 TEST_PKGS := cmocka
 
@@ -58,7 +58,7 @@ endif
 endif
 
 ifneq ($(filter-out $(NOBUILD_GOALS),$(GOALS)),)
-NEED_PKGS := $(PKGS) $(PKGS_CFLAGS_ONLY) $(if $(filter unit asan check,$(GOALS)),$(TEST_PKGS))
+NEED_PKGS := $(PKGS) $(PKGS_DLOPEN) $(if $(filter unit asan check,$(GOALS)),$(TEST_PKGS))
 HAVE_PKGCONFIG := $(shell command -v pkg-config >/dev/null 2>&1 && echo yes)
 MISSING_DEBS := $(if $(HAVE_PKGCONFIG),,pkg-config) \
 	$(if $(filter asan fuzz,$(GOALS)),$(if $(shell command -v clang),,clang)) \
@@ -73,16 +73,36 @@ $(error vmm: missing build dependencies: $(strip $(MISSING_DEBS)) (run "make dep
 endif
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(PKGS_CFLAGS_ONLY) 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(PKGS_DLOPEN) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+# test_render reads the PNG vmm wrote back with libpng itself: linked into that test only
 TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+$(BUILD)/tests/test_render: TEST_LIBS += $(shell pkg-config --libs libpng 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) \
               -DVMM_VERSION='"$(VERSION)"' -DVMM_DATADIR='"$(PREFIX)/share/vmm"' -MMD -MP
+# --as-needed: no DT_NEEDED for a library nothing calls; -O1: smaller symbol hash chains. Binding
+# stays lazy (no -z now): only the functions a command calls get resolved.
+LDFLAGS_VMM := -Wl,--as-needed -Wl,-O1
 LDLIBS  := $(PKG_LIBS) -ldl -lpthread
+
+# DL_SONAME_<NAME>: the soname of each dlopen'ed library (the file lib<l>.so of its -l<l> in its
+# pkg-config libdir, read with readelf), for the two files that name them. Expanded only when
+# they are compiled.
+dl_file = $(shell pkg-config --variable=libdir $(1))/$(patsubst -l%,lib%.so,$(firstword \
+	$(shell pkg-config --libs-only-l $(1))))
+dl_soname = $(shell readelf -d $(call dl_file,$(1)) 2>/dev/null | sed -n 's/.*soname: \[\(.*\)\]/\1/p')
+dl_def = -DDL_SONAME_$(1)='"$(call dl_soname,$(2))"'
+$(BUILD)/src/sys/dl_curl.o: ALL_CFLAGS += $(call dl_def,CURL,libcurl)
+$(BUILD)/src/sys/dl_crypto.o: ALL_CFLAGS += $(call dl_def,CRYPTO,libcrypto)
+$(BUILD)/src/sys/dl_isofs.o: ALL_CFLAGS += $(call dl_def,ISOFS,libisofs-1)
+$(BUILD)/src/sys/dl_nftables.o: ALL_CFLAGS += $(call dl_def,NFTABLES,libnftables)
+$(BUILD)/src/sys/dl_png.o: ALL_CFLAGS += $(call dl_def,PNG,libpng)
+$(BUILD)/src/sys/dl_vncclient.o: ALL_CFLAGS += $(call dl_def,VNCCLIENT,libvncclient)
+$(BUILD)/src/backend/libvirt_load.o: ALL_CFLAGS += $(call dl_def,LIBVIRT,libvirt)
 
 LIB_SRC  := $(sort $(filter-out src/nss/%,$(wildcard src/*/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -109,7 +129,7 @@ $(BUILD)/libvmm.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/vmm: $(BUILD)/src/main.o $(BUILD)/libvmm.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS_VMM) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmm.a
 	@mkdir -p $(dir $@)
@@ -126,7 +146,7 @@ $(BUILD)/hooks/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -DVMM_TEST_HOOKS -c -o $@ $<
 
 $(BUILD)/vmm-test: $(BUILD)/src/main.o $(HOOK_OBJ) $(BUILD)/libvmm.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS_VMM) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The test guest (kernel + busybox + modules initramfs, and a bootable ISO of it) in images/.
 guest:
@@ -183,14 +203,17 @@ man: $(BUILD)/vmm
 completion: $(BUILD)/vmm
 	$(BUILD)/vmm help --bash-completion > contrib/vmm.bash-completion
 
-# systemd units: vmm-net.service (the network at boot) and vmm@.service (one guest), their
+# systemd units: vmm-net.service (the network at boot) and vmm@.service (one guest), and the same
+# for a user's own manager (contrib/systemd/user/: without root), their
 # ExecStart/ExecStop pointing at the installed binary.
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMD_USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 install: $(BUILD)/vmm $(BUILD)/libnss_vmm.so.2
 	install -d $(DESTDIR)$(NSS_LIBDIR)
 	install -m 0644 $(BUILD)/libnss_vmm.so.2 $(DESTDIR)$(NSS_LIBDIR)/libnss_vmm.so.2
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/vmm \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(SYSTEMD_UNITDIR)
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(SYSTEMD_UNITDIR) \
+		$(DESTDIR)$(SYSTEMD_USERUNITDIR)
 	install -m 0755 $(BUILD)/vmm $(DESTDIR)$(PREFIX)/bin/vmm
 	install -m 0644 contrib/images.cfg $(DESTDIR)$(PREFIX)/share/vmm/images.cfg
 	install -m 0644 contrib/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
@@ -199,6 +222,10 @@ install: $(BUILD)/vmm $(BUILD)/libnss_vmm.so.2
 	for u in contrib/systemd/*.service; do \
 		sed 's|/usr/local/bin/vmm|$(PREFIX)/bin/vmm|' $$u > $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) && \
 		chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) || exit 1; \
+	done
+	for u in contrib/systemd/user/*.service; do \
+		d=$(DESTDIR)$(SYSTEMD_USERUNITDIR)/$$(basename $$u); \
+		sed 's|/usr/local/bin/vmm|$(PREFIX)/bin/vmm|' $$u > $$d && chmod 0644 $$d || exit 1; \
 	done
 
 # The Debian packages vmm needs to build and run (needs root; contrib/deps.sh --list --goal=G
@@ -210,7 +237,12 @@ deps:
 demo: $(BUILD)/vmm guest
 	contrib/demo.sh $(BUILD)/vmm
 
-bench: $(BUILD)/vmm guest
+# bench/spawntime times commands started with posix_spawn (no shell in what is measured).
+$(BUILD)/spawntime: bench/spawntime.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $<
+
+bench: $(BUILD)/vmm $(BUILD)/spawntime guest
 	bench/run.sh $(BUILD)/vmm
 
 clean:

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # bench/lib.sh: sourced by every benchmark: the machine line, statistics (min/median/max, with a
-# flag when the runs fall into two groups), timing in microseconds, and for the scripts that run
-# in one throwaway namespace $NS with scratch dir $T (start.sh, libvirt.sh): its set-up and removal.
+# flag when the runs fall into two groups), timing in microseconds, the targets' verdict lines,
+# and for the scripts that run in one throwaway namespace $NS with scratch dir $T (start.sh,
+# libvirt.sh): its set-up and removal.
 
 # bench_machine: one line: CPU model, cores, kernel, and whether QEMU gets KVM or runs TCG.
 bench_machine() {
@@ -47,6 +48,37 @@ stats() {
 		}
 		printf "\n"
 	}'
+}
+
+# target WHAT RATIO LIMIT [UNIT]: the verdict on one of the targets make bench checks, one line
+# "target: WHAT: RATIO (at most LIMIT): met" or "... MISSED" (bench/run.sh counts them). UNIT
+# (default "x") follows both numbers: a ratio, or "ms" for an absolute target.
+target() {
+	awk -v w="$1" -v r="$2" -v l="$3" -v u="${4:-x}" 'BEGIN {
+		printf "  target: %s: %.2f%s (at most %.2f%s): %s\n", w, r, u, l, u, (r + 0 <= l + 0) ? "met" : "MISSED"
+	}'
+}
+# median_of FILE [DIV]: the median of the numbers in FILE (one a line), divided by DIV.
+median_of() { median <"$1" | awk -v d="${2:-1}" '{ print $1 / d }'; }
+# spawntime: the path of the timing helper (bench/spawntime.c) built by `make bench` next to vmm.
+spawntime() { echo "$(dirname "$VMM")/spawntime"; }
+
+# hand_argv LINE RUNDIR HANDDIR: the QEMU command line `vmm --dry-run start` printed (LINE; it
+# names the tap, which QEMU then opens itself) as a person runs it by hand, in the array argv:
+# its run dir RUNDIR moved to HANDDIR, and -daemonize, which returns once QEMU is initialised
+# (its QMP socket then answers), as vmm start returns after its QMP handshake. -daemonize forks
+# and starts a session, which the sandbox's spawn=deny and elevateprivileges=deny refuse (QEMU
+# then exits 1 without a word): typed by hand, the sandbox goes without those two.
+hand_argv() {
+	local line=${1//"$2"/$3} i
+	eval "argv=($line)"
+	for i in "${!argv[@]}"; do
+		if [ "${argv[$i]}" = -sandbox ]; then
+			argv[i + 1]=${argv[i + 1]//,spawn=deny/}
+			argv[i + 1]=${argv[i + 1]//,elevateprivileges=deny/}
+		fi
+	done
+	argv+=(-daemonize)
 }
 
 # bench_ns_gone: kill what runs in $NS, delete it and $T (the end of each script's cleanup).

@@ -81,7 +81,7 @@ if [ "$FLOOR_FW" = nftables ]; then
 else
 	rules_how="libiptc for the rules (one commit per table)" load="iptables-legacy-restore --noflush"
 fi
-DOES[vmm]="netlink for links and address, $rules_how, /proc for forwarding, its journal file rewritten (write, fsync, rename) as it goes; links deleted in one batch (their group)"
+DOES[vmm]="netlink for links and address, $rules_how, /proc for forwarding, its journal file rewritten (write, rename) as it goes; links deleted in one batch (their group)"
 LABEL[floor]="floor: one ip -batch + one ruleset load"
 DOES[floor]="the same links, address, forwarding and rules as vmm; ip -batch and $load each way; links deleted in one batch (ip link delete group)"
 if command -v brctl >/dev/null && command -v tunctl >/dev/null; then
@@ -216,6 +216,14 @@ for s in "${SIDES[@]}"; do
 		"$(ratio "$(col 1 <"$f" | median)" "$(col 1 <"$W/vmm.txt" | median)")"
 	printf '\n    does: %s\n' "${DOES[$s]}"
 done
+
+# The target: vmm's net up alone against the floor's (one vmm process against bash + ip + the
+# ruleset load), from the same interleaved cycles.
+printf '  net up alone\n    %-6s %s\n    %-6s %s\n' vmm "$(col 2 <"$W/vmm.txt" | stats ms 1000)" \
+	floor "$(col 2 <"$W/floor.txt" | stats ms 1000)"
+target "vmm net up / floor's net up (ip -batch + ${load%% /*}; medians)" \
+	"$(awk -v a="$(col 2 <"$W/vmm.txt" | median)" -v b="$(col 2 <"$W/floor.txt" | median)" \
+		'BEGIN { print a / b }')" 1.0
 
 echo "vmm net up with 64 defined guests (64 taps), $CYCLES cycles, each in a fresh namespace"
 home_with_guests "$W/home64" 64

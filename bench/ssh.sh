@@ -42,8 +42,8 @@ v stop b1 >/dev/null 2>&1 || v stop b1 --force >/dev/null 2>&1
 
 mkdir -p "$T/hand"
 line=$(v --dry-run start b1) || exit 1
-line=${line//$VMM_HOME\/run\/b1/$T/hand}
-eval "argv=($line)"
+# as typed by hand (lib.sh): it returns once QEMU is initialised, then the banner is polled
+hand_argv "$line" "$VMM_HOME/run/b1" "$T/hand"
 hand_prep() {
 	rm -rf "$T/hand"; mkdir -p "$T/hand"
 	ip -n "$NS" tuntap add dev vmm-b1 mode tap 2>/dev/null

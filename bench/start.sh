@@ -52,11 +52,11 @@ v create b1 --ram 256 --size 64M --ip 192.168.166.100/24 --kernel "$IMG/vmm-gues
 v start b1 >/dev/null 2>&1 || { echo "warm-up start failed" >&2; v start b1; exit 1; }
 v stop b1 --force >/dev/null 2>&1
 
-# The same argv by hand: the line --dry-run prints, with its run dir moved to $T/hand.
+# The same argv by hand: the line --dry-run prints, run from $T/hand, with -daemonize (hand_argv).
 line=$(v --dry-run start b1) || exit 1
-line=${line//$VMM_HOME\/run\/b1/$T/hand}
-eval "argv=($line)"
+hand_argv "$line" "$VMM_HOME/run/b1" "$T/hand"
 TAP=vmm-b1
+case "$line" in *"ifname=$TAP,"*) ;; *) echo "bench/start.sh: the --dry-run line does not name tap $TAP: $line" >&2; exit 1 ;; esac
 # Before each timed run of either side: no QEMU, no tap, no run dir. vmm makes its tap and run
 # dir inside the timed run; the hand-typed QEMU needs them made first (untimed): it does less.
 hand_prep() {
@@ -129,6 +129,8 @@ for i in $(seq "$RUNS"); do
 done
 row "vmm start" "$T/vmm.us" "lock, tap, seed (rewritten only if changed), run files, QEMU, QMP handshake"
 row "QEMU argv by hand" "$T/hand.us" "QEMU only (tap made beforehand); vmm/hand $(ratio "$T/vmm.us" "$T/hand.us") (medians)"
+target "vmm start / QEMU argv by hand, to QMP-ready (medians)" \
+	"$(awk -v a="$(median_of "$T/vmm.us")" -v b="$(median_of "$T/hand.us")" 'BEGIN { print a / b }')" 1.1
 if [ -s "$T/virsh.us" ]; then
 	row "virsh create" "$T/virsh.us" "libvirtd running; virsh/vmm $(ratio "$T/virsh.us" "$T/vmm.us") (medians)"
 else

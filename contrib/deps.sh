@@ -35,7 +35,7 @@ declare -A PKGS=(
 	# the tests: cmocka, the sanitizer and fuzz builds, seed checks, the tools the scripts use,
 	# the daemons they run inside their own namespaces (dockerd, sshd, ufw), the Debian guest
 	[test]="libcmocka-dev clang libclang-rt-14-dev cloud-init genisoimage procps psmisc
-		util-linux acl tmux libxml2-utils jq python3 systemd socat openssh-server docker.io
+		util-linux acl tmux libxml2-utils jq python3 systemd socat curl openssh-server docker.io
 		ufw debootstrap e2fsprogs"
 	# the libvirt backend: libvirtd with its QEMU driver, virsh
 	[libvirt]="libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients"

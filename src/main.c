@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vmm/cmd/cmd.h"
+#include "vmm/net/userns.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
 
@@ -172,6 +173,9 @@ static void show_notice(const char *line)
 static int dispatch(int argc, char **argv)
 {
 	struct vmm_ctx ctx = { 0 };
+	/* vmm re-executed by itself to hold a network namespace of the user's (userns.h) */
+	if (argc == 3 && !strcmp(argv[1], USERNS_HOLDER_CMD))
+		return userns_holder_main();
 	int rc = take_globals(&ctx, &argc, argv);
 	if (rc)
 		return rc;

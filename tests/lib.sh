@@ -185,6 +185,70 @@ guest_standin() {
 	ip -n "$GUEST" route add default via 192.168.166.1
 }
 
+# ---- without root (tests/e2e/rootless_*.sh, bench/rootless.sh) ----
+# rootless_user: an ordinary user made for this test (useradd, no sudo, no groups but its own;
+# removed at exit with its processes, killed by PID), its home $RHOME (vmm's home is its XDG one:
+# ~/.config/vmm, ~/.local/share/vmm) and its runtime folder $RRUN ($XDG_RUNTIME_DIR; /tmp may not
+# be writable for users on some hosts), both in a folder of its own. Sets RUSER, RUID.
+rootless_user() {
+	need_cmd useradd
+	need_cmd setpriv
+	RUSER=vmmu$$
+	RBASE=$(mktemp -d /tmp/vmm-rootless.XXXXXX) || fail "mktemp"
+	RHOME=$RBASE/home RRUN=$RBASE/run
+	useradd -M -d "$RHOME" -s /usr/sbin/nologin -U "$RUSER" >/dev/null || fail "useradd $RUSER"
+	at_exit rootless_user_gone
+	RUID=$(id -u "$RUSER")
+	chmod 0711 "$RBASE"
+	mkdir -m 0700 "$RHOME" "$RRUN" && chown "$RUSER:$RUSER" "$RHOME" "$RRUN" || fail "$RBASE"
+}
+# as_ruser CMD...: CMD as that user inside $HOST, in a clean environment (no VMM_HOME).
+as_ruser() {
+	nsx "$HOST" setpriv --reuid "$RUID" --regid "$RUID" --init-groups env -i PATH="$PATH" \
+		HOME="$RHOME" XDG_RUNTIME_DIR="$RRUN" USER="$RUSER" LOGNAME="$RUSER" "$@"
+}
+# user_pids: the user's live processes (zombies waiting for their reaper left out).
+user_pids() { ps -o pid=,stat= -u "$RUID" 2>/dev/null | awk '$2 !~ /^Z/ { print $1 }'; }
+rootless_user_gone() {
+	local p _
+	for p in $(user_pids); do kill -9 "$p" 2>/dev/null; done
+	for _ in $(seq 20); do [ -z "$(user_pids)" ] && break; sleep 0.1; done
+	userdel "$RUSER" 2>/dev/null
+	rm -rf "$RBASE"
+}
+# user_net_cfg: the user's net.cfg, the tutorial's with the LAN's dnsmasq as the guests' DNS.
+user_net_cfg() {
+	mkdir -p "$RHOME/.config/vmm"
+	printf 'bridge = "br0";\naddress = "192.168.166.1/24";\nnat = true;\ndns = [ "192.168.1.191" ];\n' \
+		>"$RHOME/.config/vmm/net.cfg"
+	chown -R "$RUSER:$RUSER" "$RHOME/.config"
+}
+# user_uids_only: every process in $HOST (QEMUs, pasta) and the namespace's holder is the user's:
+# nothing of the run is root's. QEMU's capabilities are none.
+user_uids_only() {
+	local p uid n=0
+	for p in $(ip netns pids "$HOST") $(cut -d' ' -f1 "$RRUN/vmm/netns" 2>/dev/null); do
+		uid=$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "/proc/$p/status" 2>/dev/null) || continue
+		[ -n "$uid" ] || continue
+		assert_eq "$uid" "$RUID$RUID$RUID$RUID" "$1: uids of pid $p ($(cat "/proc/$p/comm"))"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || fail "$1: no process of the run found"
+	for p in $(cat "$RRUN"/vmm/*/pid 2>/dev/null); do
+		assert_eq "$(awk '/^CapEff:/ { print $2 }' "/proc/$p/status")" 0000000000000000 \
+			"$1: QEMU (pid $p) capabilities"
+	done
+}
+# user_nothing_left: no process of the user, no namespace, no run file of the network.
+user_nothing_left() {
+	local _
+	for _ in $(seq 30); do [ -z "$(user_pids)" ] && break; sleep 0.1; done
+	assert_eq "$(user_pids | tr '\n' ' ')" "" "$1: processes of the user left"
+	assert_eq "$(lsns -n -o NS,USER -t net 2>/dev/null | awk -v u="$RUSER" '$2 == u')" "" \
+		"$1: a network namespace of the user's left"
+	assert_eq "$(ls -A "$RRUN/vmm" | grep -v '\.lock$' | tr '\n' ' ')" "" "$1: run files left"
+}
+
 # ---- guests (tests/e2e): the tiny test guest booted by vmm inside $HOST ----
 GUEST_KERNEL=$SRCDIR/images/vmm-guest.kernel
 GUEST_INITRD=$SRCDIR/images/vmm-guest.initrd

@@ -478,7 +478,8 @@ static int remote_prepare(virConnectPtr c, const struct vmm_home *h, const struc
 			  const struct vmm_profile *p, struct virt_domain_spec *s,
 			  struct virt_names *v, virStoragePoolPtr *pool)
 {
-	if (remote_network(c, p, n) < 0 || !(*pool = remote_pool(c, p)))
+	/* (network = "user": the guest's own passt, no network of the host's) */
+	if ((!profile_net_user(p) && remote_network(c, p, n) < 0) || !(*pool = remote_pool(c, p)))
 		return -1;
 	s->pool = virStoragePoolGetName(*pool);
 	if (upload_disk(c, *pool, h, p, v->diskvol, v->f.disk) < 0 ||

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
 
 #include "vmm/backend/libvirt_xml.h"
 #include "vmm/sys/error.h"
@@ -14,7 +16,10 @@
 
 const char *virt_uri(const struct vmm_profile *p)
 {
-	return p->uri && *p->uri ? p->uri : VIRT_DEFAULT_URI;
+	if (p->uri && *p->uri)
+		return p->uri;
+	/* a guest behind its own passt needs no privilege: the user's own libvirt, without root */
+	return profile_net_user(p) && geteuid() != 0 ? VIRT_SESSION_URI : VIRT_DEFAULT_URI;
 }
 
 /* The authority of a URI ("user@host:port") as [*start, *end); -1 when there is no "://". */
@@ -206,10 +211,31 @@ static bool any_virtiofs(const struct virt_domain_spec *s)
 	return false;
 }
 
-/* The guest's NIC: vmm's tap (a local guest) or the libvirt network (a remote one). */
+/* network = "user": libvirt runs the guest's passt (libvirt 9.0), the forwards as its port
+ * forwards; the <interface> is left open for the MAC and model. */
+static void xml_user_net(FILE *f, const struct vmm_profile *p)
+{
+	fputs("    <interface type='user'>\n      <backend type='passt'/>\n", f);
+	for (size_t i = 0; i < p->n_forwards; i++) {
+		const struct vmm_forward *x = &p->forwards[i];
+		char a[16];
+		fprintf(f, "      <portForward proto='%s'", x->proto == IPPROTO_UDP ? "udp" : "tcp");
+		if (x->addr) {
+			util_format_ipv4(x->addr, a);
+			fprintf(f, " address='%s'", a);
+		}
+		fprintf(f, ">\n        <range start='%u' to='%u'/>\n      </portForward>\n",
+			(unsigned)x->host_port, (unsigned)x->guest_port);
+	}
+}
+
+/* The guest's NIC: user networking (passt), vmm's tap (a local guest) or the libvirt network (a
+ * remote one). */
 static void xml_interface(FILE *f, const struct virt_domain_spec *s)
 {
-	if (s->network) {
+	if (profile_net_user(s->p)) {
+		xml_user_net(f, s->p);
+	} else if (s->network) {
 		fputs("    <interface type='network'>\n      <source network='", f);
 		xml_esc(f, s->network);
 		fputs("'/>\n", f);

@@ -28,6 +28,7 @@
 #include "vmm/backend/qemu_spawn.h"
 #include "vmm/sys/error.h"
 #include "vmm/backend/qemu.h"
+#include "vmm/backend/passt.h"
 #include "vmm/backend/qmp.h"
 #include "vmm/backend/qemu_devices.h"
 #include "vmm/backend/qemu_snapshot.h"
@@ -102,10 +103,12 @@ static int cleanup_run(const struct vmm_home *h, const struct vmm_profile *p)
 	return store_run_remove(h, p->name);
 }
 
+/* A run state file: what it records (a running QEMU, its tap) does not survive a reboot, so it
+ * is not fsync'ed (atomic, and outliving the process, is all it needs). */
 static int write_run(const struct vmm_home *h, const char *name, const char *file, const char *s)
 {
 	char *path = run_file(h, name, file);
-	int rc = util_write_file(path, s, strlen(s), 0600);
+	int rc = util_write_file_volatile(path, s, strlen(s), 0600);
 	free(path);
 	return rc;
 }
@@ -238,6 +241,13 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		free(line);
 		qemu_argv_free(argv);
 	}
+	if (rc == 0 && profile_net_user(p)) { /* its network: passt, on QEMU's fd 3's other end */
+		char **pv = passt_argv(p), *pl = qemu_argv_line(pv), *t = *text;
+		*text = util_fmt("%s%s\n", t, pl);
+		free(t);
+		free(pl);
+		passt_argv_free(pv);
+	}
 	qemu_spawn_close(&s);
 	qemu_devices_free(&dev);
 	free(seed);
@@ -339,6 +349,10 @@ static int prepare_spawn(const struct vmm_home *h, const struct vmm_profile *p,
 	    qemu_spawn_run(dir, s) < 0 || qemu_spawn_user(dir, s) < 0 ||
 	    (vnc_sock && qemu_spawn_vnc_dir(dir, s) < 0))
 		return -1;
+	/* the NIC: network = "user", QEMU's end of the guest's own passt (it ends when QEMU
+	 * closes it, or when this start fails and the descriptor is closed); else the tap */
+	if (profile_net_user(p))
+		return passt_start(dir, p, &s->fd[QEMU_TAP_FD]);
 	if (tap_fd < 0)
 		return vmm_fail("%s: tap %s: not open (the lifecycle opens it for QEMU)", p->name,
 				p->tap);
@@ -403,6 +417,7 @@ static int qemu_start(const struct vmm_home *h, const struct vmm_netcfg *n,
 	struct qemu_host hc;
 	(void)n;
 	qemu_probe(&hc);
+	hc.vhost = hc.vhost && !profile_net_user(p); /* vhost-net is a tap's */
 	qemu_spawn_init(&s);
 	/* every file first (nothing is changed before they all open), then the run state: a
 	 * stale one of a crashed QEMU (or a reboot) goes */

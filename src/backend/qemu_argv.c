@@ -144,9 +144,15 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 	if (f->iso)
 		add2(&a, "-boot", util_strdup("once=d"));
 	/* vmm opens the tap (and vhost-net) and hands QEMU the descriptors: QEMU needs no
-	 * privilege for them once it runs as its own user */
-	add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD,
-				     hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR : ""));
+	 * privilege for them once it runs as its own user; network = "user": the descriptor is
+	 * QEMU's end of the guest's own passt (passt.h) */
+	if (profile_net_user(p))
+		add2(&a, "-netdev", util_fmt("stream,id=n0,server=off,addr.type=fd,addr.str=%d",
+					     QEMU_TAP_FD));
+	else
+		add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD,
+					     hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR
+						       : ""));
 	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
 	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
 	add2(&a, "-device", util_strdup("virtio-rng-pci"));

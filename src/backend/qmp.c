@@ -171,6 +171,63 @@ static void keep_event(struct qmp *q, json_object *msg)
 	json_object_array_add(q->events, msg); /* the array now owns msg */
 }
 
+/* Send cmd (with args, or NULL) under a new id, written to id. 0 or -1. */
+static int send_command(struct qmp *q, const char *cmd, json_object *args, char id[32])
+{
+	snprintf(id, 32, "vmm-%u", q->next_id++);
+	json_object *req = json_object_new_object();
+	json_object_object_add(req, "execute", json_object_new_string(cmd));
+	if (args)
+		json_object_object_add(req, "arguments", json_object_get(args));
+	json_object_object_add(req, "id", json_object_new_string(id));
+	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	int rc = write_all(q, text, strlen(text));
+	if (rc == 0)
+		rc = write_all(q, "\r\n", 2);
+	json_object_put(req);
+	return rc;
+}
+
+/* Read until the reply to id comes (events kept, other replies dropped); its "return" in *ret
+ * when ret is non-NULL. 0, or -1 with the error slot set (QEMU's error, EOF, the deadline). */
+static int await_reply(struct qmp *q, const char *cmd, const char *id, json_object **ret,
+		       uint64_t deadline)
+{
+	for (;;) {
+		json_object *msg = NULL;
+		if (read_message(q, deadline, &msg) < 0)
+			return -1;
+		enum qmp_kind k = qmp_kind(msg);
+		if (k == QMP_EVENT) {
+			keep_event(q, msg);
+			continue;
+		}
+		json_object *jid = NULL;
+		if ((k != QMP_RETURN && k != QMP_ERROR) || !json_object_object_get_ex(msg, "id", &jid) ||
+		    !json_object_is_type(jid, json_type_string) ||
+		    strcmp(json_object_get_string(jid), id)) {
+			json_object_put(msg); /* a reply to something else: not ours */
+			continue;
+		}
+		if (k == QMP_ERROR) {
+			json_object *err = NULL, *desc = NULL;
+			json_object_object_get_ex(msg, "error", &err);
+			if (err)
+				json_object_object_get_ex(err, "desc", &desc);
+			vmm_fail("qmp %s: %s", cmd, desc ? json_object_get_string(desc) : "error");
+			json_object_put(msg);
+			return -1;
+		}
+		if (ret) {
+			json_object *r = NULL;
+			json_object_object_get_ex(msg, "return", &r);
+			*ret = json_object_get(r);
+		}
+		json_object_put(msg);
+		return 0;
+	}
+}
+
 int qmp_open_fd(int fd, int timeout_ms, struct qmp **out)
 {
 	*out = NULL;
@@ -186,6 +243,11 @@ int qmp_open_fd(int fd, int timeout_ms, struct qmp **out)
 	}
 	uint64_t deadline = util_now_ms() + (uint64_t)timeout_ms;
 	json_object *msg = NULL;
+	/* qmp_capabilities goes out before the greeting is read: QEMU reads it once it has greeted,
+	 * and its answer comes right behind the greeting (one wait for QEMU less per connection) */
+	char id[32];
+	if (send_command(q, "qmp_capabilities", NULL, id) < 0)
+		goto fail;
 	for (;;) {
 		if (read_message(q, deadline, &msg) < 0)
 			goto fail;
@@ -203,7 +265,7 @@ int qmp_open_fd(int fd, int timeout_ms, struct qmp **out)
 	json_object_object_get_ex(msg, "QMP", &inner);
 	q->greeting = json_object_get(inner);
 	json_object_put(msg);
-	if (qmp_execute(q, "qmp_capabilities", NULL, NULL, remaining(deadline)) < 0)
+	if (await_reply(q, "qmp_capabilities", id, NULL, deadline) < 0)
 		goto fail;
 	*out = q;
 	return 0;
@@ -252,66 +314,24 @@ void qmp_close(struct qmp *q)
 int qmp_execute(struct qmp *q, const char *cmd, json_object *args, json_object **ret,
 		int timeout_ms)
 {
+	char id[32];
 	if (ret)
 		*ret = NULL;
-	char id[32];
-	snprintf(id, sizeof(id), "vmm-%u", q->next_id++);
-	json_object *req = json_object_new_object();
-	json_object_object_add(req, "execute", json_object_new_string(cmd));
-	if (args)
-		json_object_object_add(req, "arguments", json_object_get(args));
-	json_object_object_add(req, "id", json_object_new_string(id));
-	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	int rc = write_all(q, text, strlen(text));
-	if (rc == 0)
-		rc = write_all(q, "\r\n", 2);
-	json_object_put(req);
+	int rc = send_command(q, cmd, args, id);
 	if (rc < 0 && !strcmp(cmd, "quit")) {
 		vmm_error_clear(); /* already gone */
 		return 0;
 	}
 	if (rc < 0)
 		return -1;
-
 	uint64_t deadline = util_now_ms() + (uint64_t)timeout_ms;
-	for (;;) {
-		json_object *msg = NULL;
-		if (read_message(q, deadline, &msg) < 0) {
-			if (q->eof && !strcmp(cmd, "quit")) {
-				vmm_error_clear();
-				return 0; /* QEMU went away as asked */
-			}
-			return -1;
-		}
-		enum qmp_kind k = qmp_kind(msg);
-		if (k == QMP_EVENT) {
-			keep_event(q, msg);
-			continue;
-		}
-		json_object *jid = NULL;
-		if ((k != QMP_RETURN && k != QMP_ERROR) || !json_object_object_get_ex(msg, "id", &jid) ||
-		    !json_object_is_type(jid, json_type_string) ||
-		    strcmp(json_object_get_string(jid), id)) {
-			json_object_put(msg); /* a reply to something else: not ours */
-			continue;
-		}
-		if (k == QMP_ERROR) {
-			json_object *err = NULL, *desc = NULL;
-			json_object_object_get_ex(msg, "error", &err);
-			if (err)
-				json_object_object_get_ex(err, "desc", &desc);
-			vmm_fail("qmp %s: %s", cmd, desc ? json_object_get_string(desc) : "error");
-			json_object_put(msg);
-			return -1;
-		}
-		if (ret) {
-			json_object *r = NULL;
-			json_object_object_get_ex(msg, "return", &r);
-			*ret = json_object_get(r);
-		}
-		json_object_put(msg);
+	if (await_reply(q, cmd, id, ret, deadline) == 0)
 		return 0;
+	if (q->eof && !strcmp(cmd, "quit")) {
+		vmm_error_clear();
+		return 0; /* QEMU went away as asked */
 	}
+	return -1;
 }
 
 static bool have_event(struct qmp *q, const char *name)

@@ -29,16 +29,23 @@ const struct cmd_spec cmd_autostart_spec = {
 	.options = autostart_options,
 	.notes = "With systemd as init, root and the system home (no --home, no VMM_HOME), on/off also\n"
 		 "runs systemctl enable/disable vmm@NAME.service: that unit starts the guest at boot after\n"
-		 "vmm-net.service and powers it off at shutdown (ACPI, the profile's stop_timeout).\n",
+		 "vmm-net.service and powers it off at shutdown (ACPI, the profile's stop_timeout).\n"
+		 "Without root, in the user's default home with XDG_RUNTIME_DIR set, the same with\n"
+		 "systemctl --user and the user units (contrib/systemd/user/): they run with the user's\n"
+		 "manager, at boot only when it lingers (loginctl enable-linger USER, as root).\n",
 	.complete = CMD_COMPLETE_PROFILE,
 };
 
-/* systemd is the init and this is the home its units use. */
-static bool use_systemd(const struct vmm_ctx *ctx)
+/* systemd is the init and this is the home its units use: root's system home (system units),
+ * or a user's default home with the user's own manager (user units). */
+static enum guest_units use_systemd(const struct vmm_ctx *ctx)
 {
-	const char *env = getenv("VMM_HOME");
-	return geteuid() == 0 && !ctx->home_dir && !(env && *env) &&
-	       access("/run/systemd/system", F_OK) == 0;
+	const char *env = getenv("VMM_HOME"), *rt = getenv("XDG_RUNTIME_DIR");
+	if (ctx->home_dir || (env && *env) || access("/run/systemd/system", F_OK) != 0)
+		return GUEST_UNITS_NONE;
+	if (geteuid() == 0)
+		return GUEST_UNITS_SYSTEM;
+	return rt && *rt == '/' ? GUEST_UNITS_USER : GUEST_UNITS_NONE;
 }
 
 static int set_one(struct vmm_ctx *ctx, const char *name, const char *value)
@@ -52,17 +59,20 @@ static int set_one(struct vmm_ctx *ctx, const char *name, const char *value)
 		return cmd_usage_error("autostart", "\"%s\": want on or off", value);
 	if (profile_check_name(name) < 0)
 		return cmd_report();
-	bool systemd = use_systemd(ctx);
-	if (guest_autostart(&ctx->home, name, on, systemd, ctx->dry_run) < 0)
+	enum guest_units units = use_systemd(ctx);
+	bool user = units == GUEST_UNITS_USER;
+	if (guest_autostart(&ctx->home, name, on, units, ctx->dry_run) < 0)
 		return cmd_report();
 	if (ctx->dry_run) {
 		printf("would set autostart = %s in %s's profile\n", on ? "true" : "false", name);
-		if (systemd)
-			printf("would run: systemctl %s " GUEST_AUTOSTART_UNIT "\n",
-			       on ? "enable" : "disable", name);
-	} else if (systemd) {
-		cmd_note(ctx, "vmm: %s: autostart %s (" GUEST_AUTOSTART_UNIT " %s)", name,
-			 on ? "on" : "off", name, on ? "enabled" : "disabled");
+		if (units)
+			printf("would run: systemctl %s%s " GUEST_AUTOSTART_UNIT "\n",
+			       user ? "--user " : "", on ? "enable" : "disable", name);
+	} else if (units) {
+		cmd_note(ctx, "vmm: %s: autostart %s (" GUEST_AUTOSTART_UNIT " %s%s)", name,
+			 on ? "on" : "off", name, on ? "enabled" : "disabled",
+			 user && on ? " for your systemd user manager; at boot only when it lingers: "
+				      "loginctl enable-linger, as root" : "");
 	} else {
 		cmd_note(ctx, "vmm: %s: autostart %s (profile; `vmm autostart --boot` starts it)", name,
 			 on ? "on" : "off");

@@ -11,6 +11,8 @@
 #include "vmm/sys/error.h"
 #include "vmm/config/profile.h"
 #include "vmm/config/forward_spec.h"
+#include "vmm/net/netmode.h"
+#include "vmm/net/userns.h"
 #include "vmm/config/validate.h"
 #include "vmm/net/forward.h"
 #include "vmm/sys/util.h"
@@ -92,6 +94,10 @@ int cmd_forward(struct vmm_ctx *ctx, int argc, char **argv)
 	/* a profile that does not load holds no forwards vmm knows: named, the others listed */
 	for (size_t i = 0; i < n_bad; i++)
 		cmd_note(ctx, "vmm: forward: skipped %s: %s", bad[i].name, bad[i].reason);
+	/* without root, the host ports pasta holds for the forwards are theirs, not taken */
+	struct userns_info u;
+	if (netmode_current()->rootless && userns_info(&ctx->home, &u) < 0)
+		vmm_error_clear();
 	store_free_invalid(bad, n_bad);
 	json_object *arr = ctx->json ? json_object_new_array() : NULL;
 	if (!arr)

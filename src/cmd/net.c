@@ -10,7 +10,9 @@
 #include "vmm/sys/error.h"
 #include "vmm/net/firewall.h"
 #include "vmm/net/hostnet.h"
+#include "vmm/net/netmode.h"
 #include "vmm/net/report.h"
+#include "vmm/net/userns.h"
 #include "vmm/config/profile.h"
 #include "vmm/config/store.h"
 #include "vmm/sys/util.h"
@@ -65,7 +67,7 @@ static int print_plan(struct vmm_ctx *ctx, const struct vmm_netcfg *n, const str
 		      size_t ng, bool down)
 {
 	char *plan = NULL;
-	if (hostnet_plan(&ctx->home, n, g, ng, down, &plan) < 0)
+	if (netmode_current()->plan(&ctx->home, n, g, ng, down, &plan) < 0)
 		return cmd_report();
 	fputs(plan, stdout);
 	free(plan);
@@ -75,15 +77,19 @@ static int print_plan(struct vmm_ctx *ctx, const struct vmm_netcfg *n, const str
 static int net_up(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
 		  const struct vmm_profile *g, size_t ng)
 {
+	const struct netmode *nm = netmode_current();
 	if (o->dry_run)
 		return print_plan(ctx, n, g, ng, false);
-	if (hostnet_up(&ctx->home, n, g, ng) < 0)
+	if (nm->up(&ctx->home, n, g, ng) < 0)
 		return cmd_report();
 	size_t taps = 0;
 	for (size_t i = 0; i < ng; i++)
 		taps += g[i].tap[0] != '\0';
-	cmd_note(ctx, "net up: bridge %s with %s, %zu tap%s, forwarding on, firewall rules in place",
-		 n->bridge, n->address, taps, taps == 1 ? "" : "s");
+	cmd_note(ctx, "net up: %sbridge %s with %s, %zu tap%s, forwarding on, firewall rules in "
+		      "place%s",
+		 nm->rootless ? "in a network namespace of your own (without root): " : "",
+		 n->bridge, n->address, taps, taps == 1 ? "" : "s",
+		 nm->rootless ? ", pasta for the uplink and the forwards" : "");
 	return 0;
 }
 
@@ -93,10 +99,14 @@ static int net_down(struct vmm_ctx *ctx, const struct net_opts *o, const struct 
 	bool nothing = false;
 	if (o->dry_run)
 		return print_plan(ctx, n, g, ng, true);
-	if (hostnet_down_ex(&ctx->home, n, g, ng, o->force, &nothing) < 0)
+	const struct netmode *nm = netmode_current();
+	if (nm->down(&ctx->home, n, g, ng, o->force, &nothing) < 0)
 		return cmd_report();
 	if (nothing)
 		cmd_note(ctx, "net down: nothing is up");
+	else if (nm->rootless)
+		cmd_note(ctx, "net down: removed %s and its namespace (pasta and the holder stopped)",
+			 n->bridge);
 	else
 		cmd_note(ctx, "net down: removed what vmm had set up for %s", n->bridge);
 	return 0;
@@ -394,22 +404,87 @@ static void status_text(const struct vmm_netcfg *n, const struct report_status *
 		printf("note: %s\n", st->notes[i]);
 }
 
+/* Without root: the namespace, its holder and pasta (what runs while guests run). */
+struct ns_view {
+	struct userns_info u;
+	char **notes;
+	size_t n_notes;
+};
+
+static json_object *ns_json(const struct ns_view *v)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "holder_pid", v->u.holder ? json_object_new_int(v->u.holder) : NULL);
+	json_object_object_add(o, "pasta_pid", v->u.pasta ? json_object_new_int(v->u.pasta) : NULL);
+	json_object_object_add(o, "forwarded_tcp", v->u.pasta ? json_object_new_string(v->u.tcp) : NULL);
+	json_object_object_add(o, "forwarded_udp", v->u.pasta ? json_object_new_string(v->u.udp) : NULL);
+	json_object_object_add(o, "notes", strings_json(v->notes, v->n_notes));
+	return o;
+}
+
+static void ns_text(const struct ns_view *v)
+{
+	if (!v->u.holder)
+		printf("namespace: none (vmm net up makes one of your own, without root)\n");
+	else
+		printf("namespace: your own, held by pid %ld (" USERNS_HOLDER_NAME ")\n",
+		       (long)v->u.holder);
+	if (v->u.holder && v->u.pasta)
+		printf("pasta: pid %ld, the uplink; forwards from the host: tcp %s, udp %s\n",
+		       (long)v->u.pasta, v->u.tcp, v->u.udp);
+	else if (v->u.holder)
+		printf("pasta: not running (no uplink; vmm net up starts it)\n");
+}
+
+static void print_status(const struct net_opts *o, const struct vmm_netcfg *n,
+			 const struct report_status *st, const struct ns_view *v)
+{
+	if (o->json) {
+		json_object *j = st ? status_json(n, st) : json_object_new_object();
+		json_object_object_add(j, "mode", json_object_new_string(v ? "user namespace"
+									     : "host"));
+		if (v)
+			json_object_object_add(j, "namespace", ns_json(v));
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+		return;
+	}
+	if (v)
+		ns_text(v);
+	if (st)
+		status_text(n, st);
+	for (size_t i = 0; v && i < v->n_notes; i++)
+		printf("note: %s\n", v->notes[i]);
+}
+
 static int net_status(struct vmm_ctx *ctx, const struct net_opts *o, const struct vmm_netcfg *n,
 		      const struct vmm_profile *g, size_t ng)
 {
 	struct report_status st;
-	if (report_status(&ctx->home, n, g, ng, &st) < 0)
+	struct ns_view v = { 0 };
+	bool rootless = netmode_current()->rootless, have = false;
+	int rc = 0;
+	/* the host's side first (its sysctls), then the state inside the namespace */
+	if (rootless && (userns_info(&ctx->home, &v.u) < 0 ||
+			 userns_notes(&v.notes, &v.n_notes) < 0))
 		return cmd_report();
-	if (o->json) {
-		json_object *j = status_json(n, &st);
-		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
-	} else {
-		status_text(n, &st);
+	struct vmm_netcfg m = *n; /* (a shallow copy: its strings stay n's) */
+	m.dhcp = m.dhcp && !rootless; /* no dnsmasq in the user's namespace (netmode.c) */
+	if (!rootless || v.u.holder) {
+		if ((rootless && userns_enter(&ctx->home) < 0) ||
+		    report_status(&ctx->home, &m, g, ng, &st) < 0)
+			rc = cmd_report();
+		have = rc == 0;
 	}
-	report_status_free(&st);
-	return 0;
+	if (rc == 0)
+		print_status(o, &m, have ? &st : NULL, rootless ? &v : NULL);
+	if (have)
+		report_status_free(&st);
+	for (size_t i = 0; i < v.n_notes; i++)
+		free(v.notes[i]);
+	free(v.notes);
+	return rc;
 }
 
 /* What each of net_subs does, in the same order. */
@@ -446,7 +521,9 @@ int cmd_net(struct vmm_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error("net", "unknown subcommand \"%s\" (up, down or status)", sub);
 	if (o.force && strcmp(sub, "down") != 0)
 		return cmd_usage_error("net", "--force is for \"net down\"");
-	if (net_cmds[k].needs_admin && !o.dry_run && !hostnet_can_admin())
+	/* without root the network is the user's own namespace; as root it needs CAP_NET_ADMIN */
+	if (net_cmds[k].needs_admin && !o.dry_run && !netmode_current()->rootless &&
+	    !hostnet_can_admin())
 		return cmd_error(VMM_EFAIL, "net %s: needs root (CAP_NET_ADMIN)", sub);
 
 	struct store_invalid *bad = NULL;

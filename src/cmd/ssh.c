@@ -3,6 +3,7 @@
  * its image's user, with its key and pinned host keys: no prompt, strict checking */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "vmm/cmd/cmd.h"
 #include "vmm/sys/error.h"
+#include "vmm/net/netmode.h"
 #include "vmm/storage/sshkey.h"
 #include "vmm/sys/util.h"
 #include "vmm/config/validate.h"
@@ -59,9 +61,11 @@ static void put_word(FILE *f, const char *w)
 	fputc('\'', f);
 }
 
-/* ssh's argv (malloc'd array; its strings are borrowed, o_kh aside, which *o_kh owns). */
-static char **ssh_argv(const struct vmm_profile *p, const char *ip, const char *kh,
-		       const char *priv, char *const *cmd, int ncmd, char **o_kh, int *n_out)
+/* ssh's argv (malloc'd array; its strings are borrowed, o_kh aside, which *o_kh owns). login:
+ * the user to log in as (NULL: ssh's default). */
+static char **ssh_argv(const struct vmm_profile *p, const char *login, const char *ip,
+		       const char *port, const char *kh, const char *priv, char *const *cmd,
+		       int ncmd, char **o_kh, int *n_out)
 {
 	char **av = calloc((size_t)(24 + ncmd), sizeof(char *));
 	if (!av)
@@ -83,9 +87,13 @@ static char **ssh_argv(const struct vmm_profile *p, const char *ip, const char *
 		av[n++] = "-i";
 		av[n++] = (char *)priv;
 	}
-	if (p->user) {
+	if (login) {
 		av[n++] = "-l";
-		av[n++] = p->user;
+		av[n++] = (char *)login;
+	}
+	if (port) {
+		av[n++] = "-p";
+		av[n++] = (char *)port;
 	}
 	av[n++] = (char *)ip;
 	for (int i = 0; i < ncmd; i++)
@@ -128,6 +136,27 @@ static int ssh_keys(struct vmm_ctx *ctx, const struct vmm_profile *p, const char
 	return 0;
 }
 
+/* Where ssh goes: the guest's address (on the bridge: the host's, or the user's namespace,
+ * entered first), or with network = "user" the host's loopback at its forward to port 22
+ * (known_hosts names it "[127.0.0.1]:PORT"). host: the known_hosts name; port: "" for 22. */
+static int ssh_target(const struct vmm_profile *p, char ip[16], char host[32], char port[8])
+{
+	if (!profile_net_user(p)) {
+		if (profile_ip(p, ip) < 0)
+			return -1;
+		snprintf(host, 32, "%s", ip);
+		return 0;
+	}
+	unsigned fwd = profile_forward_to(p, 22);
+	if (!fwd)
+		return vmm_invalid("%s: vmm ssh with network = \"user\" needs a forward to its port "
+				   "22 (vmm set %s forward=2222:22)", p->name, p->name);
+	snprintf(ip, 16, "127.0.0.1");
+	snprintf(port, 8, "%u", fwd & 0xffff);
+	snprintf(host, 32, "[127.0.0.1]:%u", fwd & 0xffff);
+	return 0;
+}
+
 int cmd_ssh(struct vmm_ctx *ctx, int argc, char **argv)
 {
 	struct ssh_args a = { 0 };
@@ -149,17 +178,22 @@ int cmd_ssh(struct vmm_ctx *ctx, int argc, char **argv)
 		return cmd_report();
 	char *kh = NULL, *priv = NULL, *ssh = NULL, *o_kh = NULL;
 	char **av = NULL;
-	char ip[16];
+	char ip[16], host[32], port[8] = "";
 	int n = 0;
-	if (profile_ip(&p, ip) < 0) {
+	if (ssh_target(&p, ip, host, port) < 0) {
 		rc = cmd_report();
 		goto out;
 	}
-	if ((rc = ssh_keys(ctx, &p, ip, print, &priv)))
+	if ((rc = ssh_keys(ctx, &p, host, print, &priv)))
 		goto out;
 	kh = sshkey_known_hosts_path(&ctx->home, p.name);
-	av = ssh_argv(&p, ip, kh, priv, argv + dash + 1, dash < argc ? argc - dash - 1 : 0, &o_kh,
-		      &n);
+	/* without root, ssh runs inside the user's namespace, where it believes it is root: it
+	 * gets the login name from here (user, key and known_hosts are all explicit then) */
+	const struct netmode *nm = profile_net_user(&p) ? &netmode_host : netmode_current();
+	struct passwd *pw = nm->rootless && !p.user ? getpwuid(getuid()) : NULL;
+	const char *login = p.user ? p.user : pw ? pw->pw_name : NULL;
+	av = ssh_argv(&p, login, ip, *port ? port : NULL, kh, priv, argv + dash + 1,
+		      dash < argc ? argc - dash - 1 : 0, &o_kh, &n);
 	if (print) {
 		for (int i = 0; i < n; i++) {
 			if (i)
@@ -176,6 +210,10 @@ int cmd_ssh(struct vmm_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	fflush(NULL);
+	if (nm->enter(&ctx->home) < 0) {
+		rc = cmd_report();
+		goto out;
+	}
 	execv(ssh, av);
 	rc = cmd_error(VMM_EFAIL, "%s: %s", ssh, util_strerror(errno));
 out:

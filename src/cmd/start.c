@@ -33,7 +33,9 @@ const struct cmd_spec cmd_start_spec = {
 	.args = "NAME",
 	.summary = "start a guest (bringing the network up if it is down) and return once it runs",
 	.options = start_options,
-	.notes = "With --dry-run, print the exact qemu-system-x86_64 command line and do nothing.\n"
+	.notes = "With --dry-run, print the qemu-system-x86_64 command line and do nothing; it\n"
+		 "names the tap (ifname=TAP,script=no,downscript=no), so that it works when\n"
+		 "typed, where vmm itself hands QEMU the open tap as fd 3.\n"
 		 "KVM is used when /dev/kvm works (else TCG, slow), vhost-net when /dev/vhost-net opens;\n"
 		 "the environment variables VMM_ACCEL=kvm|tcg and VMM_VHOST=on|off override the probe.\n",
 	.complete = CMD_COMPLETE_PROFILE,
@@ -57,11 +59,13 @@ static int wait_guest(struct vmm_ctx *ctx, const struct vmm_profile *p, const st
 				&ms);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
-	if (rc < 0)
+	unsigned port = 22;
+	if (rc < 0 || lifecycle_wait_where(p, w, ip, &port) < 0)
 		return cmd_report();
-	profile_ip(p, ip);
+	char where[32];
+	snprintf(where, sizeof(where), port == 22 ? "%s" : "%s:%u", ip, port);
 	cmd_note(ctx, "vmm: %s: %s at %s after %.1f s", p->name,
-		 kind == GUEST_WAIT_SSH ? "SSH answers" : "answers ping", ip, (double)ms / 1000.0);
+		 kind == GUEST_WAIT_SSH ? "SSH answers" : "answers ping", where, (double)ms / 1000.0);
 	return 0;
 }
 
@@ -88,6 +92,13 @@ int cmd_start(struct vmm_ctx *ctx, int argc, char **argv)
 			free(text);
 			rc = 0;
 		}
+		goto out;
+	}
+	char wip[16];
+	unsigned wport;
+	/* a --wait that cannot work starts nothing */
+	if (w.kind != GUEST_WAIT_NONE && lifecycle_wait_where(&p, &w, wip, &wport) < 0) {
+		rc = cmd_report();
 		goto out;
 	}
 	if (lifecycle_start(&ctx->home, &p, &so, &res) < 0) {

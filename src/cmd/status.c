@@ -11,12 +11,14 @@
 #include "vmm/cmd/cmd.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
+#include "vmm/config/validate.h"
 
 const struct cmd_spec cmd_status_spec = {
 	.name = "status",
 	.args = "NAME",
 	.summary = "show whether a guest is running, stopped or crashed, with pid, address, tap and VNC",
-	.notes = "With --json, one object: name, state, pid, address, mac, tap, vnc, backend, host.\n"
+	.notes = "With --json, one object: name, state, pid, network (bridge or user), address, mac,\n"
+		 "tap (null for network user), vnc, backend, host.\n"
 		 "crashed: the pid file is there but its QEMU is gone (vmm start cleans it up).\n",
 	.complete = CMD_COMPLETE_PROFILE,
 };
@@ -39,10 +41,12 @@ int cmd_status(struct vmm_ctx *ctx, int argc, char **argv)
 		json_object_object_add(o, "state",
 				       json_object_new_string(store_state_name(st.state)));
 		json_object_object_add(o, "pid", st.pid > 0 ? json_object_new_int(st.pid) : NULL);
-		json_object_object_add(o, "address",
-				       p.address ? json_object_new_string(p.address) : NULL);
+		bool user = profile_net_user(&p); /* behind its own passt: no address, no tap */
+		json_object_object_add(o, "network", json_object_new_string(user ? "user" : "bridge"));
+		json_object_object_add(o, "address", p.address && !user
+							     ? json_object_new_string(p.address) : NULL);
 		json_object_object_add(o, "mac", json_object_new_string(p.mac));
-		json_object_object_add(o, "tap", json_object_new_string(p.tap));
+		json_object_object_add(o, "tap", user ? NULL : json_object_new_string(p.tap));
 		json_object_object_add(o, "vnc", json_object_new_string(vnc));
 		json_object_object_add(o, "backend", json_object_new_string(backend));
 		json_object_object_add(o, "host",
@@ -53,8 +57,13 @@ int cmd_status(struct vmm_ctx *ctx, int argc, char **argv)
 		printf("%s: %s\n", name, store_state_name(st.state));
 		if (st.pid > 0)
 			printf("pid:      %ld\n", (long)st.pid);
-		printf("address:  %s\nmac:      %s\ntap:      %s\nvnc:      %s\nbackend:  %s%s%s\n",
-		       p.address ? p.address : "-", p.mac, p.tap, vnc, backend,
+		if (profile_net_user(&p))
+			printf("network:  user (its own passt: the host's address, its forwards)\n"
+			       "mac:      %s\n", p.mac);
+		else
+			printf("address:  %s\nmac:      %s\ntap:      %s\n", p.address ? p.address : "-",
+			       p.mac, p.tap);
+		printf("vnc:      %s\nbackend:  %s%s%s\n", vnc, backend,
 		       st.host[0] && strcmp(st.host, "local") ? "@" : "",
 		       st.host[0] && strcmp(st.host, "local") ? st.host : "");
 		if (st.state == VMM_CRASHED)

@@ -304,6 +304,7 @@ int cmd_vnc(struct vmm_ctx *ctx, int argc, char **argv)
 	struct vnc_opts vo = { 0 };
 	if ((rc = connect_target(ctx, &p, &st, &a, &vo, &pw)))
 		goto out;
+	vo.png = a.png != NULL;
 	rc = connect_first_frame(&vo, a.timeout, &c) < 0 ? cmd_report() : show(ctx, c, &a, tty);
 out:
 	if (pw)

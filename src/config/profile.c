@@ -338,6 +338,11 @@ const struct profile_key profile_keys[] = {
 	{ .name = "backend", .field = CFG_F_STRING(P, backend), .flags = OPT, .set = "backend",
 	  .create = "backend", .metavar = "B", .choices = "qemu|libvirt",
 	  .help = "qemu (default) or libvirt" },
+	{ .name = "network", .field = CFG_F_STRING(P, network), .flags = OPT, .set = "network",
+	  .create = "network", .metavar = "bridge|user", .choices = "bridge|user",
+	  .help = "bridge (default): on net.cfg's bridge (the host's as root, a namespace of your "
+		  "own without root); user: the guest alone behind its own passt (DHCP, DNS, IPv6 "
+		  "from passt, forwards as passt's ports, no net up; libvirt: qemu:///session)" },
 	{ .name = "uri", .field = CFG_F_STRING(P, uri), .flags = OPT | CLR, .set = "uri",
 	  .create = "uri", .metavar = "URI",
 	  .help = "libvirt connection URI (default qemu:///system)" },

@@ -55,7 +55,8 @@ static int trust_home(const struct vmm_home *h, const char *dir, bool run)
 int store_open(struct vmm_home *h, const char *dir)
 {
 	memset(h, 0, sizeof(*h));
-	bool shared_tmp = false; /* run/ in /tmp, where another user could have made it first */
+	bool checked = false; /* run/ outside XDG_RUNTIME_DIR: checked to be a private folder */
+	char *state = NULL;   /* then its parent, $XDG_STATE_HOME/vmm */
 	if (!dir || !*dir)
 		dir = getenv("VMM_HOME");
 	if (dir && *dir) {
@@ -71,19 +72,26 @@ int store_open(struct vmm_home *h, const char *dir)
 		char *data = xdg("XDG_DATA_HOME", ".local/share");
 		h->images = util_fmt("%s/images", data);
 		free(data);
+		/* run state in XDG_RUNTIME_DIR (gone at logout or reboot, as a crash's leftovers
+		 * should be); without it, a private folder in the user's state home, not /tmp
+		 * (writable by all, or by none on some hosts; passt may write only under /tmp
+		 * and the home) */
 		const char *rt = getenv("XDG_RUNTIME_DIR");
-		shared_tmp = !(rt && *rt == '/');
-		h->run = shared_tmp ? util_fmt("/tmp/vmm-%d", getuid()) : util_fmt("%s/vmm", rt);
+		checked = !(rt && *rt == '/');
+		state = checked ? xdg("XDG_STATE_HOME", ".local/state") : NULL;
+		h->run = checked ? util_fmt("%s/run", state) : util_fmt("%s/vmm", rt);
 	}
 	/* disks, seeds and run state are their owner's alone (QEMU's user gets ACL entries) */
-	/* (run/ in /tmp is checked more strictly by access_private_dir first) */
-	if (trust_home(h, dir, !shared_tmp) < 0 || util_mkdir_p(h->profiles, 0755) < 0 ||
-	    util_mkdir_p(h->images, 0700) < 0 ||
-	    (shared_tmp ? access_private_dir(h->run) : util_mkdir_p(h->run, 0700)) < 0 ||
+	/* (run/ outside XDG_RUNTIME_DIR is checked more strictly by access_private_dir first) */
+	if (trust_home(h, dir, !checked) < 0 || (state && util_mkdir_p(state, 0700) < 0) ||
+	    util_mkdir_p(h->profiles, 0755) < 0 || util_mkdir_p(h->images, 0700) < 0 ||
+	    (checked ? access_private_dir(h->run) : util_mkdir_p(h->run, 0700)) < 0 ||
 	    trust_home(h, dir, true) < 0) {
+		free(state);
 		store_close(h);
 		return -1;
 	}
+	free(state);
 	return 0;
 }
 
@@ -137,8 +145,12 @@ int store_lock(const struct vmm_home *h)
 
 /* Load one profile and check it against net (a hand-edited profile is checked like one vmm
  * wrote). */
+/* dirfd >= 0: the name comes from reading the profiles folder open as dirfd, so the file is
+ * there (a profile removed since then fails to read, with its reason) and is read relative to
+ * it: one stat and most of a path lookup less per guest in a list; regular: readdir said it is a
+ * regular file (one read then). */
 static int load_checked(const struct vmm_home *h, const char *name, const struct vmm_netcfg *n,
-			struct vmm_profile *p)
+			struct vmm_profile *p, int dirfd, bool regular)
 {
 	profile_init(p);
 	char *path = store_profile_path(h, name);
@@ -150,12 +162,19 @@ static int load_checked(const struct vmm_home *h, const char *name, const struct
 		return -1;
 	}
 	int rc;
-	if (trust_path(path, geteuid(), true) < 0) /* StrictModes: before a byte is read */
+	if (trust_path(path, geteuid(), true) < 0) { /* StrictModes: before a byte is read */
 		rc = -1;
-	else if (!util_exists(path))
+	} else if (dirfd >= 0) {
+		char file[VMM_NAME_MAX + 8];
+		snprintf(file, sizeof(file), "%s.cfg", name);
+		char *text = util_read_file_at(dirfd, file, path, regular, NULL);
+		rc = text ? profile_parse(text, path, name, p) : -1;
+		free(text);
+	} else if (!util_exists(path)) {
 		rc = vmm_invalid("%s: no such guest (see vmm list)", name);
-	else
+	} else {
 		rc = profile_load(path, name, p);
+	}
 	if (rc == 0 && profile_validate(p, n) < 0) {
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
@@ -172,7 +191,7 @@ int store_load(const struct vmm_home *h, const char *name, struct vmm_profile *p
 	profile_init(p);
 	int rc = store_load_net(h, &n);
 	if (rc == 0)
-		rc = load_checked(h, name, &n, p);
+		rc = load_checked(h, name, &n, p, -1, false);
 	netcfg_free(&n);
 	return rc;
 }
@@ -232,7 +251,7 @@ int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n
 			continue; /* not a name vmm would write */
 		snprintf(name, sizeof(name), "%.*s", (int)(len - 4), e->d_name);
 		v = grow(v, cnt, &cap, sizeof(*v));
-		if (load_checked(h, name, &net, &v[cnt]) == 0) {
+		if (load_checked(h, name, &net, &v[cnt], dirfd(d), e->d_type == DT_REG) == 0) {
 			cnt++;
 			continue;
 		}

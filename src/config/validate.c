@@ -191,6 +191,19 @@ int profile_vnc_port(const struct vmm_profile *p)
 	return profile_vnc_tcp(p) ? VNC_BASE_PORT + p->vnc_display : 0;
 }
 
+bool profile_net_user(const struct vmm_profile *p)
+{
+	return p->network && !strcmp(p->network, "user");
+}
+
+unsigned profile_forward_to(const struct vmm_profile *p, unsigned guest_port)
+{
+	for (size_t i = 0; i < p->n_forwards; i++)
+		if (p->forwards[i].proto == IPPROTO_TCP && p->forwards[i].guest_port == guest_port)
+			return p->forwards[i].host_port;
+	return 0;
+}
+
 bool profile_vnc_tcp(const struct vmm_profile *p)
 {
 	return p->vnc_display >= 0;

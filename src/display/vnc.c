@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
-#include <png.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <rfb/rfbclient.h>
-
+#include "vmm/sys/dl_png.h"
+#include "vmm/sys/dl_vncclient.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
 #include "vmm/display/vnc.h"
@@ -207,6 +206,8 @@ int vnc_open(const struct vnc_opts *o, struct vnc_conn **out)
 	rfbClient *cl = NULL;
 	int secs = o->timeout_ms > 0 ? (o->timeout_ms + 999) / 1000 : 10;
 	*out = NULL;
+	if (dynlib_load(&dl_vncclient) < 0 || (o->png && dynlib_load(&dl_png) < 0))
+		return -1;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return vmm_fail("%s: vnc: out of memory", o->label);
@@ -487,6 +488,8 @@ int vnc_png_write(const char *path, const struct render_fb *fb)
 	int rc = -1;
 	if (!fb || !fb->rgb || fb->width <= 0 || fb->height <= 0)
 		return vmm_fail("%s: no picture to write", path);
+	if (dynlib_load(&dl_png) < 0)
+		return -1;
 	last_log[0] = '\0';
 	if (png_encode(fb, &m) < 0) {
 		vmm_fail("%s: png: %s", path, last_log[0] ? last_log : "out of memory");

@@ -17,6 +17,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/guest/create.h"
 #include "vmm/guest/edit.h"
+#include "vmm/net/netmode.h"
 #include "vmm/sys/util.h"
 
 static int absolute(const char *what, const char *path, char **out)
@@ -216,8 +217,10 @@ int guest_create(const struct vmm_home *h, const struct guest_create_req *r,
 	}
 	if (resolve(r, net, e.all, e.n_all, &out->profile) < 0)
 		goto out;
-	/* a forward may not take a host port from the host unless forced ('!') */
-	if (forward_check_new(&out->profile, NULL, 0) < 0)
+	/* a forward may not take a host port from the host unless forced ('!'); without root none
+	 * below the unprivileged ports */
+	if (netmode_current()->forwards_possible(&out->profile) < 0 ||
+	    forward_check_new(&out->profile, NULL, 0) < 0)
 		goto out;
 	out->disk = store_disk_path(h, &out->profile);
 	cfg = store_profile_path(h, r->name);

@@ -13,6 +13,7 @@
 #include "vmm/guest/lifecycle.h"
 #include "vmm/net/forward.h"
 #include "vmm/net/hostnet.h"
+#include "vmm/net/netmode.h"
 #include "vmm/storage/sshkey.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/util.h"
@@ -71,7 +72,7 @@ static int forwards_follow(struct guest_edit *e, const char *name, const struct 
 			v[k++] = e->all[i];
 	if (p)
 		v[k++] = *p;
-	int rc = hostnet_forwards_update(e->h, n, v, k);
+	int rc = netmode_current()->forwards_update(e->h, n, v, k);
 	free(v);
 	return rc;
 }
@@ -113,7 +114,7 @@ int guest_edit_commit(struct guest_edit *e, const struct vmm_profile *before,
 	const char *name = before ? before->name : after ? after->name : NULL;
 	bool fwd = name && forwards_move(before, after);
 	struct vmm_saved_error err;
-	if (fwd && hostnet_forwards_check(e->h) < 0)
+	if (fwd && netmode_current()->forwards_check(e->h) < 0)
 		return -1;
 	if (write->run(write->arg) < 0)
 		return -1;
@@ -188,8 +189,10 @@ int guest_set(const struct vmm_home *h, const char *name, const struct profile_k
 	if (apply_kvs(p, kvs, n_kvs, net) < 0 || profile_validate(p, net) < 0 ||
 	    profile_check_conflicts(p, e.all, e.n_all) < 0)
 		goto out;
-	/* a new forward may not take a host port from the host unless forced ('!') */
-	if (forward_check_new(p, out->before.forwards, out->before.n_forwards) < 0)
+	/* a new forward may not take a host port from the host unless forced ('!'); without root
+	 * none below the unprivileged ports */
+	if (netmode_current()->forwards_possible(p) < 0 ||
+	    forward_check_new(p, out->before.forwards, out->before.n_forwards) < 0)
 		goto out;
 	if (dry_run) {
 		out->plan = profile_format(p);
@@ -355,13 +358,16 @@ void guest_delete_result_free(struct guest_delete_result *r)
 struct systemctl_step {
 	const char *name;
 	bool on;
+	bool user; /* the user's own manager (systemctl --user) */
 };
 
-static int systemctl(const char *name, bool on)
+static int systemctl(const char *name, bool on, bool user)
 {
 	char unit[VMM_NAME_MAX + 32];
 	snprintf(unit, sizeof(unit), GUEST_AUTOSTART_UNIT, name);
-	char *argv[] = { "systemctl", "--quiet", on ? "enable" : "disable", unit, NULL };
+	char *sys[] = { "systemctl", "--quiet", on ? "enable" : "disable", unit, NULL };
+	char *usr[] = { "systemctl", "--user", "--quiet", on ? "enable" : "disable", unit, NULL };
+	char **argv = user ? usr : sys;
 	char *err = NULL;
 	int st = util_run(argv, NULL, &err);
 	if (st != 0) {
@@ -369,9 +375,9 @@ static int systemctl(const char *name, bool on)
 			err[strcspn(err, "\n")] = '\0';
 		if (st > 0)
 			vmm_fail("%s: systemctl %s %s failed: %s (the profile is as it was)", name,
-				 argv[2], unit, err && *err ? err : "exit status not 0");
+				 on ? "enable" : "disable", unit, err && *err ? err : "exit status not 0");
 		else
-			vmm_error_prefix("%s: systemctl %s %s", name, argv[2], unit);
+			vmm_error_prefix("%s: systemctl %s %s", name, on ? "enable" : "disable", unit);
 	}
 	free(err);
 	return st == 0 ? 0 : -1;
@@ -380,10 +386,10 @@ static int systemctl(const char *name, bool on)
 static int systemctl_run(void *arg)
 {
 	struct systemctl_step *s = arg;
-	return systemctl(s->name, s->on);
+	return systemctl(s->name, s->on, s->user);
 }
 
-int guest_autostart(const struct vmm_home *h, const char *name, bool on, bool systemd,
+int guest_autostart(const struct vmm_home *h, const char *name, bool on, enum guest_units units,
 		    bool dry_run)
 {
 	struct guest_edit e;
@@ -400,10 +406,10 @@ int guest_autostart(const struct vmm_home *h, const char *name, bool on, bool sy
 		goto out;
 	}
 	struct save_step s = { h, &p, &before };
-	struct systemctl_step sc = { name, on };
+	struct systemctl_step sc = { name, on, units == GUEST_UNITS_USER };
 	struct guest_edit_step write = { save_run, save_undo, &s };
 	struct guest_edit_step then = { systemctl_run, NULL, &sc };
-	rc = guest_edit_commit(&e, &before, &p, &write, systemd ? &then : NULL);
+	rc = guest_edit_commit(&e, &before, &p, &write, units ? &then : NULL);
 out:
 	profile_free(&before);
 	profile_free(&p);

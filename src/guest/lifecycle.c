@@ -9,6 +9,7 @@
 #include "vmm/sys/error.h"
 #include "vmm/guest/lifecycle.h"
 #include "vmm/net/hostnet.h"
+#include "vmm/net/netmode.h"
 #include "vmm/net/tap.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
@@ -47,26 +48,30 @@ int lifecycle_plan(const struct vmm_home *h, const struct vmm_profile *p,
 	return rc;
 }
 
-/* The bridge, forwarding and firewall when they are not there, with every guest's tap; net up
- * again when only the bridge's dnsmasq died. */
-static int ensure_network(const struct vmm_home *h, const struct vmm_netcfg *n, bool *brought_up)
+/* The bridge, forwarding and firewall when they are not there, with every guest's tap (on the
+ * host as root, else in the user's own namespace); net up again when only the bridge's dnsmasq
+ * died. */
+static int ensure_network(const struct vmm_home *h, const struct netmode *nm,
+			  const struct vmm_netcfg *n, bool *brought_up)
 {
 	struct vmm_profile *all = NULL;
 	size_t n_all = 0;
-	int up = hostnet_is_up(n);
+	int up = nm->is_up(h, n);
 	if (up < 0)
 		return -1;
-	if (up > 0 && hostnet_services_alive(h, n))
+	/* (in a user's own namespace no dnsmasq runs: netmode.c) */
+	if (up > 0 && (nm->rootless || hostnet_services_alive(h, n)))
 		return 0;
 	if (up > 0) {
 		vmm_notice("dnsmasq on %s was not running, starting it", n->bridge);
 	} else {
 		*brought_up = true;
-		vmm_notice("network %s was down, bringing it up", n->bridge);
+		vmm_notice("network %s was down, bringing it up%s", n->bridge,
+			   nm->rootless ? " in a network namespace of your own (without root)" : "");
 	}
 	struct store_invalid *bad = NULL;
 	size_t n_bad = 0;
-	int rc = store_load_all(h, &all, &n_all, &bad, &n_bad) < 0 ? -1 : hostnet_up(h, n, all, n_all);
+	int rc = store_load_all(h, &all, &n_all, &bad, &n_bad) < 0 ? -1 : nm->up(h, n, all, n_all);
 	/* a profile that does not load gets no tap; the others do */
 	for (size_t i = 0; i < n_bad; i++)
 		vmm_notice("net up: skipped %s: %s", bad[i].name, bad[i].reason);
@@ -93,6 +98,7 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	bool remote, have_net = false, tap_made = false;
 	char *seed = NULL;
 	int lock = -1, rc = -1, guest_lock = -1, tap_fd = -1;
+	const struct netmode *nm = netmode_current();
 
 	memset(out, 0, sizeof(*out));
 	const struct vmm_backend *b = checked_backend(p, o, &remote);
@@ -102,7 +108,17 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 		return -1;
 	if (b->preflight(h, p, &so) < 0)
 		goto out;
-	if (!remote && b->tap_fd && tap_in_use(p->tap) == 1) {
+	/* network = "user": the guest is alone behind its own passt (the backend's): no bridge.
+	 * Without root the bridge is in the user's namespace: only a QEMU of vmm's, handed a queue
+	 * of its tap, can join it (libvirtd opens a tap by name, in its own namespace) */
+	bool bridged = !remote && !profile_net_user(p);
+	if (nm->rootless && bridged && !b->tap_fd) {
+		vmm_invalid("%s: backend %s without root: its guests cannot join the bridge in your "
+			    "own network namespace (backend qemu can; or network = \"user\"; or as "
+			    "root, the host bridge)", p->name, b->name);
+		goto out;
+	}
+	if (bridged && !nm->rootless && b->tap_fd && tap_in_use(p->tap) == 1) {
 		vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
 		goto out;
 	}
@@ -115,14 +131,13 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	/* one start at a time per home: allocation, tap and spawn never collide */
 	if ((lock = store_lock(h)) < 0)
 		goto out;
-	if (!remote) {
-		if (ensure_network(h, &n, &out->net_brought_up) < 0)
+	if (bridged) {
+		if (ensure_network(h, nm, &n, &out->net_brought_up) < 0 ||
+		    nm->tap_attach(h, &n, p, &tap_made) < 0)
 			goto out;
-		/* the tap belongs to root; QEMU inherits a queue vmm opens, libvirtd opens it
-		 * itself */
-		if (hostnet_tap_attach(h, &n, p, (uid_t)-1, &tap_made) < 0)
-			goto out;
-		if (b->tap_fd && (tap_fd = tap_open_queue(p->tap)) < 0)
+		/* QEMU inherits a queue vmm opens where the tap lives (the host, or the user's
+		 * namespace); libvirtd opens it itself */
+		if (b->tap_fd && (tap_fd = nm->tap_open(h, p)) < 0)
 			goto out;
 	}
 	if (seed_ensure(h, p, &n, &seed) < 0 || b->start(h, &n, p, &so, seed, tap_fd, &out->st) < 0)
@@ -135,7 +150,7 @@ out:
 		struct vmm_saved_error e;
 		vmm_error_save(&e);
 		if (tap_made)
-			hostnet_tap_release(h, p->tap);
+			nm->tap_release(h, p->tap);
 		release_if_stopped(h, b, p);
 		vmm_error_restore(&e);
 	}
@@ -172,20 +187,63 @@ static void wait_tick(void *arg, uint64_t elapsed_ms)
 	w->fn(w->arg, w->what, elapsed_ms);
 }
 
+struct wait_job {
+	enum guest_wait_kind kind;
+	const char *ip;
+	unsigned port;
+	unsigned secs;
+	struct wait_progress *wp; /* NULL: no progress */
+};
+
+/* The wait itself, where the guests' addresses are reachable (here as root; in a child inside
+ * the user's namespace without root; here for a guest behind its own passt). */
+static int wait_at(void *arg, void *out, int *fd)
+{
+	const struct wait_job *j = arg;
+	guest_wait_progress_fn fn = j->wp ? wait_tick : NULL;
+	(void)fd;
+	return j->kind == GUEST_WAIT_SSH ? guest_wait_ssh(j->ip, j->port, j->secs, fn, j->wp, out)
+					 : guest_wait_ping(j->ip, j->secs, fn, j->wp, out);
+}
+
+int lifecycle_wait_where(const struct vmm_profile *p, const struct guest_wait *w, char ip[16],
+			 unsigned *port)
+{
+	enum guest_wait_kind kind = lifecycle_wait_kind(p, w);
+	*port = 22;
+	if (!profile_net_user(p))
+		return profile_ip(p, ip);
+	/* behind its own passt the guest has no address of the host's: only its forwards */
+	if (kind == GUEST_WAIT_PING)
+		return vmm_invalid("%s: --wait=ping needs the bridge (network = \"user\": the guest "
+				   "is reached through its forwards only; --wait=ssh waits at the "
+				   "forward of its port 22)", p->name);
+	if (!(*port = profile_forward_to(p, 22)))
+		return vmm_invalid("%s: --wait for ssh with network = \"user\" needs a forward to "
+				   "its port 22 (vmm set %s forward=2222:22)", p->name, p->name);
+	snprintf(ip, 16, "127.0.0.1");
+	return 0;
+}
+
 int lifecycle_wait(const struct vmm_home *h, const struct vmm_profile *p,
 		   const struct guest_wait *w, lifecycle_progress_fn progress, void *arg,
 		   uint64_t *elapsed_ms)
 {
-	char ip[16], what[40];
-	(void)h;
-	if (profile_ip(p, ip) < 0)
+	char ip[16], what[48];
+	unsigned port;
+	uint64_t ms = 0;
+	if (lifecycle_wait_where(p, w, ip, &port) < 0)
 		return -1;
 	enum guest_wait_kind kind = lifecycle_wait_kind(p, w);
 	snprintf(what, sizeof(what), "%s at %s", kind == GUEST_WAIT_SSH ? "ssh" : "ping", ip);
+	if (port != 22)
+		snprintf(what, sizeof(what), "ssh at %s:%u", ip, port);
 	struct wait_progress wp = { progress, arg, what, 0 };
-	int rc = kind == GUEST_WAIT_SSH
-			 ? guest_wait_ssh(ip, 22, w->secs, progress ? wait_tick : NULL, &wp, elapsed_ms)
-			 : guest_wait_ping(ip, w->secs, progress ? wait_tick : NULL, &wp, elapsed_ms);
+	struct wait_job j = { kind, ip, port, w->secs, progress ? &wp : NULL };
+	int rc = profile_net_user(p) ? wait_at(&j, &ms, NULL)
+				     : netmode_current()->call(h, wait_at, &j, &ms, sizeof(ms));
+	if (elapsed_ms)
+		*elapsed_ms = ms;
 	if (rc < 0) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "%s", vmm_errmsg());
@@ -212,10 +270,10 @@ static int stop_locked(const struct vmm_home *h, const struct vmm_profile *p, bo
 	int remote = b->where ? b->where(p, host, sizeof(host)) : 0;
 	if (remote == 0 && backend_guest_release(h, p) < 0)
 		return -1; /* what libvirt's QEMU user was given for it goes with the guest */
-	if (remote != 0 || !p->tap[0])
+	if (remote != 0 || !p->tap[0] || profile_net_user(p))
 		return remote < 0 ? -1 : 0;
 	/* the guest is gone: its tap goes too (journaled), when this process may touch links */
-	return hostnet_can_admin() ? hostnet_tap_release(h, p->tap) : 0;
+	return netmode_current()->tap_release(h, p->tap);
 }
 
 int lifecycle_stop(const struct vmm_home *h, const struct vmm_profile *p, bool force,

@@ -135,13 +135,34 @@ static void socket_owner(unsigned long inode, struct forward_listener *who)
 	vmm_error_clear();
 }
 
+/* The host ports vmm's own process holds to forward them (forward_set_own). */
+static struct vmm_forward *own;
+static size_t n_own;
+
+void forward_set_own(const struct vmm_forward *v, size_t n)
+{
+	free(own);
+	own = NULL;
+	n_own = 0;
+	if (!n)
+		return;
+	if (!(own = calloc(n, sizeof(*own))))
+		abort();
+	memcpy(own, v, n * sizeof(*own));
+	n_own = n;
+}
+
 int forward_listener(const struct vmm_forward *f, struct forward_listener *who)
 {
 	bool tcp = f->proto != IPPROTO_UDP;
 	const char *v4 = tcp ? "/proc/net/tcp" : "/proc/net/udp";
 	const char *v6 = tcp ? "/proc/net/tcp6" : "/proc/net/udp6";
-	unsigned long inode = table_find(v4, f);
 	memset(who, 0, sizeof(*who));
+	for (size_t i = 0; i < n_own; i++)
+		if (own[i].proto == f->proto && own[i].host_port == f->host_port &&
+		    own[i].addr == f->addr)
+			return 0; /* held for this very forward */
+	unsigned long inode = table_find(v4, f);
 	if (!inode)
 		inode = table_find(v6, f);
 	if (!inode)

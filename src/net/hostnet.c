@@ -20,6 +20,7 @@
 #include "vmm/net/journal.h"
 #include "vmm/net/link.h"
 #include "vmm/net/tap.h"
+#include "vmm/net/userns.h"
 #include "vmm/sys/util.h"
 
 /* ---- small helpers ---- */
@@ -55,6 +56,12 @@ void hostnet_fw_config(const struct vmm_netcfg *n, struct fw_config *fc)
 	fc->ipv6 = n->has_ipv6;
 	memcpy(fc->prefix6, n->ipv6_prefix, sizeof(fc->prefix6));
 	fc->nat6 = n->nat6;
+	if (userns_inside()) {
+		/* a namespace of the user's: no other tool's firewall, and nftables works there
+		 * (iptables-legacy may not); pasta brings the host's loopback forwards */
+		fc->backend = FW_NFTABLES;
+		fc->local_forwards = true;
+	}
 }
 
 static void fw_arg(const struct fw_config *fc, char *buf, size_t len)
@@ -85,6 +92,8 @@ static int fw_from_rec(const struct journal_rec *r, struct fw_config *fc)
 	fc->nat = !strcmp(mode, "nat");
 	fc->ipv6 = n == 4; /* the IPv6 side of the rules, in ip6tables too */
 	fc->nat6 = !strcmp(mode6, "nat6");
+	if (userns_inside())
+		fc->backend = FW_NFTABLES; /* as hostnet_fw_config: the legacy tables are not ours */
 	return 0;
 }
 
@@ -858,7 +867,10 @@ int hostnet_is_up(const struct vmm_netcfg *n)
 		rc = -1;
 		goto out;
 	}
-	fs.forwards_stale = false; /* the guests' forwards are not known here: base rules only */
+	/* the guests' forwards are not known here: base rules only (the forwards' rules, which
+	 * nftables would count as stale for a config without them, do not make it "down") */
+	fs.forwards_stale = false;
+	fs.n_stale = 0;
 	rc = fw_all_present(&fc, &fs);
 out:
 	nl_socket_free(sk);

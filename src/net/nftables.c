@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <nftables/libnftables.h>
 
+#include "vmm/sys/dl_nftables.h"
 #include "vmm/sys/error.h"
 #include "vmm/net/fw_config.h"
 #include "vmm/net/nftables.h"
@@ -38,14 +38,26 @@ unsigned fw_nft_commits(void)
 
 /* ---- live ---- */
 
-/* A libnftables context with its output and errors going to buffers. */
-static struct nft_ctx *ctx_new(bool json)
+/* The process's libnftables context, its output and errors going to buffers. Making one reads
+ * /etc/iproute2's name tables and sets libnftables up again, so one is made on first use and
+ * kept until exit; each command sets the output flags it needs. NULL with the error slot set when
+ * libnftables cannot be loaded (on first use) or the context not made. */
+static struct nft_ctx *ctx_get(void)
 {
-	struct nft_ctx *x = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!x)
+	static struct nft_ctx *x;
+	if (x) {
+		/* what an earlier command left unread (a warning) must not pass for this one's */
+		nft_ctx_get_output_buffer(x);
+		nft_ctx_get_error_buffer(x);
+		return x;
+	}
+	if (dynlib_load(&dl_nftables) < 0)
 		return NULL;
-	if (json)
-		nft_ctx_output_set_flags(x, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
+	x = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!x) {
+		vmm_fail("firewall: nftables: cannot make a libnftables context");
+		return NULL;
+	}
 	nft_ctx_buffer_output(x);
 	nft_ctx_buffer_error(x);
 	return x;
@@ -161,11 +173,11 @@ out:
 int fw_nft_read(const struct fw_config *c, struct fw_nft_state **out)
 {
 	char *text = NULL, *json = NULL;
-	struct nft_ctx *x = ctx_new(false);
+	struct nft_ctx *x = ctx_get();
 	int rc = -1;
 	*out = NULL;
 	if (!x)
-		return vmm_fail("firewall: nftables: cannot make a libnftables context");
+		return -1;
 	if (list_cmd(x, false, "list ruleset", &text) < 0)
 		goto out;
 	/* a table-level flags line is one tab deep */
@@ -176,7 +188,6 @@ int fw_nft_read(const struct fw_config *c, struct fw_nft_state **out)
 	if (rc == 0)
 		rc = fw_nft_parse(json, c, out);
 out:
-	nft_ctx_free(x);
 	free(text);
 	free(json);
 	return rc;
@@ -185,14 +196,14 @@ out:
 /* Run one batch (one transaction). */
 int fw_nft_run(const char *batch)
 {
-	struct nft_ctx *x = ctx_new(false);
+	struct nft_ctx *x = ctx_get();
 	int rc = 0;
 	if (!x)
-		return vmm_fail("firewall: nftables: cannot make a libnftables context");
+		return -1;
 	n_commits++;
+	nft_ctx_output_set_flags(x, 0);
 	if (nft_run_cmd_from_buffer(x, batch) != 0)
 		rc = nft_fail("commit", x);
-	nft_ctx_free(x);
 	return rc;
 }
 
@@ -207,15 +218,15 @@ static void check_names(const struct fw_config *c, struct fw_nft_state *s)
 		struct fw_hook_chain *h = &s->chains[k];
 		if (!h->drops || h->early || h->owned || h->odd_name || h->opened)
 			continue;
-		struct nft_ctx *x = ctx_new(false);
+		struct nft_ctx *x = ctx_get();
 		if (!x)
 			return;
 		char *line = util_fmt("insert rule %s %s %s meta mark & 0x%08x == 0x%08x counter accept\n",
 				      h->family, h->table, h->open_in, m, m);
 		nft_ctx_set_dry_run(x, true);
 		h->odd_name = nft_run_cmd_from_buffer(x, line) != 0;
+		nft_ctx_set_dry_run(x, false);
 		free(line);
-		nft_ctx_free(x);
 	}
 }
 

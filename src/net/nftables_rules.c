@@ -474,19 +474,26 @@ static void wants(const struct fw_config *c, struct want **w, size_t *n)
 		want_add(w, n, c, NFTR_CH_PREROUTING, FW_DNAT,
 			 "meta nfproto ipv4 %sfib daddr type local %s dport %u dnat ip to %s:%u", dst,
 			 p, f->host_port, g, f->guest_port);
+		/* output: the host's own connections, loopback aside (it is not routed), unless
+		 * loopback is a way in (a namespace of the user's, where pasta delivers it) */
 		want_add(w, n, c, NFTR_CH_OUTPUT, FW_DNAT,
 			 "meta nfproto ipv4 %sfib daddr type local %s dport %u dnat ip to %s:%u",
-			 *dst ? dst : "ip daddr != 127.0.0.0/8 ", p, f->host_port, g, f->guest_port);
+			 *dst || c->local_forwards ? dst : "ip daddr != 127.0.0.0/8 ", p,
+			 f->host_port, g, f->guest_port);
 		if (c->ipv6 && f->has_mac && !f->host_ip) /* bound to an IPv4 address: IPv4 only */
 			wants_forward6(w, n, c, f);
 	}
+	if (c->local_forwards && c->n_forwards)
+		want_add(w, n, c, NFTR_CH_POSTROUTING, FW_DNAT,
+			 "ip saddr 127.0.0.0/8 oifname \"%s\" masquerade", c->bridge);
 }
 
 /* The base chains c needs. */
 static void chains_wanted(const struct fw_config *c, bool need[NFTR_CH_N])
 {
 	need[NFTR_CH_FORWARD] = true;
-	need[NFTR_CH_POSTROUTING] = c->nat || (c->ipv6 && c->nat6);
+	need[NFTR_CH_POSTROUTING] = c->nat || (c->ipv6 && c->nat6) ||
+				    (c->local_forwards && c->n_forwards);
 	need[NFTR_CH_PREROUTING] = need[NFTR_CH_OUTPUT] = c->n_forwards > 0;
 }
 
@@ -550,7 +557,7 @@ void fw_nft_fill_status(const struct fw_config *c, const struct fw_nft_state *s,
 	memset(st->present, 0, sizeof(st->present));
 	st->wanted[FW_JUMP_FORWARD] = true;
 	st->present[FW_JUMP_FORWARD] = s->base[NFTR_CH_FORWARD];
-	st->wanted[FW_JUMP_POSTROUTING] = c->nat || (c->ipv6 && c->nat6);
+	st->wanted[FW_JUMP_POSTROUTING] = need[NFTR_CH_POSTROUTING];
 	st->present[FW_JUMP_POSTROUTING] = s->base[NFTR_CH_POSTROUTING];
 	for (size_t i = 0; i < n; i++)
 		st->wanted[w[i].id] = true;

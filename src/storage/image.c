@@ -2,19 +2,19 @@
 /* image.c: cloud images by name: catalog and home entries (libconfig), verified download cache
  * (libcurl with the system CA store, resume with HTTP Range, digests with OpenSSL EVP) */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/sys/dl_crypto.h"
+#include "vmm/sys/dl_curl.h"
 #include "vmm/sys/error.h"
 #include "vmm/storage/image.h"
 #include "vmm/config/profile.h"
@@ -154,6 +154,8 @@ int image_checksum_find(const char *text, const char *file, char alg[8], char di
 
 int image_file_digest(const char *path, const char *alg, char digest[129])
 {
+	if (dynlib_load(&dl_crypto) < 0)
+		return -1;
 	const EVP_MD *md = !strcmp(alg, "sha256")   ? EVP_sha256()
 			   : !strcmp(alg, "sha512") ? EVP_sha512()
 						    : NULL;
@@ -958,6 +960,10 @@ int image_pull(const struct vmm_home *h, const struct image_entry *e, uint64_t l
 	*path_out = NULL;
 	if (downloaded)
 		*downloaded = false;
+	/* both libraries before anything: a download is not started only to find that it cannot
+	 * be verified (libcrypto first: libcurl needs it too, and the message names its package) */
+	if (dynlib_load(&dl_crypto) < 0 || dynlib_load(&dl_curl) < 0)
+		goto out;
 	if (util_mkdir_p(dir, 0755) < 0)
 		goto out;
 	/* one pull of an image at a time: a second one waits here, then finds the copy */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* seed.c: cloud-init NoCloud seed ISOs: the three YAML files, and the ISO written with libisofs */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,14 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-
-/* the struct burn_source copy in libisofs.h (no libburn here) */
-#define LIBISOFS_WITHOUT_LIBBURN 1
-#include <libisofs/libisofs.h>
+#include <unistd.h>
 
 #include "vmm/config/dns.h"
 #include "vmm/config/ipv6.h"
 #include "vmm/config/share.h"
+#include "vmm/sys/dl_isofs.h"
 #include "vmm/sys/error.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
@@ -144,6 +143,20 @@ static void render_net(struct sbuf *net, const struct vmm_profile *p, const stru
 	 * bridge's ::1 itself, so networkd need not wait for advertisements either way. */
 	char ip6[IPV6_TEXT_MAX] = "", gw6[IPV6_TEXT_MAX] = "";
 	uint8_t mac[6];
+	if (profile_net_user(p)) {
+		/* network = "user": passt answers DHCP (the host's address, routes and DNS) and
+		 * router advertisements */
+		sb_printf(net,
+			  "version: 2\n"
+			  "ethernets:\n"
+			  "  eth0:\n"
+			  "    match:\n"
+			  "      macaddress: \"%s\"\n"
+			  "    dhcp4: true\n"
+			  "    accept-ra: true\n",
+			  p->mac);
+		return;
+	}
 	if (n->has_ipv6 && util_parse_mac("mac", p->mac, mac) == 0) {
 		ipv6_eui64(n->ipv6_prefix, mac, ip6);
 		ipv6_host(n->ipv6_prefix, 1, gw6);
@@ -197,9 +210,10 @@ int seed_render(const struct vmm_profile *p, const struct vmm_netcfg *n, char *c
 	util_format_ipv4(gw, gwbuf);
 	const char *host = p->hostname && *p->hostname ? p->hostname : p->name;
 
+	bool dhcp = profile_net_user(p); /* behind passt: its DHCP (and SLAAC) */
 	uint32_t h = UTIL_HASH_INIT;
 	h = fnv1a(h, p->mac);
-	h = fnv1a(h, p->address);
+	h = fnv1a(h, dhcp ? "dhcp" : p->address);
 	h = fnv1a(h, gwbuf);
 	if (n->has_ipv6)
 		h = fnv1a(h, n->ipv6);
@@ -295,6 +309,49 @@ static int add_file(IsoDir *root, const char *name, const char *text)
 	return 0;
 }
 
+/*
+ * The seed's fingerprint, which the ISO carries as its application id: a hash of everything that
+ * goes into the image (the three files, and the layout's version, SEED_LAYOUT, to be changed with
+ * the options below). A start whose rendered files give the id the ISO already carries leaves it
+ * alone without building it again: libisofs is not even loaded.
+ */
+#define SEED_LAYOUT "vmm seed layout 1"
+#define SEED_APPID_AT (16 * 2048 + 574) /* in the primary volume descriptor (ISO 9660) */
+#define SEED_APPID_LEN 128
+
+static uint64_t fnv64(uint64_t h, const char *s)
+{
+	for (size_t i = 0, n = strlen(s) + 1; i < n; i++) /* the NUL separates the fields */
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static void seed_fingerprint(const struct seed_files *f, char id[32])
+{
+	uint64_t h = fnv64(14695981039346656037ULL, SEED_LAYOUT);
+	h = fnv64(fnv64(fnv64(h, f->meta_data), f->user_data), f->network_config);
+	/* uppercase: ISO 9660 a-characters, as libisofs writes it */
+	snprintf(id, 32, "VMM SEED %016llX", (unsigned long long)h);
+}
+
+/* Does the ISO at path carry the application id id (padded with spaces)? */
+static bool seed_iso_has(const char *path, const char *id)
+{
+	char buf[SEED_APPID_LEN];
+	size_t n = strlen(id);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t r = pread(fd, buf, sizeof(buf), SEED_APPID_AT);
+	close(fd);
+	if (r != (ssize_t)sizeof(buf) || memcmp(buf, id, n))
+		return false;
+	for (size_t i = n; i < sizeof(buf); i++)
+		if (buf[i] != ' ')
+			return false;
+	return true;
+}
+
 /* The ISO image of f in memory (*data malloc'd). */
 static int seed_iso_build(const struct seed_files *f, unsigned char **data, size_t *size)
 {
@@ -309,6 +366,8 @@ static int seed_iso_build(const struct seed_files *f, unsigned char **data, size
 	*size = 0;
 	if (!f->meta_data || !f->user_data || !f->network_config)
 		return vmm_fail("seed iso: missing file content");
+	if (dynlib_load(&dl_isofs) < 0)
+		return -1;
 	ret = iso_init();
 	if (ret < 0)
 		return iso_err("init", ret);
@@ -321,6 +380,9 @@ static int seed_iso_build(const struct seed_files *f, unsigned char **data, size
 		iso_err("image", ret);
 		goto out;
 	}
+	char id[32];
+	seed_fingerprint(f, id);
+	iso_image_set_application_id(image, id);
 	IsoDir *root = iso_image_get_root(image);
 	iso_node_set_permissions((IsoNode *)root, 0555);
 	iso_node_set_mtime((IsoNode *)root, SEED_TIME);
@@ -431,14 +493,19 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 	struct seed_files f = { 0 };
 	unsigned char *data = NULL;
 	size_t size = 0;
-	char *old = NULL;
-	size_t old_len = 0;
-	char *path = NULL;
+	char *path = store_seed_path(h, p->name);
 	struct sshkey_host hk = { 0 };
 	bool have_hk = false;
+	char id[32];
 	int rc = -1;
 
 	*path_out = NULL;
+	if (!path)
+		return vmm_fail("%s: no seed path", p->name);
+	/* no seed yet: libisofs first, so that a host without it gets no host keys made for
+	 * nothing (an existing seed may well be up to date, and then it is not needed) */
+	if (!util_exists(path) && dynlib_load(&dl_isofs) < 0)
+		goto out;
 	if (seed_dns(p, n, &dns, &n_dns) < 0)
 		goto out;
 	if (p->n_ssh_keys) {
@@ -450,20 +517,12 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 	}
 	if (seed_render(p, n, dns, n_dns, p->runcmd, p->n_runcmd, have_hk ? &hk : NULL, &f) < 0)
 		goto out;
-	if (seed_iso_build(&f, &data, &size) < 0)
-		goto out;
-	path = store_seed_path(h, p->name);
-	if (!path) {
-		vmm_fail("%s: no seed path", p->name);
-		goto out;
-	}
-	if (util_exists(path)) {
-		old = util_read_file(path, &old_len);
-		vmm_error_clear(); /* unreadable: simply rewritten */
-	}
-	if (!old || old_len != size || memcmp(old, data, size) != 0) {
+	/* the same content: the ISO stays as it is (not even rewritten) */
+	seed_fingerprint(&f, id);
+	if (!seed_iso_has(path, id)) {
 		/* user data (SSH keys, runcmd, host keys): private like the disk */
-		if (util_write_file(path, data, size, 0600) < 0)
+		if (seed_iso_build(&f, &data, &size) < 0 ||
+		    util_write_file(path, data, size, 0600) < 0)
 			goto out;
 	}
 	*path_out = path; /* caller owns path */
@@ -471,7 +530,6 @@ int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const str
 	rc = 0;
 out:
 	free(path);
-	free(old);
 	free(data);
 	seed_files_free(&f);
 	dns_free(dns, n_dns);

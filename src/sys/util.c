@@ -290,7 +290,15 @@ char *util_strdup(const char *s)
 
 char *util_read_file(const char *path, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return util_read_file_at(AT_FDCWD, path, path, false, len);
+}
+
+char *util_read_file_at(int dirfd, const char *name, const char *path, bool regular, size_t *len)
+{
+	/* O_NOATIME: no access time to keep up (refused for another user's file: then without) */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | (regular ? O_NOATIME : 0));
+	if (fd < 0 && regular && errno == EPERM)
+		fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		vmm_fail("%s: %s", path, util_strerror(errno));
 		return NULL;
@@ -319,6 +327,9 @@ char *util_read_file(const char *path, size_t *len)
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		/* a regular file's read comes back short only at its end (POSIX): no read for 0 */
+		if (regular && cap - n > 1)
+			break;
 	}
 	close(fd);
 	buf[n] = '\0';
@@ -327,7 +338,9 @@ char *util_read_file(const char *path, size_t *len)
 	return buf;
 }
 
-int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
+/* util_write_file and util_write_file_volatile: durable also flushes the data to the disk
+ * (fsync) before the rename. */
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode, bool durable)
 {
 	char *tmp = util_fmt("%s.tmp.%ld", path, (long)getpid());
 	int rc = -1;
@@ -359,7 +372,7 @@ int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
 		p += w;
 		left -= (size_t)w;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if ((durable && fsync(fd) < 0) || close(fd) < 0) {
 		fd = -1;
 		vmm_fail("%s: %s", path, util_strerror(errno));
 		goto out;
@@ -381,8 +394,23 @@ out:
 	return rc;
 }
 
+int util_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, true);
+}
+
+int util_write_file_volatile(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, false);
+}
+
 int util_mkdir_p(const char *path, mode_t mode)
 {
+	struct stat st;
+	/* the usual case, a folder that is there: one stat (mkdir of an existing folder takes the
+	 * parent's lock, each level) */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	char *p = util_strdup(path);
 	int rc = 0;
 	for (char *s = p + 1;; s++) {

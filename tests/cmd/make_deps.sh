@@ -20,7 +20,7 @@ mk() { # EXPECTED_RC ARGS...: make in the source tree (building into $T/b); $ERR
 	[ "$RC" = "$want" ] || fail "make $*: exit $RC, wanted $want: $ERR"
 }
 one_line() { [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "${1}: more than one line: $ERR"; }
-all_debs="libconfig-dev libacl1-dev libnl-3-dev libnl-route-3-dev libip4tc-dev libip6tc-dev libnftables-dev libvncserver-dev libjson-c-dev libisofs-dev libpng-dev libcurl4-openssl-dev libssl-dev libvirt-dev"
+all_debs="libconfig-dev libacl1-dev libnl-3-dev libnl-route-3-dev libip4tc-dev libip6tc-dev libjson-c-dev libnftables-dev libvncserver-dev libisofs-dev libpng-dev libcurl4-openssl-dev libssl-dev libvirt-dev"
 
 # nothing found by pkg-config: one line naming every -dev package, no package manager touched
 for goal in "" all unit; do

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Private files: disks and seeds are created 0600, images/ and run/ 0700, a file vmm replaces
 # keeps its (narrower) mode, an adopted disk keeps its own; a user without XDG_RUNTIME_DIR gets
-# /tmp/vmm-UID only when it is a real folder of theirs with mode 0700.
+# ~/.local/state/vmm/run (XDG_STATE_HOME) only when it is a real folder of theirs with mode 0700.
 . "$SRCDIR/tests/lib.sh"
 need_cmd qemu-img
 run_vmm 0 create g --size 1M --ssh-key <(echo "ssh-ed25519 AAAAC3Nza test@x")
@@ -34,13 +34,13 @@ chmod 0640 "$VMM_HOME/images/r.qcow2"
 run_vmm 0 create r --reuse-disk
 assert_eq "$(stat -c %a "$VMM_HOME/images/r.qcow2")" 640 "adopted disk"
 
-# /tmp/vmm-UID for a user without XDG_RUNTIME_DIR (and without --home/VMM_HOME)
+# ~/.local/state/vmm/run for a user without XDG_RUNTIME_DIR (and without --home/VMM_HOME)
 need_root
 need_cmd setpriv
-U=65534 R=/tmp/vmm-65534
-[ -e "$R" ] && skip "$R exists already on this host"
+U=65534
 NH=$(mktemp -d /tmp/vmm-nobody.XXXXXX) && chown $U "$NH"
-at_exit "rm -rf $R $NH"
+R=$NH/.local/state/vmm/run
+at_exit "rm -rf $NH"
 as_nobody() { # EXPECTED_RC ARGS...
 	local want=$1; shift
 	OUT=$(env -i PATH="$PATH" HOME="$NH" setpriv --reuid=$U --regid=$U --clear-groups \
@@ -48,6 +48,7 @@ as_nobody() { # EXPECTED_RC ARGS...
 	ERR=$(cat "$T/stderr")
 	[ "$RC" = "$want" ] || fail "vmm $* as nobody: exit $RC, wanted $want; stderr: $ERR"
 }
+mkdir -p "$NH/.local/state/vmm" && chown -R $U "$NH/.local"
 ln -s "$T" "$R"
 as_nobody 1 list
 assert_eq "$ERR" "vmm: run folder $R: not a real folder (a symlink); remove it or set XDG_RUNTIME_DIR"
@@ -57,7 +58,13 @@ assert_eq "$ERR" "vmm: run folder $R: owned by uid 0, not by you (uid 65534); re
 chown $U "$R"; chmod 0755 "$R"
 as_nobody 1 list
 assert_eq "$ERR" "vmm: run folder $R: mode 0755, not 0700; chmod 700 it or set XDG_RUNTIME_DIR"
-rmdir "$R"
+rm -rf "$NH/.local"
 as_nobody 0 list
 assert_eq "$(stat -c '%a %u %F' "$R")" "700 $U directory" "made by vmm"
+assert_eq "$(stat -c '%a' "$NH/.local/state/vmm")" 700 "its parents private too"
+# XDG_STATE_HOME moves it
+as_nobody 0 list
+OUT=$(env -i PATH="$PATH" HOME="$NH" XDG_STATE_HOME="$NH/st" setpriv --reuid=$U --regid=$U \
+	--clear-groups "$VMM" list 2>&1) || fail "list with XDG_STATE_HOME: $OUT"
+assert_eq "$(stat -c '%a %u' "$NH/st/vmm/run")" "700 $U" "XDG_STATE_HOME/vmm/run"
 echo ok

@@ -45,6 +45,7 @@ static const struct {
 	{ "append", "console=ttyS0 \"quoted\" back\\slash" },
 	{ "hostname", "web" },
 	{ "backend", "libvirt" },
+	{ "network", "user" },
 	{ "uri", "qemu+ssh://host/system" },
 	{ "user", "debian" },
 	{ "ssh_identity", "/root/.ssh/id_ed25519" },

@@ -14,7 +14,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "vmm/backend/passt.h"
 #include "vmm/backend/qemu.h"
+#include "vmm/config/forward_spec.h"
 
 static void fixed_profile(struct vmm_profile *p)
 {
@@ -204,6 +206,45 @@ static void test_headless(void **state)
 	check_free(argv, want, &p);
 }
 
+/* network = "user": QEMU's fd 3 is its end of the guest's own passt (-netdev stream, no vhost
+ * even when the host has it); passt's argv: no-map-gw, the forwards as its port mappings */
+static void test_user_network(void **state)
+{
+	struct vmm_profile p;
+	fixed_profile(&p);
+	p.network = strdup("user");
+	struct qemu_host hc = { .kvm = false, .vhost = true };
+	char **argv = qemu_argv(&p, &hc, &files);
+	static const char *const want[] = {
+		HEAD("ubuntu"), "-accel", "tcg",
+		DISK,
+		SEED,
+		"-netdev", "stream,id=n0,server=off,addr.type=fd,addr.str=3",
+		NIC,
+		"-vnc", "127.0.0.1:19", TAIL, NULL,
+	};
+	assert_int_equal(profile_set_forwards(&p, "tcp:2222:22,udp:5353:53,10.0.0.5:8080:80"), 0);
+	char **pv = passt_argv(&p);
+	static const char *const pwant[] = {
+		"passt", "-q", "-f", "--fd", "3", "--no-map-gw", "-t", "2222:22", "-t",
+		"10.0.0.5/8080:80", "-u", "5353:53", NULL,
+	};
+	for (size_t i = 0; pwant[i] || pv[i]; i++) {
+		if (!pv[i] || !pwant[i] || strcmp(pv[i], pwant[i]))
+			fail_msg("passt argv[%zu] = \"%s\", wanted \"%s\"", i, pv[i] ? pv[i] : "(end)",
+				 pwant[i] ? pwant[i] : "(end)");
+	}
+	passt_argv_free(pv);
+	p.n_forwards = 0; /* without forwards: none of either */
+	pv = passt_argv(&p);
+	assert_string_equal(pv[6], "-t");
+	assert_string_equal(pv[7], "none");
+	assert_string_equal(pv[9], "none");
+	assert_null(pv[10]);
+	passt_argv_free(pv);
+	check_free(argv, want, &p);
+}
+
 /* vnc = "socket" (what create writes, issue 17 item 7): the screen on a unix socket QEMU makes
  * in the folder it gets as descriptor 13 (run/NAME/vnc, the one it may write), no TCP port; a
  * TCP display off loopback always asks for a password */
@@ -295,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_headless),
 		cmocka_unit_test(test_vnc_private),
+		cmocka_unit_test(test_user_network),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_probe_env),
 		cmocka_unit_test(test_port_free),

@@ -201,6 +201,13 @@ static void test_client_not_qmp(void **state)
 	assert_int_equal(qmp_open_fd(sv[0], 200, &q), -1);
 	assert_string_equal(vmm_errmsg(), "qmp: QEMU closed the connection");
 
+	/* qmp_capabilities goes out before the greeting comes (its answer follows the greeting) */
+	fake(sv, "");
+	assert_int_equal(qmp_open_fd(sv[0], 50, &q), -1);
+	assert_string_equal(vmm_errmsg(), "qmp: no answer from QEMU (timed out)");
+	assert_string_equal(sent(sv[1]), "{\"execute\":\"qmp_capabilities\",\"id\":\"vmm-1\"}\r\n");
+	close(sv[1]);
+
 	assert_int_equal(qmp_connect("/nonexistent/qmp.sock", 50, &q), -1);
 	assert_string_equal(vmm_errmsg(), "/nonexistent/qmp.sock: no such file or directory");
 }

@@ -150,6 +150,34 @@ static void test_render_minimal(void **state)
 	netcfg_free(&n);
 }
 
+/* network = "user": DHCP and router advertisements from the guest's own passt; no address,
+ * route or DNS of the bridge's; another instance than the bridged one */
+static void test_render_user_network(void **state)
+{
+	struct vmm_profile p;
+	struct vmm_netcfg n;
+	struct seed_files f, b;
+	load(&p, &n, NULL);
+	assert_int_equal(seed_render(&p, &n, dns1, 1, NULL, 0, NULL, &b), 0);
+	profile_free(&p);
+	netcfg_free(&n);
+	load(&p, &n, "network = \"user\";\n");
+	assert_int_equal(seed_render(&p, &n, dns1, 1, NULL, 0, NULL, &f), 0);
+	assert_string_equal(f.network_config,
+			    "version: 2\n"
+			    "ethernets:\n"
+			    "  eth0:\n"
+			    "    match:\n"
+			    "      macaddress: \"52:54:00:12:34:10\"\n"
+			    "    dhcp4: true\n"
+			    "    accept-ra: true\n");
+	assert_string_not_equal(f.meta_data, b.meta_data);
+	seed_files_free(&f);
+	seed_files_free(&b);
+	profile_free(&p);
+	netcfg_free(&n);
+}
+
 /* The instance-id part of meta-data (malloc'd). */
 static char *iid(const struct vmm_profile *p, const struct vmm_netcfg *n, char **dns, size_t nd)
 {
@@ -361,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_render_exact),
 		cmocka_unit_test(test_render_services),
 		cmocka_unit_test(test_render_minimal),
+		cmocka_unit_test(test_render_user_network),
 		cmocka_unit_test(test_instance_id),
 		cmocka_unit_test(test_render_no_address),
 		cmocka_unit_test(test_iso),

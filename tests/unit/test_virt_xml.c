@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "vmm/sys/error.h"
@@ -198,8 +199,35 @@ static void test_default_uri(void **state)
 	(void)state;
 	tutorial(&p);
 	assert_string_equal(virt_uri(&p), "qemu:///system");
+	p.network = "user"; /* the user's own libvirt without root, the system's as root */
+	assert_string_equal(virt_uri(&p), geteuid() ? "qemu:///session" : "qemu:///system");
 	p.uri = "qemu+tcp://10.0.0.2/system";
 	assert_string_equal(virt_uri(&p), "qemu+tcp://10.0.0.2/system");
+}
+
+/* network = "user": libvirt's passt with the forwards as its port forwards, no tap */
+static void test_user_network(void **state)
+{
+	struct vmm_profile p;
+	struct virt_domain_spec s = { 0 };
+	struct vmm_forward fw[2] = { { .proto = 6, .host_port = 2222, .guest_port = 22 },
+				     { .proto = 17, .host_port = 5353, .guest_port = 53,
+				       .addr = 0x0a000005 } };
+	char *xml;
+
+	(void)state;
+	tutorial(&p);
+	p.network = "user";
+	p.forwards = fw;
+	p.n_forwards = 2;
+	s.p = &p;
+	s.type = "qemu";
+	s.disk = "/home/u/.local/share/vmm/images/ubuntu.qcow2";
+	s.seed = "/home/u/.local/share/vmm/images/ubuntu-seed.iso";
+	xml = virt_domain_xml(&s);
+	check_golden("virt_user_net.xml", xml);
+	assert_null(strstr(xml, "vmm-ubuntu"));
+	free(xml);
 }
 
 int main(void)
@@ -213,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_default_uri),
+		cmocka_unit_test(test_user_network),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

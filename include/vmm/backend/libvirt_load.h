@@ -6,15 +6,18 @@
 /*
  * vmm is not linked with libvirt: loading it (and its dependencies and constructors) costs about
  * 10 ms, which every command would pay. libvirt.so.0 is opened the first time a libvirt profile
- * needs it. A file that calls libvirt includes <libvirt/libvirt.h>, then this header, which
- * redirects each name below to a pointer filled by virtlib_load(): callers write plain libvirt
- * calls, and must call virtlib_load() before the first one.
+ * needs it, by the lazy loader of sys/dynlib.h. A file that calls libvirt includes
+ * <libvirt/libvirt.h>, then this header, which redirects each name below to a pointer filled by
+ * virtlib_load(): callers write plain libvirt calls, and must call virtlib_load() before the first
+ * one.
  *
  * VIRTLIB_SYMBOLS lists every libvirt function and variable vmm uses. A call to one that is not
  * listed fails to link (libvirt is not on the link line), so the list cannot fall behind.
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#include "vmm/sys/dynlib.h"
 
 #define VIRTLIB_SYMBOLS(X)              \
 	X(virConnSetErrorFunc)          \
@@ -75,75 +78,74 @@
 	X(virStreamSend)                \
 	X(virStreamSendAll)
 
-/* One pointer per symbol, typed from libvirt's own declaration: virtlib_virDomainFree has the type
+/* One pointer per symbol, typed from libvirt's own declaration: dl_virDomainFree has the type
  * of &virDomainFree (for the variable virConnectAuthPtrDefault, a pointer to that variable). */
-#define VIRTLIB_DECLARE(name) extern __typeof__(&name) virtlib_##name;
-VIRTLIB_SYMBOLS(VIRTLIB_DECLARE)
-#undef VIRTLIB_DECLARE
+VIRTLIB_SYMBOLS(DYNLIB_DECLARE)
+extern struct dynlib dl_libvirt;
 
 /* Open libvirt.so.0 and resolve every symbol, once; later calls return at once. 0, or -1 with the
  * error slot set when the library or a symbol is missing (nothing is resolved then). */
 int virtlib_load(void);
 
 /* The redirects (libvirt_load.c itself needs the real names). */
-#ifndef VIRTLIB_IMPL
-#define virConnSetErrorFunc (*virtlib_virConnSetErrorFunc)
-#define virConnectAuthPtrDefault (*virtlib_virConnectAuthPtrDefault)
-#define virConnectClose (*virtlib_virConnectClose)
-#define virConnectGetCapabilities (*virtlib_virConnectGetCapabilities)
-#define virConnectOpenAuth (*virtlib_virConnectOpenAuth)
-#define virDomainCreateXML (*virtlib_virDomainCreateXML)
-#define virDomainDestroy (*virtlib_virDomainDestroy)
-#define virDomainFree (*virtlib_virDomainFree)
-#define virDomainGetState (*virtlib_virDomainGetState)
-#define virDomainGetXMLDesc (*virtlib_virDomainGetXMLDesc)
-#define virDomainIsActive (*virtlib_virDomainIsActive)
-#define virDomainLookupByName (*virtlib_virDomainLookupByName)
-#define virDomainOpenConsole (*virtlib_virDomainOpenConsole)
-#define virDomainRevertToSnapshot (*virtlib_virDomainRevertToSnapshot)
-#define virDomainShutdown (*virtlib_virDomainShutdown)
-#define virDomainSnapshotCreateXML (*virtlib_virDomainSnapshotCreateXML)
-#define virDomainSnapshotDelete (*virtlib_virDomainSnapshotDelete)
-#define virDomainSnapshotFree (*virtlib_virDomainSnapshotFree)
-#define virDomainSnapshotLookupByName (*virtlib_virDomainSnapshotLookupByName)
-#define virEventAddHandle (*virtlib_virEventAddHandle)
-#define virEventAddTimeout (*virtlib_virEventAddTimeout)
-#define virEventRegisterDefaultImpl (*virtlib_virEventRegisterDefaultImpl)
-#define virEventRemoveHandle (*virtlib_virEventRemoveHandle)
-#define virEventRemoveTimeout (*virtlib_virEventRemoveTimeout)
-#define virEventRunDefaultImpl (*virtlib_virEventRunDefaultImpl)
-#define virEventUpdateHandle (*virtlib_virEventUpdateHandle)
-#define virGetLastError (*virtlib_virGetLastError)
-#define virGetLastErrorMessage (*virtlib_virGetLastErrorMessage)
-#define virNetworkCreate (*virtlib_virNetworkCreate)
-#define virNetworkDefineXML (*virtlib_virNetworkDefineXML)
-#define virNetworkFree (*virtlib_virNetworkFree)
-#define virNetworkIsActive (*virtlib_virNetworkIsActive)
-#define virNetworkLookupByName (*virtlib_virNetworkLookupByName)
-#define virSetErrorFunc (*virtlib_virSetErrorFunc)
-#define virStoragePoolBuild (*virtlib_virStoragePoolBuild)
-#define virStoragePoolCreate (*virtlib_virStoragePoolCreate)
-#define virStoragePoolDefineXML (*virtlib_virStoragePoolDefineXML)
-#define virStoragePoolFree (*virtlib_virStoragePoolFree)
-#define virStoragePoolGetName (*virtlib_virStoragePoolGetName)
-#define virStoragePoolIsActive (*virtlib_virStoragePoolIsActive)
-#define virStoragePoolLookupByName (*virtlib_virStoragePoolLookupByName)
-#define virStorageVolCreateXML (*virtlib_virStorageVolCreateXML)
-#define virStorageVolDelete (*virtlib_virStorageVolDelete)
-#define virStorageVolFree (*virtlib_virStorageVolFree)
-#define virStorageVolGetPath (*virtlib_virStorageVolGetPath)
-#define virStorageVolLookupByName (*virtlib_virStorageVolLookupByName)
-#define virStorageVolUpload (*virtlib_virStorageVolUpload)
-#define virStreamAbort (*virtlib_virStreamAbort)
-#define virStreamEventAddCallback (*virtlib_virStreamEventAddCallback)
-#define virStreamEventRemoveCallback (*virtlib_virStreamEventRemoveCallback)
-#define virStreamEventUpdateCallback (*virtlib_virStreamEventUpdateCallback)
-#define virStreamFinish (*virtlib_virStreamFinish)
-#define virStreamFree (*virtlib_virStreamFree)
-#define virStreamNew (*virtlib_virStreamNew)
-#define virStreamRecv (*virtlib_virStreamRecv)
-#define virStreamSend (*virtlib_virStreamSend)
-#define virStreamSendAll (*virtlib_virStreamSendAll)
+#ifndef DYNLIB_IMPL
+#define virConnSetErrorFunc (*dl_virConnSetErrorFunc)
+#define virConnectAuthPtrDefault (*dl_virConnectAuthPtrDefault)
+#define virConnectClose (*dl_virConnectClose)
+#define virConnectGetCapabilities (*dl_virConnectGetCapabilities)
+#define virConnectOpenAuth (*dl_virConnectOpenAuth)
+#define virDomainCreateXML (*dl_virDomainCreateXML)
+#define virDomainDestroy (*dl_virDomainDestroy)
+#define virDomainFree (*dl_virDomainFree)
+#define virDomainGetState (*dl_virDomainGetState)
+#define virDomainGetXMLDesc (*dl_virDomainGetXMLDesc)
+#define virDomainIsActive (*dl_virDomainIsActive)
+#define virDomainLookupByName (*dl_virDomainLookupByName)
+#define virDomainOpenConsole (*dl_virDomainOpenConsole)
+#define virDomainRevertToSnapshot (*dl_virDomainRevertToSnapshot)
+#define virDomainShutdown (*dl_virDomainShutdown)
+#define virDomainSnapshotCreateXML (*dl_virDomainSnapshotCreateXML)
+#define virDomainSnapshotDelete (*dl_virDomainSnapshotDelete)
+#define virDomainSnapshotFree (*dl_virDomainSnapshotFree)
+#define virDomainSnapshotLookupByName (*dl_virDomainSnapshotLookupByName)
+#define virEventAddHandle (*dl_virEventAddHandle)
+#define virEventAddTimeout (*dl_virEventAddTimeout)
+#define virEventRegisterDefaultImpl (*dl_virEventRegisterDefaultImpl)
+#define virEventRemoveHandle (*dl_virEventRemoveHandle)
+#define virEventRemoveTimeout (*dl_virEventRemoveTimeout)
+#define virEventRunDefaultImpl (*dl_virEventRunDefaultImpl)
+#define virEventUpdateHandle (*dl_virEventUpdateHandle)
+#define virGetLastError (*dl_virGetLastError)
+#define virGetLastErrorMessage (*dl_virGetLastErrorMessage)
+#define virNetworkCreate (*dl_virNetworkCreate)
+#define virNetworkDefineXML (*dl_virNetworkDefineXML)
+#define virNetworkFree (*dl_virNetworkFree)
+#define virNetworkIsActive (*dl_virNetworkIsActive)
+#define virNetworkLookupByName (*dl_virNetworkLookupByName)
+#define virSetErrorFunc (*dl_virSetErrorFunc)
+#define virStoragePoolBuild (*dl_virStoragePoolBuild)
+#define virStoragePoolCreate (*dl_virStoragePoolCreate)
+#define virStoragePoolDefineXML (*dl_virStoragePoolDefineXML)
+#define virStoragePoolFree (*dl_virStoragePoolFree)
+#define virStoragePoolGetName (*dl_virStoragePoolGetName)
+#define virStoragePoolIsActive (*dl_virStoragePoolIsActive)
+#define virStoragePoolLookupByName (*dl_virStoragePoolLookupByName)
+#define virStorageVolCreateXML (*dl_virStorageVolCreateXML)
+#define virStorageVolDelete (*dl_virStorageVolDelete)
+#define virStorageVolFree (*dl_virStorageVolFree)
+#define virStorageVolGetPath (*dl_virStorageVolGetPath)
+#define virStorageVolLookupByName (*dl_virStorageVolLookupByName)
+#define virStorageVolUpload (*dl_virStorageVolUpload)
+#define virStreamAbort (*dl_virStreamAbort)
+#define virStreamEventAddCallback (*dl_virStreamEventAddCallback)
+#define virStreamEventRemoveCallback (*dl_virStreamEventRemoveCallback)
+#define virStreamEventUpdateCallback (*dl_virStreamEventUpdateCallback)
+#define virStreamFinish (*dl_virStreamFinish)
+#define virStreamFree (*dl_virStreamFree)
+#define virStreamNew (*dl_virStreamNew)
+#define virStreamRecv (*dl_virStreamRecv)
+#define virStreamSend (*dl_virStreamSend)
+#define virStreamSendAll (*dl_virStreamSendAll)
 #endif
 
 #endif

@@ -11,8 +11,9 @@
 
 /* The URI used when a libvirt profile has none. */
 #define VIRT_DEFAULT_URI "qemu:///system"
+#define VIRT_SESSION_URI "qemu:///session" /* network = "user" without root */
 
-/* The profile's URI, or VIRT_DEFAULT_URI. */
+/* The profile's URI, or VIRT_DEFAULT_URI (VIRT_SESSION_URI for network = "user" without root). */
 const char *virt_uri(const struct vmm_profile *p);
 /* Does the URI name another host (a host part after "//", e.g. qemu+tcp://10.0.0.2/system)? */
 bool virt_uri_is_remote(const char *uri);

@@ -15,7 +15,9 @@ struct vmm_home {
 };
 
 /* Resolve the home: dir (from --home) > $VMM_HOME > root: /etc/vmm, /var/lib/vmm/images,
- * /run/vmm; user: XDG config/data/runtime dirs. Creates the folders. */
+ * /run/vmm; user: XDG config/data/runtime dirs (run state in $XDG_RUNTIME_DIR/vmm, or without it
+ * $XDG_STATE_HOME/vmm/run, by default ~/.local/state/vmm/run, a real folder of the user's with
+ * mode 0700). Creates the folders. */
 int store_open(struct vmm_home *h, const char *dir);
 void store_close(struct vmm_home *h);
 

@@ -53,6 +53,9 @@ struct vmm_profile {
 	char **runcmd;        /* commands for cloud-init's runcmd (user-data), or NULL */
 	size_t n_runcmd;
 	char *backend;        /* "qemu" (default) or "libvirt" */
+	char *network;        /* "bridge" (NULL: the default; net.cfg's bridge, on the host as root,
+				 in the user's own namespace without root) or "user" (the guest
+				 alone behind its own passt: no bridge, no net up) */
 	char *uri;            /* libvirt URI, or NULL (qemu:///system) */
 	struct vmm_forward *forwards; /* host port forwards, or NULL */
 	size_t n_forwards;

@@ -3,6 +3,7 @@
 #ifndef VMM_CONFIG_VALIDATE_H
 #define VMM_CONFIG_VALIDATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vmm/config/types.h"
@@ -33,5 +34,11 @@ void profile_vnc_describe(const struct vmm_profile *p, char *buf, size_t len);
 
 /* The guest's address without prefix ("192.168.166.100") into buf. */
 int profile_ip(const struct vmm_profile *p, char buf[16]);
+
+/* network = "user": the guest alone behind its own passt (no bridge, no tap, no address of its
+ * own: reached through its forwards). */
+bool profile_net_user(const struct vmm_profile *p);
+/* The host port of p's TCP forward to guest_port (the first), 0 when none. */
+unsigned profile_forward_to(const struct vmm_profile *p, unsigned guest_port);
 
 #endif

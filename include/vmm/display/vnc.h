@@ -17,6 +17,7 @@ struct vnc_opts {
 	const char *password;      /* the VNC password; NULL: password_file's */
 	const char *password_file; /* first line is the VNC password; NULL: none */
 	int timeout_ms;            /* for connecting and the handshake */
+	bool png;                  /* a frame will be written as PNG: libpng is loaded first too */
 };
 
 /*
@@ -24,6 +25,8 @@ struct vnc_opts {
  * ask for a full frame. libvncclient's log lines are kept off stderr; failures become one error
  * line: "LABEL: vnc HOST:PORT: connection refused" (or "LABEL: vnc PATH: ..." for a socket),
  * "LABEL: vnc authentication failed", ...
+ * libvncclient (and libpng when o->png) are loaded here, on first use (sys/dynlib.h): when one is
+ * missing it fails before connecting, the error naming the package to install.
  */
 int vnc_open(const struct vnc_opts *o, struct vnc_conn **out);
 
@@ -41,7 +44,8 @@ void vnc_frame(struct vnc_conn *c, struct render_fb *fb);
 
 void vnc_close(struct vnc_conn *c);
 
-/* Write fb as an 8-bit RGB PNG, atomically (temp file in the same folder + rename). */
+/* Write fb as an 8-bit RGB PNG, atomically (temp file in the same folder + rename). Loads libpng
+ * on first use. */
 int vnc_png_write(const char *path, const struct render_fb *fb);
 
 /* The VNC password: the file's first line (malloc'd), NULL + error slot when unreadable/empty. */

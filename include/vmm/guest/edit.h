@@ -45,10 +45,10 @@ struct guest_edit_step {
 /*
  * The one way a guest's profile changes: before (NULL: a new guest, or one whose profile does
  * not load) becomes after (NULL: deleted). When their forwards differ (forward_same) and the
- * network is up, the firewall must be writable before anything is written
- * (hostnet_forwards_check). Then write runs (it writes or removes the profile, maybe the disk),
- * the firewall's forwards become every guest's at once (hostnet_forwards_update; nothing when
- * vmm did not bring the network up), and then runs (NULL: none; e.g. systemctl). When a step
+ * network is up, the firewall must be writable before anything is written (netmode
+ * forwards_check). Then write runs (it writes or removes the profile, maybe the disk), the firewall's
+ * forwards become every guest's at once (netmode forwards_update; nothing when vmm did not bring
+ * the network up; without root pasta's ports follow too), and then runs (NULL: none; e.g. systemctl). When a step
  * after write fails, the steps that ran are undone in reverse (the firewall back to before's
  * forwards, write->undo) and the failing step's error stays in the slot. Returns 0 or -1.
  */
@@ -97,12 +97,16 @@ int guest_delete(const struct vmm_home *h, const char *name, bool purge, bool dr
 		 struct guest_delete_result *out);
 void guest_delete_result_free(struct guest_delete_result *r);
 
+/* Which systemd units start a home's guests at boot: none (the profile key alone), the
+ * system's (root, the system home), or the user's own manager's (systemctl --user). */
+enum guest_units { GUEST_UNITS_NONE, GUEST_UNITS_SYSTEM, GUEST_UNITS_USER };
+
 /*
- * vmm autostart NAME on|off: the profile's autostart key through guest_edit_commit; systemd: then
- * `systemctl enable|disable vmm@NAME.service` (spawned with an argv), the profile put back when
- * it fails. dry_run: the checks only. 0, or -1 with the error slot set.
+ * vmm autostart NAME on|off: the profile's autostart key through guest_edit_commit; with units:
+ * then `systemctl [--user] enable|disable vmm@NAME.service` (spawned with an argv), the profile
+ * put back when it fails. dry_run: the checks only. 0, or -1 with the error slot set.
  */
-int guest_autostart(const struct vmm_home *h, const char *name, bool on, bool systemd,
+int guest_autostart(const struct vmm_home *h, const char *name, bool on, enum guest_units units,
 		    bool dry_run);
 
 #endif

@@ -41,6 +41,11 @@ typedef void (*lifecycle_progress_fn)(void *arg, const char *what, uint64_t elap
 /* What w waits for with this profile: GUEST_WAIT_AUTO is ssh when the profile has SSH keys
  * (cloud-init installs them and the host keys vmm pinned), else ping. */
 enum guest_wait_kind lifecycle_wait_kind(const struct vmm_profile *p, const struct guest_wait *w);
+/* Where w waits for p: its address and port 22 on the bridge; 127.0.0.1 and the host port of
+ * its forward to port 22 with network = "user" (ping refused there, as ssh without that forward:
+ * vmm_invalid). Checked before a start, so that a --wait that cannot work starts nothing. */
+int lifecycle_wait_where(const struct vmm_profile *p, const struct guest_wait *w, char ip[16],
+			 unsigned *port);
 /*
  * Wait until the guest is ready at its address, at most w->secs seconds: its SSH server's banner
  * on port 22, or an answer to ping (lifecycle_wait_kind); *elapsed_ms (may be NULL) gets the time

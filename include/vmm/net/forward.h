@@ -24,6 +24,10 @@ struct forward_listener {
  * /proc/PID/fd; nothing is spawned. 1 (who filled as far as visible) or 0. */
 int forward_listener(const struct vmm_forward *f, struct forward_listener *who);
 
+/* The forwards whose host ports vmm's own process holds to forward them (without root, pasta
+ * into the user's namespace): forward_listener does not count them as taken. Copied; n 0 clears. */
+void forward_set_own(const struct vmm_forward *v, size_t n);
+
 /* Would f take a host port from the host: one a host process holds (forward_listener), or one
  * below 1024? 0 when not, or when f is forced ('!'); else -1 with vmm_invalid set to
  * `forward "SPEC": tcp host port 22 is in use by sshd (pid 123); add '!' to take it anyway

@@ -50,6 +50,10 @@ struct fw_config {
 	bool ipv6;
 	uint8_t prefix6[8];
 	bool nat6;
+	/* nftables: the forwards also from this namespace's loopback (a namespace of the user's,
+	 * where pasta delivers the host's own 127.0.0.1:PORT): output DNAT of 127.0.0.0/8 too, and
+	 * masquerade of 127.0.0.0/8 out of the bridge (needs route_localnet) */
+	bool local_forwards;
 };
 
 /* vmm's rules, by purpose. In the nftables backend the two JUMP ids stand for vmm's base chains

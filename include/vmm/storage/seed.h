@@ -30,7 +30,8 @@ void seed_files_free(struct seed_files *f);
 
 /*
  * Write the files as an ISO 9660 image with Rock Ridge and Joliet, volume id "cidata", to path
- * (through a temporary file in the same folder and a rename). Returns 0 or -1.
+ * (through a temporary file in the same folder and a rename), with their fingerprint as the
+ * application id ("VMM SEED HEX16"). Returns 0 or -1.
  */
 int seed_iso_write(const char *path, const struct seed_files *f);
 
@@ -43,7 +44,9 @@ int seed_dns(const struct vmm_profile *p, const struct vmm_netcfg *n, char ***dn
  * The guest's seed in images/NAME-seed.iso: DNS from seed_dns, runcmd from the profile; when
  * the profile has SSH keys, the guest's host keys
  * (made once, sshkey_host_ensure) go in too, and the guest's
- * known_hosts is written for its address. The ISO is rewritten only when its content changed.
+ * known_hosts is written for its address. The ISO is rewritten only when its content changed:
+ * it carries a fingerprint of its files (its application id), so an unchanged seed is neither
+ * built again nor rewritten, and libisofs is loaded only when one is built.
  * *path_out (malloc'd) receives its path. Returns 0 or -1.
  */
 int seed_ensure(const struct vmm_home *h, const struct vmm_profile *p, const struct vmm_netcfg *n,

@@ -47,8 +47,17 @@ char *util_vfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)
 char *util_strdup(const char *s);
 /* Read a whole file (malloc'd, NUL-terminated); len may be NULL. NULL + error slot on failure. */
 char *util_read_file(const char *path, size_t *len);
+/* The same for the file name in the folder open as dirfd (a short lookup where many files of one
+ * folder are read); path names it in the error. regular: the caller knows it is a regular file
+ * (readdir's DT_REG), so a short read is its end (one read for a small file) and its access time
+ * is left alone (O_NOATIME, when allowed). */
+char *util_read_file_at(int dirfd, const char *name, const char *path, bool regular, size_t *len);
 /* Write data to path atomically (temp file in the same dir + fsync + rename). */
 int util_write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* The same without the fsync: atomic for readers and safe when the process dies (the page cache
+ * keeps what write() returned), not across a power loss. For files that describe volatile state
+ * (kernel network objects) which a power loss takes away too. */
+int util_write_file_volatile(const char *path, const void *data, size_t len, mode_t mode);
 /* mkdir -p */
 int util_mkdir_p(const char *path, mode_t mode);
 /* Remove a tree: each folder below the one holding path is opened without following a link
