@@ -55,14 +55,12 @@ void guest_edit_end(struct guest_edit *e)
 
 /* ---- the commit ---- */
 
-/* The firewall's forwards become every guest's, p standing for the guest of that name (NULL:
- * it has none any more). The others are the profiles as they loaded under the lock. */
-static int forwards_follow(struct guest_edit *e, const char *name, const struct vmm_profile *p)
+/* Every guest's profile, p standing for the guest of that name (NULL: it has none any more), the
+ * others as they loaded under the lock; *n their count. Shallow copies: their strings stay e's and
+ * p's; free() only the array. Aborts when out of memory. */
+static struct vmm_profile *profiles_with(const struct guest_edit *e, const char *name,
+					 const struct vmm_profile *p, size_t *n)
 {
-	const struct vmm_netcfg *n = guest_edit_net(e);
-	if (!n)
-		return -1;
-	/* shallow copies: their strings stay e's and p's */
 	struct vmm_profile *v = calloc(e->n_all + 1, sizeof(*v));
 	size_t k = 0;
 	if (!v)
@@ -72,6 +70,19 @@ static int forwards_follow(struct guest_edit *e, const char *name, const struct 
 			v[k++] = e->all[i];
 	if (p)
 		v[k++] = *p;
+	*n = k;
+	return v;
+}
+
+/* The firewall's forwards become every guest's, p standing for the guest of that name (NULL:
+ * it has none any more): profiles_with's list. */
+static int forwards_follow(struct guest_edit *e, const char *name, const struct vmm_profile *p)
+{
+	const struct vmm_netcfg *n = guest_edit_net(e);
+	if (!n)
+		return -1;
+	size_t k;
+	struct vmm_profile *v = profiles_with(e, name, p, &k);
 	int rc = netmode_current()->forwards_update(e->h, n, v, k);
 	free(v);
 	return rc;
@@ -83,15 +94,8 @@ static int forwards_follow(struct guest_edit *e, const char *name, const struct 
 static void services_follow(struct guest_edit *e, const char *name, const struct vmm_profile *p)
 {
 	const struct vmm_netcfg *n = guest_edit_net(e);
-	struct vmm_profile *v = calloc(e->n_all + 1, sizeof(*v));
-	size_t k = 0;
-	if (!v)
-		abort();
-	for (size_t i = 0; i < e->n_all; i++)
-		if (strcmp(e->all[i].name, name))
-			v[k++] = e->all[i];
-	if (p)
-		v[k++] = *p;
+	size_t k;
+	struct vmm_profile *v = profiles_with(e, name, p, &k);
 	if (n && hostnet_services_update(e->h, n, v, k) < 0)
 		vmm_notice("%s: dnsmasq: %s (vmm net up gives it the profiles again)", name,
 			   vmm_errmsg());

@@ -77,6 +77,32 @@ out:
 	return rc;
 }
 
+/* Fills address a: local/plen on interface idx, of local's family. */
+static void addr_fill(struct rtnl_addr *a, int idx, struct nl_addr *local, int plen)
+{
+	rtnl_addr_set_ifindex(a, idx);
+	rtnl_addr_set_family(a, nl_addr_get_family(local));
+	rtnl_addr_set_local(a, local);
+	rtnl_addr_set_prefixlen(a, plen);
+}
+
+/* Adds (add) or deletes the filled address a to or from bridge dev (cidr names it in messages).
+ * Already there on add, or already gone on delete, is success. Returns 0 or -1 with the error
+ * slot set; a stays the caller's. */
+static int addr_send(struct nl_sock *sk, struct rtnl_addr *a, const char *dev, const char *cidr,
+		     bool add)
+{
+	int err = add ? rtnl_addr_add(sk, a, 0) : rtnl_addr_delete(sk, a, 0);
+	if (err == -NLE_EXIST && add)
+		err = 0;
+	if (!add && (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV))
+		err = 0;
+	if (err < 0)
+		return vmm_fail("bridge %s: %s address %s: %s", dev, add ? "add" : "delete", cidr,
+				nl_geterror(err));
+	return 0;
+}
+
 /* The IPv6 side of link_addr_change: "P::1/64", usable at once (no duplicate detection: the
  * address is the bridge's own in vmm's /64). */
 static int addr6_change(struct nl_sock *sk, int idx, const char *dev, const char *cidr, bool add)
@@ -90,23 +116,10 @@ static int addr6_change(struct nl_sock *sk, int idx, const char *dev, const char
 		vmm_fail("address %s: out of memory", cidr);
 		goto out;
 	}
-	rtnl_addr_set_ifindex(a, idx);
-	rtnl_addr_set_family(a, AF_INET6);
-	rtnl_addr_set_local(a, local);
-	rtnl_addr_set_prefixlen(a, nl_addr_get_prefixlen(local));
+	addr_fill(a, idx, local, nl_addr_get_prefixlen(local));
 	if (add)
 		rtnl_addr_set_flags(a, IFA_F_NODAD);
-	err = add ? rtnl_addr_add(sk, a, 0) : rtnl_addr_delete(sk, a, 0);
-	if (err == -NLE_EXIST && add)
-		err = 0;
-	if (!add && (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV))
-		err = 0;
-	if (err < 0) {
-		vmm_fail("bridge %s: %s address %s: %s", dev, add ? "add" : "delete", cidr,
-			 nl_geterror(err));
-		goto out;
-	}
-	rc = 0;
+	rc = addr_send(sk, a, dev, cidr, add);
 out:
 	if (a)
 		rtnl_addr_put(a);
@@ -120,7 +133,7 @@ int link_addr_change(struct nl_sock *sk, const char *dev, const char *cidr, bool
 	struct nl_addr *local = NULL, *bcast = NULL;
 	uint32_t ip;
 	unsigned plen;
-	int err, rc = -1;
+	int rc = -1;
 	int idx = (int)if_nametoindex(dev);
 
 	if (idx == 0)
@@ -136,23 +149,10 @@ int link_addr_change(struct nl_sock *sk, const char *dev, const char *cidr, bool
 		goto out;
 	}
 	nl_addr_set_prefixlen(local, (int)plen);
-	rtnl_addr_set_ifindex(a, idx);
-	rtnl_addr_set_family(a, AF_INET);
-	rtnl_addr_set_local(a, local);
-	rtnl_addr_set_prefixlen(a, (int)plen);
+	addr_fill(a, idx, local, (int)plen);
 	if (plen < 31)
 		rtnl_addr_set_broadcast(a, bcast);
-	err = add ? rtnl_addr_add(sk, a, 0) : rtnl_addr_delete(sk, a, 0);
-	if (err == -NLE_EXIST && add)
-		err = 0;
-	if (!add && (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV))
-		err = 0;
-	if (err < 0) {
-		vmm_fail("bridge %s: %s address %s: %s", dev, add ? "add" : "delete", cidr,
-			 nl_geterror(err));
-		goto out;
-	}
-	rc = 0;
+	rc = addr_send(sk, a, dev, cidr, add);
 out:
 	if (local)
 		nl_addr_put(local);

@@ -147,6 +147,20 @@ static void remove_run(const struct vmm_home *h, const char *file)
 	free(path);
 }
 
+/* Undoes a child started and recorded in run file `file` that failed to come up: stops it (pid,
+ * start as proc_stop takes them), reaps it if it ended, removes the record. The error slot keeps
+ * the failure's message. */
+static void undo_child(const struct vmm_home *h, pid_t pid, unsigned long long start,
+		       const char *file)
+{
+	struct vmm_saved_error e;
+	vmm_error_save(&e);
+	proc_stop(pid, start);
+	waitpid(pid, NULL, WNOHANG);
+	remove_run(h, file);
+	vmm_error_restore(&e);
+}
+
 /* Stop pasta (as recorded) and forget it. */
 static int stop_pasta(const struct vmm_home *h)
 {
@@ -304,14 +318,8 @@ static int start_holder(const struct vmm_home *h, pid_t *out)
 	if (rc == 0)
 		rc = holder_answer(p[0], pid);
 	close(p[0]);
-	if (rc < 0 && pid > 0) {
-		struct vmm_saved_error e;
-		vmm_error_save(&e);
-		proc_stop(pid, start);
-		waitpid(pid, NULL, WNOHANG);
-		remove_run(h, USERNS_STATE_FILE);
-		vmm_error_restore(&e);
-	}
+	if (rc < 0 && pid > 0)
+		undo_child(h, pid, start, USERNS_STATE_FILE);
 	*out = pid;
 	return rc;
 }
@@ -576,14 +584,8 @@ static int start_pasta(const struct vmm_home *h, pid_t holder, const char *tcp, 
 	if (rc == 0)
 		own_ports(tcp, udp);
 out:
-	if (rc < 0 && pid > 0) {
-		struct vmm_saved_error e;
-		vmm_error_save(&e);
-		proc_stop(pid, start);
-		waitpid(pid, NULL, WNOHANG);
-		remove_run(h, USERNS_PASTA_FILE);
-		vmm_error_restore(&e);
-	}
+	if (rc < 0 && pid > 0)
+		undo_child(h, pid, start, USERNS_PASTA_FILE);
 	if (fd >= 0)
 		close(fd);
 	free(argv);

@@ -458,6 +458,16 @@ static void put_quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* One optional line of an entry, "    KEY = "VALUE";", when value is set. */
+static void put_field(FILE *f, const char *key, const char *value)
+{
+	if (!value)
+		return;
+	fprintf(f, "    %s = ", key);
+	put_quoted(f, value);
+	fputs(";\n", f);
+}
+
 static void put_entry(FILE *f, const struct image_entry *e)
 {
 	fputs("  { name = ", f);
@@ -465,26 +475,11 @@ static void put_entry(FILE *f, const struct image_entry *e)
 	fputs(";\n    url = ", f);
 	put_quoted(f, e->url);
 	fputs(";\n", f);
-	if (e->checksums) {
-		fputs("    checksums = ", f);
-		put_quoted(f, e->checksums);
-		fputs(";\n", f);
-	}
-	if (e->digest) {
-		fprintf(f, "    %s = ", e->alg);
-		put_quoted(f, e->digest);
-		fputs(";\n", f);
-	}
-	if (e->user) {
-		fputs("    user = ", f);
-		put_quoted(f, e->user);
-		fputs(";\n", f);
-	}
-	if (e->description) {
-		fputs("    description = ", f);
-		put_quoted(f, e->description);
-		fputs(";\n", f);
-	}
+	put_field(f, "checksums", e->checksums);
+	if (e->digest)
+		put_field(f, e->alg, e->digest);
+	put_field(f, "user", e->user);
+	put_field(f, "description", e->description);
 	if (e->insecure_http)
 		fputs("    insecure_http = true;  # plain http asked for (--insecure-http)\n", f);
 	fputs("  }", f);

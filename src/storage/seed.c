@@ -132,6 +132,18 @@ static uint32_t fnv1a(uint32_t h, const char *s)
 	return (h ^ 0xff) * 16777619u; /* field separator */
 }
 
+/* network-config's opening: version 2, eth0 matched by its MAC (no set-name needed). */
+static void net_head(struct sbuf *net, const char *mac)
+{
+	sb_printf(net,
+		  "version: 2\n"
+		  "ethernets:\n"
+		  "  eth0:\n"
+		  "    match:\n"
+		  "      macaddress: \"%s\"\n",
+		  mac);
+}
+
 /* network-config (version 2) for the guest's NIC: address ip/prefix, route via gw, dns. */
 static void render_net(struct sbuf *net, const struct vmm_profile *p, const struct vmm_netcfg *n,
 		       const char *ip, unsigned prefix, const char *gw, char *const *dns,
@@ -146,15 +158,8 @@ static void render_net(struct sbuf *net, const struct vmm_profile *p, const stru
 	if (profile_net_user(p)) {
 		/* network = "user": passt answers DHCP (the host's address, routes and DNS) and
 		 * router advertisements */
-		sb_printf(net,
-			  "version: 2\n"
-			  "ethernets:\n"
-			  "  eth0:\n"
-			  "    match:\n"
-			  "      macaddress: \"%s\"\n"
-			  "    dhcp4: true\n"
-			  "    accept-ra: true\n",
-			  p->mac);
+		net_head(net, p->mac);
+		sb_puts(net, "    dhcp4: true\n    accept-ra: true\n");
 		return;
 	}
 	if (n->has_ipv6 && util_parse_mac("mac", p->mac, mac) == 0) {
@@ -162,15 +167,8 @@ static void render_net(struct sbuf *net, const struct vmm_profile *p, const stru
 		ipv6_host(n->ipv6_prefix, 1, gw6);
 	}
 	vmm_error_clear();
-	sb_printf(net,
-		  "version: 2\n"
-		  "ethernets:\n"
-		  "  eth0:\n"
-		  "    match:\n"
-		  "      macaddress: \"%s\"\n"
-		  "    addresses:\n"
-		  "      - %s/%u\n",
-		  p->mac, ip, prefix);
+	net_head(net, p->mac);
+	sb_printf(net, "    addresses:\n      - %s/%u\n", ip, prefix);
 	if (*ip6)
 		sb_printf(net, "      - %s/64\n", ip6);
 	sb_printf(net, "    routes:\n      - to: 0.0.0.0/0\n        via: %s\n", gw);
