@@ -448,6 +448,13 @@ ipt_nft_clean() {
 	out=$(nsx "$1" ip6tables-nft-save 2>&1) || fail "ip6tables-nft-save failed: $out"
 	case "$out" in *ncompatible* | *"nft' tool"* | *nsupported*) fail "ip6tables-nft-save warns: $out" ;; esac
 }
+# ask PROTO ADDR PORT [NS] [SOCAT-OPTIONS]: one line to a listener from NS (default $LAN), its
+# answer (what the listener says, e.g. the address it saw us come from), "" when nothing came back
+ask() {
+	local ns=${4:-$LAN} how
+	case $1 in tcp) how="TCP:$2:$3,connect-timeout=2${5:+,$5}" ;; udp) how="UDP:$2:$3${5:+,$5}" ;; esac
+	echo hello | nsx "$ns" timeout 5 socat -T 2 - "$how" 2>/dev/null
+}
 # lan_peer_servers: in $LAN, TCP 7000 and UDP 7001 answer with the client address they see.
 lan_peer_servers() {
 	nsx "$LAN" socat TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' >/dev/null 2>&1 &

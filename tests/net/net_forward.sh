@@ -15,12 +15,6 @@ need_cmd setpriv
 # snapshot: links, addresses, routes, forwarding, legacy tables and the nf_tables ruleset
 snapshot() { net_snapshot "$HOST"; nsx "$HOST" nft list ruleset; }
 
-# ask PROTO ADDR PORT [NS]: one line to a listener, its answer (the address it saw us come from)
-ask() {
-	local ns=${4:-$LAN} how
-	case $1 in tcp) how="TCP:$2:$3,connect-timeout=2" ;; udp) how="UDP:$2:$3" ;; esac
-	echo hello | nsx "$ns" timeout 5 socat -T 2 - "$how" 2>/dev/null
-}
 
 scenario() {
 	local fw=$1

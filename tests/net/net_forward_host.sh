@@ -13,12 +13,6 @@ need_cmd socat
 need_cmd nft
 need_cmd iptables-legacy
 
-# ask PROTO ADDR PORT [NS]: one line to a listener, its answer ("" when nothing came back)
-ask() {
-	local ns=${4:-$LAN} how
-	case $1 in tcp) how="TCP:$2:$3,connect-timeout=2" ;; udp) how="UDP:$2:$3" ;; esac
-	echo hello | nsx "$ns" timeout 5 socat -T 2 - "$how" 2>/dev/null
-}
 # listen NS PORT WORD: a TCP listener in NS answering "WORD CLIENT-ADDRESS"; its pid in $LPID
 listen() {
 	# (ip netns exec execs socat: $! is its pid)

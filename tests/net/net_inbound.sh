@@ -13,13 +13,6 @@ need_cmd socat
 need_cmd nft
 need_cmd iptables-legacy
 
-# ask PROTO ADDR PORT [NS] [SOCAT-OPTIONS]: one line to a listener, its answer (the address it
-# saw us come from), "" when nothing came back
-ask() {
-	local ns=${4:-$LAN} how
-	case $1 in tcp) how="TCP:$2:$3,connect-timeout=2${5:+,$5}" ;; udp) how="UDP:$2:$3${5:+,$5}" ;; esac
-	echo hello | nsx "$ns" timeout 5 socat -T 2 - "$how" 2>/dev/null
-}
 # listen NS PROTO PORT: a listener in NS that answers with the client's address
 listen() {
 	case $2 in
