@@ -60,6 +60,9 @@ home_with_guests() { # DIR COUNT
 		VMM_HOME="$d" "$VMM" create "$name" --size 1G >/dev/null 2>"$W/err" ||
 			{ echo "bench/net.sh: vmm create $name: $(cat "$W/err")" >&2; exit 1; }
 	done
+	# the same work as the floor and the tutorial: no DHCP server (bench/net-services.sh times
+	# net up with dnsmasq against libvirt's)
+	echo 'dhcp = false;' >>"$d/profiles/net.cfg"
 }
 
 # ---- the sides ----
@@ -81,7 +84,7 @@ if [ "$FLOOR_FW" = nftables ]; then
 else
 	rules_how="libiptc for the rules (one commit per table)" load="iptables-legacy-restore --noflush"
 fi
-DOES[vmm]="netlink for links and address, $rules_how, /proc for forwarding, its journal file rewritten (write, rename) as it goes; links deleted in one batch (their group)"
+DOES[vmm]="netlink for links and address, $rules_how, /proc for forwarding, its journal file rewritten (write, rename) as it goes; links deleted in one batch (their group); dhcp = false (no dnsmasq, as the floor)"
 LABEL[floor]="floor: one ip -batch + one ruleset load"
 DOES[floor]="the same links, address, forwarding and rules as vmm; ip -batch and $load each way; links deleted in one batch (ip link delete group)"
 if command -v brctl >/dev/null && command -v tunctl >/dev/null; then

@@ -92,8 +92,9 @@ if command -v libvirtd >/dev/null && command -v virsh >/dev/null &&
 else
 	virsh_note="no private libvirtd here: $(head -1 "$T/lvd.err" 2>/dev/null)"
 fi
-virsh_run() { # one timed virsh create (tap made first, untimed), then destroy + tap removal
+virsh_run() { # one timed virsh create (tap and run folder made first, untimed), then destroy
 	ip -n "$NS" tuntap add dev "$VTAP" mode tap && ip -n "$NS" link set "$VTAP" master br0 up
+	mkdir -p "$VMM_HOME/run/b2" # the XML's VNC and serial sockets go there (vmm start makes it)
 	local t0 t1
 	t0=$(now_us)
 	ip netns exec "$NS" virsh -q -c "$URI" create "$T/b2.xml" >/dev/null 2>"$T/virsh.err" ||

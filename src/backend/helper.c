@@ -50,14 +50,7 @@ static void log_tail(const char *log, char *buf, size_t len)
 {
 	char *text = util_read_file(log, NULL);
 	vmm_error_clear();
-	buf[0] = '\0';
-	if (!text)
-		return;
-	size_t n = strlen(text);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-		text[--n] = '\0';
-	char *l = strrchr(text, '\n');
-	snprintf(buf, len, "%s", l ? l + 1 : text);
+	snprintf(buf, len, "%s", util_last_line(text));
 	free(text);
 }
 

@@ -19,15 +19,25 @@ _Static_assert(PASST_FD == PROC_KEEP_FD, "passt's socket is the descriptor it is
 
 char **passt_argv(const struct vmm_profile *p)
 {
+	return passt_argv_at(p, NULL);
+}
+
+char **passt_argv_at(const struct vmm_profile *p, const char *sock)
+{
 	size_t n = 0;
 	char **v = calloc(14 + 2 * p->n_forwards, sizeof(*v));
 	if (!v)
 		abort();
 	v[n++] = util_strdup(PASST_BINARY);
 	v[n++] = util_strdup("-q");
-	v[n++] = util_strdup("-f");
-	v[n++] = util_strdup("--fd");
-	v[n++] = util_fmt("%d", PASST_FD);
+	if (sock) {
+		v[n++] = util_strdup("--socket");
+		v[n++] = util_strdup(sock);
+	} else {
+		v[n++] = util_strdup("-f");
+		v[n++] = util_strdup("--fd");
+		v[n++] = util_fmt("%d", PASST_FD);
+	}
 	/* the gateway stays the LAN's: else passt answers for its address itself (as the host's
 	 * loopback), and the guest cannot reach a LAN host that is the gateway */
 	v[n++] = util_strdup("--no-map-gw");

@@ -33,6 +33,7 @@
 #include "vmm/backend/qemu_devices.h"
 #include "vmm/backend/qemu_snapshot.h"
 #include "vmm/backend/swtpm.h"
+#include "vmm/backend/virtiofsd.h"
 #include "vmm/storage/seed.h"
 #include "vmm/sys/util.h"
 #include "vmm/config/validate.h"
@@ -132,14 +133,7 @@ static int check_files(const struct vmm_home *h, const struct vmm_profile *p,
 /* The last non-empty line of QEMU's stderr, for the message. */
 static void last_line(char *text, char *buf, size_t len)
 {
-	buf[0] = '\0';
-	if (!text)
-		return;
-	size_t n = strlen(text);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-		text[--n] = '\0';
-	char *l = strrchr(text, '\n');
-	l = l ? l + 1 : text;
+	const char *l = util_last_line(text);
 	const char *pfx = QEMU_BINARY ": ";
 	if (!strncmp(l, pfx, strlen(pfx)))
 		l += strlen(pfx);
@@ -214,6 +208,53 @@ static int qemu_where(const struct vmm_profile *p, char *host, size_t len)
 	return 0;
 }
 
+/* One helper's line for the plan, appended to *text. */
+static void plan_line(char **text, char **argv)
+{
+	char *line = qemu_argv_line(argv), *t = *text;
+	*text = util_fmt("%s%s\n", t, line);
+	free(t);
+	free(line);
+}
+
+/* The helpers a person starts before QEMU (each on the socket the by-path argv names): the
+ * guest's passt, swtpm, a virtiofsd per virtiofs share. "" when none. */
+static char *plan_helpers(const struct vmm_home *h, const struct vmm_profile *p,
+			  const char *run_dir, const struct qemu_devices *dev)
+{
+	char *text = util_strdup("");
+	if (profile_net_user(p)) {
+		char *sock = util_fmt("%s/" PASST_SOCK, run_dir), **v = passt_argv_at(p, sock);
+		plan_line(&text, v);
+		passt_argv_free(v);
+		free(sock);
+	}
+	if (dev->tpm) {
+		char *state = swtpm_state_dir(h, p->name);
+		char *dir = util_fmt("dir=%s,mode=0600", state);
+		char *ctrl = util_fmt("type=unixio,path=%s/" SWTPM_SOCK, run_dir);
+		char *v[] = { SWTPM_BINARY, "socket", "--tpm2", "--tpmstate", dir, "--ctrl", ctrl,
+			      "--terminate", "--daemon", NULL };
+		plan_line(&text, v);
+		free(ctrl);
+		free(dir);
+		free(state);
+	}
+	for (size_t i = 0; i < dev->n_shares; i++) {
+		if (dev->shares[i].kind != SHARE_VIRTIOFS)
+			continue;
+		char *sock = virtiofsd_sock(run_dir, dev->shares[i].s.tag);
+		char *sock_opt = util_fmt("--socket-path=%s", sock);
+		char *source = util_fmt("source=%s", dev->shares[i].s.dir);
+		char *v[] = { "virtiofsd", sock_opt, "-o", source, "-o", "cache=auto", NULL };
+		plan_line(&text, v);
+		free(source);
+		free(sock_opt);
+		free(sock);
+	}
+	return text;
+}
+
 static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		     const struct vmm_profile *p, const struct vmm_start_opts *o, char **text)
 {
@@ -234,19 +275,16 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 	if (rc == 0)
 		rc = qemu_devices_resolve(h, p, false, &dev);
 	s.files.dev = &dev;
+	s.files.by_path = true; /* what a person types: paths, the tap by name */
+	s.files.tap = p->tap;
 	if (rc == 0) {
 		char **argv = qemu_argv(p, &hc, &s.files);
+		char *helpers = plan_helpers(h, p, dir, &dev);
 		char *line = qemu_argv_line(argv);
-		*text = util_fmt("%s\n", line);
+		*text = util_fmt("%s%s\n", helpers, line);
 		free(line);
+		free(helpers);
 		qemu_argv_free(argv);
-	}
-	if (rc == 0 && profile_net_user(p)) { /* its network: passt, on QEMU's fd 3's other end */
-		char **pv = passt_argv(p), *pl = qemu_argv_line(pv), *t = *text;
-		*text = util_fmt("%s%s\n", t, pl);
-		free(t);
-		free(pl);
-		passt_argv_free(pv);
 	}
 	qemu_spawn_close(&s);
 	qemu_devices_free(&dev);
@@ -657,6 +695,7 @@ const struct vmm_backend qemu_backend = {
 	.start = qemu_start,
 	.stop = qemu_stop,
 	.status = qemu_status,
+	.status_parallel = true,
 	.console = qemu_console_op,
 	.tap_fd = true,
 	.snapshot = qemu_snapshot,

@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "vmm/backend/backend.h"
+#include "vmm/backend/passt.h"
 #include "vmm/backend/qemu_argv.h"
 #include "vmm/backend/qemu_devices.h"
+#include "vmm/backend/qemu_words.h"
 #include "vmm/sys/util.h"
 #include "vmm/config/validate.h"
 
@@ -15,112 +17,124 @@
 #define QEMU_STR_(x) #x
 #define QEMU_STR(x) QEMU_STR_(x)
 
-struct args {
-	char **v;
-	size_t n, cap;
-};
-
-static void add(struct args *a, char *s) /* a now owns s */
-{
-	if (a->n + 2 > a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 64;
-		a->v = realloc(a->v, a->cap * sizeof(*a->v));
-		if (!a->v)
-			abort();
-	}
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
-}
-
-static void add2(struct args *a, const char *opt, char *val)
-{
-	add(a, util_strdup(opt));
-	add(a, val);
-}
-
-/* QEMU option values separate keys with ',': a literal comma is written twice. */
-static char *qesc(const char *s)
-{
-	size_t n = 0;
-	for (const char *c = s; *c; c++)
-		n += *c == ',' ? 2 : 1;
-	char *r = malloc(n + 1), *o = r;
-	if (!r)
-		abort();
-	for (const char *c = s; *c; c++) {
-		*o++ = *c;
-		if (*c == ',')
-			*o++ = ',';
-	}
-	*o = '\0';
-	return r;
-}
-
 /* -add-fd for descriptor fd, in the fd set of the same number; the path is only its label. */
-static void add_fd(struct args *a, int fd, const char *path)
+static void add_fd(struct qemu_words *a, int fd, const char *path)
 {
-	char *e = qesc(path);
-	add2(a, "-add-fd", util_fmt("fd=%d,set=%d,opaque=%s", fd, fd, e));
+	char *e = qemu_opt_escape(path);
+	qemu_words_add2(a, "-add-fd", util_fmt("fd=%d,set=%d,opaque=%s", fd, fd, e));
 	free(e);
+}
+
+/* What QEMU's option names a file by: its descriptor fd, given as fd set fd (-add-fd added
+ * before, the path its label), or (by_path) the path itself. */
+static char *file_ref(struct qemu_words *a, const struct qemu_files *f, int fd, const char *path)
+{
+	if (f->by_path)
+		return qemu_opt_escape(path);
+	add_fd(a, fd, path);
+	return util_fmt("/dev/fdset/%d", fd);
 }
 
 /* The disk and its backing files as block nodes, the deepest first (a node names its backing
  * node, so QEMU opens no file by the name in a header), each from its descriptor. */
-static void add_disk(struct args *a, const struct qemu_files *f)
+static void add_disk(struct qemu_words *a, const struct qemu_files *f)
 {
 	for (size_t i = f->n_layers; i-- > 0;) {
-		int fd = QEMU_DISK_FD + (int)i;
 		const char *ro = i ? ",read-only=on" : "";
-		add_fd(a, fd, f->layers[i].path);
-		add2(a, "-blockdev",
-		     util_fmt("driver=file,node-name=file%zu,filename=/dev/fdset/%d%s", i, fd, ro));
+		char *file = file_ref(a, f, QEMU_DISK_FD + (int)i, f->layers[i].path);
+		qemu_words_add2(a, "-blockdev",
+		     util_fmt("driver=file,node-name=file%zu,filename=%s%s", i, file, ro));
+		free(file);
 		char *backing = i + 1 < f->n_layers ? util_fmt(",backing=disk%zu", i + 1) : NULL;
-		add2(a, "-blockdev", util_fmt("driver=%s,node-name=disk%zu,file=file%zu%s%s",
+		qemu_words_add2(a, "-blockdev", util_fmt("driver=%s,node-name=disk%zu,file=file%zu%s%s",
 					      f->layers[i].fmt, i, i, ro, backing ? backing : ""));
 		free(backing);
 	}
-	add2(a, "-device", util_strdup("virtio-blk-pci,drive=disk0"));
+	qemu_words_add2(a, "-device", util_strdup("virtio-blk-pci,drive=disk0"));
 }
 
 /* A read-only CD-ROM from descriptor fd (raw: nothing is probed). */
-static void add_cdrom(struct args *a, int fd, const char *path)
+static void add_cdrom(struct qemu_words *a, const struct qemu_files *f, int fd, const char *path)
 {
-	add_fd(a, fd, path);
-	add2(a, "-drive", util_fmt("file=/dev/fdset/%d,media=cdrom,readonly=on,format=raw", fd));
+	char *file = file_ref(a, f, fd, path);
+	qemu_words_add2(a, "-drive", util_fmt("file=%s,media=cdrom,readonly=on,format=raw", file));
+	free(file);
+}
+
+/* A listening socket: vmm's descriptor fd, or (by_path) QEMU's own in run_dir. */
+static char *listener(const struct qemu_files *f, const char *id, int fd, const char *sock)
+{
+	if (!f->by_path)
+		return util_fmt("socket,id=%s,fd=%d,server=on,wait=off", id, fd);
+	char *path = util_fmt("%s/%s", f->run_dir, sock), *e = qemu_opt_escape(path);
+	char *r = util_fmt("socket,id=%s,path=%s,server=on,wait=off", id, e);
+	free(e);
+	free(path);
+	return r;
 }
 
 /* QMP and the serial port on the sockets vmm listens on; the serial port also logged. */
-static void add_consoles(struct args *a, const struct qemu_files *f)
+static void add_consoles(struct qemu_words *a, const struct qemu_files *f)
 {
-	add2(a, "-chardev", util_fmt("socket,id=qmp,fd=%d,server=on,wait=off", QEMU_QMP_FD));
-	add2(a, "-mon", util_strdup("chardev=qmp,mode=control"));
-	char *log = util_fmt("%s/" QEMU_SERIAL_LOG, f->run_dir);
-	add_fd(a, QEMU_SERIAL_LOG_FD, log);
+	qemu_words_add2(a, "-chardev", listener(f, "qmp", QEMU_QMP_FD, QEMU_QMP_SOCK));
+	qemu_words_add2(a, "-mon", util_strdup("chardev=qmp,mode=control"));
+	char *path = util_fmt("%s/" QEMU_SERIAL_LOG, f->run_dir);
+	char *log = file_ref(a, f, QEMU_SERIAL_LOG_FD, path);
+	char *serial = listener(f, "serial0", QEMU_SERIAL_FD, QEMU_SERIAL_SOCK);
+	qemu_words_add2(a, "-chardev", util_fmt("%s,logfile=%s", serial, log));
+	qemu_words_add2(a, "-serial", util_strdup("chardev:serial0"));
+	free(serial);
 	free(log);
-	add2(a, "-chardev",
-	     util_fmt("socket,id=serial0,fd=%d,server=on,wait=off,logfile=/dev/fdset/%d",
-		      QEMU_SERIAL_FD, QEMU_SERIAL_LOG_FD));
-	add2(a, "-serial", util_strdup("chardev:serial0"));
+	free(path);
+}
+
+/* The network: the tap (or the guest's passt) on descriptors, or by name and path. */
+static void add_netdev(struct qemu_words *a, const struct vmm_profile *p, const struct qemu_host *hc,
+		       const struct qemu_files *f)
+{
+	const char *vhost = !hc->vhost ? "" : f->by_path ? ",vhost=on" : ",vhost=on,vhostfd="
+										   QEMU_VHOST_FD_STR;
+	if (profile_net_user(p) && f->by_path) {
+		char *sock = util_fmt("%s/" PASST_SOCK, f->run_dir), *e = qemu_opt_escape(sock);
+		qemu_words_add2(a, "-netdev",
+		     util_fmt("stream,id=n0,server=off,addr.type=unix,addr.path=%s", e));
+		free(e);
+		free(sock);
+	} else if (profile_net_user(p)) {
+		qemu_words_add2(a, "-netdev", util_fmt("stream,id=n0,server=off,addr.type=fd,addr.str=%d",
+					     QEMU_TAP_FD));
+	} else if (f->by_path) {
+		qemu_words_add2(a, "-netdev",
+		     util_fmt("tap,id=n0,ifname=%s,script=no,downscript=no%s", f->tap, vhost));
+	} else {
+		qemu_words_add2(a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD, vhost));
+	}
+	qemu_words_add2(a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
 }
 
 /* The display: none, the private socket (its folder a descriptor), or TCP. */
-static void add_display(struct args *a, const struct vmm_profile *p)
+static void add_display(struct qemu_words *a, const struct vmm_profile *p, const struct qemu_files *f)
 {
 	if (p->vnc_display == VMM_VNC_NONE) {
 		/* a headless server: no display, no graphics card; the serial port is the
 		 * console */
-		add2(a, "-display", util_strdup("none"));
-		add2(a, "-vga", util_strdup("none"));
+		qemu_words_add2(a, "-display", util_strdup("none"));
+		qemu_words_add2(a, "-vga", util_strdup("none"));
+	} else if (!profile_vnc_tcp(p) && f->by_path) {
+		char *sock = util_fmt("%s/" BACKEND_VNC_SOCK, f->run_dir), *e = qemu_opt_escape(sock);
+		qemu_words_add2(a, "-vnc", util_fmt("unix:%s", e));
+		free(e);
+		free(sock);
 	} else if (!profile_vnc_tcp(p)) {
 		/* the screen on a socket QEMU makes in the one folder of run/NAME its uid may
 		 * write, reached through the folder's descriptor: no port another account reaches
 		 * or squats */
-		add2(a, "-vnc", util_strdup("unix:/proc/self/fd/" QEMU_STR(QEMU_VNC_DIR_FD)
+		qemu_words_add2(a, "-vnc", util_strdup("unix:/proc/self/fd/" QEMU_STR(QEMU_VNC_DIR_FD)
 					    "/" BACKEND_VNC_SOCK));
 	} else {
 		/* a TCP display off loopback always has a password (the profile's, or vmm's) */
 		bool pw = p->vnc_password_file || !profile_vnc_loopback(p);
-		add2(a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p), p->vnc_display,
+		qemu_words_add2(a, "-vnc", util_fmt("%s:%d%s", profile_vnc_listen(p), p->vnc_display,
 					 pw ? ",password=on" : ""));
 	}
 }
@@ -128,53 +142,49 @@ static void add_display(struct args *a, const struct vmm_profile *p)
 char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 		 const struct qemu_files *f)
 {
-	struct args a = { 0 };
-	add(&a, util_strdup(QEMU_BINARY));
-	add2(&a, "-name", util_fmt("%s,process=vmm-%s", p->name, p->name));
-	add2(&a, "-m", util_fmt("%u", p->memory));
-	add2(&a, "-smp", util_fmt("%u", p->cpus));
-	add2(&a, "-accel", util_strdup(hc->kvm ? "kvm" : "tcg"));
+	struct qemu_words a = { 0 };
+	qemu_words_add(&a, util_strdup(QEMU_BINARY));
+	qemu_words_add2(&a, "-name", util_fmt("%s,process=vmm-%s", p->name, p->name));
+	qemu_words_add2(&a, "-m", util_fmt("%u", p->memory));
+	qemu_words_add2(&a, "-smp", util_fmt("%u", p->cpus));
+	qemu_words_add2(&a, "-accel", util_strdup(hc->kvm ? "kvm" : "tcg"));
 	if (hc->kvm)
-		add2(&a, "-cpu", util_strdup("host"));
+		qemu_words_add2(&a, "-cpu", util_strdup("host"));
 	add_disk(&a, f);
 	if (f->iso) /* first CD-ROM: the one "-boot once=d" starts from */
-		add_cdrom(&a, QEMU_ISO_FD, f->iso);
+		add_cdrom(&a, f, QEMU_ISO_FD, f->iso);
 	if (f->seed)
-		add_cdrom(&a, QEMU_SEED_FD, f->seed);
+		add_cdrom(&a, f, QEMU_SEED_FD, f->seed);
 	if (f->iso)
-		add2(&a, "-boot", util_strdup("once=d"));
+		qemu_words_add2(&a, "-boot", util_strdup("once=d"));
 	/* vmm opens the tap (and vhost-net) and hands QEMU the descriptors: QEMU needs no
 	 * privilege for them once it runs as its own user; network = "user": the descriptor is
 	 * QEMU's end of the guest's own passt (passt.h) */
-	if (profile_net_user(p))
-		add2(&a, "-netdev", util_fmt("stream,id=n0,server=off,addr.type=fd,addr.str=%d",
-					     QEMU_TAP_FD));
-	else
-		add2(&a, "-netdev", util_fmt("tap,id=n0,fd=%d%s", QEMU_TAP_FD,
-					     hc->vhost ? ",vhost=on,vhostfd=" QEMU_VHOST_FD_STR
-						       : ""));
-	add2(&a, "-device", util_fmt("virtio-net-pci,netdev=n0,mac=%s", p->mac));
+	add_netdev(&a, p, hc, f);
 	/* entropy from the host from the first boot on: sshd and cloud-init never wait for it */
-	add2(&a, "-device", util_strdup("virtio-rng-pci"));
-	add_display(&a, p);
+	qemu_words_add2(&a, "-device", util_strdup("virtio-rng-pci"));
+	add_display(&a, p, f);
 	add_consoles(&a, f);
 	/* QEMU's seccomp filter: no obsolete calls, no set*id, no fork/exec, no scheduler or
 	 * cgroup games. (vmm itself starts QEMU as its user and in its own session: -runas and
 	 * -daemonize would need exactly the set*id and fork calls this filter denies.) */
-	add2(&a, "-sandbox", util_strdup(QEMU_SANDBOX));
+	qemu_words_add2(&a, "-sandbox", util_strdup(QEMU_SANDBOX));
 	if (f->kernel) {
 		/* -kernel and -initrd take no fd set: a sealed memory copy, reopened by QEMU
 		 * through /proc/self/fd (a memfd opens for anyone who holds it) */
-		add2(&a, "-kernel", util_strdup("/proc/self/fd/" QEMU_STR(QEMU_KERNEL_FD)));
+		qemu_words_add2(&a, "-kernel", util_strdup(f->by_path ? f->kernel
+							   : "/proc/self/fd/" QEMU_STR(QEMU_KERNEL_FD)));
 		if (f->initrd)
-			add2(&a, "-initrd", util_strdup("/proc/self/fd/" QEMU_STR(QEMU_INITRD_FD)));
+			qemu_words_add2(&a, "-initrd",
+			     util_strdup(f->by_path ? f->initrd
+						    : "/proc/self/fd/" QEMU_STR(QEMU_INITRD_FD)));
 		if (p->append)
-			add2(&a, "-append", util_strdup(p->append));
+			qemu_words_add2(&a, "-append", util_strdup(p->append));
 	}
 	if (f->dev) {
-		char **dev = qemu_devices_argv(p, f->dev, QEMU_DEV_FD);
+		char **dev = qemu_devices_argv(p, f->dev, QEMU_DEV_FD, f->by_path ? f->run_dir : NULL);
 		for (char **w = dev; *w; w++)
-			add(&a, *w); /* a now owns the word */
+			qemu_words_add(&a, *w); /* a now owns the word */
 		free(dev);
 	}
 	return a.v;

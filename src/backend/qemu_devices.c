@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "vmm/backend/qemu_devices.h"
+#include "vmm/backend/qemu_words.h"
 #include "vmm/backend/swtpm.h"
 #include "vmm/backend/virtiofsd.h"
 #include "vmm/sys/error.h"
@@ -73,44 +74,6 @@ void qemu_devices_free(struct qemu_devices *d)
 
 /* ---- argv ---- */
 
-struct words {
-	char **v;
-	size_t n, cap;
-};
-
-static void put(struct words *w, char *s) /* w now owns s */
-{
-	if (w->n + 2 > w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 16;
-		w->v = realloc(w->v, w->cap * sizeof(*w->v));
-		if (!w->v)
-			abort();
-	}
-	w->v[w->n++] = s;
-	w->v[w->n] = NULL;
-}
-
-static void put2(struct words *w, const char *opt, char *val)
-{
-	put(w, util_strdup(opt));
-	put(w, val);
-}
-
-/* A value inside a QEMU option: a literal comma is written twice. */
-static char *qesc(const char *s)
-{
-	char *r = malloc(strlen(s) * 2 + 1), *o = r;
-	if (!r)
-		abort();
-	for (; *s; s++) {
-		*o++ = *s;
-		if (*s == ',')
-			*o++ = ',';
-	}
-	*o = '\0';
-	return r;
-}
-
 static bool any_virtiofs(const struct qemu_devices *d)
 {
 	for (size_t i = 0; i < d->n_shares; i++)
@@ -120,50 +83,67 @@ static bool any_virtiofs(const struct qemu_devices *d)
 }
 
 /* A file QEMU gets as descriptor slot (from QEMU_DEV_FD): -add-fd, and its path as the opaque
- * note for the reader. */
-static void add_fd(struct words *w, int base, int slot, const char *path)
+ * note for the reader; the word its option names it by. by_path: the path alone. */
+static char *file_ref(struct qemu_words *w, int base, int slot, const char *path, bool by_path)
 {
-	char *e = qesc(path);
+	char *e = qemu_opt_escape(path);
+	if (by_path)
+		return e;
 	int fd = base + slot;
-	put2(w, "-add-fd", util_fmt("fd=%d,set=%d,opaque=%s", fd, fd, e));
+	qemu_words_add2(w, "-add-fd", util_fmt("fd=%d,set=%d,opaque=%s", fd, fd, e));
 	free(e);
+	return util_fmt("/dev/fdset/%d", fd);
+}
+
+/* A helper's socket: QEMU's descriptor slot, or (run_dir) the helper's socket path there. */
+static char *sock_ref(int base, int slot, const char *run_dir, const char *sock)
+{
+	if (!run_dir)
+		return util_fmt("fd=%d", base + slot);
+	char *e = qemu_opt_escape(sock), *r = util_fmt("path=%s", e);
+	free(e);
+	return r;
 }
 
 /* OVMF's code and the guest's variables as block nodes on their descriptors; the variables
  * qcow2, so that internal snapshots include them (a raw pflash refuses them). */
-static void firmware_words(struct words *w, const struct qemu_devices *d, int base)
+static void firmware_words(struct qemu_words *w, const struct qemu_devices *d, int base, bool by_path)
 {
 	if (d->fw == FIRMWARE_BIOS)
 		return;
 	/* the Secure Boot build writes its variables only from SMM: the flash must say so */
 	if (d->fw == FIRMWARE_UEFI_SECURE)
-		put2(w, "-global", util_strdup("driver=cfi.pflash01,property=secure,value=on"));
-	int code = base + QEMU_DEVFD_CODE, vars = base + QEMU_DEVFD_VARS;
-	add_fd(w, base, QEMU_DEVFD_CODE, d->code);
-	put2(w, "-blockdev", util_fmt("driver=file,node-name=fwcode-file,filename=/dev/fdset/%d,"
+		qemu_words_add2(w, "-global", util_strdup("driver=cfi.pflash01,property=secure,value=on"));
+	char *code = file_ref(w, base, QEMU_DEVFD_CODE, d->code, by_path);
+	qemu_words_add2(w, "-blockdev", util_fmt("driver=file,node-name=fwcode-file,filename=%s,"
 				      "read-only=on", code));
-	put2(w, "-blockdev", util_strdup("driver=raw,node-name=fwcode,file=fwcode-file,"
+	qemu_words_add2(w, "-blockdev", util_strdup("driver=raw,node-name=fwcode,file=fwcode-file,"
 					 "read-only=on"));
-	add_fd(w, base, QEMU_DEVFD_VARS, d->vars);
-	put2(w, "-blockdev", util_fmt("driver=file,node-name=fwvars-file,filename=/dev/fdset/%d",
-				      vars));
-	put2(w, "-blockdev", util_strdup("driver=qcow2,node-name=fwvars,file=fwvars-file"));
+	char *vars = file_ref(w, base, QEMU_DEVFD_VARS, d->vars, by_path);
+	qemu_words_add2(w, "-blockdev", util_fmt("driver=file,node-name=fwvars-file,filename=%s", vars));
+	qemu_words_add2(w, "-blockdev", util_strdup("driver=qcow2,node-name=fwvars,file=fwvars-file"));
+	free(code);
+	free(vars);
 }
 
-static void share_words(struct words *w, const struct qemu_devices *d, int base)
+static void share_words(struct qemu_words *w, const struct qemu_devices *d, int base,
+			const char *run_dir)
 {
 	for (size_t i = 0; i < d->n_shares; i++) {
 		const struct qemu_share *q = &d->shares[i];
-		char *dir = qesc(q->s.dir);
+		char *dir = qemu_opt_escape(q->s.dir);
 		if (q->kind == SHARE_VIRTIOFS) {
-			put2(w, "-chardev", util_fmt("socket,id=vfs%zu,fd=%d", i,
-						     base + QEMU_DEVFD_SHARE + (int)i));
-			put2(w, "-device", util_fmt("vhost-user-fs-pci,chardev=vfs%zu,tag=%s", i,
+			char *sock = run_dir ? virtiofsd_sock(run_dir, q->s.tag) : NULL;
+			char *ref = sock_ref(base, QEMU_DEVFD_SHARE + (int)i, run_dir, sock);
+			qemu_words_add2(w, "-chardev", util_fmt("socket,id=vfs%zu,%s", i, ref));
+			qemu_words_add2(w, "-device", util_fmt("vhost-user-fs-pci,chardev=vfs%zu,tag=%s", i,
 						    q->s.tag));
+			free(ref);
+			free(sock);
 		} else {
 			/* mapped-xattr: the guest's owners and modes live in xattrs; its files
 			 * are QEMU's uid's on the host */
-			put2(w, "-virtfs", util_fmt("local,path=%s,mount_tag=%s,security_model="
+			qemu_words_add2(w, "-virtfs", util_fmt("local,path=%s,mount_tag=%s,security_model="
 						    "mapped-xattr,id=fs%zu%s",
 						    dir, q->s.tag, i, q->s.ro ? ",readonly=on" : ""));
 		}
@@ -171,27 +151,32 @@ static void share_words(struct words *w, const struct qemu_devices *d, int base)
 	}
 }
 
-char **qemu_devices_argv(const struct vmm_profile *p, const struct qemu_devices *d, int base)
+char **qemu_devices_argv(const struct vmm_profile *p, const struct qemu_devices *d, int base,
+			 const char *run_dir)
 {
-	struct words w = { 0 };
+	struct qemu_words w = { 0 };
 	bool vfs = any_virtiofs(d);
-	put(&w, NULL); /* an empty list is a list */
+	qemu_words_add(&w, NULL); /* an empty list is a list */
 	w.n = 0;
 	if (d->fw != FIRMWARE_BIOS || vfs)
-		put2(&w, "-machine",
+		qemu_words_add2(&w, "-machine",
 		     util_fmt("%s%s%s%s", d->fw == FIRMWARE_BIOS ? "pc" : "q35",
 			      d->fw == FIRMWARE_UEFI_SECURE ? ",smm=on" : "",
 			      d->fw != FIRMWARE_BIOS ? ",pflash0=fwcode,pflash1=fwvars" : "",
 			      vfs ? ",memory-backend=mem" : ""));
 	if (vfs) /* vhost-user-fs: virtiofsd maps the guest's memory */
-		put2(&w, "-object",
+		qemu_words_add2(&w, "-object",
 		     util_fmt("memory-backend-memfd,id=mem,size=%uM,share=on", p->memory));
-	firmware_words(&w, d, base);
-	share_words(&w, d, base);
+	firmware_words(&w, d, base, run_dir != NULL);
+	share_words(&w, d, base, run_dir);
 	if (d->tpm) {
-		put2(&w, "-chardev", util_fmt("socket,id=chrtpm,fd=%d", base + QEMU_DEVFD_TPM));
-		put2(&w, "-tpmdev", util_strdup("emulator,id=tpm0,chardev=chrtpm"));
-		put2(&w, "-device", util_strdup("tpm-crb,tpmdev=tpm0"));
+		char *sock = run_dir ? util_fmt("%s/" SWTPM_SOCK, run_dir) : NULL;
+		char *ref = sock_ref(base, QEMU_DEVFD_TPM, run_dir, sock);
+		qemu_words_add2(&w, "-chardev", util_fmt("socket,id=chrtpm,%s", ref));
+		free(ref);
+		free(sock);
+		qemu_words_add2(&w, "-tpmdev", util_strdup("emulator,id=tpm0,chardev=chrtpm"));
+		qemu_words_add2(&w, "-device", util_strdup("tpm-crb,tpmdev=tpm0"));
 	}
 	return w.v;
 }

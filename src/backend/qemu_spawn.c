@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -42,20 +43,20 @@ void qemu_spawn_close(struct qemu_spawn *s)
 }
 
 /* A sealed memory copy of the file fd: QEMU reopens it through /proc/self/fd, which works for
- * a memfd whoever holds it, and no one can change it under QEMU. */
+ * a memfd whoever holds it, and no one can change it under QEMU. Copied in the kernel
+ * (sendfile), not through a buffer. */
 static int memfd_copy(const char *what, const char *path, int fd)
 {
 	int m = memfd_create(what, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (m < 0)
 		return vmm_fail("%s %s: memfd: %s", what, path, util_strerror(errno));
-	char buf[65536];
 	for (;;) {
-		ssize_t r = read(fd, buf, sizeof(buf));
+		ssize_t r = sendfile(m, fd, NULL, 1 << 30);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0)
 			break;
-		if (r < 0 || write(m, buf, (size_t)r) != r) {
+		if (r < 0) {
 			int e = errno;
 			close(m);
 			return vmm_fail("%s %s: %s", what, path, util_strerror(e));
@@ -69,14 +70,16 @@ static int memfd_copy(const char *what, const char *path, int fd)
 	return m;
 }
 
-/* One read-only file into slot: opened the safe way, copied to memory when copy; without
- * keep, only checked. */
+/* One read-only file into slot: opened the safe way; without keep, only checked. copy: QEMU
+ * reopens it through /proc/self/fd/N (-kernel takes no fd set), which checks the file's own
+ * mode only: a file that all may read is handed over as it is, any other as a memory copy. */
 static int open_ro(const char *what, const char *path, bool keep, bool copy, int *slot)
 {
 	int fd = safepath_open(what, path, O_RDONLY, NULL);
 	if (fd < 0)
 		return -1;
-	if (keep && copy) {
+	struct stat st;
+	if (keep && copy && (fstat(fd, &st) < 0 || !(st.st_mode & S_IROTH))) {
 		int m = memfd_copy(what, path, fd);
 		close(fd);
 		fd = m;
@@ -111,8 +114,9 @@ int qemu_spawn_files(const struct vmm_home *h, const struct vmm_profile *p,
 	    (f->kernel && open_ro("kernel", f->kernel, open_all, true, &fd[QEMU_KERNEL_FD]) < 0) ||
 	    (f->initrd && open_ro("initrd", f->initrd, open_all, true, &fd[QEMU_INITRD_FD]) < 0))
 		return vmm_error_prefix("%s", p->name);
-	s->files = (struct qemu_files){ s->layers, s->chain.n, seed, f->iso, f->kernel,
-					f->initrd, run_dir, NULL };
+	s->files = (struct qemu_files){ .layers = s->layers, .n_layers = s->chain.n, .seed = seed,
+					.iso = f->iso, .kernel = f->kernel, .initrd = f->initrd,
+					.run_dir = run_dir };
 	return 0;
 }
 

@@ -29,22 +29,25 @@ static bool snapshots(const struct vmm_home *h, const struct vmm_profile *p, str
 	return ok;
 }
 
-/* The firmware's variables store (local guests), or NULL. */
-static char *vars_of(const struct vmm_home *h, const struct vmm_profile *p, enum firmware_kind k)
+/* The guest's firmware into *k (BIOS when the profile's does not parse), and its variables
+ * store (local guests), or NULL. */
+static char *firmware_of(const struct vmm_home *h, const struct vmm_profile *p,
+			 enum firmware_kind *k)
 {
-	if (k == FIRMWARE_BIOS)
+	*k = FIRMWARE_BIOS;
+	firmware_parse(p->firmware, k);
+	vmm_error_clear();
+	if (*k == FIRMWARE_BIOS)
 		return NULL;
-	return firmware_vars_path(h, p->name, k, backend_for(p) == &qemu_backend);
+	return firmware_vars_path(h, p->name, *k, backend_for(p) == &qemu_backend);
 }
 
 void cmd_show_devices(const struct vmm_home *h, const struct vmm_profile *p)
 {
-	enum firmware_kind k = FIRMWARE_BIOS;
+	enum firmware_kind k;
 	struct disksnap *v = NULL;
 	size_t n = 0;
-	firmware_parse(p->firmware, &k);
-	vmm_error_clear();
-	char *vars = vars_of(h, p, k);
+	char *vars = firmware_of(h, p, &k);
 	printf("firmware: %s", firmware_name(k));
 	if (vars)
 		printf(" (variables %s%s)", vars, util_exists(vars) ? "" : ", made at start");
@@ -80,12 +83,10 @@ void cmd_show_devices(const struct vmm_home *h, const struct vmm_profile *p)
 void cmd_show_devices_json(const struct vmm_home *h, const struct vmm_profile *p,
 			   json_object *o)
 {
-	enum firmware_kind k = FIRMWARE_BIOS;
+	enum firmware_kind k;
 	struct disksnap *v = NULL;
 	size_t n = 0;
-	firmware_parse(p->firmware, &k);
-	vmm_error_clear();
-	char *vars = vars_of(h, p, k);
+	char *vars = firmware_of(h, p, &k);
 	json_object_object_add(o, "firmware", json_object_new_string(firmware_name(k)));
 	json_object_object_add(o, "firmware_vars", vars ? json_object_new_string(vars) : NULL);
 	free(vars);

@@ -33,9 +33,11 @@ const struct cmd_spec cmd_start_spec = {
 	.args = "NAME",
 	.summary = "start a guest (bringing the network up if it is down) and return once it runs",
 	.options = start_options,
-	.notes = "With --dry-run, print the qemu-system-x86_64 command line and do nothing; it\n"
-		 "names the tap (ifname=TAP,script=no,downscript=no), so that it works when\n"
-		 "typed, where vmm itself hands QEMU the open tap as fd 3.\n"
+	.notes = "With --dry-run, print the guest as a person would start it by hand and do nothing:\n"
+		 "a line for each helper to start first (passt, swtpm, virtiofsd), then the\n"
+		 "qemu-system-x86_64 command line with the files by path, the tap by name\n"
+		 "(ifname=TAP,script=no,downscript=no) and QEMU's own sockets in run/NAME; vmm\n"
+		 "itself hands QEMU every file, the tap and the sockets as descriptors.\n"
 		 "KVM is used when /dev/kvm works (else TCG, slow), vhost-net when /dev/vhost-net opens;\n"
 		 "the environment variables VMM_ACCEL=kvm|tcg and VMM_VHOST=on|off override the probe.\n",
 	.complete = CMD_COMPLETE_PROFILE,

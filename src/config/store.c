@@ -13,6 +13,7 @@
 
 #include "vmm/sys/access.h"
 #include "vmm/sys/error.h"
+#include "vmm/sys/parallel.h"
 #include "vmm/config/store.h"
 #include "vmm/sys/trust.h"
 #include "vmm/sys/util.h"
@@ -92,11 +93,14 @@ int store_open(struct vmm_home *h, const char *dir)
 		return -1;
 	}
 	free(state);
+	h->run_fd = open(h->run, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return 0;
 }
 
 void store_close(struct vmm_home *h)
 {
+	if (h->run_fd > 0)
+		close(h->run_fd);
 	free(h->profiles);
 	free(h->images);
 	free(h->run);
@@ -145,12 +149,12 @@ int store_lock(const struct vmm_home *h)
 
 /* Load one profile and check it against net (a hand-edited profile is checked like one vmm
  * wrote). */
-/* dirfd >= 0: the name comes from reading the profiles folder open as dirfd, so the file is
- * there (a profile removed since then fails to read, with its reason) and is read relative to
- * it: one stat and most of a path lookup less per guest in a list; regular: readdir said it is a
- * regular file (one read then). */
+/* dirfd >= 0: the name comes from reading the profiles folder open as dirfd (checked by
+ * store_open), so the file is read relative to it and checked on its descriptor: one lookup per
+ * guest in a list, not one per folder above (a profile removed since fails with its reason).
+ * me: the caller's euid, whom the file must belong to (or root). */
 static int load_checked(const struct vmm_home *h, const char *name, const struct vmm_netcfg *n,
-			struct vmm_profile *p, int dirfd, bool regular)
+			struct vmm_profile *p, int dirfd, uid_t me)
 {
 	profile_init(p);
 	char *path = store_profile_path(h, name);
@@ -162,14 +166,14 @@ static int load_checked(const struct vmm_home *h, const char *name, const struct
 		return -1;
 	}
 	int rc;
-	if (trust_path(path, geteuid(), true) < 0) { /* StrictModes: before a byte is read */
-		rc = -1;
-	} else if (dirfd >= 0) {
+	if (dirfd >= 0) { /* StrictModes: before a byte is read (the folder was checked) */
 		char file[VMM_NAME_MAX + 8];
 		snprintf(file, sizeof(file), "%s.cfg", name);
-		char *text = util_read_file_at(dirfd, file, path, regular, NULL);
+		char *text = trust_read_at(dirfd, file, path, me);
 		rc = text ? profile_parse(text, path, name, p) : -1;
 		free(text);
+	} else if (trust_path(path, me, true) < 0) {
+		rc = -1;
 	} else if (!util_exists(path)) {
 		rc = vmm_invalid("%s: no such guest (see vmm list)", name);
 	} else {
@@ -191,7 +195,7 @@ int store_load(const struct vmm_home *h, const char *name, struct vmm_profile *p
 	profile_init(p);
 	int rc = store_load_net(h, &n);
 	if (rc == 0)
-		rc = load_checked(h, name, &n, p, -1, false);
+		rc = load_checked(h, name, &n, p, -1, geteuid());
 	netcfg_free(&n);
 	return rc;
 }
@@ -218,6 +222,63 @@ static void *grow(void *v, size_t cnt, size_t *cap, size_t size)
 	return v;
 }
 
+/* ---- loading every profile, on as many threads as there are CPUs ---- */
+
+/* One profile of the folder, and how its load went. */
+struct load_slot {
+	char name[VMM_NAME_MAX + 2];
+	struct vmm_profile p;
+	int code;     /* VMM_OK when p loaded, else the error's kind */
+	char *reason; /* then why */
+};
+
+/* What every load shares. */
+struct load_work {
+	const struct vmm_home *h;
+	const struct vmm_netcfg *net;
+	struct load_slot *slots;
+	int dirfd;
+	uid_t me;
+};
+
+static void load_slot(void *arg, size_t i)
+{
+	const struct load_work *w = arg;
+	struct load_slot *s = &w->slots[i];
+	if (load_checked(w->h, s->name, w->net, &s->p, w->dirfd, w->me) == 0) {
+		s->code = VMM_OK;
+		return;
+	}
+	s->code = vmm_errcode() == VMM_OK ? VMM_EFAIL : vmm_errcode();
+	s->reason = util_strdup(*vmm_errmsg() ? vmm_errmsg() : "does not load");
+	vmm_error_clear();
+}
+
+/* fewer profiles than this per CPU: a thread costs more than it saves */
+#define LOAD_PER_THREAD 128
+
+/* The names of the profiles in the folder open as d (net.cfg and names vmm would not write left
+ * out). */
+static struct load_slot *profile_names(DIR *d, size_t *n)
+{
+	struct load_slot *slots = NULL;
+	size_t cnt = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 5 || strcmp(e->d_name + len - 4, ".cfg") || !strcmp(e->d_name, "net.cfg"))
+			continue;
+		if (len - 4 > VMM_NAME_MAX)
+			continue; /* not a name vmm would write */
+		slots = grow(slots, cnt, &cap, sizeof(*slots));
+		memset(&slots[cnt], 0, sizeof(slots[cnt]));
+		snprintf(slots[cnt].name, sizeof(slots[cnt].name), "%.*s", (int)(len - 4), e->d_name);
+		cnt++;
+	}
+	*n = cnt;
+	return slots;
+}
+
 int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n,
 		   struct store_invalid **bad, size_t *n_bad)
 {
@@ -237,37 +298,35 @@ int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n
 		netcfg_free(&net);
 		return vmm_fail("%s: %s", h->profiles, util_strerror(errno));
 	}
-	struct vmm_profile *v = NULL;
-	struct store_invalid *b = NULL;
-	size_t cnt = 0, cap = 0, nb = 0, bcap = 0;
-	struct dirent *e;
-	int rc = 0;
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		if (len < 5 || strcmp(e->d_name + len - 4, ".cfg") || !strcmp(e->d_name, "net.cfg"))
-			continue;
-		char name[VMM_NAME_MAX + 2];
-		if (len - 4 > VMM_NAME_MAX)
-			continue; /* not a name vmm would write */
-		snprintf(name, sizeof(name), "%.*s", (int)(len - 4), e->d_name);
-		v = grow(v, cnt, &cap, sizeof(*v));
-		if (load_checked(h, name, &net, &v[cnt], dirfd(d), e->d_type == DT_REG) == 0) {
-			cnt++;
-			continue;
-		}
-		if (!bad) {
-			rc = -1;
-			break;
-		}
-		/* one broken profile is one broken guest: keep its name and why */
-		b = grow(b, nb, &bcap, sizeof(*b));
-		snprintf(b[nb].name, sizeof(b[nb].name), "%s", name);
-		b[nb].reason = util_strdup(*vmm_errmsg() ? vmm_errmsg() : "does not load");
-		nb++;
-		vmm_error_clear();
-	}
+	size_t total;
+	struct load_slot *slots = profile_names(d, &total);
+	struct load_work w = { .h = h, .net = &net, .slots = slots, .dirfd = dirfd(d),
+			       .me = geteuid() };
+	parallel_for(total, LOAD_PER_THREAD, load_slot, &w);
 	closedir(d);
 	netcfg_free(&net);
+	size_t cnt = 0, nb = 0;
+	for (size_t i = 0; i < total; i++)
+		slots[i].code == VMM_OK ? cnt++ : nb++;
+	struct vmm_profile *v = calloc(cnt ? cnt : 1, sizeof(*v));
+	struct store_invalid *b = calloc(nb ? nb : 1, sizeof(*b));
+	if (!v || !b)
+		abort();
+	int rc = 0;
+	cnt = nb = 0;
+	for (size_t i = 0; i < total; i++) {
+		if (slots[i].code == VMM_OK) {
+			v[cnt++] = slots[i].p;
+			continue;
+		}
+		/* one broken profile is one broken guest: keep its name and why */
+		if (!bad && rc == 0)
+			rc = slots[i].code == VMM_EINVAL ? vmm_invalid("%s", slots[i].reason)
+							 : vmm_fail("%s", slots[i].reason);
+		snprintf(b[nb].name, sizeof(b[nb].name), "%s", slots[i].name);
+		b[nb++].reason = slots[i].reason;
+	}
+	free(slots);
 	if (rc < 0) {
 		store_free_all(v, cnt);
 		store_free_invalid(b, nb);
@@ -282,6 +341,8 @@ int store_load_all(const struct vmm_home *h, struct vmm_profile **out, size_t *n
 	if (bad) {
 		*bad = b;
 		*n_bad = nb;
+	} else {
+		store_free_invalid(b, nb);
 	}
 	return 0;
 }
@@ -379,12 +440,20 @@ const char *store_state_name(enum vmm_state s)
  * no one else may write; -1 otherwise (errno ENOENT when absent). */
 static int open_run_dir(const struct vmm_home *h, const char *name)
 {
-	int run = open(h->run, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int fd = run < 0 ? -1 : openat(run, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int e = errno;
-	if (run >= 0)
-		close(run);
+	/* one short lookup (a list asks this of every guest): run/ itself may be a link, NAME not;
+	 * most guests of a list are stopped, and a stat that fails costs half an open that does */
+	int flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, fd = -1;
+	char path[PATH_MAX];
 	struct stat st;
+	if (h->run_fd > 0 && fstatat(h->run_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		fd = -1;
+	else if (h->run_fd > 0)
+		fd = openat(h->run_fd, name, flags);
+	else if (snprintf(path, sizeof(path), "%s/%s", h->run, name) >= (int)sizeof(path))
+		errno = ENAMETOOLONG;
+	else
+		fd = open(path, flags);
+	int e = errno;
 	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
 			(st.st_mode & (S_IWGRP | S_IWOTH)))) {
 		close(fd);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* dnsmasq.c: the bridge's own services: dnsmasq as vmm's child (DHCP, names, router adverts) */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +369,46 @@ int dnsmasq_reload(const struct dnsmasq_conf *c, const struct vmm_profile *guest
 	return 0;
 }
 
+/* Is process pid a dnsmasq whose argv has the word (a home's own --pid-file=, which names its
+ * folder and no other's)? */
+static bool started_for(pid_t pid, const char *word)
+{
+	char path[64], comm[32] = "";
+	if (proc_start(pid, comm, sizeof(comm)) < 0 || strcmp(comm, "dnsmasq"))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	size_t len = 0;
+	char *argv = util_read_file(path, &len);
+	bool found = false;
+	for (size_t i = 0; argv && i < len && !found; i += strlen(argv + i) + 1)
+		found = !strcmp(argv + i, word);
+	free(argv);
+	vmm_error_clear();
+	return found;
+}
+
+/* dnsmasqs started for c that no vmm.pid names: a vmm killed between starting dnsmasq and
+ * recording it left them (the daemon, or its parent still starting it). SIGTERM to each. */
+static void stop_unrecorded(const struct dnsmasq_conf *c)
+{
+	char *word = util_fmt("--pid-file=%s/dnsmasq.pid", c->dir);
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 1 || pid == getpid() || !started_for((pid_t)pid, word))
+			continue;
+		kill((pid_t)pid, SIGTERM);
+		for (int i = 0; i < 200 && kill((pid_t)pid, 0) == 0; i++)
+			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+		kill((pid_t)pid, SIGKILL);
+	}
+	if (d)
+		closedir(d);
+	free(word);
+}
+
 int dnsmasq_stop(const struct dnsmasq_conf *c)
 {
 	pid_t pid = dnsmasq_running(c);
@@ -376,6 +418,8 @@ int dnsmasq_stop(const struct dnsmasq_conf *c)
 			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 		if (dnsmasq_running(c) == pid)
 			kill(pid, SIGKILL);
+	} else if (pid <= 0) {
+		stop_unrecorded(c);
 	}
 	if (util_rm_rf(c->pub) < 0 || util_rm_rf(c->dir) < 0)
 		return -1;

@@ -428,101 +428,47 @@ static int conclude(struct admin *a, int rc)
 
 /* ---- net up ---- */
 
-static int up_links(struct admin *a, const struct vmm_netcfg *n, const struct hostnet_probe *pb)
+/*
+ * net up in two halves. The plan reads what is there (links, taps, forwarding, the firewall's
+ * rules, the IPv6 sysctls) and records every change it will make in one journal write, before
+ * the first of them; the act makes them, in that order, and writes nothing more until the end.
+ * A crash or a failure in between undoes all the records, and every undo tolerates a change that
+ * never happened.
+ */
+struct up_work {
+	const struct vmm_netcfg *n;
+	const struct vmm_profile *guests;
+	size_t n_guests;
+	struct hostnet_probe pb;
+	char cidr[24];
+	bool forwarding;           /* ip_forward to be set */
+	struct fw_config fc;       /* the rules, with every guest's forwards */
+	struct fw_forward *fwd;
+	bool fw_apply;             /* some rule missing: load them (one transaction) */
+	char cidr6[IPV6_TEXT_MAX + 4], uplink[IF_NAMESIZE];
+	int accept_ra, forwarding6; /* the old values to change (-1: leave alone) */
+};
+
+/* Record a change of the open "up" in memory (record_up writes them all). */
+static void record_add(struct admin *a, enum journal_kind kind, const char *name, const char *arg)
 {
-	char cidr[24], ip[16];
-	util_format_ipv4(n->addr, ip);
-	snprintf(cidr, sizeof(cidr), "%s/%u", ip, n->prefix);
-	if (!pb->bridge_exists) {
-		if (intend(&a->j, "up", J_BRIDGE, n->bridge, NULL) < 0 ||
-		    link_bridge_create(a->sk, n->bridge, link_group_of(n->bridge)) < 0)
-			return -1;
-	}
-	if (journal_test_fail("bridge") < 0)
-		return -1;
-	if (!pb->addr_on_bridge) {
-		if (intend(&a->j, "up", J_ADDRESS, n->bridge, cidr) < 0 ||
-		    link_addr_change(a->sk, n->bridge, cidr, true) < 0)
-			return -1;
-	}
-	if (journal_test_fail("address") < 0)
-		return -1;
-	if (pb->bridge_exists && !pb->up) {
-		if (intend(&a->j, "up", J_UP, n->bridge, NULL) < 0 ||
-		    link_set_up(a->sk, n->bridge, true) < 0)
-			return -1;
-	}
-	return journal_test_fail("up");
+	journal_begin(&a->j, "up");
+	journal_add(&a->j, kind, name, arg);
 }
 
-/* The guests' taps: all the new ones recorded in one journal write, then made. */
-static int up_taps(struct admin *a, const struct vmm_netcfg *n, const struct vmm_profile *guests,
-		   size_t n_guests)
+/* IPv6 sysctl KEY of IFACE: recorded with its old value when it is not want; *old gets that
+ * value, or -1 when nothing is to change. */
+static int record_sysctl6(struct admin *a, const char *iface, const char *key, int want, int *old)
 {
-	bool any_new = false;
-	for (size_t i = 0; i < n_guests; i++) {
-		if (!guests[i].tap[0] || tap_exists(guests[i].tap))
-			continue;
-		journal_begin(&a->j, "up");
-		journal_add(&a->j, J_TAP, guests[i].tap, NULL);
-		any_new = true;
-	}
-	if (any_new && journal_sync(&a->j) < 0)
-		return -1;
-	for (size_t i = 0; i < n_guests; i++) {
-		if (!guests[i].tap[0])
-			continue;
-		if (tap_ensure_sk(a->sk, guests[i].tap, n->bridge, geteuid(),
-				  link_group_of(n->bridge), NULL) < 0)
-			return vmm_error_prefix("%s", guests[i].name);
-		if (journal_test_fail("tap") < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* The firewall rules, with the port forwards of every guest. */
-static int up_firewall(struct admin *a, const struct vmm_netcfg *n,
-		       const struct vmm_profile *guests, size_t n_guests)
-{
-	struct fw_config fc;
-	struct fw_status fs;
-	struct fw_forward *fwd = NULL;
-	char arg[64];
-	int rc = 0;
-	hostnet_fw_config(n, &fc);
-	forward_list(guests, n_guests, true, &fwd, &fc.n_forwards);
-	fc.forwards = fwd;
-	memset(&fs, 0, sizeof(fs));
-	if (fw_status_rules(&fc, &fs) == 0 && fw_all_present(&fc, &fs))
-		goto out;
-	/* A repair (an opening another tool dropped, a rule deleted by hand) of rules an earlier
-	 * net up made: a failure changes nothing (one transaction), so nothing is to be undone. */
-	bool some = fs.chains_present;
-	for (int i = 0; i < FW_NRULES; i++)
-		some |= fs.present[i];
-	vmm_error_clear();
-	fw_arg(&fc, arg, sizeof(arg));
-	if (!some && intend(&a->j, "up", J_FIREWALL, n->bridge, arg) < 0)
-		rc = -1;
-	else
-		rc = fw_apply(&fc);
-out:
-	free(fwd);
-	return rc;
-}
-
-/* Set /proc/sys/net/ipv6/conf/IFACE/KEY to want, recording the old value first. */
-static int sysctl6_set(struct admin *a, const char *iface, const char *key, int want)
-{
-	char *path = util_fmt("%s/%s/%s", HOSTNET_IPV6_CONF, iface, key), arg[48], val[16];
-	int old = util_read_int(path), rc = 0;
-	if (old < 0)
+	char *path = util_fmt("%s/%s/%s", HOSTNET_IPV6_CONF, iface, key), arg[48];
+	int v = util_read_int(path), rc = 0;
+	*old = -1;
+	if (v < 0) {
 		rc = vmm_fail("%s: %s", path, util_strerror(errno ? errno : EIO));
-	else if (old != want) {
-		snprintf(arg, sizeof(arg), "%s %d", key, old);
-		snprintf(val, sizeof(val), "%d", want);
-		rc = intend(&a->j, "up", J_SYSCTL6, iface, arg) < 0 ? -1 : util_write_str(path, val);
+	} else if (v != want) {
+		snprintf(arg, sizeof(arg), "%s %d", key, v);
+		record_add(a, J_SYSCTL6, iface, arg);
+		*old = v;
 	}
 	free(path);
 	return rc;
@@ -543,24 +489,129 @@ static void uplink_of(struct admin *a, const struct vmm_netcfg *n, char *out)
  * its address and default route when they expire, so such an uplink gets accept_ra = 2 first.
  * Every old value is journaled: net down puts each back.
  */
-static int up_ipv6(struct admin *a, const struct vmm_netcfg *n)
+static int record_ipv6(struct admin *a, struct up_work *u)
 {
-	char ip[IPV6_TEXT_MAX], cidr[IPV6_TEXT_MAX + 4], up[IF_NAMESIZE] = "";
-	if (!n->has_ipv6)
+	char ip[IPV6_TEXT_MAX];
+	u->accept_ra = u->forwarding6 = -1;
+	if (!u->n->has_ipv6)
 		return 0;
-	ipv6_host(n->ipv6_prefix, 1, ip);
-	snprintf(cidr, sizeof(cidr), "%s/64", ip);
-	if (intend(&a->j, "up", J_ADDRESS, n->bridge, cidr) < 0 ||
-	    link_addr_change(a->sk, n->bridge, cidr, true) < 0)
-		return -1;
-	uplink_of(a, n, up);
-	char *ra = util_fmt("%s/%s/accept_ra", HOSTNET_IPV6_CONF, up);
+	ipv6_host(u->n->ipv6_prefix, 1, ip);
+	snprintf(u->cidr6, sizeof(u->cidr6), "%s/64", ip);
+	record_add(a, J_ADDRESS, u->n->bridge, u->cidr6);
+	uplink_of(a, u->n, u->uplink);
+	char *ra = util_fmt("%s/%s/accept_ra", HOSTNET_IPV6_CONF, u->uplink);
 	int rc = 0;
-	if (*up && util_read_int(ra) == 1)
-		rc = sysctl6_set(a, up, "accept_ra", 2);
+	if (*u->uplink && util_read_int(ra) == 1)
+		rc = record_sysctl6(a, u->uplink, "accept_ra", 2, &u->accept_ra);
 	vmm_error_clear();
 	free(ra);
-	if (rc < 0 || sysctl6_set(a, "all", "forwarding", 1) < 0)
+	return rc < 0 ? -1 : record_sysctl6(a, "all", "forwarding", 1, &u->forwarding6);
+}
+
+/* The firewall: the rules with every guest's forwards, loaded when any is missing. A repair (an
+ * opening another tool dropped, a rule deleted by hand) of rules an earlier net up made is not
+ * recorded: a failure changes nothing (one transaction), so nothing is to be undone. */
+static void record_firewall(struct admin *a, struct up_work *u)
+{
+	struct fw_status fs;
+	char arg[64];
+	hostnet_fw_config(u->n, &u->fc);
+	forward_list(u->guests, u->n_guests, true, &u->fwd, &u->fc.n_forwards);
+	u->fc.forwards = u->fwd;
+	memset(&fs, 0, sizeof(fs));
+	u->fw_apply = !(fw_status_rules(&u->fc, &fs) == 0 && fw_all_present(&u->fc, &fs));
+	bool some = fs.chains_present;
+	for (int i = 0; i < FW_NRULES; i++)
+		some |= fs.present[i];
+	vmm_error_clear();
+	if (u->fw_apply && !some) {
+		fw_arg(&u->fc, arg, sizeof(arg));
+		record_add(a, J_FIREWALL, u->n->bridge, arg);
+	}
+}
+
+/* What net up will change, recorded (one journal write when anything is). */
+static int record_up(struct admin *a, struct up_work *u)
+{
+	const struct vmm_netcfg *n = u->n;
+	char ip[16];
+	if (hostnet_probe(a->sk, n, &u->pb) < 0 || preflight(n, &u->pb, u->guests, u->n_guests) < 0)
+		return -1;
+	util_format_ipv4(n->addr, ip);
+	snprintf(u->cidr, sizeof(u->cidr), "%s/%u", ip, n->prefix);
+	if (!u->pb.bridge_exists)
+		record_add(a, J_BRIDGE, n->bridge, NULL);
+	if (!u->pb.addr_on_bridge)
+		record_add(a, J_ADDRESS, n->bridge, u->cidr);
+	if (u->pb.bridge_exists && !u->pb.up)
+		record_add(a, J_UP, n->bridge, NULL);
+	for (size_t i = 0; i < u->n_guests; i++)
+		if (u->guests[i].tap[0] && !tap_exists(u->guests[i].tap))
+			record_add(a, J_TAP, u->guests[i].tap, NULL);
+	int fwd = util_read_int(HOSTNET_IP_FORWARD);
+	if (fwd < 0)
+		return vmm_fail("%s: %s", HOSTNET_IP_FORWARD, strerror(errno ? errno : EIO));
+	u->forwarding = fwd != 1;
+	if (u->forwarding)
+		record_add(a, J_FORWARDING, NULL, NULL);
+	record_firewall(a, u);
+	if (record_ipv6(a, u) < 0)
+		return -1;
+	if (n->dhcp)
+		record_add(a, J_DNSMASQ, n->bridge, NULL);
+	return *a->j.op ? journal_sync(&a->j) : 0;
+}
+
+static int up_links(struct admin *a, const struct up_work *u)
+{
+	const struct vmm_netcfg *n = u->n;
+	if (!u->pb.bridge_exists &&
+	    link_bridge_create(a->sk, n->bridge, link_group_of(n->bridge)) < 0)
+		return -1;
+	if (journal_test_fail("bridge") < 0)
+		return -1;
+	if (!u->pb.addr_on_bridge && link_addr_change(a->sk, n->bridge, u->cidr, true) < 0)
+		return -1;
+	if (journal_test_fail("address") < 0)
+		return -1;
+	if (u->pb.bridge_exists && !u->pb.up && link_set_up(a->sk, n->bridge, true) < 0)
+		return -1;
+	return journal_test_fail("up");
+}
+
+/* The guests' taps (the new ones recorded by the plan). */
+static int up_taps(struct admin *a, const struct up_work *u)
+{
+	for (size_t i = 0; i < u->n_guests; i++) {
+		const struct vmm_profile *g = &u->guests[i];
+		if (!g->tap[0])
+			continue;
+		if (tap_ensure_sk(a->sk, g->tap, u->n->bridge, geteuid(),
+				  link_group_of(u->n->bridge), NULL) < 0)
+			return vmm_error_prefix("%s", g->name);
+		if (journal_test_fail("tap") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Write an IPv6 sysctl the plan found to change. */
+static int sysctl6_write(const char *iface, const char *key, int want)
+{
+	char *path = util_fmt("%s/%s/%s", HOSTNET_IPV6_CONF, iface, key), val[16];
+	snprintf(val, sizeof(val), "%d", want);
+	int rc = util_write_str(path, val);
+	free(path);
+	return rc;
+}
+
+static int up_ipv6(struct admin *a, const struct up_work *u)
+{
+	if (!u->n->has_ipv6)
+		return 0;
+	if (link_addr_change(a->sk, u->n->bridge, u->cidr6, true) < 0 ||
+	    (u->accept_ra >= 0 && sysctl6_write(u->uplink, "accept_ra", 2) < 0) ||
+	    (u->forwarding6 >= 0 && sysctl6_write("all", "forwarding", 1) < 0))
 		return -1;
 	return journal_test_fail("ipv6");
 }
@@ -594,8 +645,7 @@ static int up_services(struct admin *a, const struct vmm_netcfg *n,
 	hostnet_dnsmasq_conf(a->h, n, &c);
 	if (!n->dhcp) {
 		rc = dnsmasq_running(&c) > 0 ? dnsmasq_stop(&c) : 0;
-	} else if (intend(&a->j, "up", J_DNSMASQ, n->bridge, NULL) < 0 ||
-		   dnsmasq_ensure(&c, guests, n_guests, &started) < 0) {
+	} else if (dnsmasq_ensure(&c, guests, n_guests, &started) < 0) {
 		rc = -1;
 	} else if (started) {
 		vmm_notice("net: dnsmasq on %s (pid %d): DHCP, names .%s%s", n->bridge,
@@ -605,37 +655,29 @@ static int up_services(struct admin *a, const struct vmm_netcfg *n,
 	return rc < 0 ? -1 : journal_test_fail("dnsmasq");
 }
 
-static int do_up(struct admin *a, const struct vmm_netcfg *n, const struct vmm_profile *guests,
-		 size_t n_guests)
+static int do_up(struct admin *a, struct up_work *u)
 {
-	struct hostnet_probe pb;
-	if (hostnet_probe(a->sk, n, &pb) < 0 || preflight(n, &pb, guests, n_guests) < 0)
+	if (record_up(a, u) < 0 || up_links(a, u) < 0 || up_taps(a, u) < 0)
 		return -1;
-	if (up_links(a, n, &pb) < 0 || up_taps(a, n, guests, n_guests) < 0)
+	if (u->forwarding && util_write_str(HOSTNET_IP_FORWARD, "1") < 0)
 		return -1;
-	int fwd = util_read_int(HOSTNET_IP_FORWARD);
-	if (fwd < 0)
-		return vmm_fail("%s: %s", HOSTNET_IP_FORWARD, strerror(errno ? errno : EIO));
-	if (fwd != 1) {
-		if (intend(&a->j, "up", J_FORWARDING, NULL, NULL) < 0 ||
-		    util_write_str(HOSTNET_IP_FORWARD, "1") < 0)
-			return -1;
-	}
-	if (journal_test_fail("forwarding") < 0 || up_firewall(a, n, guests, n_guests) < 0)
+	if (journal_test_fail("forwarding") < 0 || (u->fw_apply && fw_apply(&u->fc) < 0))
 		return -1;
-	if (journal_test_fail("firewall") < 0 || up_ipv6(a, n) < 0)
+	if (journal_test_fail("firewall") < 0 || up_ipv6(a, u) < 0)
 		return -1;
-	return up_services(a, n, guests, n_guests);
+	return up_services(a, u->n, u->guests, u->n_guests);
 }
 
 int hostnet_up(const struct vmm_home *h, const struct vmm_netcfg *n,
 	       const struct vmm_profile *guests, size_t n_guests)
 {
 	struct admin a;
+	struct up_work u = { .n = n, .guests = guests, .n_guests = n_guests };
 	int rc = -1;
 	if (admin_begin(h, "net up", &a) == 0)
-		rc = conclude(&a, do_up(&a, n, guests, n_guests));
+		rc = conclude(&a, do_up(&a, &u));
 	admin_end(&a);
+	free(u.fwd);
 	return rc;
 }
 

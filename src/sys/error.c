@@ -6,8 +6,9 @@
 
 #include "vmm/sys/error.h"
 
-static char errbuf[1024];
-static int errcode;
+/* one per thread: a list loads profiles on several (store.c) */
+static __thread char errbuf[1024];
+static __thread int errcode;
 
 __attribute__((format(printf, 2, 0))) static int set(int code, const char *fmt, va_list ap)
 {

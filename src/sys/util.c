@@ -303,6 +303,22 @@ char *util_read_file_at(int dirfd, const char *name, const char *path, bool regu
 		vmm_fail("%s: %s", path, util_strerror(errno));
 		return NULL;
 	}
+	return util_read_fd(fd, path, regular, len);
+}
+
+const char *util_last_line(char *text)
+{
+	if (!text)
+		return "";
+	size_t n = strlen(text);
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	char *l = strrchr(text, '\n');
+	return l ? l + 1 : text;
+}
+
+char *util_read_fd(int fd, const char *path, bool regular, size_t *len)
+{
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
 	if (!buf)
@@ -600,22 +616,26 @@ int util_parse_uint(const char *what, const char *s, unsigned long min, unsigned
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
 int util_parse_mac(const char *what, const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char tail;
-	if (!s || strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
-		return vmm_invalid("%s %s: not a MAC address (want xx:xx:xx:xx:xx:xx)", what, s ? s : "");
-	for (int i = 0; i < 17; i++)
-		if ((i % 3 == 2) ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
-			return vmm_invalid("%s %s: not a MAC address (want xx:xx:xx:xx:xx:xx)", what, s);
-	bool zero = true;
-	for (int i = 0; i < 6; i++) {
-		mac[i] = (uint8_t)v[i];
-		if (v[i])
-			zero = false;
+	/* by hand: a list reads one per guest, and sscanf costs more than the rest of it */
+	bool ok = s && strlen(s) == 17, zero = true;
+	for (int i = 0; ok && i < 6; i++) {
+		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+		ok = hi >= 0 && lo >= 0 && (i == 5 || s[3 * i + 2] == ':');
+		mac[i] = (uint8_t)(ok ? hi << 4 | lo : 0);
+		zero = zero && mac[i] == 0;
 	}
+	if (!ok)
+		return vmm_invalid("%s %s: not a MAC address (want xx:xx:xx:xx:xx:xx)", what, s ? s : "");
 	if (zero)
 		return vmm_invalid("%s %s: all-zero MAC address", what, s);
 	if (mac[0] & 1)
@@ -625,8 +645,12 @@ int util_parse_mac(const char *what, const char *s, uint8_t mac[6])
 
 void util_format_mac(const uint8_t mac[6], char buf[18])
 {
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-		 mac[5]);
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 6; i++) {
+		buf[3 * i] = hex[mac[i] >> 4];
+		buf[3 * i + 1] = hex[mac[i] & 15];
+		buf[3 * i + 2] = i == 5 ? '\0' : ':';
+	}
 }
 
 static int parse_quad(const char *s, size_t len, uint32_t *addr)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `vmm --dry-run start` prints the exact QEMU command line (golden, with the home as $H) and
-# changes nothing; the cases start refuses give their exact message.
+# `vmm --dry-run start` prints the QEMU command line a person types for the guest (golden, with
+# the home as $H: files by path, the tap by name, QEMU's own sockets in run/NAME; vmm itself
+# hands QEMU descriptors, e2e/guests checks those) and changes nothing; the cases start refuses
+# give their exact message.
 . "$SRCDIR/tests/lib.sh"
 need_cmd qemu-img
 need_cmd qemu-system-x86_64
@@ -27,13 +29,13 @@ dry() {
 
 dry ubuntu
 diff -u - <(printf '%s\n' "$GOT") <<'EOF' || fail "dry-run start ubuntu"
-qemu-system-x86_64 -name ubuntu,process=vmm-ubuntu -m 2048 -smp 1 -accel tcg -add-fd fd=14,set=14,opaque=$H/images/ubuntu.qcow2 -blockdev driver=file,node-name=file0,filename=/dev/fdset/14 -blockdev driver=qcow2,node-name=disk0,file=file0 -device virtio-blk-pci,drive=disk0 -add-fd fd=11,set=11,opaque=$H/images/ubuntu-seed.iso -drive file=/dev/fdset/11,media=cdrom,readonly=on,format=raw -netdev tap,id=n0,fd=3 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10 -device virtio-rng-pci -vnc 127.0.0.1:19 -chardev socket,id=qmp,fd=5,server=on,wait=off -mon chardev=qmp,mode=control -add-fd fd=7,set=7,opaque=$H/run/ubuntu/serial.log -chardev socket,id=serial0,fd=6,server=on,wait=off,logfile=/dev/fdset/7 -serial chardev:serial0 -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
+qemu-system-x86_64 -name ubuntu,process=vmm-ubuntu -m 2048 -smp 1 -accel tcg -blockdev driver=file,node-name=file0,filename=$H/images/ubuntu.qcow2 -blockdev driver=qcow2,node-name=disk0,file=file0 -device virtio-blk-pci,drive=disk0 -drive file=$H/images/ubuntu-seed.iso,media=cdrom,readonly=on,format=raw -netdev tap,id=n0,ifname=vmm-ubuntu,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:10 -device virtio-rng-pci -vnc 127.0.0.1:19 -chardev socket,id=qmp,path=$H/run/ubuntu/qmp.sock,server=on,wait=off -mon chardev=qmp,mode=control -chardev socket,id=serial0,path=$H/run/ubuntu/serial.sock,server=on,wait=off,logfile=$H/run/ubuntu/serial.log -serial chardev:serial0 -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 EOF
 assert_eq "$ERR" "" "dry-run stderr"
 
 dry inst --install
 diff -u - <(printf '%s\n' "$GOT") <<EOF || fail "dry-run start inst --install"
-qemu-system-x86_64 -name inst,process=vmm-inst -m 1024 -smp 2 -accel tcg -add-fd fd=14,set=14,opaque=\$H/images/inst.qcow2 -blockdev driver=file,node-name=file0,filename=/dev/fdset/14 -blockdev driver=qcow2,node-name=disk0,file=file0 -device virtio-blk-pci,drive=disk0 -add-fd fd=12,set=12,opaque=$ISO -drive file=/dev/fdset/12,media=cdrom,readonly=on,format=raw -add-fd fd=11,set=11,opaque=\$H/images/inst-seed.iso -drive file=/dev/fdset/11,media=cdrom,readonly=on,format=raw -boot once=d -netdev tap,id=n0,fd=3 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:11 -device virtio-rng-pci -vnc 127.0.0.1:20 -chardev socket,id=qmp,fd=5,server=on,wait=off -mon chardev=qmp,mode=control -add-fd fd=7,set=7,opaque=\$H/run/inst/serial.log -chardev socket,id=serial0,fd=6,server=on,wait=off,logfile=/dev/fdset/7 -serial chardev:serial0 -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
+qemu-system-x86_64 -name inst,process=vmm-inst -m 1024 -smp 2 -accel tcg -blockdev driver=file,node-name=file0,filename=\$H/images/inst.qcow2 -blockdev driver=qcow2,node-name=disk0,file=file0 -device virtio-blk-pci,drive=disk0 -drive file=$ISO,media=cdrom,readonly=on,format=raw -drive file=\$H/images/inst-seed.iso,media=cdrom,readonly=on,format=raw -boot once=d -netdev tap,id=n0,ifname=vmm-inst,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:11 -device virtio-rng-pci -vnc 127.0.0.1:20 -chardev socket,id=qmp,path=\$H/run/inst/qmp.sock,server=on,wait=off -mon chardev=qmp,mode=control -chardev socket,id=serial0,path=\$H/run/inst/serial.sock,server=on,wait=off,logfile=\$H/run/inst/serial.log -serial chardev:serial0 -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
 EOF
 
 # without --install the ISO stays out
@@ -43,29 +45,30 @@ assert_not_contains "$OUT" "-boot"
 
 dry kern
 diff -u - <(printf '%s\n' "$GOT") <<EOF || fail "dry-run start kern"
-qemu-system-x86_64 -name kern,process=vmm-kern -m 512 -smp 1 -accel tcg -add-fd fd=14,set=14,opaque=\$H/images/kern.qcow2 -blockdev driver=file,node-name=file0,filename=/dev/fdset/14 -blockdev driver=qcow2,node-name=disk0,file=file0 -device virtio-blk-pci,drive=disk0 -add-fd fd=11,set=11,opaque=\$H/images/kern-seed.iso -drive file=/dev/fdset/11,media=cdrom,readonly=on,format=raw -netdev tap,id=n0,fd=3 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:12 -device virtio-rng-pci -vnc 0.0.0.0:21,password=on -chardev socket,id=qmp,fd=5,server=on,wait=off -mon chardev=qmp,mode=control -add-fd fd=7,set=7,opaque=\$H/run/kern/serial.log -chardev socket,id=serial0,fd=6,server=on,wait=off,logfile=/dev/fdset/7 -serial chardev:serial0 -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -kernel /proc/self/fd/9 -initrd /proc/self/fd/10 -append 'console=ttyS0 quiet'
+qemu-system-x86_64 -name kern,process=vmm-kern -m 512 -smp 1 -accel tcg -blockdev driver=file,node-name=file0,filename=\$H/images/kern.qcow2 -blockdev driver=qcow2,node-name=disk0,file=file0 -device virtio-blk-pci,drive=disk0 -drive file=\$H/images/kern-seed.iso,media=cdrom,readonly=on,format=raw -netdev tap,id=n0,ifname=vmm-kern,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:12 -device virtio-rng-pci -vnc 0.0.0.0:21,password=on -chardev socket,id=qmp,path=\$H/run/kern/qmp.sock,server=on,wait=off -mon chardev=qmp,mode=control -chardev socket,id=serial0,path=\$H/run/kern/serial.sock,server=on,wait=off,logfile=\$H/run/kern/serial.log -serial chardev:serial0 -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -kernel $T/kernel -initrd $T/initrd -append 'console=ttyS0 quiet'
 EOF
 
 # a guest created without --vnc: its screen on a unix socket in its run folder, no TCP port
-# (QEMU makes it in run/sock/vnc, a folder it gets as a descriptor; vmm links it into
-# run/sock/vnc.sock); a TCP display off loopback (kern above) always asks for a password
+# (by hand QEMU makes run/sock/vnc.sock itself; vmm's QEMU makes it in run/sock/vnc, a folder it
+# gets as a descriptor, and vmm links it there); a TCP display off loopback (kern above) always
+# asks for a password
 "$VMM" create sock --size 1G >/dev/null 2>&1 || fail "create sock"
 before=$(tree_sum "$H")
 dry sock
-assert_contains "$GOT" " -vnc unix:/proc/self/fd/13/vnc.sock -chardev socket,id=qmp,"
+assert_contains "$GOT" " -vnc unix:\$H/run/sock/vnc.sock -chardev socket,id=qmp,"
 run_vmm 0 --dry-run vnc sock
 assert_eq "$OUT" "vnc unix:$H/run/sock/vnc.sock"
 
 # KVM and vhost when the host has them (forced here)
 VMM_ACCEL=kvm VMM_VHOST=on run_vmm 0 --dry-run start ubuntu
-assert_contains "$OUT" " -accel kvm -cpu host -add-fd "
-assert_contains "$OUT" ",fd=3,vhost=on,vhostfd=4 -device "
+assert_contains "$OUT" " -accel kvm -cpu host -blockdev "
+assert_contains "$OUT" ",ifname=vmm-ubuntu,script=no,downscript=no,vhost=on -device "
 
 # The printed line is what a shell reads back word for word.
 run_vmm 0 --dry-run start kern
 eval "words=($OUT)"
 assert_eq "${words[-1]}" "console=ttyS0 quiet" "last word after shell parsing"
-assert_eq "${#words[@]}" 47 "word count"
+assert_eq "${#words[@]}" 41 "word count"
 
 assert_eq "$(tree_sum "$H")" "$before" "dry-run changed the home"
 assert_no_file "$H/run/ubuntu"

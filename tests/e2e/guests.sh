@@ -173,6 +173,23 @@ run_vmm 0 status ubuntu2
 assert_contains "$OUT" "ubuntu2: stopped"
 ERR=$(nsx "$HOST" "$VMM" stop ubuntu2 2>&1) || fail "stop of a stopped guest: $ERR"
 assert_contains "$ERR" "vmm: ubuntu2: not running"
+
+# What `vmm --dry-run start` prints is what a person types: run by hand (the tap made first, as
+# in the tutorial, and the run folder for QEMU's sockets), the same guest boots and answers ping.
+line=$(nsx "$HOST" "$VMM" --dry-run start ubuntu2) || fail "dry-run start ubuntu2"
+assert_contains "$line" "-netdev tap,id=n0,ifname=vmm-ubuntu2,script=no,downscript=no"
+eval "hand=($line)"
+mkdir -p "$VMM_HOME/run/ubuntu2"
+nsx "$HOST" ip tuntap add dev vmm-ubuntu2 mode tap || fail "tuntap add"
+nsx "$HOST" ip link set vmm-ubuntu2 master br0 up || fail "enslave the tap"
+ip netns exec "$HOST" "${hand[@]}" >"$T/hand.log" 2>&1 & # (ip execs QEMU: $! is QEMU's pid)
+hp=$!; track_pid $hp
+for _ in $(seq 120); do nsx "$HOST" ping -c1 -W1 192.168.166.101 >/dev/null 2>&1 && break; done
+nsx "$HOST" ping -c1 -W1 192.168.166.101 >/dev/null 2>&1 ||
+	fail "the hand-typed QEMU's guest does not answer ping: $(tail -3 "$T/hand.log")"
+kill $hp; wait $hp 2>/dev/null
+nsx "$HOST" ip link del vmm-ubuntu2
+rm -rf "$VMM_HOME/run/ubuntu2"
 nsx "$HOST" "$VMM" start ubuntu2 --wait=ping:120 2>"$T/err" || fail "restart ubuntu2: $(cat "$T/err")"
 assert_not_contains "$(cat "$T/err")" "was down"
 out=$(guest_sh ubuntu2 'ping -c1 -W3 192.168.166.100 >/dev/null; echo "peer=$?"')

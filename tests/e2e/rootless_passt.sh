@@ -24,10 +24,11 @@ run_as create p1 --network user --size 1G --ram 256 --kernel "$GUEST_KERNEL" \
 assert_eq "$RC" 0 "create p1: $ERR"
 assert_contains "$(cat "$RHOME/.config/vmm/p1.cfg")" 'network = "user";'
 
-# the plan: QEMU on a stream socket, passt with the forward
+# the plan, as typed by hand: passt with the forward on its socket first, then QEMU on it
 run_as start p1 --dry-run
-assert_contains "$OUT" "-netdev stream,id=n0,server=off,addr.type=fd,addr.str=3"
-assert_contains "$OUT" "passt -q -f --fd 3 --no-map-gw -t 8088:80 -u none"
+assert_eq "$(head -n1 <<<"$OUT")" "passt -q --socket $RRUN/vmm/p1/passt.sock --no-map-gw -t 8088:80 -u none"
+assert_contains "$(tail -n1 <<<"$OUT")" \
+	"-netdev stream,id=n0,server=off,addr.type=unix,addr.path=$RRUN/vmm/p1/passt.sock "
 # no address of the host's: ping cannot be waited for; nothing started
 run_as start p1 --wait=ping
 assert_eq "$RC" 2 "--wait=ping with network user"

@@ -83,6 +83,23 @@ refused "$H/profiles/g.cfg: owned by nobody, not root: refused (fix: chown root 
 chown root "$H/profiles/g.cfg"; chmod 0646 "$H/profiles/g.cfg"
 refused "$H/profiles/g.cfg: writable by group or others: refused (fix: chmod go-w $H/profiles/g.cfg)" \
 	--home "$H" show g
+# the same profiles in a list (read relative to the folder, checked on the open file): each is a
+# row of its own saying why, and nothing is read from it; a symlinked profile is checked where it
+# points, a FIFO refused without waiting on it
+listed() { # NAME REASON: list's row for NAME
+	OUT=$(vmm_ns --home "$H" list 2>"$T/stderr") || fail "list: $(cat "$T/stderr")"
+	assert_contains "$OUT" "$(printf '%-16s %-8s %s' "$1" invalid "$2")" "list's row for $1"
+	assert_not_contains "$OUT" "/etc/shadow" "a refused profile was read"
+}
+listed g "$H/profiles/g.cfg: writable by group or others: refused (fix: chmod go-w $H/profiles/g.cfg)"
+chmod 0644 "$H/profiles/g.cfg"; chown nobody "$H/profiles/g.cfg"
+listed g "$H/profiles/g.cfg: owned by nobody, not root: refused (fix: chown root $H/profiles/g.cfg)"
+mkdir -p "$T/theirs2"; mv "$H/profiles/g.cfg" "$T/theirs2/g.cfg"; chown -R nobody "$T/theirs2"
+ln -s "$T/theirs2/g.cfg" "$H/profiles/g.cfg"
+listed g "$T/theirs2: owned by nobody, not root: refused (fix: chown root $T/theirs2)"
+mkfifo "$H/profiles/f.cfg"
+listed f "$H/profiles/f.cfg: not a regular file: refused"
+rm -f "$H/profiles/g.cfg" "$H/profiles/f.cfg"
 # a home that does not exist yet is not made under a folder another user owns
 mkdir -p "$T/u2"; chown nobody "$T/u2"
 refused "$T/u2: owned by nobody, not root: refused (fix: chown root $T/u2)" --home "$T/u2/new" list

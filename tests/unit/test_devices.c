@@ -286,7 +286,7 @@ static void test_qemu_devices_argv(void **state)
 		NULL,
 	};
 	assert_int_equal(QEMU_DEV_FD, 30);
-	words_are(qemu_devices_argv(&p, &d, QEMU_DEV_FD), all);
+	words_are(qemu_devices_argv(&p, &d, QEMU_DEV_FD, NULL), all);
 	/* plain UEFI, no shares, no TPM: q35 without SMM and no memory backend */
 	struct qemu_devices u = { .fw = FIRMWARE_UEFI, .code = "/c.fd", .vars = "/v.qcow2" };
 	const char *const uefi[] = {
@@ -299,7 +299,7 @@ static void test_qemu_devices_argv(void **state)
 		"-blockdev", "driver=qcow2,node-name=fwvars,file=fwvars-file",
 		NULL,
 	};
-	words_are(qemu_devices_argv(&p, &u, QEMU_DEV_FD), uefi);
+	words_are(qemu_devices_argv(&p, &u, QEMU_DEV_FD, NULL), uefi);
 	/* BIOS with a 9p share only: nothing about the machine */
 	struct qemu_devices b = { .fw = FIRMWARE_BIOS, .shares = &sh[1], .n_shares = 1 };
 	const char *const bios[] = {
@@ -307,10 +307,10 @@ static void test_qemu_devices_argv(void **state)
 			   "readonly=on",
 		NULL,
 	};
-	words_are(qemu_devices_argv(&p, &b, QEMU_DEV_FD), bios);
+	words_are(qemu_devices_argv(&p, &b, QEMU_DEV_FD, NULL), bios);
 	struct qemu_devices none = { .fw = FIRMWARE_BIOS };
 	const char *const empty[] = { NULL };
-	words_are(qemu_devices_argv(&p, &none, QEMU_DEV_FD), empty);
+	words_are(qemu_devices_argv(&p, &none, QEMU_DEV_FD, NULL), empty);
 }
 
 /* ---- the domain XML ---- */

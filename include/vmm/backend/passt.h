@@ -9,6 +9,7 @@
 #define PASST_BINARY "passt"
 #define PASST_LOG "passt.log" /* in run/NAME/: what passt says */
 #define PASST_FD 3            /* the socket's number in passt */
+#define PASST_SOCK "passt.sock" /* in run/NAME/: its socket when started by hand */
 
 /*
  * passt's argv for guest p (NULL-terminated, malloc'd, strings included; free with
@@ -18,6 +19,9 @@
  * routes and DNS), NDP and DHCPv6. Pure.
  */
 char **passt_argv(const struct vmm_profile *p);
+/* The same as a person runs it (--dry-run): passt going to the background on its own socket
+ * at sock (QEMU's "-netdev stream,addr.type=unix,addr.path=SOCK"). Pure. */
+char **passt_argv_at(const struct vmm_profile *p, const char *sock);
 void passt_argv_free(char **argv);
 
 /*

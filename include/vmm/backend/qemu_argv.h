@@ -64,6 +64,12 @@ struct qemu_files {
 	const char *initrd;  /* or NULL */
 	const char *run_dir; /* run/NAME */
 	const struct qemu_devices *dev; /* firmware, shares, TPM (qemu_devices.h), or NULL */
+	/* false: descriptors, as vmm runs QEMU. true: the line a person types (--dry-run): QEMU
+	 * opens each file by its path, the tap by name (ifname=tap), and makes its sockets in
+	 * run_dir (qmp.sock, serial.sock, vnc.sock; passt's passt.sock, swtpm's swtpm.sock,
+	 * virtiofsd's vfs-TAG.sock for the helpers started by hand first). */
+	bool by_path;
+	const char *tap; /* by_path: the guest's tap */
 };
 
 /* The qemu-system-x86_64 argv (NULL-terminated, malloc'd; free with qemu_argv_free). Pure. */

@@ -52,9 +52,12 @@ void qemu_devices_free(struct qemu_devices *d);
  * Secure Boot), virtio-fs on a descriptor (with a shared memory backend, memory-backend-memfd:
  * virtiofsd maps the guest's memory), 9p by path
  * (-virtfs, security_model=mapped-xattr), the TPM's chardev on a descriptor. -machine only
- * when it differs from the default "pc".
+ * when it differs from the default "pc". run_dir: the words a person types instead (qemu_files'
+ * by_path): the files by path, the helpers' sockets in run_dir (SWTPM_SOCK,
+ * virtiofsd_sock); NULL: descriptors.
  */
-char **qemu_devices_argv(const struct vmm_profile *p, const struct qemu_devices *d, int base);
+char **qemu_devices_argv(const struct vmm_profile *p, const struct qemu_devices *d, int base,
+			 const char *run_dir);
 
 /*
  * Open and start what the devices need, into fds (QEMU_DEVFD_* slots: QEMU's descriptors from

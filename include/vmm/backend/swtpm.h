@@ -12,6 +12,9 @@
 /* In run/NAME/: swtpm's pid file and log. */
 #define SWTPM_PIDFILE "swtpm.pid"
 #define SWTPM_LOG "swtpm.log"
+/* run/NAME/swtpm.sock: its control socket when started by hand (--dry-run); vmm hands QEMU one
+ * end of a socket pair instead */
+#define SWTPM_SOCK "swtpm.sock"
 
 /* The TPM's state folder, images/NAME-tpm (malloc'd). It lives as long as the guest. */
 char *swtpm_state_dir(const struct vmm_home *h, const char *name);

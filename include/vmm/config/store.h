@@ -12,6 +12,7 @@ struct vmm_home {
 	char *profiles; /* holds NAME.cfg and net.cfg */
 	char *images;   /* disks, seeds */
 	char *run;      /* run/NAME/ */
+	int run_fd;     /* run/ open (O_PATH) by store_open, for short lookups; <= 0 when not */
 };
 
 /* Resolve the home: dir (from --home) > $VMM_HOME > root: /etc/vmm, /var/lib/vmm/images,

@@ -14,8 +14,10 @@
  *   bridge br0 | address br0 192.168.166.1/24 | up br0 | tap vmm-ubuntu | forwarding |
  *   firewall br0 192.168.166.0/24 nat | sysctl6 all forwarding 0 | dnsmasq br0
  * An operation in progress is marked by a line "begin OP PID" (OP: up, down, start); the records
- * after it belong to that operation. Every record is written (write + fsync + rename) BEFORE the
- * change it stands for is made, and the begin line is dropped once the operation ends, so a vmm
+ * after it belong to that operation. Every record is written (write + rename; no fsync: the
+ * records describe kernel state, which a power loss takes away too) BEFORE the change it stands
+ * for is made (net up writes all of its records at once, before its first change), and the begin
+ * line is dropped once the operation ends, so a vmm
  * killed at any instant leaves a journal that says what may have changed: every undo tolerates a
  * change that never happened. The next command that takes the network lock finishes the job
  * (journal_recover in hostnet.c: an interrupted up or start is rolled back, an interrupted down
@@ -53,7 +55,8 @@ void journal_free(struct journal *j);
 void journal_add(struct journal *j, enum journal_kind kind, const char *name, const char *arg);
 /* Remove record i in memory. */
 void journal_drop(struct journal *j, size_t i);
-/* Write the journal durably (write + fsync + rename); an empty one removes the file. */
+/* Write the journal (write + rename: atomic for readers, safe when the process dies); an empty
+ * one removes the file. */
 int journal_sync(struct journal *j);
 /* Open an operation in memory (nothing when one is open already); its begin line is written with
  * the next journal_sync, before its first record. */
@@ -66,7 +69,8 @@ int journal_end(struct journal *j);
 const char *journal_word(enum journal_kind kind);
 
 /* The test build's crash points: with VMM_TEST_HOOKS, VMM_TEST_KILL_AT=N kills the process
- * (SIGKILL) at the N-th call, VMM_TEST_NET_FAIL_AFTER=STEP fails net up after that step. Both
+ * (SIGKILL) at the N-th call of journal_test_point (before and after every journal write, and
+ * after every step of net up), VMM_TEST_NET_FAIL_AFTER=STEP fails net up after that step. Both
  * compile to nothing in the shipped binary. */
 #ifdef VMM_TEST_HOOKS
 void journal_test_point(void);

@@ -20,4 +20,14 @@
  */
 int trust_path(const char *path, uid_t me, bool missing_ok);
 
+/*
+ * The whole text of the file name in the folder open as dirfd (malloc'd, NUL-terminated), read
+ * only when trust_path would pass it: for a folder already found trustworthy, the file is opened
+ * without following a link and its owner and mode checked on the open descriptor (one lookup
+ * instead of one per folder above, for the many profiles of one folder). A symlink is checked
+ * the long way, by path. path names the file in the error. NULL with vmm_invalid set as above,
+ * or "PATH: not a regular file: refused".
+ */
+char *trust_read_at(int dirfd, const char *name, const char *path, uid_t me);
+
 #endif

@@ -52,6 +52,12 @@ char *util_read_file(const char *path, size_t *len);
  * (readdir's DT_REG), so a short read is its end (one read for a small file) and its access time
  * is left alone (O_NOATIME, when allowed). */
 char *util_read_file_at(int dirfd, const char *name, const char *path, bool regular, size_t *len);
+/* The last line of text (a file's, for a message): its line ends cut off in place; "" for
+ * NULL. */
+const char *util_last_line(char *text);
+/* The rest of the file open as fd, which it closes; path names it in the error; regular as
+ * above. */
+char *util_read_fd(int fd, const char *path, bool regular, size_t *len);
 /* Write data to path atomically (temp file in the same dir + fsync + rename). */
 int util_write_file(const char *path, const void *data, size_t len, mode_t mode);
 /* The same without the fsync: atomic for readers and safe when the process dies (the page cache
