@@ -695,7 +695,6 @@ const struct vmm_backend qemu_backend = {
 	.start = qemu_start,
 	.stop = qemu_stop,
 	.status = qemu_status,
-	.status_parallel = true,
 	.console = qemu_console_op,
 	.tap_fd = true,
 	.snapshot = qemu_snapshot,

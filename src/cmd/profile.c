@@ -477,12 +477,6 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error("list", "unexpected argument \"%s\"", argv[optind]);
 	if (store_load_all(&ctx->home, &ps, &n, &bad, &nb) < 0)
 		return cmd_report();
-	/* the states first, all at once (threads for many QEMU guests) */
-	struct vmm_status *sts = a.names ? NULL : calloc(n ? n : 1, sizeof(*sts));
-	if (!a.names && !sts)
-		abort();
-	if (sts)
-		lifecycle_status_all(&ctx->home, ps, n, sts);
 	json_object *arr = ctx->json && !a.names ? json_object_new_array() : NULL;
 	struct vmm_netcfg netb, *net = net_for_list(&ctx->home, &netb);
 	bool v6 = net && net->has_ipv6; /* the IPV6 column only when the network has IPv6 */
@@ -502,15 +496,15 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 			j++;
 			continue;
 		}
-		const struct vmm_profile *g = &ps[i];
-		const struct vmm_status *st = sts ? &sts[i] : NULL;
-		i++;
+		const struct vmm_profile *g = &ps[i++];
 		if (a.names) {
 			printf("%s\n", g->name);
 			continue;
 		}
+		struct vmm_status st;
+		guest_status(&ctx->home, g, &st);
 		if (arr) {
-			json_object_array_add(arr, profile_json(&ctx->home, g, st));
+			json_object_array_add(arr, profile_json(&ctx->home, g, &st));
 			continue;
 		}
 		char ram[16], vnc[80], backend[96];
@@ -519,21 +513,20 @@ int cmd_list(struct vmm_ctx *ctx, int argc, char **argv)
 		else
 			snprintf(ram, sizeof(ram), "%uM", g->memory);
 		profile_vnc_describe(g, vnc, sizeof(vnc));
-		if (st->host[0] && strcmp(st->host, "local"))
-			snprintf(backend, sizeof(backend), "%s@%s", backend_name(g), st->host);
+		if (st.host[0] && strcmp(st.host, "local"))
+			snprintf(backend, sizeof(backend), "%s@%s", backend_name(g), st.host);
 		else
 			snprintf(backend, sizeof(backend), "%s", backend_name(g));
 		char ip6[IPV6_TEXT_MAX];
 		ip6_of(net, g, ip6);
 		printf("%-16s %-8s %6s %4u %6s %-18s %-17s %-15s %-4s %-*s%s\n", g->name,
-		       store_state_name(st->state), ram, g->cpus,
+		       store_state_name(st.state), ram, g->cpus,
 		       g->disk_size ? g->disk_size : (g->backing ? "overlay" : "-"),
 		       g->address ? g->address : "-", g->mac, vnc, g->autostart ? "yes" : "-",
 		       v6 ? 17 : 0, backend, ip6);
 	}
 	if (net)
 		netcfg_free(net);
-	free(sts);
 	store_free_all(ps, n);
 	store_free_invalid(bad, nb);
 	return arr ? print_json(arr) : 0;

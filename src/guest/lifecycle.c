@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "vmm/sys/error.h"
-#include "vmm/sys/parallel.h"
 #include "vmm/guest/lifecycle.h"
 #include "vmm/net/hostnet.h"
 #include "vmm/net/netmode.h"
@@ -311,33 +310,6 @@ void lifecycle_status_any(const struct vmm_home *h, const struct vmm_profile *p,
 		st->state = store_state(h, p->name, &st->pid);
 	}
 	vmm_error_clear();
-}
-
-/* lifecycle_status_all's items, for parallel_for. */
-struct status_work {
-	const struct vmm_home *h;
-	const struct vmm_profile *ps;
-	struct vmm_status *st;
-	bool parallel; /* this round: the guests whose backend allows threads, or the others */
-};
-
-static void status_one(void *arg, size_t i)
-{
-	const struct status_work *w = arg;
-	if (backend_for(&w->ps[i])->status_parallel == w->parallel)
-		lifecycle_status_any(w->h, &w->ps[i], &w->st[i]);
-}
-
-#define STATUS_PER_THREAD 128 /* fewer guests than this per CPU: a thread costs more */
-
-void lifecycle_status_all(const struct vmm_home *h, const struct vmm_profile *ps, size_t n,
-			  struct vmm_status *st)
-{
-	struct status_work w = { .h = h, .ps = ps, .st = st, .parallel = true };
-	parallel_for(n, STATUS_PER_THREAD, status_one, &w);
-	w.parallel = false;
-	for (size_t i = 0; i < n; i++)
-		status_one(&w, i);
 }
 
 int lifecycle_console(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms)

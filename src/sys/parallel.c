@@ -2,26 +2,35 @@
 /* parallel.c: a loop over items on the CPUs vmm may run on */
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "vmm/sys/parallel.h"
 
 #define THREADS_MAX 8
+#define CHUNK 8 /* items a thread takes at a time */
 
-/* One thread's share: items first, first + stride, ... (strided, so that a slow stretch of
- * items is shared too). */
-struct share {
+/* The loop, shared by its threads: each takes the next CHUNK items until none are left, so that
+ * a thread that starts late (an idle CPU can take milliseconds to wake) leaves its share to the
+ * others instead of holding them up. */
+struct loop {
 	void (*fn)(void *arg, size_t i);
 	void *arg;
-	size_t n, first, stride;
+	size_t n;
+	atomic_size_t next;
 };
 
-static void *run_share(void *p)
+static void *run(void *p)
 {
-	const struct share *s = p;
-	for (size_t i = s->first; i < s->n; i += s->stride)
-		s->fn(s->arg, i);
-	return NULL;
+	struct loop *l = p;
+	for (;;) {
+		size_t i = atomic_fetch_add(&l->next, CHUNK);
+		if (i >= l->n)
+			return NULL;
+		size_t end = i + CHUNK < l->n ? i + CHUNK : l->n;
+		for (; i < end; i++)
+			l->fn(l->arg, i);
+	}
 }
 
 static size_t threads_for(size_t n, size_t min_each)
@@ -36,18 +45,16 @@ static size_t threads_for(size_t n, size_t min_each)
 
 void parallel_for(size_t n, size_t min_each, void (*fn)(void *arg, size_t i), void *arg)
 {
-	size_t nt = threads_for(n, min_each);
-	struct share s[THREADS_MAX];
+	struct loop l = { .fn = fn, .arg = arg, .n = n };
+	atomic_init(&l.next, 0);
+	size_t nt = threads_for(n, min_each), started = 0;
 	pthread_t tid[THREADS_MAX];
-	bool started[THREADS_MAX] = { false };
-	for (size_t t = 0; t < nt; t++) {
-		s[t] = (struct share){ .fn = fn, .arg = arg, .n = n, .first = t, .stride = nt };
-		started[t] = t > 0 && pthread_create(&tid[t], NULL, run_share, &s[t]) == 0;
-	}
-	for (size_t t = 0; t < nt; t++)
-		if (!started[t])
-			run_share(&s[t]);
+	/* the others first, then this thread joins in; one that cannot start leaves its share
+	 * to the rest */
 	for (size_t t = 1; t < nt; t++)
-		if (started[t])
-			pthread_join(tid[t], NULL);
+		if (pthread_create(&tid[started], NULL, run, &l) == 0)
+			started++;
+	run(&l);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
 }

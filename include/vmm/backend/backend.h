@@ -68,9 +68,6 @@ struct vmm_backend {
 	int (*stop)(const struct vmm_home *h, const struct vmm_profile *p, bool force,
 		    int timeout_secs, enum vmm_stop_end *end);
 	int (*status)(const struct vmm_home *h, const struct vmm_profile *p, struct vmm_status *st);
-	/* status may run on several threads at once (it reads only files): a list of many guests
-	 * asks it so (lifecycle_status_all); false: one guest after the other (a connection). */
-	bool status_parallel;
 	/* Attach stdin/stdout to the serial console until Ctrl-] or EOF; idle_ms > 0: also once
 	 * the guest was silent that long (a backend that cannot tell detaches on its own). */
 	int (*console)(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms);

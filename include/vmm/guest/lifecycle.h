@@ -66,10 +66,6 @@ int lifecycle_status(const struct vmm_home *h, const struct vmm_profile *p, stru
 /* The same, falling back to the run state when the backend cannot tell; never fails. */
 void lifecycle_status_any(const struct vmm_home *h, const struct vmm_profile *p,
 			  struct vmm_status *st);
-/* lifecycle_status_any of ps[0..n) into st[0..n): the guests whose backend allows it on several
- * threads at once, the others one after the other. */
-void lifecycle_status_all(const struct vmm_home *h, const struct vmm_profile *ps, size_t n,
-			  struct vmm_status *st);
 /* The serial console; idle_ms > 0: detach once the guest was silent that long (the backend's
  * console op: QEMU guests; libvirt's stream detaches on its own). */
 int lifecycle_console(const struct vmm_home *h, const struct vmm_profile *p, int idle_ms);

@@ -10,7 +10,8 @@
  * among them, at most 8) when each thread gets at least min_each items, else on this thread
  * alone. Returns once every call has returned. fn must be safe to run on several threads at
  * once (each i touching only its own data); the error slot is per thread, so an fn that fails
- * keeps its message with its item. A thread that cannot be started has its share run here.
+ * keeps its message with its item. The threads take the items a few at a time, in no set order,
+ * so a thread that starts late (or cannot be started) leaves its share to the others.
  */
 void parallel_for(size_t n, size_t min_each, void (*fn)(void *arg, size_t i), void *arg);
 
