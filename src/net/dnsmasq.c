@@ -217,7 +217,8 @@ void dnsmasq_leases_parse(const char *text, struct dnsmasq_lease **out, size_t *
 /* ---- live ---- */
 
 /* The start time of pid (clock ticks since boot, /proc/PID/stat field 22) and its name; -1 when
- * it is gone. */
+ * it is gone or a zombie (dead: a dnsmasq that daemonized waits for init to reap it, which a
+ * container's init may do late or never). */
 static long long proc_start(pid_t pid, char *comm, size_t len)
 {
 	char path[64];
@@ -230,10 +231,11 @@ static long long proc_start(pid_t pid, char *comm, size_t len)
 	char *open = strchr(t, '('), *close = strrchr(t, ')');
 	if (open && close && close > open) {
 		snprintf(comm, len, "%.*s", (int)(close - open - 1), open + 1);
-		char *f = close + 2; /* field 3 */
+		char *f = close + 2; /* field 3, the state */
+		bool zombie = *f == 'Z' || *f == 'X';
 		for (int i = 3; i < 22 && f; i++)
 			f = (f = strchr(f, ' ')) ? f + 1 : NULL;
-		if (f)
+		if (f && !zombie)
 			start = strtoll(f, NULL, 10);
 	}
 	free(t);
@@ -400,7 +402,8 @@ static void stop_unrecorded(const struct dnsmasq_conf *c)
 		if (*end || pid <= 1 || pid == getpid() || !started_for((pid_t)pid, word))
 			continue;
 		kill((pid_t)pid, SIGTERM);
-		for (int i = 0; i < 200 && kill((pid_t)pid, 0) == 0; i++)
+		char comm[32];
+		for (int i = 0; i < 200 && proc_start((pid_t)pid, comm, sizeof(comm)) >= 0; i++)
 			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 		kill((pid_t)pid, SIGKILL);
 	}
