@@ -35,6 +35,13 @@ at_exit() { _cleanup_fns+=("$1"); }
 track_pid() { _pid_list+=("$1"); }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# alive PID: the process runs (a zombie, dead and waiting for its parent or init to reap it, does
+# not; kill -0 would say it does)
+alive() {
+	local st
+	st=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
 skip() { echo "skipped: $*" >&2; exit 77; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1"; }

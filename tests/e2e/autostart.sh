@@ -49,7 +49,7 @@ dt=$((SECONDS - t0))
 assert_contains "$(cat "$T/stop.out")" "vmm: boot1: powered off (ACPI)"
 [ $dt -lt 60 ] || fail "stop took $dt s: the guest did not power off on its own"
 assert_contains "$(cat <&9)" "VMM-GUEST: power button, powering off"
-kill -0 "$pid" 2>/dev/null && fail "QEMU still runs after ExecStop"
+alive "$pid" && fail "QEMU still runs after ExecStop"
 run_line "vmm-net ExecStop" "$(exec_line vmm-net.service ExecStop "")" >"$T/net-down.out"
 # without systemd: `vmm autostart --boot` starts every autostart guest (network first)
 run_vmm 0 create other --size 1M --vnc none

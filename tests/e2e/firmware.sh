@@ -62,8 +62,8 @@ assert_contains "$(qemu-img snapshot -U -l "$IMG/s1-uefi-secure-vars.qcow2")" " 
 	"the variables are in the snapshot"
 
 run_vmm 0 stop --force s1
-for _ in $(seq 50); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$spid" 2>/dev/null && fail "swtpm still runs after the guest stopped"
+for _ in $(seq 50); do alive "$spid" || break; sleep 0.1; done
+alive "$spid" && fail "swtpm still runs after the guest stopped"
 run_vmm 0 show s1
 assert_contains "$OUT" "firmware: uefi-secure (variables $IMG/s1-uefi-secure-vars.qcow2)"
 assert_contains "$OUT" "tpm:      2.0 (swtpm, state $IMG/s1-tpm)"

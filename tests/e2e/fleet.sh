@@ -44,6 +44,6 @@ assert_contains "$OUT" "broken           invalid  $VMM_HOME/profiles/broken.cfg:
 pids=()
 for i in 1 2 3 4 5 6 7 8; do "$VMM" stop "f$i" --force >"$T/t$i.out" 2>&1 & pids+=($!); done
 for i in 1 2 3 4 5 6 7 8; do wait "${pids[$((i - 1))]}" || fail "stop f$i: $(cat "$T/t$i.out")"; done
-for p in "${qpids[@]}"; do kill -0 "$p" 2>/dev/null && fail "QEMU $p still runs"; done
+for p in "${qpids[@]}"; do alive "$p" && fail "QEMU $p still runs"; done
 run_vmm 0 net down
 echo ok

@@ -198,7 +198,7 @@ assert_contains "$out" "peer=0" "ubuntu2 pings ubuntu after a restart"
 # kill -9: crashed, then a clean start.
 pid2=$(cat "$VMM_HOME/run/ubuntu2/pid")
 kill -9 "$pid2"
-for _ in $(seq 50); do kill -0 "$pid2" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 50); do alive "$pid2" || break; sleep 0.1; done
 run_vmm 0 status ubuntu2
 assert_contains "$OUT" "ubuntu2: crashed"
 run_vmm 0 list
@@ -222,7 +222,7 @@ nsx "$HOST" "$VMM" stop ubuntu --timeout 3 2>"$T/err" || fail "stop ubuntu: $(ca
 end_watch
 assert_eq "$(cat "$T/err")" "vmm: ubuntu: did not power off in 3 s, quit"
 assert_not_contains "$(cat "$T/ubuntu.stop.log")" "Power down" "ubuntu powered off without acpid"
-kill -0 "$pid1" 2>/dev/null && fail "QEMU of ubuntu still runs"
+alive "$pid1" && fail "QEMU of ubuntu still runs"
 for g in ubuntu ubuntu2; do assert_no_file "$VMM_HOME/run/$g"; done
 nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "net down: $(cat "$T/err")"
 nsx "$HOST" ip link show br0 >/dev/null 2>&1 && fail "br0 left"

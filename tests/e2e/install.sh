@@ -36,5 +36,5 @@ assert_contains "$out" "cmdline=[BOOT_IMAGE=/boot/vmlinuz console=ttyS0 console=
 assert_contains "$out" "addr=192.168.166.110/24" "the guest's own address"
 nsx "$HOST" "$VMM" stop inst --force 2>"$T/err" || fail "stop: $(cat "$T/err")"
 assert_no_file "$VMM_HOME/run/inst"
-kill -0 "$pid" 2>/dev/null && fail "QEMU still runs after stop"
+alive "$pid" && fail "QEMU still runs after stop"
 echo ok

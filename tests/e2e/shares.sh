@@ -53,7 +53,7 @@ quid=$(stat -c %u "/proc/$qpid")
 assert_eq "$(stat -c '%u %a' "$S/p9/guest.txt")" "$quid 600" "9p file owner and mode"
 assert_contains "$(grep Seccomp: "/proc/$qpid/status")" "2" "QEMU's seccomp filter"
 vpid=$(cut -d' ' -f1 "$VMM_HOME/run/g1/vfs-rw.pid")
-kill -0 "$vpid" || fail "virtiofsd not running"
+alive "$vpid" || fail "virtiofsd not running"
 assert_eq "$(stat -c %U "/proc/$vpid")" root "virtiofsd's user"
 # QEMU's uid reaches the 9p folders (an ACL entry each), not the virtiofs one
 assert_contains "$(getfacl -pn "$S/p9" 2>/dev/null)" "user:$quid:rwx" "a grant on the 9p folder"
@@ -66,8 +66,8 @@ assert_eq "$ERR" "vmm: g1: shared folder rw blocks a snapshot with memory (QEMU 
 virtiofs device or a mounted 9p export); stop the guest to snapshot its disks"
 
 run_vmm 0 stop --force g1
-for _ in $(seq 50); do kill -0 "$vpid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$vpid" 2>/dev/null && fail "virtiofsd still runs after the guest stopped"
+for _ in $(seq 50); do alive "$vpid" || break; sleep 0.1; done
+alive "$vpid" && fail "virtiofsd still runs after the guest stopped"
 pgrep -f "$VMM_HOME/run/g1/vfs-" >/dev/null &&
 	fail "a virtiofsd process is left: $(pgrep -af vfs-rw)"
 assert_no_file "$VMM_HOME/run/g1"

@@ -149,7 +149,7 @@ nss hosts web.vmm >/dev/null && fail "getent: a profile not owned by root was tr
 
 # a killed dnsmasq is back after net up (its leases too)
 kill -9 "$pid"
-for _ in $(seq 50); do [ -e /proc/"$pid" ] || break; sleep 0.1; done
+for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
 assert_contains "$(nsx "$HOST" "$VMM" net status)" "dnsmasq: not running"
 nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up again: $(cat "$T/err")"
 read -r pid3 _ <"$run/vmm.pid"
@@ -161,7 +161,7 @@ assert_contains "$(nsx "$HOST" "$VMM" net status)" "lease 192.168.166.50 web"
 nsx "$HOST" ip link set vg0 nomaster down
 nsx "$HOST" ip link set vg1 nomaster down
 nsx "$HOST" "$VMM" net down 2>"$T/err" || fail "net down: $(cat "$T/err")"
-[ -e /proc/"$pid3" ] && fail "dnsmasq still runs after net down"
+alive "$pid3" && fail "dnsmasq still runs after net down"
 assert_no_file "$run"
 assert_no_file "$(dnsmasq_pub)"
 assert_eq "$(net_snapshot "$HOST")" "$before" "the namespace after net down"
