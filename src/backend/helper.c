@@ -15,6 +15,7 @@
 #include "vmm/backend/helper.h"
 #include "vmm/config/store.h"
 #include "vmm/sys/error.h"
+#include "vmm/sys/proc.h"
 #include "vmm/sys/util.h"
 
 static void sleep_ms(int ms)
@@ -127,7 +128,7 @@ static pid_t live_pid(const char *pidfile)
 		return 0;
 	int n = sscanf(text, "%ld %llu", &pid, &t);
 	free(text);
-	if (n != 2 || pid <= 0 || !util_pid_alive((pid_t)pid) || store_proc_starttime((pid_t)pid) != t)
+	if (n != 2 || pid <= 0 || !proc_alive((pid_t)pid) || store_proc_starttime((pid_t)pid) != t)
 		return 0;
 	return (pid_t)pid;
 }
@@ -145,7 +146,7 @@ int helper_stop(const char *pidfile, int timeout_ms, bool *was_running)
 	if (pid > 0) {
 		kill(pid, SIGTERM);
 		uint64_t end = util_now_ms() + (uint64_t)timeout_ms;
-		while (util_pid_alive(pid) && live_pid(pidfile) == pid && util_now_ms() < end) {
+		while (proc_alive(pid) && live_pid(pidfile) == pid && util_now_ms() < end) {
 			waitpid(pid, NULL, WNOHANG); /* reap it when it is this process's child */
 			sleep_ms(10);
 		}

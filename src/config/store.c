@@ -14,6 +14,7 @@
 #include "vmm/sys/access.h"
 #include "vmm/sys/error.h"
 #include "vmm/sys/parallel.h"
+#include "vmm/sys/proc.h"
 #include "vmm/config/store.h"
 #include "vmm/sys/trust.h"
 #include "vmm/sys/util.h"
@@ -482,33 +483,11 @@ static int read_run_file(int dir, const char *file, char *buf, size_t len)
 	return 0;
 }
 
-/* /proc/PID/stat's state (field 3) and start time (field 22); false when there is no such
- * process. */
-static bool proc_stat(pid_t pid, char *state, unsigned long long *start)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	/* "PID (COMM) STATE ...": COMM may hold spaces and parentheses; count from the last ')' */
-	char *s = strrchr(buf, ')');
-	if (!s || sscanf(s + 1, " %c", state) != 1)
-		return false;
-	for (int field = 2; s && field < 22; field++)
-		s = strchr(s + 1, ' ');
-	return s && sscanf(s + 1, "%llu", start) == 1;
-}
-
 unsigned long long store_proc_starttime(pid_t pid)
 {
 	char state;
 	unsigned long long t = 0;
-	return proc_stat(pid, &state, &t) ? t : 0;
+	return proc_stat(pid, &state, &t, NULL, 0) ? t : 0;
 }
 
 /* Is pid the live process that started at t (not a zombie, not a recycled pid)? */
@@ -516,7 +495,7 @@ static bool proc_is(pid_t pid, unsigned long long t)
 {
 	char state;
 	unsigned long long start;
-	return proc_stat(pid, &state, &start) && start == t && state != 'Z' && state != 'X';
+	return proc_stat(pid, &state, &start, NULL, 0) && start == t && state != 'Z' && state != 'X';
 }
 
 /* The pid vmm recorded, when that process is still the one it started (same start time). */

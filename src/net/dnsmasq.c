@@ -14,6 +14,7 @@
 
 #include "vmm/net/dnsmasq.h"
 #include "vmm/sys/error.h"
+#include "vmm/sys/proc.h"
 #include "vmm/sys/util.h"
 
 #define LEASE_TIME "1h"
@@ -216,30 +217,16 @@ void dnsmasq_leases_parse(const char *text, struct dnsmasq_lease **out, size_t *
 
 /* ---- live ---- */
 
-/* The start time of pid (clock ticks since boot, /proc/PID/stat field 22) and its name; -1 when
- * it is gone or a zombie (dead: a dnsmasq that daemonized waits for init to reap it, which a
- * container's init may do late or never). */
+/* The start time of pid (clock ticks since boot) and its name; -1 when it is gone or a zombie
+ * (dead: a dnsmasq that daemonized waits for init to reap it, which a container's init may do
+ * late or never). */
 static long long proc_start(pid_t pid, char *comm, size_t len)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	char *t = util_read_file(path, NULL);
-	long long start = -1;
-	vmm_error_clear();
-	if (!t)
+	char state;
+	unsigned long long start;
+	if (!proc_stat(pid, &state, &start, comm, len) || state == 'Z' || state == 'X')
 		return -1;
-	char *open = strchr(t, '('), *close = strrchr(t, ')');
-	if (open && close && close > open) {
-		snprintf(comm, len, "%.*s", (int)(close - open - 1), open + 1);
-		char *f = close + 2; /* field 3, the state */
-		bool zombie = *f == 'Z' || *f == 'X';
-		for (int i = 3; i < 22 && f; i++)
-			f = (f = strchr(f, ' ')) ? f + 1 : NULL;
-		if (f && !zombie)
-			start = strtoll(f, NULL, 10);
-	}
-	free(t);
-	return start;
+	return (long long)start;
 }
 
 pid_t dnsmasq_running(const struct dnsmasq_conf *c)

@@ -21,6 +21,40 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+bool proc_stat(pid_t pid, char *state, unsigned long long *start, char *comm, size_t len)
+{
+	char path[64], buf[1024];
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold spaces and parentheses; count from the last ')' */
+	char *open_paren = strchr(buf, '('), *s = strrchr(buf, ')');
+	if (!open_paren || !s || s < open_paren || sscanf(s + 1, " %c", state) != 1)
+		return false;
+	if (comm)
+		snprintf(comm, len, "%.*s", (int)(s - open_paren - 1), open_paren + 1);
+	for (int field = 2; s && field < 22; field++)
+		s = strchr(s + 1, ' ');
+	return s && sscanf(s + 1, "%llu", start) == 1;
+}
+
+bool proc_alive(pid_t pid)
+{
+	char state;
+	unsigned long long start;
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
+		return false;
+	/* (no /proc to tell: the signal's word) */
+	return !proc_stat(pid, &state, &start, NULL, 0) || (state != 'Z' && state != 'X');
+}
+
 /* The start time (clock ticks after boot) of a live process of this user; 0 when it is gone, a
  * zombie, or someone else's. (/proc/PID/status, not the owner of /proc/PID: pasta makes itself
  * non-dumpable, which gives its /proc files to root.) */
@@ -33,20 +67,12 @@ unsigned long long proc_start_time(pid_t pid)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
 	char *st = util_read_file(path, NULL);
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	char *sl = st ? util_read_file(path, NULL) : NULL;
 	vmm_error_clear();
 	const char *u = st ? strstr(st, "\nUid:") : NULL;
-	const char *p = sl ? strrchr(sl, ')') : NULL;
 	bool mine = u && sscanf(u + 5, "%u", &uid) == 1 && uid == (unsigned)getuid();
-	if (!mine || !p ||
-	    sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-			  "%*d %llu",
-		   &state, &start) != 2 ||
-	    state == 'Z' || state == 'X')
-		start = 0;
 	free(st);
-	free(sl);
+	if (!mine || !proc_stat(pid, &state, &start, NULL, 0) || state == 'Z' || state == 'X')
+		return 0;
 	return start;
 }
 

@@ -254,27 +254,6 @@ const char *util_strerror(int err)
 	return buf;
 }
 
-bool util_pid_alive(pid_t pid)
-{
-	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
-		return false;
-	/* a zombie is dead: one that left its parent waits for init to reap it, which a
-	 * container's init may do late or never */
-	char path[48], buf[256];
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	const char *end = strrchr(buf, ')'); /* the state follows the name */
-	if (!end || end[1] != ' ')
-		return true;
-	return end[2] != 'Z' && end[2] != 'X';
-}
-
 char *util_vfmt(const char *fmt, va_list ap)
 {
 	char *s = NULL;

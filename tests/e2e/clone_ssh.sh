@@ -3,8 +3,8 @@
 # tests/e2e/clone_ssh.sh: issue 20 with a REAL Debian 12 guest (contrib/build-debian-guest.sh,
 # Debian's own cloud-init 22.4 and openssh-server): a shared folder is mounted by cloud-init from
 # the seed's write_files fstab line and runcmd (its `mounts:` would drop the tag); then the guest,
-# stopped, is cloned (--full): both boot side by side, and `vmm ssh NEW` logs in with NEW's own
-# pinned host keys (cloud-init saw a new instance-id and installed them) and sees its host name.
+# stopped, is cloned (--full): the clone boots, and `vmm ssh NEW` logs in with NEW's own pinned
+# host keys (cloud-init saw a new instance-id and installed them) and sees its host name.
 . "$SRCDIR/tests/lib.sh"
 need_root
 need_cmd qemu-system-x86_64
@@ -62,14 +62,12 @@ run_vmm 0 stop deb
 run_vmm 2 clone deb deb2
 assert_contains "$ERR" "is outside the image cache"
 run_vmm 0 clone deb deb2 --full
-run_vmm 0 start deb --wait=ssh:600
+# (the clone beside its running source is e2e/clone's, with the tiny guest: one Debian boot less)
 run_vmm 0 start deb2 --wait=ssh:600
 assert_eq "$(ssh_ok deb2 'cat /etc/hostname')" deb2 "the clone's host name over its own ssh"
-assert_eq "$(ssh_ok deb 'cat /etc/hostname')" deb "the source still answers as itself"
 K=$VMM_HOME/images/ssh
 [ "$(cat "$K/deb2/ssh_host_ed25519_key.pub")" != "$(cat "$K/deb/ssh_host_ed25519_key.pub")" ] ||
 	fail "the clone kept the host keys"
 assert_contains "$(ssh_ok deb2 'cat /mnt/data/host.txt')" "written on the host" "the clone's share"
 run_vmm 0 stop deb2 --force
-run_vmm 0 stop deb --force
 exit 0

@@ -5,11 +5,19 @@
 #ifndef VMM_PROC_H
 #define VMM_PROC_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /* The descriptor a spawned process gets as keep_fd. */
 #define PROC_KEEP_FD 3
 
+/* /proc/PID/stat of any process: its state (field 3: 'Z' a zombie, dead and not yet reaped),
+ * its start time (field 22, clock ticks after boot) and, when comm is not NULL, its name; false
+ * when there is no such process. */
+bool proc_stat(pid_t pid, char *state, unsigned long long *start, char *comm, size_t len);
+/* Does pid run, whoever's it is (a zombie does not)? */
+bool proc_alive(pid_t pid);
 /* The start time (clock ticks after boot, /proc/PID/stat) of a live process of this user; 0
  * when it is gone, a zombie, or another user's. */
 unsigned long long proc_start_time(pid_t pid);

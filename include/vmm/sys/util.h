@@ -34,8 +34,6 @@ char *util_which(const char *prog);
 const char *util_package_for(const char *prog);
 /* strerror with a lowercase first letter, for "vmm: object: reason" messages. */
 const char *util_strerror(int err);
-/* Is PID alive (kill(pid, 0) succeeds or EPERM) and not a zombie? */
-bool util_pid_alive(pid_t pid);
 
 /* ---- files ---- */
 
