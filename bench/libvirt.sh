@@ -34,13 +34,14 @@ v stop b1 --force >/dev/null 2>&1 || exit 1
 v --dry-run start b1 >"$T/b1.xml" || exit 1
 TAP=$(sed -n "s/.*<target dev='\([^']*\)' managed='no'.*/\1/p" "$T/b1.xml")
 
-# interleaved, so that load from elsewhere hits both sides alike; virsh gets the tap vmm would
-# have made (untimed), vmm makes and removes its own
+# interleaved, so that load from elsewhere hits both sides alike; virsh gets the tap and the run
+# folder vmm would have made (untimed), vmm makes and removes its own
 for i in $(seq 1 "$RUNS"); do
 	t0=$(ms); v start b1 >/dev/null 2>&1 || exit 1; t1=$(ms)
 	echo $((t1 - t0)) >>"$T/vmm.ms"
 	v stop b1 --force >/dev/null 2>&1 || exit 1
 	ip -n "$NS" tuntap add dev "$TAP" mode tap && ip -n "$NS" link set "$TAP" up || exit 1
+	mkdir -p "$VMM_HOME/run/b1" # the XML's VNC and serial sockets go there (vmm start makes it)
 	t0=$(ms); vs create "$T/b1.xml" || exit 1; t1=$(ms)
 	echo $((t1 - t0)) >>"$T/virsh.ms"
 	vs destroy b1 || exit 1

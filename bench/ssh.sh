@@ -53,7 +53,8 @@ hand_kill() { local p; p=$(cat "$T/hand/pid" 2>/dev/null) && kill "$p" 2>/dev/nu
 
 echo "== boot to the SSH banner, Debian 12 + cloud-init under $( [ "${VMM_ACCEL:-}" = kvm ] && echo KVM || echo TCG) ($RUNS runs each, interleaved)"
 for i in $(seq "$RUNS"); do
-	t0=$(ms); v start b1 --wait=ssh:600 >/dev/null 2>&1 || { echo "start --wait=ssh failed" >&2; exit 1; }; t1=$(ms)
+	t0=$(ms); v start b1 --wait=ssh:600 >/dev/null 2>"$T/start.err" ||
+		{ echo "start --wait=ssh failed: $(tail -1 "$T/start.err")" >&2; exit 1; }; t1=$(ms)
 	echo $((t1 - t0)) >>"$T/vmm.ms"
 	v stop b1 --force >/dev/null 2>&1
 	hand_prep

@@ -44,6 +44,10 @@ args=(-name g -m 256 -accel tcg -nic none -display none -serial none -kernel "$K
 	-append "console=tty0" -vnc 127.0.0.1:1 -pidfile "$VMM_HOME/run/g/pid" -daemonize)
 [ -n "$INITRD" ] && args+=(-initrd "$INITRD")
 ip netns exec "$NS" qemu-system-x86_64 "${args[@]}" || exit 1
+# vmm believes a pid file only with the process's start time beside it (/proc/PID/stat field 22)
+qpid=$(cat "$VMM_HOME/run/g/pid")
+awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$qpid/stat" >"$VMM_HOME/run/g/starttime"
+chmod 700 "$VMM_HOME/run/g"
 
 # Let the guest's screen come to rest: two identical ASCII pictures in a row.
 prev=
