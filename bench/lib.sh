@@ -65,8 +65,8 @@ spawntime() { echo "$(dirname "$VMM")/spawntime"; }
 
 # hand_argv LINE RUNDIR HANDDIR: the QEMU command line `vmm --dry-run start` printed (LINE; it
 # names the tap, which QEMU then opens itself) as a person runs it by hand, in the array argv:
-# its run dir RUNDIR moved to HANDDIR, and -daemonize, which returns once QEMU is initialised
-# (its QMP socket then answers), as vmm start returns after its QMP handshake. -daemonize forks
+# its run dir RUNDIR moved to HANDDIR, -pidfile HANDDIR/pid, and -daemonize, which returns once
+# QEMU is initialised (its QMP socket then answers), as vmm start returns after its QMP handshake. -daemonize forks
 # and starts a session, which the sandbox's spawn=deny and elevateprivileges=deny refuse (QEMU
 # then exits 1 without a word): typed by hand, the sandbox goes without those two.
 hand_argv() {
@@ -78,7 +78,7 @@ hand_argv() {
 			argv[i + 1]=${argv[i + 1]//,elevateprivileges=deny/}
 		fi
 	done
-	argv+=(-daemonize)
+	argv+=(-pidfile "$3/pid" -daemonize) # (the pid for the teardown: vmm writes its own)
 }
 
 # bench_ns_gone: kill what runs in $NS, delete it and $T (the end of each script's cleanup).
