@@ -283,20 +283,12 @@ char *util_strdup(const char *s)
 
 char *util_read_file(const char *path, size_t *len)
 {
-	return util_read_file_at(AT_FDCWD, path, path, false, len);
-}
-
-char *util_read_file_at(int dirfd, const char *name, const char *path, bool regular, size_t *len)
-{
-	/* O_NOATIME: no access time to keep up (refused for another user's file: then without) */
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | (regular ? O_NOATIME : 0));
-	if (fd < 0 && regular && errno == EPERM)
-		fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		vmm_fail("%s: %s", path, util_strerror(errno));
 		return NULL;
 	}
-	return util_read_fd(fd, path, regular, len);
+	return util_read_fd(fd, path, false, len);
 }
 
 const char *util_last_line(char *text)

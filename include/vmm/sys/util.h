@@ -45,16 +45,11 @@ char *util_vfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)
 char *util_strdup(const char *s);
 /* Read a whole file (malloc'd, NUL-terminated); len may be NULL. NULL + error slot on failure. */
 char *util_read_file(const char *path, size_t *len);
-/* The same for the file name in the folder open as dirfd (a short lookup where many files of one
- * folder are read); path names it in the error. regular: the caller knows it is a regular file
- * (readdir's DT_REG), so a short read is its end (one read for a small file) and its access time
- * is left alone (O_NOATIME, when allowed). */
-char *util_read_file_at(int dirfd, const char *name, const char *path, bool regular, size_t *len);
 /* The last line of text (a file's, for a message): its line ends cut off in place; "" for
  * NULL. */
 const char *util_last_line(char *text);
-/* The rest of the file open as fd, which it closes; path names it in the error; regular as
- * above. */
+/* The rest of the file open as fd, which it closes; path names it in the error. regular: the
+ * caller knows it is a regular file, so a short read is its end (one read for a small file). */
 char *util_read_fd(int fd, const char *path, bool regular, size_t *len);
 /* Write data to path atomically (temp file in the same dir + fsync + rename). */
 int util_write_file(const char *path, const void *data, size_t len, mode_t mode);
