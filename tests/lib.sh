@@ -384,6 +384,36 @@ vmm_in_ns() {
 	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$1" "$VMM_REAL" >"$VMM"
 	chmod +x "$VMM"
 }
+# scenario_end NS...: one backend's scenario over, for the next: what runs in each NS killed,
+# $VMM the binary again (vmm_in_ns undone), a fresh empty home
+scenario_end() {
+	local n p
+	for n in "$@"; do
+		for p in $(ip netns pids "$n"); do kill "$p" 2>/dev/null; done
+	done
+	VMM=$VMM_REAL
+	rm -rf "$VMM_HOME"
+	mkdir -p "$VMM_HOME"
+}
+# debian_guest: the real Debian 12 guest (contrib/build-debian-guest.sh, cached): $DEB its folder,
+# $IMG its qcow2
+debian_guest() {
+	DEB=${VMM_DEBIAN_GUEST:-/var/cache/vmm-test/debian12}
+	"$SRCDIR/contrib/build-debian-guest.sh" "$DEB" >"$T/build.log" 2>&1 ||
+		fail "build-debian-guest.sh: $(tail -5 "$T/build.log")"
+	IMG=$DEB/debian-12-vmm.qcow2
+}
+# lan_httpd DIR [ARGS...]: the LAN's web server on 192.168.1.191:8080 serving DIR
+# (tests/e2e/httpd.py, ARGS such as --cut-after N), once it is ready; $HTTPD its pid
+lan_httpd() {
+	local dir=$1; shift
+	nsx "$LAN" python3 "$SRCDIR/tests/e2e/httpd.py" "$dir" 192.168.1.191 8080 "$T/http.log" "$@" \
+		>"$T/httpd.out" 2>&1 &
+	HTTPD=$!
+	track_pid $HTTPD
+	for _ in $(seq 50); do grep -q ready "$T/httpd.out" 2>/dev/null && return 0; sleep 0.1; done
+	fail "httpd did not start: $(cat "$T/httpd.out")"
+}
 # image_diff A B: decodes two pictures, each a PNG (8-bit RGB or RGBA, as vmm vnc and libvirt's
 # screenshot write them) or a binary PPM (QEMU's screendump), and prints "W H DIFFERING NONBLACK"
 # (pixels that differ, and non-black pixels of A); "W H size W2 H2" when the sizes differ.

@@ -11,9 +11,7 @@ need_cmd qemu-system-x86_64
 need_cmd ssh
 need_cmd debootstrap
 [ -x /usr/lib/qemu/virtiofsd ] || skip "needs /usr/lib/qemu/virtiofsd (qemu-system-common)"
-DEB=${VMM_DEBIAN_GUEST:-/var/cache/vmm-test/debian12}
-"$SRCDIR/contrib/build-debian-guest.sh" "$DEB" >"$T/build.log" 2>&1 ||
-	fail "build-debian-guest.sh: $(tail -5 "$T/build.log")"
+debian_guest
 tutorial_topology
 e2e_net_cfg
 vmm_in_ns "$HOST"

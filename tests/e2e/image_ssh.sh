@@ -13,10 +13,7 @@ need_cmd qemu-system-x86_64
 need_cmd python3
 need_cmd ssh
 need_cmd debootstrap
-DEB=${VMM_DEBIAN_GUEST:-/var/cache/vmm-test/debian12}
-"$SRCDIR/contrib/build-debian-guest.sh" "$DEB" >"$T/build.log" 2>&1 ||
-	fail "build-debian-guest.sh: $(tail -5 "$T/build.log")"
-IMG=$DEB/debian-12-vmm.qcow2
+debian_guest
 tutorial_topology
 e2e_net_cfg
 vmm_in_ns "$HOST"
@@ -31,14 +28,7 @@ ln -s "$IMG" "$www/debian-12-vmm.qcow2"
 SUM=$(cut -d' ' -f1 "$www/SHA512SUMS")
 SIZE=$(stat -L -c %s "$IMG")
 URL=http://192.168.1.191:8080 # plain http on the test LAN: each add asks for it (--insecure-http)
-httpd() { # extra args: --cut-after N
-	nsx "$LAN" python3 "$SRCDIR/tests/e2e/httpd.py" "$www" 192.168.1.191 8080 "$T/http.log" "$@" \
-		>"$T/httpd.out" 2>&1 &
-	HTTPD=$!
-	track_pid $HTTPD
-	for _ in $(seq 50); do grep -q ready "$T/httpd.out" 2>/dev/null && return 0; sleep 0.1; done
-	fail "httpd did not start: $(cat "$T/httpd.out")"
-}
+httpd() { lan_httpd "$www" "$@"; } # extra args: --cut-after N
 httpd_stop() { kill "$HTTPD"; wait "$HTTPD" 2>/dev/null; }
 CACHE=$VMM_HOME/images/cache
 

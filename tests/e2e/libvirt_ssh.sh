@@ -11,9 +11,7 @@ need_cmd virsh
 need_cmd qemu-system-x86_64
 need_cmd ssh
 need_cmd debootstrap
-DEB=${VMM_DEBIAN_GUEST:-/var/cache/vmm-test/debian12}
-"$SRCDIR/contrib/build-debian-guest.sh" "$DEB" >"$T/build.log" 2>&1 ||
-	fail "build-debian-guest.sh: $(tail -5 "$T/build.log")"
+debian_guest
 export HOME=$T/emptyhome; mkdir -p "$HOME"
 
 tutorial_topology

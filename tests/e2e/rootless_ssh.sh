@@ -14,10 +14,7 @@ need_cmd ssh
 need_cmd debootstrap
 need_cmd pasta
 need_cmd lsns
-DEB=${VMM_DEBIAN_GUEST:-/var/cache/vmm-test/debian12}
-"$SRCDIR/contrib/build-debian-guest.sh" "$DEB" >"$T/build.log" 2>&1 ||
-	fail "build-debian-guest.sh: $(tail -5 "$T/build.log")"
-IMG=$DEB/debian-12-vmm.qcow2
+debian_guest
 tutorial_topology
 rootless_user
 user_net_cfg
@@ -27,10 +24,7 @@ before=$(net_snapshot "$HOST")
 www=$T/www; mkdir -p "$www"
 ln -s "$IMG" "$www/debian-12-vmm.qcow2"
 (cd "$www" && sha512sum debian-12-vmm.qcow2 >SHA512SUMS)
-nsx "$LAN" python3 "$SRCDIR/tests/e2e/httpd.py" "$www" 192.168.1.191 8080 "$T/http.log" \
-	>"$T/httpd.out" 2>&1 &
-track_pid $!
-for _ in $(seq 50); do grep -q ready "$T/httpd.out" 2>/dev/null && break; sleep 0.1; done
+lan_httpd "$www"
 URL=http://192.168.1.191:8080
 
 run_as() { OUT=$(as_ruser "$VMM" "$@" 2>"$T/stderr"); RC=$?; ERR=$(cat "$T/stderr"); }

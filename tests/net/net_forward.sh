@@ -114,10 +114,7 @@ scenario() {
 	assert_eq "$(ask tcp 192.168.1.184 8080)" "" "$fw: nothing forwarded after net down"
 
 	# a fresh home and namespaces for the next backend
-	for p in $(ip netns pids "$GUEST"); do kill "$p" 2>/dev/null; done
-	VMM=$VMM_REAL
-	rm -rf "$VMM_HOME"
-	mkdir -p "$VMM_HOME"
+	scenario_end "$GUEST"
 }
 
 scenario iptables-legacy

@@ -93,12 +93,7 @@ scenario() {
 
 	nsx "$HOST" ip link set vg0 nomaster
 	run_vmm 0 net down
-	for p in $(ip netns pids "$GUEST") $(ip netns pids "$HOST") $(ip netns pids "$LAN"); do
-		kill "$p" 2>/dev/null
-	done
-	VMM=$VMM_REAL
-	rm -rf "$VMM_HOME"
-	mkdir -p "$VMM_HOME"
+	scenario_end "$GUEST" "$HOST" "$LAN"
 }
 
 scenario iptables-legacy
