@@ -118,11 +118,6 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 			    "root, the host bridge)", p->name, b->name);
 		goto out;
 	}
-	if (bridged && !nm->rootless && b->tap_fd && tap_in_use(p->tap) == 1) {
-		vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
-		goto out;
-	}
-	vmm_error_clear();
 	if (store_load_net(h, &n) < 0)
 		goto out;
 	have_net = true;
@@ -131,6 +126,13 @@ int lifecycle_start(const struct vmm_home *h, const struct vmm_profile *p,
 	/* one start at a time per home: allocation, tap and spawn never collide */
 	if ((lock = store_lock(h)) < 0)
 		goto out;
+	/* a tap another process holds (a QEMU started by hand) is refused before the network is
+	 * touched; checked under the lock, where another start's net up has finished with it */
+	if (bridged && !nm->rootless && b->tap_fd && tap_held(p->tap) == 1) {
+		vmm_fail("%s: tap %s: held open by another process", p->name, p->tap);
+		goto out;
+	}
+	vmm_error_clear();
 	if (bridged) {
 		if (ensure_network(h, nm, &n, &out->net_brought_up) < 0 ||
 		    nm->tap_attach(h, &n, p, &tap_made) < 0)

@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
@@ -31,9 +32,21 @@ static bool is_tun(struct rtnl_link *link)
 	return kind && !strcmp(kind, "tun");
 }
 
+/* An instant's hold of a tap by another vmm (net up making it persistent, net down removing
+ * it) is waited out: HOLD_TRIES looks, HOLD_STEP_NS apart (200 ms in all). A guest holds it for
+ * good. */
+#define HOLD_TRIES 20
+#define HOLD_STEP_NS 10000000L
+
+static void hold_pause(void)
+{
+	struct timespec ts = { 0, HOLD_STEP_NS };
+	nanosleep(&ts, NULL);
+}
+
 /* The one TUNSETIFF of vmm: attach a new /dev/net/tun descriptor to the tap (IFF_TAP|IFF_NO_PI,
  * or'ed with extra), creating it when it does not exist. Returns the fd (close-on-exec), -2 when
- * a process holds the tap (EBUSY), -1 on another error. */
+ * a process holds the tap (EBUSY, still after the pause above), -1 on another error. */
 static int tun_attach(const char *tap, short extra)
 {
 	struct ifreq ifr;
@@ -43,7 +56,10 @@ static int tun_attach(const char *tap, short extra)
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | extra);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tap);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	int r, tries = 0;
+	while ((r = ioctl(fd, TUNSETIFF, &ifr)) < 0 && errno == EBUSY && ++tries < HOLD_TRIES)
+		hold_pause();
+	if (r < 0) {
 		int e = errno;
 		close(fd);
 		if (e == EBUSY)
@@ -256,6 +272,14 @@ int tap_in_use(const char *tap)
 	if (r <= 0)
 		return r;
 	return carrier ? 1 : 0;
+}
+
+int tap_held(const char *tap)
+{
+	int r, tries = 0;
+	while ((r = tap_in_use(tap)) == 1 && ++tries < HOLD_TRIES)
+		hold_pause();
+	return r;
 }
 
 int tap_master(const char *tap, char *master)

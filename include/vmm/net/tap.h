@@ -34,6 +34,9 @@ bool tap_exists(const char *tap);
 /* 1 when a process holds the tap open (read from its carrier, which tun turns on while a
  * queue is attached: no attach needed), 0 when not (or it does not exist), -1 on error. */
 int tap_in_use(const char *tap);
+/* tap_in_use, where a hold must last: an instant's hold by another vmm (net up making the tap,
+ * net down removing it) is waited out, up to 200 ms. For refusing a tap a guest holds. */
+int tap_held(const char *tap);
 /* The tap's bridge (master) name into master (IF_NAMESIZE), "" when none; -1 when missing. */
 int tap_master(const char *tap, char *master);
 
