@@ -41,7 +41,13 @@ run_vmm 0 --dry-run start d1
 printf '%s\n' "$OUT" >"$T/d1.xml"
 virt-xml-validate "$T/d1.xml" domain >&2 || fail "d1's XML does not validate"
 run_vmm 0 start --wait=ping:300 d1
-for _ in $(seq 60); do grep -q "VMM-RUNCMD: done" <<<"$(con d1 '')" && break; sleep 1; done
+# runcmd mounts both shares; libvirt's console keeps no scrollback, so ask the guest (its
+# "VMM-RUNCMD: done" may come before the console is opened)
+mounted() {
+	grep -q "mounts=2" <<<"$(con d1 'echo "mounts=$(grep -c -e " /mnt/rw " -e " /mnt/docs " /proc/mounts)"')"
+}
+for _ in $(seq 30); do mounted && break; sleep 1; done
+mounted || fail "d1: the shares were not mounted"
 out=$(con d1 'grep " /mnt/" /proc/mounts | sed "s/^/M:/"' \
 	'echo "R:$(cat /mnt/rw/host.txt)|$(cat /mnt/docs/host.txt)"' \
 	'echo "from libvirt" >/mnt/rw/guest.txt; echo "W:$?"' 'ls /dev/tpm0 | sed "s/^/T:/"')
