@@ -87,6 +87,20 @@ new_ns() {
 # Since new_ns runs in a subshell when used as $(new_ns x), register the name again here.
 ns_track() { _ns_list+=("$1"); }
 nsx() { local n=$1; shift; ip netns exec "$n" "$@"; }
+# hold_tap NS TAP SECS: a process (standing in for a QEMU, or for another vmm's instant) holds
+# TAP open in NS for SECS seconds, from when this returns; its pid in $HOLDER
+hold_tap() {
+	local out="$T/hold-$2.out"
+	ip netns exec "$1" python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH22x", sys.argv[1].encode(), 0x0002 | 0x1000))
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))' "$2" "$3" >"$out" 2>&1 &
+	HOLDER=$!; track_pid $HOLDER
+	for _ in $(seq 500); do grep -qs held "$out" && return 0; sleep 0.01; done
+	fail "holder of tap $2 did not start: $(cat "$out")"
+}
 
 # tutorial_topology: namespaces HOST (runs vmm; veth "uplink" 192.168.1.184/24, default route via
 # 192.168.1.191) and LAN (192.168.1.191/24). Sets $HOST and $LAN.

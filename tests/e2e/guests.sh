@@ -118,29 +118,17 @@ assert_eq "$OUT" "vmm: g3: vnc 127.0.0.1:5942: port in use by another process (v
 assert_no_file "$VMM_HOME/run/g3"
 kill $lp; wait $lp 2>/dev/null
 # the tap held open by another process
-ip netns exec "$HOST" python3 -c '
-import fcntl, struct, time, os
-fd = os.open("/dev/net/tun", os.O_RDWR)
-fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"vmm-g3", 0x0002 | 0x1000))
-print("held", flush=True); time.sleep(600)' >"$T/hold.out" &
-hp=$!; track_pid $hp
-for _ in $(seq 50); do grep -qs held "$T/hold.out" && break; sleep 0.1; done
+hold_tap "$HOST" vmm-g3 600
 OUT=$(nsx "$HOST" "$VMM" start g3 2>&1); RC=$?
 assert_eq "$RC" 1 "start with the tap held"
 assert_eq "$OUT" "vmm: g3: tap vmm-g3: held open by another process"
 assert_no_file "$VMM_HOME/run/g3"
-kill $hp; wait $hp 2>/dev/null
+kill $HOLDER; wait $HOLDER 2>/dev/null
 # held for an instant (as another vmm's net up holds a tap it makes persistent): waited out
-ip netns exec "$HOST" python3 -c '
-import fcntl, struct, time, os
-fd = os.open("/dev/net/tun", os.O_RDWR)
-fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"vmm-g3", 0x0002 | 0x1000))
-print("held", flush=True); time.sleep(0.15)' >"$T/hold.out" &
-hp=$!; track_pid $hp
-for _ in $(seq 500); do grep -qs held "$T/hold.out" && break; sleep 0.01; done
+hold_tap "$HOST" vmm-g3 0.15
 nsx "$HOST" "$VMM" start g3 >/dev/null 2>"$T/err" || fail "start with the tap held an instant: $(cat "$T/err")"
 nsx "$HOST" "$VMM" stop g3 --force 2>"$T/err" || fail "stop g3: $(cat "$T/err")"
-wait $hp
+wait $HOLDER
 # a disk that is not qcow2: vmm reads its header and refuses before anything changes
 guest_create g4 192.168.166.104 --vnc :44
 truncate -s 1M "$T/raw.img"; cp "$T/raw.img" "$VMM_HOME/images/g4.qcow2"

@@ -22,15 +22,7 @@ assert_eq "$(net_snapshot "$HOST")" "$before" "state after --dry-run"
 assert_no_file "$VMM_HOME/run/net.state"
 
 # A process (standing in for QEMU) holds the first guest's tap open before net up.
-(exec ip netns exec "$HOST" python3 -c '
-import fcntl, os, struct, sys, time
-fd = os.open("/dev/net/tun", os.O_RDWR)
-fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH22x", b"vmm-ubuntu", 0x0002 | 0x1000))
-print("held", flush=True)
-time.sleep(600)') >"$T/holder" 2>&1 &
-holder=$!; track_pid $holder
-for _ in $(seq 50); do grep -q held "$T/holder" && break; sleep 0.1; done
-grep -q held "$T/holder" || fail "tap holder did not start: $(cat "$T/holder")"
+hold_tap "$HOST" vmm-ubuntu 600
 
 nsx "$HOST" "$VMM" net up 2>"$T/err" || fail "net up with a tap held open: $(cat "$T/err")"
 assert_contains "$(nsx "$HOST" ip -d link show vmm-ubuntu)" "master br0" "held tap enslaved"
@@ -64,7 +56,7 @@ nsx "$HOST" ip link show vmm-ubuntu >/dev/null 2>&1 || fail "the held tap was re
 assert_eq "$(nsx "$HOST" cat /proc/sys/net/ipv4/ip_forward)" 0
 
 # Once its process is gone, the held tap (a non-persistent one here) goes with it.
-kill $holder; wait $holder 2>/dev/null
+kill $HOLDER; wait $HOLDER 2>/dev/null
 for _ in $(seq 50); do nsx "$HOST" ip link show vmm-ubuntu >/dev/null 2>&1 || break; sleep 0.1; done
 nsx "$HOST" ip link show vmm-ubuntu >/dev/null 2>&1 && fail "tap outlived its holder"
 
