@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +129,7 @@ static pid_t live_pid(const char *pidfile)
 		return 0;
 	int n = sscanf(text, "%ld %llu", &pid, &t);
 	free(text);
-	if (n != 2 || pid <= 0 || !proc_alive((pid_t)pid) || store_proc_starttime((pid_t)pid) != t)
+	if (n != 2 || pid <= 0 || pid > INT_MAX || !proc_is((pid_t)pid, t))
 		return 0;
 	return (pid_t)pid;
 }
@@ -146,7 +147,7 @@ int helper_stop(const char *pidfile, int timeout_ms, bool *was_running)
 	if (pid > 0) {
 		kill(pid, SIGTERM);
 		uint64_t end = util_now_ms() + (uint64_t)timeout_ms;
-		while (proc_alive(pid) && live_pid(pidfile) == pid && util_now_ms() < end) {
+		while (live_pid(pidfile) == pid && util_now_ms() < end) {
 			waitpid(pid, NULL, WNOHANG); /* reap it when it is this process's child */
 			sleep_ms(10);
 		}

@@ -490,14 +490,6 @@ unsigned long long store_proc_starttime(pid_t pid)
 	return proc_stat(pid, &state, &t, NULL, 0) ? t : 0;
 }
 
-/* Is pid the live process that started at t (not a zombie, not a recycled pid)? */
-static bool proc_is(pid_t pid, unsigned long long t)
-{
-	char state;
-	unsigned long long start;
-	return proc_stat(pid, &state, &start, NULL, 0) && start == t && state != 'Z' && state != 'X';
-}
-
 /* The pid vmm recorded, when that process is still the one it started (same start time). */
 static pid_t recorded_pid(const struct vmm_home *h, const char *name, bool *had)
 {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -217,34 +218,31 @@ void dnsmasq_leases_parse(const char *text, struct dnsmasq_lease **out, size_t *
 
 /* ---- live ---- */
 
-/* The start time of pid (clock ticks since boot) and its name; -1 when it is gone or a zombie
- * (dead: a dnsmasq that daemonized waits for init to reap it, which a container's init may do
- * late or never). */
-static long long proc_start(pid_t pid, char *comm, size_t len)
-{
-	char state;
-	unsigned long long start;
-	if (!proc_stat(pid, &state, &start, comm, len) || state == 'Z' || state == 'X')
-		return -1;
-	return (long long)start;
-}
-
-pid_t dnsmasq_running(const struct dnsmasq_conf *c)
+/* The dnsmasq vmm.pid names, when it is still that process (same start time, same name), and
+ * its start time into *start; 0 when there is none. */
+static pid_t recorded(const struct dnsmasq_conf *c, unsigned long long *start)
 {
 	char *path = util_fmt("%s/vmm.pid", c->dir), comm[32] = "";
 	char *t = util_exists(path) ? util_read_file(path, NULL) : NULL;
 	long pid = 0;
-	long long start = -1;
+	*start = 0;
 	free(path);
 	vmm_error_clear();
 	if (!t)
 		return 0;
-	if (sscanf(t, "%ld %lld", &pid, &start) != 2 || pid <= 1)
+	if (sscanf(t, "%ld %llu", &pid, start) != 2 || pid <= 1 || pid > INT_MAX)
 		pid = 0;
 	free(t);
-	if (pid && (proc_start((pid_t)pid, comm, sizeof(comm)) != start || strcmp(comm, "dnsmasq")))
+	if (pid && (!*start || proc_live_start((pid_t)pid, comm, sizeof(comm)) != *start ||
+		    strcmp(comm, "dnsmasq")))
 		pid = 0; /* gone, or the number now belongs to another process */
 	return (pid_t)pid;
+}
+
+pid_t dnsmasq_running(const struct dnsmasq_conf *c)
+{
+	unsigned long long start;
+	return recorded(c, &start);
 }
 
 /* The private folder (0700) and the one dnsmasq's user reads (0755), both ours and real
@@ -312,12 +310,12 @@ static int start(const struct dnsmasq_conf *c)
 	if (t)
 		pid = strtol(t, NULL, 10);
 	free(t);
-	long long start_time = pid > 1 ? proc_start((pid_t)pid, comm, sizeof(comm)) : -1;
-	if (start_time < 0) {
+	unsigned long long start_time = pid > 1 ? proc_live_start((pid_t)pid, comm, sizeof(comm)) : 0;
+	if (!start_time) {
 		vmm_fail("dnsmasq on %s: exited at once (see %s/log)", c->bridge, c->dir);
 		goto out;
 	}
-	char *rec = util_fmt("%ld %lld\n", pid, start_time);
+	char *rec = util_fmt("%ld %llu\n", pid, start_time);
 	rc = write_text(c->dir, "vmm.pid", rec);
 out:
 	free(pidfile);
@@ -358,13 +356,27 @@ int dnsmasq_reload(const struct dnsmasq_conf *c, const struct vmm_profile *guest
 	return 0;
 }
 
-/* Is process pid a dnsmasq whose argv has the word (a home's own --pid-file=, which names its
- * folder and no other's)? */
-static bool started_for(pid_t pid, const char *word)
+/* SIGTERM to pid, the dnsmasq that started at start; SIGKILL when it is still that process 2 s
+ * later (a number it left is not signalled). */
+static void stop_pid(pid_t pid, unsigned long long start)
+{
+	if (kill(pid, SIGTERM) < 0)
+		return;
+	uint64_t until = util_now_ms() + 2000;
+	while (proc_is(pid, start) && util_now_ms() < until)
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	if (proc_is(pid, start))
+		kill(pid, SIGKILL);
+}
+
+/* The start time of process pid when it is a dnsmasq whose argv has the word (a home's own
+ * --pid-file=, which names its folder and no other's); 0 when not. */
+static unsigned long long started_for(pid_t pid, const char *word)
 {
 	char path[64], comm[32] = "";
-	if (proc_start(pid, comm, sizeof(comm)) < 0 || strcmp(comm, "dnsmasq"))
-		return false;
+	unsigned long long start = proc_live_start(pid, comm, sizeof(comm));
+	if (!start || strcmp(comm, "dnsmasq"))
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
 	size_t len = 0;
 	char *argv = util_read_file(path, &len);
@@ -373,11 +385,11 @@ static bool started_for(pid_t pid, const char *word)
 		found = !strcmp(argv + i, word);
 	free(argv);
 	vmm_error_clear();
-	return found;
+	return found ? start : 0;
 }
 
 /* dnsmasqs started for c that no vmm.pid names: a vmm killed between starting dnsmasq and
- * recording it left them (the daemon, or its parent still starting it). SIGTERM to each. */
+ * recording it left them (the daemon, or its parent still starting it). */
 static void stop_unrecorded(const struct dnsmasq_conf *c)
 {
 	char *word = util_fmt("--pid-file=%s/dnsmasq.pid", c->dir);
@@ -386,13 +398,11 @@ static void stop_unrecorded(const struct dnsmasq_conf *c)
 	while (d && (e = readdir(d))) {
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 1 || pid == getpid() || !started_for((pid_t)pid, word))
+		if (*end || pid <= 1 || pid > INT_MAX || pid == getpid())
 			continue;
-		kill((pid_t)pid, SIGTERM);
-		char comm[32];
-		for (int i = 0; i < 200 && proc_start((pid_t)pid, comm, sizeof(comm)) >= 0; i++)
-			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-		kill((pid_t)pid, SIGKILL);
+		unsigned long long start = started_for((pid_t)pid, word);
+		if (start)
+			stop_pid((pid_t)pid, start);
 	}
 	if (d)
 		closedir(d);
@@ -401,16 +411,12 @@ static void stop_unrecorded(const struct dnsmasq_conf *c)
 
 int dnsmasq_stop(const struct dnsmasq_conf *c)
 {
-	pid_t pid = dnsmasq_running(c);
-	if (pid > 0 && kill(pid, SIGTERM) == 0) {
-		uint64_t until = util_now_ms() + 2000;
-		while (dnsmasq_running(c) == pid && util_now_ms() < until)
-			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-		if (dnsmasq_running(c) == pid)
-			kill(pid, SIGKILL);
-	} else if (pid <= 0) {
+	unsigned long long start;
+	pid_t pid = recorded(c, &start);
+	if (pid > 0)
+		stop_pid(pid, start);
+	else
 		stop_unrecorded(c);
-	}
 	if (util_rm_rf(c->pub) < 0 || util_rm_rf(c->dir) < 0)
 		return -1;
 	char *root = util_strdup(c->pub), *slash = strrchr(root, '/');

@@ -45,14 +45,18 @@ bool proc_stat(pid_t pid, char *state, unsigned long long *start, char *comm, si
 	return s && sscanf(s + 1, "%llu", start) == 1;
 }
 
-bool proc_alive(pid_t pid)
+unsigned long long proc_live_start(pid_t pid, char *comm, size_t len)
 {
 	char state;
 	unsigned long long start;
-	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
-		return false;
-	/* (no /proc to tell: the signal's word) */
-	return !proc_stat(pid, &state, &start, NULL, 0) || (state != 'Z' && state != 'X');
+	if (!proc_stat(pid, &state, &start, comm, len) || state == 'Z' || state == 'X')
+		return 0;
+	return start;
+}
+
+bool proc_is(pid_t pid, unsigned long long start)
+{
+	return start && proc_live_start(pid, NULL, 0) == start;
 }
 
 /* The start time (clock ticks after boot) of a live process of this user; 0 when it is gone, a
@@ -60,8 +64,7 @@ bool proc_alive(pid_t pid)
  * non-dumpable, which gives its /proc files to root.) */
 unsigned long long proc_start_time(pid_t pid)
 {
-	char path[64], state = 0;
-	unsigned long long start = 0;
+	char path[64];
 	unsigned uid = (unsigned)-1;
 	if (pid <= 0)
 		return 0;
@@ -71,9 +74,7 @@ unsigned long long proc_start_time(pid_t pid)
 	const char *u = st ? strstr(st, "\nUid:") : NULL;
 	bool mine = u && sscanf(u + 5, "%u", &uid) == 1 && uid == (unsigned)getuid();
 	free(st);
-	if (!mine || !proc_stat(pid, &state, &start, NULL, 0) || state == 'Z' || state == 'X')
-		return 0;
-	return start;
+	return mine ? proc_live_start(pid, NULL, 0) : 0;
 }
 
 /* A process recorded by us: SIGTERM, then SIGKILL; gone (or never ours) is success. */

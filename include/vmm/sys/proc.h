@@ -16,8 +16,12 @@
  * its start time (field 22, clock ticks after boot) and, when comm is not NULL, its name; false
  * when there is no such process. */
 bool proc_stat(pid_t pid, char *state, unsigned long long *start, char *comm, size_t len);
-/* Does pid run, whoever's it is (a zombie does not)? */
-bool proc_alive(pid_t pid);
+/* The start time of pid, whoever's it is, and (comm not NULL) its name; 0 when it is gone or a
+ * zombie (dead: a daemon waits for init to reap it, which a container's init may do late). */
+unsigned long long proc_live_start(pid_t pid, char *comm, size_t len);
+/* Is pid the live process that started at start (not a zombie, not a recycled pid; a start of 0
+ * names none)? */
+bool proc_is(pid_t pid, unsigned long long start);
 /* The start time (clock ticks after boot, /proc/PID/stat) of a live process of this user; 0
  * when it is gone, a zombie, or another user's. */
 unsigned long long proc_start_time(pid_t pid);
