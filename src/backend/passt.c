@@ -64,13 +64,6 @@ char **passt_argv_at(const struct vmm_profile *p, const char *sock)
 	return v;
 }
 
-void passt_argv_free(char **argv)
-{
-	for (char **s = argv; s && *s; s++)
-		free(*s);
-	free(argv);
-}
-
 int passt_start(const char *run_dir, const struct vmm_profile *p, int *qemu_fd)
 {
 	int sp[2] = { -1, -1 }, log = -1, rc = -1;
@@ -105,7 +98,7 @@ out:
 			close(sp[i]); /* passt holds its end now */
 	if (log >= 0)
 		close(log);
-	passt_argv_free(argv);
+	util_argv_free(argv);
 	free(path);
 	free(logp);
 	return rc;

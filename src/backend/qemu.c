@@ -208,13 +208,14 @@ static int qemu_where(const struct vmm_profile *p, char *host, size_t len)
 	return 0;
 }
 
-/* One helper's line for the plan, appended to *text. */
+/* One helper's line for the plan, appended to *text; argv (malloc'd) is freed. */
 static void plan_line(char **text, char **argv)
 {
 	char *line = qemu_argv_line(argv), *t = *text;
 	*text = util_fmt("%s%s\n", t, line);
 	free(t);
 	free(line);
+	util_argv_free(argv);
 }
 
 /* The helpers a person starts before QEMU (each on the socket the by-path argv names): the
@@ -224,32 +225,21 @@ static char *plan_helpers(const struct vmm_home *h, const struct vmm_profile *p,
 {
 	char *text = util_strdup("");
 	if (profile_net_user(p)) {
-		char *sock = util_fmt("%s/" PASST_SOCK, run_dir), **v = passt_argv_at(p, sock);
-		plan_line(&text, v);
-		passt_argv_free(v);
+		char *sock = util_fmt("%s/" PASST_SOCK, run_dir);
+		plan_line(&text, passt_argv_at(p, sock));
 		free(sock);
 	}
 	if (dev->tpm) {
-		char *state = swtpm_state_dir(h, p->name);
-		char *dir = util_fmt("dir=%s,mode=0600", state);
-		char *ctrl = util_fmt("type=unixio,path=%s/" SWTPM_SOCK, run_dir);
-		char *v[] = { SWTPM_BINARY, "socket", "--tpm2", "--tpmstate", dir, "--ctrl", ctrl,
-			      "--terminate", "--daemon", NULL };
-		plan_line(&text, v);
-		free(ctrl);
-		free(dir);
+		char *state = swtpm_state_dir(h, p->name), *sock = util_fmt("%s/" SWTPM_SOCK, run_dir);
+		plan_line(&text, swtpm_argv(state, sock));
+		free(sock);
 		free(state);
 	}
 	for (size_t i = 0; i < dev->n_shares; i++) {
 		if (dev->shares[i].kind != SHARE_VIRTIOFS)
 			continue;
 		char *sock = virtiofsd_sock(run_dir, dev->shares[i].s.tag);
-		char *sock_opt = util_fmt("--socket-path=%s", sock);
-		char *source = util_fmt("source=%s", dev->shares[i].s.dir);
-		char *v[] = { "virtiofsd", sock_opt, "-o", source, "-o", "cache=auto", NULL };
-		plan_line(&text, v);
-		free(source);
-		free(sock_opt);
+		plan_line(&text, virtiofsd_argv(sock, dev->shares[i].s.dir, true));
 		free(sock);
 	}
 	return text;
@@ -284,7 +274,7 @@ static int qemu_plan(const struct vmm_home *h, const struct vmm_netcfg *n,
 		*text = util_fmt("%s%s\n", helpers, line);
 		free(line);
 		free(helpers);
-		qemu_argv_free(argv);
+		util_argv_free(argv);
 	}
 	qemu_spawn_close(&s);
 	qemu_devices_free(&dev);
@@ -494,7 +484,7 @@ out:
 	if (rc < 0)
 		rollback_start(h, p, q, pid, made_dir);
 	qmp_close(q);
-	qemu_argv_free(argv);
+	util_argv_free(argv);
 	store_guest_files_free(&f);
 	free(qpath);
 	free(dir);

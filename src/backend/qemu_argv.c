@@ -17,31 +17,13 @@
 #define QEMU_STR_(x) #x
 #define QEMU_STR(x) QEMU_STR_(x)
 
-/* -add-fd for descriptor fd, in the fd set of the same number; the path is only its label. */
-static void add_fd(struct qemu_words *a, int fd, const char *path)
-{
-	char *e = qemu_opt_escape(path);
-	qemu_words_add2(a, "-add-fd", util_fmt("fd=%d,set=%d,opaque=%s", fd, fd, e));
-	free(e);
-}
-
-/* What QEMU's option names a file by: its descriptor fd, given as fd set fd (-add-fd added
- * before, the path its label), or (by_path) the path itself. */
-static char *file_ref(struct qemu_words *a, const struct qemu_files *f, int fd, const char *path)
-{
-	if (f->by_path)
-		return qemu_opt_escape(path);
-	add_fd(a, fd, path);
-	return util_fmt("/dev/fdset/%d", fd);
-}
-
 /* The disk and its backing files as block nodes, the deepest first (a node names its backing
  * node, so QEMU opens no file by the name in a header), each from its descriptor. */
 static void add_disk(struct qemu_words *a, const struct qemu_files *f)
 {
 	for (size_t i = f->n_layers; i-- > 0;) {
 		const char *ro = i ? ",read-only=on" : "";
-		char *file = file_ref(a, f, QEMU_DISK_FD + (int)i, f->layers[i].path);
+		char *file = qemu_words_file(a, QEMU_DISK_FD + (int)i, f->layers[i].path, f->by_path);
 		qemu_words_add2(a, "-blockdev",
 		     util_fmt("driver=file,node-name=file%zu,filename=%s%s", i, file, ro));
 		free(file);
@@ -56,9 +38,17 @@ static void add_disk(struct qemu_words *a, const struct qemu_files *f)
 /* A read-only CD-ROM from descriptor fd (raw: nothing is probed). */
 static void add_cdrom(struct qemu_words *a, const struct qemu_files *f, int fd, const char *path)
 {
-	char *file = file_ref(a, f, fd, path);
+	char *file = qemu_words_file(a, fd, path, f->by_path);
 	qemu_words_add2(a, "-drive", util_fmt("file=%s,media=cdrom,readonly=on,format=raw", file));
 	free(file);
+}
+
+/* run_dir/name as an option value (by_path: a socket QEMU or a helper makes there). */
+static char *run_path(const struct qemu_files *f, const char *name)
+{
+	char *path = util_fmt("%s/%s", f->run_dir, name), *e = qemu_opt_escape(path);
+	free(path);
+	return e;
 }
 
 /* A listening socket: vmm's descriptor fd, or (by_path) QEMU's own in run_dir. */
@@ -66,10 +56,8 @@ static char *listener(const struct qemu_files *f, const char *id, int fd, const 
 {
 	if (!f->by_path)
 		return util_fmt("socket,id=%s,fd=%d,server=on,wait=off", id, fd);
-	char *path = util_fmt("%s/%s", f->run_dir, sock), *e = qemu_opt_escape(path);
-	char *r = util_fmt("socket,id=%s,path=%s,server=on,wait=off", id, e);
+	char *e = run_path(f, sock), *r = util_fmt("socket,id=%s,path=%s,server=on,wait=off", id, e);
 	free(e);
-	free(path);
 	return r;
 }
 
@@ -79,7 +67,7 @@ static void add_consoles(struct qemu_words *a, const struct qemu_files *f)
 	qemu_words_add2(a, "-chardev", listener(f, "qmp", QEMU_QMP_FD, QEMU_QMP_SOCK));
 	qemu_words_add2(a, "-mon", util_strdup("chardev=qmp,mode=control"));
 	char *path = util_fmt("%s/" QEMU_SERIAL_LOG, f->run_dir);
-	char *log = file_ref(a, f, QEMU_SERIAL_LOG_FD, path);
+	char *log = qemu_words_file(a, QEMU_SERIAL_LOG_FD, path, f->by_path);
 	char *serial = listener(f, "serial0", QEMU_SERIAL_FD, QEMU_SERIAL_SOCK);
 	qemu_words_add2(a, "-chardev", util_fmt("%s,logfile=%s", serial, log));
 	qemu_words_add2(a, "-serial", util_strdup("chardev:serial0"));
@@ -95,11 +83,10 @@ static void add_netdev(struct qemu_words *a, const struct vmm_profile *p, const 
 	const char *vhost = !hc->vhost ? "" : f->by_path ? ",vhost=on" : ",vhost=on,vhostfd="
 										   QEMU_VHOST_FD_STR;
 	if (profile_net_user(p) && f->by_path) {
-		char *sock = util_fmt("%s/" PASST_SOCK, f->run_dir), *e = qemu_opt_escape(sock);
+		char *e = run_path(f, PASST_SOCK);
 		qemu_words_add2(a, "-netdev",
 		     util_fmt("stream,id=n0,server=off,addr.type=unix,addr.path=%s", e));
 		free(e);
-		free(sock);
 	} else if (profile_net_user(p)) {
 		qemu_words_add2(a, "-netdev", util_fmt("stream,id=n0,server=off,addr.type=fd,addr.str=%d",
 					     QEMU_TAP_FD));
@@ -121,10 +108,9 @@ static void add_display(struct qemu_words *a, const struct vmm_profile *p, const
 		qemu_words_add2(a, "-display", util_strdup("none"));
 		qemu_words_add2(a, "-vga", util_strdup("none"));
 	} else if (!profile_vnc_tcp(p) && f->by_path) {
-		char *sock = util_fmt("%s/" BACKEND_VNC_SOCK, f->run_dir), *e = qemu_opt_escape(sock);
+		char *e = run_path(f, BACKEND_VNC_SOCK);
 		qemu_words_add2(a, "-vnc", util_fmt("unix:%s", e));
 		free(e);
-		free(sock);
 	} else if (!profile_vnc_tcp(p)) {
 		/* the screen on a socket QEMU makes in the one folder of run/NAME its uid may
 		 * write, reached through the folder's descriptor: no port another account reaches
@@ -188,15 +174,6 @@ char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 		free(dev);
 	}
 	return a.v;
-}
-
-void qemu_argv_free(char **argv)
-{
-	if (!argv)
-		return;
-	for (char **s = argv; *s; s++)
-		free(*s);
-	free(argv);
 }
 
 static bool shell_safe(const char *s)

@@ -82,19 +82,6 @@ static bool any_virtiofs(const struct qemu_devices *d)
 	return false;
 }
 
-/* A file QEMU gets as descriptor slot (from QEMU_DEV_FD): -add-fd, and its path as the opaque
- * note for the reader; the word its option names it by. by_path: the path alone. */
-static char *file_ref(struct qemu_words *w, int base, int slot, const char *path, bool by_path)
-{
-	char *e = qemu_opt_escape(path);
-	if (by_path)
-		return e;
-	int fd = base + slot;
-	qemu_words_add2(w, "-add-fd", util_fmt("fd=%d,set=%d,opaque=%s", fd, fd, e));
-	free(e);
-	return util_fmt("/dev/fdset/%d", fd);
-}
-
 /* A helper's socket: QEMU's descriptor slot, or (run_dir) the helper's socket path there. */
 static char *sock_ref(int base, int slot, const char *run_dir, const char *sock)
 {
@@ -114,12 +101,12 @@ static void firmware_words(struct qemu_words *w, const struct qemu_devices *d, i
 	/* the Secure Boot build writes its variables only from SMM: the flash must say so */
 	if (d->fw == FIRMWARE_UEFI_SECURE)
 		qemu_words_add2(w, "-global", util_strdup("driver=cfi.pflash01,property=secure,value=on"));
-	char *code = file_ref(w, base, QEMU_DEVFD_CODE, d->code, by_path);
+	char *code = qemu_words_file(w, base + QEMU_DEVFD_CODE, d->code, by_path);
 	qemu_words_add2(w, "-blockdev", util_fmt("driver=file,node-name=fwcode-file,filename=%s,"
 				      "read-only=on", code));
 	qemu_words_add2(w, "-blockdev", util_strdup("driver=raw,node-name=fwcode,file=fwcode-file,"
 					 "read-only=on"));
-	char *vars = file_ref(w, base, QEMU_DEVFD_VARS, d->vars, by_path);
+	char *vars = qemu_words_file(w, base + QEMU_DEVFD_VARS, d->vars, by_path);
 	qemu_words_add2(w, "-blockdev", util_fmt("driver=file,node-name=fwvars-file,filename=%s", vars));
 	qemu_words_add2(w, "-blockdev", util_strdup("driver=qcow2,node-name=fwvars,file=fwvars-file"));
 	free(code);

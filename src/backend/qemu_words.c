@@ -37,3 +37,13 @@ char *qemu_opt_escape(const char *s)
 	*o = '\0';
 	return r;
 }
+
+char *qemu_words_file(struct qemu_words *w, int fd, const char *path, bool by_path)
+{
+	char *e = qemu_opt_escape(path);
+	if (by_path)
+		return e;
+	qemu_words_add2(w, "-add-fd", util_fmt("fd=%d,set=%d,opaque=%s", fd, fd, e));
+	free(e);
+	return util_fmt("/dev/fdset/%d", fd);
+}

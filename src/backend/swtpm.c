@@ -20,6 +20,26 @@ char *swtpm_state_dir(const struct vmm_home *h, const char *name)
 	return util_fmt("%s/%s-tpm", h->images, name);
 }
 
+char **swtpm_argv(const char *state, const char *sock)
+{
+	char **v = calloc(11, sizeof(*v));
+	size_t n = 0;
+	if (!v)
+		abort();
+	v[n++] = util_strdup(SWTPM_BINARY);
+	v[n++] = util_strdup("socket");
+	v[n++] = util_strdup("--tpm2");
+	v[n++] = util_strdup("--tpmstate");
+	v[n++] = util_fmt("dir=%s,mode=0600", state);
+	v[n++] = util_strdup("--ctrl");
+	v[n++] = sock ? util_fmt("type=unixio,path=%s", sock)
+		      : util_strdup("type=unixio,clientfd=3");
+	v[n++] = util_strdup("--terminate");
+	if (sock)
+		v[n++] = util_strdup("--daemon");
+	return v;
+}
+
 /* The state folder, made when missing, and everything in it given to u (QEMU's uid may differ
  * from one start to the next). Only plain files are expected there; nothing is followed. */
 static int state_for(const char *name, const char *dir, const struct access_user *u)
@@ -53,6 +73,7 @@ int swtpm_start(const struct vmm_home *h, const char *name, const char *run_dir,
 	char *path = util_which(SWTPM_BINARY), *dir = swtpm_state_dir(h, name);
 	char *pidfile = util_fmt("%s/" SWTPM_PIDFILE, run_dir);
 	char *log = util_fmt("%s/" SWTPM_LOG, run_dir), *what = util_fmt("%s: swtpm", name);
+	char **argv = NULL;
 	int sv[2] = { -1, -1 }, rc = -1;
 	pid_t pid;
 	*qemu_fd = -1;
@@ -67,8 +88,7 @@ int swtpm_start(const struct vmm_home *h, const char *name, const char *run_dir,
 		goto out;
 	}
 	/* its state "." is the folder it runs in */
-	char *argv[] = { "swtpm", "socket", "--tpm2", "--tpmstate", "dir=.,mode=0600", "--ctrl",
-			 "type=unixio,clientfd=3", "--terminate", NULL };
+	argv = swtpm_argv(".", NULL);
 	struct helper_spec s = { .what = what, .path = path, .argv = argv, .sock = NULL,
 				 .pass_fd = sv[0], .cwd = dir, .pidfile = pidfile, .log = log,
 				 .as = u, .timeout_ms = 10000 };
@@ -81,6 +101,7 @@ out:
 	for (int i = 0; i < 2; i++)
 		if (sv[i] >= 0)
 			close(sv[i]);
+	util_argv_free(argv);
 	free(what);
 	free(log);
 	free(pidfile);

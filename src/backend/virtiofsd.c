@@ -25,6 +25,23 @@ char *virtiofsd_sock(const char *run_dir, const char *tag)
 	return util_fmt("%s/vfs-%s.sock", run_dir, tag);
 }
 
+char **virtiofsd_argv(const char *sock, const char *dir, bool by_hand)
+{
+	char **v = calloc(8, sizeof(*v));
+	size_t n = 0;
+	if (!v)
+		abort();
+	v[n++] = util_strdup("virtiofsd");
+	if (!by_hand)
+		v[n++] = util_strdup("-f");
+	v[n++] = util_fmt("--socket-path=%s", sock);
+	v[n++] = util_strdup("-o");
+	v[n++] = util_fmt("source=%s", dir);
+	v[n++] = util_strdup("-o");
+	v[n++] = util_strdup("cache=auto");
+	return v;
+}
+
 /* A connection to the unix socket at path (the caller owns it). */
 static int connect_unix(const char *what, const char *path)
 {
@@ -45,13 +62,10 @@ static int connect_unix(const char *what, const char *path)
 int virtiofsd_start(const char *name, const char *run_dir, const char *tag, const char *dir,
 		    int *qemu_fd)
 {
-	char *sock = virtiofsd_sock(run_dir, tag);
-	char *sock_opt = util_fmt("--socket-path=%s", sock);
-	char *source = util_fmt("source=%s", dir);
+	char *sock = virtiofsd_sock(run_dir, tag), **argv = virtiofsd_argv(sock, dir, false);
 	char *pidfile = util_fmt("%s/vfs-%s.pid", run_dir, tag);
 	char *log = util_fmt("%s/virtiofsd-%s.log", run_dir, tag);
 	char *what = util_fmt("%s: virtiofsd for share %s", name, tag);
-	char *argv[] = { "virtiofsd", "-f", sock_opt, "-o", source, "-o", "cache=auto", NULL };
 	struct helper_spec s = { .what = what, .path = share_virtiofsd_path(), .argv = argv,
 				 .sock = sock, .pass_fd = -1, .pidfile = pidfile, .log = log,
 				 .as = NULL, .timeout_ms = 10000 };
@@ -65,8 +79,7 @@ int virtiofsd_start(const char *name, const char *run_dir, const char *tag, cons
 	free(what);
 	free(log);
 	free(pidfile);
-	free(source);
-	free(sock_opt);
+	util_argv_free(argv);
 	free(sock);
 	return rc;
 }

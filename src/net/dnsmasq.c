@@ -132,13 +132,6 @@ char **dnsmasq_argv(const struct dnsmasq_conf *c)
 	return v;
 }
 
-void dnsmasq_argv_free(char **argv)
-{
-	for (size_t i = 0; argv && argv[i]; i++)
-		free(argv[i]);
-	free(argv);
-}
-
 char *dnsmasq_dhcp_hosts_text(const struct dnsmasq_host *v, size_t n)
 {
 	char *s = util_strdup("");
@@ -320,7 +313,7 @@ static int start(const struct dnsmasq_conf *c)
 out:
 	free(pidfile);
 	free(err);
-	dnsmasq_argv_free(argv);
+	util_argv_free(argv);
 	return rc;
 }
 

@@ -37,7 +37,7 @@ assert_contains "$OUT" "firmware: bios"
 assert_contains "$OUT" "tpm:      none"
 assert_contains "$OUT" "shares:   none"
 # --dry-run start: the devices in QEMU's argv as typed by hand (q35, the variables as qcow2,
-# 9p read-only, the TPM on swtpm's socket, swtpm's line first)
+# 9p read-only, the TPM on swtpm's socket, virtiofs on virtiofsd's; the helpers' lines first)
 run_vmm 0 --dry-run start g2
 assert_contains "$OUT" "-machine q35,pflash0=fwcode,pflash1=fwvars"
 assert_contains "$OUT" "driver=file,node-name=fwvars-file,filename=$IMG/g2-uefi-vars.qcow2 "
@@ -45,6 +45,8 @@ assert_contains "$OUT" "driver=qcow2,node-name=fwvars,file=fwvars-file"
 assert_contains "$OUT" "mount_tag=manuals,security_model=mapped-xattr,id=fs1,readonly=on"
 assert_contains "$OUT" "-chardev socket,id=chrtpm,path=$VMM_HOME/run/g2/swtpm.sock -tpmdev emulator,id=tpm0,chardev=chrtpm"
 assert_eq "$(head -n1 <<<"$OUT")" "swtpm socket --tpm2 --tpmstate dir=$IMG/g2-tpm,mode=0600 --ctrl type=unixio,path=$VMM_HOME/run/g2/swtpm.sock --terminate --daemon"
+assert_eq "$(sed -n 2p <<<"$OUT")" "virtiofsd --socket-path=$VMM_HOME/run/g2/vfs-data.sock -o source=$SH/data -o cache=auto"
+assert_contains "$OUT" "-chardev socket,id=vfs0,path=$VMM_HOME/run/g2/vfs-data.sock -device vhost-user-fs-pci,chardev=vfs0,tag=data"
 assert_no_file "$IMG/g2-uefi-vars.qcow2"
 run_vmm 0 set g2 share= tpm=off firmware=
 run_vmm 0 show g2

@@ -15,6 +15,7 @@
 #include "vmm/config/profile.h"
 #include "vmm/net/dnsmasq.h"
 #include "vmm/sys/error.h"
+#include "vmm/sys/util.h"
 
 static void test_prefix(void **state)
 {
@@ -215,7 +216,7 @@ static void test_argv(void **state)
 		if (!has(argv, want[i]))
 			fail_msg("missing %s", want[i]);
 	assert_false(has(argv, "--keep-in-foreground")); /* it reports start-up errors by exit */
-	dnsmasq_argv_free(argv);
+	util_argv_free(argv);
 	/* no pool, no IPv6, no user (rootless): none of their options */
 	c.pool_lo = c.pool_hi = 0;
 	c.has_ipv6 = false;
@@ -227,7 +228,7 @@ static void test_argv(void **state)
 		assert_null(strstr(argv[i], "enable-ra"));
 		assert_null(strstr(argv[i], ".200,"));
 	}
-	dnsmasq_argv_free(argv);
+	util_argv_free(argv);
 	for (int i = 0; i < 3; i++)
 		profile_free(&g[i]);
 	dnsmasq_conf_free(&c);

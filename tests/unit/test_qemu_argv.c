@@ -17,6 +17,7 @@
 #include "vmm/backend/passt.h"
 #include "vmm/backend/qemu.h"
 #include "vmm/config/forward_spec.h"
+#include "vmm/sys/util.h"
 
 static void fixed_profile(struct vmm_profile *p)
 {
@@ -50,7 +51,7 @@ static void check_free(char **argv, const char *const *want, struct vmm_profile 
 	}
 	if (argv[i])
 		fail_msg("argv[%zu] = \"%s\" is extra", i, argv[i]);
-	qemu_argv_free(argv);
+	util_argv_free(argv);
 	profile_free(p);
 }
 
@@ -234,14 +235,14 @@ static void test_user_network(void **state)
 			fail_msg("passt argv[%zu] = \"%s\", wanted \"%s\"", i, pv[i] ? pv[i] : "(end)",
 				 pwant[i] ? pwant[i] : "(end)");
 	}
-	passt_argv_free(pv);
+	util_argv_free(pv);
 	p.n_forwards = 0; /* without forwards: none of either */
 	pv = passt_argv(&p);
 	assert_string_equal(pv[6], "-t");
 	assert_string_equal(pv[7], "none");
 	assert_string_equal(pv[9], "none");
 	assert_null(pv[10]);
-	passt_argv_free(pv);
+	util_argv_free(pv);
 	check_free(argv, want, &p);
 }
 
@@ -265,7 +266,7 @@ static void test_vnc_private(void **state)
 		found = true;
 	}
 	assert_true(found);
-	qemu_argv_free(argv);
+	util_argv_free(argv);
 	profile_free(&p);
 
 	fixed_profile(&p);

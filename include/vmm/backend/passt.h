@@ -13,7 +13,7 @@
 
 /*
  * passt's argv for guest p (NULL-terminated, malloc'd, strings included; free with
- * passt_argv_free): quiet, in the foreground, on the connected socket PASST_FD (which makes it
+ * util_argv_free): quiet, in the foreground, on the connected socket PASST_FD (which makes it
  * quit when QEMU closes it), --no-map-gw (the gateway is the LAN's), the forwards as its port mappings: "-t [ADDR/]HOST:GUEST" and
  * "-u ..." ("-t none -u none" without forwards). passt gives the guest DHCP (the host's address,
  * routes and DNS), NDP and DHCPv6. Pure.
@@ -22,7 +22,6 @@ char **passt_argv(const struct vmm_profile *p);
 /* The same as a person runs it (--dry-run): passt going to the background on its own socket
  * at sock (QEMU's "-netdev stream,addr.type=unix,addr.path=SOCK"). Pure. */
 char **passt_argv_at(const struct vmm_profile *p, const char *sock);
-void passt_argv_free(char **argv);
 
 /*
  * Start passt for guest p in its own session, its output in run_dir/passt.log, on one end of a

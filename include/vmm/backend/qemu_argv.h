@@ -72,10 +72,9 @@ struct qemu_files {
 	const char *tap; /* by_path: the guest's tap */
 };
 
-/* The qemu-system-x86_64 argv (NULL-terminated, malloc'd; free with qemu_argv_free). Pure. */
+/* The qemu-system-x86_64 argv (NULL-terminated, malloc'd; free with util_argv_free). Pure. */
 char **qemu_argv(const struct vmm_profile *p, const struct qemu_host *hc,
 		 const struct qemu_files *f);
-void qemu_argv_free(char **argv);
 /* The argv as one line a POSIX shell reads back to the same words (malloc'd). */
 char *qemu_argv_line(char *const argv[]);
 

@@ -46,7 +46,7 @@ int qemu_devices_resolve(const struct vmm_home *h, const struct vmm_profile *p, 
 void qemu_devices_free(struct qemu_devices *d);
 
 /*
- * The words they add to QEMU's argv (NULL-terminated, malloc'd; free with qemu_argv_free), the
+ * The words they add to QEMU's argv (NULL-terminated, malloc'd; free with util_argv_free), the
  * descriptors numbered from base (QEMU_DEVFD_* slots). Pure. The firmware as -blockdev nodes on
  * descriptors (pflash0, pflash1 of a q35 machine; smm=on and the flash's secure property for
  * Secure Boot), virtio-fs on a descriptor (with a shared memory backend, memory-backend-memfd:

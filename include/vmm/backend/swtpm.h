@@ -18,6 +18,11 @@
 
 /* The TPM's state folder, images/NAME-tpm (malloc'd). It lives as long as the guest. */
 char *swtpm_state_dir(const struct vmm_home *h, const char *name);
+/* swtpm's argv for a TPM 2.0 whose state is in folder state (NULL-terminated, malloc'd; free with
+ * util_argv_free). sock NULL: as vmm runs it, in the foreground, controlled over the socket pair
+ * it gets as fd 3; else as a person runs it (--dry-run): on the socket sock, going to the
+ * background itself. Pure. */
+char **swtpm_argv(const char *state, const char *sock);
 /*
  * Start `swtpm socket --tpm2` for the guest as u (QEMU's uid): its state folder made when
  * missing (0700) and handed to u with what is in it, entered before the identity changes (u

@@ -9,6 +9,10 @@
 bool virtiofsd_available(void);
 /* run_dir/vfs-TAG.sock (malloc'd): the daemon's vhost-user socket. */
 char *virtiofsd_sock(const char *run_dir, const char *tag);
+/* virtiofsd's argv sharing folder dir on the vhost-user socket sock (NULL-terminated, malloc'd;
+ * free with util_argv_free): in the foreground as vmm runs it, or (by_hand, --dry-run) going to
+ * the background itself. Pure. */
+char **virtiofsd_argv(const char *sock, const char *dir, bool by_hand);
 /*
  * Start virtiofsd for folder dir as tag: as root (it sandboxes itself: namespaces, seccomp,
  * capabilities), its socket in run_dir (vmm's folder: nobody else reaches it), pid file

@@ -68,9 +68,8 @@ void dnsmasq_conf_at(struct dnsmasq_conf *c, const char *run, const char *bridge
 void dnsmasq_hosts(const struct dnsmasq_conf *c, const struct vmm_profile *guests, size_t n,
 		   struct dnsmasq_host **out, size_t *n_out);
 /* dnsmasq's argv (NULL-terminated, malloc'd strings): started as a daemon that reports its
- * start-up errors by its exit status, bound to the bridge only. Free with dnsmasq_argv_free. */
+ * start-up errors by its exit status, bound to the bridge only. Free with util_argv_free. */
 char **dnsmasq_argv(const struct dnsmasq_conf *c);
-void dnsmasq_argv_free(char **argv);
 /* The --dhcp-hostsfile text: "MAC,ADDRESS,NAME" per host (the reservations). malloc'd. */
 char *dnsmasq_dhcp_hosts_text(const struct dnsmasq_host *v, size_t n);
 /* The --addn-hosts text: "ADDRESS NAME.DOMAIN NAME" per address (A and AAAA, so that guests

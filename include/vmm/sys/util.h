@@ -43,6 +43,9 @@ char *util_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *util_vfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* strdup that aborts on OOM; NULL stays NULL. */
 char *util_strdup(const char *s);
+/* Free a NULL-terminated list of malloc'd words (an argv built for a spawn) and the list; NULL is
+ * nothing. */
+void util_argv_free(char **argv);
 /* Read a whole file (malloc'd, NUL-terminated); len may be NULL. NULL + error slot on failure. */
 char *util_read_file(const char *path, size_t *len);
 /* The last line of text (a file's, for a message): its line ends cut off in place; "" for
